@@ -66,8 +66,8 @@ class TranscribeOptions:
     """"base" is the embedded Whisper base; also a local CTranslate2 model folder or a hub name."""
     device: str = "cpu"
     """cpu, cuda or auto."""
-    compute_type: str = "default"
-    """int8, float32, float16 …; "default" keeps the type the model was saved in."""
+    compute_type: str = "int8"
+    """int8, float32, float16, default (the type the model was saved in) …; see docs/benchmarks.md."""
     beam_size: int = 5
     language: str = "vi"
     cpu_threads: int = 0

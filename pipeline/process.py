@@ -1,0 +1,164 @@
+"""Run the stages in order over one archive: ingest → normalise → transcribe → store → render.
+
+This is the library entry point: ``process_archive(archive(root))`` does what ``loike run`` does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from . import audio, ingest, render, store
+from .errors import ArchiveError, LoikeError, RecordingError
+from .records import Problem, RunReport, SourceFile, TranscribeOptions
+from .settings import Archive, model_cache
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, float], None]
+"""Called with (seconds of audio done, seconds of audio in this run)."""
+
+
+def process_archive(
+    archive: Archive,
+    options: TranscribeOptions = TranscribeOptions(),
+    cache: Path | None = None,
+    progress: Progress | None = None,
+    settle_seconds: float = ingest.SETTLE_SECONDS,
+) -> RunReport:
+    """Take in every new recording, transcribe what is pending and refresh the review sheets."""
+    if not archive.recordings.is_dir():
+        raise ArchiveError(
+            f"There is no recordings/ folder in {archive.root}: create it and put the recordings in it, "
+            "or pass --root with the archive's folder."
+        )
+    db = store.open_database(archive.database)
+    report = RunReport()
+    files = ingest.scan(archive)
+    report.found = len(files)
+    ready, moving = ingest.settled(files, settle_seconds)
+    report.still_copying = [f.relpath for f in moving]
+    for source in ready:
+        register(db, archive, source, report)
+    transcribe_pending(db, archive, options, cache or model_cache(), progress, report)
+    if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
+        report.sheets_dir = write_sheets(db, archive)
+    else:
+        report.sheets_dir = archive.sheets_dir
+    db.close()
+    return report
+
+
+def register(db: Database, archive: Archive, source: SourceFile, report: RunReport) -> None:
+    """Identify one file by its bytes; a new recording gets a row, a probe and an interview."""
+    if store.known_file(db, source.relpath, source.size, source.mtime):
+        report.skipped_unchanged += 1
+        return
+    digest = ingest.sha256(source.path)
+    if not ingest.unchanged(source):
+        report.still_copying.append(source.relpath)
+        return
+    existing = store.recording_by_hash(db, digest)
+    if existing:
+        if existing["source_path"] != source.relpath:
+            report.duplicates.append(f"{source.relpath} = {existing['source_path']}")
+        store.remember_file(db, source.relpath, existing["id"], source.size, source.mtime)
+        return
+    previous = store.file_row(db, source.relpath)
+    if previous:
+        log.info("%s has new content; the earlier recording under that name is kept", source.relpath)
+    recording_id = store.add_recording(db, digest, source.relpath, source.size, source.path.stem)
+    store.remember_file(db, source.relpath, recording_id, source.size, source.mtime)
+    report.new += 1
+    try:
+        store.record_probe(db, recording_id, audio.probe(source.path))
+    except RecordingError as error:
+        fail(db, report, recording_id, source.relpath, error, permanent=True)
+
+
+def transcribe_pending(
+    db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
+    progress: Progress | None, report: RunReport,
+) -> None:
+    pending = store.recordings_to_process(db)
+    if not pending:
+        return
+    from .transcribe import Transcriber  # loads faster-whisper only when there is work
+
+    transcriber = Transcriber(options, cache)
+    total = sum(r["decoded_duration"] or r["declared_duration"] or 0.0 for r in pending)
+    done = 0.0
+    for recording in pending:
+        relpath = recording["current_path"] or recording["source_path"]
+
+        def advance(seconds: float, base: float = done) -> None:
+            if progress:
+                progress(min(base + seconds, total), total)
+
+        try:
+            seconds = transcribe_one(db, archive, recording, transcriber, advance, report)
+            report.transcribed += 1
+            report.audio_seconds += seconds
+        except RecordingError as error:
+            fail(db, report, recording["id"], relpath, error, permanent=True)
+        except (LoikeError, OSError) as error:
+            fail(db, report, recording["id"], relpath, error, permanent=False)
+        done += recording["decoded_duration"] or recording["declared_duration"] or 0.0
+        advance(0.0, done)
+
+
+def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber, advance, report: RunReport) -> float:
+    """Normalise (unless already done) and transcribe one recording; returns its decoded duration."""
+    wav = archive.audio_dir / f"{recording['code']}.wav"
+    duration = recording["decoded_duration"]
+    if recording["status"] != "normalised" or not wav.exists():
+        relpath = recording["current_path"] or recording["source_path"]
+        original = archive.recordings / relpath
+        if not original.exists():
+            raise ArchiveError(f"{relpath} is no longer in recordings/: put the original back and run again.")
+        info = audio.probe(original)
+        wav.parent.mkdir(parents=True, exist_ok=True)
+        normalised = audio.normalise(original, wav)
+        damage = audio.damage(relpath, info, normalised.duration)
+        store.record_normalised(db, recording["id"], normalised, damage)
+        if damage:
+            report.warnings.append(Problem(relpath, "damaged", damage))
+            store.record_problem(db, recording["id"], relpath, "damaged", damage, failed=False)
+        duration = normalised.duration
+    started = store.now()
+    segments = transcriber.transcribe(
+        audio.read_chunks(wav, transcriber.options.chunk_seconds), progress=advance
+    )
+    store.save_transcript(db, recording["id"], segments, {
+        "model": transcriber.options.model,
+        "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
+        "versions": transcriber.versions(),
+        "started_at": started,
+        "finished_at": store.now(),
+        "audio_seconds": duration,
+    })
+    return duration or 0.0
+
+
+def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str, error: Exception,
+         permanent: bool) -> None:
+    kind = getattr(error, "kind", type(error).__name__)
+    message = str(error)
+    log.warning(message)
+    report.failures.append(Problem(relpath, kind, message))
+    store.record_problem(db, recording_id, relpath, kind, message, failed=permanent)
+
+
+def write_sheets(db: Database, archive: Archive) -> Path:
+    """Regenerate the review sheets and the index from the database."""
+    interviews = store.interviews(db)
+    segments = {i["id"]: store.segments(db, i["id"]) for i in interviews}
+    hrefs = {
+        i["id"]: f"../audio/{i['code']}.wav"
+        for i in interviews
+        if (archive.audio_dir / f"{i['code']}.wav").exists()
+    }
+    return render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs)

