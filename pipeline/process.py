@@ -28,8 +28,12 @@ def process_archive(
     cache: Path | None = None,
     progress: Progress | None = None,
     settle_seconds: float = ingest.SETTLE_SECONDS,
+    transcriber=None,
 ) -> RunReport:
-    """Take in every new recording, transcribe what is pending and refresh the review sheets."""
+    """Take in every new recording, transcribe what is pending and refresh the review sheets.
+
+    ``transcriber`` lets a caller that runs many archives (or tests) load the model once.
+    """
     if not archive.recordings.is_dir():
         raise ArchiveError(
             f"There is no recordings/ folder in {archive.root}: create it and put the recordings in it, "
@@ -43,7 +47,7 @@ def process_archive(
     report.still_copying = [f.relpath for f in moving]
     for source in ready:
         register(db, archive, source, report)
-    transcribe_pending(db, archive, options, cache or model_cache(), progress, report)
+    transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber)
     if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
         report.sheets_dir = write_sheets(db, archive)
     else:
@@ -81,14 +85,15 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
 
 def transcribe_pending(
     db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
-    progress: Progress | None, report: RunReport,
+    progress: Progress | None, report: RunReport, transcriber=None,
 ) -> None:
     pending = store.recordings_to_process(db)
     if not pending:
         return
-    from .transcribe import Transcriber  # loads faster-whisper only when there is work
+    if transcriber is None:
+        from .transcribe import Transcriber  # loads faster-whisper only when there is work
 
-    transcriber = Transcriber(options, cache)
+        transcriber = Transcriber(options, cache)
     total = sum(r["decoded_duration"] or r["declared_duration"] or 0.0 for r in pending)
     done = 0.0
     for recording in pending:

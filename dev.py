@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Set up Lời Kể from a fresh clone and run it; safe to run again and again.
+
+    python3 dev.py demo    install into .venv, then transcribe the demo in recordings/
+    python3 dev.py test    install the test tools too, then run the test suite (extra args go to pytest)
+
+Uses only the standard library, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VENV = HERE / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def install(extras: str) -> None:
+    """Create .venv and install the project into it, unless pyproject.toml is unchanged since last time."""
+    if not PYTHON.exists():
+        print(f"Creating {VENV} …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    spec = f".[{extras}]" if extras else "."
+    fingerprint = hashlib.sha256((HERE / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / ".loike-installed"
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    print(f"Installing Lời Kể and its dependencies ({spec}) …", flush=True)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", spec)
+    stamp.write_text(fingerprint)
+
+
+def run(*command: str | Path) -> None:
+    completed = subprocess.run([str(part) for part in command], cwd=HERE)
+    if completed.returncode:
+        sys.exit(completed.returncode)
+
+
+def demo() -> None:
+    install("")
+    run(BIN / "loike", "--root", HERE, "run")
+    print(f"\nOpen the review sheets in a browser: {HERE / 'transcripts' / 'sheets' / 'index.html'}")
+
+
+def test(pytest_args: list[str]) -> None:
+    install("test")
+    run(PYTHON, "-m", "pytest", *pytest_args)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test"):
+        sys.exit(__doc__)
+    if sys.argv[1] == "demo":
+        demo()
+    else:
+        test(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Shared test setup: a private model cache, no hub access, and archives built in tmp_path."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.records import TranscribeOptions
+from pipeline.settings import Archive
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, model_cache):
+    """Tests never reach a model hub and never write to the user's own cache."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("LOIKE_CACHE", str(model_cache))
+    monkeypatch.delenv("LOIKE_ROOT", raising=False)
+
+
+@pytest.fixture(scope="session")
+def transcriber(model_cache):
+    """The real embedded Whisper base, loaded once for the whole session."""
+    from pipeline.transcribe import Transcriber
+
+    return Transcriber(TranscribeOptions(), model_cache)
+
+
+class ArchiveUnderTest(Archive):
+    """An archive in tmp_path that remembers the hash of every original dropped into it."""
+
+    dropped: dict
+
+    def drop(self, fixture: str, as_name: str | None = None) -> Path:
+        target = self.recordings / (as_name or fixture)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(FIXTURES / fixture, target)
+        self.dropped[target] = sha256(target)
+        return target
+
+    def assert_originals_untouched(self) -> None:
+        for path, digest in self.dropped.items():
+            if path.exists():
+                assert sha256(path) == digest, f"the original {path.name} was modified"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def archive(tmp_path):
+    """An empty archive; after the test, every original dropped in must be byte for byte as dropped."""
+    arch = ArchiveUnderTest(tmp_path / "archive")
+    object.__setattr__(arch, "dropped", {})
+    arch.recordings.mkdir(parents=True)
+    yield arch
+    arch.assert_originals_untouched()
