@@ -1,0 +1,92 @@
+"""The loike command through click's CliRunner: messages and exit codes are part of the interface."""
+
+import json
+import os
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline import cli, process
+
+
+@pytest.fixture
+def loike(monkeypatch, transcriber):
+    """Invoke loike; the session's loaded model stands in for a fresh load, so each run costs seconds."""
+    real = process.process_archive
+
+    def with_loaded_model(*args, **kwargs):
+        return real(*args, **{**kwargs, "transcriber": transcriber, "settle_seconds": 0.2})
+
+    monkeypatch.setattr(process, "process_archive", with_loaded_model)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli.cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def aged(path):
+    past = time.time() - 60
+    os.utime(path, (past, past))
+
+
+def test_run_status_and_export(archive, loike):
+    aged(archive.drop("vi_dialogue.ogg", "Bắc Cường/ông A.ogg"))
+
+    result = loike("--root", archive.root, "run")
+
+    assert result.exit_code == 0, result.output
+    assert "1 recordings: 1 new, 1 transcribed" in result.output and "0 failed" in result.output
+    assert f"Review sheets: {archive.sheets_dir / 'index.html'}" in result.output
+
+    status = loike("--root", archive.root, "status")
+    assert status.exit_code == 0
+    assert "transcribed" in status.output and "Bắc Cường/ông A.ogg" in status.output
+
+    data = json.loads(loike("--root", archive.root, "status", "--json").output)
+    [interview] = data["interviews"]
+    assert interview["status"] == "transcribed" and interview["segment_count"] >= 1
+
+    exported = json.loads(loike("--root", archive.root, "export", interview["code"], "--format", "json").output)
+    assert exported["interview"]["code"] == interview["code"]
+    assert set(exported["segments"][0]) >= {"start", "end", "speaker", "text", "words"}
+    assert exported["segments"][0]["words"][0]["probability"] > 0
+
+    again = loike("--root", archive.root, "run")
+    assert again.exit_code == 0 and "Nothing new: 1 recordings, all up to date." in again.output
+
+
+def test_run_exits_1_after_a_summary_when_a_file_failed(archive, loike):
+    aged(archive.drop("not_audio.mp3"))
+    aged(archive.drop("vi_speech.wav"))
+
+    result = loike("--root", archive.root, "run")
+
+    assert result.exit_code == 1
+    assert "Failed: " in result.output and "not_audio.mp3 is not a recording that can be decoded" in result.output
+    assert "2 recordings: 2 new, 1 transcribed" in result.output and "1 failed" in result.output
+
+
+def test_root_comes_from_the_environment(archive, loike, monkeypatch):
+    monkeypatch.setenv("LOIKE_ROOT", str(archive.root))
+    result = loike("run")
+    assert result.exit_code == 0 and "Nothing new: 0 recordings" in result.output
+
+
+def test_clear_messages_for_a_missing_archive_or_interview(tmp_path, loike, archive):
+    missing = loike("--root", tmp_path / "nowhere", "run")
+    assert missing.exit_code == 1
+    assert "Error: There is no recordings/ folder in" in missing.output
+
+    no_db = loike("--root", tmp_path / "nowhere", "status")
+    assert no_db.exit_code == 1 and "run `loike run` first" in no_db.output
+
+    loike("--root", archive.root, "run")
+    unknown = loike("--root", archive.root, "export", "LK-1999-999")
+    assert unknown.exit_code == 1
+    assert "There is no interview 'LK-1999-999': `loike status` lists the interview codes." in unknown.output
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    for name, command in cli.cli.commands.items():
+        result = runner.invoke(cli.cli, [name, "--help"])
+        assert result.exit_code == 0 and command.help, name

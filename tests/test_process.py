@@ -1,0 +1,178 @@
+"""End to end through the library: real files, real faster-whisper, a real SQLite file."""
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlite_utils.db import Table
+
+from pipeline import process, store
+from pipeline.errors import ArchiveError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run(archive, transcriber):
+    return process.process_archive(archive, transcriber=transcriber, settle_seconds=0.2)
+
+
+def age(path, seconds=60):
+    """Make a dropped file look as if it was copied a while ago, so it counts as settled at once."""
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def database(archive):
+    return store.open_database(archive.database)
+
+
+def test_a_dropped_recording_becomes_a_transcribed_interview_with_a_sheet(archive, transcriber):
+    age(archive.drop("vi_dialogue.ogg", "xã Bắc Cường/ông Nguyễn Văn A.ogg"))
+
+    report = run(archive, transcriber)
+
+    assert report.ok and report.new == 1 and report.transcribed == 1
+    db = database(archive)
+    [interview] = store.interviews(db)
+    assert interview["status"] == "transcribed"
+    assert interview["source_path"] == "xã Bắc Cường/ông Nguyễn Văn A.ogg"
+    assert interview["codec"] == "opus" and interview["channels"] == 1 and interview["sample_rate"] == 48000
+    assert interview["declared_duration"] == pytest.approx(interview["duration"], rel=0.02)
+    segments = store.segments(db, interview["id"])
+    assert segments and all(s["words"] for s in segments)
+    run_row = next(db["transcription_runs"].rows)
+    assert '"vad_filter": true' in run_row["settings"] and "faster_whisper" in run_row["versions"]
+    assert (archive.audio_dir / f"{interview['code']}.wav").exists()
+    sheet = (archive.sheets_dir / f"{interview['code']}.html").read_text(encoding="utf-8")
+    assert segments[0]["text"].split()[0] in sheet
+    assert (archive.sheets_dir / "index.html").exists()
+
+
+def test_running_again_over_an_unchanged_folder_does_no_work(archive, transcriber):
+    age(archive.drop("vi_speech.wav"))
+    run(archive, transcriber)
+    index = archive.sheets_dir / "index.html"
+    before = index.stat().st_mtime_ns
+
+    report = run(archive, transcriber)
+
+    assert report.did_nothing and report.skipped_unchanged == 1
+    assert index.stat().st_mtime_ns == before
+
+
+def test_the_same_file_twice_or_renamed_is_one_interview(archive, transcriber):
+    age(archive.drop("vi_speech.wav", "a.wav"))
+    run(archive, transcriber)
+    age(archive.drop("vi_speech.wav", "copy/b.wav"))
+
+    report = run(archive, transcriber)
+
+    assert report.new == 0 and report.duplicates == ["copy/b.wav = a.wav"]
+    assert len(store.interviews(database(archive))) == 1
+
+
+def test_new_content_under_an_old_name_never_replaces_the_first(archive, transcriber):
+    age(archive.drop("vi_speech.wav", "phong-van.wav"))
+    run(archive, transcriber)
+    first = store.interviews(database(archive))[0]
+    age(archive.drop("vi_speech.m4a", "phong-van.wav"), seconds=30)
+
+    report = run(archive, transcriber)
+
+    assert report.new == 1 and report.transcribed == 1
+    interviews = store.interviews(database(archive))
+    assert [i["code"] for i in interviews][0] == first["code"] and len(interviews) == 2
+    assert interviews[0]["sha256"] == first["sha256"] and interviews[0]["segment_count"] == first["segment_count"]
+    assert interviews[1]["codec"] == "aac"
+
+
+@pytest.mark.parametrize("fixture, kind, words", [
+    ("empty.mp3", "empty", "is empty (0 bytes)"),
+    ("not_audio.mp3", "not_audio", "is not a recording that can be decoded"),
+    ("video_no_audio.mp4", "no_audio", "has no audio track"),
+])
+def test_bad_files_get_one_sentence_and_the_batch_goes_on(archive, transcriber, fixture, kind, words):
+    age(archive.drop(fixture))
+    age(archive.drop("vi_speech.wav"))
+
+    report = run(archive, transcriber)
+
+    assert not report.ok and report.transcribed == 1
+    [failure] = report.failures
+    assert failure.kind == kind and failure.relpath == fixture and words in failure.message
+    assert fixture in failure.message and ":" in failure.message  # what, which file, what to do
+    db = database(archive)
+    assert db["problems"].count == 1
+    failed = [i for i in store.interviews(db) if i["status"] == "failed"]
+    assert [i["source_path"] for i in failed] == [fixture]
+    # a failure that lies in the file's bytes is not retried until the file changes
+    assert run(archive, transcriber).ok
+
+
+@pytest.mark.parametrize("fixture", ["truncated.wav", "truncated.mp3"])
+def test_a_truncated_recording_is_flagged_and_what_decodes_is_transcribed(archive, transcriber, fixture):
+    age(archive.drop(fixture))
+
+    report = run(archive, transcriber)
+
+    assert report.ok and report.transcribed == 1
+    [warning] = report.warnings
+    assert warning.kind == "damaged" and fixture in warning.message
+    interview = store.interviews(database(archive))[0]
+    assert interview["problem_kind"] == "damaged"
+
+
+def test_a_file_still_being_copied_is_taken_on_a_later_run(archive, transcriber):
+    partial = archive.recordings / "dang-chep.wav"
+    data = (FIXTURES / "vi_speech.wav").read_bytes()
+    partial.write_bytes(data[:1000])
+
+    def finish_copy():
+        time.sleep(0.1)
+        partial.write_bytes(data)
+
+    copier = threading.Thread(target=finish_copy)
+    copier.start()
+    report = process.process_archive(archive, transcriber=transcriber, settle_seconds=0.6)
+    copier.join()
+
+    assert report.still_copying == ["dang-chep.wav"] and report.new == 0
+    age(partial)
+    report = run(archive, transcriber)
+    assert report.new == 1 and report.transcribed == 1
+
+
+def test_a_crash_while_storing_leaves_no_partial_transcript_and_the_next_run_finishes(
+    archive, transcriber, monkeypatch
+):
+    age(archive.drop("vi_dialogue.ogg"))
+    original = Table.insert_all
+    calls = {"words": 0}
+
+    def dying_insert_all(self, *args, **kwargs):
+        """Fails on the second segment's words: the first segment is already written by then."""
+        if self.name == "words":
+            calls["words"] += 1
+            if calls["words"] > 1:
+                raise OSError("disk I/O error (injected)")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Table, "insert_all", dying_insert_all)
+    report = run(archive, transcriber)
+    assert not report.ok and "injected" in report.failures[0].message
+    db = database(archive)
+    assert db["segments"].count == 0 and db["words"].count == 0 and db["transcription_runs"].count == 0
+
+    monkeypatch.setattr(Table, "insert_all", original)
+    report = run(archive, transcriber)
+    assert report.ok and report.transcribed == 1
+    assert database(archive)["segments"].count > 0
+
+
+def test_an_archive_without_recordings_is_refused(tmp_path):
+    from pipeline.settings import Archive
+
+    with pytest.raises(ArchiveError, match="There is no recordings/ folder in"):
+        process.process_archive(Archive(tmp_path))

@@ -1,0 +1,65 @@
+import wave
+
+import numpy as np
+import pytest
+
+from pipeline import transcribe
+from pipeline.errors import ModelError
+from pipeline.records import TranscribeOptions
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_the_embedded_model_is_assembled_once_and_verified(model_cache):
+    folder = transcribe.embedded_model(model_cache)
+    assert (folder / "model.bin").stat().st_size == transcribe.EMBEDDED_SIZE
+    assert {p.name for p in folder.iterdir()} == {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"}
+    before = (folder / "model.bin").stat().st_mtime_ns
+    assert transcribe.embedded_model(model_cache) == folder
+    assert (folder / "model.bin").stat().st_mtime_ns == before
+
+
+def test_a_model_that_fails_its_hash_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(transcribe, "EMBEDDED_SHA256", "0" * 64)
+    with pytest.raises(ModelError, match="reinstall both packages"):
+        transcribe.embedded_model(tmp_path)
+    assert not any(tmp_path.iterdir()), "nothing half-assembled is left behind"
+
+
+def test_unknown_model_names_list_the_choices(tmp_path):
+    with pytest.raises(ModelError, match=r"Unknown model 'bse': use 'base' \(embedded\).*large-v3"):
+        transcribe.resolve_model("bse", tmp_path)
+
+
+def test_a_folder_without_a_model_is_refused(tmp_path):
+    with pytest.raises(ModelError, match="holds no model.bin"):
+        transcribe.resolve_model(str(tmp_path), tmp_path)
+
+
+def test_a_hub_model_offline_fails_with_one_sentence(model_cache):
+    with pytest.raises(ModelError, match="not on this machine and could not be downloaded"):
+        transcribe.Transcriber(TranscribeOptions(model="large-v3"), model_cache)
+
+
+def read_wav(path):
+    with wave.open(str(path)) as handle:
+        assert handle.getframerate() == 16000
+        return np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+
+
+def test_vietnamese_speech_is_transcribed_on_the_recordings_timeline(transcriber, tmp_path):
+    from pipeline import audio
+
+    wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
+    samples = read_wav(wav)
+    seen = []
+
+    segments = transcriber.transcribe([(100.0, samples)], progress=seen.append)
+
+    text = " ".join(s.text for s in segments).lower()
+    assert "thưa" in text and "chi" in text, text
+    assert all(100.0 <= s.start < s.end <= 100.0 + len(samples) / 16000 + 0.5 for s in segments)
+    words = [w for s in segments for w in s.words]
+    assert words and all(0.0 <= w.probability <= 1.0 and w.start >= 100.0 for w in words)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(100.0 + len(samples) / 16000)
