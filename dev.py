@@ -46,7 +46,6 @@ def run(*command: str | Path) -> None:
 def demo() -> None:
     install("")
     run(BIN / "loike", "--root", HERE, "run")
-    print(f"\nOpen the review sheets in a browser: {HERE / 'transcripts' / 'sheets' / 'index.html'}")
 
 
 def test(pytest_args: list[str]) -> None:

@@ -49,9 +49,8 @@ def process_archive(
         register(db, archive, source, report)
     transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber)
     if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
-        report.sheets_dir = write_sheets(db, archive)
-    else:
-        report.sheets_dir = archive.sheets_dir
+        write_sheets(db, archive)
+    report.sheets_dir = archive.sheets_dir
     db.close()
     return report
 
