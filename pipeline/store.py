@@ -16,6 +16,7 @@ from sqlite_utils.migrations import Migrations
 
 from .errors import ArchiveError
 from .records import AudioInfo, NormalisedAudio, Segment
+from .text import fold
 
 migrations = Migrations("loike")
 
@@ -80,6 +81,73 @@ def m001_initial(db: Database) -> None:
     )
 
 
+
+@migrations()
+def m002_people_places_events_search(db: Database) -> None:
+    """Interview metadata, the people/places/events it names, segment tags, and the search index."""
+    db["places"].create(
+        {"id": int, "name": str, "name_folded": str, "kind": str, "parent_id": int, "former_names": str},
+        pk="id", not_null={"name", "name_folded", "kind"}, foreign_keys=[("parent_id", "places", "id")],
+    )
+    db["places"].create_index(["kind", "name_folded", "parent_id"], unique=True)
+    db["people"].create(
+        {"id": int, "full_name": str, "name_folded": str, "birth_year": int, "sex": str, "home_village": str,
+         "party_joined": str, "merged_into": int, "created_at": str},
+        pk="id", not_null={"full_name", "name_folded"}, foreign_keys=[("merged_into", "people", "id")],
+    )
+    db["people"].create_index(["name_folded", "birth_year"])
+    db["person_roles"].create(
+        {"id": int, "person_id": int, "title": str, "start_year": int, "end_year": int},
+        pk="id", not_null={"person_id", "title"}, foreign_keys=[("person_id", "people", "id")],
+    )
+    db["person_roles"].create_index(["person_id", "title", "start_year", "end_year"], unique=True)
+    db["events"].create(
+        {"id": int, "name": str, "name_folded": str, "date_start": str, "date_end": str, "place_id": int,
+         "aliases": str},
+        pk="id", not_null={"name", "name_folded"}, foreign_keys=[("place_id", "places", "id")],
+    )
+    db["events"].create_index(["name_folded"], unique=True)
+    for column, kind in (("date", str), ("place", str), ("place_id", int), ("topics", str),
+                         ("consent_status", str), ("consent_until", str), ("consent_by", str), ("notes", str),
+                         ("equipment", str), ("metadata_status", str), ("metadata_source", str),
+                         ("metadata_problems", str), ("metadata_fingerprint", str), ("search_text", str),
+                         ("search_folded", str)):
+        db["interviews"].add_column(column, kind)
+    db["interviews"].add_foreign_key("place_id", "places", "id")
+    # Consent stays NULL (unknown) until the metadata states it; exports treat unknown as restricted.
+    db.execute("UPDATE interviews SET metadata_status = 'missing'")
+    db["interview_people"].create(
+        {"interview_id": int, "person_id": int, "role": str},
+        pk=("interview_id", "person_id", "role"),
+        foreign_keys=[("interview_id", "interviews", "id"), ("person_id", "people", "id")],
+    )
+    db["interview_events"].create(
+        {"interview_id": int, "event_id": int}, pk=("interview_id", "event_id"),
+        foreign_keys=[("interview_id", "interviews", "id"), ("event_id", "events", "id")],
+    )
+    for target in ("people", "places", "events"):
+        column = {"people": "person_id", "places": "place_id", "events": "event_id"}[target]
+        db[f"segment_{target}"].create(
+            {"segment_id": int, column: int}, pk=("segment_id", column),
+            foreign_keys=[("segment_id", "segments", "id"), (column, target, "id")],
+        )
+    db["speakers"].create(
+        {"interview_id": int, "label": str, "person_id": int}, pk=("interview_id", "label"),
+        foreign_keys=[("interview_id", "interviews", "id"), ("person_id", "people", "id")],
+    )
+    db["metadata_versions"].create(
+        {"id": int, "interview_id": int, "source": str, "fingerprint": str, "metadata": str, "recorded_at": str},
+        pk="id", foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["segments"].add_column("text_folded", str)
+    for segment_id, text in db.execute("SELECT id, text FROM segments").fetchall():
+        db["segments"].update(segment_id, {"text_folded": fold(text)})
+    # Two columns per index: the folded one answers tone-insensitive queries, the NFC one exact ones.
+    db["segments"].enable_fts(["text_folded", "text"], create_triggers=True,
+                              tokenize="unicode61 remove_diacritics 0")
+    db["interviews"].enable_fts(["search_folded", "search_text"], create_triggers=True,
+                                tokenize="unicode61 remove_diacritics 0")
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -143,7 +211,8 @@ def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str
              "first_seen": stamp, "updated_at": stamp}
         ).last_pk
         db["interviews"].insert(
-            {"recording_id": recording_id, "code": next_code(db, stamp[:4]), "title": title, "created_at": stamp}
+            {"recording_id": recording_id, "code": next_code(db, stamp[:4]), "title": title, "created_at": stamp,
+             "metadata_status": "missing"}
         )
     return recording_id
 
@@ -209,7 +278,8 @@ def save_transcript(
             segment_id = db["segments"].insert(
                 {
                     "interview_id": interview_id, "run_id": run_id, "idx": idx, "start": segment.start,
-                    "end": segment.end, "text": segment.text, "speaker": segment.speaker,
+                    "end": segment.end, "text": segment.text, "text_folded": fold(segment.text),
+                    "speaker": segment.speaker,
                     "avg_logprob": segment.avg_logprob, "no_speech_prob": segment.no_speech_prob,
                     "compression_ratio": segment.compression_ratio, "review_status": "machine",
                 }

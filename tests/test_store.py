@@ -15,12 +15,17 @@ def test_final_schema(tmp_path):
     }
     assert {c.name for c in db["segments"].columns} == {
         "id", "interview_id", "run_id", "idx", "start", "end", "text", "speaker", "avg_logprob",
-        "no_speech_prob", "compression_ratio", "review_status",
+        "no_speech_prob", "compression_ratio", "review_status", "text_folded",
     }
+    assert {"people", "places", "events", "interview_people", "interview_events", "segment_people",
+            "segment_places", "segment_events", "speakers", "metadata_versions", "person_roles",
+            "segments_fts", "interviews_fts"} <= set(db.table_names())
     assert {c.name for c in db["recordings"].columns} >= {
         "sha256", "source_path", "size", "container", "codec", "channels", "sample_rate", "declared_duration",
     }
     assert {(fk.column, fk.other_table) for fk in db["words"].foreign_keys} == {("segment_id", "segments")}
+    assert {(fk.column, fk.other_table) for fk in db["interviews"].foreign_keys} == {
+        ("recording_id", "recordings"), ("place_id", "places")}
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
@@ -86,3 +91,13 @@ def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):
 
     with pytest.raises(ArchiveError, match="is damaged|cannot be opened"):
         store.open_database(path)
+
+
+def test_the_search_index_follows_the_segments(tmp_path):
+    db = store.open_database(tmp_path / "loike.db")
+    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    store.save_transcript(db, recording, [Segment(0, 1, "Đảng bộ Bắc Cường", -0.1, 0.0, 1.0)], RUN)
+    hits = db.execute("SELECT rowid FROM segments_fts WHERE segments_fts MATCH 'text_folded: dang bo'").fetchall()
+    assert len(hits) == 1
+    store.save_transcript(db, recording, [Segment(0, 1, "chi bộ", -0.1, 0.0, 1.0)], RUN)
+    assert not db.execute("SELECT rowid FROM segments_fts WHERE segments_fts MATCH 'dang'").fetchall()
