@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -81,6 +83,8 @@ def status(obj: Context, as_json: bool) -> None:
                    f"{row['segment_count']:>8}  {row['source_path']}")
         if row["problem"]:
             click.echo(f"{'':<13} ! {row['problem']}")
+        for line in (row["metadata_problems"] or "").splitlines():
+            click.echo(f"{'':<13} ? {line}")
 
 
 @cli.command("export")
@@ -99,6 +103,94 @@ def export_command(obj: Context, interview: str, fmt: str, output: str | None) -
     else:
         click.echo(text, nl=False)
 
+
+
+@cli.command()
+@click.argument("recording", type=click.Path(exists=True, dir_okay=False))
+def new(recording: str) -> None:
+    """Write a metadata template (NAME.yaml) beside RECORDING, to fill in."""
+    from . import metadata
+
+    try:
+        written = metadata.write_sidecar(Path(recording))
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Wrote {written}: fill it in, then run `loike run`.")
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--person", help="Only passages by or tagged with this person (name or number).")
+@click.option("--event", help="Only passages about this event.")
+@click.option("--place", help="Only passages tagged with this place, or from interviews held there.")
+@click.option("--commune", help="Only interviews from this commune or ward.")
+@click.option("--from", "date_from", help="Interviews on or after this date (dd/mm/yyyy).")
+@click.option("--to", "date_to", help="Interviews on or before this date (dd/mm/yyyy).")
+@click.option("--reviewed", is_flag=True, help="Only passages an editor has verified.")
+@click.option("--exact", is_flag=True, help="Match tones and marks exactly (or put words in double quotes).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def search(obj: Context, query, person, event, place, commune, date_from, date_to, reviewed, exact, limit,
+           as_json) -> None:
+    """Find passages: 'dang bo bac cuong' finds "Đảng bộ Bắc Cường"."""
+    from . import search as searching
+
+    filters = searching.SearchFilters(person=person, event=event, place=place, commune=commune,
+                                      date_from=date_from, date_to=date_to, reviewed_only=reviewed, limit=limit)
+    try:
+        hits = searching.search(obj.database(), " ".join(query), filters, exact=exact)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("No passage matches.")
+    for hit in hits:
+        where = f"{hit.interview_code} {clock(hit.start)}" if hit.start is not None else hit.interview_code
+        who = f" {hit.speaker}:" if hit.speaker else ""
+        mark = " [hạn chế]" if hit.consent_status in ("restricted", "embargoed") else ""
+        click.echo(f"{where}{mark}{who} {highlighted(hit.snippet)}")
+
+
+@cli.command()
+@click.pass_obj
+def reindex(obj: Context) -> None:
+    """Rebuild the search index from the stored text."""
+    from . import search as searching
+
+    count = searching.reindex(obj.database())
+    click.echo(f"Search index rebuilt: {count} passages.")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def people(ctx: click.Context) -> None:
+    """List the people named in the metadata (merge duplicates with `loike people merge`)."""
+    if ctx.invoked_subcommand:
+        return
+    from . import catalogue
+
+    for person in catalogue.people(ctx.obj.database()):
+        born = f" ({person['birth_year']})" if person["birth_year"] else ""
+        maybe = f"  maybe the same as {', '.join(map(str, person['maybe_same_as']))}" if person["maybe_same_as"] else ""
+        click.echo(f"{person['id']:>5}  {person['full_name']}{born}  {person['interviews']} interview(s){maybe}")
+
+
+@people.command("merge")
+@click.argument("keep", type=int)
+@click.argument("other", type=int)
+@click.pass_obj
+def people_merge(obj: Context, keep: int, other: int) -> None:
+    """Merge person OTHER into person KEEP (numbers from `loike people`)."""
+    from . import catalogue
+
+    try:
+        catalogue.merge_people(obj.database(), keep, other)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Merged person {other} into {keep}.")
 
 class ProgressBar:
     """Audio time done / total, with an ETA, drawn only while there is work."""
@@ -140,8 +232,16 @@ def print_summary(report: RunReport) -> None:
     else:
         click.echo(f"{report.found} recordings: {report.new} new, {report.transcribed} transcribed "
                    f"({clock(report.audio_seconds)} of audio), {len(report.failures)} failed.")
+    if report.waiting_for_metadata:
+        click.echo(f"{report.waiting_for_metadata} interview(s) wait for metadata (chờ bổ sung thông tin): "
+                   "`loike status` says what is missing; `loike new RECORDING` writes a template.")
     if report.sheets_dir:
         click.echo(f"Review sheets: {report.sheets_dir / 'index.html'}")
+
+
+def highlighted(snippet: str) -> str:
+    """Matched words (between ⟦ ⟧) in bold; click drops the styling when output is not a terminal."""
+    return re.sub("⟦(.*?)⟧", lambda m: click.style(m.group(1), bold=True, fg="yellow"), snippet)
 
 
 def clock(seconds: float | None) -> str:

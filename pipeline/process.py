@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audio, ingest, render, store
+from . import audio, catalogue, ingest, metadata, render, store
 from .errors import ArchiveError, LoikeError, RecordingError
 from .records import Problem, RunReport, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
@@ -47,6 +47,7 @@ def process_archive(
     report.still_copying = [f.relpath for f in moving]
     for source in ready:
         register(db, archive, source, report)
+    refresh_metadata(db, archive, report)
     transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber)
     if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
         write_sheets(db, archive)
@@ -80,6 +81,22 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
         store.record_probe(db, recording_id, audio.probe(source.path))
     except RecordingError as error:
         fail(db, report, recording_id, source.relpath, error, permanent=True)
+
+
+def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
+    """Read every interview's sidecar or spreadsheet row and apply what changed since last time."""
+    paths = store.interview_paths(db)
+    found = metadata.read_all(archive.recordings, sorted(paths))
+    chosen: dict[int, object] = {}
+    for relpath, item in sorted(found.items()):
+        interview_id = paths[relpath]
+        if interview_id not in chosen or (chosen[interview_id].source is None and item.source):
+            chosen[interview_id] = item
+    for interview_id, item in chosen.items():
+        if catalogue.apply_metadata(db, interview_id, item):
+            report.metadata_updated += 1
+            report.warnings += [Problem(item.recording, "metadata", str(p)) for p in item.problems]
+    report.waiting_for_metadata = store.count_waiting_for_metadata(db)
 
 
 def transcribe_pending(

@@ -112,6 +112,8 @@ class RunReport:
     warnings: list[Problem] = field(default_factory=list)
     failures: list[Problem] = field(default_factory=list)
     audio_seconds: float = 0.0
+    metadata_updated: int = 0
+    waiting_for_metadata: int = 0
     sheets_dir: Path | None = None
 
     @property
@@ -120,7 +122,7 @@ class RunReport:
 
     @property
     def did_nothing(self) -> bool:
-        return self.new == 0 and self.transcribed == 0 and not self.failures
+        return self.new == 0 and self.transcribed == 0 and self.metadata_updated == 0 and not self.failures
 
 
 @dataclass

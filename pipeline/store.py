@@ -179,7 +179,7 @@ def open_database(path: Path) -> Database:
 
 def known_file(db: Database, relpath: str, size: int, mtime: float) -> dict | None:
     """The file row for ``relpath`` if it was seen before with the same size and mtime."""
-    rows = _dicts(db.execute(
+    rows = rows(db.execute(
         "SELECT * FROM files WHERE path = ? AND size = ? AND mtime = ?", [relpath, size, mtime]
     ))
     return rows[0] if rows else None
@@ -303,7 +303,21 @@ SELECT i.id, i.code, i.title, r.id AS recording_id, r.sha256, r.size, r.containe
        (SELECT count(*) FROM segments s WHERE s.interview_id = i.id) AS segment_count,
        (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.review_status = 'verified')
            AS verified_count,
-       0 AS flagged_count
+       i.date, i.place, i.notes, i.equipment, i.topics,
+       coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until, i.consent_by,
+       i.metadata_status, i.metadata_problems, i.metadata_source,
+       (SELECT group_concat(name, ', ') FROM (
+            WITH RECURSIVE up(id, name, parent_id, depth) AS (
+                SELECT id, name, parent_id, 0 FROM places WHERE id = i.place_id
+                UNION ALL SELECT p.id, p.name, p.parent_id, depth + 1 FROM places p JOIN up ON p.id = up.parent_id)
+            SELECT name FROM up ORDER BY depth)) AS place_path,
+       (SELECT group_concat(p.full_name || coalesce(' (' || p.birth_year || ')', ''), '; ')
+        FROM interview_people ip JOIN people p ON p.id = ip.person_id
+        WHERE ip.interview_id = i.id AND ip.role = 'witness') AS witnesses,
+       (SELECT group_concat(p.full_name, '; ') FROM interview_people ip JOIN people p ON p.id = ip.person_id
+        WHERE ip.interview_id = i.id AND ip.role = 'interviewer') AS interviewers,
+       (SELECT group_concat(e.name, '; ') FROM interview_events ie JOIN events e ON e.id = ie.event_id
+        WHERE ie.interview_id = i.id) AS events
 FROM interviews i
 JOIN recordings r ON r.id = i.recording_id
 LEFT JOIN transcription_runs run ON run.id = (
@@ -312,21 +326,21 @@ LEFT JOIN transcription_runs run ON run.id = (
 
 
 def interviews(db: Database) -> list[dict]:
-    return _dicts(db.execute(INTERVIEW_SUMMARY + " ORDER BY i.code"))
+    return rows(db.execute(INTERVIEW_SUMMARY + " ORDER BY i.code"))
 
 
 def interview(db: Database, key: str) -> dict | None:
     """An interview by its code (LK-2026-001) or its numeric id."""
     where = "i.id = ?" if key.isdigit() else "i.code = ?"
-    rows = _dicts(db.execute(INTERVIEW_SUMMARY + f" WHERE {where}", [int(key) if key.isdigit() else key]))
+    rows = rows(db.execute(INTERVIEW_SUMMARY + f" WHERE {where}", [int(key) if key.isdigit() else key]))
     return rows[0] if rows else None
 
 
 def segments(db: Database, interview_id: int) -> list[dict]:
     """An interview's segments in order, each with its words."""
-    segs = _dicts(db.execute("SELECT * FROM segments WHERE interview_id = ? ORDER BY idx", [interview_id]))
+    segs = rows(db.execute("SELECT * FROM segments WHERE interview_id = ? ORDER BY idx", [interview_id]))
     words: dict[int, list[dict]] = {s["id"]: [] for s in segs}
-    for word in _dicts(db.execute(
+    for word in rows(db.execute(
         "SELECT w.segment_id, w.start, w.end, w.text, w.probability FROM words w "
         "JOIN segments s ON s.id = w.segment_id WHERE s.interview_id = ? ORDER BY w.segment_id, w.idx",
         [interview_id],
@@ -339,13 +353,24 @@ def segments(db: Database, interview_id: int) -> list[dict]:
 
 def recordings_to_process(db: Database) -> list[dict]:
     """Recordings not yet transcribed and not failed for a reason that lies in their bytes."""
-    return _dicts(db.execute(
+    return rows(db.execute(
         "SELECT r.*, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
         "AS current_path FROM recordings r JOIN interviews i ON i.recording_id = r.id "
         "WHERE r.status IN ('pending', 'normalised') ORDER BY r.id"
     ))
 
 
-def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
+def interview_paths(db: Database) -> dict[str, int]:
+    """Every file name in recordings/ that holds a known recording, with its interview id."""
+    return dict(db.execute(
+        "SELECT f.path, i.id FROM files f JOIN interviews i ON i.recording_id = f.recording_id"
+    ).fetchall())
+
+
+def count_waiting_for_metadata(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM interviews WHERE metadata_status != 'ok'").fetchone()[0]
+
+
+def rows(cursor: sqlite3.Cursor) -> list[dict]:
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]

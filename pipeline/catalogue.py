@@ -1,0 +1,186 @@
+"""People, places and events in the database, and the interview metadata that names them.
+
+Like ``store``, this is the data layer: stages call it, it calls nothing but SQLite.
+A person is the same person across interviews when the name (NFC, any case) and the birth year agree;
+a human settles the rest with ``merge_people``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from sqlite_utils import Database
+
+from .errors import NotFound
+from .records import InterviewMeta, MetadataFound, PersonMeta
+from .store import now, rows
+from .text import fold, nfc
+
+ROLES = {"witness": "witnesses", "interviewer": "interviewers", "present": "others_present"}
+
+
+def apply_metadata(db: Database, interview_id: int, found: MetadataFound) -> bool:
+    """Bring one interview in line with its metadata; returns whether anything changed.
+
+    Metadata with problems is not applied in part: the interview waits for a fix and keeps what it
+    had. A new version is recorded in ``metadata_versions`` before it replaces the old one.
+    """
+    current = db["interviews"].get(interview_id)
+    usable = found.meta is not None and not found.problems
+    status = "ok" if usable else ("missing" if found.meta is None and found.source is None else "waiting")
+    problems = "\n".join(str(p) for p in found.problems) or None
+    fingerprint = found.fingerprint if usable else current["metadata_fingerprint"]
+    if (current["metadata_status"], current["metadata_problems"], current["metadata_fingerprint"]) == (
+        status, problems, fingerprint
+    ):
+        return False
+    with db.atomic():
+        if usable and found.fingerprint != current["metadata_fingerprint"]:
+            db["metadata_versions"].insert({
+                "interview_id": interview_id, "source": found.source, "fingerprint": found.fingerprint,
+                "metadata": json.dumps(asdict(found.meta), ensure_ascii=False, sort_keys=True),
+                "recorded_at": now(),
+            })
+            _write_interview(db, interview_id, found.meta, found.source)
+        db["interviews"].update(interview_id, {
+            "metadata_status": status, "metadata_problems": problems, "metadata_fingerprint": fingerprint,
+        })
+    return True
+
+
+def _write_interview(db: Database, interview_id: int, meta: InterviewMeta, source: str | None) -> None:
+    db.execute("DELETE FROM interview_people WHERE interview_id = ?", [interview_id])
+    db.execute("DELETE FROM interview_events WHERE interview_id = ?", [interview_id])
+    for role, attribute in ROLES.items():
+        for person in getattr(meta, attribute):
+            db["interview_people"].insert(
+                {"interview_id": interview_id, "person_id": person_id(db, person), "role": role}, ignore=True
+            )
+    for name in meta.events:
+        db["interview_events"].insert({"interview_id": interview_id, "event_id": event_id(db, name)}, ignore=True)
+    changes = {
+        "date": meta.date, "place": meta.place, "place_id": place_id(db, meta.province, meta.district, meta.commune),
+        "topics": json.dumps(meta.topics, ensure_ascii=False), "consent_status": meta.consent.status,
+        "consent_until": meta.consent.until, "consent_by": meta.consent.given_by, "notes": meta.notes,
+        "equipment": meta.equipment, "metadata_source": source,
+        "search_text": search_text(meta),
+    }
+    changes["search_folded"] = fold(changes["search_text"])
+    if meta.title:
+        changes["title"] = meta.title
+    db["interviews"].update(interview_id, changes)
+
+
+def search_text(meta: InterviewMeta) -> str:
+    """What the interview-level index holds: names, roles, places, events, topics and notes."""
+    parts = [meta.title]
+    for attribute in ROLES.values():
+        for person in getattr(meta, attribute):
+            parts += [person.full_name, person.home_village] + [role.title for role in person.roles]
+    parts += [meta.place, meta.commune, meta.district, meta.province, *meta.events, *meta.topics, meta.notes]
+    return nfc(" · ".join(p for p in parts if p))
+
+
+# --- people -----------------------------------------------------------------------------------
+
+def person_id(db: Database, person: PersonMeta) -> int:
+    """The id of this person, found by name and birth year or created; extra facts fill in blanks."""
+    found = _same_person(db, person)
+    if found is None:
+        found = db["people"].insert({
+            "full_name": nfc(person.full_name), "name_folded": fold(person.full_name),
+            "birth_year": person.birth_year, "sex": person.sex, "home_village": person.home_village,
+            "party_joined": person.party_joined, "created_at": now(),
+        }).last_pk
+    else:
+        row = db["people"].get(found)
+        blanks = {k: v for k, v in (("sex", person.sex), ("home_village", person.home_village),
+                                    ("party_joined", person.party_joined)) if v and not row[k]}
+        if blanks:
+            db["people"].update(found, blanks)
+    for role in person.roles:
+        db["person_roles"].insert(
+            {"person_id": found, "title": nfc(role.title), "start_year": role.start_year, "end_year": role.end_year},
+            ignore=True,
+        )
+    return found
+
+
+def _same_person(db: Database, person: PersonMeta) -> int | None:
+    key = nfc(person.full_name).lower()
+    for row in db["people"].rows_where("name_folded = ?", [fold(person.full_name)]):
+        if nfc(row["full_name"]).lower() == key and row["birth_year"] == person.birth_year:
+            return _surviving(db, row["id"])
+    return None
+
+
+def _surviving(db: Database, pid: int) -> int:
+    """Follow merges to the record that was kept."""
+    seen = set()
+    while (merged := db["people"].get(pid)["merged_into"]) and pid not in seen:
+        seen.add(pid)
+        pid = merged
+    return pid
+
+
+def merge_people(db: Database, keep: int, other: int) -> None:
+    """Fold ``other`` into ``keep``: every link moves over, ``other`` remembers where it went."""
+    for pid in (keep, other):
+        if not db["people"].count_where("id = ?", [pid]):
+            raise NotFound(f"There is no person {pid}: `loike people` lists them with their numbers.")
+    if keep == other:
+        raise NotFound("A person cannot be merged with themselves: name two different numbers.")
+    with db.atomic():
+        for table in ("interview_people", "segment_people", "speakers"):
+            db.execute(f"UPDATE OR IGNORE {table} SET person_id = ? WHERE person_id = ?", [keep, other])
+            db.execute(f"DELETE FROM {table} WHERE person_id = ?", [other])
+        db.execute("UPDATE OR IGNORE person_roles SET person_id = ? WHERE person_id = ?", [keep, other])
+        db.execute("DELETE FROM person_roles WHERE person_id = ?", [other])
+        db.execute("UPDATE people SET merged_into = ? WHERE id = ? OR merged_into = ?", [keep, other, other])
+
+
+def people(db: Database) -> list[dict]:
+    """Everyone not merged away, with how many interviews name them and possible duplicates flagged."""
+    found = rows(db.execute(
+        "SELECT p.id, p.full_name, p.birth_year, p.sex, p.home_village, p.name_folded, "
+        "(SELECT count(DISTINCT interview_id) FROM interview_people ip WHERE ip.person_id = p.id) AS interviews, "
+        "(SELECT group_concat(title || coalesce(' (' || start_year || '–' || coalesce(end_year, '') || ')', ''), '; ') "
+        " FROM person_roles r WHERE r.person_id = p.id) AS roles "
+        "FROM people p WHERE p.merged_into IS NULL ORDER BY p.name_folded, p.birth_year"
+    ))
+    by_name: dict[str, list[int]] = {}
+    for person in found:
+        by_name.setdefault(person["name_folded"], []).append(person["id"])
+    for person in found:
+        person["maybe_same_as"] = [pid for pid in by_name[person.pop("name_folded")] if pid != person["id"]]
+    return found
+
+
+# --- places and events ------------------------------------------------------------------------
+
+def place_id(db: Database, province: str | None, district: str | None, commune: str | None) -> int | None:
+    """The most precise place named, creating province > district > commune as needed."""
+    parent = None
+    for kind, name in (("province", province), ("district", district), ("commune", commune)):
+        if name:
+            parent = _place(db, kind, name, parent)
+    return parent
+
+
+def _place(db: Database, kind: str, name: str, parent: int | None) -> int:
+    existing = db.execute(
+        "SELECT id FROM places WHERE kind = ? AND name_folded = ? AND parent_id IS ?", [kind, fold(name), parent]
+    ).fetchone()
+    if existing:
+        return existing[0]
+    return db["places"].insert(
+        {"name": nfc(name), "name_folded": fold(name), "kind": kind, "parent_id": parent, "former_names": "[]"}
+    ).last_pk
+
+
+def event_id(db: Database, name: str) -> int:
+    existing = db.execute("SELECT id FROM events WHERE name_folded = ?", [fold(name)]).fetchone()
+    if existing:
+        return existing[0]
+    return db["events"].insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}).last_pk
