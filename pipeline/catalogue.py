@@ -8,6 +8,7 @@ a human settles the rest with ``merge_people``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 
 from sqlite_utils import Database
@@ -184,3 +185,114 @@ def event_id(db: Database, name: str) -> int:
     if existing:
         return existing[0]
     return db["events"].insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}).last_pk
+
+
+# --- subject pages ----------------------------------------------------------------------------
+
+ROLE_VN = {"witness": "Người kể", "interviewer": "Người phỏng vấn", "present": "Người cùng dự"}
+KIND_VN = {"province": "Tỉnh / thành phố", "district": "Huyện / quận", "commune": "Xã / phường"}
+SEX_VN = {"nam": "Nam", "nữ": "Nữ"}
+PASSAGE = (
+    "SELECT i.code AS interview_code, i.title AS interview_title, s.idx, s.start, s.end, "
+    "coalesce(sp_person.full_name, s.speaker) AS speaker, s.text, '{how}' AS how, "
+    "coalesce(i.consent_status, 'unknown') AS consent_status, s.id AS segment_id "
+    "FROM segments s JOIN interviews i ON i.id = s.interview_id "
+    "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
+    "LEFT JOIN people sp_person ON sp_person.id = sp.person_id "
+)
+
+
+def subjects(db: Database) -> list[dict]:
+    """Every person, place and event with its facts, interviews and passages, for the subject pages."""
+    return [*_people_subjects(db), *_place_subjects(db), *_event_subjects(db)]
+
+
+def _people_subjects(db: Database) -> list[dict]:
+    found = []
+    for person in rows(db.execute("SELECT * FROM people WHERE merged_into IS NULL ORDER BY name_folded")):
+        roles = rows(db.execute(
+            "SELECT title, start_year, end_year FROM person_roles WHERE person_id = ? ORDER BY start_year",
+            [person["id"]]))
+        facts = [["Năm sinh", person["birth_year"]], ["Giới tính", SEX_VN.get(person["sex"] or "", person["sex"])],
+                 ["Quê quán", person["home_village"]], ["Ngày vào Đảng", person["party_joined"]]]
+        facts += [["Chức vụ", _role_text(role)] for role in roles]
+        interviews = rows(db.execute(
+            "SELECT i.code, i.title, i.date, ip.role, coalesce(i.consent_status, 'unknown') AS consent_status "
+            "FROM interview_people ip JOIN interviews i ON i.id = ip.interview_id WHERE ip.person_id = ? "
+            "ORDER BY i.code", [person["id"]]))
+        for interview in interviews:
+            interview["role"] = ROLE_VN.get(interview["role"], interview["role"])
+        passages = _passages(
+            db, person["full_name"],
+            tagged=("JOIN segment_people t ON t.segment_id = s.id WHERE t.person_id = ?", person["id"]),
+            spoken=("WHERE sp.person_id = ?", person["id"]),
+        )
+        found.append(_subject("person", person["id"], person["full_name"], facts, interviews, passages))
+    return found
+
+
+def _place_subjects(db: Database) -> list[dict]:
+    found = []
+    for place in rows(db.execute("SELECT * FROM places ORDER BY kind, name_folded")):
+        parent = db.execute("SELECT name FROM places WHERE id = ?", [place["parent_id"]]).fetchone()
+        former = json.loads(place["former_names"] or "[]")
+        facts = [["Cấp", KIND_VN.get(place["kind"], place["kind"])], ["Thuộc", parent[0] if parent else None],
+                 ["Tên cũ", "; ".join(former) or None]]
+        interviews = rows(db.execute(
+            "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT p.id FROM places p JOIN below ON p.parent_id = below.id) "
+            "SELECT i.code, i.title, i.date, 'Nơi phỏng vấn' AS role, coalesce(i.consent_status, 'unknown') AS consent_status "
+            "FROM interviews i WHERE i.place_id IN (SELECT id FROM below) ORDER BY i.code", [place["id"]]))
+        passages = _passages(
+            db, place["name"], *former,
+            tagged=("JOIN segment_places t ON t.segment_id = s.id WHERE t.place_id = ?", place["id"]),
+        )
+        found.append(_subject("place", place["id"], place["name"], facts, interviews, passages))
+    return found
+
+
+def _event_subjects(db: Database) -> list[dict]:
+    found = []
+    for event in rows(db.execute("SELECT * FROM events ORDER BY coalesce(date_start, '9999'), name_folded")):
+        aliases = json.loads(event["aliases"] or "[]")
+        period = " – ".join(d for d in (event["date_start"], event["date_end"]) if d) or None
+        facts = [["Thời gian", period], ["Tên khác", "; ".join(aliases) or None]]
+        interviews = rows(db.execute(
+            "SELECT i.code, i.title, i.date, 'Có kể về sự kiện' AS role, "
+            "coalesce(i.consent_status, 'unknown') AS consent_status "
+            "FROM interview_events ie JOIN interviews i ON i.id = ie.interview_id WHERE ie.event_id = ? "
+            "ORDER BY i.code", [event["id"]]))
+        passages = _passages(
+            db, event["name"], *aliases,
+            tagged=("JOIN segment_events t ON t.segment_id = s.id WHERE t.event_id = ?", event["id"]),
+        )
+        found.append(_subject("event", event["id"], event["name"], facts, interviews, passages))
+    return found
+
+
+def _subject(kind: str, sid: int, name: str, facts: list, interviews: list[dict], passages: list[dict]) -> dict:
+    return {"kind": kind, "id": sid, "name": name, "facts": [[k, str(v)] for k, v in facts if v],
+            "interviews": interviews, "passages": passages}
+
+
+def _passages(db: Database, *names: str, **queries: tuple[str, int]) -> list[dict]:
+    """Passages linked by tag (and by speaker), then passages whose text mentions one of ``names``."""
+    found: dict[int, dict] = {}
+    for how, (where, value) in queries.items():
+        for row in rows(db.execute(PASSAGE.format(how=how) + where, [value])):
+            found.setdefault(row["segment_id"], row)
+    for name in names:
+        tokens = re.findall(r"\w+", fold(name))
+        if not tokens:
+            continue
+        phrase = 'text_folded : "' + " ".join(tokens) + '"'
+        for row in rows(db.execute(
+            PASSAGE.format(how="mentioned")
+            + "WHERE s.id IN (SELECT rowid FROM segments_fts WHERE segments_fts MATCH ?)", [phrase]
+        )):
+            found.setdefault(row["segment_id"], row)
+    return sorted(found.values(), key=lambda p: (p["interview_code"], p["idx"]))
+
+
+def _role_text(role: dict) -> str:
+    years = "–".join(str(y) for y in (role["start_year"], role["end_year"]) if y)
+    return f"{role['title']} ({years})" if years else role["title"]

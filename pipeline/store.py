@@ -179,15 +179,14 @@ def open_database(path: Path) -> Database:
 
 def known_file(db: Database, relpath: str, size: int, mtime: float) -> dict | None:
     """The file row for ``relpath`` if it was seen before with the same size and mtime."""
-    rows = rows(db.execute(
+    found = rows(db.execute(
         "SELECT * FROM files WHERE path = ? AND size = ? AND mtime = ?", [relpath, size, mtime]
     ))
-    return rows[0] if rows else None
+    return found[0] if found else None
 
 
 def file_row(db: Database, relpath: str) -> dict | None:
-    rows = list(db["files"].rows_where("path = ?", [relpath]))
-    return rows[0] if rows else None
+    return next(db["files"].rows_where("path = ?", [relpath]), None)
 
 
 def remember_file(db: Database, relpath: str, recording_id: int, size: int, mtime: float) -> None:
@@ -198,8 +197,7 @@ def remember_file(db: Database, relpath: str, recording_id: int, size: int, mtim
 
 
 def recording_by_hash(db: Database, sha256: str) -> dict | None:
-    rows = list(db["recordings"].rows_where("sha256 = ?", [sha256]))
-    return rows[0] if rows else None
+    return next(db["recordings"].rows_where("sha256 = ?", [sha256]), None)
 
 
 def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str) -> int:
@@ -332,8 +330,8 @@ def interviews(db: Database) -> list[dict]:
 def interview(db: Database, key: str) -> dict | None:
     """An interview by its code (LK-2026-001) or its numeric id."""
     where = "i.id = ?" if key.isdigit() else "i.code = ?"
-    rows = rows(db.execute(INTERVIEW_SUMMARY + f" WHERE {where}", [int(key) if key.isdigit() else key]))
-    return rows[0] if rows else None
+    found = rows(db.execute(INTERVIEW_SUMMARY + f" WHERE {where}", [int(key) if key.isdigit() else key]))
+    return found[0] if found else None
 
 
 def segments(db: Database, interview_id: int) -> list[dict]:

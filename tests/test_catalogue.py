@@ -1,0 +1,140 @@
+"""People, places and events from interview metadata: dedupe, merge, history and subject passages."""
+
+import dataclasses
+
+import pytest
+
+from pipeline import catalogue, store
+from pipeline.errors import NotFound
+from pipeline.records import (
+    Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta, RoleHeld, Segment,
+)
+
+RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
+
+
+def witness(name="Nguyễn Văn A", year=1932, **more):
+    return PersonMeta(full_name=name, birth_year=year, **more)
+
+
+def meta(**changes):
+    base = InterviewMeta(
+        witnesses=[witness(roles=[RoleHeld("nguyên Bí thư Chi bộ xã Bắc Cường", 1965, 1970)])],
+        interviewers=[PersonMeta("Lê Văn C")], date="2020-03-12", commune="Bắc Cường", district="Hưng Hà",
+        province="Thái Bình", events=["Cách mạng tháng Tám"], topics=["chi bộ"],
+        consent=Consent("restricted", given_by="ông A"),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def found(m, problems=(), fingerprint=None, recording="a.wav"):
+    return MetadataFound(recording, "a.yaml", m, list(problems), fingerprint or str(hash(repr(m))))
+
+
+@pytest.fixture
+def db(tmp_path):
+    return store.open_database(tmp_path / "loike.db")
+
+
+def new_interview(db, sha="a"):
+    recording = store.add_recording(db, sha * 64, f"{sha}.wav", 1, sha)
+    return store.interview_for(db, recording)["id"], recording
+
+
+def test_metadata_lands_on_the_interview_with_its_people_places_and_events(db):
+    interview, _ = new_interview(db)
+
+    assert catalogue.apply_metadata(db, interview, found(meta()))
+
+    row = store.interview(db, str(interview))
+    assert row["metadata_status"] == "ok" and row["consent_status"] == "restricted"
+    assert row["witnesses"] == "Nguyễn Văn A (1932)" and row["interviewers"] == "Lê Văn C"
+    assert row["place_path"] == "Bắc Cường, Hưng Hà, Thái Bình" and row["events"] == "Cách mạng tháng Tám"
+    assert row["date"] == "2020-03-12"
+    roles = list(db["person_roles"].rows)
+    assert [(r["title"], r["start_year"], r["end_year"]) for r in roles] == [
+        ("nguyên Bí thư Chi bộ xã Bắc Cường", 1965, 1970)]
+    hits = db.execute("SELECT rowid FROM interviews_fts WHERE interviews_fts MATCH 'search_folded: bac cuong'")
+    assert [h[0] for h in hits] == [interview]
+
+
+def test_the_same_name_and_birth_year_is_one_person_across_interviews(db):
+    first, _ = new_interview(db, "a")
+    second, _ = new_interview(db, "b")
+    third, _ = new_interview(db, "c")
+    catalogue.apply_metadata(db, first, found(meta()))
+    catalogue.apply_metadata(db, second, found(meta(witnesses=[witness("nguyễn văn a", 1932, sex="nam")])))
+    catalogue.apply_metadata(db, third, found(meta(witnesses=[witness("Nguyễn Văn Á", 1932)])))
+
+    people = {p["full_name"]: p for p in catalogue.people(db)}
+    assert people["Nguyễn Văn A"]["interviews"] == 2, "same name in any case and same year: one person"
+    assert "Nguyễn Văn Á" in people, "a different tone is a different name"
+    assert people["Nguyễn Văn A"]["maybe_same_as"] == [people["Nguyễn Văn Á"]["id"]]
+    assert db["people"].get(people["Nguyễn Văn A"]["id"])["sex"] == "nam", "later facts fill in blanks"
+
+
+def test_merging_two_people_moves_every_link(db):
+    first, _ = new_interview(db, "a")
+    second, _ = new_interview(db, "b")
+    catalogue.apply_metadata(db, first, found(meta()))
+    catalogue.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)])))
+    keep, other = sorted(p["id"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A")
+
+    catalogue.merge_people(db, keep, other)
+
+    [person] = [p for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A"]
+    assert person["id"] == keep and person["interviews"] == 2
+    # the merged record is remembered, so the next run maps the same metadata to the kept person
+    catalogue.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)], notes="sửa"), fingerprint="2"))
+    assert [p["interviews"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A"] == [2]
+    with pytest.raises(NotFound, match="There is no person 999: `loike people` lists them"):
+        catalogue.merge_people(db, keep, 999)
+
+
+def test_metadata_with_problems_is_not_applied_in_part_and_the_interview_waits(db):
+    interview, _ = new_interview(db)
+    catalogue.apply_metadata(db, interview, found(meta(), fingerprint="v1"))
+    problem = MetadataProblem("a.yaml", "dòng 3 / line 3", "date", "Ngày không hợp lệ", "bad date")
+
+    catalogue.apply_metadata(db, interview, found(meta(date="2099-01-01", province="Hà Nội"), [problem], "v2"))
+
+    row = store.interview(db, str(interview))
+    assert row["metadata_status"] == "waiting" and row["date"] == "2020-03-12"
+    assert row["metadata_problems"] == "a.yaml, dòng 3 / line 3, date: Ngày không hợp lệ / bad date"
+    assert store.count_waiting_for_metadata(db) == 1
+
+
+def test_edited_metadata_replaces_the_old_and_keeps_it_in_history(db):
+    interview, _ = new_interview(db)
+    catalogue.apply_metadata(db, interview, found(meta(), fingerprint="v1"))
+    assert not catalogue.apply_metadata(db, interview, found(meta(), fingerprint="v1")), "unchanged: no work"
+
+    catalogue.apply_metadata(db, interview, found(meta(events=["Kháng chiến chống Pháp"]), fingerprint="v2"))
+
+    assert store.interview(db, str(interview))["events"] == "Kháng chiến chống Pháp"
+    versions = list(db["metadata_versions"].rows_where(order_by="id"))
+    assert [v["fingerprint"] for v in versions] == ["v1", "v2"] and "Cách mạng tháng Tám" in versions[0]["metadata"]
+
+
+def test_subjects_list_tagged_spoken_and_mentioned_passages(db):
+    interview, recording = new_interview(db)
+    catalogue.apply_metadata(db, interview, found(meta()))
+    store.save_transcript(db, recording, [
+        Segment(0, 2, "Bác kể về chi bộ.", -0.2, 0.0, 1.0, speaker="SPEAKER_1"),
+        Segment(2, 4, "Hồi đó ông Nguyễn Văn A làm bí thư.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
+        Segment(4, 6, "Cách mạng tháng Tám thành công ở Bắc Cường.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
+    ], RUN)
+    person = next(p["id"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A")
+    db["speakers"].insert({"interview_id": interview, "label": "SPEAKER_2", "person_id": person})
+    first_segment = db.execute("SELECT id FROM segments WHERE idx = 0").fetchone()[0]
+    db["segment_people"].insert({"segment_id": first_segment, "person_id": person})
+
+    by_name = {s["name"]: s for s in catalogue.subjects(db)}
+
+    a = by_name["Nguyễn Văn A"]
+    assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "tagged"), (1, "spoken"), (2, "spoken")]
+    assert ["Năm sinh", "1932"] in a["facts"] and a["interviews"][0]["role"] == "Người kể"
+    assert a["passages"][1]["speaker"] == "Nguyễn Văn A", "a mapped speaker label shows the person's name"
+    assert [(p["idx"], p["how"]) for p in by_name["Cách mạng tháng Tám"]["passages"]] == [(2, "mentioned")]
+    assert [p["idx"] for p in by_name["Bắc Cường"]["passages"]] == [2]
+    assert by_name["Thái Bình"]["interviews"][0]["code"].startswith("LK-"), "places include the places below"
