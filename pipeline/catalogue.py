@@ -128,8 +128,7 @@ def _surviving(db: Database, pid: int) -> int:
 def merge_people(db: Database, keep: int, other: int) -> None:
     """Fold ``other`` into ``keep``: every link moves over, ``other`` remembers where it went."""
     for pid in (keep, other):
-        if not db["people"].count_where("id = ?", [pid]):
-            raise NotFound(f"There is no person {pid}: `loike people` lists them with their numbers.")
+        _require(db, "people", pid, "person", "`loike people` lists them with their numbers")
     if keep == other:
         raise NotFound("A person cannot be merged with themselves: name two different numbers.")
     with db.atomic():
@@ -140,6 +139,29 @@ def merge_people(db: Database, keep: int, other: int) -> None:
         db.execute("DELETE FROM person_roles WHERE person_id = ?", [other])
         db.execute("UPDATE people SET merged_into = ? WHERE id = ? OR merged_into = ?", [keep, other, other])
 
+
+def map_speaker(db: Database, interview_id: int, label: str, person: int) -> None:
+    """Say who a transcript's speaker label is; kept across re-runs (labels are per interview)."""
+    _require(db, "people", person, "person", "`loike people` lists them with their numbers")
+    db["speakers"].upsert({"interview_id": interview_id, "label": label, "person_id": person},
+                          pk=("interview_id", "label"))
+
+
+TAG_TABLES = {"person": ("segment_people", "person_id", "people"), "place": ("segment_places", "place_id", "places"),
+              "event": ("segment_events", "event_id", "events")}
+
+
+def tag_segment(db: Database, segment_id: int, kind: str, target: int) -> None:
+    """Tag a passage with a person, place or event."""
+    table, column, targets = TAG_TABLES[kind]
+    _require(db, "segments", segment_id, "passage", "`loike export INTERVIEW` shows them")
+    _require(db, targets, target, kind, f"the pages in transcripts/sheets/{targets}/ show the numbers")
+    db[table].insert({"segment_id": segment_id, column: target}, ignore=True)
+
+
+def _require(db: Database, table: str, row_id: int, what: str, hint: str) -> None:
+    if not db[table].count_where("id = ?", [row_id]):
+        raise NotFound(f"There is no {what} {row_id}: {hint}.")
 
 def people(db: Database) -> list[dict]:
     """Everyone not merged away, with how many interviews name them and possible duplicates flagged."""

@@ -192,6 +192,57 @@ def people_merge(obj: Context, keep: int, other: int) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(f"Merged person {other} into {keep}.")
 
+
+@cli.command()
+@click.argument("interview")
+@click.argument("label")
+@click.argument("person", type=int)
+@click.pass_obj
+def speaker(obj: Context, interview: str, label: str, person: int) -> None:
+    """Say that speaker LABEL in INTERVIEW is PERSON (a number from `loike people`)."""
+    from . import catalogue
+
+    db = obj.database()
+    try:
+        catalogue.map_speaker(db, interview_id(db, interview), label, person)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{label} in {interview} is now person {person}.")
+
+
+@cli.command()
+@click.argument("interview")
+@click.argument("line", type=click.IntRange(1))
+@click.option("--person", type=int, help="Number of the person (from `loike people`).")
+@click.option("--place", type=int, help="Number of the place (from its page).")
+@click.option("--event", type=int, help="Number of the event (from its page).")
+@click.pass_obj
+def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
+    """Tag passage LINE of INTERVIEW (the number in the sheet's margin) with a person, place or event."""
+    from . import catalogue
+
+    chosen = {k: v for k, v in (("person", person), ("place", place), ("event", event)) if v is not None}
+    if len(chosen) != 1:
+        raise click.UsageError("Give exactly one of --person, --place or --event.")
+    db = obj.database()
+    found = db.execute("SELECT id FROM segments WHERE interview_id = ? AND idx = ?",
+                       [interview_id(db, interview), line - 1]).fetchone()
+    if not found:
+        raise click.ClickException(f"{interview} has no line {line}: the review sheet numbers its lines.")
+    [(kind, target)] = chosen.items()
+    try:
+        catalogue.tag_segment(db, found[0], kind, target)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Line {line} of {interview} tagged with {kind} {target}.")
+
+
+def interview_id(db, key: str) -> int:
+    found = store.interview(db, key)
+    if not found:
+        raise click.ClickException(f"There is no interview {key!r}: `loike status` lists the interview codes.")
+    return found["id"]
+
 class ProgressBar:
     """Audio time done / total, with an ETA, drawn only while there is work."""
 
