@@ -1,4 +1,5 @@
-"""Review sheets: one self-contained HTML page per interview, plus an index of them all.
+"""Review sheets: one self-contained HTML page per interview, an index of them all, and a page per person, place
+and event gathering every passage that names them.
 
 The sheets are opened straight from disk (file://) on an editor's laptop, often offline, so everything they need
 (CSS, JS) is inlined and nothing points outside the archive. Every string that reaches a template came from a
@@ -12,13 +13,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.resources
+import json
 import logging
 import math
 import os
 import re
 import tempfile
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 import jinja2
 
@@ -29,6 +33,12 @@ log = logging.getLogger(__name__)
 SHEET_TEMPLATE = "sheet.html.j2"
 INDEX_TEMPLATE = "index.html.j2"
 INDEX_NAME = "index.html"
+SUBJECT_TEMPLATE = "subject.html.j2"
+SUBJECT_LIST_TEMPLATE = "subjects.html.j2"
+
+KINDS = {"person": ("people", "Nhân vật"), "place": ("places", "Địa danh"), "event": ("events", "Sự kiện")}
+"""Each kind of subject: its folder beside the sheets, and the title of its list page."""
+SLUG_LENGTH = 60
 
 LOW_WORD_PROBABILITY = 0.5
 """A word the model gave less than this probability is marked for the editor to listen to."""
@@ -38,6 +48,12 @@ threshold for a doubtful decode)."""
 
 STATUS_VN = {"transcribed": "Đã phiên âm", "failed": "Lỗi", "pending": "Đang chờ"}
 REVIEW_VN = {"machine": "Máy", "edited": "Đã sửa", "verified": "Đã duyệt"}
+HOW_VN = {"tagged": "được gắn thẻ", "mentioned": "có nhắc đến", "spoken": "lời của nhân vật"}
+CONSENT_VN = {
+    "allowed": "Được công bố", "restricted": "Hạn chế công bố", "embargoed": "Chưa được công bố",
+    "unknown": "Chưa rõ quyền công bố",
+}
+METADATA_WAITING = {"waiting", "missing"}
 MISSING = "—"
 
 
@@ -95,7 +111,7 @@ def date_vn(value: str | date | None) -> str:
 
     A value that is not an ISO date is shown as it is rather than failing a whole sheet.
     """
-    if value is None or value == "":
+    if not value:  # None, "", or a field a team's template names but the row lacks
         return MISSING
     parsed = value if isinstance(value, date) else _parse_iso(str(value))
     if parsed is None:
@@ -105,7 +121,7 @@ def date_vn(value: str | date | None) -> str:
 
 def datetime_vn(value: str | datetime | None) -> str:
     """"2026-03-05T14:22:01+07:00" → "05/03/2026 14:22"; a bare date gets no time."""
-    if value is None or value == "":
+    if not value:  # None, "", or a field a team's template names but the row lacks
         return MISSING
     parsed = value if isinstance(value, date) else _parse_iso(str(value))
     if parsed is None:
@@ -154,7 +170,7 @@ def environment(archive_root: Path) -> jinja2.Environment:
         csp_hash=csp_hash,
     )
     env.globals.update(
-        status_vn=STATUS_VN, review_vn=REVIEW_VN,
+        status_vn=STATUS_VN, review_vn=REVIEW_VN, kinds=KINDS,
         low_word_probability=LOW_WORD_PROBABILITY, low_segment_logprob=LOW_SEGMENT_LOGPROB,
     )
     return env
@@ -242,7 +258,41 @@ def audio_format(interview: dict) -> str:
     return " · ".join(parts)
 
 
+def consent_mark(status: str | None, until: str | None = None) -> dict:
+    """How an interview's permission to publish is shown: ``{"status", "label", "loud"}``.
+
+    A status nobody recorded, or one this code does not know, reads as "unknown": the exports treat that as
+    restricted, so no page may look more permissive than they are. The label holds only fixed words and a date
+    this code formatted itself, so it is safe to put in the print stylesheet.
+    """
+    status = status if status in CONSENT_VN else "unknown"
+    label = CONSENT_VN[status]
+    day = _parse_iso(str(until)) if until and status == "embargoed" else None
+    if day is not None:
+        label += f" đến {day.strftime('%d/%m/%Y')}"
+    return {"status": status, "label": label, "loud": status != "allowed"}
+
+
+def _items(value: str | None, separator: str = ";") -> list[str]:
+    """"Nguyễn Văn A (1932); Trần Thị B (1935)" → the two names; None → []."""
+    return [part.strip() for part in str(value or "").split(separator) if part.strip()]
+
+
+def topic_list(value: str | list | None) -> list[str]:
+    """Topics as stored (a JSON list in a string); anything else is shown as written rather than lost."""
+    if isinstance(value, list):
+        return [str(t).strip() for t in value if str(t).strip()]
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [str(value)]
+    return topic_list(parsed) if isinstance(parsed, list) else [str(parsed)]
+
+
 def interview_view(interview: dict) -> dict:
+    place_path = _items(interview.get("place_path"), ",")
     return {
         **interview,
         "format": audio_format(interview),
@@ -250,6 +300,96 @@ def interview_view(interview: dict) -> dict:
         "sheet": sheet_filename(interview.get("code") or ""),
         "length": interview.get("duration") if interview.get("duration") is not None
         else interview.get("declared_duration"),
+        "consent": consent_mark(interview.get("consent_status"), interview.get("consent_until")),
+        "witness_list": _items(interview.get("witnesses")),
+        "interviewer_list": _items(interview.get("interviewers")),
+        "event_list": _items(interview.get("events")),
+        "topic_list": topic_list(interview.get("topics")),
+        "commune": place_path[0] if place_path else None,
+        "metadata_waiting": interview.get("metadata_status") in METADATA_WAITING,
+        "metadata_problem_list": [line.strip() for line in str(interview.get("metadata_problems") or "").splitlines()
+                                  if line.strip()],
+    }
+
+
+# ---------------------------------------------------------------- subjects
+
+
+def slug(name: str) -> str:
+    """"Nguyễn Văn Đức" → "nguyen-van-duc": a file name every system, zip tool and browser takes as it is."""
+    decomposed = unicodedata.normalize("NFD", str(name).replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:SLUG_LENGTH].strip("-")
+
+
+def _folder(kind: str) -> tuple[str, str]:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValueError(f"Unknown subject kind {kind!r}: use one of {', '.join(KINDS)}.") from None
+
+
+def subject_href(kind: str, id: int, name: str) -> str:
+    """Where a subject's page is, relative to the sheets folder: ("person", 12, "Nguyễn Văn A") →
+    "people/12-nguyen-van-a.html". The number keeps two people of the same name apart."""
+    folder, _ = _folder(kind)
+    stem = f"{int(id)}-{slug(name)}".rstrip("-")
+    return f"{folder}/{stem}.html"
+
+
+def _sheet_href(code: str, start: float | None = None) -> str:
+    """A subject page's link to a sheet (one folder up), at a moment when ``start`` is given."""
+    href = "../" + quote(sheet_filename(code or ""))
+    whole = _whole_seconds(start)
+    if whole is None:
+        return href
+    # Three decimals, as the sheet's data-start, so the sheet's script finds exactly this segment.
+    return href + "#t=" + f"{max(0.0, float(start)):.3f}".rstrip("0").rstrip(".")
+
+
+def _passage_groups(passages: list[dict], interviews: list[dict]) -> list[dict]:
+    """Passages grouped by interview, interviews in the order given, each passage once (with every way it was
+    found) in the order it is heard."""
+    order = {iv.get("code"): n for n, iv in enumerate(interviews)}
+    known = {iv.get("code"): iv for iv in interviews}
+    groups: dict[str, dict] = {}
+    for passage in passages:
+        code = passage.get("interview_code") or ""
+        iv = known.get(code, {})
+        group = groups.setdefault(code, {
+            "code": code, "title": iv.get("display_title") or passage.get("interview_title") or code,
+            "date": iv.get("date"), "href": _sheet_href(code),
+            "consent": iv.get("consent") or consent_mark(passage.get("consent_status")), "passages": {},
+        })
+        key = (passage.get("idx"), passage.get("start"))
+        how = HOW_VN.get(passage.get("how"), passage.get("how"))
+        seen = group["passages"].setdefault(key, {
+            **passage, "hows": [], "href": _sheet_href(code, passage.get("start") or 0),
+        })
+        if how and how not in seen["hows"]:
+            seen["hows"].append(how)
+    ordered = sorted(groups.values(), key=lambda g: order.get(g["code"], len(order)))
+    for group in ordered:
+        group["passages"] = sorted(group["passages"].values(), key=lambda p: (p.get("start") or 0, p.get("idx") or 0))
+    return ordered
+
+
+def subject_view(subject: dict) -> dict:
+    """A subject with what its page and its line in the list need on top of what the catalogue gave."""
+    _, kind_vn = _folder(subject.get("kind"))
+    interviews = [
+        {**iv, "consent": consent_mark(iv.get("consent_status"), iv.get("consent_until")),
+         "href": _sheet_href(iv.get("code")), "display_title": (iv.get("title") or "").strip() or iv.get("code")}
+        for iv in subject.get("interviews") or []
+    ]
+    groups = _passage_groups(subject.get("passages") or [], interviews)
+    href = subject_href(subject["kind"], subject["id"], subject.get("name") or "")
+    return {
+        **subject, "kind_vn": kind_vn, "href": href, "file": PurePosixPath(href).name,
+        "facts": [(str(f[0]), f[1]) for f in subject.get("facts") or [] if len(f) > 1 and f[1] not in (None, "")],
+        "interviews": interviews, "groups": groups,
+        "passage_count": sum(len(g["passages"]) for g in groups),
+        "loud": any(i["consent"]["loud"] for i in interviews) or any(g["consent"]["loud"] for g in groups),
     }
 
 
@@ -287,6 +427,18 @@ def render_index(env: jinja2.Environment, interviews: list[dict], generated_at: 
         interviews=[interview_view(i) for i in interviews],
         generated_at=generated_at,
     )
+
+
+def render_subject(env: jinja2.Environment, subject: dict) -> str:
+    """One person's, place's or event's page: facts, interviews, and every passage that names them."""
+    return _render(env, SUBJECT_TEMPLATE, subject=subject_view(subject))
+
+
+def render_subject_list(env: jinja2.Environment, kind: str, subjects: list[dict]) -> str:
+    """The list page of one kind of subject, by name."""
+    folder, title = _folder(kind)
+    views = sorted((subject_view(s) for s in subjects), key=lambda v: (slug(v.get("name") or ""), v["id"]))
+    return _render(env, SUBJECT_LIST_TEMPLATE, kind=kind, folder=folder, title=title, subjects=views)
 
 
 def _umask() -> int:
@@ -335,6 +487,35 @@ def _unwritable(path: Path, error: OSError) -> ArchiveError:
     )
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _unwritable(folder, error) from error
+
+
+def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[dict]) -> int:
+    """Write a page per subject under ``people/``, ``places/`` and ``events/`` of ``out_dir``, and each folder's
+    ``index.html``; return how many pages were written.
+
+    Pages whose content did not change are left alone, and nothing is removed: a page someone bookmarked or
+    cited stays readable after its subject is merged away.
+    """
+    for subject in subjects:
+        _folder(subject.get("kind"))  # a subject of an unknown kind stops the run before anything is written
+    env = environment(archive_root)
+    written = 0
+    for kind, (folder, _) in KINDS.items():
+        _make_folder(out_dir / folder)
+        mine = [s for s in subjects if s["kind"] == kind]
+        for subject in mine:
+            page = render_subject(env, subject)
+            written += write_if_changed(out_dir / subject_href(kind, subject["id"], subject.get("name") or ""), page)
+        written += write_if_changed(out_dir / folder / INDEX_NAME, render_subject_list(env, kind, mine))
+    log.info("subject pages: %d written, in %s", written, out_dir)
+    return written
+
+
 def write_sheets(
     archive_root: Path,
     out_dir: Path,
@@ -347,10 +528,7 @@ def write_sheets(
     Sheets whose content did not change are left alone, so a re-run touches only what moved.
     """
     env = environment(archive_root)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise _unwritable(out_dir, error) from error
+    _make_folder(out_dir)
     written = 0
     for interview in interviews:
         page = render_sheet(
@@ -360,5 +538,11 @@ def write_sheets(
     index = out_dir / INDEX_NAME
     generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
     write_if_changed(index, render_index(env, interviews, generated_at))
+    # The index links to the three subject lists; until write_subject_pages has filled them, an empty list
+    # stands in, so no link on the index ever leads nowhere.
+    for kind, (folder, _) in KINDS.items():
+        if not (out_dir / folder / INDEX_NAME).exists():
+            _make_folder(out_dir / folder)
+            write_if_changed(out_dir / folder / INDEX_NAME, render_subject_list(env, kind, []))
     log.info("review sheets: %d written, %d unchanged, in %s", written, len(interviews) - written, out_dir)
     return index

@@ -1,12 +1,14 @@
 /* Lời Kể review sheet: click a segment to hear it; while the audio plays, the segment being heard is highlighted
-   and kept in view. Plain JS, no libraries: the page is opened from disk, often offline. Runs on sheets of
-   thousands of segments, so it reads the times once, finds the current segment by binary search and touches the
-   page only when the current segment changes. */
+   and kept in view. A link into the sheet (#t=SECONDS from a subject page or a citation, or #seg-IDX) scrolls to
+   that segment, marks it and moves the player there; browsers block playing without a click, so the editor
+   presses play. Plain JS, no libraries: the page is opened from disk, often offline. Runs on sheets of thousands
+   of segments, so it reads the times once, finds segments by binary search and touches the page only when the
+   current segment changes. */
 (function () {
   "use strict";
-  var audio = document.getElementById("player");
   var list = document.querySelector(".segments");
-  if (!audio || !list) { return; }
+  if (!list) { return; }
+  var audio = document.getElementById("player");
   var rows = list.querySelectorAll(".segment");
   var count = rows.length;
   var starts = new Float64Array(count);
@@ -15,25 +17,78 @@
     starts[k] = parseFloat(rows[k].getAttribute("data-start")) || 0;
     ends[k] = parseFloat(rows[k].getAttribute("data-end")) || starts[k];
   }
-  document.body.classList.add("has-audio");
 
   var GAP_SLACK = 0.3;        // seconds after a segment's end it stays lit, so short pauses do not flicker
+  var LINK_SLACK = 0.002;     // links carry times to the millisecond; never land on the segment before
   var USER_SCROLL_PAUSE = 4000; // ms after the editor scrolls by hand before the page scrolls by itself again
   var current = -1;
+  var target = null;          // the segment a link pointed at; stays marked until another link
+  var pendingSeek = null;     // a link's time, kept until the player knows the recording's length
   var queued = false;
   var userScrolledAt = 0;
   var sought = false;         // the editor moved the player's position: show where, even when paused
 
   /* The last segment that starts at or before t, or -1. */
-  function segmentAt(t) {
+  function lastStartingBy(t) {
     var lo = 0, hi = count - 1, found = -1;
     while (lo <= hi) {
       var mid = (lo + hi) >> 1;
       if (starts[mid] <= t) { found = mid; lo = mid + 1; } else { hi = mid - 1; }
     }
+    return found;
+  }
+
+  /* The segment being heard at t, or -1 in a pause between segments. */
+  function segmentAt(t) {
+    var found = lastStartingBy(t);
     if (found >= 0 && t > ends[found] + GAP_SLACK) { return -1; }
     return found;
   }
+
+  /* "12.5", "754", "12:34", "1:02:05" → seconds; anything else → null. */
+  function parseTime(text) {
+    var match = /^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d+)?)s?$/.exec(text);
+    if (!match) { return null; }
+    var parts = [match[1], match[2]].filter(function (p) { return p !== undefined; });
+    var seconds = parseFloat(match[3]);
+    for (var p = 0; p < parts.length; p++) { seconds += parseInt(parts[p], 10) * Math.pow(60, parts.length - p); }
+    return seconds;
+  }
+
+  function seek(t) {
+    if (!audio) { return; }
+    if (audio.readyState >= 1) { audio.currentTime = t; pendingSeek = null; } else { pendingSeek = t; }
+  }
+
+  /* Follow a link into the sheet: mark the segment, bring it into view, move the player there. */
+  function followHash() {
+    var hash = window.location.hash.slice(1);
+    var row = null, t = null;
+    if (hash.indexOf("t=") === 0) {
+      t = parseTime(hash.slice(2));
+      if (t === null || !count) { return; }
+      row = rows[Math.max(0, lastStartingBy(t + LINK_SLACK))];
+      if (t < starts[0]) { t = starts[0]; }
+    } else if (/^seg-\d+$/.test(hash)) {
+      row = document.getElementById(hash);
+      if (!row) { return; }
+      t = parseFloat(row.getAttribute("data-start")) || 0;
+    } else {
+      return;
+    }
+    if (target) { target.classList.remove("target"); }
+    target = row;
+    row.classList.add("target");
+    userScrolledAt = 0;
+    row.scrollIntoView({ block: "center" });
+    seek(t);
+  }
+
+  window.addEventListener("hashchange", followHash);
+  followHash();
+  if (!audio) { return; }
+
+  document.body.classList.add("has-audio");
 
   function keepInView(row) {
     if (Date.now() - userScrolledAt < USER_SCROLL_PAUSE) { return; }
@@ -72,11 +127,15 @@
 
   function playFrom(row) {
     userScrolledAt = 0;
+    pendingSeek = null;
     audio.currentTime = parseFloat(row.getAttribute("data-start")) || 0;
     var started = audio.play();
     if (started && started.catch) { started.catch(function () { /* blocked or no file: the player shows it */ }); }
   }
 
+  audio.addEventListener("loadedmetadata", function () {
+    if (pendingSeek !== null) { seek(pendingSeek); }
+  });
   audio.addEventListener("timeupdate", schedule);
   audio.addEventListener("seeked", function () { sought = true; schedule(); });
   audio.addEventListener("play", schedule);

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import os
 import re
+import shutil
+import subprocess
 import time
 import unicodedata
 from html.parser import HTMLParser
@@ -17,6 +19,7 @@ from pipeline import render
 from pipeline.errors import ArchiveError
 
 XSS = "<script>alert(1)</script>"
+SUBJECT_FOLDERS = ["events", "index.html", "people", "places"]
 VIETNAMESE = unicodedata.normalize("NFC", "Hồi đó ông ở xã Bắc Cường, nghĩa quân đánh đồn Phố Ràng năm bốn mươi bảy")
 
 
@@ -35,7 +38,7 @@ class Page(HTMLParser):
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
-        element = {"tag": tag, "attrs": dict(attrs), "text": ""}
+        element = {"tag": tag, "attrs": dict(attrs), "text": "", "parent": self.open[-1] if self.open else None}
         self.elements.append(element)
         self.in_script = tag == "script"
         if tag not in {"meta", "br", "input", "link", "img", "source"}:
@@ -218,7 +221,8 @@ def test_the_audio_player_points_at_the_given_file(env):
 def test_without_audio_the_sheet_says_so(env):
     page = sheet(env, audio_href=None)
     assert Page(page).find("audio") == [] and "Không có tệp âm thanh" in page
-    assert "<script>" not in page
+    assert len(Page(page).find("script")) == 1  # links into the sheet (#t=…) still work without audio
+    assert "<script>" not in sheet(env, segments=[], audio_href=None)  # nothing to link to, nothing to run
 
 
 def test_vietnamese_comes_through_byte_identical_in_nfc(env, tmp_path):
@@ -306,9 +310,11 @@ def test_the_index_lists_every_interview(env):
     html = render.render_index(env, rows, "2026-03-07T10:05:00+07:00")
     page = Page(html)
     body_rows = page.find("tr")[1:]
-    assert [r["attrs"]["class"] for r in body_rows] == ["status-transcribed", "status-failed", "status-pending"]
-    assert [a["attrs"]["href"] for a in page.find("a")] == ["LK-2026-001.html", "LK-2026-002.html",
-                                                         "LK-2026-003.html"]
+    assert [r["attrs"]["class"].split()[0] for r in body_rows] == [
+        "status-transcribed", "status-failed", "status-pending"]
+    assert [a["attrs"]["href"] for a in page.find("a")] == [
+        "people/index.html", "places/index.html", "events/index.html",
+        "LK-2026-001.html", "LK-2026-002.html", "LK-2026-003.html"]
     assert [s["text"] for s in page.find("td", "status")] == ["Đã phiên âm", "Lỗi", "Đang chờ"]
     assert "1:02:05" in body_rows[0]["text"] and "1/2" in body_rows[0]["text"]
     assert "bà Trần Thị B.amr" in body_rows[1]["text"] and "10:00" in body_rows[1]["text"]
@@ -330,7 +336,7 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
     index = render.write_sheets(tmp_path, out, rows, segments, hrefs)
 
     assert index == out / "index.html"
-    assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
     first, second = out / "LK-2026-001.html", out / "LK-2026-002.html"
     assert first.read_text(encoding="utf-8") == render.render_sheet(
         render.environment(tmp_path), rows[0], segments[1], hrefs[1]
@@ -344,13 +350,13 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
 
     assert first.stat().st_mtime_ns == past  # unchanged: left alone
     assert second.stat().st_mtime_ns != past and "bây giờ đã có lời" in second.read_text(encoding="utf-8")
-    assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
 
 
 def test_a_code_cannot_send_a_sheet_outside_the_folder(tmp_path):
     out = tmp_path / "sheets"
     render.write_sheets(tmp_path, out, [interview(code="../../evil")], {}, {})
-    assert sorted(p.name for p in out.iterdir()) == ["evil.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["events", "evil.html", "index.html", "people", "places"]
     assert 'href="evil.html"' in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -362,3 +368,299 @@ def test_a_long_interview_renders_quickly(env):
     assert time.perf_counter() - started < 2.0
     starts = [float(s) for s in re.findall(r'data-start="([0-9.]+)"', html)]
     assert len(starts) == 2000 and starts == sorted(starts)
+
+
+# ---------------------------------------------------------------- interview metadata
+
+
+def with_metadata(**overrides) -> dict:
+    return interview(**{
+        "date": "2026-03-01", "place": "nhà ông A, thôn Đông", "place_path": "Bắc Cường, Hưng Hà, Thái Bình",
+        "witnesses": "Nguyễn Văn A (1932); Trần Thị B (1935)", "interviewers": "Lê Văn C; Phạm D",
+        "events": "Cách mạng tháng Tám 1945; Kháng chiến chống Pháp", "topics": '["chi bộ", "dân công"]',
+        "notes": "Ông A nghe kém.\nHỏi to.", "equipment": "Zoom H4n", "consent_status": "allowed",
+        "consent_until": None, "consent_by": "Nguyễn Văn A", "metadata_status": "ok", "metadata_problems": None,
+        "metadata_source": "xã Bắc Cường/ông Nguyễn Văn A.yaml", **overrides,
+    })
+
+
+def test_the_header_shows_the_interview_metadata(env):
+    page = Page(sheet(env, with_metadata()))
+    [meta] = page.find("dl", "meta")
+    facts = {d["text"].strip() for d in page.find("dd")}
+    for label in ("Người kể", "Người phỏng vấn", "Ngày phỏng vấn", "Địa điểm", "Sự kiện", "Chủ đề", "Ghi chú",
+                  "Thiết bị ghi âm", "Quyền công bố"):
+        assert label in meta["text"], label
+    [witnesses] = page.find("div", "witnesses")
+    assert witnesses["text"] == "Người kểNguyễn Văn A (1932)Trần Thị B (1935)"  # one name a line
+    assert "01/03/2026" in facts and "Zoom H4n" in facts and "Ông A nghe kém.\nHỏi to." in facts
+    for text in ("Bắc Cường, Hưng Hà, Thái Bình", "nhà ông A, thôn Đông", "Cách mạng tháng Tám 1945",
+                 "Kháng chiến chống Pháp", "Lê Văn C", "Phạm D", "xã Bắc Cường/ông Nguyễn Văn A.yaml"):
+        assert text in meta["text"] or text in page.find("dl", "recording")[0]["text"], text
+    assert [t["text"] for t in page.find("span", "topic")] == ["chi bộ", "dân công"]
+    assert page.find("div", "consent-banner") == [] and page.find("div", "waiting") == []
+
+
+def test_topics_that_are_not_a_json_list_are_shown_as_written(env):
+    assert render.topic_list('["a", " ", "b"]') == ["a", "b"]
+    assert render.topic_list("chi bộ, dân công") == ["chi bộ, dân công"]
+    assert render.topic_list(None) == [] and render.topic_list(["x"]) == ["x"]
+
+
+def test_every_metadata_field_is_escaped(env):
+    hostile = with_metadata(**{field: XSS for field in (
+        "date", "place", "place_path", "witnesses", "interviewers", "events", "notes", "equipment", "consent_by",
+        "consent_until", "metadata_problems", "metadata_source")},
+        topics=f'["{XSS}", "<img src=x onerror=alert(1)>"]', consent_status="embargoed", metadata_status="waiting")
+    html = sheet(env, hostile)
+    index = render.render_index(env, [hostile, with_metadata(topics=XSS, consent_status=XSS)], "2026-03-07")
+    for page in (html, index):
+        assert "<script>alert" not in page and "<img" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert len(Page(html).find("script")) == 1 and Page(index).find("script") == []
+    # An embargo date that is not a date never reaches the print stylesheet, which is not HTML.
+    assert "Chưa được công bố" in html and "CHƯA ĐƯỢC CÔNG BỐ\"" in html
+
+
+CONSENTS = [
+    ("restricted", None, "Hạn chế công bố"),
+    ("embargoed", "2030-01-01", "Chưa được công bố đến 01/01/2030"),
+    ("unknown", None, "Chưa rõ quyền công bố"),
+    (None, None, "Chưa rõ quyền công bố"),  # nothing recorded: as strict as the exports
+]
+
+
+@pytest.mark.parametrize("status, until, label", CONSENTS)
+def test_a_restricted_interview_is_marked_on_sheet_print_index_and_subject_page(env, status, until, label):
+    row = with_metadata(consent_status=status, consent_until=until)
+    html = sheet(env, row)
+    page = Page(html)
+    [banner] = page.find("div", "consent-banner")
+    assert label in banner["text"]
+    assert f'content: "⚠ {label.upper()}"' in html  # repeated at the top of every printed page
+    [mark] = Page(render.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
+    assert mark["text"] == f"⚠ {label}" and "loud" in mark["attrs"]["class"]
+    subject = person(interviews=[{**person()["interviews"][0], "consent_status": status, "consent_until": until}],
+                     passages=[{**p, "consent_status": status} for p in person()["passages"]])
+    subject_page = Page(render.render_subject(env, subject))
+    assert subject_page.find("div", "consent-banner")
+    badges = [b["text"] for b in subject_page.find("span", "consent-badge")]
+    assert f"⚠ {label}" in badges and f"⚠ {label.split(' đến ')[0]}" in badges  # passages carry no date
+
+
+def test_an_interview_allowed_to_be_published_is_marked_quietly(env):
+    row = with_metadata(consent_status="allowed")
+    html = sheet(env, row)
+    assert Page(html).find("div", "consent-banner") == [] and "@top-center" not in html
+    [mark] = Page(render.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
+    assert mark["text"] == "Được công bố" and "loud" not in mark["attrs"]["class"]
+    assert Page(render.render_subject(env, person())).find("div", "consent-banner") == []
+
+
+def test_metadata_waiting_for_a_fix_shows_each_problem_and_what_to_do(env):
+    problems = ("bà B.yaml, line 4, date: Ngày 31/02/1945 không có thật / 31/02/1945 is not a real date\n"
+                "bà B.yaml, line 7, consent: Thiếu người xác nhận / consent.given_by is missing\n")
+    page = Page(sheet(env, with_metadata(metadata_status="waiting", metadata_problems=problems,
+                                         metadata_source="bà B.yaml")))
+    [box] = page.find("div", "waiting")
+    assert "Chờ bổ sung thông tin" in box["text"] and "bà B.yaml" in box["text"]
+    [problem_list] = page.find("ul", "metadata-problems")
+    assert [li["text"] for li in page.find("li") if li["parent"] is problem_list] == problems.strip().split("\n")
+    assert ("Điền tệp thông tin bên cạnh bản ghi (lệnh loike new <tệp ghi âm> tạo mẫu), rồi chạy lại loike run."
+            in " ".join(box["text"].split()))
+
+    [missing] = Page(sheet(env, interview(metadata_status="missing"))).find("div", "waiting")
+    assert "Chờ bổ sung thông tin" in missing["text"] and "Chưa có thông tin" in missing["text"]
+
+
+def test_the_index_shows_witness_date_commune_consent_and_waiting(env):
+    rows = [with_metadata(), interview(id=2, code="LK-2026-002", metadata_status="waiting",
+                                       metadata_problems="a.yaml, line 1, date: sai / wrong")]
+    page = Page(render.render_index(env, rows, "2026-03-07"))
+    first, second = page.find("tr")[1:]
+    assert [c["text"] for c in page.find("td", "witnesses")] == ["Nguyễn Văn A (1932)Trần Thị B (1935)", "—"]
+    assert [c["text"] for c in page.find("td", "date")] == ["01/03/2026", "—"]
+    assert [c["text"] for c in page.find("td", "commune")] == ["Bắc Cường", "—"]
+    [waiting] = page.find("span", "waiting-mark")
+    assert waiting["text"] in second["text"] and waiting["attrs"]["title"] == "a.yaml, line 1, date: sai / wrong"
+    assert "metadata-waiting" in second["attrs"]["class"] and "metadata-waiting" not in first["attrs"]["class"]
+    for kind, title in (("people", "Nhân vật"), ("places", "Địa danh"), ("events", "Sự kiện")):
+        assert [a["text"] for a in page.find("a") if a["attrs"]["href"] == f"{kind}/index.html"] == [title]
+
+
+# ---------------------------------------------------------------- subject pages
+
+
+def person(**overrides) -> dict:
+    """A person as catalogue.subjects gives it: named in two interviews, passages given out of order."""
+    first = {"interview_code": "LK-2026-001", "interview_title": "Ông A kể chuyện làng", "consent_status": "allowed"}
+    second = {"interview_code": "LK-2026-002", "interview_title": "Bà B kể", "consent_status": "allowed"}
+    row = {
+        "kind": "person", "id": 12, "name": "Nguyễn Văn Đức",
+        "facts": [["Năm sinh", "1932"], ["Chức vụ", "nguyên Bí thư Chi bộ xã Bắc Cường (1965–1970)"]],
+        "interviews": [
+            {"code": "LK-2026-002", "title": "Bà B kể", "date": "2026-03-02", "role": "Người kể",
+             "consent_status": "allowed"},
+            {"code": "LK-2026-001", "title": "Ông A kể chuyện làng", "date": "2026-03-01", "role": "Người kể",
+             "consent_status": "allowed"},
+        ],
+        "passages": [
+            {**first, "idx": 7, "start": 40.0, "end": 44.0, "speaker": "Ông A", "text": "ông Đức về làng",
+             "how": "mentioned"},
+            {**second, "idx": 1, "start": 3.25, "end": 6.0, "speaker": None, "text": "tôi là Đức", "how": "spoken"},
+            {**first, "idx": 2, "start": 12.5, "end": 15.0, "speaker": "Ông A", "text": "bí thư Đức",
+             "how": "tagged"},
+            {**first, "idx": 2, "start": 12.5, "end": 15.0, "speaker": "Ông A", "text": "bí thư Đức",
+             "how": "mentioned"},
+        ],
+    }
+    return {**row, **overrides}
+
+
+def subjects() -> list[dict]:
+    return [
+        person(),
+        {"kind": "place", "id": 3, "name": "Bắc Cường", "facts": [["Cấp", "Xã / phường"]], "interviews": [],
+         "passages": []},
+        {"kind": "event", "id": 1, "name": "Cách mạng tháng Tám 1945", "facts": [], "interviews": [],
+         "passages": []},
+    ]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Nguyễn Văn Đức", "nguyen-van-duc"), ("  ĐẢNG BỘ xã Bắc Cường (1930–1945)! ", "dang-bo-xa-bac-cuong-1930-1945"),
+    ("../../etc/passwd", "etc-passwd"), ("", ""), ("a" * 59 + " b", "a" * 59),
+    (unicodedata.normalize("NFD", "Hưng Hà"), "hung-ha"),
+])
+def test_slug(name, expected):
+    assert render.slug(name) == expected
+    assert len(render.slug(name * 5)) <= 60
+
+
+def test_subject_href():
+    assert render.subject_href("person", 12, "Nguyễn Văn A") == "people/12-nguyen-van-a.html"
+    assert render.subject_href("place", 3, "Bắc Cường") == "places/3-bac-cuong.html"
+    assert render.subject_href("event", 1, "Cách mạng tháng Tám") == "events/1-cach-mang-thang-tam.html"
+    assert render.subject_href("person", 5, "…") == "people/5.html"
+    with pytest.raises(ValueError, match="person, place, event"):
+        render.subject_href("thing", 1, "x")
+
+
+def test_a_subject_page_groups_passages_by_interview_and_links_each_to_its_moment(env):
+    page = Page(render.render_subject(env, person()))
+    assert page.find("h1")[0]["text"] == "Nguyễn Văn Đức"
+    assert [d["text"] for d in page.find("dd")] == ["1932", "nguyên Bí thư Chi bộ xã Bắc Cường (1965–1970)"]
+    groups = page.find("section", "passage-group")
+    assert [g["text"].split()[0] for g in groups] == ["LK-2026-002", "LK-2026-001"]  # the interviews' order
+    links = [a["attrs"]["href"] for a in page.find("a", "tc")]
+    assert links == ["../LK-2026-002.html#t=3.25", "../LK-2026-001.html#t=12.5", "../LK-2026-001.html#t=40"]
+    assert [a["text"] for a in page.find("a", "tc")] == ["00:00:03", "00:00:12", "00:00:40"]
+    assert [s["text"] for s in page.find("span", "speaker")] == ["—", "Ông A", "Ông A"]
+    assert [h["text"] for h in page.find("span", "how")] == ["lời của nhân vật", "được gắn thẻ", "có nhắc đến",
+                                                             "có nhắc đến"]
+    assert "Các đoạn nhắc đến (3)" in page.find("h2")[1]["text"]
+    assert [a["attrs"]["href"] for a in page.find("a", "code")][:2] == ["../LK-2026-002.html", "../LK-2026-001.html"]
+    assert "02/03/2026" in page.find("section", "subject-interviews")[0]["text"]
+
+
+def test_a_subject_page_escapes_what_it_was_given(env):
+    hostile = person(name=XSS, facts=[[XSS, XSS]], interviews=[
+        {"code": XSS, "title": XSS, "date": XSS, "role": XSS, "consent_status": XSS}],
+        passages=[{"interview_code": XSS, "interview_title": XSS, "idx": 0, "start": 1, "end": 2, "speaker": XSS,
+                   "text": XSS, "how": XSS, "consent_status": XSS}])
+    html = render.render_subject(env, hostile)
+    listing = render.render_subject_list(env, "person", [hostile])
+    for page in (html, listing):
+        assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert Page(page).find("script") == []
+    assert Page(html).find("a", "tc")[0]["attrs"]["href"] == "../script_alert_1___script_.html#t=1"
+
+
+def test_write_subject_pages_writes_every_kind_and_its_list_only_when_changed(tmp_path):
+    out = tmp_path / "sheets"
+    (out / "people").mkdir(parents=True)
+    stale = out / "people" / "99-da-gop.html"
+    stale.write_text("a page someone cited", encoding="utf-8")
+
+    assert render.write_subject_pages(tmp_path, out, subjects()) == 6
+
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.html")) == [
+        "events/1-cach-mang-thang-tam-1945.html", "events/index.html", "people/12-nguyen-van-duc.html",
+        "people/99-da-gop.html", "people/index.html", "places/3-bac-cuong.html", "places/index.html"]
+    assert stale.read_text(encoding="utf-8") == "a page someone cited"  # nothing is removed
+    page = (out / "people" / "12-nguyen-van-duc.html").read_text(encoding="utf-8")
+    assert 'href="../LK-2026-001.html#t=12.5"' in page
+
+    past = time.time_ns() - 3_600_000_000_000
+    pages = list(out.rglob("*.html"))
+    for path in pages:
+        os.utime(path, ns=(past, past))
+    assert render.write_subject_pages(tmp_path, out, subjects()) == 0
+    assert all(p.stat().st_mtime_ns == past for p in pages)
+
+    changed = subjects()
+    changed[1]["facts"].append(["Thuộc", "Hưng Hà"])
+    assert render.write_subject_pages(tmp_path, out, changed) == 1
+    assert (out / "places" / "3-bac-cuong.html").stat().st_mtime_ns != past
+
+
+def test_a_subject_of_an_unknown_kind_stops_before_anything_is_written(tmp_path):
+    with pytest.raises(ValueError, match="person, place, event"):
+        render.write_subject_pages(tmp_path, tmp_path / "sheets", [*subjects(), {**person(), "kind": "thing"}])
+    assert not (tmp_path / "sheets").exists()
+
+
+def test_the_list_pages_link_to_every_subject_with_its_count(tmp_path):
+    out = tmp_path / "sheets"
+    people = [person(), person(id=13, name="Trần Thị Bình", passages=[]), person(id=14, name="Nguyễn Văn Đức")]
+    render.write_subject_pages(tmp_path, out, [*people, *subjects()[1:]])
+    page = Page((out / "people" / "index.html").read_text(encoding="utf-8"))
+    assert page.find("h1")[0]["text"] == "Nhân vật"
+    rows = page.find("tr")[1:]
+    assert [a["attrs"]["href"] for a in page.find("a") if a["parent"]["tag"] == "td"] == [
+        "12-nguyen-van-duc.html", "14-nguyen-van-duc.html", "13-tran-thi-binh.html"]  # by name, then number
+    assert "Năm sinh: 1932" in rows[0]["text"]
+    hrefs = [a["attrs"]["href"] for a in page.find("a")]
+    assert "../index.html" in hrefs  # the interview list, written by write_sheets
+    for href in ("12-nguyen-van-duc.html", "13-tran-thi-binh.html", "14-nguyen-van-duc.html",
+                 "../places/index.html", "../events/index.html"):
+        assert href in hrefs and (out / "people" / href).resolve().exists(), href
+    assert [c["text"] for c in page.find("td", "num")] == ["3", "2", "3", "2", "0", "2"]
+    for kind, title in (("places", "Địa danh"), ("events", "Sự kiện")):
+        listing = Page((out / kind / "index.html").read_text(encoding="utf-8"))
+        assert listing.find("h1")[0]["text"] == title and len(listing.find("td", "name")) == 1
+
+
+def test_the_index_never_links_to_a_list_that_is_not_there(tmp_path):
+    out = tmp_path / "sheets"
+    render.write_sheets(tmp_path, out, [interview()], {}, {})
+    for kind in ("people", "places", "events"):
+        assert "Chưa có" in (out / kind / "index.html").read_text(encoding="utf-8")
+    render.write_subject_pages(tmp_path, out, subjects())
+    render.write_sheets(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
+    assert "Nguyễn Văn Đức" in (out / "people" / "index.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- links into a sheet
+
+
+def test_rows_can_be_linked_to_and_the_script_follows_links(env):
+    html = sheet(env, segments=[segment(0, "một"), segment(3, "bốn")])
+    assert [r["attrs"]["id"] for r in Page(html).find("li", "segment")] == ["seg-0", "seg-3"]
+    [script] = Page(html).scripts
+    assert "hashchange" in script and '"t="' in script and "currentTime" in script
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs chromium")
+def test_opening_a_sheet_at_a_moment_marks_that_row_in_a_real_browser(tmp_path):
+    out = tmp_path / "sheets"
+    segs = [segment(i, f"đoạn {i}") for i in range(40)]
+    render.write_sheets(tmp_path, out, [interview()], {1: segs}, {})
+    dom = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", (out / "LK-2026-001.html").as_uri() + "#t=150.2"],
+        capture_output=True, text=True, timeout=60,
+    ).stdout
+    marked = re.findall(r'<li class="([^"]*)" id="seg-(\d+)"', dom)
+    assert [idx for cls, idx in marked if "target" in cls.split()] == ["30"]
