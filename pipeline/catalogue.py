@@ -239,7 +239,7 @@ def _people_subjects(db: Database) -> list[dict]:
                  ["Quê quán", person["home_village"]], ["Ngày vào Đảng", person["party_joined"]]]
         facts += [["Chức vụ", _role_text(role)] for role in roles]
         interviews = rows(db.execute(
-            "SELECT i.code, i.title, i.date, ip.role, coalesce(i.consent_status, 'unknown') AS consent_status "
+            "SELECT i.code, i.title, i.date, ip.role, coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until "
             "FROM interview_people ip JOIN interviews i ON i.id = ip.interview_id WHERE ip.person_id = ? "
             "ORDER BY i.code", [person["id"]]))
         for interview in interviews:
@@ -262,7 +262,7 @@ def _place_subjects(db: Database) -> list[dict]:
                  ["Tên cũ", "; ".join(former) or None]]
         interviews = rows(db.execute(
             "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT p.id FROM places p JOIN below ON p.parent_id = below.id) "
-            "SELECT i.code, i.title, i.date, 'Nơi phỏng vấn' AS role, coalesce(i.consent_status, 'unknown') AS consent_status "
+            "SELECT i.code, i.title, i.date, 'Nơi phỏng vấn' AS role, coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until "
             "FROM interviews i WHERE i.place_id IN (SELECT id FROM below) ORDER BY i.code", [place["id"]]))
         passages = _passages(
             db, place["name"], *former,
@@ -280,7 +280,7 @@ def _event_subjects(db: Database) -> list[dict]:
         facts = [["Thời gian", period], ["Tên khác", "; ".join(aliases) or None]]
         interviews = rows(db.execute(
             "SELECT i.code, i.title, i.date, 'Có kể về sự kiện' AS role, "
-            "coalesce(i.consent_status, 'unknown') AS consent_status "
+            "coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until "
             "FROM interview_events ie JOIN interviews i ON i.id = ie.interview_id WHERE ie.event_id = ? "
             "ORDER BY i.code", [event["id"]]))
         passages = _passages(

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from . import audio, catalogue, ingest, metadata, render, store
 from .errors import ArchiveError, LoikeError, RecordingError
-from .records import Problem, RunReport, SourceFile, TranscribeOptions
+from .records import MetadataFound, Problem, RunReport, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
     """Read every interview's sidecar or spreadsheet row and apply what changed since last time."""
     paths = store.interview_paths(db)
     found = metadata.read_all(archive.recordings, sorted(paths))
-    chosen: dict[int, object] = {}
+    chosen: dict[int, MetadataFound] = {}
     for relpath, item in sorted(found.items()):
         interview_id = paths[relpath]
         if interview_id not in chosen or (chosen[interview_id].source is None and item.source):
@@ -95,7 +95,8 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
     for interview_id, item in chosen.items():
         if catalogue.apply_metadata(db, interview_id, item):
             report.metadata_updated += 1
-            report.warnings += [Problem(item.recording, "metadata", str(p)) for p in item.problems]
+            if item.source:  # a missing file is counted below, not repeated as a warning per recording
+                report.warnings += [Problem(item.recording, "metadata", str(p)) for p in item.problems]
     report.waiting_for_metadata = store.count_waiting_for_metadata(db)
 
 
@@ -182,4 +183,6 @@ def write_sheets(db: Database, archive: Archive) -> Path:
         for i in interviews
         if (archive.audio_dir / f"{i['code']}.wav").exists()
     }
-    return render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs)
+    index = render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs)
+    render.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
+    return index

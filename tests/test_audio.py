@@ -27,9 +27,9 @@ def sha256(path: Path) -> str:
 @pytest.fixture(autouse=True)
 def fixtures_untouched():
     """No operation may ever modify a source recording."""
-    before = {p.name: sha256(p) for p in FIXTURES.iterdir()}
+    before = {p.name: sha256(p) for p in FIXTURES.iterdir() if p.is_file()}
     yield
-    assert {p.name: sha256(p) for p in FIXTURES.iterdir()} == before
+    assert {p.name: sha256(p) for p in FIXTURES.iterdir() if p.is_file()} == before
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
