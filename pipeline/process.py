@@ -86,9 +86,11 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
 def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
     """Read every interview's sidecar or spreadsheet row and apply what changed since last time."""
     paths = store.interview_paths(db)
-    found = metadata.read_all(archive.recordings, sorted(paths))
+    read = metadata.read_metadata(archive.recordings, sorted(paths))
+    for source, problems in read.spreadsheets.items():
+        report.warnings += [Problem(source, "metadata", str(p)) for p in problems]
     chosen: dict[int, MetadataFound] = {}
-    for relpath, item in sorted(found.items()):
+    for relpath, item in sorted(read.recordings.items()):
         interview_id = paths[relpath]
         if interview_id not in chosen or (chosen[interview_id].source is None and item.source):
             chosen[interview_id] = item

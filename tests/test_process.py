@@ -176,3 +176,55 @@ def test_an_archive_without_recordings_is_refused(tmp_path):
 
     with pytest.raises(ArchiveError, match="There is no recordings/ folder in"):
         process.process_archive(Archive(tmp_path))
+
+
+SIDECAR = """date: "12/03/2020"
+witnesses:
+  - full_name: "Nguyễn Văn Hùng"
+    birth_year: 1932
+    roles:
+      - "nguyên Bí thư Chi bộ xã Bắc Cường, 1965–1970"
+commune: "Bắc Cường"
+province: "Lào Cai"
+events:
+  - "Thành lập Chi bộ xã Bắc Cường"
+consent:
+  status: "hạn chế"
+"""
+
+
+def test_metadata_from_a_sidecar_reaches_the_interview_and_edits_are_kept_in_history(archive, transcriber):
+    age(archive.drop("vi_dialogue.ogg", "xa/ong-hung.ogg"))
+    sidecar = archive.recordings / "xa" / "ong-hung.yaml"
+    sidecar.write_text(SIDECAR, encoding="utf-8")
+
+    report = run(archive, transcriber)
+
+    assert report.ok and report.waiting_for_metadata == 0
+    interview = store.interviews(database(archive))[0]
+    assert interview["witnesses"] == "Nguyễn Văn Hùng (1932)" and interview["consent_status"] == "restricted"
+    assert interview["place_path"] == "Bắc Cường, Lào Cai"
+    assert list(archive.sheets_dir.glob("people/*-nguyen-van-hung.html"))
+    assert list(archive.sheets_dir.glob("events/*-thanh-lap-chi-bo-xa-bac-cuong.html"))
+
+    sidecar.write_text(SIDECAR.replace("12/03/2020", "13/03/2020"), encoding="utf-8")
+    report = run(archive, transcriber)
+
+    assert report.metadata_updated == 1 and report.transcribed == 0
+    db = database(archive)
+    assert store.interviews(db)[0]["date"] == "2020-03-13"
+    assert db["metadata_versions"].count == 2
+
+
+def test_bad_metadata_holds_the_interview_as_waiting_but_it_is_transcribed(archive, transcriber):
+    age(archive.drop("vi_dialogue.ogg", "ong-hung.ogg"))
+    (archive.recordings / "ong-hung.yaml").write_text(SIDECAR.replace("12/03/2020", "31/02/2020"), encoding="utf-8")
+
+    report = run(archive, transcriber)
+
+    assert report.ok and report.transcribed == 1 and report.waiting_for_metadata == 1
+    [warning] = report.warnings
+    assert warning.kind == "metadata" and "ong-hung.yaml, line 1, date" in warning.message
+    assert "31/02/2020" in warning.message
+    interview = store.interviews(database(archive))[0]
+    assert interview["metadata_status"] == "waiting" and interview["segment_count"] > 0
