@@ -40,19 +40,20 @@ def process_archive(
             "or pass --root with the archive's folder."
         )
     db = store.open_database(archive.database)
-    report = RunReport()
-    files = ingest.scan(archive)
-    report.found = len(files)
-    ready, moving = ingest.settled(files, settle_seconds)
-    report.still_copying = [f.relpath for f in moving]
-    for source in ready:
-        register(db, archive, source, report)
-    refresh_metadata(db, archive, report)
-    transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber)
-    if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
-        write_sheets(db, archive)
-    report.sheets_dir = archive.sheets_dir
-    db.close()
+    report = RunReport(sheets_dir=archive.sheets_dir)
+    try:
+        files = ingest.scan(archive)
+        report.found = len(files)
+        ready, moving = ingest.settled(files, settle_seconds)
+        report.still_copying = [f.relpath for f in moving]
+        for source in ready:
+            register(db, archive, source, report)
+        refresh_metadata(db, archive, report)
+        transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber)
+        if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
+            write_sheets(db, archive)
+    finally:
+        db.close()
     return report
 
 
