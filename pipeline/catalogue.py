@@ -83,6 +83,24 @@ def search_text(meta: InterviewMeta) -> str:
     return nfc(" · ".join(p for p in parts if p))
 
 
+def domain_words(db: Database, interview_id: int, glossary: list[str] = ()) -> str:
+    """Names an interview's metadata gives (people, places, events) and the project glossary, as one hint."""
+    names = [r[0] for r in db.execute(
+        "SELECT p.full_name FROM interview_people ip JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? "
+        "UNION ALL SELECT e.name FROM interview_events ie JOIN events e ON e.id = ie.event_id WHERE ie.interview_id = ?",
+        [interview_id, interview_id])]
+    place = place_path(db, interview_id)
+    return nfc(" ".join(dict.fromkeys([*names, *place, *glossary])))
+
+
+def place_path(db: Database, interview_id: int) -> list[str]:
+    found = db.execute("SELECT place_id FROM interviews WHERE id = ?", [interview_id]).fetchone()
+    path, place = [], found[0] if found else None
+    while place:
+        name, place = db.execute("SELECT name, parent_id FROM places WHERE id = ?", [place]).fetchone()
+        path.append(name)
+    return path
+
 # --- people -----------------------------------------------------------------------------------
 
 def person_id(db: Database, person: PersonMeta) -> int:

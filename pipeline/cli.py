@@ -48,13 +48,15 @@ def cli(ctx: click.Context, root: str | None, verbose: bool) -> None:
 @click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("--language", default="vi", show_default=True)
+@click.option("--domain-words", is_flag=True,
+              help="Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).")
 @click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
               help="Where the assembled model is kept [env LOIKE_CACHE].")
 @click.pass_obj
-def run(obj: Context, model, device, compute_type, beam_size, language, cache) -> None:
+def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, cache) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
     options = TranscribeOptions(model=model, device=device, compute_type=compute_type,
-                                beam_size=beam_size, language=language)
+                                beam_size=beam_size, language=language, domain_words=domain_words)
     with ProgressBar() as bar:
         try:
             report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update)

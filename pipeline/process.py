@@ -154,8 +154,12 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
             store.record_problem(db, recording["id"], relpath, "damaged", damage, failed=False)
         duration = normalised.duration
     started = store.now()
+    hotwords = None
+    if transcriber.options.domain_words:
+        interview_id = store.interview_for(db, recording["id"])["id"]
+        hotwords = catalogue.domain_words(db, interview_id, glossary(archive))
     segments = transcriber.transcribe(
-        audio.read_chunks(wav, transcriber.options.chunk_seconds), progress=advance
+        audio.read_chunks(wav, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
     )
     store.save_transcript(db, recording["id"], segments, {
         "model": transcriber.options.model,
@@ -166,6 +170,14 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
         "audio_seconds": duration,
     })
     return duration or 0.0
+
+
+def glossary(archive: Archive) -> list[str]:
+    """Terms from recordings/glossary.txt, one a line (names, places, units, old terms), for hotwords."""
+    path = archive.recordings / "glossary.txt"
+    if not path.exists():
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
 
 
 def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str, error: Exception,

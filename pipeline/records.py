@@ -72,6 +72,9 @@ class TranscribeOptions:
     language: str = "vi"
     cpu_threads: int = 0
     """0 lets CTranslate2 choose (all cores)."""
+    domain_words: bool = False
+    """Hand the names in the interview's metadata (and recordings/glossary.txt) to Whisper as hotwords.
+    Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""
     chunk_seconds: float = 600.0
     """Longest piece handed to the model at once; pieces are cut at a quiet moment so
     features for a long recording are never computed all at once (memory stays flat)."""
@@ -86,6 +89,7 @@ class TranscribeOptions:
             "vad_filter": True,
             "condition_on_previous_text": False,
             "word_timestamps": True,
+            "domain_words": self.domain_words,
             "chunk_seconds": self.chunk_seconds,
         }
 

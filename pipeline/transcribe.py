@@ -122,12 +122,16 @@ class Transcriber:
             raise ModelError(_load_failure(options.model, error)) from error
 
     def transcribe(
-        self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None
+        self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None,
+        hotwords: str | None = None,
     ) -> list[Segment]:
-        """Transcribe audio handed over in pieces of (offset seconds, 16 kHz float32 samples)."""
+        """Transcribe audio handed over in pieces of (offset seconds, 16 kHz float32 samples).
+
+        ``hotwords``: names and terms likely to be said (witnesses, places, events), as a hint.
+        """
         segments: list[Segment] = []
         for offset, samples in pieces:
-            for segment in self._transcribe_piece(samples):
+            for segment in self._transcribe_piece(samples, hotwords):
                 segments.append(_shifted(segment, offset))
                 if progress:
                     progress(offset + segment.end)
@@ -135,7 +139,7 @@ class Transcriber:
                 progress(offset + len(samples) / SAMPLE_RATE)
         return segments
 
-    def _transcribe_piece(self, samples: np.ndarray):
+    def _transcribe_piece(self, samples: np.ndarray, hotwords: str | None):
         found, _info = self.model.transcribe(
             samples,
             language=self.options.language,
@@ -143,6 +147,7 @@ class Transcriber:
             vad_filter=True,
             condition_on_previous_text=False,
             word_timestamps=True,
+            hotwords=hotwords or None,
         )
         return found
 

@@ -138,3 +138,10 @@ def test_subjects_list_tagged_spoken_and_mentioned_passages(db):
     assert [(p["idx"], p["how"]) for p in by_name["Cách mạng tháng Tám"]["passages"]] == [(2, "mentioned")]
     assert [p["idx"] for p in by_name["Bắc Cường"]["passages"]] == [2]
     assert by_name["Thái Bình"]["interviews"][0]["code"].startswith("LK-"), "places include the places below"
+
+
+def test_domain_words_gather_the_names_an_interview_gives(db):
+    interview, _ = new_interview(db)
+    catalogue.apply_metadata(db, interview, found(meta()))
+    words = catalogue.domain_words(db, interview, ["hợp tác xã"])
+    assert words == "Nguyễn Văn A Lê Văn C Cách mạng tháng Tám Bắc Cường Hưng Hà Thái Bình hợp tác xã"

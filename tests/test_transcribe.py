@@ -63,3 +63,11 @@ def test_vietnamese_speech_is_transcribed_on_the_recordings_timeline(transcriber
     words = [w for s in segments for w in s.words]
     assert words and all(0.0 <= w.probability <= 1.0 and w.start >= 100.0 for w in words)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(100.0 + len(samples) / 16000)
+
+
+def test_hotwords_are_accepted_as_a_hint(transcriber, tmp_path):
+    from pipeline import audio
+
+    wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
+    segments = transcriber.transcribe([(0.0, read_wav(wav))], hotwords="Chi bộ xã Bắc Cường")
+    assert "bắc cường" in " ".join(s.text for s in segments).lower()
