@@ -9,7 +9,7 @@ How a query is read (``parse``):
   ``"Đảng bộ"`` does not find "đang bỏ" (case still does not matter). ``exact=True`` reads every word so.
 - Every word must match. Unquoted words next to each other also form a phrase that only raises the rank,
   so passages with the words side by side come first.
-- A ``*`` right after a word of two letters or more makes it a prefix (``cườ*``). Everything else FTS5
+- A ``*`` right after a word of three letters or more makes it a prefix (``cườ*``). Everything else FTS5
   would read as syntax (quotes, ``-``, ``:``, ``(``, AND/OR/NOT) is taken as text: no query raises.
 
 What comes back: first the interviews found through their metadata alone (``interviews.search_text``:
@@ -44,7 +44,7 @@ RANK_AT_MOST = 5_000  # a query with more matches is not ranked, see _passages
 NARROW_AT_MOST = 0.1  # share of the passages a filter may keep and still be checked before the join
 ADJACENT_BONUS = 1000.0  # added to the score of a passage holding a run of unquoted words side by side
 INTERVIEWS_AT_MOST = 25  # best metadata matches looked at for interviews found through their metadata alone
-MIN_PREFIX = 2  # "c*" would expand to every word that starts with c: slow, and no use to anyone
+MIN_PREFIX = 3  # "ch*" expands to a tenth of all words: slow (docs/benchmarks.md), and of no use
 
 
 @dataclass
@@ -185,30 +185,31 @@ def _passages(db: Database, parts: list[Part], kept: list[Kept], limit: int, off
     it. See docs/benchmarks.md, "Search".
     """
     fts, match, together = "segments_fts", match_expression(parts, "text_folded", "text"), _together(parts)
-    where = " AND ".join([f"{fts} MATCH ?", *_narrowed(db, kept), *(k.passage for k in kept)])
+    narrowed = _narrowed(db, kept)
+    where = " AND ".join([f"{fts} MATCH ?", *narrowed, *(k.passage for k in kept)])
     joined = f"{fts} JOIN segments s ON s.id = {fts}.rowid"
-    # The newest matches that pass the filters, one more than can be ranked: then they need no checking again.
-    ids = [r[0] for r in db.execute(
-        f"SELECT {fts}.rowid FROM {joined + ' JOIN interviews i ON i.id = s.interview_id' if kept else fts} "
-        f"WHERE {where} ORDER BY {fts}.rowid DESC LIMIT {RANK_AT_MOST + 1}", [match])]
-    if len(ids) > RANK_AT_MOST:
-        ranked = db.execute(f"SELECT s.id, {together} * {ADJACENT_BONUS} AS score FROM segments s WHERE s.id IN "
-                            f"{_in(ids[:RANK_AT_MOST])} ORDER BY score DESC, s.id DESC LIMIT ? OFFSET ?",
-                            [limit, offset]).fetchall()
-    elif ids:
-        # The unary + keeps SQLite from handing the list to FTS5 as rowid lookups, a whole query each.
-        known = f" AND +{fts}.rowid IN {_in(ids)}" if kept else ""
-        ranked = db.execute(
-            f"SELECT {fts}.rowid, {together} * {ADJACENT_BONUS} - bm25({fts}) AS score "
-            f"FROM {joined if together != '0' else fts} WHERE {fts} MATCH ? AND {fts}.rowid >= ?{known} "
-            f"ORDER BY score DESC, {fts}.rowid DESC LIMIT ? OFFSET ?", [match, ids[-1], limit, offset]).fetchall()
-    else:
-        return []
+    tables = f"{joined} JOIN interviews i ON i.id = s.interview_id" if kept else fts
+    newest = f"ORDER BY {fts}.rowid DESC LIMIT {RANK_AT_MOST + 1}"
+    if narrowed:  # few passages can pass: score them in the same pass
+        rows = db.execute(f"SELECT {fts}.rowid, {together}, bm25({fts}) FROM {tables} WHERE {where} {newest}",
+                          [match]).fetchall()
+        broad, rows = len(rows) > RANK_AT_MOST, rows[:RANK_AT_MOST]
+    else:  # the newest matches that pass, without scores (cheap); then scores, if there are few enough
+        ids = [r[0] for r in db.execute(f"SELECT {fts}.rowid FROM {tables} WHERE {where} {newest}", [match])]
+        broad, rows = len(ids) > RANK_AT_MOST, []
+        if broad:
+            rows = db.execute(f"SELECT s.id, {together}, 0 FROM segments s WHERE s.id IN {_in(ids[:-1])}").fetchall()
+        elif ids:  # the filters were checked: the rowids they let through are enough now
+            known = f" AND +{fts}.rowid IN {_in(ids)}" if kept else ""
+            rows = db.execute(f"SELECT {fts}.rowid, {together}, bm25({fts}) FROM {joined if together != '0' else fts}"
+                              f" WHERE {fts} MATCH ? AND {fts}.rowid >= ?{known}", [match, ids[-1]]).fetchall()
+    scored = [(r[0], r[1] * ADJACENT_BONUS - (0 if broad else r[2])) for r in rows]
+    ranked = sorted(scored, key=lambda r: (r[1], r[0]), reverse=True)[offset:offset + limit]
     details = {row[3]: row for row in db.execute(
         "SELECT i.id, i.code, i.title, s.id, s.start, s.\"end\", coalesce(p.full_name, s.speaker), s.text, "
         "i.consent_status, i.date FROM segments s JOIN interviews i ON i.id = s.interview_id "
         "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
-        f"LEFT JOIN people p ON p.id = sp.person_id WHERE s.id IN {_in({r[0] for r in ranked})}")}
+        f"LEFT JOIN people p ON p.id = sp.person_id WHERE s.id IN {_in(r[0] for r in ranked)}")}
     return [_hit(parts, details[r[0]][:3], details[r[0]][3:8], (float(r[1]), *details[r[0]][8:]))
             for r in ranked if r[0] in details]
 
@@ -329,6 +330,7 @@ def _narrowed(db: Database, kept: list[Kept]) -> list[str]:
                                             if k.tagged else 0)
         if size <= passages * NARROW_AT_MOST:
             sets.append(f"{held} UNION {k.tagged}" if k.tagged else held)
+    # The unary + keeps SQLite from handing the list to FTS5 as rowid lookups, a whole query each.
     return [f"+segments_fts.rowid IN ({' INTERSECT '.join(sets)})"] if sets else []
 
 
