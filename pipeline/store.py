@@ -148,6 +148,20 @@ def m002_people_places_events_search(db: Database) -> None:
     db["interviews"].enable_fts(["search_folded", "search_text"], create_triggers=True,
                                 tokenize="unicode61 remove_diacritics 0")
 
+
+@migrations()
+def m003_search_prefix_index(db: Database) -> None:
+    """A 3-letter prefix index, so "cườ*" reads one list instead of merging every word that starts so.
+
+    The triggers made in m002 belong to ``segments`` and keep working with the new index table.
+    """
+    db.execute("DROP TABLE segments_fts")
+    db.execute(
+        """CREATE VIRTUAL TABLE "segments_fts" USING FTS5 ("text_folded", "text", """
+        """tokenize='unicode61 remove_diacritics 0', content="segments", prefix='3')"""
+    )
+    db.execute("INSERT INTO segments_fts(segments_fts) VALUES('rebuild')")
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
