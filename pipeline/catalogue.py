@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from .errors import NotFound
 from .records import InterviewMeta, MetadataFound, PersonMeta
 from .store import now, rows
-from .text import fold, nfc
+from .text import date_vn, fold, nfc
 
 ROLES = {"witness": "witnesses", "interviewer": "interviewers", "present": "others_present"}
 
@@ -173,7 +173,7 @@ def tag_segment(db: Database, segment_id: int, kind: str, target: int) -> None:
     """Tag a passage with a person, place or event."""
     table, column, targets = TAG_TABLES[kind]
     _require(db, "segments", segment_id, "passage", "`loike export INTERVIEW` shows them")
-    _require(db, targets, target, kind, f"the pages in transcripts/sheets/{targets}/ show the numbers")
+    _require(db, targets, target, kind, f"`loike {targets}` lists them with their numbers")
     db[table].insert({"segment_id": segment_id, column: target}, ignore=True)
 
 
@@ -227,6 +227,43 @@ def event_id(db: Database, name: str) -> int:
     return db["events"].insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}).last_pk
 
 
+def places(db: Database) -> list[dict]:
+    return rows(db.execute(
+        "SELECT p.id, p.name, p.kind, parent.name AS parent, p.former_names FROM places p "
+        "LEFT JOIN places parent ON parent.id = p.parent_id ORDER BY p.kind, p.name_folded"))
+
+
+def events(db: Database) -> list[dict]:
+    return rows(db.execute(
+        "SELECT e.id, e.name, e.date_start, e.date_end, p.name AS place, e.aliases FROM events e "
+        "LEFT JOIN places p ON p.id = e.place_id ORDER BY coalesce(e.date_start, '9999'), e.name_folded"))
+
+
+def add_former_name(db: Database, place: int, name: str) -> None:
+    """Communes were merged, split and renamed: an old name still finds the place."""
+    _require(db, "places", place, "place", "`loike places` lists them")
+    _add_to_list(db, "places", "former_names", place, nfc(name))
+
+
+def describe_event(db: Database, event: int, start: str | None = None, end: str | None = None,
+                   place: int | None = None, alias: str | None = None) -> None:
+    """Give an event its date or period (ISO dates or years), place and other names."""
+    _require(db, "events", event, "event", "`loike events` lists them")
+    changes = {k: v for k, v in (("date_start", start), ("date_end", end), ("place_id", place)) if v}
+    if place:
+        _require(db, "places", place, "place", "`loike places` lists them")
+    with db.atomic():
+        if changes:
+            db["events"].update(event, changes)
+        if alias:
+            _add_to_list(db, "events", "aliases", event, nfc(alias))
+
+
+def _add_to_list(db: Database, table: str, column: str, row_id: int, value: str) -> None:
+    current = json.loads(db[table].get(row_id)[column] or "[]")
+    if value not in current:
+        db[table].update(row_id, {column: json.dumps([*current, value], ensure_ascii=False)})
+
 # --- subject pages ----------------------------------------------------------------------------
 
 ROLE_VN = {"witness": "Người kể", "interviewer": "Người phỏng vấn", "present": "Người cùng dự"}
@@ -254,7 +291,7 @@ def _people_subjects(db: Database) -> list[dict]:
             "SELECT title, start_year, end_year FROM person_roles WHERE person_id = ? ORDER BY start_year",
             [person["id"]]))
         facts = [["Năm sinh", person["birth_year"]], ["Giới tính", SEX_VN.get(person["sex"] or "", person["sex"])],
-                 ["Quê quán", person["home_village"]], ["Ngày vào Đảng", person["party_joined"]]]
+                 ["Quê quán", person["home_village"]], ["Ngày vào Đảng", date_vn(person["party_joined"])]]
         facts += [["Chức vụ", _role_text(role)] for role in roles]
         interviews = rows(db.execute(
             "SELECT i.code, i.title, i.date, ip.role, coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until "
@@ -294,7 +331,7 @@ def _event_subjects(db: Database) -> list[dict]:
     found = []
     for event in rows(db.execute("SELECT * FROM events ORDER BY coalesce(date_start, '9999'), name_folded")):
         aliases = json.loads(event["aliases"] or "[]")
-        period = " – ".join(d for d in (event["date_start"], event["date_end"]) if d) or None
+        period = " – ".join(date_vn(d) for d in (event["date_start"], event["date_end"]) if d) or None
         facts = [["Thời gian", period], ["Tên khác", "; ".join(aliases) or None]]
         interviews = rows(db.execute(
             "SELECT i.code, i.title, i.date, 'Có kể về sự kiện' AS role, "

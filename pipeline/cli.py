@@ -195,6 +195,52 @@ def people_merge(obj: Context, keep: int, other: int) -> None:
     click.echo(f"Merged person {other} into {keep}.")
 
 
+@cli.command("places")
+@click.option("--former-name", nargs=2, metavar="PLACE NAME", help="Record an old name of place PLACE.")
+@click.pass_obj
+def places_command(obj: Context, former_name) -> None:
+    """List the places named in the metadata; --former-name adds an old name (communes were merged)."""
+    from . import catalogue
+
+    db = obj.database()
+    if former_name:
+        try:
+            catalogue.add_former_name(db, int(former_name[0]), former_name[1])
+        except (LoikeError, ValueError) as error:
+            raise click.ClickException(str(error)) from error
+    for place in catalogue.places(db):
+        former = json.loads(place["former_names"] or "[]")
+        where = f", {place['parent']}" if place["parent"] else ""
+        old = f"  (trước đây: {'; '.join(former)})" if former else ""
+        click.echo(f"{place['id']:>5}  {place['name']}{where}  [{place['kind']}]{old}")
+
+
+@cli.command("events")
+@click.option("--describe", "event", type=int, help="The event to describe (its number).")
+@click.option("--date", "start", help="Its date, or the start of its period (dd/mm/yyyy or yyyy).")
+@click.option("--until", "end", help="The end of its period (dd/mm/yyyy or yyyy).")
+@click.option("--place", type=int, help="Where it happened (a number from `loike places`).")
+@click.option("--alias", help="Another name people use for it.")
+@click.pass_obj
+def events_command(obj: Context, event, start, end, place, alias) -> None:
+    """List the events named in the metadata; --describe N adds a date, period, place or other name."""
+    from . import catalogue, metadata
+
+    db = obj.database()
+    if event is not None:
+        try:
+            dates = [metadata.parse_date(d, year_ok=True) if d else None for d in (start, end)]
+            catalogue.describe_event(db, event, *dates, place=place, alias=alias)
+        except ValueError as error:
+            raise click.ClickException(f"{error}: write dates as dd/mm/yyyy or as a year.") from error
+        except LoikeError as error:
+            raise click.ClickException(str(error)) from error
+    for row in catalogue.events(db):
+        period = " – ".join(d for d in (row["date_start"], row["date_end"]) if d)
+        aliases = json.loads(row["aliases"] or "[]")
+        extra = "".join(f"  {x}" for x in (period, row["place"] or "", "; ".join(aliases)) if x)
+        click.echo(f"{row['id']:>5}  {row['name']}{extra}")
+
 @cli.command()
 @click.argument("interview")
 @click.argument("label")

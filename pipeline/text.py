@@ -21,3 +21,10 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped.lower()).strip()
+
+
+def date_vn(iso: str | None) -> str | None:
+    """An ISO date (or year, or year-month) as editors read it: dd/mm/yyyy, mm/yyyy or yyyy."""
+    if not iso:
+        return None
+    return "/".join(reversed(iso.split("-")))

@@ -145,3 +145,23 @@ def test_domain_words_gather_the_names_an_interview_gives(db):
     catalogue.apply_metadata(db, interview, found(meta()))
     words = catalogue.domain_words(db, interview, ["hợp tác xã"])
     assert words == "Nguyễn Văn A Lê Văn C Cách mạng tháng Tám Bắc Cường Hưng Hà Thái Bình hợp tác xã"
+
+
+def test_places_keep_former_names_and_events_get_dates_places_and_aliases(db):
+    interview, _ = new_interview(db)
+    catalogue.apply_metadata(db, interview, found(meta()))
+    commune = next(p["id"] for p in catalogue.places(db) if p["name"] == "Bắc Cường")
+    event = catalogue.events(db)[0]["id"]
+
+    catalogue.add_former_name(db, commune, "xã Bắc Cường cũ")
+    catalogue.add_former_name(db, commune, "xã Bắc Cường cũ")
+    catalogue.describe_event(db, event, "1945-08-19", None, place=commune, alias="Tổng khởi nghĩa")
+
+    assert [p["former_names"] for p in catalogue.places(db) if p["id"] == commune] == ['["xã Bắc Cường cũ"]']
+    [described] = catalogue.events(db)
+    assert (described["date_start"], described["place"], described["aliases"]) == (
+        "1945-08-19", "Bắc Cường", '["Tổng khởi nghĩa"]')
+    subject = next(s for s in catalogue.subjects(db) if s["kind"] == "event")
+    assert ["Thời gian", "19/08/1945"] in subject["facts"] and ["Tên khác", "Tổng khởi nghĩa"] in subject["facts"]
+    with pytest.raises(NotFound, match="There is no place 99: `loike places` lists them"):
+        catalogue.add_former_name(db, 99, "x")
