@@ -13,6 +13,8 @@ FORMATS = ("json",)
 INTERVIEW_FIELDS = (
     "id", "code", "title", "source_path", "sha256", "container", "codec", "channels", "sample_rate",
     "declared_duration", "duration", "status", "problem", "first_seen", "transcribed_at", "model",
+    "date", "place_path", "place", "witnesses", "interviewers", "events", "notes", "equipment",
+    "consent_status", "consent_until", "consent_by", "metadata_status",
 )
 
 

@@ -40,6 +40,7 @@ def test_run_status_and_export(archive, loike):
     status = loike("--root", archive.root, "status")
     assert status.exit_code == 0
     assert "transcribed" in status.output and "Bắc Cường/ông A.ogg" in status.output
+    assert "unknown" in status.output
 
     data = json.loads(loike("--root", archive.root, "status", "--json").output)
     [interview] = data["interviews"]
@@ -47,6 +48,7 @@ def test_run_status_and_export(archive, loike):
 
     exported = json.loads(loike("--root", archive.root, "export", interview["code"], "--format", "json").output)
     assert exported["interview"]["code"] == interview["code"]
+    assert exported["interview"]["consent_status"] == "unknown", "no metadata: consent unknown, shown as such"
     assert set(exported["segments"][0]) >= {"start", "end", "speaker", "text", "words"}
     assert exported["segments"][0]["words"][0]["probability"] > 0
 
@@ -90,3 +92,47 @@ def test_every_command_has_help():
     for name, command in cli.cli.commands.items():
         result = runner.invoke(cli.cli, [name, "--help"])
         assert result.exit_code == 0 and command.help, name
+
+
+SIDECAR = """date: "12/03/2020"
+witnesses:
+  - full_name: "Nguyễn Văn Hùng"
+    birth_year: 1932
+commune: "Bắc Cường"
+province: "Lào Cai"
+events: ["Thành lập Chi bộ xã Bắc Cường"]
+consent: {status: "hạn chế"}
+"""
+
+
+def test_metadata_search_people_and_tags_from_the_command_line(archive, loike):
+    recording = archive.drop("vi_dialogue.ogg", "ong-hung.ogg")
+    aged(recording)
+    made = loike("--root", archive.root, "new", recording)
+    assert made.exit_code == 0 and f"Wrote {recording.with_suffix('.yaml')}: fill it in" in made.output
+    again = loike("--root", archive.root, "new", recording)
+    assert again.exit_code == 1 and "already exists: edit it, or delete it first to start again." in again.output
+    recording.with_suffix(".yaml").write_text(SIDECAR, encoding="utf-8")
+    assert loike("--root", archive.root, "run").exit_code == 0
+
+    found = loike("--root", archive.root, "search", "bac", "cuong")
+    assert found.exit_code == 0 and "LK-" in found.output and "[hạn chế]" in found.output
+    hits = json.loads(loike("--root", archive.root, "search", "thua", "--json").output)
+    assert hits and hits[0]["start"] is not None and "⟦" in hits[0]["snippet"]
+    assert "No passage matches." in loike("--root", archive.root, "search", "xyzzy").output
+
+    people = loike("--root", archive.root, "people").output
+    assert "1  Nguyễn Văn Hùng (1932)  1 interview(s)" in people
+    code = json.loads(loike("--root", archive.root, "status", "--json").output)["interviews"][0]["code"]
+    assert loike("--root", archive.root, "speaker", code, "SPEAKER_1", "1").exit_code == 0
+    tagged = loike("--root", archive.root, "tag", code, "1", "--event", "1")
+    assert tagged.exit_code == 0 and f"Line 1 of {code} tagged with event 1." in tagged.output
+    missing = loike("--root", archive.root, "tag", code, "1", "--person", "42")
+    assert missing.exit_code == 1 and "There is no person 42: `loike people` lists them" in missing.output
+    merge = loike("--root", archive.root, "people", "merge", "1", "1")
+    assert merge.exit_code == 1 and "cannot be merged with themselves" in merge.output
+    assert "Bắc Cường, Lào Cai  [commune]" in loike("--root", archive.root, "places").output
+    described = loike("--root", archive.root, "events", "--describe", "1", "--date", "1945")
+    assert described.exit_code == 0 and "Thành lập Chi bộ xã Bắc Cường  1945" in described.output
+    reindexed = loike("--root", archive.root, "reindex")
+    assert reindexed.exit_code == 0 and "Search index rebuilt:" in reindexed.output
