@@ -75,9 +75,10 @@ class TranscribeOptions:
     domain_words: bool = False
     """Hand the names in the interview's metadata (and recordings/glossary.txt) to Whisper as hotwords.
     Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""
-    chunk_seconds: float = 600.0
-    """Longest piece handed to the model at once; pieces are cut at a quiet moment so
-    features for a long recording are never computed all at once (memory stays flat)."""
+    chunk_seconds: float = 120.0
+    """Longest piece handed to the model at once, cut at a quiet moment. faster-whisper's feature
+    extraction briefly needs several hundred MB for a 10-minute piece; 2-minute pieces keep a whole
+    run under 600 MB with no loss of accuracy (docs/benchmarks.md)."""
 
     def settings(self) -> dict:
         """The options recorded with each transcription run."""
