@@ -79,10 +79,10 @@ def status(obj: Context, as_json: bool) -> None:
     if not rows:
         click.echo(f"No interviews yet in {obj.archive.root}: put recordings in recordings/ and run `loike run`.")
         return
-    click.echo(f"{'code':<13} {'status':<12} {'length':>8} {'segments':>8}  {'consent':<11} recording")
+    click.echo(f"{'code':<13} {'status':<12} {'length':>8} {'segments':>8} {'flagged':>7}  {'consent':<11} recording")
     for row in rows:
         click.echo(f"{row['code']:<13} {row['status']:<12} {clock(row['duration'] or row['declared_duration']):>8} "
-                   f"{row['segment_count']:>8}  {row['consent_status']:<11} {row['source_path']}")
+                   f"{row['segment_count']:>8} {row['flagged_count']:>7}  {row['consent_status']:<11} {row['source_path']}")
         if row["problem"]:
             click.echo(f"{'':<13} ! {row['problem']}")
         for line in (row["metadata_problems"] or "").splitlines():

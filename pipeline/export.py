@@ -6,7 +6,7 @@ import json
 
 from sqlite_utils import Database
 
-from . import store
+from . import flags, store
 from .errors import NotFound
 
 FORMATS = ("json",)
@@ -30,6 +30,7 @@ def interview_json(db: Database, key: str) -> str:
                 "start": s["start"], "end": s["end"], "speaker": s["speaker"], "text": s["text"],
                 "review_status": s["review_status"],
                 "avg_logprob": s["avg_logprob"], "no_speech_prob": s["no_speech_prob"],
+                "flags": flags.parse(s["flags"]),
                 "words": s["words"],
             }
             for s in store.segments(db, found["id"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audio, catalogue, ingest, metadata, render, store
+from . import audio, catalogue, flags, ingest, metadata, render, store
 from .errors import ArchiveError, LoikeError, RecordingError
 from .records import MetadataFound, Problem, RunReport, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
@@ -161,6 +161,8 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
     segments = transcriber.transcribe(
         audio.read_chunks(wav, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
     )
+    for segment in segments:
+        segment.flags = flags.codes(segment)
     store.save_transcript(db, recording["id"], segments, {
         "model": transcriber.options.model,
         "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},

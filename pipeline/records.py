@@ -56,6 +56,8 @@ class Segment:
     compression_ratio: float
     words: list[Word] = field(default_factory=list)
     speaker: str | None = None
+    flags: list[str] = field(default_factory=list)
+    """Codes from ``pipeline.flags`` when the segment looks made up by the model; empty when clean."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from . import flags
 from .errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -239,10 +240,13 @@ def text_pieces(segment: dict) -> list[dict]:
 def segment_view(segment: dict) -> dict:
     """A segment with what the template needs on top of the stored fields."""
     logprob = segment.get("avg_logprob")
+    codes = flags.parse(segment.get("flags"))
     return {
         **segment,
         "pieces": text_pieces(segment),
         "low_segment": logprob is not None and logprob < LOW_SEGMENT_LOGPROB,
+        "flags": codes,
+        "flag_reasons": "; ".join(flags.REASONS_VN.get(code, code) for code in codes),
     }
 
 

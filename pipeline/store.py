@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from . import flags
 from .errors import ArchiveError
 from .records import AudioInfo, NormalisedAudio, Segment
 from .text import fold
@@ -162,6 +163,20 @@ def m003_search_prefix_index(db: Database) -> None:
     )
     db.execute("INSERT INTO segments_fts(segments_fts) VALUES('rebuild')")
 
+
+@migrations()
+def m004_segment_flags(db: Database) -> None:
+    """Segments likely made up by the model carry their flag codes, comma-separated ("known_phrase,repetition"),
+    NULL when clean, so Datasette can filter on them. Segments stored before are flagged here once."""
+    db["segments"].add_column("flags", str)
+    for segment_id, text, logprob, no_speech, ratio in db.execute(
+        "SELECT id, text, avg_logprob, no_speech_prob, compression_ratio FROM segments"
+    ).fetchall():
+        codes = flags.codes(Segment(0.0, 0.0, text or "", logprob, no_speech, ratio))
+        if codes:
+            db["segments"].update(segment_id, {"flags": ",".join(codes)})
+
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -294,6 +309,7 @@ def save_transcript(
                     "speaker": segment.speaker,
                     "avg_logprob": segment.avg_logprob, "no_speech_prob": segment.no_speech_prob,
                     "compression_ratio": segment.compression_ratio, "review_status": "machine",
+                    "flags": ",".join(segment.flags) or None,
                 }
             ).last_pk
             db["words"].insert_all(
@@ -315,6 +331,7 @@ SELECT i.id, i.code, i.title, r.id AS recording_id, r.sha256, r.size, r.containe
        (SELECT count(*) FROM segments s WHERE s.interview_id = i.id) AS segment_count,
        (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.review_status = 'verified')
            AS verified_count,
+       (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.flags IS NOT NULL) AS flagged_count,
        i.date, i.place, i.notes, i.equipment, i.topics,
        coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until, i.consent_by,
        i.metadata_status, i.metadata_problems, i.metadata_source,

@@ -15,7 +15,7 @@ def test_final_schema(tmp_path):
     }
     assert {c.name for c in db["segments"].columns} == {
         "id", "interview_id", "run_id", "idx", "start", "end", "text", "speaker", "avg_logprob",
-        "no_speech_prob", "compression_ratio", "review_status", "text_folded",
+        "no_speech_prob", "compression_ratio", "review_status", "text_folded", "flags",
     }
     assert {"people", "places", "events", "interview_people", "interview_events", "segment_people",
             "segment_places", "segment_events", "speakers", "metadata_versions", "person_roles",

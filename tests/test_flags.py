@@ -1,0 +1,146 @@
+"""Flags on segments the model likely made up: each rule on crafted segments, and where the flags show."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from pipeline import cli, export, flags, render, store
+from pipeline.records import Segment
+from pipeline.settings import Archive
+
+OUTRO_SUBSCRIBE = "Hãy subscribe cho kênh Ghiền Mì Gõ để không bỏ lỡ những video hấp dẫn"
+OUTRO_SEE_YOU = "Hẹn gặp lại các bạn trong những video tiếp theo."
+NORMAL = ("Hồi đó tôi và anh Hai ở xã Bắc Cường, tôi đi gánh lúa và anh ấy đi canh gác, "
+          "rồi đến năm bốn mươi bảy thì cả làng đi kháng chiến và tôi vào du kích.")
+
+
+def seg(text: str, avg_logprob: float = -0.3, no_speech_prob: float = 0.01, compression_ratio: float = 1.3,
+        **kw) -> Segment:
+    return Segment(0.0, 4.0, text, avg_logprob, no_speech_prob, compression_ratio, **kw)
+
+
+@pytest.mark.parametrize("text", [
+    OUTRO_SUBSCRIBE, OUTRO_SEE_YOU,
+    unicodedata.normalize("NFD", OUTRO_SUBSCRIBE),  # macOS hands out decomposed text
+    "HÃY ĐĂNG KÝ KÊNH, like và subscribe!",
+    "Cảm ơn các bạn đã theo dõi.",
+    "Thank you for watching!",
+    "hen gap lai cac ban trong nhung video tiep theo",  # typed without tones
+])
+def test_youtube_outros_are_known_phrases(text):
+    assert flags.codes(seg(text)) == ["known_phrase"]
+
+
+def test_a_known_phrase_matches_whole_words_only():
+    assert flags.known_phrase("Ông ấy nhớ bấm chuông") is not None
+    assert flags.known_phrase("Ông ấy nhớ bấm chuôngx") is None
+
+
+@pytest.mark.parametrize("text", [
+    "cục cục cục cục",
+    "Cục, cục, cục, CỤC.",
+    "thì là thì là thì là thì là",
+    "ông ấy nói rằng ông ấy nói rằng ông ấy nói rằng ông ấy nói rằng",
+    "vâng ạ vâng ạ vâng ạ tôi nhớ vâng ạ rồi vâng ạ",  # one bigram is 10 of 13 words
+])
+def test_loops_are_repetition(text):
+    assert "repetition" in flags.codes(seg(text))
+
+
+@pytest.mark.parametrize("text", [
+    NORMAL,
+    "Tôi và anh và chị và em cùng đi.",
+    "cục cục cục",  # three in a row is still speech
+    "dạ dạ vâng",
+])
+def test_normal_vietnamese_is_not_flagged(text):
+    assert flags.flags(seg(text)) == []
+
+
+def test_a_long_normal_passage_is_not_flagged():
+    assert flags.codes(seg(" ".join([NORMAL] * 3).replace("Hồi đó", "Sau đó", 1))) == []
+
+
+def test_compression_uses_faster_whispers_threshold():
+    assert flags.codes(seg("ông kể", compression_ratio=2.41)) == ["compression"]
+    assert flags.codes(seg("ông kể", compression_ratio=2.4)) == []
+
+
+def test_no_speech_needs_both_signs():
+    assert flags.codes(seg("ừ", no_speech_prob=0.7, avg_logprob=-1.2)) == ["no_speech"]
+    assert flags.codes(seg("ừ", no_speech_prob=0.7, avg_logprob=-0.5)) == []
+    assert flags.codes(seg("ừ", no_speech_prob=0.3, avg_logprob=-1.2)) == []
+
+
+def test_every_flag_says_why_and_has_a_vietnamese_reason():
+    found = flags.flags(seg(OUTRO_SUBSCRIBE + " cục cục cục cục", compression_ratio=3.0, no_speech_prob=0.9,
+                            avg_logprob=-1.5))
+    assert [f.code for f in found] == ["known_phrase", "repetition", "compression", "no_speech"]
+    assert all(f.reason for f in found)
+    assert set(flags.REASONS_VN) == {f.code for f in found}
+
+
+def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
+    rows = [
+        {"idx": 0, "start": 0.0, "end": 4.0, "text": "Ông kể chuyện làng.", "review_status": "machine",
+         "avg_logprob": -0.3, "words": [], "flags": None},
+        {"idx": 1, "start": 4.0, "end": 8.0, "text": OUTRO_SEE_YOU, "review_status": "machine",
+         "avg_logprob": -0.3, "words": [], "flags": "known_phrase,repetition"},
+    ]
+    page = render.render_sheet(render.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
+                                                              "status": "transcribed"}, rows, None)
+    assert page.count('class="segment review-machine flagged"') == 1
+    assert ('<span class="flag-mark ui" title="Nghi máy tự sinh: câu quen thuộc máy hay tự sinh; lặp lại">'
+            "⚑ nghi máy tự sinh</span>") in page
+    legend = page.split('<aside class="legend')[1].split("</aside>")[0]
+    assert "nghi máy tự sinh" in legend
+
+
+def test_the_index_shows_how_many_segments_are_flagged(tmp_path):
+    page = render.render_index(render.environment(tmp_path), [
+        {"id": 1, "code": "LK-2026-001", "status": "transcribed", "segment_count": 9, "flagged_count": 3}], "x")
+    assert "⚑ 3" in page and "Nghi máy sinh" in page
+
+
+def test_flags_are_stored_counted_in_status_and_exported(tmp_path):
+    archive = Archive(tmp_path)
+    db = store.open_database(archive.database)
+    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    segments = [seg("Ông kể chuyện làng."), seg(OUTRO_SUBSCRIBE), seg("cục cục cục cục", compression_ratio=2.6)]
+    for s in segments:
+        s.flags = flags.codes(s)
+    store.save_transcript(db, recording, segments, {
+        "model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0})
+    assert [r[0] for r in db.execute("SELECT flags FROM segments ORDER BY idx")] == [
+        None, "known_phrase", "repetition,compression"]
+    [summary] = store.interviews(db)
+    assert summary["flagged_count"] == 2
+    exported = json.loads(export.interview_json(db, summary["code"]))
+    assert [s["flags"] for s in exported["segments"]] == [[], ["known_phrase"], ["repetition", "compression"]]
+    db.close()
+
+    runner = CliRunner()
+    data = json.loads(runner.invoke(cli.cli, ["--root", str(tmp_path), "status", "--json"]).output)
+    assert data["interviews"][0]["flagged_count"] == 2
+    table = runner.invoke(cli.cli, ["--root", str(tmp_path), "status"])
+    assert table.exit_code == 0
+    header, row = table.output.splitlines()[:2]
+    assert header.split()[:5] == ["code", "status", "length", "segments", "flagged"]
+    assert row.split()[3:5] == ["3", "2"]
+
+
+def test_segments_stored_before_flags_existed_are_flagged_by_the_migration(tmp_path):
+    db = Database(str(tmp_path / "loike.db"))
+    store.migrations.apply(db, stop_before="m004_segment_flags")
+    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    interview_id = store.interview_for(db, recording)["id"]
+    for idx, text in enumerate(["Ông kể.", OUTRO_SEE_YOU]):
+        db["segments"].insert({"interview_id": interview_id, "idx": idx, "start": idx, "end": idx + 1, "text": text,
+                               "avg_logprob": -0.3, "no_speech_prob": 0.01, "compression_ratio": 1.2})
+    store.migrations.apply(db)
+    assert [r[0] for r in db.execute("SELECT flags FROM segments ORDER BY idx")] == [None, "known_phrase"]
