@@ -12,7 +12,8 @@ import os
 import struct
 import tempfile
 import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -66,8 +67,13 @@ def probe(path: Path) -> AudioInfo:
     return info
 
 
-def normalise(src: Path, dest: Path) -> NormalisedAudio:
-    """Decode ``src`` once and write it to ``dest`` as a loudness-normalised 16 kHz mono 16-bit WAV."""
+def normalise(src: Path, dest: Path, decoded: Path | None = None) -> NormalisedAudio:
+    """Decode ``src`` once and write it to ``dest`` as a loudness-normalised 16 kHz mono 16-bit WAV.
+
+    With ``decoded``, the audio as decoded (16 kHz mono float32, before any gain) is kept there too:
+    Whisper is fed that, not the normalised copy, because its log-mel features are not invariant to
+    gain and the gained, clipped, 16-bit copy cost accuracy (docs/benchmarks.md).
+    """
     raw_fd, raw_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".f32")
     # Not mkstemp: its 0600 mode would carry over to the WAV the review sheets play.
     wav_name = str(dest.with_name(f".{dest.name}.{os.getpid()}.partial"))
@@ -78,6 +84,8 @@ def normalise(src: Path, dest: Path) -> NormalisedAudio:
         log.info("%s: gated loudness %.1f dBFS, gain %+.1f dB", src, loudness, gain_db)
         _write_wav(Path(raw_name), Path(wav_name), 10 ** (gain_db / 20))
         os.replace(wav_name, dest)
+        if decoded is not None:
+            os.replace(raw_name, decoded)
     finally:
         for name in (raw_name, wav_name):
             Path(name).unlink(missing_ok=True)
@@ -100,19 +108,21 @@ def damage(relpath: str, info: AudioInfo, decoded_duration: float) -> str | None
 
 
 def read_chunks(
-    wav: Path, max_seconds: float = 600.0, search_seconds: float = 30.0
+    path: Path, max_seconds: float = 600.0, search_seconds: float = 30.0
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (offset seconds, float32 samples) pieces of at most ``max_seconds``, each cut at a quiet moment."""
+    """Yield (offset seconds, float32 samples) pieces of at most ``max_seconds``, each cut at a quiet moment.
+
+    ``path`` is the normalised WAV or the decoded float32 file that ``normalise`` can keep.
+    """
     limit = max(int(max_seconds * SAMPLE_RATE), 1)
     search = min(int(search_seconds * SAMPLE_RATE), limit)
     try:
-        with wave.open(str(wav), "rb") as reader:
-            if (reader.getframerate(), reader.getnchannels(), reader.getsampwidth()) != (SAMPLE_RATE, 1, 2):
-                raise wave.Error("not 16 kHz mono 16-bit")
+        with _sample_reader(path) as fill:
             offset, piece, filled = 0, np.empty(limit, np.float32), 0
             while True:
-                filled += _fill(reader, piece[filled:])
-                at_end = filled < limit or reader.tell() >= reader.getnframes()
+                got = fill(piece[filled:])
+                filled += got
+                at_end = filled < limit or got == 0
                 cut = filled if at_end else _quietest_cut(piece[:filled], search)
                 if cut:
                     yield offset / SAMPLE_RATE, piece[:cut]
@@ -123,7 +133,25 @@ def read_chunks(
                 offset, filled = offset + cut, len(rest)
                 piece[:filled] = rest
     except (wave.Error, EOFError) as error:
-        raise DecodeFailed(wav, f"the normalised copy is unusable: {error}; delete it so it is made again") from error
+        raise DecodeFailed(path, f"the normalised copy is unusable: {error}; delete it so it is made again") from error
+
+
+@contextmanager
+def _sample_reader(path: Path) -> Iterator[Callable[[np.ndarray], int]]:
+    """A function filling an array with the file's next samples (float32 in [-1, 1]); returns how many."""
+    if path.suffix == ".f32":
+        with open(path, "rb") as raw:
+            def fill_raw(out: np.ndarray) -> int:
+                got = np.frombuffer(raw.read(len(out) * 4), "<f4")
+                out[: len(got)] = got
+                return len(got)
+
+            yield fill_raw
+        return
+    with wave.open(str(path), "rb") as reader:
+        if (reader.getframerate(), reader.getnchannels(), reader.getsampwidth()) != (SAMPLE_RATE, 1, 2):
+            raise wave.Error("not 16 kHz mono 16-bit")
+        yield lambda out: _fill(reader, out)
 
 
 # --- probing -------------------------------------------------------------------------------------

@@ -128,17 +128,27 @@ def test_a_file_still_being_copied_is_taken_on_a_later_run(archive, transcriber)
     partial = archive.recordings / "dang-chep.wav"
     data = (FIXTURES / "vi_speech.wav").read_bytes()
     partial.write_bytes(data[:1000])
+    copying = threading.Event()
+    copying.set()
 
-    def finish_copy():
-        time.sleep(0.1)
-        partial.write_bytes(data)
+    def keep_copying():
+        """Grows the file until the run has looked at it, however slow the machine is."""
+        with open(partial, "ab") as handle:
+            while copying.is_set():
+                handle.write(b"\0" * 64)
+                handle.flush()
+                time.sleep(0.05)
 
-    copier = threading.Thread(target=finish_copy)
+    copier = threading.Thread(target=keep_copying)
     copier.start()
-    report = process.process_archive(archive, transcriber=transcriber, settle_seconds=0.6)
-    copier.join()
+    try:
+        report = process.process_archive(archive, transcriber=transcriber, settle_seconds=0.6)
+    finally:
+        copying.clear()
+        copier.join()
 
     assert report.still_copying == ["dang-chep.wav"] and report.new == 0
+    partial.write_bytes(data)
     age(partial)
     report = run(archive, transcriber)
     assert report.new == 1 and report.transcribed == 1
