@@ -5,13 +5,17 @@ This is the library entry point: ``process_archive(archive(root))`` does what ``
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import sqlite3
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audio, catalogue, flags, ingest, metadata, render, store
+from . import audio, catalogue, faults, flags, ingest, metadata, render, store
 from .errors import ArchiveError, LoikeError, RecordingError
 from .records import MetadataFound, Problem, RunReport, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
@@ -39,6 +43,43 @@ def process_archive(
             f"There is no recordings/ folder in {archive.root}: create it and put the recordings in it, "
             "or pass --root with the archive's folder."
         )
+    try:
+        return _process(archive, options, cache, progress, settle_seconds, transcriber)
+    except OSError as error:
+        if not is_write_failure(archive, error):
+            raise
+        raise cannot_write(archive, error.errno, error.strerror) from error
+    except sqlite3.OperationalError as error:
+        code = {"database or disk is full": errno.ENOSPC, "attempt to write a readonly database": errno.EROFS}
+        if str(error) not in code:
+            raise
+        raise cannot_write(archive, code[str(error)], str(error)) from error
+
+
+# A disk that is full or read-only fails every recording the same way: stop the run with one sentence.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST}
+
+
+def is_write_failure(archive: Archive, error: OSError) -> bool:
+    """True for an OSError that says transcripts/ cannot be written (not a problem with one original)."""
+    if error.errno not in WRITE_ERRNOS:
+        return False
+    return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) or not str(error.filename or "").startswith(
+        str(archive.recordings)
+    )
+
+
+def cannot_write(archive: Archive, code: int | None, reason: str | None) -> ArchiveError:
+    full = code in (errno.ENOSPC, errno.EDQUOT)
+    return ArchiveError(
+        f"Cannot write to {archive.transcripts} ({reason or os.strerror(code or 0)}): "
+        + ("free some space" if full else "make it writable")
+        + " or choose another --root; nothing was lost."
+    )
+
+
+def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, progress: Progress | None,
+             settle_seconds: float, transcriber) -> RunReport:
     db = store.open_database(archive.database)
     report = RunReport(sheets_dir=archive.sheets_dir)
     try:
@@ -75,7 +116,7 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
     previous = store.file_row(db, source.relpath)
     if previous:
         log.info("%s has new content; the earlier recording under that name is kept", source.relpath)
-    recording_id = store.add_recording(db, digest, source.relpath, source.size, source.path.stem)
+    recording_id = store.add_recording(db, digest, source.relpath, source.size, Path(source.relpath).stem)
     store.remember_file(db, source.relpath, recording_id, source.size, source.mtime)
     report.new += 1
     try:
@@ -129,7 +170,11 @@ def transcribe_pending(
             report.audio_seconds += seconds
         except RecordingError as error:
             fail(db, report, recording["id"], relpath, error, permanent=True)
-        except (LoikeError, OSError) as error:
+        except OSError as error:
+            if is_write_failure(archive, error):
+                raise
+            fail(db, report, recording["id"], relpath, error, permanent=False)
+        except LoikeError as error:
             fail(db, report, recording["id"], relpath, error, permanent=False)
         done += recording["decoded_duration"] or recording["declared_duration"] or 0.0
         advance(0.0, done)
@@ -142,11 +187,16 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
     if recording["status"] != "normalised" or not wav.exists():
         relpath = recording["current_path"] or recording["source_path"]
         original = archive.recordings / relpath
+        if not original.exists():  # names are kept in NFC; a Mac or some USB sticks write them in NFD
+            original = archive.recordings / unicodedata.normalize("NFD", relpath)
         if not original.exists():
             raise ArchiveError(f"{relpath} is no longer in recordings/: put the original back and run again.")
         info = audio.probe(original)
         wav.parent.mkdir(parents=True, exist_ok=True)
+        for stale in wav.parent.glob(f".{wav.name}.*"):  # temporaries of a run that was killed while normalising
+            stale.unlink(missing_ok=True)
         normalised = audio.normalise(original, wav)
+        faults.checkpoint("normalised")
         damage = audio.damage(relpath, info, normalised.duration)
         store.record_normalised(db, recording["id"], normalised, damage)
         if damage:
@@ -163,6 +213,7 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
     )
     for segment in segments:
         segment.flags = flags.codes(segment)
+    faults.checkpoint("transcribed")
     store.save_transcript(db, recording["id"], segments, {
         "model": transcriber.options.model,
         "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from . import flags
+from . import faults, flags
 from .errors import ArchiveError
 from .records import AudioInfo, NormalisedAudio, Segment
 from .text import fold
@@ -317,6 +317,8 @@ def save_transcript(
                  "probability": w.probability}
                 for i, w in enumerate(segment.words)
             )
+            if idx == 0:
+                faults.checkpoint("storing")  # the crash tests kill here: the transaction must roll back
         update_recording(db, recording_id, status="transcribed")
     return run_id
 
