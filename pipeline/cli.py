@@ -66,41 +66,6 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
     sys.exit(0 if report.ok else 1)
 
 
-@cli.command("watch")
-@click.option("--interval", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
-              help="Seconds between two looks at recordings/.")
-@click.option("--stable-checks", type=click.IntRange(1), default=3, show_default=True,
-              help="Looks over which a new file must keep its size and time before it is taken.")
-@click.option("--once", is_flag=True, help="One pass, like `loike run`, then exit (for cron).")
-@click.option("--model", default="base", show_default=True, help="As for `loike run`.")
-@click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
-              help="Where the assembled model is kept [env LOIKE_CACHE].")
-@click.pass_obj
-def watch_command(obj: Context, interval, stable_checks, once, model, cache) -> None:
-    """Take in recordings as they arrive in recordings/ (Ctrl-C stops after the current recording)."""
-    from . import watch
-
-    verbose = logging.getLogger().isEnabledFor(logging.INFO)
-
-    def summary(report: RunReport) -> None:  # quiet passes say nothing unless -v
-        if once or verbose or not report.did_nothing:
-            print_summary(report)
-
-    stop = watch.StopFlag()
-    with stop.installed():
-        if not once:
-            click.echo(f"Watching {obj.archive.recordings} every {interval:g} s: Ctrl-C stops.")
-        try:
-            last = watch.watch(obj.archive, watch.WatchOptions(interval, stable_checks, once),
-                               TranscribeOptions(model=model), settings.model_cache(cache), stop,
-                               summary, click.echo)
-        except LoikeError as error:
-            raise click.ClickException(str(error)) from error
-    if stop():
-        click.echo("Stopped.")
-    sys.exit(1 if once and last and not last.ok and not stop() else 0)
-
-
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -320,6 +285,78 @@ def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
     click.echo(f"Line {line} of {interview} tagged with {kind} {target}.")
 
 
+@cli.command("log")
+@click.argument("interview")
+@click.pass_obj
+def log_command(obj: Context, interview: str) -> None:
+    """Show what was done to INTERVIEW's recording, oldest first (the log is append-only)."""
+    from datetime import datetime
+
+    db = obj.database()
+    found = store.interview(db, interview)
+    if not found:
+        raise click.ClickException(f"There is no interview {interview!r}: `loike status` lists the interview codes.")
+    for event in store.events(db, found["recording_id"]):
+        when = datetime.fromisoformat(event["at"]).strftime("%d/%m/%Y %H:%M")
+        click.echo(f"{when}  {event['action']:<12} {event['outcome']:<5}  {event['tool'] or ''}  {event['detail'] or ''}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def verify(obj: Context, as_json: bool) -> None:
+    """Re-hash every original and normalised WAV: report changed, missing and untracked files."""
+    from . import fixity
+
+    obj.database().close()  # the usual message when there is no archive yet
+    try:
+        report = fixity.verify(obj.archive)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps({**asdict(report), "ok": report.ok}, ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(f"{finding.kind}: {finding.message}")
+        click.echo(f"{report.originals} originals and {report.derivatives} interviews' derivatives checked: "
+                   + ("all well." if report.ok else f"{len(report.findings)} problem(s)."))
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("dest", type=click.Path())
+@click.pass_obj
+def backup(obj: Context, dest: str) -> None:
+    """Copy the database safely (even while `loike run` works) into folder or file DEST."""
+    from . import fixity
+
+    try:
+        written = fixity.backup(obj.archive, Path(dest))
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {written} ({written.stat().st_size:,} bytes), integrity checked.")
+
+
+@cli.command()
+@click.option("--audio", "audio_only", is_flag=True, help="Only the normalised WAVs.")
+@click.option("--sheets", "sheets_only", is_flag=True, help="Only the review sheets.")
+@click.pass_obj
+def rebuild(obj: Context, audio_only: bool, sheets_only: bool) -> None:
+    """Make missing or altered normalised WAVs again from the originals, and re-render the sheets."""
+    from . import fixity
+
+    obj.database().close()
+    both = not (audio_only or sheets_only)
+    try:
+        report = fixity.rebuild(obj.archive, audio_files=audio_only or both, sheets=sheets_only or both)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    for line in report.skipped:
+        click.echo(line, err=True)
+    click.echo(f"{len(report.audio)} WAV(s) rebuilt" + (f"; sheets: {report.sheets}" if report.sheets else "."))
+    sys.exit(1 if report.skipped else 0)
+
+
 def interview_id(db, key: str) -> int:
     found = store.interview(db, key)
     if not found:
@@ -388,7 +425,3 @@ def clock(seconds: float | None) -> str:
 
 def main() -> None:
     cli()
-
-
-if __name__ == "__main__":
-    main()

@@ -177,6 +177,23 @@ def m004_segment_flags(db: Database) -> None:
             db["segments"].update(segment_id, {"flags": ",".join(codes)})
 
 
+@migrations()
+def m006_recording_events(db: Database) -> None:
+    """An append-only log of what was done to each recording, and the hash of its normalised WAV for fixity."""
+    db["recording_events"].create(
+        {"id": int, "recording_id": int, "at": str, "action": str, "tool": str, "outcome": str, "detail": str},
+        pk="id", not_null={"recording_id", "at", "action", "outcome"},
+        foreign_keys=[("recording_id", "recordings", "id")],
+    )
+    db["recording_events"].create_index(["recording_id", "id"])
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER recording_events_no_{verb.lower()} BEFORE {verb} ON recording_events "
+            "BEGIN SELECT RAISE(ABORT, 'recording_events is append-only'); END"
+        )
+    db["recordings"].add_column("normalised_sha256", str)
+
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -201,7 +218,32 @@ def open_database(path: Path) -> Database:
             f"The database {path} cannot be opened ({error}): check that the folder is writable, "
             "or restore the database from a backup."
         ) from error
+    from .fixity import warn_if_network  # here, not at the top: fixity reads through this module
+
+    warn_if_network(path.parent)
     return db
+
+
+# --- the event log (append-only: triggers refuse UPDATE and DELETE) ---------------------------
+
+def log_event(db: Database, recording_id: int, action: str, outcome: str = "ok", detail: str | None = None,
+              tool: str | None = None) -> None:
+    """Append one event to a recording's history; call it inside the step's own transaction."""
+    from . import __version__
+
+    try:  # plain SQL: sqlite-utils' insert would quietly create the table, without its triggers
+        db.execute(
+            "INSERT INTO recording_events (recording_id, at, action, tool, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [recording_id, now(), action, tool or f"loike {__version__}", outcome, detail],
+        )
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+        # Only a database stopped before m006 (a migration test) lacks the table; open_database applies it.
+
+
+def events(db: Database, recording_id: int) -> list[dict]:
+    return rows(db.execute("SELECT * FROM recording_events WHERE recording_id = ? ORDER BY id", [recording_id]))
 
 
 # --- files and recordings --------------------------------------------------------------------
@@ -241,6 +283,7 @@ def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str
             {"recording_id": recording_id, "code": next_code(db, stamp[:4]), "title": title, "created_at": stamp,
              "metadata_status": "missing"}
         )
+        log_event(db, recording_id, "ingested", "ok", f"{relpath} sha256 {sha256}")
     return recording_id
 
 
@@ -254,6 +297,10 @@ def next_code(db: Database, year: str) -> str:
     return f"{prefix}{(last or 0) + 1:03d}"
 
 
+def recording_of(db: Database, interview_id: int) -> int:
+    return db.execute("SELECT recording_id FROM interviews WHERE id = ?", [interview_id]).fetchone()[0]
+
+
 def interview_for(db: Database, recording_id: int) -> dict:
     return next(db["interviews"].rows_where("recording_id = ?", [recording_id]))
 
@@ -265,15 +312,21 @@ def update_recording(db: Database, recording_id: int, **values) -> None:
 def record_probe(db: Database, recording_id: int, info: AudioInfo) -> None:
     fields = asdict(info)
     fields.pop("has_video")
-    update_recording(db, recording_id, **fields)
+    with db.atomic():
+        update_recording(db, recording_id, **fields)
+        log_event(db, recording_id, "probed", "ok", f"{info.container} {info.codec}")
 
 
-def record_normalised(db: Database, recording_id: int, audio: NormalisedAudio, damage: str | None) -> None:
-    update_recording(
-        db, recording_id, decoded_duration=audio.duration, gain_db=audio.gain_db,
-        loudness_dbfs=audio.loudness_dbfs, status="normalised",
-        problem_kind="damaged" if damage else None, problem=damage,
-    )
+def record_normalised(db: Database, recording_id: int, audio: NormalisedAudio, damage: str | None,
+                      sha256: str | None = None) -> None:
+    """The normalised WAV's figures and its sha256 (``loike verify`` checks it against the file later)."""
+    with db.atomic():
+        update_recording(
+            db, recording_id, decoded_duration=audio.duration, gain_db=audio.gain_db,
+            loudness_dbfs=audio.loudness_dbfs, status="normalised",
+            problem_kind="damaged" if damage else None, problem=damage, normalised_sha256=sha256,
+        )
+        log_event(db, recording_id, "normalised", "ok", f"{audio.path.name} sha256 {sha256}")
 
 
 def record_problem(db: Database, recording_id: int | None, relpath: str, kind: str, message: str, failed: bool) -> None:
@@ -282,6 +335,8 @@ def record_problem(db: Database, recording_id: int | None, relpath: str, kind: s
         db["problems"].insert({"recording_id": recording_id, "path": relpath, "kind": kind, "message": message, "at": now()})
         if failed and recording_id is not None:
             update_recording(db, recording_id, status="failed", problem_kind=kind, problem=message)
+        if recording_id is not None:
+            log_event(db, recording_id, "failed" if failed else "problem", "error", message)
 
 
 # --- transcripts -----------------------------------------------------------------------------
@@ -320,6 +375,10 @@ def save_transcript(
             if idx == 0:
                 faults.checkpoint("storing")  # the crash tests kill here: the transaction must roll back
         update_recording(db, recording_id, status="transcribed")
+        versions = run.get("versions") or {}
+        tool = ", ".join(f"{name.replace('_', '-')} {v}" for name, v in versions.items()) or None
+        log_event(db, recording_id, "transcribed", "ok", f"{len(segments)} segments, model {run.get('model')}",
+                  tool=tool)
     return run_id
 
 
