@@ -66,6 +66,41 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
     sys.exit(0 if report.ok else 1)
 
 
+@cli.command("watch")
+@click.option("--interval", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
+              help="Seconds between two looks at recordings/.")
+@click.option("--stable-checks", type=click.IntRange(1), default=3, show_default=True,
+              help="Looks over which a new file must keep its size and time before it is taken.")
+@click.option("--once", is_flag=True, help="One pass, like `loike run`, then exit (for cron).")
+@click.option("--model", default="base", show_default=True, help="As for `loike run`.")
+@click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
+              help="Where the assembled model is kept [env LOIKE_CACHE].")
+@click.pass_obj
+def watch_command(obj: Context, interval, stable_checks, once, model, cache) -> None:
+    """Take in recordings as they arrive in recordings/ (Ctrl-C stops after the current recording)."""
+    from . import watch
+
+    verbose = logging.getLogger().isEnabledFor(logging.INFO)
+
+    def summary(report: RunReport) -> None:  # quiet passes say nothing unless -v
+        if once or verbose or not report.did_nothing:
+            print_summary(report)
+
+    stop = watch.StopFlag()
+    with stop.installed():
+        if not once:
+            click.echo(f"Watching {obj.archive.recordings} every {interval:g} s: Ctrl-C stops.")
+        try:
+            last = watch.watch(obj.archive, watch.WatchOptions(interval, stable_checks, once),
+                               TranscribeOptions(model=model), settings.model_cache(cache), stop,
+                               summary, click.echo)
+        except LoikeError as error:
+            raise click.ClickException(str(error)) from error
+    if stop():
+        click.echo("Stopped.")
+    sys.exit(1 if once and last and not last.ok and not stop() else 0)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -425,3 +460,7 @@ def clock(seconds: float | None) -> str:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

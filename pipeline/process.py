@@ -10,7 +10,7 @@ import logging
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -33,10 +33,15 @@ def process_archive(
     progress: Progress | None = None,
     settle_seconds: float = ingest.SETTLE_SECONDS,
     transcriber=None,
+    should_stop: Callable[[], bool] | None = None,
+    hold: Collection[str] = (),
 ) -> RunReport:
     """Take in every new recording, transcribe what is pending and refresh the review sheets.
 
     ``transcriber`` lets a caller that runs many archives (or tests) load the model once.
+    ``should_stop`` is asked before each recording is transcribed: when it answers True the rest waits
+    for the next run (``loike watch`` stops this way on Ctrl-C). ``hold`` names files (relpaths) the
+    caller knows are still changing: they are reported as still being copied and not taken.
     """
     if not archive.recordings.is_dir():
         raise ArchiveError(
@@ -44,7 +49,7 @@ def process_archive(
             "or pass --root with the archive's folder."
         )
     try:
-        return _process(archive, options, cache, progress, settle_seconds, transcriber)
+        return _process(archive, options, cache, progress, settle_seconds, transcriber, should_stop, hold)
     except OSError as error:
         if not is_write_failure(archive, error):
             raise
@@ -79,18 +84,20 @@ def cannot_write(archive: Archive, code: int | None, reason: str | None) -> Arch
 
 
 def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, progress: Progress | None,
-             settle_seconds: float, transcriber) -> RunReport:
+             settle_seconds: float, transcriber, should_stop: Callable[[], bool] | None = None,
+             hold: Collection[str] = ()) -> RunReport:
     db = store.open_database(archive.database)
     report = RunReport(sheets_dir=archive.sheets_dir)
     try:
         files = ingest.scan(archive)
         report.found = len(files)
-        ready, moving = ingest.settled(files, settle_seconds)
-        report.still_copying = [f.relpath for f in moving]
+        ready, moving = ingest.settled([f for f in files if f.relpath not in hold], settle_seconds)
+        report.still_copying = [f.relpath for f in files if f.relpath in hold] + [f.relpath for f in moving]
         for source in ready:
             register(db, archive, source, report)
         refresh_metadata(db, archive, report)
-        transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber)
+        transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber,
+                           should_stop)
         if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
             write_sheets(db, archive)
     finally:
@@ -148,7 +155,7 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
 
 def transcribe_pending(
     db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
-    progress: Progress | None, report: RunReport, transcriber=None,
+    progress: Progress | None, report: RunReport, transcriber=None, should_stop: Callable[[], bool] | None = None,
 ) -> None:
     pending = store.recordings_to_process(db)
     if not pending:
@@ -160,6 +167,9 @@ def transcribe_pending(
     total = sum(r["decoded_duration"] or r["declared_duration"] or 0.0 for r in pending)
     done = 0.0
     for recording in pending:
+        if should_stop and should_stop():
+            log.info("Stopping before %s: it waits for the next run", recording["source_path"])
+            break
         relpath = recording["current_path"] or recording["source_path"]
 
         def advance(seconds: float, base: float = done) -> None:
