@@ -46,11 +46,13 @@ def main() -> None:
 
 
 def _normalised(clip: Path) -> Path:
+    """The decoded 16 kHz audio the pipeline hands Whisper (see audio.normalise)."""
     out = Path("/tmp/loike-hotwords") / clip.with_suffix(".16k.wav").name
+    decoded = out.with_suffix(".f32")
     out.parent.mkdir(exist_ok=True)
-    if not out.exists():
-        audio.normalise(clip, out)
-    return out
+    if not decoded.exists():
+        audio.normalise(clip, out, decoded)
+    return decoded
 
 
 if __name__ == "__main__":

@@ -195,8 +195,9 @@ def transcribe_pending(
 def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber, advance, report: RunReport) -> float:
     """Normalise (unless already done) and transcribe one recording; returns its decoded duration."""
     wav = archive.audio_dir / f"{recording['code']}.wav"
+    decoded = wav.with_name(f".{wav.name}.decoded.f32")  # what Whisper hears: see audio.normalise
     duration = recording["decoded_duration"]
-    if recording["status"] != "normalised" or not wav.exists():
+    if recording["status"] != "normalised" or not wav.exists() or not decoded.exists():
         relpath = recording["current_path"] or recording["source_path"]
         original = archive.recordings / relpath
         if not original.exists():  # names are kept in NFC; a Mac or some USB sticks write them in NFD
@@ -207,7 +208,7 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
         wav.parent.mkdir(parents=True, exist_ok=True)
         for stale in wav.parent.glob(f".{wav.name}.*"):  # temporaries of a run that was killed while normalising
             stale.unlink(missing_ok=True)
-        normalised = audio.normalise(original, wav)
+        normalised = audio.normalise(original, wav, decoded)
         faults.checkpoint("normalised")
         damage = audio.damage(relpath, info, normalised.duration)
         store.record_normalised(db, recording["id"], normalised, damage, ingest.sha256(wav))
@@ -221,7 +222,7 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
         interview_id = store.interview_for(db, recording["id"])["id"]
         hotwords = catalogue.domain_words(db, interview_id, glossary(archive))
     segments = transcriber.transcribe(
-        audio.read_chunks(wav, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
+        audio.read_chunks(decoded, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
     )
     for segment in segments:
         segment.flags = flags.codes(segment)
@@ -234,6 +235,7 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
         "finished_at": store.now(),
         "audio_seconds": duration,
     })
+    decoded.unlink(missing_ok=True)
     return duration or 0.0
 
 
