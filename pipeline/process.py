@@ -221,21 +221,23 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
     if transcriber.options.domain_words:
         interview_id = store.interview_for(db, recording["id"])["id"]
         hotwords = catalogue.domain_words(db, interview_id, glossary(archive))
-    segments = transcriber.transcribe(
-        audio.read_chunks(decoded, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
-    )
-    for segment in segments:
-        segment.flags = flags.codes(segment)
-    faults.checkpoint("transcribed")
-    store.save_transcript(db, recording["id"], segments, {
-        "model": transcriber.options.model,
-        "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
-        "versions": transcriber.versions(),
-        "started_at": started,
-        "finished_at": store.now(),
-        "audio_seconds": duration,
-    })
-    decoded.unlink(missing_ok=True)
+    try:  # the decoded copy is large (460 MB for 2 hours): never leave it behind
+        segments = transcriber.transcribe(
+            audio.read_chunks(decoded, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
+        )
+        for segment in segments:
+            segment.flags = flags.codes(segment)
+        faults.checkpoint("transcribed")
+        store.save_transcript(db, recording["id"], segments, {
+            "model": transcriber.options.model,
+            "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
+            "versions": transcriber.versions(),
+            "started_at": started,
+            "finished_at": store.now(),
+            "audio_seconds": duration,
+        })
+    finally:
+        decoded.unlink(missing_ok=True)
     return duration or 0.0
 
 

@@ -79,8 +79,8 @@ class TranscribeOptions:
     Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""
     chunk_seconds: float = 120.0
     """Longest piece handed to the model at once, cut at a quiet moment. faster-whisper's feature
-    extraction briefly needs several hundred MB for a 10-minute piece; 2-minute pieces keep a whole
-    run under 600 MB with no loss of accuracy (docs/benchmarks.md)."""
+    extraction briefly needs several hundred MB for a 10-minute piece; 2-minute pieces kept a 2-hour
+    run at 573–654 MB (bar 800 MB) with no loss of accuracy (docs/benchmarks.md)."""
 
     def settings(self) -> dict:
         """The options recorded with each transcription run."""
