@@ -194,6 +194,51 @@ def m006_recording_events(db: Database) -> None:
     db["recordings"].add_column("normalised_sha256", str)
 
 
+@migrations()
+def m007_review(db: Database) -> None:
+    """The editors' desk: every segment carries a version for optimistic locking and an editor's note; every
+    save is kept in ``segment_revisions`` (append-only); later runs' machine text for edited segments waits in
+    ``segment_alternatives``; quotes are passages chosen for the book."""
+    db["segments"].add_column("version", int, not_null_default=1)
+    for column, kind in (("note", str), ("edited_by", str), ("edited_at", str)):
+        db["segments"].add_column(column, kind)
+    # Plain SQL: sqlite-utils adds a foreign key by rebuilding the table, which would drop the search triggers.
+    db.execute("ALTER TABLE segments ADD COLUMN person_id INTEGER REFERENCES people(id)")
+    # segment_id is not a foreign key: the history of a segment merged into another outlives it.
+    db["segment_revisions"].create(
+        {"id": int, "segment_id": int, "interview_id": int, "version": int, "action": str, "editor": str,
+         "at": str, "before": str, "after": str},
+        pk="id", not_null={"segment_id", "interview_id", "action", "at"},
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db["segment_revisions"].create_index(["segment_id", "id"])
+    db["segment_revisions"].create_index(["interview_id", "id"])
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER segment_revisions_no_{verb.lower()} BEFORE {verb} ON segment_revisions "
+            "BEGIN SELECT RAISE(ABORT, 'segment_revisions is append-only'); END"
+        )
+    db["segment_alternatives"].create(
+        {"id": int, "segment_id": int, "run_id": int, "start": float, "end": float, "text": str},
+        pk="id", not_null={"segment_id", "run_id", "text"},
+        foreign_keys=[("segment_id", "segments", "id"), ("run_id", "transcription_runs", "id")],
+    )
+    db["segment_alternatives"].create_index(["segment_id"])
+    db["quotes"].create(
+        {"id": int, "interview_id": int, "first_segment_id": int, "last_segment_id": int, "start": float,
+         "end": float, "text": str, "comment": str, "editor": str, "created_at": str, "updated_at": str},
+        pk="id", not_null={"interview_id", "first_segment_id", "last_segment_id", "text", "created_at"},
+        foreign_keys=[("interview_id", "interviews", "id"), ("first_segment_id", "segments", "id"),
+                      ("last_segment_id", "segments", "id")],
+    )
+    db["quotes"].create_index(["interview_id"])
+    for target, column in (("people", "person_id"), ("places", "place_id"), ("events", "event_id")):
+        db[f"quote_{target}"].create(
+            {"quote_id": int, column: int}, pk=("quote_id", column),
+            foreign_keys=[("quote_id", "quotes", "id"), (column, target, "id")],
+        )
+
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 

@@ -15,8 +15,11 @@ def test_final_schema(tmp_path):
     }
     assert {c.name for c in db["segments"].columns} == {
         "id", "interview_id", "run_id", "idx", "start", "end", "text", "speaker", "avg_logprob",
-        "no_speech_prob", "compression_ratio", "review_status", "text_folded", "flags",
+        "no_speech_prob", "compression_ratio", "review_status", "text_folded", "flags", "version", "note",
+        "person_id", "edited_by", "edited_at",
     }
+    assert {"segment_revisions", "segment_alternatives", "quotes", "quote_people", "quote_places",
+            "quote_events"} <= set(db.table_names())
     assert {"people", "places", "events", "interview_people", "interview_events", "segment_people",
             "segment_places", "segment_events", "speakers", "metadata_versions", "person_roles",
             "segments_fts", "interviews_fts"} <= set(db.table_names())
