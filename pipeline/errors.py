@@ -75,3 +75,18 @@ class ArchiveError(LoikeError):
 
 class NotFound(LoikeError):
     """An interview or recording named by the user does not exist."""
+
+
+class InvalidEdit(LoikeError):
+    """An editor's change that cannot be made as asked (empty text, a split outside the text …)."""
+
+
+class Conflict(LoikeError):
+    """A change based on an older version of a segment: someone else saved it in between."""
+
+    def __init__(self, current: dict):
+        self.current = current
+        super().__init__(
+            f"Segment {current['id']} was changed by {current.get('edited_by') or 'someone else'} "
+            f"(now version {current['version']}): compare both versions, then save again."
+        )
