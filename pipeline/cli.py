@@ -143,6 +143,24 @@ def export_command(obj: Context, interview: str, fmt: str, output: str | None) -
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 shares the app on the office network (needs a password).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
+@click.option("--password", envvar="LOIKE_PASSWORD",
+              help="Password for other machines (with --host); one is made up and printed when not given.")
+@click.option("--allow-host", "allowed_hosts", multiple=True,
+              help="Another name this machine is reached by on the network (repeatable).")
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, password: str | None, allowed_hosts: tuple[str, ...]) -> None:
+    """Open the editors' review app in the browser (Ctrl-C stops it)."""
+    from . import serve as review_app  # Starlette and uvicorn load only for this command
+
+    obj.database().close()
+    options = review_app.ServeOptions(host=host, port=port, password=password, allowed_hosts=allowed_hosts)
+    review_app.serve(obj.archive, options, lambda address: click.echo(f"Review app: {address}  (Ctrl-C to stop)"))
+
+
+@cli.command()
 @click.argument("recording", type=click.Path(exists=True, dir_okay=False))
 def new(recording: str) -> None:
     """Write a metadata template (NAME.yaml) beside RECORDING, to fill in."""

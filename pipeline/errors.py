@@ -78,7 +78,13 @@ class NotFound(LoikeError):
 
 
 class InvalidEdit(LoikeError):
-    """An editor's change that cannot be made as asked (empty text, a split outside the text …)."""
+    """An editor's change that cannot be made as asked (empty text, a split outside the text …).
+
+    ``vi`` says the same to the editor in the review app."""
+
+    def __init__(self, message: str, vi: str | None = None):
+        self.vi = vi
+        super().__init__(message)
 
 
 class Conflict(LoikeError):

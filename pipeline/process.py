@@ -258,15 +258,16 @@ def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str
     store.record_problem(db, recording_id, relpath, kind, message, failed=permanent)
 
 
-def write_sheets(db: Database, archive: Archive) -> Path:
-    """Regenerate the review sheets and the index from the database."""
+def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -> Path:
+    """Regenerate the review sheets (all, or those of the interviews in ``only``), the index and the subject
+    pages from the database."""
     interviews = store.interviews(db)
-    segments = {i["id"]: store.segments(db, i["id"]) for i in interviews}
+    segments = {i["id"]: store.segments(db, i["id"]) for i in interviews if only is None or i["id"] in only}
     hrefs = {
         i["id"]: f"../audio/{i['code']}.wav"
         for i in interviews
         if (archive.audio_dir / f"{i['code']}.wav").exists()
     }
-    index = render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs)
+    index = render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only)
     render.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
     return index

@@ -414,6 +414,16 @@ def _render(env: jinja2.Environment, name: str, **context) -> str:
         ) from error
 
 
+def render_page(env: jinja2.Environment, name: str, **context) -> str:
+    """Any page of the review app, by template name."""
+    return _render(env, name, **context)
+
+
+def asset(env: jinja2.Environment, name: str) -> str:
+    """A CSS or JS file as the template loader finds it (the archive's own copy first)."""
+    return env.loader.get_source(env, name)[0]
+
+
 def render_sheet(env: jinja2.Environment, interview: dict, segments: list[dict], audio_href: str | None) -> str:
     """One interview's review sheet as a complete HTML page."""
     return _render(
@@ -526,8 +536,10 @@ def write_sheets(
     interviews: list[dict],
     segments_by_interview: dict[int, list[dict]],
     audio_hrefs: dict[int, str],
+    only: set[int] | None = None,
 ) -> Path:
-    """Write ``<code>.html`` for every interview and ``index.html``; return the index's path.
+    """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
+    return the index's path.
 
     Sheets whose content did not change are left alone, so a re-run touches only what moved.
     """
@@ -535,6 +547,8 @@ def write_sheets(
     _make_folder(out_dir)
     written = 0
     for interview in interviews:
+        if only is not None and interview["id"] not in only:
+            continue
         page = render_sheet(
             env, interview, segments_by_interview.get(interview["id"], []), audio_hrefs.get(interview["id"])
         )

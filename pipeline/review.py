@@ -114,7 +114,8 @@ def edit(db: Database, segment_id: int, version: int, editor: str, *, text=UNCHA
         changes["note"] = clean_note(note)
     if status is not UNCHANGED:
         if status not in STATUSES:
-            raise InvalidEdit(f"Unknown review status {status!r}: use one of {', '.join(STATUSES)}.")
+            raise InvalidEdit(f"Unknown review status {status!r}: use one of {', '.join(STATUSES)}.",
+                              "Trạng thái duyệt không hợp lệ.")
         changes["review_status"] = status
     with db.atomic():
         current = _locked(db, segment_id, version)
@@ -148,7 +149,7 @@ def restore_machine(db: Database, segment_id: int, version: int, editor: str) ->
 def tag(db: Database, segment_id: int, kind: str, target: int, editor: str, remove: bool = False) -> list[dict]:
     """Tag (or untag) a segment with a person, place or event; returns the segment's tags."""
     if kind not in TAGS:
-        raise InvalidEdit(f"Unknown tag kind {kind!r}: use person, place or event.")
+        raise InvalidEdit(f"Unknown tag kind {kind!r}: use person, place or event.", "Loại thẻ không hợp lệ.")
     table, column, targets, _ = TAGS[kind]
     with db.atomic():
         row = segment(db, segment_id)
@@ -171,7 +172,8 @@ def split(db: Database, segment_id: int, version: int, offset: int, editor: str)
         text = current["text"]
         head, tail = text[:offset].strip(), text[offset:].strip()
         if not 0 < offset < len(text) or not head or not tail:
-            raise InvalidEdit("Put the cursor inside the text, between two words, to split a segment there.")
+            raise InvalidEdit("Put the cursor inside the text, between two words, to split a segment there.",
+                              "Hãy đặt con trỏ vào giữa hai từ trong đoạn rồi mới tách.")
         words = rows(db.execute("SELECT * FROM words WHERE segment_id = ? ORDER BY idx", [segment_id]))
         cut, moved = _split_time(current, words, len(head), len(text))
         _shift(db, current["interview_id"], after=current["idx"], by=1)
@@ -201,7 +203,8 @@ def merge(db: Database, segment_id: int, version: int, next_version: int, editor
         following = rows(db.execute("SELECT * FROM segments WHERE interview_id = ? AND idx = ?",
                                     [first["interview_id"], first["idx"] + 1]))
         if not following:
-            raise InvalidEdit("This is the last segment: there is nothing after it to merge with.")
+            raise InvalidEdit("This is the last segment: there is nothing after it to merge with.",
+                              "Đây là đoạn cuối: không có đoạn sau để gộp.")
         second = _locked(db, following[0]["id"], next_version)
         offset = db.execute("SELECT count(*) FROM words WHERE segment_id = ?", [first["id"]]).fetchone()[0]
         db.execute("UPDATE words SET segment_id = ?, idx = idx + ? WHERE segment_id = ?",
@@ -234,7 +237,8 @@ def add_quote(db: Database, first_segment_id: int, last_segment_id: int, editor:
     with db.atomic():
         first, last = segment(db, first_segment_id), segment(db, last_segment_id)
         if first["interview_id"] != last["interview_id"] or first["idx"] > last["idx"]:
-            raise InvalidEdit("A quote runs forward through one interview: select it again from start to end.")
+            raise InvalidEdit("A quote runs forward through one interview: select it again from start to end.",
+                              "Trích dẫn phải nằm trong một phỏng vấn: hãy chọn lại từ đầu đến cuối.")
         chosen = rows(db.execute("SELECT * FROM segments WHERE interview_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
                                  [first["interview_id"], first["idx"], last["idx"]]))
         end_offset = len(last["text"]) if end_offset is None else end_offset
@@ -254,7 +258,7 @@ def add_quote(db: Database, first_segment_id: int, last_segment_id: int, editor:
         }).last_pk
         for kind, targets in (tags or {}).items():
             if kind not in QUOTE_TAGS:
-                raise InvalidEdit(f"Unknown tag kind {kind!r}: use person, place or event.")
+                raise InvalidEdit(f"Unknown tag kind {kind!r}: use person, place or event.", "Loại thẻ không hợp lệ.")
             table, column = QUOTE_TAGS[kind]
             for target in targets:
                 db.execute(f"INSERT OR IGNORE INTO {table} (quote_id, {column}) VALUES (?, ?)", [quote_id, int(target)])
@@ -297,16 +301,18 @@ def _with_quote_tags(db: Database, found: list[dict]) -> list[dict]:
 def clean_text(text: str) -> str:
     text = " ".join(unicodedata.normalize("NFC", str(text)).split())
     if not text:
-        raise InvalidEdit("A segment cannot be empty: merge it with its neighbour instead.")
+        raise InvalidEdit("A segment cannot be empty: merge it with its neighbour instead.",
+                          "Đoạn không được để trống: hãy gộp nó với đoạn bên cạnh.")
     if len(text) > MAX_TEXT:
-        raise InvalidEdit(f"A segment holds at most {MAX_TEXT} characters: split it first.")
+        raise InvalidEdit(f"A segment holds at most {MAX_TEXT} characters: split it first.",
+                          f"Một đoạn dài tối đa {MAX_TEXT} ký tự: hãy tách nó trước.")
     return text
 
 
 def clean_note(note: str | None) -> str | None:
     note = unicodedata.normalize("NFC", str(note or "")).strip()
     if len(note) > MAX_NOTE:
-        raise InvalidEdit(f"A note holds at most {MAX_NOTE} characters.")
+        raise InvalidEdit(f"A note holds at most {MAX_NOTE} characters.", f"Ghi chú dài tối đa {MAX_NOTE} ký tự.")
     return note or None
 
 

@@ -243,6 +243,15 @@ def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def connect(path: Path) -> Database:
+    """Another connection to a database :func:`open_database` has already checked and migrated (one per thread
+    of the review app); cheap, because it skips the checks."""
+    db = Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 30000")
+    return db
+
+
 def open_database(path: Path) -> Database:
     """Open (creating if needed) the archive database and bring its schema up to date."""
     try:
@@ -471,9 +480,11 @@ def interview(db: Database, key: str) -> dict | None:
     return found[0] if found else None
 
 
-def segments(db: Database, interview_id: int) -> list[dict]:
+def segments(db: Database, interview_id: int, with_words: bool = True) -> list[dict]:
     """An interview's segments in order, each with its words."""
     segs = rows(db.execute("SELECT * FROM segments WHERE interview_id = ? ORDER BY idx", [interview_id]))
+    if not with_words:
+        return segs
     words: dict[int, list[dict]] = {s["id"]: [] for s in segs}
     for word in rows(db.execute(
         "SELECT w.segment_id, w.start, w.end, w.text, w.probability FROM words w "

@@ -1,0 +1,394 @@
+"""The review app: a small web server over the archive where editors listen, correct, verify and quote.
+
+Starlette routes are thin: each reads the request, makes one call into :mod:`pipeline.review` or
+:mod:`pipeline.store`, and answers. The guards every change passes through live in :mod:`pipeline.guard`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from urllib.parse import quote as urlquote, unquote
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from . import catalogue, guard, process, render, review, store
+from .errors import Conflict, InvalidEdit, LoikeError, NotFound
+from .records import PersonMeta
+from .settings import Archive
+
+log = logging.getLogger(__name__)
+
+EDITOR_COOKIE = "loike_editor"
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+SHEET_DELAY = 2.0
+"""Seconds of quiet after an edit before the interview's static sheet is written again."""
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    password: str | None = None
+    """Required when the app is reachable from other machines; a token is made up when none is given."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names other machines use to reach this one, on top of the ones found automatically."""
+    sheet_delay: float = SHEET_DELAY
+
+
+@dataclass
+class SheetRefresher:
+    """Writes an interview's static sheet again a moment after its last edit, off the request path."""
+
+    archive: Archive
+    delay: float
+    dirty: set[int] = field(default_factory=set)
+    timer: threading.Timer | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def touch(self, interview_id: int) -> None:
+        with self.lock:
+            self.dirty.add(interview_id)
+            if self.timer:
+                self.timer.cancel()
+            self.timer = threading.Timer(self.delay, self.flush)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def flush(self) -> None:
+        with self.lock:
+            dirty, self.dirty = self.dirty, set()
+        if dirty:
+            try:
+                process.write_sheets(store.connect(self.archive.database), self.archive, only=dirty)
+            except LoikeError as error:
+                log.warning("%s", error)
+
+
+def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlette:
+    """The review app for ``archive``; the database is opened (and migrated) once here."""
+    options = options or ServeOptions()
+    store.open_database(archive.database).close()
+    gate = guard.Gate(archive, options.host, options.port, options.password, options.allowed_hosts)
+    env = render.environment(archive.root)
+    sheets = SheetRefresher(archive, options.sheet_delay)
+    local = threading.local()
+
+    def db():
+        if getattr(local, "db", None) is None:
+            local.db = store.connect(archive.database)
+        return local.db
+
+    def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        editor = editor_of(request)
+        html = render.render_page(env, name, editor=editor, csrf=gate.csrf_token(request), request=request,
+                                  **context)
+        return HTMLResponse(html, status_code=status)
+
+    async def index(request: Request) -> Response:
+        chosen = {key: request.query_params.get(key, "") for key in ("commune", "witness", "event", "status")}
+        rows = await run_in_threadpool(listing, db(), chosen)
+        return page(request, "app_index.html.j2", **rows, chosen=chosen)
+
+    async def interview_page(request: Request) -> Response:
+        if not editor_of(request):
+            return page(request, "app_name.html.j2", next=request.url.path)
+        found = await run_in_threadpool(interview_context, db(), request.path_params["code"])
+        return page(request, "app_interview.html.j2", **found)
+
+    async def audio(request: Request) -> Response:
+        found = store.interview(db(), str(request.path_params["interview_id"]))
+        path = archive.audio_dir / f"{found['code']}.wav" if found else None
+        if path is None or not path.is_file():
+            raise HTTPException(404, "Chưa có bản nghe của phỏng vấn này: hãy chạy `loike run`.")
+        return FileResponse(path, media_type="audio/wav")
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ASSETS:
+            raise HTTPException(404, "Không có tệp này.")
+        return Response(render.asset(env, name), media_type=ASSETS[name],
+                        headers={"Cache-Control": "no-cache"})
+
+    async def set_editor(request: Request) -> Response:
+        form = await guard.read_form(request)
+        name = " ".join(form.get("name", "").split())[:80]
+        target = form.get("next", "/")
+        target = target if target.startswith("/") and not target.startswith("//") else "/"
+        response = RedirectResponse(target, status_code=303)
+        if name:
+            response.set_cookie(EDITOR_COOKIE, urlquote(name), max_age=3600 * 24 * 365, httponly=True,
+                                samesite="strict")
+        return response
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            return page(request, "app_login.html.j2", failed=False)
+        form = await guard.read_form(request)
+        if not gate.password_matches(form.get("password", "")):
+            return page(request, "app_login.html.j2", status=401, failed=True)
+        response = RedirectResponse("/", status_code=303)
+        gate.remember_login(response)
+        return response
+
+    def change(action):
+        """A JSON endpoint that changes the archive: body parsed, editor required, library errors mapped."""
+        async def endpoint(request: Request) -> Response:
+            body = await guard.read_json(request)
+            editor = editor_of(request)
+            if not editor:
+                return JSONResponse({"error": "Hãy nhập tên người biên tập trước khi sửa."}, status_code=403)
+            try:
+                result, interview_id = await run_in_threadpool(action, db(), request.path_params, body, editor)
+            except Conflict as conflict:
+                return JSONResponse({"error": conflict_message(conflict), "current": segment_json(
+                    db(), conflict.current), "yours": body}, status_code=409)
+            except (InvalidEdit, NotFound, ValueError, KeyError, TypeError) as error:
+                status = 404 if isinstance(error, NotFound) else 400
+                return JSONResponse({"error": vietnamese(error)}, status_code=status)
+            sheets.touch(interview_id)
+            return JSONResponse(result)
+        return endpoint
+
+    async def segment_history(request: Request) -> Response:
+        segment_id = request.path_params["segment_id"]
+        try:
+            revisions = await run_in_threadpool(review.history, db(), segment_id)
+            machine = await run_in_threadpool(review.machine_text, db(), segment_id)
+        except NotFound as error:
+            return JSONResponse({"error": vietnamese(error)}, status_code=404)
+        return JSONResponse({"revisions": revisions, "machine_text": machine})
+
+    routes = [
+        Route("/", index),
+        Route("/interviews/{code}", interview_page),
+        Route("/audio/{interview_id:int}", audio),
+        Route("/static/{name}", asset),
+        Route("/editor", set_editor, methods=["POST"]),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/api/segments/{segment_id:int}", change(save_segment), methods=["POST"]),
+        Route("/api/segments/{segment_id:int}/split", change(split_segment), methods=["POST"]),
+        Route("/api/segments/{segment_id:int}/merge", change(merge_segment), methods=["POST"]),
+        Route("/api/segments/{segment_id:int}/restore", change(restore_segment), methods=["POST"]),
+        Route("/api/segments/{segment_id:int}/tags", change(tag_segment), methods=["POST"]),
+        Route("/api/segments/{segment_id:int}/history", segment_history),
+        Route("/api/quotes", change(add_quote), methods=["POST"]),
+        Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
+        Route("/api/subjects", change(add_subject), methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: guard.http_error})
+    app.add_middleware(guard.GateMiddleware, gate=gate)
+    app.state.sheets = sheets
+    app.state.gate = gate
+    return app
+
+
+def serve(archive: Archive, options: ServeOptions, announce) -> None:
+    """Run the app until Ctrl-C; ``announce`` receives the address (and the password, when one was made up)."""
+    import uvicorn
+
+    app = create_app(archive, options)
+    config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
+                            limit_concurrency=64, timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    original_startup = server.startup
+
+    async def startup(sockets=None):
+        await original_startup(sockets)
+        port = server.servers[0].sockets[0].getsockname()[1] if server.servers else options.port
+        announce(app.state.gate.address(port))
+
+    server.startup = startup
+    try:
+        server.run()
+    finally:
+        app.state.sheets.flush()
+
+
+# --- what the routes do, each a plain function of (db, path params, body, editor) ----------------
+
+def save_segment(db, params, body, editor):
+    fields = {key: body[key] for key in ("text", "speaker", "person_id", "note", "status") if key in body}
+    saved = review.edit(db, params["segment_id"], int(body["version"]), editor, **fields)
+    return segment_json(db, saved), saved["interview_id"]
+
+
+def split_segment(db, params, body, editor):
+    first, second = review.split(db, params["segment_id"], int(body["version"]), int(body["offset"]), editor)
+    return {"segments": [segment_json(db, first), segment_json(db, second)]}, first["interview_id"]
+
+
+def merge_segment(db, params, body, editor):
+    merged = review.merge(db, params["segment_id"], int(body["version"]), int(body["next_version"]), editor)
+    return segment_json(db, merged), merged["interview_id"]
+
+
+def restore_segment(db, params, body, editor):
+    segment_id, version = params["segment_id"], int(body["version"])
+    if body.get("revision") == "machine":
+        saved = review.restore_machine(db, segment_id, version, editor)
+    else:
+        saved = review.restore(db, segment_id, int(body["revision"]), version, editor)
+    return segment_json(db, saved), saved["interview_id"]
+
+
+def tag_segment(db, params, body, editor):
+    segment_id = params["segment_id"]
+    found = review.tag(db, segment_id, str(body["kind"]), int(body["id"]), editor, bool(body.get("remove")))
+    return {"tags": found}, review.segment(db, segment_id)["interview_id"]
+
+
+def add_quote(db, params, body, editor):
+    tags = {kind: [int(i) for i in ids] for kind, ids in (body.get("tags") or {}).items()}
+    end = body.get("end_offset")
+    made = review.add_quote(db, int(body["first"]), int(body["last"]), editor,
+                            start_offset=int(body.get("start_offset") or 0),
+                            end_offset=None if end is None else int(end),
+                            comment=str(body.get("comment") or ""), tags=tags)
+    return made, made["interview_id"]
+
+
+def delete_quote(db, params, body, editor):
+    interview_id = review.quote(db, params["quote_id"])["interview_id"]
+    review.delete_quote(db, params["quote_id"])
+    return {"deleted": params["quote_id"]}, interview_id
+
+
+def add_subject(db, params, body, editor):
+    """A person or event an editor names that the metadata did not list yet."""
+    kind, name = str(body["kind"]), " ".join(str(body["name"]).split())
+    if not name:
+        raise InvalidEdit("A name is needed.", "Hãy nhập tên.")
+    with db.atomic():
+        if kind == "person":
+            made = catalogue.person_id(db, PersonMeta(full_name=name))
+        elif kind == "event":
+            made = catalogue.event_id(db, name)
+        else:
+            raise InvalidEdit(f"Unknown kind {kind!r}.", "Chỉ thêm được nhân vật hoặc sự kiện.")
+    return {"kind": kind, "id": made, "name": name}, int(body["interview_id"])
+
+
+# --- reading for the pages ----------------------------------------------------------------------------
+
+def listing(db, chosen: dict) -> dict:
+    everything = store.interviews(db)
+    progress = review.progress(db)
+    for row in everything:
+        row.update(progress.get(row["id"], {}))
+        row["review"] = review_state(row)
+    view = [render.interview_view(row) for row in everything]
+    options = {
+        "communes": sorted({v["commune"] for v in view if v["commune"]}),
+        "witnesses": sorted({w for v in view for w in v["witness_list"]}),
+        "events": sorted({e for v in view for e in v["event_list"]}),
+    }
+    shown = [v for v in view if matches(v, chosen)]
+    return {"interviews": shown, "total": len(view), "options": options}
+
+
+def review_state(row: dict) -> str:
+    if row["status"] != "transcribed":
+        return row["status"]
+    if row["segment_count"] and row["verified_count"] == row["segment_count"]:
+        return "done"
+    return "started" if row.get("last_editor") else "new"
+
+
+def matches(view: dict, chosen: dict) -> bool:
+    return ((not chosen["commune"] or view["commune"] == chosen["commune"])
+            and (not chosen["witness"] or chosen["witness"] in view["witness_list"])
+            and (not chosen["event"] or chosen["event"] in view["event_list"])
+            and (not chosen["status"] or view["review"] == chosen["status"]))
+
+
+def interview_context(db, code: str) -> dict:
+    found = store.interview(db, code)
+    if found is None:
+        raise HTTPException(404, f"Không có phỏng vấn {code}.")
+    segments = store.segments(db, found["id"], with_words=False)
+    tags = review.tags(db, found["id"])
+    names = speaker_names(db, found["id"])
+    for seg in segments:
+        seg["tags"] = tags.get(seg["id"], [])
+        seg["speaker_name"] = speaker_name(seg, names)
+    return {
+        "interview": render.interview_view(found),
+        "segments": [render.segment_view(s) for s in segments],
+        "people": interview_people(db, found["id"]),
+        "choices": choices(db),
+        "quotes": review.quotes(db, found["id"]),
+        "alternatives": review.alternatives(db, found["id"]),
+    }
+
+
+def choices(db) -> dict[str, list[dict]]:
+    """Everything an editor can tag, as ``{kind: [{id, label}]}``; labels tell namesakes apart."""
+    people = [{"id": p["id"], "label": p["full_name"] + (f" ({p['birth_year']})" if p["birth_year"] else "")}
+              for p in catalogue.people(db)]
+    places = [{"id": p["id"], "label": p["name"] + (f", {p['parent']}" if p["parent"] else "")}
+              for p in catalogue.places(db)]
+    events = [{"id": e["id"], "label": e["name"]} for e in catalogue.events(db)]
+    return {"person": people, "place": places, "event": events}
+
+
+def interview_people(db, interview_id: int) -> list[dict]:
+    return store.rows(db.execute(
+        "SELECT DISTINCT p.id, p.full_name, p.birth_year, ip.role FROM interview_people ip "
+        "JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? ORDER BY ip.role DESC, p.full_name",
+        [interview_id]))
+
+
+def speaker_names(db, interview_id: int) -> dict:
+    """Names for the speaker labels and the people an editor chose."""
+    labels = dict(db.execute(
+        "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id WHERE s.interview_id = ?",
+        [interview_id]).fetchall())
+    people = dict(db.execute("SELECT id, full_name FROM people").fetchall())
+    return {"labels": labels, "people": people}
+
+
+def speaker_name(seg: dict, names: dict) -> str | None:
+    if seg.get("person_id"):
+        return names["people"].get(seg["person_id"])
+    return names["labels"].get(seg.get("speaker")) or seg.get("speaker")
+
+
+def segment_json(db, row: dict) -> dict:
+    names = speaker_names(db, row["interview_id"])
+    view = render.segment_view({**row, "words": []})
+    return {
+        key: view.get(key) for key in ("id", "idx", "start", "end", "text", "speaker", "person_id", "review_status",
+                                       "version", "note", "flags", "flag_reasons", "edited_by", "edited_at")
+    } | {"speaker_name": speaker_name(row, names),
+         "tags": review.tags(db, row["interview_id"], row["id"]).get(row["id"], [])}
+
+
+def editor_of(request: Request) -> str | None:
+    name = unquote(request.cookies.get(EDITOR_COOKIE, "")).strip()
+    return name[:80] or None
+
+
+def conflict_message(conflict: Conflict) -> str:
+    who = conflict.current.get("edited_by") or "người khác"
+    return (f"Đoạn này vừa được {who} sửa (phiên bản {conflict.current['version']}). "
+            "Bản của bạn chưa được lưu: hãy so sánh hai bản, rồi chọn và lưu lại.")
+
+
+def vietnamese(error: Exception) -> str:
+    if getattr(error, "vi", None):
+        return error.vi
+    if isinstance(error, NotFound):
+        return "Không tìm thấy: có thể đoạn này đã được gộp vào đoạn khác; hãy tải lại trang."
+    return "Yêu cầu không hợp lệ: hãy tải lại trang rồi thử lại."
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
