@@ -52,6 +52,7 @@ class SheetRefresher:
     dirty: set[int] = field(default_factory=set)
     timer: threading.Timer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    writing: threading.Lock = field(default_factory=threading.Lock)
 
     def touch(self, interview_id: int) -> None:
         with self.lock:
@@ -63,13 +64,18 @@ class SheetRefresher:
             self.timer.start()
 
     def flush(self) -> None:
-        with self.lock:
-            dirty, self.dirty = self.dirty, set()
-        if dirty:
-            try:
-                process.write_sheets(store.connect(self.archive.database), self.archive, only=dirty)
-            except LoikeError as error:
-                log.warning("%s", error)
+        """Write what is waiting; a flush during another waits for it, so when it returns the sheets are on disk."""
+        with self.writing:
+            with self.lock:
+                dirty, self.dirty = self.dirty, set()
+            if dirty:
+                db = store.connect(self.archive.database)
+                try:
+                    process.write_sheets(db, self.archive, only=dirty)
+                except LoikeError as error:
+                    log.warning("%s", error)
+                finally:
+                    db.close()
 
 
 def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlette:
