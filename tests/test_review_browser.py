@@ -1,0 +1,227 @@
+"""The review app in a real headless Chromium, against a real `loike serve` process.
+
+Needs the Debian packages chromium and chromium-driver (`.ci/run` installs them); skipped where they are absent.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+import pytest
+
+from pipeline import review, store
+
+import reviewdesk
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
+                                reason="needs the chromium and chromium-driver packages")
+
+
+@pytest.fixture
+def app(tmp_path):
+    archive = reviewdesk.build(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "--root", str(tmp_path), "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    line = process.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert match, line + process.stdout.read() if process.poll() is not None else line
+    yield archive, match.group(0)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--mute-audio",
+                     "--autoplay-policy=no-user-gesture-required", "--window-size=1366,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.implicitly_wait(3)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def browser(chromium, app):
+    """One Chromium for the module; each test starts with no cookies (they ignore the port)."""
+    chromium.get(app[1] + "/static/app.css")
+    chromium.delete_all_cookies()
+    return chromium
+
+
+def open_interview(browser, base, name="Lan"):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{base}/interviews/LK-2026-001")
+    browser.find_element(By.NAME, "name").send_keys(name)
+    browser.find_element(By.CSS_SELECTOR, ".name-form button").click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "li.seg"))
+    return browser.find_elements(By.CSS_SELECTOR, "li.seg")
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
+def texts(browser):
+    return browser.execute_script("return [...document.querySelectorAll('li.seg .text')].map(e => e.textContent)")
+
+
+def put_caret(browser, row, offset):
+    browser.execute_script(
+        "const t = arguments[0].querySelector('.text'); t.focus(); const r = document.createRange();"
+        "r.setStart(t.firstChild, arguments[1]); r.collapse(true); const s = getSelection();"
+        "s.removeAllRanges(); s.addRange(r);", row, offset)
+
+
+def saved(archive):
+    return [s["text"] for s in store.segments(store.open_database(archive.database), 1)]
+
+
+def test_play_seek_and_the_current_segment_follows_the_audio(app, browser):
+    from selenium.webdriver.common.by import By
+
+    archive, base = app
+    rows = open_interview(browser, base)
+    rows[2].find_element(By.CSS_SELECTOR, ".time").click()  # seeks to 14 s and plays
+    wait_for(lambda: browser.execute_script("return document.getElementById('audio').currentTime") > 14.2)
+    assert "current" in rows[2].get_attribute("class")
+    browser.find_element(By.ID, "slow").click()
+    assert browser.execute_script("return document.getElementById('audio').playbackRate") == 0.75
+    browser.execute_script("document.getElementById('audio').currentTime = 22")
+    wait_for(lambda: "current" in rows[3].get_attribute("class"))
+    browser.find_element(By.ID, "back").click()
+    assert browser.execute_script("return document.getElementById('audio').currentTime") < 20
+
+
+def test_an_edit_is_saved_and_still_there_after_a_reload(app, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    archive, base = app
+    rows = open_interview(browser, base)
+    text = rows[1].find_element(By.CSS_SELECTOR, ".text")
+    text.click()
+    browser.execute_script("document.execCommand('selectAll')")
+    text.send_keys("Năm 1945, chi bộ xã Bắc Cường được thành lập", Keys.ENTER)
+    wait_for(lambda: saved(archive)[1] == "Năm 1945, chi bộ xã Bắc Cường được thành lập")
+    browser.refresh()
+    assert texts(browser)[1] == "Năm 1945, chi bộ xã Bắc Cường được thành lập"
+    assert "status-edited" in browser.find_elements(By.CSS_SELECTOR, "li.seg")[1].get_attribute("class")
+
+
+def test_split_at_the_cursor_then_merge_back(app, browser):
+    from selenium.webdriver.common.by import By
+
+    archive, base = app
+    rows = open_interview(browser, base)
+    put_caret(browser, rows[0], len("Thưa bác,"))
+    browser.find_element(By.ID, "split").click()
+    wait_for(lambda: len(texts(browser)) == 5)
+    assert texts(browser)[:2] == ["Thưa bác,", "bác kể về ngày thành lập chi bộ"] and len(saved(archive)) == 5
+    rows = browser.find_elements(By.CSS_SELECTOR, "li.seg")
+    rows[0].find_element(By.CSS_SELECTOR, ".time").click()
+    browser.find_element(By.ID, "merge").click()
+    wait_for(lambda: len(texts(browser)) == 4)
+    assert texts(browser)[0] == reviewdesk.LINES[0] and saved(archive)[0] == reviewdesk.LINES[0]
+
+
+def test_a_conflicting_save_shows_both_versions_and_loses_nothing(app, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    archive, base = app
+    rows = open_interview(browser, base)
+    db = store.open_database(archive.database)
+    segment_id = store.segments(db, 1)[0]["id"]
+    review.edit(db, segment_id, 1, "Hùng", text="Bản của Hùng")  # another editor saves first
+    text = rows[0].find_element(By.CSS_SELECTOR, ".text")
+    text.click()
+    browser.execute_script("document.execCommand('selectAll')")
+    text.send_keys("Bản của Lan", Keys.ENTER)
+    dialog = wait_for(lambda: browser.find_element(By.ID, "conflict").is_displayed()
+                      and browser.find_element(By.ID, "conflict"))
+    assert "Hùng" in dialog.text and "Bản của Hùng" in dialog.text and "Bản của Lan" in dialog.text
+    assert saved(archive)[0] == "Bản của Hùng"
+    browser.find_element(By.ID, "conflict-mine").click()
+    wait_for(lambda: saved(archive)[0] == "Bản của Lan")
+    actions = [r["after"]["text"] for r in review.history(db, segment_id)]
+    assert actions == ["Bản của Hùng", "Bản của Lan"]
+
+
+def test_restore_the_machine_text_from_history(app, browser):
+    from selenium.webdriver.common.by import By
+
+    archive, base = app
+    rows = open_interview(browser, base)
+    db = store.open_database(archive.database)
+    review.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text="sửa nhầm")
+    browser.refresh()
+    browser.find_elements(By.CSS_SELECTOR, "li.seg")[0].find_element(By.CSS_SELECTOR, ".time").click()
+    browser.find_element(By.CSS_SELECTOR, "#history-box summary").click()
+    buttons = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#history .restore"))
+    assert "Bản máy: " + reviewdesk.LINES[0] in browser.find_element(By.ID, "history").text
+    buttons[0].click()
+    wait_for(lambda: texts(browser)[0] == reviewdesk.LINES[0])
+    assert saved(archive)[0] == reviewdesk.LINES[0]
+
+
+def test_script_in_a_segment_and_in_metadata_stays_inert(app, browser):
+    archive, base = app
+    db = store.open_database(archive.database)
+    payload = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+    db.execute("UPDATE interviews SET title = ?", [payload])
+    db.execute("UPDATE people SET full_name = ? WHERE id = 1", [payload])
+    db.conn.commit()
+    review.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text=payload)
+    open_interview(browser, base)
+    assert browser.execute_script("return window.pwned") is None
+    assert texts(browser)[0] == payload  # shown as the words it is
+    browser.get(base + "/")
+    assert browser.execute_script("return window.pwned") is None
+
+
+def test_a_forged_post_from_the_page_without_the_token_is_refused(app, browser):
+    archive, base = app
+    open_interview(browser, base)
+    status = browser.execute_async_script(
+        "const done = arguments[0]; fetch('/api/segments/1', {method: 'POST', headers: {'Content-Type': "
+        "'application/json'}, body: JSON.stringify({version: 1, text: 'giả'})}).then(r => done(r.status));")
+    assert status == 403 and saved(archive)[0] == reviewdesk.LINES[0]
+
+
+def test_a_quote_from_a_selection(app, browser):
+    from selenium.webdriver.common.by import By
+
+    archive, base = app
+    rows = open_interview(browser, base)
+    browser.execute_script(
+        "const a = arguments[0].querySelector('.text').firstChild, b = arguments[1].querySelector('.text').firstChild;"
+        "const r = document.createRange(); r.setStart(a, 4); r.setEnd(b, 9); const s = getSelection();"
+        "s.removeAllRanges(); s.addRange(r);", rows[1], rows[2])
+    wait_for(lambda: browser.find_element(By.ID, "quote-form").is_displayed())
+    browser.find_element(By.ID, "quote-comment").send_keys("số đảng viên")
+    browser.find_element(By.ID, "quote-save").click()
+    wait_for(lambda: review.quotes(store.open_database(archive.database), 1))
+    [made] = review.quotes(store.open_database(archive.database), 1)
+    assert made["text"] == "một chín bốn lăm chi bộ xã Bắc Cường được thành lập Hồi đó có"
+    assert made["comment"] == "số đảng viên" and made["editor"] == "Lan"
