@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import catalogue, guard, process, render, review, store
+from . import catalogue, flags, guard, process, render, review, store
 from .errors import Conflict, InvalidEdit, LoikeError, NotFound
 from .records import PersonMeta
 from .settings import Archive
@@ -84,6 +84,8 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
     store.open_database(archive.database).close()
     gate = guard.Gate(archive, options.host, options.port, options.password, options.allowed_hosts)
     env = render.environment(archive.root)
+    for name in ("app_index.html.j2", "app_interview.html.j2"):
+        env.get_template(name)  # compiled now, not on the first editor's first click
     sheets = SheetRefresher(archive, options.sheet_delay)
     local = threading.local()
 
@@ -327,7 +329,7 @@ def interview_context(db, code: str) -> dict:
         seg["speaker_name"] = speaker_name(seg, names)
     return {
         "interview": render.interview_view(found),
-        "segments": [render.segment_view(s) for s in segments],
+        "segments": [desk_view(s) for s in segments],
         "people": interview_people(db, found["id"]),
         "choices": choices(db),
         "quotes": review.quotes(db, found["id"]),
@@ -343,6 +345,14 @@ def choices(db) -> dict[str, list[dict]]:
               for p in catalogue.places(db)]
     events = [{"id": e["id"], "label": e["name"]} for e in catalogue.events(db)]
     return {"person": people, "place": places, "event": events}
+
+
+def desk_view(segment: dict) -> dict:
+    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked."""
+    codes = flags.parse(segment.get("flags"))
+    logprob = segment.get("avg_logprob")
+    return {**segment, "flags": codes, "flag_reasons": "; ".join(flags.REASONS_VN.get(c, c) for c in codes),
+            "low_segment": logprob is not None and logprob < render.LOW_SEGMENT_LOGPROB}
 
 
 def interview_people(db, interview_id: int) -> list[dict]:
@@ -369,7 +379,7 @@ def speaker_name(seg: dict, names: dict) -> str | None:
 
 def segment_json(db, row: dict) -> dict:
     names = speaker_names(db, row["interview_id"])
-    view = render.segment_view({**row, "words": []})
+    view = desk_view(row)
     return {
         key: view.get(key) for key in ("id", "idx", "start", "end", "text", "speaker", "person_id", "review_status",
                                        "version", "note", "flags", "flag_reasons", "edited_by", "edited_at")

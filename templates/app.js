@@ -455,4 +455,5 @@
   });
 
   if (rows.length) select(rows[0]);
+  performance.mark("loike-ready");  // the benchmark's "interactive": every handler above is in place
 })();

@@ -1,0 +1,113 @@
+"""The review app with a long interview: how soon the page is interactive, and how long a save takes.
+
+    python bench/review_app.py [--segments 2000] [--runs 7] [--saves 50]
+
+Builds an archive in a temporary folder (one interview of N segments with words, metadata and a WAV), starts
+`loike serve`, then:
+- page: a fresh headless Chromium loads /interviews/CODE; "interactive" is the `loike-ready` performance mark
+  app.js sets once every handler is in place (navigation start = 0). Median of --runs loads.
+- save: POST /api/segments/ID (a text edit, the same request the page sends), timed from the client over
+  HTTP, --saves times on different segments; median and p95. Also one save timed inside Chromium (fetch).
+Bars (issue 4): interactive < 1.5 s, save < 100 ms. Needs chromium and chromium-driver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+import httpx  # noqa: E402
+import reviewdesk  # noqa: E402  (the tests' archive builder: library calls, no model)
+
+
+def start_server(root: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--root", str(root), "serve", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = process.stdout.readline()
+    return process, re.search(r"http://127\.0\.0\.1:\d+", line).group(0)
+
+
+def chromium():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--mute-audio",
+                     "--window-size=1366,900"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def page_load(base: str, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        browser = chromium()  # fresh each time: no warm cache
+        try:
+            browser.get(base + "/static/app.css")
+            browser.add_cookie({"name": "loike_editor", "value": "Bench"})
+            browser.get(base + "/interviews/LK-2026-001")
+            ready = None
+            for _ in range(100):
+                ready = browser.execute_script(
+                    "const m = performance.getEntriesByName('loike-ready'); return m.length ? m[0].startTime : null")
+                if ready is not None:
+                    break
+                time.sleep(0.05)
+            rows = browser.execute_script("return document.querySelectorAll('li.seg').length")
+            times.append(ready / 1000)
+            print(f"  interactive after {ready / 1000:.3f} s ({rows} segments)", flush=True)
+        finally:
+            browser.quit()
+    return times
+
+
+def saves(base: str, count: int) -> list[float]:
+    client = httpx.Client(base_url=base, headers={"Origin": base}, cookies={"loike_editor": "Bench"})
+    page = client.get("/interviews/LK-2026-001").text
+    token = re.search(r'name="csrf-token" content="(\w+)"', page).group(1)
+    ids = [int(i) for i in re.findall(r'data-id="(\d+)" data-start', page)]
+    times = []
+    for n, segment_id in enumerate(ids[:count]):
+        started = time.perf_counter()
+        answer = client.post(f"/api/segments/{segment_id}", json={"version": 1, "text": f"đoạn đã sửa số {n}"},
+                             headers={"X-CSRF-Token": token})
+        times.append(time.perf_counter() - started)
+        assert answer.status_code == 200, answer.text
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--segments", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--saves", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        lines = [f"Đoạn số {i}: năm một chín bốn lăm chi bộ xã Bắc Cường được thành lập, có năm đảng viên"
+                 for i in range(args.segments)]
+        reviewdesk.build(Path(folder), lines=lines, spacing=4.0, audio=False)
+        process, base = start_server(Path(folder))
+        try:
+            page = page_load(base, args.runs)
+            save = sorted(saves(base, args.saves))
+        finally:
+            process.terminate()
+            process.wait()
+    print(f"page interactive, {args.segments} segments: median {statistics.median(page):.3f} s "
+          f"(min {min(page):.3f}, max {max(page):.3f}, {len(page)} loads)")
+    print(f"save: median {statistics.median(save) * 1000:.1f} ms, p95 {save[int(len(save) * 0.95) - 1] * 1000:.1f} ms "
+          f"({len(save)} saves)")
+
+
+if __name__ == "__main__":
+    main()
