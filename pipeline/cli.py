@@ -157,7 +157,10 @@ def serve(obj: Context, host: str, port: int, password: str | None, allowed_host
 
     obj.database().close()
     options = review_app.ServeOptions(host=host, port=port, password=password, allowed_hosts=allowed_hosts)
-    review_app.serve(obj.archive, options, lambda address: click.echo(f"Review app: {address}  (Ctrl-C to stop)"))
+    try:
+        review_app.serve(obj.archive, options, lambda address: click.echo(f"Review app: {address}  (Ctrl-C to stop)"))
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @cli.command()

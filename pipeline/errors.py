@@ -96,3 +96,7 @@ class Conflict(LoikeError):
             f"Segment {current['id']} was changed by {current.get('edited_by') or 'someone else'} "
             f"(now version {current['version']}): compare both versions, then save again."
         )
+
+
+class ServeError(LoikeError):
+    """The review app cannot start (the port is taken, the address does not exist here)."""

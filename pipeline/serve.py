@@ -6,8 +6,10 @@ Starlette routes are thin: each reads the request, makes one call into :mod:`pip
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import socket
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import quote as urlquote, unquote
@@ -20,7 +22,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 
 from . import catalogue, flags, guard, process, render, review, store
-from .errors import Conflict, InvalidEdit, LoikeError, NotFound
+from .errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from .records import PersonMeta
 from .settings import Archive
 
@@ -202,6 +204,7 @@ def serve(archive: Archive, options: ServeOptions, announce) -> None:
     """Run the app until Ctrl-C; ``announce`` receives the address (and the password, when one was made up)."""
     import uvicorn
 
+    check_port(options.host, options.port)
     app = create_app(archive, options)
     config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
                             limit_concurrency=64, timeout_graceful_shutdown=5)
@@ -218,6 +221,20 @@ def serve(archive: Archive, options: ServeOptions, announce) -> None:
         server.run()
     finally:
         app.state.sheets.flush()
+
+
+def check_port(host: str, port: int) -> None:
+    """Say in one sentence why the app cannot listen, before uvicorn says it in a log line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ServeError(f"Port {port} is already in use on {host} (is `loike serve` already running?): "
+                                 "stop the other program, or choose another port with --port.") from error
+            raise ServeError(f"Cannot listen on {host}:{port} ({error.strerror}): check --host and --port.") \
+                from error
 
 
 # --- what the routes do, each a plain function of (db, path params, body, editor) ----------------

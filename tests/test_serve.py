@@ -190,3 +190,15 @@ def test_without_a_password_one_is_made_up_and_printed(archive):
 def test_the_command_has_help():
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0 and "--password" in result.output and "127.0.0.1" in result.output
+
+
+def test_a_port_already_taken_gets_one_sentence(archive):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--root", str(archive.root), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"Port {port} is already in use" in result.output and "--port" in result.output
