@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -227,6 +228,8 @@ def check_port(host: str, port: int) -> None:
     """Say in one sentence why the app cannot listen, before uvicorn says it in a log line."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if os.name != "nt":  # as uvicorn does: a port left in TIME_WAIT by a stopped app is free (on Windows
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the option would take a busy one)
         try:
             probe.bind((host, port))
         except OSError as error:
