@@ -193,6 +193,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/quotes", change(add_quote), methods=["POST"]),
         Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
         Route("/api/subjects", change(add_subject), methods=["POST"]),
+        Route("/api/speakers", change(name_speaker), methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: guard.http_error})
     app.add_middleware(guard.GateMiddleware, gate=gate)
@@ -289,6 +290,14 @@ def delete_quote(db, params, body, editor):
     return {"deleted": params["quote_id"]}, interview_id
 
 
+def name_speaker(db, params, body, editor):
+    interview_id, person = int(body["interview_id"]), body.get("person_id")
+    review.name_speaker(db, interview_id, str(body["label"]), int(person) if person not in (None, "") else None)
+    names = speaker_names(db, interview_id)
+    return {"label": body["label"], "person_id": person or None,
+            "name": names["labels"].get(body["label"]) or body["label"]}, interview_id
+
+
 def add_subject(db, params, body, editor):
     """A person or event an editor names that the metadata did not list yet."""
     kind, name = str(body["kind"]), " ".join(str(body["name"]).split())
@@ -353,6 +362,7 @@ def interview_context(db, code: str) -> dict:
         "people": interview_people(db, found["id"]),
         "choices": choices(db),
         "quotes": review.quotes(db, found["id"]),
+        "labels": review.speaker_labels(db, found["id"]),
         "alternatives": review.alternatives(db, found["id"]),
     }
 

@@ -354,6 +354,15 @@
   $("tag-add").addEventListener("click", () => current && tag(current));
   $("history-box").addEventListener("toggle", () => $("history-box").open && current && loadHistory());
 
+  document.querySelectorAll(".label-person").forEach((select) => select.addEventListener("change", async () => {
+    const label = select.dataset.label;
+    const answer = await api("/api/speakers", { interview_id: data.interview, label, person_id: select.value || null });
+    if (!answer.ok) { toast(answer.body.error || "Không lưu được.", true); return; }
+    rows.filter((li) => li.dataset.speaker === label && !li.dataset.person)
+      .forEach((li) => (li.querySelector(".speaker").textContent = answer.body.name));
+    toast("Đã lưu người nói.");
+  }));
+
   // --- quotes ------------------------------------------------------------------------------------------
   function selectedQuote() {
     const selection = window.getSelection();
