@@ -39,7 +39,7 @@ FORMER = ("nguyên ", "cựu ", "nay ", "hiện ")
 class QuoteFilters:
     """Which quotes to take; a person, event, place or commune is a name (any tones, any case) or a number."""
 
-    event: str | None = None  # tagged on the quote or its passage, or named by its interview
+    event: str | None = None  # tagged on the quote or its passages (else named by its interview)
     person: str | None = None  # who speaks it, or tagged on the quote or its passage
     place: str | None = None  # tagged on the quote or its passage, or where the interview was held (or under it)
     commune: str | None = None  # the interview was held in this commune (or a place under it)
@@ -170,8 +170,11 @@ def select(db: Database, f: QuoteFilters = QuoteFilters()) -> tuple[list[Quote],
         if people is not None and witness not in people and not (
                 people & _linked(db, row, "quote_people", "segment_people", "person_id")):
             continue
-        event_ids = _linked(db, row, "quote_events", "segment_events", "event_id")
-        if events is not None and not events & (event_ids | _interview_events(db, row["interview_id"])):
+        # The events tagged on the quote or its passages say what it is about; only an untagged quote takes
+        # the events its interview names.
+        event_ids = _linked(db, row, "quote_events", "segment_events", "event_id") or _interview_events(
+            db, row["interview_id"])
+        if events is not None and not events & event_ids:
             continue
         if places is not None and row["place_id"] not in places and not (
                 places & _linked(db, row, "quote_places", "segment_places", "place_id")):
@@ -185,8 +188,7 @@ def select(db: Database, f: QuoteFilters = QuoteFilters()) -> tuple[list[Quote],
         if restricted and not f.include_restricted:
             withheld.append(row["code"])
             continue
-        kept.append(_quote(db, row, witness, event_ids or _interview_events(db, row["interview_id"]),
-                           bool(verified), restricted))
+        kept.append(_quote(db, row, witness, event_ids, bool(verified), restricted))
     return kept, list(dict.fromkeys(withheld))
 
 

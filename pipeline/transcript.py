@@ -160,7 +160,8 @@ def _assemble(db: Database, found: dict) -> Transcript:
             speaker=_nfc(names.get(person_id) or seg["speaker"]), person_id=person_id, label=seg["speaker"],
             flags=[f for f in (seg.get("flags") or "").split(",") if f],
             # Word times belong to the machine's text; after an edit they no longer spell the line.
-            words=seg["words"] if (seg["review_status"] or "machine") == "machine" else [],
+            words=[{**w, "text": _nfc(w["text"])} for w in seg["words"]]
+            if (seg["review_status"] or "machine") == "machine" else [],
         ))
     events = rows(db.execute(
         "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie JOIN events e ON e.id = ie.event_id "
