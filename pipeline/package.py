@@ -176,11 +176,15 @@ def verify(path: Path) -> None:
 
 
 def _each_file(bag: bagit.Bag) -> list[str]:
-    try:
-        bag._validate_entries(1)  # bagit's own per-file check, which validate() skips after an Oxum mismatch
-    except bagit.BagValidationError as error:
-        return [_sentence(Path(bag.path), d) for d in error.details]
-    return []
+    """bagit's own completeness and per-file checks, which validate() skips after an Oxum mismatch."""
+    problems = []
+    for check in (bag._validate_completeness, lambda: bag._validate_entries(1)):
+        try:
+            check()
+        except bagit.BagValidationError as error:
+            problems += [_sentence(Path(bag.path), d) for d in error.details
+                         if not isinstance(d, bagit.ChecksumMismatch) or (Path(bag.path) / d.path).exists()]
+    return problems
 
 
 def _sentence(bag: Path, detail: bagit.BagError) -> str:
