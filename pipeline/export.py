@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import archival, documents, transcript
+from . import archival, transcript
 from .errors import ExportError, unwritable
 from .transcript import CONSENT_VN, Transcript, clock
 
@@ -172,6 +172,8 @@ def to_json(t: Transcript) -> str:
 def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) -> bytes:
     """One transcript in one format, as the bytes of the file."""
     if fmt == "docx":
+        from . import documents  # here, not at the top: python-docx and lxml would slow every loike command
+
         return documents.transcript_docx(t, options.speakers)
     writers = {
         "txt": lambda: to_txt(t, options), "srt": lambda: to_srt(t, options), "vtt": lambda: to_vtt(t, options),
