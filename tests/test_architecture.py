@@ -7,7 +7,7 @@ PACKAGE = Path(__file__).parent.parent / "pipeline"
 STAGES = {"ingest", "audio", "transcribe", "render", "export"}
 """Stage modules; ``store`` is the data layer every stage may read and write through."""
 ONLY_IN = {"click": "cli", "faster_whisper": "transcribe", "ctranslate2": "transcribe", "av": "audio",
-           "jinja2": "render"}
+           "jinja2": "render", "docx": "documents", "pydub": "clips", "bagit": "package"}
 
 
 def imports(module: Path) -> set[str]:
