@@ -10,7 +10,7 @@ import unicodedata
 import wave
 from pathlib import Path
 
-from pipeline import catalogue, store
+from pipeline import catalogue, review, store
 from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, RoleHeld, Segment, Word
 from pipeline.settings import Archive
 
@@ -65,23 +65,18 @@ def segment_ids(db, interview_id: int) -> list[int]:
 
 
 def edit(db, segment_id: int, text: str, status: str) -> None:
-    db["segments"].update(segment_id, {"text": text, "review_status": status, "edited_by": "Lan"})
+    """As an editor does it in the review app."""
+    version = db["segments"].get(segment_id)["version"]
+    review.edit(db, segment_id, version, "Lan", text=text, status=status)
 
 
-def add_quote(db, interview_id: int, first: int, last: int, text: str | None = None, events=(), people=(), places=(),
+def add_quote(db, interview_id: int, first: int, last: int, events=(), people=(), places=(),
               comment: str | None = None) -> int:
-    start, end, joined = db.execute(
-        "SELECT min(start), max(end), group_concat(text, ' ') FROM (SELECT * FROM segments WHERE id BETWEEN ? AND ? "
-        "ORDER BY idx)", [first, last]).fetchone()
-    quote_id = db["quotes"].insert({
-        "interview_id": interview_id, "first_segment_id": first, "last_segment_id": last, "start": start, "end": end,
-        "text": text or joined, "comment": comment, "editor": "Lan", "created_at": "2026-01-01T00:00:00+07:00",
-        "updated_at": "2026-01-01T00:00:00+07:00"}).last_pk
-    for table, column, ids in (("quote_events", "event_id", events), ("quote_people", "person_id", people),
-                               ("quote_places", "place_id", places)):
-        for target in ids:
-            db[table].insert({"quote_id": quote_id, column: target})
-    return quote_id
+    """Whole segments ``first`` to ``last`` kept as a quote, as an editor does it in the review app."""
+    made = review.add_quote(db, first, last, "Lan", comment=comment or "",
+                            tags={"event": list(events), "person": list(people), "place": list(places)})
+    assert made["interview_id"] == interview_id
+    return made["id"]
 
 
 WITNESS = PersonMeta("Nguyễn Văn A", 1932, "nam", roles=[
