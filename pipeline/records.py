@@ -136,6 +136,21 @@ class RunReport:
 
 
 @dataclass
+class Retranscribed:
+    """What ``loike retranscribe`` did to one interview."""
+
+    code: str
+    model: str
+    run: RunReport
+    segments: int = 0
+    """Segments in the transcript now."""
+    kept: int = 0
+    """Segments an editor had touched, kept as they were."""
+    beside: int = 0
+    """New machine texts set beside the kept segments (``segment_alternatives``)."""
+
+
+@dataclass
 class RoleHeld:
     """A historical role with its period, e.g. "nguyên Bí thư Chi bộ xã Bắc Cường", 1965–1970."""
 
