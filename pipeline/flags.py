@@ -49,10 +49,11 @@ the model both thinks there is no speech and is unsure of what it wrote; either 
 that is quiet or hard to make out (https://github.com/SYSTRAN/faster-whisper, ``TranscriptionOptions``)."""
 VAD_SPEECH_MIN = 0.2
 """A segment is flagged when under this share of its time lies in speech Silero VAD found (measured without
-padding, see ``transcribe.SPEECH_CHECK``). Real speech measured 85–100 % (the 11 evaluation clips and the
-espeak dialogue: pauses under 2 s count as speech); text Whisper wrote across silence broken by short knocks
-measured 4–11 % (docs/benchmarks.md, "Segments where VAD found no speech"). 20 % still lets a slow witness
-say one second's worth in a five-second segment without a flag."""
+padding, see ``transcribe.SPEECH_CHECK``). Real speech measured 92–100 % on the espeak dialogue and 49–100 %
+(5th percentile 67 %) over a 10-minute recording of the evaluation clips with 1–3 s pauses; the sentences
+Whisper wrote across silence broken by short bursts of sound measured 4–7 % (docs/benchmarks.md, "Segments
+where VAD found no speech"). 20 % still lets a slow witness fill one second of a five-second segment."""
+
 
 REASONS_VN = {
     "known_phrase": "câu quen thuộc máy hay tự sinh",

@@ -6,6 +6,7 @@ Used by ``store.save_transcript`` inside its transaction; nothing here commits.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -78,8 +79,13 @@ def place(new: list[Segment], kept: list[dict]) -> Placement:
     """Split a new transcription into segments to insert and segments to keep beside a kept one; a new segment
     that stands for two kept ones goes beside the one it shares most time with."""
     placement = Placement()
+    kept = sorted(kept, key=lambda k: k["start"])
+    starts = [k["start"] for k in kept]
+    longest = max((k["end"] - k["start"] for k in kept), default=0.0)
     for segment in new:
-        matches = [k for k in kept if overlaps(segment.start, segment.end, k["start"], k["end"])]
+        # Only kept segments starting less than the longest one's length before this one can reach it.
+        nearby = kept[bisect.bisect_left(starts, segment.start - longest):bisect.bisect_right(starts, segment.end)]
+        matches = [k for k in nearby if overlaps(segment.start, segment.end, k["start"], k["end"])]
         if not matches:
             placement.insert.append(segment)
             continue
