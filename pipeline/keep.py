@@ -97,11 +97,9 @@ def place(new: list[Segment], kept: list[dict]) -> Placement:
 def renumber(db: Database, interview_id: int) -> None:
     """Number the interview's segments 0, 1, 2 … by start time. Two steps, because (interview_id, idx) is
     unique and SQLite checks it row by row: first every idx to a distinct negative number (from the id), then
-    each to its place; callers must leave every idx at 0 or above before."""
+    each to its place; callers must leave every idx at 0 or above before. (No UPDATE … FROM or window
+    function: the SQLite of an older Linux may lack them.)"""
+    order = [row[0] for row in db.execute(
+        'SELECT id FROM segments WHERE interview_id = ? ORDER BY start, "end", id', [interview_id])]
     db.execute("UPDATE segments SET idx = -1 - id WHERE interview_id = ?", [interview_id])
-    db.execute(
-        "UPDATE segments SET idx = ordered.place FROM (SELECT id, row_number() OVER "
-        '(ORDER BY start, "end", id) - 1 AS place FROM segments WHERE interview_id = ?) AS ordered '
-        "WHERE segments.id = ordered.id",
-        [interview_id],
-    )
+    db.conn.executemany("UPDATE segments SET idx = ? WHERE id = ?", list(enumerate(order)))

@@ -254,7 +254,7 @@ def retranscribe(
     """
     db = store.open_database(archive.database)
     try:
-        with _write_errors_said_once(archive):
+        with _write_failures_in_one_sentence(archive):
             found = store.interview(db, key)
             if not found:
                 raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
@@ -299,7 +299,7 @@ def _redo(db: Database, archive: Archive, recording: dict, transcriber, progress
 
 
 @contextmanager
-def _write_errors_said_once(archive: Archive) -> Iterator[None]:
+def _write_failures_in_one_sentence(archive: Archive) -> Iterator[None]:
     """A full or read-only disk as one sentence, as ``process_archive`` says it."""
     try:
         yield

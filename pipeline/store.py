@@ -550,7 +550,7 @@ def recording_with_path(db: Database, recording_id: int) -> dict:
 def transcript_counts(db: Database, interview_id: int, run_id: int) -> dict:
     """After a run: the interview's segments, those kept from earlier runs, and texts the run set beside them."""
     segments, kept = db.execute(
-        "SELECT count(*), count(*) FILTER (WHERE run_id IS NOT ?) FROM segments WHERE interview_id = ?",
+        "SELECT count(*), coalesce(sum(run_id IS NOT ?), 0) FROM segments WHERE interview_id = ?",
         [run_id, interview_id]).fetchone()
     beside = db.execute("SELECT count(*) FROM segment_alternatives WHERE run_id = ?", [run_id]).fetchone()[0]
     return {"segments": segments, "kept": kept, "beside": beside}

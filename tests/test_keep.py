@@ -272,3 +272,38 @@ def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, tr
     assert said.exit_code == 1
     assert "Failed: vi_dialogue.ogg is no longer in recordings/: put the original back and run again. " \
            "The transcript of " in said.output and "is as it was." in said.output
+
+
+def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_the_next_run_finishes(
+    archive, transcriber, model_cache
+):
+    """SIGKILL (a power cut) in the middle of the transaction: the edited transcript is whole; the recording
+    waits as normalised, and the next `loike run` transcribes it again, still keeping the edit."""
+    import os
+    import subprocess
+    import sys
+
+    from pipeline import process
+
+    os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
+    process.process_archive(archive, transcriber=transcriber, settle_seconds=0)
+    db = store.open_database(archive.database)
+    first = store.segments(db, 1)[0]
+    review.edit(db, first["id"], 1, "Lan", text="Thưa bác, đoạn này đã sửa.")
+    before = store.segments(db, 1)
+    db.close()
+    env = {**os.environ, "LOIKE_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1", "LOIKE_KILL_AT": "storing"}
+
+    killed = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "--root",
+                             str(archive.root), "retranscribe", "1"], env=env, capture_output=True, timeout=180)
+
+    assert killed.returncode == -9, killed.stderr.decode()
+    db = store.open_database(archive.database)
+    assert store.segments(db, 1) == before and db["segment_alternatives"].count == 0
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [h.text for h in search.search(db, "da sua")] == ["Thưa bác, đoạn này đã sửa."]
+
+    assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
+    now = store.segments(db, 1)
+    assert now[0]["id"] == first["id"] and now[0]["text"] == "Thưa bác, đoạn này đã sửa." and len(now) == 2
+    assert [a["text"] for a in review.alternatives(db, 1)[first["id"]]] == [first["text"]]
