@@ -307,3 +307,16 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
     now = store.segments(db, 1)
     assert now[0]["id"] == first["id"] and now[0]["text"] == "Thưa bác, đoạn này đã sửa." and len(now) == 2
     assert [a["text"] for a in review.alternatives(db, 1)[first["id"]]] == [first["text"]]
+
+
+def test_an_interview_found_by_a_kept_passage_is_not_listed_again_through_its_metadata(db):
+    """Kept segments keep their older, lower ids and new ones come after, so an interview's ids no longer run
+    in idx order; search must still see every passage of it."""
+    review.edit(db, by_start(db)[15.0]["id"], 1, "Lan", text="đi kháng chiến ở Bắc Cường")
+    db.execute("UPDATE interviews SET search_text = 'xã Bắc Cường', search_folded = 'xa bac cuong' WHERE id = 1")
+    store.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(15.0, 18.0, "đi kháng chiến")], LARGE)
+    assert [s["start"] for s in rows(db)] == [0.0, 15.0] and rows(db)[0]["id"] > rows(db)[1]["id"]
+
+    hits = search.search(db, "bac cuong")
+
+    assert [(h.segment_id, h.text) for h in hits] == [(rows(db)[1]["id"], "đi kháng chiến ở Bắc Cường")]
