@@ -78,6 +78,8 @@ def overlaps(a_start: float, a_end: float, b_start: float, b_end: float) -> bool
 def place(new: list[Segment], kept: list[dict]) -> Placement:
     """Split a new transcription into segments to insert and segments to keep beside a kept one; a new segment
     that stands for two kept ones goes beside the one it shares most time with."""
+    if not kept:  # a first transcription, or nothing touched yet
+        return Placement(insert=list(new))
     placement = Placement()
     kept = sorted(kept, key=lambda k: k["start"])
     starts = [k["start"] for k in kept]
