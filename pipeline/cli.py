@@ -41,22 +41,38 @@ def cli(ctx: click.Context, root: str | None, verbose: bool) -> None:
     ctx.obj = Context(root)
 
 
+DECODING_OPTIONS = (
+    click.option("--model", default="base", show_default=True,
+                 help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3."),
+    click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True),
+    click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …"),
+    click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True),
+    click.option("--language", default="vi", show_default=True),
+    click.option("--domain-words", is_flag=True, help="Hint Whisper with the names in the metadata and "
+                 "recordings/glossary.txt (off: see docs/benchmarks.md)."),
+    click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
+                 help="Where the assembled model is kept [env LOIKE_CACHE]."),
+)
+
+
+def decoding_options(command):
+    """The options of `loike run` that say how Whisper is called (shared with `loike retranscribe`)."""
+    for option in reversed(DECODING_OPTIONS):
+        command = option(command)
+    return command
+
+
+def transcribe_options(model, device, compute_type, beam_size, language, domain_words) -> TranscribeOptions:
+    return TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
+                             language=language, domain_words=domain_words)
+
+
 @cli.command()
-@click.option("--model", default="base", show_default=True,
-              help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
-@click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
-@click.option("--language", default="vi", show_default=True)
-@click.option("--domain-words", is_flag=True,
-              help="Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).")
-@click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
-              help="Where the assembled model is kept [env LOIKE_CACHE].")
+@decoding_options
 @click.pass_obj
 def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, cache) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
-    options = TranscribeOptions(model=model, device=device, compute_type=compute_type,
-                                beam_size=beam_size, language=language, domain_words=domain_words)
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words)
     with ProgressBar() as bar:
         try:
             report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update)
@@ -64,6 +80,31 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
             raise click.ClickException(str(error)) from error
     print_summary(report)
     sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("interview")
+@decoding_options
+@click.pass_obj
+def retranscribe(obj: Context, interview, model, device, compute_type, beam_size, language, domain_words,
+                 cache) -> None:
+    """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
+    touched are kept as they are, with the new machine text beside them in the review app."""
+    obj.database().close()
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words)
+    with ProgressBar() as bar:
+        try:
+            done = process.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
+        except LoikeError as error:
+            raise click.ClickException(str(error)) from error
+    for failure in done.run.failures:
+        click.echo(f"Failed: {failure.message} The transcript of {done.code} is as it was.", err=True)
+    if done.run.ok:
+        click.echo(f"{done.code} transcribed again with model {done.model}: {done.segments} segments; "
+                   f"{done.kept} an editor had touched kept as they were, {done.beside} new machine texts "
+                   "set beside them.")
+        click.echo(f"Review sheets: {done.run.sheets_dir / 'index.html'}")
+    sys.exit(0 if done.run.ok else 1)
 
 
 @cli.command("watch")
