@@ -12,6 +12,7 @@ import unicodedata
 
 from sqlite_utils import Database
 
+from . import keep
 from .errors import Conflict, InvalidEdit, NotFound
 from .store import now, rows
 from .text import fold, nfc
@@ -197,6 +198,7 @@ def split(db: Database, segment_id: int, version: int, offset: int, editor: str)
         cut, moved = _split_time(current, words, len(head), len(text))
         _shift(db, current["interview_id"], after=current["idx"], by=1)
         new_id = db["segments"].insert({
+            "id": keep.next_segment_id(db),  # never the id of a segment merged away, which has a history
             **{key: current[key] for key in ("interview_id", "run_id", "speaker", "person_id", "avg_logprob",
                                              "no_speech_prob", "compression_ratio", "flags")},
             "idx": current["idx"] + 1, "start": cut, "end": current["end"], "text": tail,
