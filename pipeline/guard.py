@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import socket
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +34,8 @@ MAX_BODY = 256 * 1024
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 OPEN_PATHS = {"/login", "/static/app.css"}
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+ERRORS = {400: "Yêu cầu không hợp lệ.", 404: "Không tìm thấy trang này.", 405: "Không dùng được cách gửi này.",
+          413: "Yêu cầu quá lớn."}
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                "media-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -154,10 +157,9 @@ def refuse(request: Request, status: int, message: str) -> Response:
 
 
 async def http_error(request: Request, error: HTTPException) -> Response:
-    message = error.detail if isinstance(error.detail, str) and error.status_code == 404 and \
-        error.detail != "Not Found" else {404: "Không tìm thấy trang này.", 405: "Không dùng được cách gửi này."}.get(
-            error.status_code, str(error.detail))
-    return refuse(request, error.status_code, message)
+    """Starlette's own errors ("Not Found") in Vietnamese; the app's own details as they were written."""
+    own = error.detail != HTTPStatus(error.status_code).phrase
+    return refuse(request, error.status_code, error.detail if own else ERRORS.get(error.status_code, ERRORS[400]))
 
 
 async def read_json(request: Request) -> dict:
