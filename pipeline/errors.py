@@ -69,6 +69,10 @@ class ModelError(LoikeError):
     """The speech model could not be found, assembled or loaded."""
 
 
+class DiarizeError(LoikeError):
+    """Speakers could not be told apart (the optional model failed to load); the transcript is kept."""
+
+
 class ArchiveError(LoikeError):
     """The archive root is unusable (missing folder, unwritable transcripts/, broken database)."""
 
