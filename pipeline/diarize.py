@@ -35,9 +35,10 @@ class DiarizeOptions:
 
     step_seconds: float = 0.4
     """Hop between 1.6 s voice windows; smaller finds turns more precisely and costs more time."""
-    threshold: float = 0.30
-    """Cosine distance (average linkage) above which two groups of windows are different people, when the
-    metadata does not say how many speak. Tuned on the benchmark dialogues (docs/benchmarks.md)."""
+    threshold: float = 0.25
+    """When the metadata does not say how many speak: if the two most different groups of windows (average
+    linkage) are closer than this cosine distance, one person speaks; otherwise the number with the best
+    silhouette, 2 to ``max_speakers``. Chosen on the benchmark dialogues (docs/benchmarks.md)."""
     max_speakers: int = 6
     min_share: float = 0.04
     """A cluster with less than this share of the speech is folded into the nearest one: a cough, a laugh."""
@@ -129,14 +130,34 @@ def cluster(embeddings: np.ndarray, speakers: int | None = None, options: Diariz
     tree = linkage(embeddings, method="average", metric="cosine")
     if speakers:
         labels = fcluster(tree, t=min(speakers, n), criterion="maxclust") - 1
-    else:
-        labels = fcluster(tree, t=options.threshold, criterion="distance") - 1
-        if labels.max() + 1 > options.max_speakers:
-            labels = fcluster(tree, t=options.max_speakers, criterion="maxclust") - 1
+    elif tree[-1, 2] < options.threshold:  # even the two most different groups are one voice
+        labels = np.zeros(n, dtype=int)
+    else:  # the cut with the best silhouette: a fixed distance splits some voices and not others
+        cuts = [fcluster(tree, t=k, criterion="maxclust") - 1 for k in range(2, min(options.max_speakers, n) + 1)]
+        labels = max(cuts, key=lambda cut: silhouette(embeddings, cut))
     labels = _to_nearest_centroid(embeddings, labels)
     if not speakers:
         labels = _fold_small(embeddings, labels, options.min_share)
     return _renumber(labels)
+
+
+def silhouette(embeddings: np.ndarray, labels: np.ndarray, most: int = 1500) -> float:
+    """Mean silhouette on cosine distance (over an even sample of at most ``most`` windows, for long recordings)."""
+    if len(np.unique(labels)) < 2:
+        return -1.0
+    pick = np.linspace(0, len(labels) - 1, min(most, len(labels))).astype(int)
+    x, y = embeddings[pick], labels[pick]
+    distance = 1.0 - x @ x.T
+    scores = []
+    for i in range(len(y)):
+        own = y == y[i]
+        if own.sum() < 2:
+            scores.append(0.0)
+            continue
+        a = distance[i, own].sum() / (own.sum() - 1)
+        b = min(distance[i, y == other].mean() for other in np.unique(y) if other != y[i])
+        scores.append((b - a) / max(a, b, 1e-9))
+    return float(np.mean(scores))
 
 
 def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
