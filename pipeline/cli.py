@@ -41,22 +41,38 @@ def cli(ctx: click.Context, root: str | None, verbose: bool) -> None:
     ctx.obj = Context(root)
 
 
+DECODING_OPTIONS = (
+    click.option("--model", default="base", show_default=True,
+                 help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3."),
+    click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True),
+    click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …"),
+    click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True),
+    click.option("--language", default="vi", show_default=True),
+    click.option("--domain-words", is_flag=True, help="Hint Whisper with the names in the metadata and "
+                 "recordings/glossary.txt (off: see docs/benchmarks.md)."),
+    click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
+                 help="Where the assembled model is kept [env LOIKE_CACHE]."),
+)
+
+
+def decoding_options(command):
+    """The options of `loike run` that say how Whisper is called (shared with `loike retranscribe`)."""
+    for option in reversed(DECODING_OPTIONS):
+        command = option(command)
+    return command
+
+
+def transcribe_options(model, device, compute_type, beam_size, language, domain_words) -> TranscribeOptions:
+    return TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
+                             language=language, domain_words=domain_words)
+
+
 @cli.command()
-@click.option("--model", default="base", show_default=True,
-              help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
-@click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
-@click.option("--language", default="vi", show_default=True)
-@click.option("--domain-words", is_flag=True,
-              help="Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).")
-@click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
-              help="Where the assembled model is kept [env LOIKE_CACHE].")
+@decoding_options
 @click.pass_obj
 def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, cache) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
-    options = TranscribeOptions(model=model, device=device, compute_type=compute_type,
-                                beam_size=beam_size, language=language, domain_words=domain_words)
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words)
     with ProgressBar() as bar:
         try:
             report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update)
@@ -64,6 +80,31 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
             raise click.ClickException(str(error)) from error
     print_summary(report)
     sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("interview")
+@decoding_options
+@click.pass_obj
+def retranscribe(obj: Context, interview, model, device, compute_type, beam_size, language, domain_words,
+                 cache) -> None:
+    """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
+    touched are kept as they are, with the new machine text beside them in the review app."""
+    obj.database().close()
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words)
+    with ProgressBar() as bar:
+        try:
+            done = process.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
+        except LoikeError as error:
+            raise click.ClickException(str(error)) from error
+    for failure in done.run.failures:
+        click.echo(f"Failed: {failure.message} The transcript of {done.code} is as it was.", err=True)
+    if done.run.ok:
+        click.echo(f"{done.code} transcribed again with model {done.model}: {done.segments} segments; "
+                   f"{done.kept} an editor had touched kept as they were, {done.beside} new machine texts "
+                   "set beside them.")
+        click.echo(f"Review sheets: {done.run.sheets_dir / 'index.html'}")
+    sys.exit(0 if done.run.ok else 1)
 
 
 @cli.command("watch")
@@ -125,21 +166,112 @@ def status(obj: Context, as_json: bool) -> None:
 
 
 @cli.command("export")
-@click.argument("interview")
+@click.argument("interview", required=False)
+@click.option("--all", "everything", is_flag=True, help="Every transcribed interview, one file each (see --output-dir).")
 @click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="json", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write [default: stdout].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write [default: stdout].")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder for --all.")
+@click.option("--no-timecodes", is_flag=True, help="TXT: no [hh:mm:ss] before each line.")
+@click.option("--no-speakers", is_flag=True, help="TXT, SRT, DOCX: no speaker names.")
+@click.option("--no-marks", is_flag=True, help="TXT, SRT: no [máy]/[sửa]/[duyệt] after each line.")
+@click.option("--include-restricted", is_flag=True, help="--all: also interviews that may not be published.")
 @click.pass_obj
-def export_command(obj: Context, interview: str, fmt: str, output: str | None) -> None:
-    """Export one INTERVIEW (its code, e.g. LK-2026-001, or its number)."""
+def export_command(obj: Context, interview, everything, fmt, output, output_dir, no_timecodes, no_speakers,
+                   no_marks, include_restricted) -> None:
+    """Export one INTERVIEW (its code, e.g. LK-2026-001, or its number), or --all, as txt, srt, vtt, json, docx,
+    ohms (OHMS XML) or tei (TEI P5)."""
+    if bool(interview) == everything:
+        raise click.UsageError("Give one INTERVIEW code, or --all.")
+    options = export.ExportOptions(timecodes=not no_timecodes, speakers=not no_speakers, marks=not no_marks)
     try:
-        text = export.interview_json(obj.database(), interview)
+        if everything:
+            report = export.export_all(obj.database(), fmt, Path(output_dir), options, include_restricted)
+        else:
+            result = export.export_one(obj.database(), interview, fmt, options, Path(output) if output else None)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
+    if everything:
+        click.echo(f"{len(report.written)} interview(s) exported as {fmt} into {Path(output_dir).resolve()}.")
+        if report.withheld:
+            click.echo(f"Left out, not cleared for publication: {', '.join(report.withheld)} "
+                       "(--include-restricted takes them in, marked).")
+    elif output:
+        click.echo(f"Wrote {result}.", err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(result.decode("utf-8"), nl=False)
 
+
+@cli.group("quotes")
+def quotes_group() -> None:
+    """Quotes chosen in the review sheets, for the manuscript."""
+
+
+@quotes_group.command("export")
+@click.option("--event", help="Only quotes about this event (name or number).")
+@click.option("--person", help="Only quotes by or about this person (name or number).")
+@click.option("--place", help="Only quotes tagged with this place, or from interviews held there.")
+@click.option("--commune", help="Only quotes from interviews held in this commune.")
+@click.option("--interview", help="Only quotes from this interview (code or number).")
+@click.option("--verified-only", is_flag=True, help="Only quotes whose every passage an editor verified.")
+@click.option("--include-restricted", is_flag=True, help="Also interviews not cleared for publication (marked).")
+@click.option("--format", "fmt", type=click.Choice(["docx", "md", "csv", "json"]), default="docx", show_default=True)
+@click.option("--group-by", type=click.Choice(["event", "witness"]), default="event", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write [default: stdout; docx needs it].")
+@click.option("--clips", "clips_dir", type=click.Path(file_okay=False), help="Also cut an audio clip per quote here.")
+@click.option("--clip-format", type=click.Choice(["wav", "mp3", "ogg"]), default="wav", show_default=True)
+@click.pass_obj
+def quotes_export(obj: Context, event, person, place, commune, interview, verified_only, include_restricted, fmt,
+                  group_by, output, clips_dir, clip_format) -> None:
+    """Write the chosen quotes with their citations as DOCX, Markdown, CSV or JSON."""
+    from . import quotes
+
+    chosen = quotes.QuoteFilters(event, person, place, commune, interview, verified_only, include_restricted)
+    try:
+        report = quotes.export_quotes(obj.database(), obj.archive, chosen, fmt, Path(output) if output else None,
+                                      group_by, Path(clips_dir) if clips_dir else None, clip_format)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    if not output:
+        click.echo(report.data.decode("utf-8"), nl=False)
+    said = f"{report.count} quote(s) in {report.groups} group(s)" + (f" written to {output}" if output else "")
+    click.echo(said + (f"; {len(report.clips)} clip(s) in {clips_dir}" if clips_dir else "") + ".", err=not output)
+    if report.withheld:
+        click.echo(f"Left out, not cleared for publication: {', '.join(report.withheld)} "
+                   "(--include-restricted takes them in, marked).", err=not output)
+
+
+@cli.command("package")
+@click.argument("path", type=click.Path())
+@click.option("--verify", is_flag=True, help="Validate the BagIt package at PATH instead of writing one.")
+@click.option("--organization", default="Lời Kể", show_default=True, help="Source-Organization in bag-info.txt.")
+@click.option("--identifier", help="External-Identifier in bag-info.txt [default: loike-<date>].")
+@click.option("--contact", help="Contact-Name in bag-info.txt.")
+@click.option("--only-publishable", is_flag=True, help="Leave out interviews not cleared for publication.")
+@click.pass_obj
+def package_command(obj: Context, path, verify, organization, identifier, contact, only_publishable) -> None:
+    """Write a BagIt package (RFC 8493) of the archive at PATH for deposit, or --verify one."""
+    from . import package
+    from .errors import PackageInvalid
+
+    try:
+        if verify:
+            package.verify(Path(path))
+        else:
+            options = package.PackageOptions(organization, identifier, contact, only_publishable=only_publishable)
+            report = package.build(obj.database(), obj.archive, Path(path), options)
+    except PackageInvalid as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    if verify:
+        click.echo(f"{path} is a valid BagIt package: every file is present and matches its SHA-256.")
+    else:
+        click.echo(f"Packaged {len(report.interviews)} interview(s), {report.files} files ({report.bytes:,} bytes) "
+                   f"into {report.path}; check it with `loike package --verify {report.path}`.")
 
 
 @cli.command()

@@ -73,6 +73,28 @@ class DiarizeError(LoikeError):
     """Speakers could not be told apart (the optional model failed to load); the transcript is kept."""
 
 
+class ExportError(LoikeError):
+    """An export, quote list, clip or package could not be written where asked."""
+
+
+def unwritable(path: Path | str, error: OSError, what: str = "The export") -> ExportError:
+    """One sentence for a file that cannot be written: what, which file, what to do."""
+    reason = error.strerror or str(error)
+    return ExportError(
+        f"{what} {path} could not be written ({reason}): check that the folder exists and is writable and that the "
+        "disk is not full, or choose another place with -o / --output-dir."
+    )
+
+
+class PackageInvalid(LoikeError):
+    """A BagIt package failed validation; ``problems`` holds one sentence per problem."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(f"The package {path} is not valid: {len(problems)} problem(s).")
+
+
 class ArchiveError(LoikeError):
     """The archive root is unusable (missing folder, unwritable transcripts/, broken database)."""
 

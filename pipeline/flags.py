@@ -47,12 +47,20 @@ AVG_LOGPROB = -1.0
 """faster-whisper's ``no_speech_threshold`` and ``log_prob_threshold``: a window is taken as silence only when
 the model both thinks there is no speech and is unsure of what it wrote; either alone happens on real speech
 that is quiet or hard to make out (https://github.com/SYSTRAN/faster-whisper, ``TranscriptionOptions``)."""
+VAD_SPEECH_MIN = 0.2
+"""A segment is flagged when under this share of its time lies in speech Silero VAD found (measured without
+padding, see ``transcribe.SPEECH_CHECK``). Real speech measured 92–100 % on the espeak dialogue and 49–100 %
+(5th percentile 67 %) over a 10-minute recording of the evaluation clips with 1–3 s pauses; the sentences
+Whisper wrote across silence broken by short bursts of sound measured 4–7 % (docs/benchmarks.md, "Segments
+where VAD found no speech"). 20 % still lets a slow witness fill one second of a five-second segment."""
+
 
 REASONS_VN = {
     "known_phrase": "câu quen thuộc máy hay tự sinh",
     "repetition": "lặp lại",
     "compression": "lặp/nén bất thường",
     "no_speech": "có thể không có tiếng nói",
+    "vad_no_speech": "không nghe thấy tiếng nói",
 }
 """Each flag's reason as the review sheets say it."""
 
@@ -120,7 +128,21 @@ def flags(segment: Segment) -> list[Flag]:
             and segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < AVG_LOGPROB):
         found.append(Flag("no_speech", f"no_speech_prob {segment.no_speech_prob:.2f} > {NO_SPEECH_PROB} and "
                                        f"avg_logprob {segment.avg_logprob:.2f} < {AVG_LOGPROB}"))
+    if segment.speech_fraction is not None and segment.speech_fraction < VAD_SPEECH_MIN:
+        found.append(Flag("vad_no_speech", f"VAD found speech in {segment.speech_fraction:.0%} of it "
+                                           f"(< {VAD_SPEECH_MIN:.0%})"))
     return found
+
+
+def speech_share(start: float, end: float, speech: list[tuple[float, float]]) -> float:
+    """The share (0–1) of [start, end] covered by the ``speech`` spans (seconds, sorted, not overlapping).
+
+    A segment with no length counts as covered when its instant lies in speech.
+    """
+    if end <= start:
+        return 1.0 if any(a <= start <= b for a, b in speech) else 0.0
+    covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in speech)
+    return min(1.0, covered / (end - start))
 
 
 def codes(segment: Segment) -> list[str]:

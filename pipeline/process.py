@@ -10,14 +10,15 @@ import logging
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from . import audio, catalogue, faults, flags, ingest, metadata, render, speakers, store
-from .errors import ArchiveError, DiarizeError, LoikeError, RecordingError
-from .records import MetadataFound, Problem, RunReport, Segment, SourceFile, TranscribeOptions
+from .errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
+from .records import MetadataFound, Problem, Retranscribed, RunReport, Segment, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
 
 log = logging.getLogger(__name__)
@@ -268,6 +269,78 @@ def tell_speakers(db: Database, archive: Archive, recording: dict, segments: lis
 
 
 LEVEL_FRAME = 0.05  # seconds: per-channel levels of a stereo recording, for telling speakers apart
+
+
+def retranscribe(
+    archive: Archive, key: str, options: TranscribeOptions = TranscribeOptions(), cache: Path | None = None,
+    progress: Progress | None = None, transcriber=None,
+) -> Retranscribed:
+    """Transcribe one interview (its code or number) again, with ``options`` (another model, say).
+
+    The recording is decoded again from the original, as on the first run, and goes through the normal path;
+    ``store.save_transcript`` keeps every segment an editor touched and sets the new machine text beside it.
+    When anything fails, the interview keeps its transcript as it was and stays transcribed.
+    """
+    db = store.open_database(archive.database)
+    try:
+        with _write_failures_in_one_sentence(archive):
+            found = store.interview(db, key)
+            if not found:
+                raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
+            if transcriber is None:  # a model that does not load fails here, before anything changes
+                from .transcribe import Transcriber
+
+                transcriber = Transcriber(options, cache or model_cache())
+            recording = store.recording_with_path(db, found["recording_id"])
+            result = Retranscribed(found["code"], transcriber.options.model, RunReport(sheets_dir=archive.sheets_dir))
+            with db.atomic():
+                store.log_event(db, recording["id"], "retranscribe", "ok",
+                                f"asked for, model {transcriber.options.model}; segments editors touched are kept")
+            _redo(db, archive, recording, transcriber, progress, result.run)
+            if result.run.transcribed:
+                counts = store.transcript_counts(db, found["id"], store.last_run(db, found["id"]))
+                result.segments, result.kept, result.beside = counts["segments"], counts["kept"], counts["beside"]
+            write_sheets(db, archive, only={found["id"]})
+    finally:
+        db.close()
+    return result
+
+
+def _redo(db: Database, archive: Archive, recording: dict, transcriber, progress: Progress | None,
+          report: RunReport) -> None:
+    total = recording["decoded_duration"] or recording["declared_duration"] or 0.0
+
+    def advance(seconds: float) -> None:
+        if progress:
+            progress(min(seconds, total), total)
+
+    try:
+        report.audio_seconds = transcribe_one(db, archive, recording, transcriber, advance, report)
+        report.transcribed = 1
+    except (LoikeError, OSError) as error:
+        if isinstance(error, OSError) and is_write_failure(archive, error):
+            raise
+        fail(db, report, recording["id"], recording["current_path"] or recording["source_path"], error,
+             permanent=False)
+        if recording["status"] == "transcribed":  # normalising again left it 'normalised'; the old transcript stands
+            with db.atomic():
+                store.update_recording(db, recording["id"], status="transcribed")
+
+
+@contextmanager
+def _write_failures_in_one_sentence(archive: Archive) -> Iterator[None]:
+    """A full or read-only disk as one sentence, as ``process_archive`` says it."""
+    try:
+        yield
+    except OSError as error:
+        if not is_write_failure(archive, error):
+            raise
+        raise cannot_write(archive, error.errno, error.strerror) from error
+    except sqlite3.OperationalError as error:
+        code = {"database or disk is full": errno.ENOSPC, "attempt to write a readonly database": errno.EROFS}
+        if str(error) not in code:
+            raise
+        raise cannot_write(archive, code[str(error)], str(error)) from error
 
 
 def glossary(archive: Archive) -> list[str]:

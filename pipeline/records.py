@@ -58,6 +58,8 @@ class Segment:
     speaker: str | None = None
     flags: list[str] = field(default_factory=list)
     """Codes from ``pipeline.flags`` when the segment looks made up by the model; empty when clean."""
+    speech_fraction: float | None = None
+    """Share (0–1) of the segment's time in which Silero VAD found speech; None when not measured."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class TranscribeOptions:
             "device": self.device,
             "compute_type": self.compute_type,
             "vad_filter": True,
+            "vad_speech_check": True,  # segments where VAD found no speech are flagged (pipeline.flags)
             "condition_on_previous_text": False,
             "word_timestamps": True,
             "domain_words": self.domain_words,
@@ -132,6 +135,21 @@ class RunReport:
     @property
     def did_nothing(self) -> bool:
         return self.new == 0 and self.transcribed == 0 and self.metadata_updated == 0 and not self.failures
+
+
+@dataclass
+class Retranscribed:
+    """What ``loike retranscribe`` did to one interview."""
+
+    code: str
+    model: str
+    run: RunReport
+    segments: int = 0
+    """Segments in the transcript now."""
+    kept: int = 0
+    """Segments an editor had touched, kept as they were."""
+    beside: int = 0
+    """New machine texts set beside the kept segments (``segment_alternatives``)."""
 
 
 @dataclass

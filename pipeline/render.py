@@ -177,6 +177,30 @@ def environment(archive_root: Path) -> jinja2.Environment:
     return env
 
 
+def text_environment(archive_root: Path) -> jinja2.Environment:
+    """For plain-text templates such as the citation: nothing is escaped, because the result is never HTML;
+    each writer (DOCX, Markdown, CSV, JSON) escapes it for its own format. An unknown name in a team's template
+    is an error that says where, not a silent gap in a citation."""
+    builtin = str(importlib.resources.files("pipeline.templates"))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(Path(archive_root) / "templates"), jinja2.FileSystemLoader(builtin),
+        ]),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+CITATION_TEMPLATE = "citation.txt.j2"
+
+
+def citation(env: jinja2.Environment, **context) -> str:
+    """A quote's citation from ``citation.txt.j2``; line breaks and runs of spaces in the template collapse."""
+    return " ".join(_render(env, CITATION_TEMPLATE, **context).split())
+
+
 # ---------------------------------------------------------------- views
 
 

@@ -12,6 +12,7 @@ import unicodedata
 
 from sqlite_utils import Database
 
+from . import keep
 from .errors import Conflict, InvalidEdit, NotFound
 from .store import now, rows
 from .text import fold, nfc
@@ -163,6 +164,25 @@ def tag(db: Database, segment_id: int, kind: str, target: int, editor: str, remo
     return tags(db, row["interview_id"], segment_id).get(segment_id, [])
 
 
+def name_speaker(db: Database, interview_id: int, label: str, person_id: int | None) -> None:
+    """Say who a speaker label of an interview is (None: nobody yet). Two labels named as one person are
+    one speaker from then on; the choice is kept when the interview is transcribed again."""
+    with db.atomic():
+        if person_id is None:
+            db.execute("DELETE FROM speakers WHERE interview_id = ? AND label = ?", [interview_id, label])
+        else:
+            db["speakers"].upsert({"interview_id": interview_id, "label": label, "person_id": _person(db, person_id)},
+                                  pk=("interview_id", "label"))
+
+
+def speaker_labels(db: Database, interview_id: int) -> list[dict]:
+    """The interview's speaker labels with how many segments carry each and who they are."""
+    return rows(db.execute(
+        "SELECT s.speaker AS label, count(*) AS segments, sp.person_id FROM segments s "
+        "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
+        "WHERE s.interview_id = ? AND s.speaker IS NOT NULL GROUP BY s.speaker ORDER BY s.speaker", [interview_id]))
+
+
 # --- splitting and merging -------------------------------------------------------------------------
 
 def split(db: Database, segment_id: int, version: int, offset: int, editor: str) -> tuple[dict, dict]:
@@ -178,6 +198,7 @@ def split(db: Database, segment_id: int, version: int, offset: int, editor: str)
         cut, moved = _split_time(current, words, len(head), len(text))
         _shift(db, current["interview_id"], after=current["idx"], by=1)
         new_id = db["segments"].insert({
+            "id": keep.next_segment_id(db),  # never the id of a segment merged away, which has a history
             **{key: current[key] for key in ("interview_id", "run_id", "speaker", "person_id", "avg_logprob",
                                              "no_speech_prob", "compression_ratio", "flags")},
             "idx": current["idx"] + 1, "start": cut, "end": current["end"], "text": tail,

@@ -158,15 +158,14 @@ def _interviews(db: Database, parts: list[Part], kept: list[Kept]) -> list[Hit]:
         f"FROM interviews_fts JOIN interviews i ON i.id = interviews_fts.rowid WHERE {where} "
         f"ORDER BY interviews_fts.rank LIMIT {INTERVIEWS_AT_MOST}",
         [match_expression(parts, "search_folded", "search_text")]).fetchall()
-    # An interview's passages are stored in order in one go (store.save_transcript), so they lie between
-    # the ids of its first and last: FTS5 then reads just that stretch.
+    # An interview's passages are mostly stored in one go (store.save_transcript), so they lie between its
+    # lowest and highest ids: FTS5 then reads just that stretch. Not between the ids of its first and last by
+    # idx: passages kept through a re-transcription, and halves of a split, are numbered out of id order.
     check = " AND ".join(["segments_fts MATCH ?", "segments_fts.rowid BETWEEN ? AND ?", "s.interview_id = i.id",
                           *(k.passage for k in kept)])
     found = []
     for row in rows:
-        low, high = db.execute("SELECT (SELECT id FROM segments WHERE interview_id = ?1 ORDER BY idx LIMIT 1), "
-                               "(SELECT id FROM segments WHERE interview_id = ?1 ORDER BY idx DESC LIMIT 1)",
-                               [row[0]]).fetchone()
+        low, high = db.execute("SELECT min(id), max(id) FROM segments WHERE interview_id = ?", [row[0]]).fetchone()
         if low is None or not db.execute(
                 "SELECT 1 FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid JOIN interviews i "
                 f"ON i.id = s.interview_id WHERE {check} LIMIT 1",

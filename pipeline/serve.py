@@ -7,7 +7,6 @@ Starlette routes are thin: each reads the request, makes one call into :mod:`pip
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import socket
@@ -22,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import catalogue, flags, guard, process, render, review, store
+from . import catalogue, desk, guard, process, render, review, store
 from .errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from .records import PersonMeta
 from .settings import Archive
@@ -105,13 +104,13 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
 
     async def index(request: Request) -> Response:
         chosen = {key: request.query_params.get(key, "") for key in ("commune", "witness", "event", "status")}
-        rows = await run_in_threadpool(listing, db(), chosen)
+        rows = await run_in_threadpool(desk.listing, db(), chosen)
         return page(request, "app_index.html.j2", **rows, chosen=chosen)
 
     async def interview_page(request: Request) -> Response:
         if not editor_of(request):
             return page(request, "app_name.html.j2", next=request.url.path)
-        found = await run_in_threadpool(interview_context, db(), request.path_params["code"])
+        found = await run_in_threadpool(desk.interview_context, db(), request.path_params["code"])
         return page(request, "app_interview.html.j2", **found)
 
     async def audio(request: Request) -> Response:
@@ -159,7 +158,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
             try:
                 result, interview_id = await run_in_threadpool(action, db(), request.path_params, body, editor)
             except Conflict as conflict:
-                return JSONResponse({"error": conflict_message(conflict), "current": segment_json(
+                return JSONResponse({"error": conflict_message(conflict), "current": desk.segment_json(
                     db(), conflict.current), "yours": body}, status_code=409)
             except (InvalidEdit, NotFound, ValueError, KeyError, TypeError) as error:
                 status = 404 if isinstance(error, NotFound) else 400
@@ -193,6 +192,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/quotes", change(add_quote), methods=["POST"]),
         Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
         Route("/api/subjects", change(add_subject), methods=["POST"]),
+        Route("/api/speakers", change(name_speaker), methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: guard.http_error})
     app.add_middleware(guard.GateMiddleware, gate=gate)
@@ -245,17 +245,17 @@ def check_port(host: str, port: int) -> None:
 def save_segment(db, params, body, editor):
     fields = {key: body[key] for key in ("text", "speaker", "person_id", "note", "status") if key in body}
     saved = review.edit(db, params["segment_id"], int(body["version"]), editor, **fields)
-    return segment_json(db, saved), saved["interview_id"]
+    return desk.segment_json(db, saved), saved["interview_id"]
 
 
 def split_segment(db, params, body, editor):
     first, second = review.split(db, params["segment_id"], int(body["version"]), int(body["offset"]), editor)
-    return {"segments": [segment_json(db, first), segment_json(db, second)]}, first["interview_id"]
+    return {"segments": [desk.segment_json(db, first), desk.segment_json(db, second)]}, first["interview_id"]
 
 
 def merge_segment(db, params, body, editor):
     merged = review.merge(db, params["segment_id"], int(body["version"]), int(body["next_version"]), editor)
-    return segment_json(db, merged), merged["interview_id"]
+    return desk.segment_json(db, merged), merged["interview_id"]
 
 
 def restore_segment(db, params, body, editor):
@@ -264,7 +264,7 @@ def restore_segment(db, params, body, editor):
         saved = review.restore_machine(db, segment_id, version, editor)
     else:
         saved = review.restore(db, segment_id, int(body["revision"]), version, editor)
-    return segment_json(db, saved), saved["interview_id"]
+    return desk.segment_json(db, saved), saved["interview_id"]
 
 
 def tag_segment(db, params, body, editor):
@@ -289,6 +289,14 @@ def delete_quote(db, params, body, editor):
     return {"deleted": params["quote_id"]}, interview_id
 
 
+def name_speaker(db, params, body, editor):
+    interview_id, person = int(body["interview_id"]), body.get("person_id")
+    review.name_speaker(db, interview_id, str(body["label"]), int(person) if person not in (None, "") else None)
+    names = desk.speaker_names(db, interview_id)
+    return {"label": body["label"], "person_id": person or None,
+            "name": names["labels"].get(body["label"]) or body["label"]}, interview_id
+
+
 def add_subject(db, params, body, editor):
     """A person or event an editor names that the metadata did not list yet."""
     kind, name = str(body["kind"]), " ".join(str(body["name"]).split())
@@ -302,109 +310,6 @@ def add_subject(db, params, body, editor):
         else:
             raise InvalidEdit(f"Unknown kind {kind!r}.", "Chỉ thêm được nhân vật hoặc sự kiện.")
     return {"kind": kind, "id": made, "name": name}, int(body["interview_id"])
-
-
-# --- reading for the pages ----------------------------------------------------------------------------
-
-def listing(db, chosen: dict) -> dict:
-    everything = store.interviews(db)
-    progress = review.progress(db)
-    for row in everything:
-        row.update(progress.get(row["id"], {}))
-        row["review"] = review_state(row)
-    view = [render.interview_view(row) for row in everything]
-    options = {
-        "communes": sorted({v["commune"] for v in view if v["commune"]}),
-        "witnesses": sorted({w for v in view for w in v["witness_list"]}),
-        "events": sorted({e for v in view for e in v["event_list"]}),
-    }
-    shown = [v for v in view if matches(v, chosen)]
-    return {"interviews": shown, "total": len(view), "options": options}
-
-
-def review_state(row: dict) -> str:
-    if row["status"] != "transcribed":
-        return row["status"]
-    if row["segment_count"] and row["verified_count"] == row["segment_count"]:
-        return "done"
-    return "started" if row.get("last_editor") else "new"
-
-
-def matches(view: dict, chosen: dict) -> bool:
-    return ((not chosen["commune"] or view["commune"] == chosen["commune"])
-            and (not chosen["witness"] or chosen["witness"] in view["witness_list"])
-            and (not chosen["event"] or chosen["event"] in view["event_list"])
-            and (not chosen["status"] or view["review"] == chosen["status"]))
-
-
-def interview_context(db, code: str) -> dict:
-    found = store.interview(db, code)
-    if found is None:
-        raise HTTPException(404, f"Không có phỏng vấn {code}.")
-    segments = store.segments(db, found["id"], with_words=False)
-    tags = review.tags(db, found["id"])
-    names = speaker_names(db, found["id"])
-    for seg in segments:
-        seg["tags"] = tags.get(seg["id"], [])
-        seg["speaker_name"] = speaker_name(seg, names)
-    return {
-        "interview": render.interview_view(found),
-        "segments": [desk_view(s) for s in segments],
-        "people": interview_people(db, found["id"]),
-        "choices": choices(db),
-        "quotes": review.quotes(db, found["id"]),
-        "alternatives": review.alternatives(db, found["id"]),
-    }
-
-
-def choices(db) -> dict[str, list[dict]]:
-    """Everything an editor can tag, as ``{kind: [{id, label}]}``; labels tell namesakes apart."""
-    people = [{"id": p["id"], "label": p["full_name"] + (f" ({p['birth_year']})" if p["birth_year"] else "")}
-              for p in catalogue.people(db)]
-    places = [{"id": p["id"], "label": p["name"] + (f", {p['parent']}" if p["parent"] else "")}
-              for p in catalogue.places(db)]
-    events = [{"id": e["id"], "label": e["name"]} for e in catalogue.events(db)]
-    return {"person": people, "place": places, "event": events}
-
-
-def desk_view(segment: dict) -> dict:
-    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked."""
-    codes = flags.parse(segment.get("flags"))
-    logprob = segment.get("avg_logprob")
-    return {**segment, "flags": codes, "flag_reasons": "; ".join(flags.REASONS_VN.get(c, c) for c in codes),
-            "low_segment": logprob is not None and logprob < render.LOW_SEGMENT_LOGPROB}
-
-
-def interview_people(db, interview_id: int) -> list[dict]:
-    return store.rows(db.execute(
-        "SELECT DISTINCT p.id, p.full_name, p.birth_year, ip.role FROM interview_people ip "
-        "JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? ORDER BY ip.role DESC, p.full_name",
-        [interview_id]))
-
-
-def speaker_names(db, interview_id: int) -> dict:
-    """Names for the speaker labels and the people an editor chose."""
-    labels = dict(db.execute(
-        "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id WHERE s.interview_id = ?",
-        [interview_id]).fetchall())
-    people = dict(db.execute("SELECT id, full_name FROM people").fetchall())
-    return {"labels": labels, "people": people}
-
-
-def speaker_name(seg: dict, names: dict) -> str | None:
-    if seg.get("person_id"):
-        return names["people"].get(seg["person_id"])
-    return names["labels"].get(seg.get("speaker")) or seg.get("speaker")
-
-
-def segment_json(db, row: dict) -> dict:
-    names = speaker_names(db, row["interview_id"])
-    view = desk_view(row)
-    return {
-        key: view.get(key) for key in ("id", "idx", "start", "end", "text", "speaker", "person_id", "review_status",
-                                       "version", "note", "flags", "flag_reasons", "edited_by", "edited_at")
-    } | {"speaker_name": speaker_name(row, names),
-         "tags": review.tags(db, row["interview_id"], row["id"]).get(row["id"], [])}
 
 
 def editor_of(request: Request) -> str | None:
@@ -424,7 +329,3 @@ def vietnamese(error: Exception) -> str:
     if isinstance(error, NotFound):
         return "Không tìm thấy: có thể đoạn này đã được gộp vào đoạn khác; hãy tải lại trang."
     return "Yêu cầu không hợp lệ: hãy tải lại trang rồi thử lại."
-
-
-def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from . import faults, flags
+from . import faults, flags, keep
 from .errors import ArchiveError
 from .records import AudioInfo, NormalisedAudio, Segment
 from .text import fold
@@ -398,42 +398,76 @@ def record_problem(db: Database, recording_id: int | None, relpath: str, kind: s
 def save_transcript(
     db: Database, recording_id: int, segments: list[Segment], run: dict
 ) -> int:
-    """Store one recording's whole transcript and its run record atomically; returns the run id."""
+    """Store one recording's transcript and its run record atomically; returns the run id.
+
+    Transcribed again, an interview keeps every segment an editor touched (``keep.touched``), words and all;
+    a new segment standing for one of them goes beside it in ``segment_alternatives``; every other old segment
+    is replaced by the new ones. Inside one transaction, so a crash leaves the old transcript whole.
+    """
     interview_id = interview_for(db, recording_id)["id"]
     with db.atomic():
-        db.execute(
-            "DELETE FROM words WHERE segment_id IN (SELECT id FROM segments WHERE interview_id = ?)", [interview_id]
-        )
-        db.execute("DELETE FROM segments WHERE interview_id = ?", [interview_id])
+        # The run row first: this write takes the database's write lock, so no editor's save can slip in
+        # between finding the touched segments and replacing the rest.
         run_id = db["transcription_runs"].insert(
             {**run, "interview_id": interview_id,
              "settings": json.dumps(run["settings"], ensure_ascii=False),
              "versions": json.dumps(run["versions"])}
         ).last_pk
-        for idx, segment in enumerate(segments):
-            segment_id = db["segments"].insert(
-                {
-                    "interview_id": interview_id, "run_id": run_id, "idx": idx, "start": segment.start,
-                    "end": segment.end, "text": segment.text, "text_folded": fold(segment.text),
-                    "speaker": segment.speaker,
-                    "avg_logprob": segment.avg_logprob, "no_speech_prob": segment.no_speech_prob,
-                    "compression_ratio": segment.compression_ratio, "review_status": "machine",
-                    "flags": ",".join(segment.flags) or None,
-                }
-            ).last_pk
-            db["words"].insert_all(
-                {"segment_id": segment_id, "idx": i, "start": w.start, "end": w.end, "text": w.text,
-                 "probability": w.probability}
-                for i, w in enumerate(segment.words)
-            )
-            if idx == 0:
+        kept = keep.touched(db, interview_id)
+        first_id = keep.next_segment_id(db)
+        _delete_machine_segments(db, interview_id, [k["id"] for k in kept])
+        placement = keep.place(segments, kept)
+        first_idx = db.execute("SELECT coalesce(max(idx) + 1, 0) FROM segments WHERE interview_id = ?",
+                               [interview_id]).fetchone()[0]
+        for i, segment in enumerate(placement.insert):
+            _insert_segment(db, interview_id, run_id, first_idx + i, segment, first_id + i)
+            if i == 0:
                 faults.checkpoint("storing")  # the crash tests kill here: the transaction must roll back
+        for kept_id, beside in placement.beside.items():
+            db["segment_alternatives"].insert_all(
+                {"segment_id": kept_id, "run_id": run_id, "start": s.start, "end": s.end, "text": s.text}
+                for s in beside
+            )
+        if kept:
+            keep.renumber(db, interview_id)
         update_recording(db, recording_id, status="transcribed")
         versions = run.get("versions") or {}
         tool = ", ".join(f"{name.replace('_', '-')} {v}" for name, v in versions.items()) or None
-        log_event(db, recording_id, "transcribed", "ok", f"{len(segments)} segments, model {run.get('model')}",
-                  tool=tool)
+        detail = f"{len(placement.insert)} segments, model {run.get('model')}"
+        if kept:
+            detail += (f"; {len(kept)} segments editors had touched kept, "
+                       f"{sum(map(len, placement.beside.values()))} new texts set beside them")
+        log_event(db, recording_id, "transcribed", "ok", detail, tool=tool)
     return run_id
+
+
+def _delete_machine_segments(db: Database, interview_id: int, keep_ids: list[int]) -> None:
+    """Delete the interview's segments (with their words and any text kept beside them), except ``keep_ids``."""
+    going = ("SELECT id FROM segments WHERE interview_id = ? AND id NOT IN (SELECT value FROM json_each(?))",
+             [interview_id, json.dumps(keep_ids)])
+    for table in ("words", "segment_alternatives"):
+        db.execute(f"DELETE FROM {table} WHERE segment_id IN ({going[0]})", going[1])
+    db.execute(f"DELETE FROM segments WHERE id IN ({going[0]})", going[1])
+
+
+def _insert_segment(db: Database, interview_id: int, run_id: int, idx: int, segment: Segment,
+                    segment_id: int) -> int:
+    db["segments"].insert(
+        {
+            "id": segment_id, "interview_id": interview_id, "run_id": run_id, "idx": idx, "start": segment.start,
+            "end": segment.end, "text": segment.text, "text_folded": fold(segment.text),
+            "speaker": segment.speaker,
+            "avg_logprob": segment.avg_logprob, "no_speech_prob": segment.no_speech_prob,
+            "compression_ratio": segment.compression_ratio, "review_status": "machine",
+            "flags": ",".join(segment.flags) or None,
+        }
+    )
+    db["words"].insert_all(
+        {"segment_id": segment_id, "idx": i, "start": w.start, "end": w.end, "text": w.text,
+         "probability": w.probability}
+        for i, w in enumerate(segment.words)
+    )
+    return segment_id
 
 
 INTERVIEW_SUMMARY = """
@@ -497,13 +531,33 @@ def segments(db: Database, interview_id: int, with_words: bool = True) -> list[d
     return segs
 
 
+RECORDING_WITH_PATH = (
+    "SELECT r.*, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
+    "AS current_path FROM recordings r JOIN interviews i ON i.recording_id = r.id "
+)
+
+
 def recordings_to_process(db: Database) -> list[dict]:
     """Recordings not yet transcribed and not failed for a reason that lies in their bytes."""
-    return rows(db.execute(
-        "SELECT r.*, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
-        "AS current_path FROM recordings r JOIN interviews i ON i.recording_id = r.id "
-        "WHERE r.status IN ('pending', 'normalised') ORDER BY r.id"
-    ))
+    return rows(db.execute(RECORDING_WITH_PATH + "WHERE r.status IN ('pending', 'normalised') ORDER BY r.id"))
+
+
+def recording_with_path(db: Database, recording_id: int) -> dict:
+    """One recording as ``recordings_to_process`` gives them, whatever its status."""
+    return rows(db.execute(RECORDING_WITH_PATH + "WHERE r.id = ?", [recording_id]))[0]
+
+
+def transcript_counts(db: Database, interview_id: int, run_id: int) -> dict:
+    """After a run: the interview's segments, those kept from earlier runs, and texts the run set beside them."""
+    segments, kept = db.execute(
+        "SELECT count(*), coalesce(sum(run_id IS NOT ?), 0) FROM segments WHERE interview_id = ?",
+        [run_id, interview_id]).fetchone()
+    beside = db.execute("SELECT count(*) FROM segment_alternatives WHERE run_id = ?", [run_id]).fetchone()[0]
+    return {"segments": segments, "kept": kept, "beside": beside}
+
+
+def last_run(db: Database, interview_id: int) -> int | None:
+    return db.execute("SELECT max(id) FROM transcription_runs WHERE interview_id = ?", [interview_id]).fetchone()[0]
 
 
 def interview_paths(db: Database) -> dict[str, int]:

@@ -165,7 +165,13 @@
     const text = norm(textOf(li).textContent);
     return text !== norm(li.dataset.saved !== undefined ? li.dataset.saved : text) ? text : null;
   }
-  async function saveText(li, extra = {}) {
+  function saveText(li, extra = {}) {
+    // One save at a time per segment: a blur and a button click arrive together, and the second must be
+    // based on the version the first one made, or it would conflict with the editor's own save.
+    li.chain = (li.chain || Promise.resolve()).then(() => saveNow(li, extra));
+    return li.chain;
+  }
+  async function saveNow(li, extra) {
     const text = changedText(li);
     if (text === null && !Object.keys(extra).length) return true;
     if (text === "") { toast("Đoạn không được để trống: hãy gộp nó với đoạn bên cạnh.", true); return false; }
@@ -353,6 +359,15 @@
   $("tag-kind").addEventListener("change", () => $("tag-name").setAttribute("list", `names-${$("tag-kind").value}`));
   $("tag-add").addEventListener("click", () => current && tag(current));
   $("history-box").addEventListener("toggle", () => $("history-box").open && current && loadHistory());
+
+  document.querySelectorAll(".label-person").forEach((select) => select.addEventListener("change", async () => {
+    const label = select.dataset.label;
+    const answer = await api("/api/speakers", { interview_id: data.interview, label, person_id: select.value || null });
+    if (!answer.ok) { toast(answer.body.error || "Không lưu được.", true); return; }
+    rows.filter((li) => li.dataset.speaker === label && !li.dataset.person)
+      .forEach((li) => (li.querySelector(".speaker").textContent = answer.body.name));
+    toast("Đã lưu người nói.");
+  }));
 
   // --- quotes ------------------------------------------------------------------------------------------
   function selectedQuote() {

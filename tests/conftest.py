@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import reviewdesk
 from pipeline.records import TranscribeOptions
 from pipeline.settings import Archive
 
@@ -65,3 +69,19 @@ def archive(tmp_path):
     arch.recordings.mkdir(parents=True)
     yield arch
     arch.assert_originals_untouched()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A real `loike serve` on a free port over a small archive: (archive, base URL)."""
+    archive = reviewdesk.build(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "--root", str(tmp_path), "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    line = process.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert match, line + process.stdout.read() if process.poll() is not None else line
+    yield archive, match.group(0)
+    process.terminate()
+    process.wait(timeout=10)

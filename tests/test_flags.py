@@ -77,10 +77,31 @@ def test_no_speech_needs_both_signs():
     assert flags.codes(seg("ừ", no_speech_prob=0.3, avg_logprob=-1.2)) == []
 
 
+def test_a_segment_where_vad_found_little_speech_is_flagged_below_a_fifth():
+    assert flags.codes(seg("Thưa bác", speech_fraction=0.19)) == ["vad_no_speech"]
+    assert flags.codes(seg("Thưa bác", speech_fraction=0.2)) == []
+    assert flags.codes(seg("Thưa bác", speech_fraction=None)) == [], "not measured is not flagged"
+    assert flags.flags(seg("Thưa bác", speech_fraction=0.04))[0].reason == "VAD found speech in 4% of it (< 20%)"
+
+
+@pytest.mark.parametrize("start, end, speech, share", [
+    (0.0, 4.0, [(0.0, 4.0)], 1.0),
+    (1.0, 3.0, [(0.0, 10.0)], 1.0),  # inside one long span
+    (0.0, 10.0, [(1.0, 2.0), (5.0, 5.5)], 0.15),  # two spans inside
+    (2.0, 6.0, [(0.0, 3.0), (5.0, 9.0)], 0.5),  # spans overlapping either end
+    (0.0, 4.0, [(4.0, 8.0), (10.0, 11.0)], 0.0),  # touching is not overlapping
+    (0.0, 4.0, [], 0.0),
+    (3.0, 3.0, [(2.0, 4.0)], 1.0),  # no length: its instant is in speech
+    (3.0, 3.0, [(4.0, 5.0)], 0.0),
+])
+def test_speech_share_is_the_overlap_over_the_segments_length(start, end, speech, share):
+    assert flags.speech_share(start, end, speech) == pytest.approx(share)
+
+
 def test_every_flag_says_why_and_has_a_vietnamese_reason():
     found = flags.flags(seg(OUTRO_SUBSCRIBE + " cục cục cục cục", compression_ratio=3.0, no_speech_prob=0.9,
-                            avg_logprob=-1.5))
-    assert [f.code for f in found] == ["known_phrase", "repetition", "compression", "no_speech"]
+                            avg_logprob=-1.5, speech_fraction=0.05))
+    assert [f.code for f in found] == ["known_phrase", "repetition", "compression", "no_speech", "vad_no_speech"]
     assert all(f.reason for f in found)
     assert set(flags.REASONS_VN) == {f.code for f in found}
 
@@ -99,6 +120,15 @@ def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
             "⚑ nghi máy tự sinh</span>") in page
     legend = page.split('<aside class="legend')[1].split("</aside>")[0]
     assert "nghi máy tự sinh" in legend
+
+
+def test_a_segment_where_vad_heard_no_speech_says_so_on_the_sheet(tmp_path):
+    rows = [{"idx": 0, "start": 16.4, "end": 38.6, "text": "Thưa bác, thưa bác thương.", "review_status": "machine",
+             "avg_logprob": -0.5, "words": [], "flags": "vad_no_speech"}]
+    page = render.render_sheet(render.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
+                                                              "status": "transcribed"}, rows, None)
+    assert 'title="Nghi máy tự sinh: không nghe thấy tiếng nói"' in page
+    assert "không nghe thấy tiếng nói" in page.split('<aside class="legend')[1].split("</aside>")[0]
 
 
 def test_the_index_shows_how_many_segments_are_flagged(tmp_path):

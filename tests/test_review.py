@@ -131,3 +131,10 @@ def test_progress_names_the_last_editor(db):
     review.edit(db, ids(db)[1], 1, "Hùng", status="verified")
     assert review.progress(db)[1]["last_editor"] == "Hùng"
     assert store.interview(db, "1")["verified_count"] == 1
+
+
+def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
+    first, second, third = ids(db)
+    review.merge(db, second, 1, 1, "Lan")  # the last id is merged away
+    _, made = review.split(db, first, 1, len("tôi"), "Lan")
+    assert made["id"] > third and [r["action"] for r in review.history(db, made["id"])] == ["split"]

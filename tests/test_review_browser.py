@@ -4,12 +4,8 @@ Needs the Debian packages chromium and chromium-driver (`.ci/run` installs them)
 """
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 import time
-from urllib.parse import quote
 
 import pytest
 
@@ -21,21 +17,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
                                 reason="needs the chromium and chromium-driver packages")
-
-
-@pytest.fixture
-def app(tmp_path):
-    archive = reviewdesk.build(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(tmp_path), "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, line + process.stdout.read() if process.poll() is not None else line
-    yield archive, match.group(0)
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

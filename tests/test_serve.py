@@ -202,3 +202,14 @@ def test_a_port_already_taken_gets_one_sentence(archive):
         result = CliRunner().invoke(cli, ["--root", str(archive.root), "serve", "--port", str(port)])
     assert result.exit_code == 1
     assert f"Port {port} is already in use" in result.output and "--port" in result.output
+
+
+def test_a_speaker_label_is_named_for_the_whole_interview(client, archive):
+    db = store.open_database(archive.database)
+    db.execute("UPDATE segments SET speaker = CASE WHEN idx % 2 = 0 THEN 'S1' ELSE 'S2' END")
+    db.conn.commit()
+    assert "Các giọng trong bản ghi" in client.get("/interviews/LK-2026-001").text
+    answer = post(client, "/api/speakers", {"interview_id": 1, "label": "S1", "person_id": 2})
+    assert answer.json()["name"] == "Trần Thị Mai"
+    assert [(r["label"], r["person_id"]) for r in review.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
+    assert client.get("/interviews/LK-2026-001").text.count('<span class="speaker">Trần Thị Mai</span>') == 2

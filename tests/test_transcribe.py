@@ -71,3 +71,26 @@ def test_hotwords_are_accepted_as_a_hint(transcriber, tmp_path):
     wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
     segments = transcriber.transcribe([(0.0, read_wav(wav))], hotwords="Chi bộ xã Bắc Cường")
     assert "bắc cường" in " ".join(s.text for s in segments).lower()
+
+
+def test_text_whisper_writes_across_silence_is_flagged_and_real_speech_is_not(transcriber, tmp_path):
+    """The dialogue, then 24 s of silence broken every 4 s by a 0.25 s burst of sound (a tap on the microphone,
+    a word from the next room). VAD lets Whisper hear the bursts, and Whisper writes sentences whose word times
+    stretch across the silence between them: those fall where VAD found no speech."""
+    from pipeline import audio
+
+    speech = read_wav(audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path)
+    silence = np.zeros(4 * 16000, np.float32)
+    stretch = [part for at in (1.0, 3.0, 5.2, 7.5, 9.1, 11.0)
+               for part in (silence, speech[int(at * 16000):int((at + 0.25) * 16000)])]
+    end_of_speech = len(speech) / 16000
+
+    segments = transcriber.transcribe([(0.0, np.concatenate([speech, *stretch, silence]))])
+
+    spoken = [s for s in segments if s.end <= end_of_speech]
+    made_up = [s for s in segments if s.start >= end_of_speech]
+    assert spoken and all(s.speech_fraction >= 0.8 and "vad_no_speech" not in s.flags for s in spoken), spoken
+    assert made_up, "Whisper wrote nothing over the stretch; the test needs it to"
+    flagged = [s for s in made_up if "vad_no_speech" in s.flags]
+    assert flagged and all(s.speech_fraction < 0.2 for s in flagged), made_up
+    assert sum(s.end - s.start for s in flagged) > 10, "most of the stretch is covered by flagged text"

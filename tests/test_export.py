@@ -1,0 +1,219 @@
+"""Transcript exports: each format parses back with a real parser of that format, time codes round-trip within
+10 ms, Vietnamese comes out byte for byte in NFC, markup in the text stays text, and consent is kept."""
+
+import html
+import io
+import json
+import unicodedata
+
+import docx
+import pytest
+import srt
+import webvtt
+from click.testing import CliRunner
+from lxml import etree
+
+from archive_data import DECOMPOSED, NASTY, VIETNAMESE, build
+from pipeline import cli, export, transcript
+
+TEI = "{http://www.tei-c.org/ns/1.0}"
+OHMS = "{https://www.weareavp.com/nunncenter/ohms}"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+NFC_NAME = unicodedata.normalize("NFC", DECOMPOSED)
+TEXTS = [VIETNAMESE, NASTY, NFC_NAME, "Hết ạ."]
+
+
+@pytest.fixture
+def data(tmp_path):
+    return build(tmp_path)
+
+
+@pytest.fixture
+def one(data):
+    db, _, ids = data
+    return transcript.load(db, ids["one"])
+
+
+def test_the_transcript_holds_edited_text_speakers_and_status(one):
+    assert [line.text for line in one.lines] == TEXTS
+    assert [line.review_status for line in one.lines] == ["verified", "edited", "machine", "machine"]
+    assert [line.speaker for line in one.lines] == ["Nguyễn Văn A", "Trần Thị Mai", "Nguyễn Văn A", None]
+    assert not one.restricted and one.commune == "Bắc Cường"
+
+
+def test_srt_parses_back_with_times_within_10_ms_and_the_text_as_written(one):
+    cues = list(srt.parse(export.render(one, "srt").decode("utf-8")))
+    assert len(cues) == len(one.lines)
+    for cue, line in zip(cues, one.lines):
+        assert abs(cue.start.total_seconds() - line.start) < 0.01 and abs(cue.end.total_seconds() - line.end) < 0.01
+    assert cues[0].content == f"Nguyễn Văn A: {VIETNAMESE} [duyệt]"
+    assert cues[1].content == f"Trần Thị Mai: {NASTY} [sửa]"  # SubRip has no escaping: the text as said
+    assert cues[3].content == "Hết ạ. [máy]"
+
+
+def test_srt_without_speakers_and_marks_is_bare_text(one):
+    cues = list(srt.parse(export.render(one, "srt", export.ExportOptions(speakers=False, marks=False)).decode()))
+    assert [c.content for c in cues] == TEXTS
+
+
+def test_webvtt_parses_back_with_voices_status_and_escaped_markup(one):
+    vtt = webvtt.from_string(export.render(one, "vtt").decode("utf-8"))
+    assert len(vtt.captions) == len(one.lines)
+    for cue, line in zip(vtt.captions, one.lines):
+        assert abs(cue.start_in_seconds + int(cue.start.split(".")[1]) / 1000 - line.start) < 0.01
+        assert html.unescape(cue.text) == line.text
+    assert [c.voice for c in vtt.captions] == ["Nguyễn Văn A", "Trần Thị Mai", "Nguyễn Văn A", None]
+    assert [c.identifier for c in vtt.captions] == ["1 verified", "2 edited", "3 machine", "4 machine"]
+    raw = vtt.captions[1].raw_text
+    assert "<script>" not in raw and "&lt;script&gt;" in raw and "&amp;" in raw and "--&gt;" in raw
+
+
+def test_txt_with_and_without_time_codes_speakers_and_marks(one):
+    full = export.render(one, "txt").decode("utf-8")
+    assert f"[00:00:00] Nguyễn Văn A: {VIETNAMESE} [duyệt]" in full
+    assert "[00:00:09] Hết ạ. [máy]" in full
+    assert "Quyền công bố: được công bố" in full and "1 đoạn đã duyệt, 1 đoạn đã sửa, 2 đoạn máy" in full
+    bare = export.render(one, "txt", export.ExportOptions(timecodes=False, speakers=False, marks=False)).decode()
+    assert bare.split("\n\n", 1)[1] == "\n".join(TEXTS) + "\n"
+
+
+def test_json_carries_the_edited_text_status_people_and_words(one):
+    document = json.loads(export.render(one, "json"))
+    assert [s["text"] for s in document["segments"]] == TEXTS
+    assert [s["review_status"] for s in document["segments"]] == ["verified", "edited", "machine", "machine"]
+    assert document["segments"][0]["words"] == [], "word times belong to the machine text an editor replaced"
+    assert document["segments"][2]["words"][0]["text"].strip() == "Nguyễn"
+    assert document["witnesses"][0]["roles"][1]["title"] == "Bí thư Chi bộ xã Bắc Cường"
+    assert document["review"]["verified"] == 1 and document["interview"]["consent_status"] == "allowed"
+
+
+def test_docx_opens_with_python_docx_with_the_facts_marks_and_a_font_for_vietnamese(one):
+    document = docx.Document(io.BytesIO(export.render(one, "docx")))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [c.text for row in document.tables[0].rows for c in row.cells]
+    assert "Nguyễn Văn A (sinh năm 1932); liên lạc của Chi bộ xã Bắc Cường; Bí thư Chi bộ xã Bắc Cường" in cells
+    assert "12/03/2020" in cells and "Được công bố".lower() in [c.lower() for c in cells]
+    for line in one.lines:
+        assert line.text in text
+    assert f"Trần Thị Mai: {NASTY} [sửa]" in text and f"{NFC_NAME} [máy]" in text
+    fonts = document.styles["Normal"].element.rPr.rFonts
+    for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
+        assert fonts.get(f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{slot}") == "Times New Roman"
+    assert document.sections[0].page_width.cm == pytest.approx(21, abs=0.01)
+
+
+def test_tei_is_well_formed_and_every_reference_resolves(one):
+    root = etree.fromstring(export.render(one, "tei"))
+    assert root.tag == f"{TEI}TEI"
+    ids = {e.get(XML_ID): e for e in root.iter() if e.get(XML_ID)}
+    whens = root.findall(f"{TEI}text/{TEI}timeline/{TEI}when")
+    assert whens[0].get(XML_ID) == "T0"
+    times = {w.get(XML_ID): float(w.get("interval") or 0) for w in whens}
+    assert list(times.values()) == sorted(times.values())
+    utterances = root.findall(f"{TEI}text/{TEI}body/{TEI}u")
+    assert [u.text for u in utterances] == TEXTS
+    for u, line in zip(utterances, one.lines):
+        assert abs(times[u.get("start")[1:]] - line.start) < 0.01 and abs(times[u.get("end")[1:]] - line.end) < 0.01
+        assert ids[u.get("ana")[1:]].tag == f"{TEI}interp"
+        if line.speaker:
+            assert ids[u.get("who")[1:]].findtext(f"{TEI}persName") == line.speaker
+    assert utterances[0].get("ana") == "#review-verified" and utterances[3].get("who") is None
+    assert root.find(f".//{TEI}availability").get("status") == "free"
+    assert root.find(f".//{TEI}person[@role='witness']/{TEI}birth").get("when") == "1932"
+
+
+def test_ohms_has_the_record_transcript_minute_sync_and_index(data):
+    db, _, ids = data
+    db.execute("UPDATE segments SET start = start * 20, end = end * 20")  # four minutes: marks at 1, 2, 3 min
+    t = transcript.load(db, ids["one"])
+    root = etree.fromstring(export.render(t, "ohms"))
+    record = root.find(f"{OHMS}record")
+    assert record.findtext(f"{OHMS}accession") == ids["one"] and record.findtext(f"{OHMS}interviewee") == "Nguyễn Văn A"
+    lines = record.findtext(f"{OHMS}transcript").split("\n")
+    assert lines[1] == f"TRẦN THỊ MAI: {NASTY}"
+    sync = record.findtext(f"{OHMS}sync")
+    interval, marks = sync.split(":", 1)
+    marks = marks.split("|")
+    assert interval == "1" and marks[0] == ""  # minute 0 is line 0, as the OHMS viewer reads it
+    for minute, mark in enumerate(marks[1:], 1):
+        line_no, word = int(mark.split("(")[0]), int(mark.split("(")[1].rstrip(")"))
+        line = t.lines[line_no]
+        assert line.start <= minute * 60 < line.end or minute * 60 < line.start
+        assert 1 <= word <= len(lines[line_no].split())
+    assert len(marks) - 1 == int(t.lines[-1].end // 60)
+    point = record.find(f"{OHMS}index/{OHMS}point")
+    assert point.findtext(f"{OHMS}title") == "Thành lập Chi bộ xã Bắc Cường" and point.findtext(f"{OHMS}time") == "2"
+
+
+@pytest.mark.parametrize("fmt", export.FORMATS)
+def test_vietnamese_comes_out_in_nfc_byte_for_byte_in_every_format(one, fmt):
+    data = export.render(one, fmt)
+    if fmt == "docx":
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    else:
+        text = data.decode("utf-8")
+        text = text if fmt != "json" else json.dumps(json.loads(text), ensure_ascii=False)
+    for expected in (VIETNAMESE, NFC_NAME, "Nguyễn Văn A"):
+        assert expected.encode("utf-8") in text.encode("utf-8")
+    assert DECOMPOSED not in text
+
+
+def test_export_all_leaves_restricted_interviews_out_unless_asked(data, tmp_path):
+    db, _, ids = data
+    report = export.export_all(db, "txt", tmp_path / "out")
+    assert [p.name for p in report.written] == [f"{ids['one']}.txt"] and report.withheld == [ids["two"]]
+    report = export.export_all(db, "txt", tmp_path / "all", include_restricted=True)
+    assert len(report.written) == 2 and not report.withheld
+    assert "Quyền công bố: hạn chế công bố" in (tmp_path / "all" / f"{ids['two']}.txt").read_text(encoding="utf-8")
+
+
+def test_an_embargo_whose_date_has_passed_lets_the_interview_out(data, tmp_path):
+    db, _, ids = data
+    db.execute("UPDATE interviews SET consent_status = 'embargoed', consent_until = '2001-01-01' WHERE code = ?",
+               [ids["two"]])
+    assert len(export.export_all(db, "srt", tmp_path).written) == 2
+
+
+@pytest.fixture
+def loike(data):
+    runner = CliRunner()
+    root = data[1].root
+    return lambda *args: runner.invoke(cli.cli, ["--root", str(root), *map(str, args)])
+
+
+def test_cli_exports_one_interview_to_stdout_or_a_file(loike, data, tmp_path):
+    ids = data[2]
+    result = loike("export", ids["one"], "--format", "txt", "--no-timecodes", "--no-marks")
+    assert result.exit_code == 0 and f"Nguyễn Văn A: {VIETNAMESE}\n" in result.output
+    target = tmp_path / "a.docx"
+    result = loike("export", ids["one"], "--format", "docx", "-o", target)
+    assert result.exit_code == 0 and docx.Document(str(target)).paragraphs
+
+
+def test_cli_exports_all_and_says_what_it_left_out(loike, data, tmp_path):
+    ids = data[2]
+    result = loike("export", "--all", "--format", "tei", "--output-dir", tmp_path / "tei")
+    assert result.exit_code == 0
+    assert f"1 interview(s) exported as tei into {tmp_path / 'tei'}." in result.output
+    assert f"Left out, not cleared for publication: {ids['two']} (--include-restricted takes them in, marked)." \
+        in result.output
+    assert (tmp_path / "tei" / f"{ids['one']}.tei.xml").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["export", "LK-1999-999", "--format", "srt"],
+     "Error: There is no interview 'LK-1999-999': `loike status` lists the interview codes."),
+    (["export", "LK-2026-001", "--format", "docx"],
+     "Error: DOCX is not text and cannot be printed: give a file with -o, e.g. -o LK-2026-001.docx."),
+    (["export", "LK-2026-001", "--format", "txt", "-o", "/proc/no/such/x.txt"],
+     "Error: The export /proc/no/such/x.txt could not be written (No such file or directory): check that the folder "
+     "exists and is writable and that the disk is not full, or choose another place with -o / --output-dir."),
+])
+def test_cli_errors_are_one_sentence_and_exit_1(loike, args, message):
+    result = loike(*args)
+    assert result.exit_code == 1 and result.output.strip() == message
+
+
+def test_cli_wants_one_interview_or_all(loike):
+    result = loike("export", "--format", "txt")
+    assert result.exit_code == 2 and "Give one INTERVIEW code, or --all." in result.output
