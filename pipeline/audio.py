@@ -136,6 +136,35 @@ def read_chunks(
         raise DecodeFailed(path, f"the normalised copy is unusable: {error}; delete it so it is made again") from error
 
 
+def decoded_samples(path: Path) -> np.ndarray:
+    """The float32 file ``normalise`` keeps, as a read-only memory map: two hours cost no memory up front."""
+    return np.memmap(path, dtype="<f4", mode="r") if path.stat().st_size else np.zeros(0, np.float32)
+
+
+def channel_levels(path: Path, frame_seconds: float = 0.05) -> np.ndarray:
+    """Mean power of each channel of the first audio stream in frames of ``frame_seconds``: (frames, channels).
+
+    For a stereo recording with one microphone per person the louder channel says who speaks.
+    """
+    frame = max(1, int(SAMPLE_RATE * frame_seconds))
+    out, tail = [], None
+    with _open(path) as container:
+        stream = container.streams.audio[0]
+        layout = "stereo" if stream.codec_context.layout.nb_channels >= 2 else "mono"
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+        for decoded in _frames(path, container, stream):
+            for piece in resampler.resample(decoded):
+                x = piece.to_ndarray().astype(np.float64)  # (channels, samples)
+                tail = x if tail is None else np.concatenate([tail, x], axis=1)
+                whole = tail.shape[1] // frame * frame
+                if whole:
+                    out.append((tail[:, :whole] ** 2).reshape(len(tail), -1, frame).mean(axis=2).T)
+                    tail = tail[:, whole:]
+    if tail is not None and tail.shape[1]:
+        out.append((tail**2).mean(axis=1)[None, :])
+    return np.concatenate(out) if out else np.zeros((0, 2))
+
+
 @contextmanager
 def _sample_reader(path: Path) -> Iterator[Callable[[np.ndarray], int]]:
     """A function filling an array with the file's next samples (float32 in [-1, 1]); returns how many."""

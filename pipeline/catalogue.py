@@ -165,6 +165,28 @@ def map_speaker(db: Database, interview_id: int, label: str, person: int) -> Non
                           pk=("interview_id", "label"))
 
 
+def interview_roles(db: Database, interview_id: int) -> dict[str, list[int]]:
+    """The people the metadata names for an interview, by role (witness, interviewer, present)."""
+    found: dict[str, list[int]] = {role: [] for role in ROLES}
+    for row in rows(db.execute("SELECT person_id, role FROM interview_people WHERE interview_id = ? ORDER BY rowid",
+                               [interview_id])):
+        found.setdefault(row["role"], []).append(row["person_id"])
+    return found
+
+
+def suggest_speakers(db: Database, interview_id: int, mapping: dict[str, int]) -> dict[str, int]:
+    """Map labels to people where nobody has yet: a label already mapped (by an editor, or by an earlier run
+    that the labels were kept in line with) and a person who already has a label are left as they are.
+    Returns what was added."""
+    taken = {r["label"]: r["person_id"] for r in rows(db.execute(
+        "SELECT label, person_id FROM speakers WHERE interview_id = ?", [interview_id]))}
+    added = {label: person for label, person in mapping.items()
+             if label not in taken and person not in taken.values()}
+    for label, person in added.items():
+        db["speakers"].insert({"interview_id": interview_id, "label": label, "person_id": person})
+    return added
+
+
 TAG_TABLES = {"person": ("segment_people", "person_id", "people"), "place": ("segment_places", "place_id", "places"),
               "event": ("segment_events", "event_id", "events")}
 

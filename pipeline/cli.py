@@ -594,6 +594,9 @@ def print_summary(report: RunReport) -> None:
     if report.waiting_for_metadata:
         click.echo(f"{report.waiting_for_metadata} interview(s) wait for metadata (chờ bổ sung thông tin): "
                    "`loike status` says what is missing; `loike new RECORDING` writes a template.")
+    if report.unseparated:
+        click.echo(f"{report.unseparated} recording(s) transcribed without telling speakers apart (chưa tách người "
+                   "nói): install the speaker model with pip install .[diarize] and run again.")
     if report.sheets_dir:
         click.echo(f"Review sheets: {report.sheets_dir / 'index.html'}")
 

@@ -69,6 +69,10 @@ class ModelError(LoikeError):
     """The speech model could not be found, assembled or loaded."""
 
 
+class DiarizeError(LoikeError):
+    """Speakers could not be told apart (the optional model failed to load); the transcript is kept."""
+
+
 class ExportError(LoikeError):
     """An export, quote list, clip or package could not be written where asked."""
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audio, catalogue, faults, flags, ingest, metadata, render, store
-from .errors import ArchiveError, LoikeError, NotFound, RecordingError
-from .records import MetadataFound, Problem, Retranscribed, RunReport, SourceFile, TranscribeOptions
+from . import audio, catalogue, faults, flags, ingest, metadata, render, speakers, store
+from .errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
+from .records import MetadataFound, Problem, Retranscribed, RunReport, Segment, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
 
 log = logging.getLogger(__name__)
@@ -226,6 +226,7 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
         segments = transcriber.transcribe(
             audio.read_chunks(decoded, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
         )
+        segments = tell_speakers(db, archive, recording, segments, decoded, report)
         for segment in segments:
             segment.flags = flags.codes(segment)
         faults.checkpoint("transcribed")
@@ -240,6 +241,34 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
     finally:
         decoded.unlink(missing_ok=True)
     return duration or 0.0
+
+
+def tell_speakers(db: Database, archive: Archive, recording: dict, segments: list[Segment], decoded: Path,
+             report: RunReport) -> list[Segment]:
+    """Speaker labels on the segments (``pipeline.speakers``); without a way to tell voices apart the run says so,
+    once, and the transcript goes on unlabelled."""
+    levels = None
+    if (recording.get("channels") or 1) >= 2:
+        relpath = recording["current_path"] or recording["source_path"]
+        original = archive.recordings / relpath
+        if original.exists():
+            levels = audio.channel_levels(original, LEVEL_FRAME)
+    interview_id = store.interview_for(db, recording["id"])["id"]
+    try:
+        outcome = speakers.label_speakers(db, interview_id, segments, audio.decoded_samples(decoded), levels,
+                                         LEVEL_FRAME)
+    except DiarizeError as error:
+        report.warnings.append(Problem(recording["source_path"], "speakers", str(error)))
+        return segments
+    if outcome.method == "none":
+        if not report.unseparated:
+            log.warning("Speakers are not told apart: install the optional speaker model with "
+                        "pip install .[diarize] (or record in stereo, one microphone per person).")
+        report.unseparated += 1
+    return outcome.segments
+
+
+LEVEL_FRAME = 0.05  # seconds: per-channel levels of a stereo recording, for telling speakers apart
 
 
 def retranscribe(

@@ -125,6 +125,8 @@ class RunReport:
     metadata_updated: int = 0
     waiting_for_metadata: int = 0
     sheets_dir: Path | None = None
+    unseparated: int = 0
+    """Recordings transcribed without speaker labels: the optional speaker model is not installed."""
 
     @property
     def ok(self) -> bool:

@@ -4,10 +4,11 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "pipeline"
-STAGES = {"ingest", "audio", "transcribe", "render", "export"}
+STAGES = {"ingest", "audio", "transcribe", "render", "export", "diarize"}
 """Stage modules; ``store`` is the data layer every stage may read and write through."""
 ONLY_IN = {"click": "cli", "faster_whisper": "transcribe", "ctranslate2": "transcribe", "av": "audio",
-           "jinja2": "render", "docx": "documents", "pydub": "clips", "bagit": "package"}
+           "jinja2": "render", "docx": "documents", "pydub": "clips", "bagit": "package",
+           "resemblyzer": "diarize", "torch": "diarize", "scipy": "diarize"}
 
 
 def imports(module: Path) -> set[str]:
