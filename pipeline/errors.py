@@ -75,3 +75,7 @@ class ArchiveError(LoikeError):
 
 class NotFound(LoikeError):
     """An interview or recording named by the user does not exist."""
+
+
+class EvaluationError(LoikeError):
+    """``loike eval`` has nothing to score: no such folder, or no recording with a reference beside it."""
