@@ -135,3 +135,50 @@ def median(values: list[float]) -> float:
 
 def command_line() -> str:
     return " ".join(["/tmp/venv/bin/python" if a == sys.executable else a for a in [sys.executable, *sys.argv]])
+
+
+# --- longer interviews built from the clips ------------------------------------------------------------
+
+
+def build_folder(data_dir: Path, work: Path, count: int, minutes: tuple[float, float], seed: int) -> list[tuple[Path, str]]:
+    """``count`` MP3 interviews of ``minutes`` (min, max) each, clips shuffled with 1–3 s pauses, in ``work``.
+
+    Each gets its reference NAME.txt beside it. Returns (mp3, reference text) pairs. The work folder must be
+    outside the repository: the clips are for evaluation only.
+    """
+    import random
+
+    from memory import _Mp3  # PyAV's libmp3lame, streaming
+
+    if REPO in work.resolve().parents or work.resolve() == REPO:
+        raise SystemExit("the work folder must be outside the repository (the clips' licence)")
+    loaded = [(read_pcm16(wav), text) for wav, text in clips(data_dir)]
+    rate = loaded[0][0][1]
+    rng = random.Random(seed)
+    work.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i in range(count):
+        target = int(rng.uniform(*minutes) * 60 * rate)
+        path = work / f"interview-{i + 1:02d}.mp3"
+        encoder, written, reference, order = _Mp3(path, rate), 0, [], []
+        while written < target:
+            if not order:
+                order = list(range(len(loaded)))
+                rng.shuffle(order)
+            (samples, _), text = loaded[order.pop()]
+            block = np.concatenate([samples, np.zeros(int(rng.uniform(1.0, 3.0) * rate), np.int16)])
+            encoder.write(block)
+            written += len(block)
+            reference.append(text)
+        encoder.close()
+        path.with_suffix(".txt").write_text(" ".join(reference) + "\n", encoding="utf-8")
+        made.append((path, " ".join(reference)))
+    return made
+
+
+def audio_seconds(path: Path) -> float:
+    """Length of any file PyAV reads (the container's own duration)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return container.duration / av.time_base

@@ -69,13 +69,13 @@ class ModelError(LoikeError):
     """The speech model could not be found, assembled or loaded."""
 
 
+class EvaluationError(LoikeError):
+    """``loike eval`` has nothing to score: no such folder, or no recording with a reference beside it."""
+
+
 class ArchiveError(LoikeError):
     """The archive root is unusable (missing folder, unwritable transcripts/, broken database)."""
 
 
 class NotFound(LoikeError):
     """An interview or recording named by the user does not exist."""
-
-
-class EvaluationError(LoikeError):
-    """``loike eval`` has nothing to score: no such folder, or no recording with a reference beside it."""

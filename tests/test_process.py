@@ -238,3 +238,53 @@ def test_bad_metadata_holds_the_interview_as_waiting_but_it_is_transcribed(archi
     assert "31/02/2020" in warning.message
     interview = store.interviews(database(archive))[0]
     assert interview["metadata_status"] == "waiting" and interview["segment_count"] > 0
+
+
+class ListeningTranscriber:
+    """Stands in for the model (the plumbing is the point): notes which decoded copies exist as it works."""
+
+    def __init__(self, transcriber, archive):
+        self.options, self.model_path, self.archive = transcriber.options, transcriber.model_path, archive
+        self.versions = transcriber.versions
+        self.seen: list[set[str]] = []
+
+    def transcribe(self, pieces, progress=None, hotwords=None):
+        for _ in pieces:
+            pass
+        time.sleep(0.5)  # long enough for the next recording to be normalised meanwhile
+        self.seen.append({p.name for p in self.archive.audio_dir.glob(".*.decoded.f32")})
+        return []
+
+
+def test_the_next_recording_is_normalised_while_one_is_transcribed(archive, transcriber):
+    for name in ("a.ogg", "b.ogg"):
+        age(archive.drop("vi_dialogue.ogg", name))
+    (archive.recordings / "b.ogg").write_bytes((archive.recordings / "b.ogg").read_bytes() + b"\0")  # other bytes
+    age(archive.recordings / "b.ogg")
+    archive.dropped.pop(archive.recordings / "b.ogg")
+    listening = ListeningTranscriber(transcriber, archive)
+
+    report = run(archive, listening)
+
+    assert report.transcribed == 2 and report.ok, report.failures
+    assert len(listening.seen[0]) == 2  # b's decoded copy was made while a was being transcribed
+    assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
+    assert {r["status"] for r in store.interviews(database(archive))} == {"transcribed"}
+
+
+def test_a_stop_leaves_no_decoded_copy_of_the_recording_made_ahead(archive, transcriber):
+    for name in ("a.ogg", "b.ogg"):
+        age(archive.drop("vi_dialogue.ogg", name))
+    (archive.recordings / "b.ogg").write_bytes((archive.recordings / "b.ogg").read_bytes() + b"\0")
+    age(archive.recordings / "b.ogg")
+    archive.dropped.pop(archive.recordings / "b.ogg")
+    listening = ListeningTranscriber(transcriber, archive)
+    asked = []
+
+    report = process.process_archive(archive, transcriber=listening, settle_seconds=0.2,
+                                     should_stop=lambda: asked.append(1) or len(asked) > 1)
+
+    assert report.transcribed == 1
+    assert not list(archive.audio_dir.glob(".*")), "the copy made ahead is deleted"
+    assert len(list(archive.audio_dir.glob("*.wav"))) == 1  # only the transcribed interview's WAV
+    assert run(archive, transcriber).transcribed == 1  # and the next run takes it as usual
