@@ -125,8 +125,10 @@ def versions() -> str:
 
 
 def header(command: str) -> str:
+    """Date, command, machine and versions; the commit is the one checked out when the script started
+    (a long benchmark can outlive a commit made meanwhile)."""
     return (f"<!-- {datetime.date.today().isoformat()} -->\n"
-            f"Command: `{command}`  \nMachine: {machine()}  \nVersions: {versions()}\n")
+            f"Command: `{command}`  \nMachine: {machine()}  \nVersions: {AT_START}\n")
 
 
 def median(values: list[float]) -> float:
@@ -182,3 +184,6 @@ def audio_seconds(path: Path) -> float:
 
     with av.open(str(path)) as container:
         return container.duration / av.time_base
+
+
+AT_START = versions()
