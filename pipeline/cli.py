@@ -50,13 +50,15 @@ def cli(ctx: click.Context, root: str | None, verbose: bool) -> None:
 @click.option("--language", default="vi", show_default=True)
 @click.option("--domain-words", is_flag=True,
               help="Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Recordings (or pieces of one) transcribed at once; the cores are shared among them.")
 @click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
               help="Where the assembled model is kept [env LOIKE_CACHE].")
 @click.pass_obj
-def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, cache) -> None:
+def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, workers, cache) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
-    options = TranscribeOptions(model=model, device=device, compute_type=compute_type,
-                                beam_size=beam_size, language=language, domain_words=domain_words)
+    options = TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
+                                language=language, domain_words=domain_words, workers=workers)
     with ProgressBar() as bar:
         try:
             report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update)
@@ -73,17 +75,20 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
 @click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("--language", default="vi", show_default=True)
-@click.option("--cpu-threads", type=click.IntRange(0), default=0, show_default=True, help="0: all cores.")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Pieces of a recording transcribed at once.")
+@click.option("--cpu-threads", type=click.IntRange(0), default=0, show_default=True,
+              help="Threads per worker; 0 shares the cores among the workers.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
 @click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
               help="Where the assembled model is kept [env LOIKE_CACHE].")
-def eval_command(audio_dir: Path, model, device, compute_type, beam_size, language, cpu_threads, as_json,
+def eval_command(audio_dir: Path, model, device, compute_type, beam_size, language, workers, cpu_threads, as_json,
                  cache) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
     from . import evaluate
 
     options = TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                                language=language, cpu_threads=cpu_threads)
+                                language=language, workers=workers, cpu_threads=cpu_threads)
     if not as_json:
         click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {'words':>6} {'length':>8}  recording")
     try:

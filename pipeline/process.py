@@ -9,16 +9,14 @@ import errno
 import logging
 import os
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Collection
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audio, catalogue, faults, flags, ingest, metadata, render, store
+from . import ahead, audio, catalogue, faults, flags, ingest, metadata, render, store
 from .errors import ArchiveError, LoikeError, RecordingError
-from .records import AudioInfo, MetadataFound, NormalisedAudio, Problem, RunReport, SourceFile, TranscribeOptions
+from .records import MetadataFound, Problem, RunReport, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
 
 log = logging.getLogger(__name__)
@@ -158,6 +156,10 @@ def transcribe_pending(
     db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
     progress: Progress | None, report: RunReport, transcriber=None, should_stop: Callable[[], bool] | None = None,
 ) -> None:
+    """Transcribe what is pending, ``workers`` recordings at a time, the next one normalised ahead.
+
+    Only this thread touches the database: the worker threads transcribe (see ahead.py for why).
+    """
     pending = store.recordings_to_process(db)
     if not pending:
         return
@@ -165,32 +167,40 @@ def transcribe_pending(
         from .transcribe import Transcriber  # loads faster-whisper only when there is work
 
         transcriber = Transcriber(options, cache)
-    total = sum(r["decoded_duration"] or r["declared_duration"] or 0.0 for r in pending)
-    done = 0.0
-    with Prefetch(archive) as ahead:
+    counter = ahead.Counter(progress, pending)
+    at_once = max(1, transcriber.options.workers)
+    with ahead.Prefetch(archive) as prefetch, ahead.Workers(at_once) as workers:
+
+        def store_next() -> None:
+            job = workers.next_done()
+            _guarded(db, archive, report, job.recording, lambda: finish(db, transcriber, job, report))
+            counter.finished(job.recording)
+
         for index, recording in enumerate(pending):
             if should_stop and should_stop():
                 log.info("Stopping before %s: it waits for the next run", recording["source_path"])
                 break
-            ahead.start(recording)  # no-op when it was started while the one before was transcribed
+            prefetch.start(recording)  # no-op when it was started while the one before was transcribed
             if index + 1 < len(pending):
-                ahead.start(pending[index + 1])
-            done = _transcribe_counted(db, archive, recording, transcriber, progress, report, ahead, done, total)
+                prefetch.start(pending[index + 1])
+            job = _guarded(db, archive, report, recording,
+                           lambda: begin(db, archive, recording, transcriber, report, prefetch))
+            if job is None:
+                counter.finished(recording)
+                continue
+            pieces = audio.read_chunks(job.decoded, transcriber.options.chunk_seconds)
+            workers.submit(job, transcriber.transcribe, pieces, progress=counter.of(recording), hotwords=job.hotwords)
+            while workers.full():
+                store_next()
+        while workers.busy():
+            store_next()
 
 
-def _transcribe_counted(db: Database, archive: Archive, recording: dict, transcriber, progress: Progress | None,
-                        report: RunReport, ahead: Prefetch, done: float, total: float) -> float:
-    """Transcribe one pending recording, record a failure as such; returns the audio seconds done so far."""
+def _guarded(db: Database, archive: Archive, report: RunReport, recording: dict, step):
+    """Run one step for one recording; a failure is recorded as such and the batch goes on."""
     relpath = recording["current_path"] or recording["source_path"]
-
-    def advance(seconds: float, base: float = done) -> None:
-        if progress:
-            progress(min(base + seconds, total), total)
-
     try:
-        seconds = transcribe_one(db, archive, recording, transcriber, advance, report, ahead)
-        report.transcribed += 1
-        report.audio_seconds += seconds
+        return step()
     except RecordingError as error:
         fail(db, report, recording["id"], relpath, error, permanent=True)
     except OSError as error:
@@ -199,20 +209,18 @@ def _transcribe_counted(db: Database, archive: Archive, recording: dict, transcr
         fail(db, report, recording["id"], relpath, error, permanent=False)
     except LoikeError as error:
         fail(db, report, recording["id"], relpath, error, permanent=False)
-    done += recording["decoded_duration"] or recording["declared_duration"] or 0.0
-    advance(0.0, done)
-    return done
+    return None
 
 
-def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber, advance, report: RunReport,
-                   ahead: Prefetch | None = None) -> float:
-    """Normalise (unless already done) and transcribe one recording; returns its decoded duration."""
-    wav, decoded = derived_paths(archive, recording)
+def begin(db: Database, archive: Archive, recording: dict, transcriber, report: RunReport,
+          prefetch: ahead.Prefetch | None = None) -> ahead.Job:
+    """Normalise one recording (unless already done) and record it; the transcription is then started."""
+    wav, decoded = ahead.derived_paths(archive, recording)
     duration = recording["decoded_duration"]
-    prepared = ahead.take(recording) if ahead else None  # waits for it, so the files below are complete
-    if prepared or needs_normalising(archive, recording):
+    prepared = prefetch.take(recording) if prefetch else None  # waits for it, so the files below are complete
+    if prepared or ahead.needs_normalising(archive, recording):
         relpath = recording["current_path"] or recording["source_path"]
-        info, normalised = prepared or normalise_original(archive, recording)
+        info, normalised = prepared or ahead.normalise_original(archive, recording)
         faults.checkpoint("normalised")
         damage = audio.damage(relpath, info, normalised.duration)
         store.record_normalised(db, recording["id"], normalised, damage, ingest.sha256(wav))
@@ -220,93 +228,32 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
             report.warnings.append(Problem(relpath, "damaged", damage))
             store.record_problem(db, recording["id"], relpath, "damaged", damage, failed=False)
         duration = normalised.duration
-    started = store.now()
     hotwords = None
     if transcriber.options.domain_words:
         interview_id = store.interview_for(db, recording["id"])["id"]
         hotwords = catalogue.domain_words(db, interview_id, glossary(archive))
+    return ahead.Job(recording, decoded, duration or 0.0, hotwords, store.now())
+
+
+def finish(db: Database, transcriber, job: ahead.Job, report: RunReport) -> None:
+    """Store a finished transcription (its error raised here); the decoded copy is deleted either way."""
     try:  # the decoded copy is large (460 MB for 2 hours): never leave it behind
-        segments = transcriber.transcribe(
-            audio.read_chunks(decoded, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
-        )
+        segments = job.future.result()
         for segment in segments:
             segment.flags = flags.codes(segment)
         faults.checkpoint("transcribed")
-        store.save_transcript(db, recording["id"], segments, {
+        store.save_transcript(db, job.recording["id"], segments, {
             "model": transcriber.options.model,
             "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
             "versions": transcriber.versions(),
-            "started_at": started,
+            "started_at": job.started,
             "finished_at": store.now(),
-            "audio_seconds": duration,
+            "audio_seconds": job.duration,
         })
     finally:
-        decoded.unlink(missing_ok=True)
-    return duration or 0.0
-
-
-def derived_paths(archive: Archive, recording: dict) -> tuple[Path, Path]:
-    """The normalised WAV and the decoded float32 copy Whisper hears (see audio.normalise)."""
-    wav = archive.audio_dir / f"{recording['code']}.wav"
-    return wav, wav.with_name(f".{wav.name}.decoded.f32")
-
-
-def needs_normalising(archive: Archive, recording: dict) -> bool:
-    wav, decoded = derived_paths(archive, recording)
-    return recording["status"] != "normalised" or not wav.exists() or not decoded.exists()
-
-
-def normalise_original(archive: Archive, recording: dict) -> tuple[AudioInfo, NormalisedAudio]:
-    """Probe the original and write its normalised WAV and decoded copy. Files only, no database: the
-    prefetch thread runs this for the next recording while the current one is transcribed."""
-    relpath = recording["current_path"] or recording["source_path"]
-    wav, decoded = derived_paths(archive, recording)
-    original = archive.recordings / relpath
-    if not original.exists():  # names are kept in NFC; a Mac or some USB sticks write them in NFD
-        original = archive.recordings / unicodedata.normalize("NFD", relpath)
-    if not original.exists():
-        raise ArchiveError(f"{relpath} is no longer in recordings/: put the original back and run again.")
-    info = audio.probe(original)
-    wav.parent.mkdir(parents=True, exist_ok=True)
-    for stale in wav.parent.glob(f".{wav.name}.*"):  # temporaries of a run that was killed while normalising
-        stale.unlink(missing_ok=True)
-    return info, audio.normalise(original, wav, decoded)
-
-
-PREFETCH = True
-"""Decode and normalise the next recording in a background thread while the current one is transcribed
-(CTranslate2 and PyAV release the GIL). See docs/benchmarks.md, "Throughput over a folder"."""
-
-
-class Prefetch:
-    """At most one recording normalised ahead. Only files are written in the thread; the caller records
-    the result in the database when it takes it, so a run killed meanwhile leaves only temporaries."""
-
-    def __init__(self, archive: Archive):
-        self.archive = archive
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="loike-prefetch") if PREFETCH else None
-        self.ahead: dict[int, tuple[dict, Future]] = {}
-
-    def __enter__(self) -> Prefetch:
-        return self
-
-    def start(self, recording: dict) -> None:
-        if self.pool and recording["id"] not in self.ahead and needs_normalising(self.archive, recording):
-            self.ahead[recording["id"]] = (recording, self.pool.submit(normalise_original, self.archive, recording))
-
-    def take(self, recording: dict) -> tuple[AudioInfo, NormalisedAudio] | None:
-        """The prefetched result (its error raised here, as if normalised now), or None if none was started."""
-        _, future = self.ahead.pop(recording["id"], (None, None))
-        return future.result() if future else None
-
-    def __exit__(self, *exc) -> None:
-        if self.pool:
-            self.pool.shutdown(wait=True)
-        for recording, _ in self.ahead.values():  # made ahead but not used (the run stopped)
-            wav, decoded = derived_paths(self.archive, recording)
-            decoded.unlink(missing_ok=True)  # large; made again when the recording's turn comes
-            if recording["status"] != "normalised":  # a WAV the database does not know of yet
-                wav.unlink(missing_ok=True)
+        job.decoded.unlink(missing_ok=True)
+    report.transcribed += 1
+    report.audio_seconds += job.duration
 
 
 def glossary(archive: Archive) -> list[str]:
