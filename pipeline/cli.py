@@ -76,7 +76,7 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("--language", default="vi", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
-              help="Pieces of a recording transcribed at once.")
+              help="Recordings (or pieces of one) transcribed at once, as for `loike run`.")
 @click.option("--cpu-threads", type=click.IntRange(0), default=0, show_default=True,
               help="Threads per worker; 0 shares the cores among the workers.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
@@ -491,7 +491,7 @@ def print_eval_summary(report) -> None:
     for problem in report.skipped:
         click.echo(f"Skipped: {problem.message}", err=True)
     click.echo(f"Corpus: WER {report.wer:.3f} ({int(report.total('word_edits'))}/{int(report.total('words'))} words), "
-               f"CER {report.cer:.3f}, RTF {report.rtf:.3f} ({report.total('elapsed'):.1f} s for "
+               f"CER {report.cer:.3f}, RTF {report.rtf:.3f} ({report.wall_seconds:.1f} s for "
                f"{clock(report.total('seconds'))} of audio; model loaded in {report.load_seconds:.1f} s), "
                f"{len(report.files)} recordings scored, {len(report.skipped)} skipped.")
 
