@@ -7,7 +7,7 @@ start-up, model load, decoding and writing included):
 
   loike      `loike --root FRESH_ARCHIVE run` over copies of the files (the whole pipeline: hashing,
              normalising, transcribing, SQLite, review sheets); text read back from loike.db
-  loike-w1   the same with --workers 1 (one recording at a time, CTranslate2 using both cores)
+  loike-wN   the same with --workers N (N recordings, or pieces of one, at once, the cores shared out)
   loike-noprefetch  the same with ahead.PREFETCH = False (each file decoded only when its turn comes)
   wct2       `whisper-ctranslate2 FILES --model_directory <the same assembled Whisper base> --language vi
              --beam_size 5 --compute_type int8 --device cpu --output_format txt` (otherwise its defaults:
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=6, help="interviews to build (default 6)")
     parser.add_argument("--seed", type=int, default=2, help="seed for lengths, clip order and pauses (default 2)")
     parser.add_argument("--runs", type=int, default=3, help="rounds; every side once per round (default 3)")
-    parser.add_argument("--sides", default="loike,wct2,wct2-vad", help="comma-separated: loike, loike-w1, loike-noprefetch, wct2, wct2-vad, wct2-batched")
+    parser.add_argument("--sides", default="loike,wct2,wct2-vad", help="comma-separated: loike, loike-w1, loike-w2 …, loike-noprefetch, wct2, wct2-vad, wct2-batched")
     parser.add_argument("--compute-type", default="int8", help="for both tools (default int8)")
     parser.add_argument("--loike-args", default="", help="extra options for `loike run`, e.g. '--compute-type float32'")
     parser.add_argument("--wct2", default="/tmp/wct2/bin/whisper-ctranslate2", help="the whisper-ctranslate2 executable")
@@ -113,7 +113,7 @@ def main() -> None:
     for run in range(args.runs):
         for side in sides:
             if side.startswith("loike"):
-                extra = loike_extra + (["--workers", "1"] if side == "loike-w1" else [])
+                extra = loike_extra + (["--workers", side.removeprefix("loike-w")] if side.startswith("loike-w") else [])
                 wall, got = run_loike(files, work, extra, prefetch=side != "loike-noprefetch")
             else:
                 wall, got = run_wct2(args.wct2, side, files, model, work, args.compute_type)

@@ -1,9 +1,9 @@
-"""Keep both cores busy over a batch: the next recording normalised ahead, several transcribed at once.
+"""Keep the cores busy over a batch: the next recording normalised ahead, and with ``workers`` > 1 several
+transcribed at once (one model, the cores shared out among them).
 
-On 2 cores, two transcriptions with one thread each went 1.7 times as fast as one with two threads, with
-the same text (Whisper's decoder, which dominates for Vietnamese, spreads badly over threads), and
-decoding the next file meanwhile hides its cost (docs/benchmarks.md, "Throughput over a folder"). Only
-files are written in these threads; ``process`` records everything in the database from its own thread.
+Decoding the next file while the current one is transcribed hides its cost; running two transcriptions
+at once was measured and is off by default (docs/benchmarks.md, "Throughput over a folder"). Only files
+are written in these threads; ``process`` records everything in the database from its own thread.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def cli(ctx: click.Context, root: str | None, verbose: bool) -> None:
 @click.option("--language", default="vi", show_default=True)
 @click.option("--domain-words", is_flag=True,
               help="Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).")
-@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Recordings (or pieces of one) transcribed at once; the cores are shared among them.")
 @click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
               help="Where the assembled model is kept [env LOIKE_CACHE].")
@@ -75,7 +75,7 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
 @click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("--language", default="vi", show_default=True)
-@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Recordings (or pieces of one) transcribed at once, as for `loike run`.")
 @click.option("--cpu-threads", type=click.IntRange(0), default=0, show_default=True,
               help="Threads per worker; 0 shares the cores among the workers.")

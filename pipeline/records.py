@@ -73,11 +73,11 @@ class TranscribeOptions:
     beam_size: int = 5
     language: str = "vi"
     cpu_threads: int = 0
-    """Threads per worker; 0 shares the cores among the workers (2 workers on 2 cores: 1 thread each)."""
-    workers: int = 2
-    """Pieces transcribed at the same time, by one model loaded once. Two one-thread workers went 1.7 times
-    as fast as one two-thread worker on 2 cores, with the same text: Whisper's decoder, which dominates for
-    Vietnamese, spreads badly over threads (docs/benchmarks.md, "Throughput over a folder")."""
+    """Threads per worker; 0 lets CTranslate2 choose (all cores) with one worker, else shares the cores out."""
+    workers: int = 1
+    """Recordings (or pieces of one) transcribed at the same time by the one loaded model, each worker on
+    its share of the cores. 2 was no faster than 1 over a folder on 2 cores (122 s either way) and slower
+    for a lone short recording, so 1 (docs/benchmarks.md, "Throughput over a folder")."""
     domain_words: bool = False
     """Hand the names in the interview's metadata (and recordings/glossary.txt) to Whisper as hotwords.
     Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""

@@ -192,7 +192,7 @@ class Transcriber:
 
 def _threads_per_worker(options: TranscribeOptions) -> int:
     """``cpu_threads``, or the cores shared out among the workers when it is 0 (CPU only)."""
-    if options.cpu_threads or options.device != "cpu":
+    if options.cpu_threads or options.device != "cpu" or options.workers <= 1:
         return options.cpu_threads
     return max(1, (os.cpu_count() or 1) // max(1, options.workers))
 
