@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,13 +103,21 @@ class Workers:
         self.size = size
         self.pool = ThreadPoolExecutor(size, thread_name_prefix="loike-recording")
         self.running: deque[Job] = deque()
+        self.cancelled = threading.Event()
 
     def __enter__(self) -> Workers:
         return self
 
-    def submit(self, job: Job, transcribe: Callable, *args, **kwargs) -> None:
-        job.future = self.pool.submit(transcribe, *args, **kwargs)
+    def submit(self, job: Job, transcribe: Callable, pieces: Iterable, **kwargs) -> None:
+        """``transcribe(pieces, **kwargs)`` in a worker; it is handed no more pieces once the run stops."""
+        job.future = self.pool.submit(transcribe, self._until_cancelled(pieces), **kwargs)
         self.running.append(job)
+
+    def _until_cancelled(self, pieces: Iterable) -> Iterator:
+        for piece in pieces:
+            if self.cancelled.is_set():
+                return
+            yield piece
 
     def full(self) -> bool:
         return len(self.running) >= self.size
@@ -121,7 +129,10 @@ class Workers:
         """The oldest job; its ``future.result()`` waits for it."""
         return self.running.popleft()
 
-    def __exit__(self, *exc) -> None:  # after an error that stops the run: let the others end, drop their copies
+    def __exit__(self, *exc) -> None:
+        # After an error or Ctrl-C that stops the run, a transcription still running ends after its current
+        # piece (at most chunk_seconds of audio), not after its whole recording; its result is not stored.
+        self.cancelled.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
         for job in self.running:
             job.decoded.unlink(missing_ok=True)

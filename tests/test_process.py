@@ -334,3 +334,25 @@ def test_a_stop_leaves_no_decoded_copy_of_the_recording_made_ahead(archive, tran
     assert not list(archive.audio_dir.glob(".*")), "the copy made ahead is deleted"
     assert len(list(archive.audio_dir.glob("*.wav"))) == 1  # only the transcribed interview's WAV
     assert run(archive, listening).transcribed == 2  # and the next run takes the others as usual
+
+
+def test_an_interrupted_run_stops_a_running_transcription_after_its_current_piece(tmp_path):
+    from pipeline import ahead
+
+    handed = []
+
+    def slow_transcribe(pieces):
+        for piece in pieces:
+            handed.append(piece)
+            time.sleep(0.2)
+        return []
+
+    job = ahead.Job({"id": 1}, tmp_path / ".decoded.f32", 600.0, None, "now")
+    job.decoded.write_bytes(b"x")
+    with pytest.raises(KeyboardInterrupt):
+        with ahead.Workers(1) as workers:
+            workers.submit(job, slow_transcribe, iter(range(100)))
+            time.sleep(0.3)
+            raise KeyboardInterrupt
+    assert len(handed) <= 3, "not the whole recording"
+    assert not job.decoded.exists(), "its decoded copy is deleted"
