@@ -1,6 +1,6 @@
-"""Shared helpers for the benchmark scripts: text normalisation, WER/CER, the machine, the data folder.
+"""Shared helpers for the benchmark scripts: the data folder, the machine, WER/CER (from pipeline.evaluate).
 
-Only the standard library and numpy; the pipeline is imported lazily by the scripts that need it.
+The edit distance is checked against the textbook loop in tests/test_evaluate.py.
 """
 
 from __future__ import annotations
@@ -8,11 +8,9 @@ from __future__ import annotations
 import datetime
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
-import unicodedata
 import wave
 from pathlib import Path
 
@@ -25,64 +23,10 @@ BIN = Path(sys.executable).parent
 LOIKE = BIN / "loike"
 
 
-# --- text ------------------------------------------------------------------------------------------
+# --- text: the scoring lives in the library (pipeline/evaluate.py, what `loike eval` uses) -------------
 
-
-def normalise_text(text: str) -> str:
-    """NFC, lower case, punctuation and symbols replaced by spaces, whitespace collapsed."""
-    text = unicodedata.normalize("NFC", text).lower()
-    kept = [" " if unicodedata.category(c)[0] in "PSZC" else c for c in text]
-    return re.sub(r"\s+", " ", "".join(kept)).strip()
-
-
-def edit_distance(ref: list, hyp: list) -> int:
-    """Levenshtein distance (substitutions, insertions, deletions all cost 1).
-
-    Row by row with numpy, so a two-hour transcript (tens of thousands of words, or characters) takes
-    seconds: deletions and substitutions are vectorised, insertions are a running minimum along the row.
-    """
-    vocabulary: dict = {}
-    r = np.array([vocabulary.setdefault(x, len(vocabulary)) for x in ref], np.int64)
-    h = np.array([vocabulary.setdefault(x, len(vocabulary)) for x in hyp], np.int64)
-    if not len(r) or not len(h):
-        return max(len(r), len(h))
-    columns = np.arange(len(h) + 1, dtype=np.int64)
-    previous = columns.copy()
-    for i, token in enumerate(r, 1):
-        current = np.empty_like(previous)
-        current[0] = i
-        current[1:] = np.minimum(previous[1:] + 1, previous[:-1] + (h != token))
-        # insertions: current[j] = min over k <= j of current[k] + (j - k)
-        current = np.minimum.accumulate(current - columns) + columns
-        previous = current
-    return int(previous[-1])
-
-
-def _edit_distance_reference(ref: list, hyp: list) -> int:
-    """The textbook O(n·m) loop, kept to check the numpy version (see ``python bench/_common.py``)."""
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
-        previous = current
-    return previous[-1]
-
-
-def word_errors(ref: str, hyp: str) -> tuple[int, int]:
-    """(word edits, reference words) after normalising both texts."""
-    r, h = normalise_text(ref).split(), normalise_text(hyp).split()
-    return edit_distance(r, h), len(r)
-
-
-def char_errors(ref: str, hyp: str) -> tuple[int, int]:
-    """(character edits, reference characters) after normalising; spaces count as characters."""
-    r, h = normalise_text(ref), normalise_text(hyp)
-    return edit_distance(list(r), list(h)), len(r)
-
-
-def ratio(errors: int, total: int) -> float:
-    return errors / total if total else float("nan")
+from pipeline.evaluate import char_errors, edit_distance, ratio, word_errors  # noqa: E402,F401
+from pipeline.evaluate import normalise as normalise_text  # noqa: E402,F401
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -181,8 +125,10 @@ def versions() -> str:
 
 
 def header(command: str) -> str:
+    """Date, command, machine and versions; the commit is the one checked out when the script started
+    (a long benchmark can outlive a commit made meanwhile)."""
     return (f"<!-- {datetime.date.today().isoformat()} -->\n"
-            f"Command: `{command}`  \nMachine: {machine()}  \nVersions: {versions()}\n")
+            f"Command: `{command}`  \nMachine: {machine()}  \nVersions: {AT_START}\n")
 
 
 def median(values: list[float]) -> float:
@@ -193,13 +139,51 @@ def command_line() -> str:
     return " ".join(["/tmp/venv/bin/python" if a == sys.executable else a for a in [sys.executable, *sys.argv]])
 
 
-if __name__ == "__main__":  # self-check of the edit distance against the textbook loop
+# --- longer interviews built from the clips ------------------------------------------------------------
+
+
+def build_folder(data_dir: Path, work: Path, count: int, minutes: tuple[float, float], seed: int) -> list[tuple[Path, str]]:
+    """``count`` MP3 interviews of ``minutes`` (min, max) each, clips shuffled with 1–3 s pauses, in ``work``.
+
+    Each gets its reference NAME.txt beside it. Returns (mp3, reference text) pairs. The work folder must be
+    outside the repository: the clips are for evaluation only.
+    """
     import random
 
-    rng = random.Random(0)
-    for _ in range(2000):
-        a = [rng.choice("abcd") for _ in range(rng.randint(0, 12))]
-        b = [rng.choice("abcd") for _ in range(rng.randint(0, 12))]
-        assert edit_distance(a, b) == _edit_distance_reference(a, b), (a, b)
-    assert word_errors("Ví dụ 2. Tính trung bình!", "vì dụ 2 tính  trung bình") == (1, 6)
-    print("edit distance ok")
+    from memory import _Mp3  # PyAV's libmp3lame, streaming
+
+    if REPO in work.resolve().parents or work.resolve() == REPO:
+        raise SystemExit("the work folder must be outside the repository (the clips' licence)")
+    loaded = [(read_pcm16(wav), text) for wav, text in clips(data_dir)]
+    rate = loaded[0][0][1]
+    rng = random.Random(seed)
+    work.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i in range(count):
+        target = int(rng.uniform(*minutes) * 60 * rate)
+        path = work / f"interview-{i + 1:02d}.mp3"
+        encoder, written, reference, order = _Mp3(path, rate), 0, [], []
+        while written < target:
+            if not order:
+                order = list(range(len(loaded)))
+                rng.shuffle(order)
+            (samples, _), text = loaded[order.pop()]
+            block = np.concatenate([samples, np.zeros(int(rng.uniform(1.0, 3.0) * rate), np.int16)])
+            encoder.write(block)
+            written += len(block)
+            reference.append(text)
+        encoder.close()
+        path.with_suffix(".txt").write_text(" ".join(reference) + "\n", encoding="utf-8")
+        made.append((path, " ".join(reference)))
+    return made
+
+
+def audio_seconds(path: Path) -> float:
+    """Length of any file PyAV reads (the container's own duration)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return container.duration / av.time_base
+
+
+AT_START = versions()

@@ -8,6 +8,12 @@ Python start-up and imports) and reports the median. Also times `loike --help` (
 ``process_archive`` in-process (imports done beforehand) over the same archive.
 
     /tmp/venv/bin/python bench/rerun.py --recordings 100
+    /tmp/venv/bin/python bench/rerun.py --recordings 1000 --stub-model
+
+With --stub-model the first run (which takes everything in) goes through ``process_archive`` in-process with
+a stand-in transcriber that returns one segment per recording instead of loading Whisper: ingest, hashing,
+normalising, the database and the sheets are real, only the speech recognition is skipped, so a 1,000-file
+archive is ready in minutes rather than hours. The timed re-runs never reach the model either way.
 """
 
 from __future__ import annotations
@@ -27,7 +33,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
-BAR_SECONDS = 3.0
+
+
+def bar_seconds(recordings: int) -> float:
+    """Issue 7: under 2 s for 1,000 recordings; the spine issue: under 3 s for 100."""
+    return 2.0 if recordings >= 1000 else 3.0
 
 
 def build(data_dir: Path, count: int, seconds: float, recordings: Path) -> float:
@@ -51,6 +61,24 @@ def build(data_dir: Path, count: int, seconds: float, recordings: Path) -> float
     return total
 
 
+class StubTranscriber:
+    """Returns one fixed segment per recording; stands in for Whisper in the untimed first run."""
+
+    def __init__(self):
+        from pipeline.records import TranscribeOptions
+
+        self.options, self.model_path = TranscribeOptions(), "stub"
+
+    def transcribe(self, pieces, progress=None, hotwords=None):
+        from pipeline.records import Segment
+
+        seconds = sum(len(samples) for _, samples in pieces) / 16000
+        return [Segment(0.0, seconds, "đoạn thử", -0.2, 0.01, 1.0)]
+
+    def versions(self) -> dict:
+        return {"stub": "1"}
+
+
 def timed(argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True)
@@ -66,6 +94,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="archive folder (default a new folder in /tmp); "
                         "an existing archive there is reused as it is")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--stub-model", action="store_true", help="take the archive in without Whisper (see above)")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="loike-rerun-", dir="/tmp"))
@@ -76,10 +105,20 @@ def main() -> None:
         (root / "recordings").mkdir(parents=True, exist_ok=True)
         audio = build(args.data, args.recordings, args.seconds, root / "recordings")
         print(f"built {args.recordings} recordings, {audio:.0f} s of audio, in {root}", file=sys.stderr)
-        first, done = timed(loike)
-        if done.returncode != 0:
-            raise SystemExit(f"first run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        print(f"first run: {first:.1f} s\n{done.stdout.strip()}", file=sys.stderr)
+        if args.stub_model:
+            from pipeline import archive, process_archive
+
+            started = time.perf_counter()
+            report = process_archive(archive(root), transcriber=StubTranscriber())
+            first = time.perf_counter() - started
+            if not report.ok or report.transcribed != args.recordings:
+                raise SystemExit(f"first run failed: {report}")
+            print(f"first run (stub model): {first:.1f} s", file=sys.stderr)
+        else:
+            first, done = timed(loike)
+            if done.returncode != 0:
+                raise SystemExit(f"first run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+            print(f"first run: {first:.1f} s\n{done.stdout.strip()}", file=sys.stderr)
 
     startup = [timed([str(c.LOIKE), "--help"])[0] for _ in range(args.runs)]
     times = []
@@ -108,7 +147,7 @@ def main() -> None:
     print()
     print("| what | median (s) | all runs (s) | bar |")
     print("|---|---|---|---|")
-    med = c.median(times)
+    med, BAR_SECONDS = c.median(times), bar_seconds(args.recordings)
     print(f"| `loike run`, nothing new, {args.recordings} recordings | {med:.2f} | "
           f"{', '.join(f'{t:.2f}' for t in times)} | < {BAR_SECONDS:.0f} s: {'pass' if med < BAR_SECONDS else 'FAIL'} |")
     print(f"| `loike --help` (start-up alone) | {c.median(startup):.2f} | {', '.join(f'{t:.2f}' for t in startup)} | |")

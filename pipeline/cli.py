@@ -50,6 +50,8 @@ DECODING_OPTIONS = (
     click.option("--language", default="vi", show_default=True),
     click.option("--domain-words", is_flag=True, help="Hint Whisper with the names in the metadata and "
                  "recordings/glossary.txt (off: see docs/benchmarks.md)."),
+    click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+                 help="Recordings (or pieces of one) transcribed at once; the cores are shared among them."),
     click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
                  help="Where the assembled model is kept [env LOIKE_CACHE]."),
 )
@@ -62,17 +64,18 @@ def decoding_options(command):
     return command
 
 
-def transcribe_options(model, device, compute_type, beam_size, language, domain_words) -> TranscribeOptions:
+def transcribe_options(model, device, compute_type, beam_size, language, domain_words,
+                       workers=1) -> TranscribeOptions:
     return TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                             language=language, domain_words=domain_words)
+                             language=language, domain_words=domain_words, workers=workers)
 
 
 @cli.command()
 @decoding_options
 @click.pass_obj
-def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, cache) -> None:
+def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, workers, cache) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
-    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words)
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers)
     with ProgressBar() as bar:
         try:
             report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update)
@@ -87,11 +90,11 @@ def run(obj: Context, model, device, compute_type, beam_size, language, domain_w
 @decoding_options
 @click.pass_obj
 def retranscribe(obj: Context, interview, model, device, compute_type, beam_size, language, domain_words,
-                 cache) -> None:
+                 workers, cache) -> None:
     """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
     touched are kept as they are, with the new machine text beside them in the review app."""
     obj.database().close()
-    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words)
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers)
     with ProgressBar() as bar:
         try:
             done = process.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
@@ -105,6 +108,41 @@ def retranscribe(obj: Context, interview, model, device, compute_type, beam_size
                    "set beside them.")
         click.echo(f"Review sheets: {done.run.sheets_dir / 'index.html'}")
     sys.exit(0 if done.run.ok else 1)
+
+
+@cli.command("eval")
+@click.argument("audio_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--model", default="base", show_default=True, help="As for `loike run`.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
+@click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--language", default="vi", show_default=True)
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Recordings (or pieces of one) transcribed at once, as for `loike run`.")
+@click.option("--cpu-threads", type=click.IntRange(0), default=0, show_default=True,
+              help="Threads per worker; 0 shares the cores among the workers.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
+@click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
+              help="Where the assembled model is kept [env LOIKE_CACHE].")
+def eval_command(audio_dir: Path, model, device, compute_type, beam_size, language, workers, cpu_threads, as_json,
+                 cache) -> None:
+    """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
+    from . import evaluate
+
+    options = TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
+                                language=language, workers=workers, cpu_threads=cpu_threads)
+    if not as_json:
+        click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {'words':>6} {'length':>8}  recording")
+    try:
+        report = evaluate.evaluate(audio_dir, options, settings.model_cache(cache),
+                                   on_file=None if as_json else print_score)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_eval_summary(report)
+    sys.exit(1 if report.skipped else 0)
 
 
 @cli.command("watch")
@@ -599,6 +637,20 @@ def print_summary(report: RunReport) -> None:
                    "nói): install the speaker model with pip install .[diarize] and run again.")
     if report.sheets_dir:
         click.echo(f"Review sheets: {report.sheets_dir / 'index.html'}")
+
+
+def print_score(score) -> None:
+    click.echo(f"{score.wer:>6.3f} {score.cer:>6.3f} {score.rtf:>6.2f} {score.words:>6} {clock(score.seconds):>8}  "
+               f"{score.path.name}")
+
+
+def print_eval_summary(report) -> None:
+    for problem in report.skipped:
+        click.echo(f"Skipped: {problem.message}", err=True)
+    click.echo(f"Corpus: WER {report.wer:.3f} ({int(report.total('word_edits'))}/{int(report.total('words'))} words), "
+               f"CER {report.cer:.3f}, RTF {report.rtf:.3f} ({report.wall_seconds:.1f} s for "
+               f"{clock(report.total('seconds'))} of audio; model loaded in {report.load_seconds:.1f} s), "
+               f"{len(report.files)} recordings scored, {len(report.skipped)} skipped.")
 
 
 def highlighted(snippet: str) -> str:

@@ -95,6 +95,10 @@ class PackageInvalid(LoikeError):
         super().__init__(f"The package {path} is not valid: {len(problems)} problem(s).")
 
 
+class EvaluationError(LoikeError):
+    """``loike eval`` has nothing to score: no such folder, or no recording with a reference beside it."""
+
+
 class ArchiveError(LoikeError):
     """The archive root is unusable (missing folder, unwritable transcripts/, broken database)."""
 

@@ -9,14 +9,13 @@ import errno
 import logging
 import os
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audio, catalogue, faults, flags, ingest, metadata, render, speakers, store
+from . import ahead, audio, catalogue, faults, flags, ingest, metadata, render, speakers, store
 from .errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
 from .records import MetadataFound, Problem, Retranscribed, RunReport, Segment, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
@@ -158,6 +157,10 @@ def transcribe_pending(
     db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
     progress: Progress | None, report: RunReport, transcriber=None, should_stop: Callable[[], bool] | None = None,
 ) -> None:
+    """Transcribe what is pending, ``workers`` recordings at a time, the next one normalised ahead.
+
+    Only this thread touches the database: the worker threads transcribe (see ahead.py for why).
+    """
     pending = store.recordings_to_process(db)
     if not pending:
         return
@@ -165,51 +168,60 @@ def transcribe_pending(
         from .transcribe import Transcriber  # loads faster-whisper only when there is work
 
         transcriber = Transcriber(options, cache)
-    total = sum(r["decoded_duration"] or r["declared_duration"] or 0.0 for r in pending)
-    done = 0.0
-    for recording in pending:
-        if should_stop and should_stop():
-            log.info("Stopping before %s: it waits for the next run", recording["source_path"])
-            break
-        relpath = recording["current_path"] or recording["source_path"]
+    counter = ahead.Counter(progress, pending)
+    at_once = max(1, transcriber.options.workers)
+    with ahead.Prefetch(archive) as prefetch, ahead.Workers(at_once) as workers:
 
-        def advance(seconds: float, base: float = done) -> None:
-            if progress:
-                progress(min(base + seconds, total), total)
+        def store_next() -> None:
+            job = workers.next_done()
+            _guarded(db, archive, report, job.recording, lambda: finish(db, archive, transcriber, job, report))
+            counter.finished(job.recording)
 
-        try:
-            seconds = transcribe_one(db, archive, recording, transcriber, advance, report)
-            report.transcribed += 1
-            report.audio_seconds += seconds
-        except RecordingError as error:
-            fail(db, report, recording["id"], relpath, error, permanent=True)
-        except OSError as error:
-            if is_write_failure(archive, error):
-                raise
-            fail(db, report, recording["id"], relpath, error, permanent=False)
-        except LoikeError as error:
-            fail(db, report, recording["id"], relpath, error, permanent=False)
-        done += recording["decoded_duration"] or recording["declared_duration"] or 0.0
-        advance(0.0, done)
+        for index, recording in enumerate(pending):
+            if should_stop and should_stop():
+                log.info("Stopping before %s: it waits for the next run", recording["source_path"])
+                break
+            prefetch.start(recording)  # no-op when it was started while the one before was transcribed
+            if index + 1 < len(pending):
+                prefetch.start(pending[index + 1])
+            job = _guarded(db, archive, report, recording,
+                           lambda: begin(db, archive, recording, transcriber, report, prefetch))
+            if job is None:
+                counter.finished(recording)
+                continue
+            pieces = audio.read_chunks(job.decoded, transcriber.options.chunk_seconds)
+            workers.submit(job, transcriber.transcribe, pieces, progress=counter.of(recording), hotwords=job.hotwords)
+            while workers.full():
+                store_next()
+        while workers.busy():
+            store_next()
 
 
-def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber, advance, report: RunReport) -> float:
-    """Normalise (unless already done) and transcribe one recording; returns its decoded duration."""
-    wav = archive.audio_dir / f"{recording['code']}.wav"
-    decoded = wav.with_name(f".{wav.name}.decoded.f32")  # what Whisper hears: see audio.normalise
+def _guarded(db: Database, archive: Archive, report: RunReport, recording: dict, step):
+    """Run one step for one recording; a failure is recorded as such and the batch goes on."""
+    relpath = recording["current_path"] or recording["source_path"]
+    try:
+        return step()
+    except RecordingError as error:
+        fail(db, report, recording["id"], relpath, error, permanent=True)
+    except OSError as error:
+        if is_write_failure(archive, error):
+            raise
+        fail(db, report, recording["id"], relpath, error, permanent=False)
+    except LoikeError as error:
+        fail(db, report, recording["id"], relpath, error, permanent=False)
+    return None
+
+
+def begin(db: Database, archive: Archive, recording: dict, transcriber, report: RunReport,
+          prefetch: ahead.Prefetch | None = None) -> ahead.Job:
+    """Normalise one recording (unless already done) and record it; the transcription is then started."""
+    wav, decoded = ahead.derived_paths(archive, recording)
     duration = recording["decoded_duration"]
-    if recording["status"] != "normalised" or not wav.exists() or not decoded.exists():
+    prepared = prefetch.take(recording) if prefetch else None  # waits for it, so the files below are complete
+    if prepared or ahead.needs_normalising(archive, recording):
         relpath = recording["current_path"] or recording["source_path"]
-        original = archive.recordings / relpath
-        if not original.exists():  # names are kept in NFC; a Mac or some USB sticks write them in NFD
-            original = archive.recordings / unicodedata.normalize("NFD", relpath)
-        if not original.exists():
-            raise ArchiveError(f"{relpath} is no longer in recordings/: put the original back and run again.")
-        info = audio.probe(original)
-        wav.parent.mkdir(parents=True, exist_ok=True)
-        for stale in wav.parent.glob(f".{wav.name}.*"):  # temporaries of a run that was killed while normalising
-            stale.unlink(missing_ok=True)
-        normalised = audio.normalise(original, wav, decoded)
+        info, normalised = prepared or ahead.normalise_original(archive, recording)
         faults.checkpoint("normalised")
         damage = audio.damage(relpath, info, normalised.duration)
         store.record_normalised(db, recording["id"], normalised, damage, ingest.sha256(wav))
@@ -217,30 +229,32 @@ def transcribe_one(db: Database, archive: Archive, recording: dict, transcriber,
             report.warnings.append(Problem(relpath, "damaged", damage))
             store.record_problem(db, recording["id"], relpath, "damaged", damage, failed=False)
         duration = normalised.duration
-    started = store.now()
     hotwords = None
     if transcriber.options.domain_words:
         interview_id = store.interview_for(db, recording["id"])["id"]
         hotwords = catalogue.domain_words(db, interview_id, glossary(archive))
+    return ahead.Job(recording, decoded, duration or 0.0, hotwords, store.now())
+
+
+def finish(db: Database, archive: Archive, transcriber, job: ahead.Job, report: RunReport) -> None:
+    """Store a finished transcription (its error raised here); the decoded copy is deleted either way."""
     try:  # the decoded copy is large (460 MB for 2 hours): never leave it behind
-        segments = transcriber.transcribe(
-            audio.read_chunks(decoded, transcriber.options.chunk_seconds), progress=advance, hotwords=hotwords
-        )
-        segments = tell_speakers(db, archive, recording, segments, decoded, report)
+        segments = tell_speakers(db, archive, job.recording, job.future.result(), job.decoded, report)
         for segment in segments:
             segment.flags = flags.codes(segment)
         faults.checkpoint("transcribed")
-        store.save_transcript(db, recording["id"], segments, {
+        store.save_transcript(db, job.recording["id"], segments, {
             "model": transcriber.options.model,
             "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
             "versions": transcriber.versions(),
-            "started_at": started,
+            "started_at": job.started,
             "finished_at": store.now(),
-            "audio_seconds": duration,
+            "audio_seconds": job.duration,
         })
     finally:
-        decoded.unlink(missing_ok=True)
-    return duration or 0.0
+        job.decoded.unlink(missing_ok=True)
+    report.transcribed += 1
+    report.audio_seconds += job.duration
 
 
 def tell_speakers(db: Database, archive: Archive, recording: dict, segments: list[Segment], decoded: Path,
@@ -315,8 +329,11 @@ def _redo(db: Database, archive: Archive, recording: dict, transcriber, progress
             progress(min(seconds, total), total)
 
     try:
-        report.audio_seconds = transcribe_one(db, archive, recording, transcriber, advance, report)
-        report.transcribed = 1
+        with ahead.Workers(1) as worker:
+            job = begin(db, archive, recording, transcriber, report)
+            pieces = audio.read_chunks(job.decoded, transcriber.options.chunk_seconds)
+            worker.submit(job, transcriber.transcribe, pieces, progress=advance, hotwords=job.hotwords)
+            finish(db, archive, transcriber, worker.next_done(), report)
     except (LoikeError, OSError) as error:
         if isinstance(error, OSError) and is_write_failure(archive, error):
             raise

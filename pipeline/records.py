@@ -75,7 +75,11 @@ class TranscribeOptions:
     beam_size: int = 5
     language: str = "vi"
     cpu_threads: int = 0
-    """0 lets CTranslate2 choose (all cores)."""
+    """Threads per worker; 0 lets CTranslate2 choose (all cores) with one worker, else shares the cores out."""
+    workers: int = 1
+    """Recordings (or pieces of one) transcribed at the same time by the one loaded model, each worker on
+    its share of the cores. 2 was no faster than 1 over a folder on 2 cores (122 s either way) and slower
+    for a lone short recording, so 1 (docs/benchmarks.md, "Throughput over a folder")."""
     domain_words: bool = False
     """Hand the names in the interview's metadata (and recordings/glossary.txt) to Whisper as hotwords.
     Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""
@@ -97,6 +101,7 @@ class TranscribeOptions:
             "word_timestamps": True,
             "domain_words": self.domain_words,
             "chunk_seconds": self.chunk_seconds,
+            "workers": self.workers,
         }
 
 

@@ -12,7 +12,10 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -122,10 +125,13 @@ class Transcriber:
         try:
             self.model = WhisperModel(
                 self.model_path, device=options.device, compute_type=options.compute_type,
-                cpu_threads=options.cpu_threads,
+                cpu_threads=_threads_per_worker(options), num_workers=max(1, options.workers),
             )
         except Exception as error:  # faster-whisper raises many kinds; all mean "no usable model"
             raise ModelError(_load_failure(options.model, error)) from error
+        # At most ``workers`` pieces in the model at once, however many recordings are being transcribed:
+        # each piece briefly needs a few hundred MB for VAD and features (docs/benchmarks.md).
+        self._slots = threading.BoundedSemaphore(max(1, options.workers))
 
     def transcribe(
         self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None,
@@ -138,9 +144,9 @@ class Transcriber:
         (``pipeline.flags``).
         """
         segments: list[Segment] = []
-        for offset, samples in pieces:
+        for offset, samples, found in self._in_parallel(pieces, hotwords):
             speech = speech_spans(samples)
-            for segment in self._transcribe_piece(samples, hotwords):
+            for segment in found:
                 record = _shifted(segment, offset)
                 record.speech_fraction = round(flags.speech_share(segment.start, segment.end, speech), 3)
                 record.flags = flags.codes(record)
@@ -151,7 +157,30 @@ class Transcriber:
                 progress(offset + len(samples) / SAMPLE_RATE)
         return segments
 
-    def _transcribe_piece(self, samples: np.ndarray, hotwords: str | None):
+    def _in_parallel(self, pieces: Iterable[tuple[float, np.ndarray]], hotwords: str | None):
+        """(offset, samples, faster-whisper segments) for each piece, in order; up to ``workers`` pieces are
+        transcribed at once (CTranslate2 releases the GIL) and no more are read ahead, to bound memory."""
+        workers = max(1, self.options.workers)
+        if workers == 1:
+            for offset, samples in pieces:
+                yield offset, samples, self._transcribe_piece(samples, hotwords)
+            return
+        with ThreadPoolExecutor(workers, thread_name_prefix="loike-whisper") as pool:
+            running: deque = deque()
+            for offset, samples in pieces:
+                running.append((offset, samples, pool.submit(self._transcribe_piece, samples, hotwords)))
+                if len(running) == workers:
+                    offset, samples, future = running.popleft()
+                    yield offset, samples, future.result()
+            while running:
+                offset, samples, future = running.popleft()
+                yield offset, samples, future.result()
+
+    def _transcribe_piece(self, samples: np.ndarray, hotwords: str | None) -> list:
+        with self._slots:
+            return list(self._segments(samples, hotwords))  # faster-whisper decodes as the generator is read
+
+    def _segments(self, samples: np.ndarray, hotwords: str | None):
         found, _info = self.model.transcribe(
             samples,
             language=self.options.language,
@@ -179,6 +208,13 @@ def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
 
     found = get_speech_timestamps(samples, VadOptions(**SPEECH_CHECK), sampling_rate=SAMPLE_RATE)
     return [(span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE) for span in found]
+
+
+def _threads_per_worker(options: TranscribeOptions) -> int:
+    """``cpu_threads``, or the cores shared out among the workers when it is 0 (CPU only)."""
+    if options.cpu_threads or options.device != "cpu" or options.workers <= 1:
+        return options.cpu_threads
+    return max(1, (os.cpu_count() or 1) // max(1, options.workers))
 
 
 def _shifted(segment, offset: float) -> Segment:

@@ -1,5 +1,6 @@
 """End to end through the library: real files, real faster-whisper, a real SQLite file."""
 
+import dataclasses
 import os
 import threading
 import time
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils.db import Table
 
-from pipeline import process, store
-from pipeline.errors import ArchiveError
+from pipeline import audio, process, store
+from pipeline.errors import ArchiveError, RecordingError
+from pipeline.records import Segment
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -238,3 +240,119 @@ def test_bad_metadata_holds_the_interview_as_waiting_but_it_is_transcribed(archi
     assert "31/02/2020" in warning.message
     interview = store.interviews(database(archive))[0]
     assert interview["metadata_status"] == "waiting" and interview["segment_count"] > 0
+
+
+class ListeningTranscriber:
+    """Stands in for the model (the plumbing is the point): notes which decoded copies exist as it works,
+    and how many transcriptions ran at once."""
+
+    def __init__(self, transcriber, archive, workers=1, failing=()):
+        self.options = dataclasses.replace(transcriber.options, workers=workers)
+        self.model_path, self.archive, self.versions = transcriber.model_path, archive, transcriber.versions
+        self.seen: list[set[str]] = []
+        self.failing, self.running, self.most = failing, 0, 0
+        self.lock = threading.Lock()
+
+    def transcribe(self, pieces, progress=None, hotwords=None):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        seconds = sum(len(samples) for _, samples in pieces) / 16000
+        time.sleep(0.5)  # long enough for the next recording to be normalised, or transcribed, meanwhile
+        with self.lock:
+            self.seen.append({p.name for p in self.archive.audio_dir.glob(".*.decoded.f32")})
+            self.running -= 1
+        if round(seconds, 1) in self.failing:
+            raise RecordingError("x", "the model choked on this one")
+        if progress:
+            progress(seconds)
+        return [Segment(0.0, seconds, f"{seconds:.2f} giây", -0.2, 0.01, 1.0)]
+
+
+def three_recordings(archive):
+    """vi_dialogue.ogg three times, each with other trailing bytes (so three recordings, in name order)."""
+    for n, name in enumerate(("a.ogg", "b.ogg", "c.ogg")):
+        path = archive.recordings / name
+        path.write_bytes((FIXTURES / "vi_dialogue.ogg").read_bytes() + b"\0" * n)
+        age(path)
+
+
+def test_the_next_recording_is_normalised_while_one_is_transcribed(archive, transcriber):
+    three_recordings(archive)
+    listening = ListeningTranscriber(transcriber, archive, workers=1)
+
+    report = run(archive, listening)
+
+    assert report.transcribed == 3 and report.ok, report.failures
+    assert listening.most == 1
+    assert len(listening.seen[0]) == 2  # b's decoded copy was made while a was being transcribed
+    assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
+    assert {r["status"] for r in store.interviews(database(archive))} == {"transcribed"}
+
+
+def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, transcriber):
+    three_recordings(archive)
+    listening = ListeningTranscriber(transcriber, archive, workers=2)
+    seen = []
+
+    report = process.process_archive(archive, transcriber=listening, settle_seconds=0.2,
+                                     progress=lambda done, total: seen.append((done, total)))
+
+    assert report.transcribed == 3 and report.ok, report.failures
+    assert listening.most == 2
+    rows = store.interviews(database(archive))
+    assert [r["source_path"] for r in rows] == ["a.ogg", "b.ogg", "c.ogg"]
+    assert all(r["status"] == "transcribed" and r["segment_count"] == 1 for r in rows)
+    assert seen[-1][0] == pytest.approx(seen[-1][1]) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
+
+
+def test_a_transcription_that_fails_in_a_worker_fails_alone(archive, transcriber):
+    three_recordings(archive)
+    (archive.recordings / "b.ogg").write_bytes((FIXTURES / "vi_dialogue.ogg").read_bytes()[:-3000])  # shorter
+    age(archive.recordings / "b.ogg")
+    short = round(audio.normalise(archive.recordings / "b.ogg", archive.root / "probe.wav").duration, 1)
+    listening = ListeningTranscriber(transcriber, archive, workers=2, failing=(short,))
+
+    report = run(archive, listening)
+
+    assert report.transcribed == 2
+    assert [f.relpath for f in report.failures] == ["b.ogg"]
+    assert "the model choked" in report.failures[0].message
+    assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
+
+
+def test_a_stop_leaves_no_decoded_copy_of_the_recording_made_ahead(archive, transcriber):
+    three_recordings(archive)
+    listening = ListeningTranscriber(transcriber, archive, workers=1)
+    asked = []
+
+    report = process.process_archive(archive, transcriber=listening, settle_seconds=0.2,
+                                     should_stop=lambda: asked.append(1) or len(asked) > 1)
+
+    assert report.transcribed == 1
+    assert not list(archive.audio_dir.glob(".*")), "the copy made ahead is deleted"
+    assert len(list(archive.audio_dir.glob("*.wav"))) == 1  # only the transcribed interview's WAV
+    assert run(archive, listening).transcribed == 2  # and the next run takes the others as usual
+
+
+def test_an_interrupted_run_stops_a_running_transcription_after_its_current_piece(tmp_path):
+    from pipeline import ahead
+
+    handed = []
+
+    def slow_transcribe(pieces):
+        for piece in pieces:
+            handed.append(piece)
+            time.sleep(0.2)
+        return []
+
+    job = ahead.Job({"id": 1}, tmp_path / ".decoded.f32", 600.0, None, "now")
+    job.decoded.write_bytes(b"x")
+    with pytest.raises(KeyboardInterrupt):
+        with ahead.Workers(1) as workers:
+            workers.submit(job, slow_transcribe, iter(range(100)))
+            time.sleep(0.3)
+            raise KeyboardInterrupt
+    assert len(handed) <= 3, "not the whole recording"
+    assert not job.decoded.exists(), "its decoded copy is deleted"

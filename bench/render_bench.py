@@ -1,0 +1,180 @@
+"""How long the review sheets and subject pages take for a large archive (no model: the database is built directly).
+
+Builds, in a work folder outside the repository, an archive database in the real schema
+(``store.open_database``) holding --interviews transcribed interviews of --segments segments each (the
+default 720 is a one-hour interview at Whisper's usual ~5 s per segment), 8–22 words a segment with word
+timings and probabilities (a tenth under 0.5, so marked low-confidence), text drawn from the evaluation
+clips' reference sentences, a fifth of segments mentioning a witness, commune or event by name. Metadata
+goes through ``catalogue.apply_metadata`` as `loike run` does: a witness (from 400) and an interviewer
+(from 12) with years of birth, a date, a commune (60 in 6 districts of 2 provinces), one or two events
+(from 30), consent. Then times, as subprocesses (Python start-up included):
+
+  first     `loike rebuild --sheets` with no sheets yet: every sheet, the index and every subject page written
+  again     the same over an unchanged archive: everything rendered, nothing rewritten
+
+and, in-process, where the time goes (loading, rendering sheets, gathering subjects, subject pages).
+
+    /tmp/venv/bin/python bench/render_bench.py --interviews 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as c  # noqa: E402
+
+BAR_SECONDS = 30.0
+SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Vũ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
+MIDDLE = "Văn Thị Đức Minh Hữu Quang Thanh Ngọc Xuân".split()
+GIVEN = "Cường Lan Hùng Mai Tuấn Hoa Dũng Thảo Sơn Hương Bình Nga Toàn Yến Phúc Liên".split()
+EVENTS = ["Cải cách ruộng đất", "Tổng khởi nghĩa", "Hợp tác hóa", "Kháng chiến chống Pháp", "Chiến dịch Điện Biên Phủ",
+          "Thành lập chi bộ", "Phong trào thi đua", "Chống Mỹ cứu nước", "Đổi mới", "Lũ lụt năm 1971"]
+EVENTS += [f"{e} đợt {k}" for e in EVENTS[:10] for k in (2, 3)]
+
+
+def build(root: Path, interviews: int, segments: int, seed: int) -> None:
+    from pipeline import catalogue, store
+    from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
+    from pipeline.metadata import fingerprint
+
+    rng = random.Random(seed)
+    sentences = [text for _, text in c.clips(c.DEFAULT_DATA)]
+    people = list({f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}": None for _ in range(2000)})[:412]
+    witnesses, interviewers = people[:400], people[400:412]
+    communes = [(f"Xã {rng.choice(GIVEN)} {rng.choice(GIVEN)} {i}", f"Huyện {['Vũ Thư', 'Kiến Xương', 'Đông Hưng'][i % 3]} {i % 6}",
+                 ["Thái Bình", "Nam Định"][i % 2]) for i in range(60)]
+    db = store.open_database(root / "transcripts" / "loike.db")
+    started = time.perf_counter()
+    for n in range(interviews):
+        recording_id = store.add_recording(db, f"{n:064x}", f"xa-{n % 60:02d}/phong-van-{n:04d}.mp3", 30_000_000,
+                                           f"phong-van-{n:04d}")
+        interview_id = store.interview_for(db, recording_id)["id"]
+        witness, commune = rng.choice(witnesses), rng.choice(communes)
+        events = rng.sample(EVENTS, rng.randint(1, 2))
+        meta = InterviewMeta(
+            witnesses=[PersonMeta(witness, birth_year=rng.randint(1925, 1950))],
+            interviewers=[PersonMeta(rng.choice(interviewers), birth_year=rng.randint(1970, 2000))],
+            date=f"20{rng.randint(10, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            commune=commune[0], district=commune[1], province=commune[2], events=events,
+            topics=["lịch sử Đảng bộ"], consent=Consent(rng.choice(["allowed"] * 4 + ["restricted"])),
+        )
+        catalogue.apply_metadata(db, interview_id, MetadataFound(f"xa/{n}.mp3", f"xa/{n}.yaml", meta, [], fingerprint(meta)))
+        _transcript(db, store, recording_id, interview_id, segments, rng, sentences, [witness, commune[0], *events])
+    db.execute("ANALYZE")
+    db.close()
+    print(f"built {interviews} interviews × {segments} segments in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def _transcript(db, store, recording_id: int, interview_id: int, count: int, rng, sentences, names) -> None:
+    from pipeline.text import fold
+
+    with db.atomic():
+        run_id = db["transcription_runs"].insert({
+            "interview_id": interview_id, "model": "base", "settings": "{}", "versions": "{}",
+            "started_at": store.now(), "finished_at": store.now(), "audio_seconds": count * 5.0}).last_pk
+        segment_rows, word_rows, t = [], [], 0.0
+        first_id = (db.execute("SELECT max(id) FROM segments").fetchone()[0] or 0) + 1
+        for idx in range(count):
+            words = " ".join(rng.choice(sentences).split()[: rng.randint(8, 22)]).split()
+            if rng.random() < 0.2:
+                words[rng.randrange(len(words))] = rng.choice(names)
+            text = " ".join(words)
+            segment_rows.append((first_id + idx, interview_id, run_id, idx, round(t, 3), round(t + 4.8, 3), text, fold(text),
+                                 -0.3, 0.05, 1.4, "machine", "hallucination" if rng.random() < 0.01 else None))
+            for i, word in enumerate(words):
+                word_rows.append((first_id + idx, i, round(t + i * 0.3, 3), round(t + i * 0.3 + 0.25, 3), word,
+                                  rng.uniform(0.1, 0.5) if rng.random() < 0.1 else rng.uniform(0.5, 1.0)))
+            t += 5.0
+        db.conn.executemany("INSERT INTO segments (id, interview_id, run_id, idx, start, \"end\", text, text_folded, "
+                       "avg_logprob, no_speech_prob, compression_ratio, review_status, flags) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", segment_rows)
+        db.conn.executemany("INSERT INTO words (segment_id, idx, start, \"end\", text, probability) VALUES (?, ?, ?, ?, ?, ?)",
+                       word_rows)
+        store.update_recording(db, recording_id, status="transcribed", decoded_duration=count * 5.0,
+                               container="mp3", codec="mp3", channels=1, sample_rate=44100)
+
+
+def timed(argv: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
+    return time.perf_counter() - started
+
+
+def breakdown(root: Path) -> dict[str, float]:
+    from pipeline import catalogue, render, store
+    from pipeline.settings import archive
+
+    arch = archive(root)
+    db = store.open_database(arch.database)
+    out, t = {}, time.perf_counter()
+    interviews = store.interviews(db)
+    segments = {i["id"]: store.segments(db, i["id"]) for i in interviews}
+    out["load interviews and segments"], t = time.perf_counter() - t, time.perf_counter()
+    render.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {})
+    out["render sheets and index"], t = time.perf_counter() - t, time.perf_counter()
+    subjects = catalogue.subjects(db)
+    out[f"gather {len(subjects)} subjects (with passages)"], t = time.perf_counter() - t, time.perf_counter()
+    render.write_subject_pages(arch.root, arch.sheets_dir, subjects)
+    out["render subject pages"] = time.perf_counter() - t
+    db.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--interviews", type=int, default=1000, help="interviews (default 1000)")
+    parser.add_argument("--segments", type=int, default=720, help="segments per interview (default 720: one hour)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each kind (default 3)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=None, help="work folder (default a new folder in /tmp); "
+                        "an archive already there is reused")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="loike-render-", dir="/tmp"))
+    root = work / "archive"
+    if not (root / "transcripts" / "loike.db").exists():
+        (root / "recordings").mkdir(parents=True, exist_ok=True)
+        build(root, args.interviews, args.segments, args.seed)
+    sheets = root / "transcripts" / "sheets"
+    rebuild = [str(c.LOIKE), "--root", str(root), "rebuild", "--sheets"]
+    first, again = [], []
+    for _ in range(args.runs):
+        shutil.rmtree(sheets, ignore_errors=True)
+        first.append(timed(rebuild))
+        again.append(timed(rebuild))
+        print(f"first {first[-1]:.1f} s, again {again[-1]:.1f} s", file=sys.stderr)
+    pages = sum(1 for _ in sheets.rglob("*.html"))
+    size = sum(p.stat().st_size for p in sheets.rglob("*.html"))
+    shutil.rmtree(sheets, ignore_errors=True)
+    parts = breakdown(root)
+    db_mb = (root / "transcripts" / "loike.db").stat().st_size / 1e6
+
+    print(c.header(c.command_line()))
+    print(f"{args.interviews} interviews × {args.segments} segments ({args.interviews * args.segments:,} segments), "
+          f"database {db_mb:.0f} MB; {pages:,} HTML pages written ({size / 1e6:.0f} MB)\n")
+    print("| what | median (s) | runs (s) | bar |")
+    print("|---|---|---|---|")
+    med = c.median(first)
+    print(f"| `loike rebuild --sheets`, no sheets yet | {med:.1f} | {', '.join(f'{t:.1f}' for t in first)} | "
+          f"< {BAR_SECONDS:.0f} s: {'pass' if med < BAR_SECONDS else 'FAIL'} |")
+    print(f"| the same, nothing changed | {c.median(again):.1f} | {', '.join(f'{t:.1f}' for t in again)} | |")
+    print("\nIn-process, one run, sheets folder emptied first:\n")
+    print("| step | s |\n|---|---|")
+    for name, seconds in parts.items():
+        print(f"| {name} | {seconds:.1f} |")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
