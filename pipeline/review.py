@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from . import keep
 from .errors import Conflict, InvalidEdit, NotFound
-from .store import now, rows
+from .store import now, rows, writing
 from .text import fold, nfc
 
 STATUSES = ("machine", "edited", "verified")
@@ -118,7 +118,7 @@ def edit(db: Database, segment_id: int, version: int, editor: str, *, text=UNCHA
             raise InvalidEdit(f"Unknown review status {status!r}: use one of {', '.join(STATUSES)}.",
                               "Trạng thái duyệt không hợp lệ.")
         changes["review_status"] = status
-    with db.atomic():
+    with writing(db):
         current = _locked(db, segment_id, version)
         if "text" in changes and changes["text"] != current["text"] and "review_status" not in changes:
             changes["review_status"] = "edited"
@@ -132,7 +132,7 @@ def restore(db: Database, segment_id: int, revision_id: int, version: int, edito
     if revision is None:
         raise NotFound(f"Segment {segment_id} has no revision {revision_id}: reload its history.")
     wanted = revision["after"] or revision["before"]
-    with db.atomic():
+    with writing(db):
         current = _locked(db, segment_id, version)
         changes = {key: wanted.get(key) for key in ("text", "speaker", "person_id", "note")}
         changes["review_status"] = "edited"
@@ -141,7 +141,7 @@ def restore(db: Database, segment_id: int, revision_id: int, version: int, edito
 
 def restore_machine(db: Database, segment_id: int, version: int, editor: str) -> dict:
     """Bring back the machine's text for a segment."""
-    with db.atomic():
+    with writing(db):
         current = _locked(db, segment_id, version)
         return _save(db, current, {"text": machine_text(db, segment_id), "review_status": "edited"}, editor,
                      "restore:machine")
@@ -152,7 +152,7 @@ def tag(db: Database, segment_id: int, kind: str, target: int, editor: str, remo
     if kind not in TAGS:
         raise InvalidEdit(f"Unknown tag kind {kind!r}: use person, place or event.", "Loại thẻ không hợp lệ.")
     table, column, targets, _ = TAGS[kind]
-    with db.atomic():
+    with writing(db):
         row = segment(db, segment_id)
         if not db[targets].count_where("id = ?", [target]):
             raise NotFound(f"There is no {kind} {target}: choose one from the list.")
@@ -167,7 +167,7 @@ def tag(db: Database, segment_id: int, kind: str, target: int, editor: str, remo
 def name_speaker(db: Database, interview_id: int, label: str, person_id: int | None) -> None:
     """Say who a speaker label of an interview is (None: nobody yet). Two labels named as one person are
     one speaker from then on; the choice is kept when the interview is transcribed again."""
-    with db.atomic():
+    with writing(db):
         if person_id is None:
             db.execute("DELETE FROM speakers WHERE interview_id = ? AND label = ?", [interview_id, label])
         else:
@@ -187,7 +187,7 @@ def speaker_labels(db: Database, interview_id: int) -> list[dict]:
 
 def split(db: Database, segment_id: int, version: int, offset: int, editor: str) -> tuple[dict, dict]:
     """Split a segment at character ``offset`` of its text; the second half starts where its first word does."""
-    with db.atomic():
+    with writing(db):
         current = _locked(db, segment_id, version)
         text = current["text"]
         head, tail = text[:offset].strip(), text[offset:].strip()
@@ -219,7 +219,7 @@ def split(db: Database, segment_id: int, version: int, offset: int, editor: str)
 def merge(db: Database, segment_id: int, version: int, next_version: int, editor: str) -> dict:
     """Join a segment with the one after it; the second's words, tags, quotes and later machine text move
     to the first, and its history stays readable under its old id."""
-    with db.atomic():
+    with writing(db):
         first = _locked(db, segment_id, version)
         following = rows(db.execute("SELECT * FROM segments WHERE interview_id = ? AND idx = ?",
                                     [first["interview_id"], first["idx"] + 1]))
@@ -255,7 +255,7 @@ def add_quote(db: Database, first_segment_id: int, last_segment_id: int, editor:
               end_offset: int | None = None, comment: str = "", tags: dict[str, list[int]] | None = None) -> dict:
     """Keep a passage for the book: from ``start_offset`` in the first segment's text to ``end_offset`` in the
     last's (whole segments by default). Its time range comes from the words the selection covers."""
-    with db.atomic():
+    with writing(db):
         first, last = segment(db, first_segment_id), segment(db, last_segment_id)
         if first["interview_id"] != last["interview_id"] or first["idx"] > last["idx"]:
             raise InvalidEdit("A quote runs forward through one interview: select it again from start to end.",
@@ -299,7 +299,7 @@ def quotes(db: Database, interview_id: int) -> list[dict]:
 
 
 def delete_quote(db: Database, quote_id: int) -> None:
-    with db.atomic():
+    with writing(db):
         quote(db, quote_id)
         for table, _ in QUOTE_TAGS.values():
             db.execute(f"DELETE FROM {table} WHERE quote_id = ?", [quote_id])

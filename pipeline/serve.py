@@ -92,9 +92,14 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
     local = threading.local()
 
     def db():
+        """This thread's own connection: a transaction never spans two requests' threads."""
         if getattr(local, "db", None) is None:
             local.db = store.connect(archive.database)
         return local.db
+
+    async def on_db(function, *args):
+        """``function(db, *args)`` in a worker thread, with that thread's connection."""
+        return await run_in_threadpool(lambda: function(db(), *args))
 
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         editor = editor_of(request)
@@ -104,13 +109,13 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
 
     async def index(request: Request) -> Response:
         chosen = {key: request.query_params.get(key, "") for key in ("commune", "witness", "event", "status")}
-        rows = await run_in_threadpool(desk.listing, db(), chosen)
+        rows = await on_db(desk.listing, chosen)
         return page(request, "app_index.html.j2", **rows, chosen=chosen)
 
     async def interview_page(request: Request) -> Response:
         if not editor_of(request):
             return page(request, "app_name.html.j2", next=request.url.path)
-        found = await run_in_threadpool(desk.interview_context, db(), request.path_params["code"])
+        found = await on_db(desk.interview_context, request.path_params["code"])
         return page(request, "app_interview.html.j2", **found)
 
     async def audio(request: Request) -> Response:
@@ -156,7 +161,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
             if not editor:
                 return JSONResponse({"error": "Hãy nhập tên người biên tập trước khi sửa."}, status_code=403)
             try:
-                result, interview_id = await run_in_threadpool(action, db(), request.path_params, body, editor)
+                result, interview_id = await on_db(action, request.path_params, body, editor)
             except Conflict as conflict:
                 return JSONResponse({"error": conflict_message(conflict), "current": desk.segment_json(
                     db(), conflict.current), "yours": body}, status_code=409)
@@ -170,8 +175,8 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
     async def segment_history(request: Request) -> Response:
         segment_id = request.path_params["segment_id"]
         try:
-            revisions = await run_in_threadpool(review.history, db(), segment_id)
-            machine = await run_in_threadpool(review.machine_text, db(), segment_id)
+            revisions = await on_db(review.history, segment_id)
+            machine = await on_db(review.machine_text, segment_id)
         except NotFound as error:
             return JSONResponse({"error": vietnamese(error)}, status_code=404)
         return JSONResponse({"revisions": revisions, "machine_text": machine})
@@ -302,7 +307,7 @@ def add_subject(db, params, body, editor):
     kind, name = str(body["kind"]), " ".join(str(body["name"]).split())
     if not name:
         raise InvalidEdit("A name is needed.", "Hãy nhập tên.")
-    with db.atomic():
+    with store.writing(db):
         if kind == "person":
             made = catalogue.person_id(db, PersonMeta(full_name=name))
         elif kind == "event":

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -250,6 +252,27 @@ def connect(path: Path) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")
     return db
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock at its start (BEGIN IMMEDIATE), for a read followed by a write.
+
+    With a plain BEGIN, two editors saving at once both read, then the second one's write fails at once with
+    "database is locked" instead of waiting for the first (SQLite cannot upgrade a stale read in WAL mode).
+    Nested inside another transaction it is a savepoint, as ``db.atomic()`` is.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.execute("COMMIT")
 
 
 def open_database(path: Path) -> Database:

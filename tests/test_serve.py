@@ -213,3 +213,14 @@ def test_a_speaker_label_is_named_for_the_whole_interview(client, archive):
     assert answer.json()["name"] == "Trần Thị Mai"
     assert [(r["label"], r["person_id"]) for r in review.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
     assert client.get("/interviews/LK-2026-001").text.count('<span class="speaker">Trần Thị Mai</span>') == 2
+
+
+def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(client, archive):
+    from concurrent.futures import ThreadPoolExecutor
+
+    seg_path, csrf = f"/api/segments/{first_segment(archive)['id']}", token(client)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda n: client.post(seg_path, json={"version": 1, "text": f"bản {n}"},
+                                                      headers={"X-CSRF-Token": csrf}).status_code, range(8)))
+    assert sorted(answers) == [200] + [409] * 7
+    assert len(review.history(store.open_database(archive.database), first_segment(archive)["id"])) == 1
