@@ -634,7 +634,8 @@ def print_summary(report: RunReport) -> None:
                    "`loike status` says what is missing; `loike new RECORDING` writes a template.")
     if report.unseparated:
         click.echo(f"{report.unseparated} recording(s) transcribed without telling speakers apart (chưa tách người "
-                   "nói): install the speaker model with pip install .[diarize] and run again.")
+                   "nói): install the speaker model with pip install .[diarize], then `loike retranscribe INTERVIEW` labels "
+                   "one (an editor's corrections are kept).")
     if report.sheets_dir:
         click.echo(f"Review sheets: {report.sheets_dir / 'index.html'}")
 
