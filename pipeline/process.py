@@ -48,17 +48,8 @@ def process_archive(
             f"There is no recordings/ folder in {archive.root}: create it and put the recordings in it, "
             "or pass --root with the archive's folder."
         )
-    try:
+    with write_failures_in_one_sentence(archive):
         return _process(archive, options, cache, progress, settle_seconds, transcriber, should_stop, hold)
-    except OSError as error:
-        if not is_write_failure(archive, error):
-            raise
-        raise cannot_write(archive, error.errno, error.strerror) from error
-    except sqlite3.OperationalError as error:
-        code = {"database or disk is full": errno.ENOSPC, "attempt to write a readonly database": errno.EROFS}
-        if str(error) not in code:
-            raise
-        raise cannot_write(archive, code[str(error)], str(error)) from error
 
 
 # A disk that is full or read-only fails every recording the same way: stop the run with one sentence.
@@ -297,7 +288,7 @@ def retranscribe(
     """
     db = store.open_database(archive.database)
     try:
-        with _write_failures_in_one_sentence(archive):
+        with write_failures_in_one_sentence(archive):
             found = store.interview(db, key)
             if not found:
                 raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
@@ -345,8 +336,8 @@ def _redo(db: Database, archive: Archive, recording: dict, transcriber, progress
 
 
 @contextmanager
-def _write_failures_in_one_sentence(archive: Archive) -> Iterator[None]:
-    """A full or read-only disk as one sentence, as ``process_archive`` says it."""
+def write_failures_in_one_sentence(archive: Archive) -> Iterator[None]:
+    """A full or read-only disk as one sentence: it fails every recording the same way, so the run stops."""
     try:
         yield
     except OSError as error:

@@ -3,11 +3,9 @@ the point of these tests): one interview with metadata, segments with words, and
 
 from __future__ import annotations
 
-import math
-import struct
-import wave
 from pathlib import Path
 
+from archive_data import tone_wav
 from pipeline import catalogue, settings, store
 from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, Segment, Word
 
@@ -19,18 +17,6 @@ LINES = [
     "Hồi đó có năm đảng viên",
     "Cảm ơn bác",
 ]
-
-
-def write_wav(path: Path, seconds: float, rate: int = 16000) -> None:
-    """A quiet tone, so the browser has real audio to play and seek in."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frames = b"".join(struct.pack("<h", int(3000 * math.sin(2 * math.pi * 220 * i / rate)))
-                      for i in range(int(seconds * rate)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(frames)
 
 
 def segments_for(lines: list[str], spacing: float = 7.0) -> list[Segment]:
@@ -60,6 +46,6 @@ def build(root: Path, lines: list[str] = LINES, title: str = "Ngày thành lập
     relpath = f"phong-van-{number}.wav"
     catalogue.apply_metadata(db, interview["id"], MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))
     if audio:
-        write_wav(archive.audio_dir / f"{interview['code']}.wav", len(lines) * spacing)
+        tone_wav(archive.audio_dir / f"{interview['code']}.wav", len(lines) * spacing)
     db.close()
     return archive
