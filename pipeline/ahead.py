@@ -143,7 +143,7 @@ class Counter:
 
     def __init__(self, progress: Callable[[float, float], None] | None, pending: list[dict]):
         self.progress = progress
-        self.total = sum(_length(r) for r in pending)
+        self.total = sum(audio_length(r) for r in pending)
         self.done: dict[int, float] = {}
         self.lock = threading.Lock()
 
@@ -151,7 +151,7 @@ class Counter:
         return lambda seconds: self._set(recording["id"], seconds)
 
     def finished(self, recording: dict) -> None:
-        self._set(recording["id"], _length(recording))
+        self._set(recording["id"], audio_length(recording))
 
     def _set(self, key: int, seconds: float) -> None:
         if self.progress is None:
@@ -161,5 +161,5 @@ class Counter:
             self.progress(min(sum(self.done.values()), self.total), self.total)
 
 
-def _length(recording: dict) -> float:
+def audio_length(recording: dict) -> float:
     return recording["decoded_duration"] or recording["declared_duration"] or 0.0

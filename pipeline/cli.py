@@ -13,7 +13,7 @@ import click
 
 from . import __version__, export, process, settings, store
 from .errors import LoikeError
-from .records import RunReport, TranscribeOptions
+from .records import DEFAULT_WORKERS, RunReport, TranscribeOptions
 
 
 class Context:
@@ -50,7 +50,7 @@ DECODING_OPTIONS = (
     click.option("--language", default="vi", show_default=True),
     click.option("--domain-words", is_flag=True, help="Hint Whisper with the names in the metadata and "
                  "recordings/glossary.txt (off: see docs/benchmarks.md)."),
-    click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+    click.option("--workers", type=click.IntRange(1, 16), default=DEFAULT_WORKERS, show_default=True,
                  help="Recordings (or pieces of one) transcribed at once; the cores are shared among them."),
     click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
                  help="Where the assembled model is kept [env LOIKE_CACHE]."),
@@ -65,7 +65,7 @@ def decoding_options(command):
 
 
 def transcribe_options(model, device, compute_type, beam_size, language, domain_words,
-                       workers=1) -> TranscribeOptions:
+                       workers=DEFAULT_WORKERS) -> TranscribeOptions:
     return TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
                              language=language, domain_words=domain_words, workers=workers)
 
@@ -117,7 +117,7 @@ def retranscribe(obj: Context, interview, model, device, compute_type, beam_size
 @click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("--language", default="vi", show_default=True)
-@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(1, 16), default=DEFAULT_WORKERS, show_default=True,
               help="Recordings (or pieces of one) transcribed at once, as for `loike run`.")
 @click.option("--cpu-threads", type=click.IntRange(0), default=0, show_default=True,
               help="Threads per worker; 0 shares the cores among the workers.")

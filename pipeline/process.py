@@ -5,8 +5,10 @@ This is the library entry point: ``process_archive(archive(root))`` does what ``
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
+import math
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
@@ -158,7 +160,7 @@ def transcribe_pending(
     if transcriber is None:
         from .transcribe import Transcriber  # loads faster-whisper only when there is work
 
-        transcriber = Transcriber(options, cache)
+        transcriber = Transcriber(fitted(options, pending), cache)
     counter = ahead.Counter(progress, pending)
     at_once = max(1, transcriber.options.workers)
     with ahead.Prefetch(archive) as prefetch, ahead.Workers(at_once) as workers:
@@ -186,6 +188,12 @@ def transcribe_pending(
                 store_next()
         while workers.busy():
             store_next()
+
+
+def fitted(options: TranscribeOptions, pending: list[dict]) -> TranscribeOptions:
+    """No more workers than pieces to transcribe: a lone short recording then has every core to itself."""
+    pieces = sum(max(1, math.ceil(ahead.audio_length(r) / options.chunk_seconds)) for r in pending)
+    return dataclasses.replace(options, workers=max(1, min(options.workers, pieces)))
 
 
 def _guarded(db: Database, archive: Archive, report: RunReport, recording: dict, step):
@@ -292,11 +300,11 @@ def retranscribe(
             found = store.interview(db, key)
             if not found:
                 raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
+            recording = store.recording_with_path(db, found["recording_id"])
             if transcriber is None:  # a model that does not load fails here, before anything changes
                 from .transcribe import Transcriber
 
-                transcriber = Transcriber(options, cache or model_cache())
-            recording = store.recording_with_path(db, found["recording_id"])
+                transcriber = Transcriber(fitted(options, [recording]), cache or model_cache())
             result = Retranscribed(found["code"], transcriber.options.model, RunReport(sheets_dir=archive.sheets_dir))
             with db.atomic():
                 store.log_event(db, recording["id"], "retranscribe", "ok",

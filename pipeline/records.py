@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,10 @@ class Segment:
     """Share (0–1) of the segment's time in which Silero VAD found speech; None when not measured."""
 
 
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+"""More would need more memory (a few hundred MB a piece) for little gain on a laptop's few cores."""
+
+
 @dataclass(frozen=True)
 class TranscribeOptions:
     """How faster-whisper is called. Every default is documented here and only here."""
@@ -76,10 +81,11 @@ class TranscribeOptions:
     language: str = "vi"
     cpu_threads: int = 0
     """Threads per worker; 0 lets CTranslate2 choose (all cores) with one worker, else shares the cores out."""
-    workers: int = 1
+    workers: int = DEFAULT_WORKERS
     """Recordings (or pieces of one) transcribed at the same time by the one loaded model, each worker on
-    its share of the cores. 2 was no faster than 1 over a folder on 2 cores (122 s either way) and slower
-    for a lone short recording, so 1 (docs/benchmarks.md, "Throughput over a folder")."""
+    its share of the cores. On 2 cores, two workers of one thread each transcribed a folder 1.7 times as
+    fast as one worker on both (docs/benchmarks.md, "Throughput over a folder"): Whisper base's decoder
+    gains little from a second thread. A run never starts more workers than it has pieces to transcribe."""
     domain_words: bool = False
     """Hand the names in the interview's metadata (and recordings/glossary.txt) to Whisper as hotwords.
     Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""

@@ -33,10 +33,11 @@ def offline(monkeypatch, model_cache):
 
 @pytest.fixture(scope="session")
 def transcriber(model_cache):
-    """The real embedded Whisper base, loaded once for the whole session."""
+    """The real embedded Whisper base, loaded once for the whole session. One worker, as `loike run` fits
+    the workers to the pieces: the test recordings are one short piece each."""
     from pipeline.transcribe import Transcriber
 
-    return Transcriber(TranscribeOptions(), model_cache)
+    return Transcriber(TranscribeOptions(workers=1), model_cache)
 
 
 class ArchiveUnderTest(Archive):

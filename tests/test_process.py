@@ -11,7 +11,7 @@ from sqlite_utils.db import Table
 
 from pipeline import audio, process, store
 from pipeline.errors import ArchiveError, RecordingError
-from pipeline.records import Segment
+from pipeline.records import Segment, TranscribeOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -356,3 +356,13 @@ def test_an_interrupted_run_stops_a_running_transcription_after_its_current_piec
             raise KeyboardInterrupt
     assert len(handed) <= 3, "not the whole recording"
     assert not job.decoded.exists(), "its decoded copy is deleted"
+
+
+def test_a_run_starts_no_more_workers_than_it_has_pieces():
+    two = TranscribeOptions(workers=2, chunk_seconds=120.0)
+    short = {"decoded_duration": 30.0, "declared_duration": 30.0}
+    long = {"decoded_duration": None, "declared_duration": 600.0}
+    assert process.fitted(two, [short]).workers == 1
+    assert process.fitted(two, [short, short]).workers == 2
+    assert process.fitted(two, [long]).workers == 2
+    assert process.fitted(dataclasses.replace(two, workers=1), [long, long]).workers == 1
