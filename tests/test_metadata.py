@@ -605,7 +605,7 @@ def test_each_file_is_read_once(recordings, monkeypatch):
         SHEET.format("a.mp3,A,1/2/2021,X,Y\nb.mp3,B,1/2/2021,X,Y\nxa/d.mp3,D,1/2/2021,X,Y"), encoding="utf-8")
     (recordings / "c.yaml").write_text(BASE, encoding="utf-8")  # describes c.mp3 and c.wav alike
     calls = []
-    for name in ("_read_sheet", "_read_sidecar"):
+    for name in ("read_sheet", "read_sidecar"):
         real = getattr(metadata, name)
         monkeypatch.setattr(metadata, name, lambda path, source, real=real: calls.append(source) or real(path, source))
 
