@@ -120,6 +120,8 @@ class Transcriber:
     def __init__(self, options: TranscribeOptions, cache: Path):
         from faster_whisper import WhisperModel
 
+        if options.workers > 1:
+            limit_malloc_arenas()
         self.options = options
         self.model_path = resolve_model(options.model, cache)
         try:
@@ -208,6 +210,22 @@ def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
 
     found = get_speech_timestamps(samples, VadOptions(**SPEECH_CHECK), sampling_rate=SAMPLE_RATE)
     return [(span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE) for span in found]
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Let glibc keep at most ``arenas`` heaps. By default each thread that allocates at the same time as
+    another gets a heap of its own, and the pieces two workers free stay scattered over them: two workers
+    on two 2-minute pieces peaked at 780 MB with the default and 607 MB with two arenas
+    (docs/benchmarks.md, "Cost against length"). Elsewhere than glibc this does nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass
 
 
 def _threads_per_worker(options: TranscribeOptions) -> int:
