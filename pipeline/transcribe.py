@@ -134,6 +134,9 @@ class Transcriber:
         # At most ``workers`` pieces in the model at once, however many recordings are being transcribed:
         # each piece briefly needs a few hundred MB for VAD and features (docs/benchmarks.md).
         self._slots = threading.BoundedSemaphore(max(1, options.workers))
+        # Silero VAD runs over a whole piece in one batch and briefly needs a few hundred MB: one piece at a
+        # time goes through it (and through the feature extraction), while the decoders run side by side.
+        self._vad = threading.Lock()
 
     def transcribe(
         self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None,
@@ -147,7 +150,8 @@ class Transcriber:
         """
         segments: list[Segment] = []
         for offset, samples, found in self._in_parallel(pieces, hotwords):
-            speech = speech_spans(samples)
+            with self._vad:
+                speech = speech_spans(samples)
             for segment in found:
                 record = _shifted(segment, offset)
                 record.speech_fraction = round(flags.speech_share(segment.start, segment.end, speech), 3)
@@ -183,15 +187,16 @@ class Transcriber:
             return list(self._segments(samples, hotwords))  # faster-whisper decodes as the generator is read
 
     def _segments(self, samples: np.ndarray, hotwords: str | None):
-        found, _info = self.model.transcribe(
-            samples,
-            language=self.options.language,
-            beam_size=self.options.beam_size,
-            vad_filter=True,
-            condition_on_previous_text=False,
-            word_timestamps=True,
-            hotwords=hotwords or None,
-        )
+        with self._vad:  # faster-whisper runs VAD and extracts features here; it decodes as ``found`` is read
+            found, _info = self.model.transcribe(
+                samples,
+                language=self.options.language,
+                beam_size=self.options.beam_size,
+                vad_filter=True,
+                condition_on_previous_text=False,
+                word_timestamps=True,
+                hotwords=hotwords or None,
+            )
         return found
 
     def versions(self) -> dict:
