@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup, escape
 
 from . import flags
 from .errors import ArchiveError
@@ -219,7 +220,12 @@ def sheet_filename(code: str) -> str:
     return f"{safe}.html"
 
 
-def _word_spans(text: str, words: list[dict]) -> list[tuple[int, int, float | None]] | None:
+def _pairs(words) -> list[tuple[str | None, float | None]]:
+    """Words as (text, probability): the store's dicts, or pairs already (``store.sheet_segments``)."""
+    return [(w.get("text"), w.get("probability")) if isinstance(w, dict) else w for w in words or ()]
+
+
+def _word_spans(text: str, words: list[tuple[str | None, float | None]]) -> list[tuple[int, int, float | None]] | None:
     """Where each word lies in ``text``, or None when the words no longer spell it.
 
     The words are found in order with nothing but spaces between them (words are stored with or without
@@ -228,16 +234,36 @@ def _word_spans(text: str, words: list[dict]) -> list[tuple[int, int, float | No
     """
     spans = []
     position = 0
-    for word in words:
-        token = (word.get("text") or "").strip()
+    for word, probability in words:
+        token = (word or "").strip()
         if not token:
             continue
         found = text.find(token, position)
         if found < 0 or text[position:found].strip():
             return None
-        spans.append((found, found + len(token), word.get("probability")))
+        spans.append((found, found + len(token), probability))
         position = found + len(token)
     return spans if not text[position:].strip() else None
+
+
+def _doubtful_spans(segment: dict) -> tuple[str, list[tuple[int, int, float]]]:
+    """The segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
+    text = (segment.get("text") or "").strip()
+    words = _pairs(segment.get("words"))
+    if not any(p is not None and p < LOW_WORD_PROBABILITY for _, p in words):
+        return text, []  # most segments: nothing to mark, so nothing to find
+    tokens = [(token or "").strip() for token, _ in words]
+    if " ".join(t for t in tokens if t) == text:
+        # As Whisper wrote it, the usual case: the words are the text's, one space apart, so where each lies
+        # is a running sum (the same as _word_spans finds, in a third of the time).
+        spans, position = [], 0
+        for token, (_, probability) in zip(tokens, words):
+            if token:
+                spans.append((position, position + len(token), probability))
+                position += len(token) + 1
+    else:
+        spans = _word_spans(text, words) or []
+    return text, [(a, b, p) for a, b, p in spans if p is not None and p < LOW_WORD_PROBABILITY]
 
 
 def text_pieces(segment: dict) -> list[dict]:
@@ -245,13 +271,10 @@ def text_pieces(segment: dict) -> list[dict]:
 
     The pieces are slices of the stored text itself, so what the editor reads is exactly what is stored.
     """
-    text = (segment.get("text") or "").strip()
-    spans = _word_spans(text, segment.get("words") or [])
+    text, doubtful = _doubtful_spans(segment)
     pieces: list[dict] = []
     position = 0
-    for start, end, probability in spans or []:
-        if probability is None or probability >= LOW_WORD_PROBABILITY:
-            continue
+    for start, end, probability in doubtful:
         if start > position:
             pieces.append({"text": text[position:start], "probability": None})
         pieces.append({"text": text[start:end], "probability": probability})
@@ -261,17 +284,72 @@ def text_pieces(segment: dict) -> list[dict]:
     return pieces
 
 
-def segment_view(segment: dict) -> dict:
+def marked_text(segment: dict) -> Markup:
+    """The segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
+    its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
+    and a template loop over them was most of the time a sheet took."""
+    text, doubtful = _doubtful_spans(segment)
+    safe = escape(text)
+    if not doubtful:
+        return safe
+    # Text with nothing to escape (nearly all) is cut as it is; otherwise each cut is escaped on its own.
+    cut = (lambda piece: piece) if len(safe) == len(text) else escape
+    html, position = [], 0
+    for start, end, probability in doubtful:
+        html += [cut(text[position:start]), '<span class="low-confidence" title="Độ tin cậy thấp: ',
+                 percent(probability), '">', cut(text[start:end]), "</span>"]
+        position = end
+    html.append(cut(text[position:]))
+    return Markup("".join(html))
+
+
+class SegmentView(dict):
+    """A segment as a sheet template sees it. ``pieces`` is worked out only if a template asks for it: a team's
+    own sheet template may still loop over them, the built-in one does not."""
+
+    def __missing__(self, key: str):
+        if key != "pieces":
+            raise KeyError(key)
+        self[key] = text_pieces(self)
+        return self[key]
+
+
+def segment_view(segment: dict) -> SegmentView:
     """A segment with what the template needs on top of the stored fields."""
     logprob = segment.get("avg_logprob")
     codes = flags.parse(segment.get("flags"))
-    return {
-        **segment,
-        "pieces": text_pieces(segment),
-        "low_segment": logprob is not None and logprob < LOW_SEGMENT_LOGPROB,
-        "flags": codes,
-        "flag_reasons": "; ".join(flags.REASONS_VN.get(code, code) for code in codes),
-    }
+    return SegmentView(
+        segment,
+        text_html=marked_text(segment),
+        low_segment=logprob is not None and logprob < LOW_SEGMENT_LOGPROB,
+        flags=codes,
+        flag_reasons="; ".join(flags.REASONS_VN.get(code, code) for code in codes),
+    )
+
+
+def segment_row(seg: SegmentView) -> str:
+    """One segment's row of the sheet (``<li class="segment">``): time code, speaker, text with its doubtful words
+    marked, the machine-made flag and the review state.
+
+    Built here rather than in ``sheet.html.j2`` because an hour-long interview has 720 rows, and a template loop
+    over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
+    """
+    status = escape(seg.get("review_status"))
+    classes = f"segment review-{status}" + (" low-segment" if seg["low_segment"] else "") + (
+        " flagged" if seg["flags"] else "")
+    title = ' title="Độ tin cậy thấp cho cả đoạn"' if seg["low_segment"] else ""
+    marks = ""
+    if seg["flags"]:
+        marks += (f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
+                  "⚑ nghi máy tự sinh</span>")
+    if seg.get("review_status") in ("edited", "verified"):
+        marks += f' <span class="review ui">{REVIEW_VN[seg["review_status"]]}</span>'
+    return (f'    <li class="{classes}" id="seg-{escape(seg.get("idx"))}" data-start="{seg["start"]:.3f}" '
+            f'data-end="{seg["end"]:.3f}" tabindex="0"{title}>\n'
+            f'      <span class="tc">{timecode(seg["start"])}</span>\n'
+            f'      <span class="speaker">{escape(seg.get("speaker") or MISSING)}</span>\n'
+            f'      <p class="text">{seg["text_html"]}{marks}</p>\n'
+            "    </li>")
 
 
 def audio_format(interview: dict) -> str:
@@ -375,9 +453,9 @@ def _sheet_href(code: str, start: float | None = None) -> str:
     return href + "#t=" + f"{max(0.0, float(start)):.3f}".rstrip("0").rstrip(".")
 
 
-def _passage_groups(passages: list[dict], interviews: list[dict]) -> list[dict]:
+def _passage_groups(passages: list[dict], interviews: list[dict], more: dict[str, int]) -> list[dict]:
     """Passages grouped by interview, interviews in the order given, each passage once (with every way it was
-    found) in the order it is heard."""
+    found) in the order it is heard; ``more`` (by interview code) counts those of each not listed."""
     order = {iv.get("code"): n for n, iv in enumerate(interviews)}
     known = {iv.get("code"): iv for iv in interviews}
     groups: dict[str, dict] = {}
@@ -388,6 +466,7 @@ def _passage_groups(passages: list[dict], interviews: list[dict]) -> list[dict]:
             "code": code, "title": iv.get("display_title") or passage.get("interview_title") or code,
             "date": iv.get("date"), "href": _sheet_href(code),
             "consent": iv.get("consent") or consent_mark(passage.get("consent_status")), "passages": {},
+            "more": more.get(code, 0),
         })
         key = (passage.get("idx"), passage.get("start"))
         how = HOW_VN.get(passage.get("how"), passage.get("how"))
@@ -399,6 +478,7 @@ def _passage_groups(passages: list[dict], interviews: list[dict]) -> list[dict]:
     ordered = sorted(groups.values(), key=lambda g: order.get(g["code"], len(order)))
     for group in ordered:
         group["passages"] = sorted(group["passages"].values(), key=lambda p: (p.get("start") or 0, p.get("idx") or 0))
+        group["count"] = len(group["passages"]) + group["more"]
     return ordered
 
 
@@ -410,13 +490,14 @@ def subject_view(subject: dict) -> dict:
          "href": _sheet_href(iv.get("code")), "display_title": (iv.get("title") or "").strip() or iv.get("code")}
         for iv in subject.get("interviews") or []
     ]
-    groups = _passage_groups(subject.get("passages") or [], interviews)
+    groups = _passage_groups(subject.get("passages") or [], interviews, subject.get("more") or {})
     href = subject_href(subject["kind"], subject["id"], subject.get("name") or "")
     return {
         **subject, "kind_vn": kind_vn, "href": href, "file": PurePosixPath(href).name,
         "facts": [(str(f[0]), f[1]) for f in subject.get("facts") or [] if len(f) > 1 and f[1] not in (None, "")],
         "interviews": interviews, "groups": groups,
-        "passage_count": sum(len(g["passages"]) for g in groups),
+        "passage_count": sum(g["count"] for g in groups),
+        "unlisted": sum(g["more"] for g in groups),
         "loud": any(i["consent"]["loud"] for i in interviews) or any(g["consent"]["loud"] for g in groups),
     }
 
@@ -450,10 +531,12 @@ def asset(env: jinja2.Environment, name: str) -> str:
 
 def render_sheet(env: jinja2.Environment, interview: dict, segments: list[dict], audio_href: str | None) -> str:
     """One interview's review sheet as a complete HTML page."""
+    views = [segment_view(s) for s in segments]
     return _render(
         env, SHEET_TEMPLATE,
         interview=interview_view(interview),
-        segments=[segment_view(s) for s in segments],
+        segments=views,
+        segment_rows=Markup("\n".join(segment_row(v) for v in views)),
         audio_href=audio_href,
     )
 
