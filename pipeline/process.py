@@ -372,12 +372,16 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
     """Regenerate the review sheets (all, or those of the interviews in ``only``), the index and the subject
     pages from the database."""
     interviews = store.interviews(db)
-    segments = {i["id"]: store.segments(db, i["id"]) for i in interviews if only is None or i["id"] in only}
     hrefs = {
         i["id"]: f"../audio/{i['code']}.wav"
         for i in interviews
         if (archive.audio_dir / f"{i['code']}.wav").exists()
     }
-    index = render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only)
+    segments = store.SheetSegments(archive.database)
+    try:
+        index = render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
+                                    workers=os.cpu_count() or 1)
+    finally:
+        segments.close()
     render.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
     return index

@@ -16,11 +16,15 @@ import importlib.resources
 import json
 import logging
 import math
+import multiprocessing
 import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -551,14 +555,18 @@ def render_index(env: jinja2.Environment, interviews: list[dict], generated_at: 
 
 
 def render_subject(env: jinja2.Environment, subject: dict) -> str:
-    """One person's, place's or event's page: facts, interviews, and every passage that names them."""
+    """One person's, place's or event's page: facts, interviews, and the passages that name them."""
     return _render(env, SUBJECT_TEMPLATE, subject=subject_view(subject))
 
 
 def render_subject_list(env: jinja2.Environment, kind: str, subjects: list[dict]) -> str:
     """The list page of one kind of subject, by name."""
+    return _subject_list(env, kind, [subject_view(s) for s in subjects])
+
+
+def _subject_list(env: jinja2.Environment, kind: str, views: list[dict]) -> str:
     folder, title = _folder(kind)
-    views = sorted((subject_view(s) for s in subjects), key=lambda v: (slug(v.get("name") or ""), v["id"]))
+    views = sorted(views, key=lambda v: (slug(v.get("name") or ""), v["id"]))
     return _render(env, SUBJECT_LIST_TEMPLATE, kind=kind, folder=folder, title=title, subjects=views)
 
 
@@ -628,38 +636,52 @@ def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[dict])
     written = 0
     for kind, (folder, _) in KINDS.items():
         _make_folder(out_dir / folder)
-        mine = [s for s in subjects if s["kind"] == kind]
-        for subject in mine:
-            page = render_subject(env, subject)
-            written += write_if_changed(out_dir / subject_href(kind, subject["id"], subject.get("name") or ""), page)
-        written += write_if_changed(out_dir / folder / INDEX_NAME, render_subject_list(env, kind, mine))
+        views = [subject_view(s) for s in subjects if s["kind"] == kind]
+        for view in views:
+            written += write_if_changed(out_dir / view["href"], _render(env, SUBJECT_TEMPLATE, subject=view))
+        written += write_if_changed(out_dir / folder / INDEX_NAME, _subject_list(env, kind, views))
     log.info("subject pages: %d written, in %s", written, out_dir)
     return written
+
+
+SHEETS_PER_WORKER = 32
+"""A worker process is started for at least this many sheets: starting one costs about as much as 20 sheets."""
+
+Segments = Mapping[int, list[dict]] | Callable[[int], list[dict]]
+"""Each interview's segments: a dict by interview id, or a function of the id."""
 
 
 def write_sheets(
     archive_root: Path,
     out_dir: Path,
     interviews: list[dict],
-    segments_by_interview: dict[int, list[dict]],
+    segments: Segments,
     audio_hrefs: dict[int, str],
     only: set[int] | None = None,
+    workers: int = 1,
 ) -> Path:
     """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
     return the index's path.
 
-    Sheets whose content did not change are left alone, so a re-run touches only what moved.
+    Sheets whose content did not change are left alone, so a re-run touches only what moved. Given a function,
+    ``segments`` is called for one interview at a time, so only one interview's segments are in memory. With
+    ``workers`` > 1 and enough sheets, they are rendered in that many processes; the function then has to be
+    picklable (``store.SheetSegments``). Each sheet is written whole by one process (``write_if_changed``).
     """
     env = environment(archive_root)
     _make_folder(out_dir)
-    written = 0
-    for interview in interviews:
-        if only is not None and interview["id"] not in only:
-            continue
-        page = render_sheet(
-            env, interview, segments_by_interview.get(interview["id"], []), audio_hrefs.get(interview["id"])
-        )
-        written += write_if_changed(out_dir / sheet_filename(interview.get("code") or ""), page)
+    jobs = [(interview, audio_hrefs.get(interview["id"])) for interview in interviews
+            if only is None or interview["id"] in only]
+    load = segments if callable(segments) else partial(_segments_of, segments)
+    workers = max(1, min(workers, len(jobs) // SHEETS_PER_WORKER))
+    if workers == 1:
+        written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
+    else:
+        # "spawn": the caller may have threads (the review app, the transcription workers), and forking a
+        # process with threads can copy a held lock into the child.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                 initargs=(archive_root, out_dir, load)) as pool:
+            written = sum(pool.map(_write_sheet_in_worker, jobs, chunksize=8))
     index = out_dir / INDEX_NAME
     generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
     write_if_changed(index, render_index(env, interviews, generated_at))
@@ -669,5 +691,28 @@ def write_sheets(
         if not (out_dir / folder / INDEX_NAME).exists():
             _make_folder(out_dir / folder)
             write_if_changed(out_dir / folder / INDEX_NAME, render_subject_list(env, kind, []))
-    log.info("review sheets: %d written, %d unchanged, in %s", written, len(interviews) - written, out_dir)
+    log.info("review sheets: %d written, %d unchanged, in %s", written, len(jobs) - written, out_dir)
     return index
+
+
+def _segments_of(segments: Mapping[int, list[dict]], interview_id: int) -> list[dict]:
+    return segments.get(interview_id, [])
+
+
+def _write_sheet(env: jinja2.Environment, out_dir: Path, load: Callable[[int], list[dict]],
+                 job: tuple[dict, str | None]) -> bool:
+    interview, audio_href = job
+    page = render_sheet(env, interview, load(interview["id"]), audio_href)
+    return write_if_changed(out_dir / sheet_filename(interview.get("code") or ""), page)
+
+
+_worker: dict = {}
+"""In a worker process: what every sheet it writes shares (set once by ``_start_worker``)."""
+
+
+def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[dict]]) -> None:
+    _worker.update(env=environment(archive_root), out_dir=out_dir, load=load)
+
+
+def _write_sheet_in_worker(job: tuple[dict, str | None]) -> bool:
+    return _write_sheet(_worker["env"], _worker["out_dir"], _worker["load"], job)

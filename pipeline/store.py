@@ -570,6 +570,28 @@ def sheet_segments(db: Database, interview_id: int) -> list[dict]:
     return segs
 
 
+class SheetSegments:
+    """``sheet_segments`` by interview id, through a connection of its own opened on first use: it pickles as the
+    database's path, so each process that renders sheets reads through its own connection."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.db: Database | None = None
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "db": None}
+
+    def __call__(self, interview_id: int) -> list[dict]:
+        if self.db is None:
+            self.db = connect(self.path)
+        return sheet_segments(self.db, interview_id)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
 RECORDING_WITH_PATH = (
     "SELECT r.*, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
     "AS current_path FROM recordings r JOIN interviews i ON i.recording_id = r.id "

@@ -172,6 +172,26 @@ def test_words_with_whisper_leading_spaces_and_punctuation_are_found_in_the_text
     assert page.find("p", "text")[0]["text"] == "Thưa bác, bác có nhớ không ạ?"
 
 
+def test_marks_land_on_the_right_words_whatever_the_text_holds(env):
+    escaped = segment(0, 'bác "A" & <B> về', [0.2, 0.9, 0.3, 0.9, 0.4])
+    spaced = {**segment(1, "ông kể chuyện", [0.9, 0.2, 0.9]), "text": "ông  kể\tchuyện"}  # not one space apart
+    as_pairs = {**segment(2, "một hai", [0.1, 0.9]), "words": [("một", 0.1), (" hai", 0.9)]}  # store.sheet_segments
+    page = Page(sheet(env, segments=[escaped, spaced, as_pairs]))
+    marked = [m["text"] for m in page.find("span", "low-confidence") if m["attrs"].get("title")]
+    assert marked == ["bác", "&", "về", "kể", "một"]
+    assert [t["text"] for t in page.find("p", "text")] == ['bác "A" & <B> về', "ông  kể\tchuyện", "một hai"]
+
+
+def test_a_teams_template_can_still_build_the_text_from_its_pieces(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "sheet.html.j2").write_text(
+        "{% for seg in segments %}<p>{% for piece in seg.pieces %}{% if piece.probability is none %}{{ piece.text }}"
+        "{% else %}<b>{{ piece.text }}</b>{% endif %}{% endfor %}</p>{% endfor %}", encoding="utf-8")
+    segs = [segment(0, "ông <kể> chuyện làng", [0.9, 0.2, 0.9, 0.3]), segment(1, "rõ ràng")]
+    assert render.render_sheet(render.environment(tmp_path), interview(), segs, None) == (
+        "<p>ông <b>&lt;kể&gt;</b> chuyện <b>làng</b></p><p>rõ ràng</p>")
+
+
 def test_the_legend_explains_the_marks(env):
     page = Page(sheet(env, segments=[segment(0, "ông kể", [0.2, 0.9])]))
     [legend] = page.find("aside", "legend")
@@ -351,6 +371,31 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
     assert first.stat().st_mtime_ns == past  # unchanged: left alone
     assert second.stat().st_mtime_ns != past and "bây giờ đã có lời" in second.read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
+
+
+def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path):
+    count = 2 * render.SHEETS_PER_WORKER + 3  # enough for two workers
+    rows = [interview(id=n, code=f"LK-2026-{n:03d}") for n in range(1, count + 1)]
+    segments = {n: [segment(i, f"đoạn {i} của phỏng vấn {n}", [0.3, 0.9, 0.9, 0.9, 0.9, 0.9]) for i in range(4)]
+                for n in range(1, count + 1)}
+    hrefs = {n: f"../audio/LK-2026-{n:03d}.wav" for n in range(1, count + 1, 2)}
+
+    render.write_sheets(tmp_path, tmp_path / "one", rows, segments, hrefs)
+    render.write_sheets(tmp_path, tmp_path / "two", rows, segments, hrefs, workers=2)
+
+    sheets = sorted(p.name for p in (tmp_path / "one").glob("LK-*.html"))
+    assert len(sheets) == count and sheets == sorted(p.name for p in (tmp_path / "two").glob("LK-*.html"))
+    for name in sheets:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert [p.name for p in (tmp_path / "two").iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+def test_a_broken_team_template_stops_the_worker_processes_with_the_same_message(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "sheet.html.j2").write_text("{{ interview.code }", encoding="utf-8")
+    rows = [interview(id=n, code=f"LK-2026-{n:03d}") for n in range(1, 2 * render.SHEETS_PER_WORKER + 1)]
+    with pytest.raises(ArchiveError, match="sheet.html.j2, line 1"):
+        render.write_sheets(tmp_path, tmp_path / "sheets", rows, {}, {}, workers=2)
 
 
 def test_a_code_cannot_send_a_sheet_outside_the_folder(tmp_path):
@@ -561,6 +606,25 @@ def test_a_subject_page_groups_passages_by_interview_and_links_each_to_its_momen
     assert "Các đoạn nhắc đến (3)" in page.find("h2")[1]["text"]
     assert [a["attrs"]["href"] for a in page.find("a", "code")][:2] == ["../LK-2026-002.html", "../LK-2026-001.html"]
     assert "02/03/2026" in page.find("section", "subject-interviews")[0]["text"]
+
+
+def test_a_subject_page_says_how_many_passages_it_does_not_list_and_where_to_find_them(env, tmp_path):
+    capped = person(more={"LK-2026-001": 40}, per_interview=5)
+    page = Page(render.render_subject(env, capped))
+    assert "Các đoạn nhắc đến (43)" in page.find("h2")[1]["text"]
+    [note] = page.find("p", "unlisted")
+    assert "Còn 40 đoạn không hiện ở đây" in note["text"] and "chỉ hiện 5 đoạn" in note["text"]
+    assert 'loike search "Nguyễn Văn Đức"' in note["text"] and "được gắn thẻ luôn hiện đủ" in note["text"]
+    [more] = page.find("p", "more")  # under the interview that has more, with a link to its sheet
+    assert more["parent"]["tag"] == "section" and "LK-2026-001" in more["parent"]["text"]
+    assert "Còn 40 đoạn khác trong phỏng vấn này" in more["text"]
+    assert [a["attrs"]["href"] for a in page.find("a") if a["parent"] is more] == ["../LK-2026-001.html"]
+    assert [c["text"] for c in page.find("span", "count")] == ["· 1 đoạn", "· 42 đoạn"]
+    listing = Page(render.render_subject_list(env, "person", [capped]))
+    assert [c["text"] for c in listing.find("td", "num")][0] == "43"
+
+    whole = Page(render.render_subject(env, person()))
+    assert whole.find("p", "unlisted") == [] and whole.find("p", "more") == []
 
 
 def test_a_subject_page_escapes_what_it_was_given(env):
