@@ -120,7 +120,7 @@ def timed(argv: list[str], package: Path | None = None) -> tuple[float, float]:
 
 def breakdown(root: Path) -> dict[str, float]:
     """The steps of ``process.write_sheets``, timed one by one, as it runs them."""
-    from pipeline import catalogue, render, store
+    from pipeline import catalogue, sheets, store, subject_pages
     from pipeline.settings import archive
 
     arch = archive(root)
@@ -130,14 +130,14 @@ def breakdown(root: Path) -> dict[str, float]:
     out["list the interviews (`store.interviews`)"], t = time.perf_counter() - t, time.perf_counter()
     workers = os.cpu_count() or 1
     segments = store.SheetSegments(arch.database)
-    render.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
+    sheets.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
     segments.close()
     out[f"load segments, render and write {len(interviews)} sheets and the index ({workers} processes)"], t = (
         time.perf_counter() - t, time.perf_counter())
     subjects = catalogue.subjects(db)
     out[f"gather {len(subjects)} subjects and their passages (`catalogue.subjects`)"], t = (
         time.perf_counter() - t, time.perf_counter())
-    render.write_subject_pages(arch.root, arch.sheets_dir, subjects)
+    subject_pages.write_subject_pages(arch.root, arch.sheets_dir, subjects)
     out["render and write the subject pages"] = time.perf_counter() - t
     db.close()
     return out

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import ahead, audio, catalogue, faults, flags, ingest, metadata, render, speakers, store
+from . import ahead, audio, catalogue, faults, flags, ingest, metadata, sheets, speakers, store, subject_pages
 from .errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
 from .records import MetadataFound, Problem, Retranscribed, RunReport, Segment, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
@@ -379,9 +379,9 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
     }
     segments = store.SheetSegments(archive.database)
     try:
-        index = render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
+        index = sheets.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
                                     workers=os.cpu_count() or 1)
     finally:
         segments.close()
-    render.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
+    subject_pages.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
     return index

@@ -1,0 +1,253 @@
+"""Review sheets: one self-contained HTML page per interview, and the index of them all.
+
+A sheet shows the interview's facts and every segment with its time code (click to hear it), speaker, text with
+the words the model was unsure of marked, the machine-made flag and the review state. An hour-long interview has
+720 segments and 10,000 words, and an archive a thousand interviews, so the rows are built in Python rather than
+in a template loop, and many sheets are rendered in several processes (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from . import flags, render, subject_pages
+
+log = logging.getLogger(__name__)
+
+SHEET_TEMPLATE = "sheet.html.j2"
+INDEX_TEMPLATE = "index.html.j2"
+
+
+def _pairs(words) -> list[tuple[str | None, float | None]]:
+    """Words as (text, probability): the store's dicts, or pairs already (``store.sheet_segments``)."""
+    return [(w.get("text"), w.get("probability")) if isinstance(w, dict) else w for w in words or ()]
+
+
+def _word_spans(text: str, words: list[tuple[str | None, float | None]]) -> list[tuple[int, int, float | None]] | None:
+    """Where each word lies in ``text``, or None when the words no longer spell it.
+
+    The words are found in order with nothing but spaces between them (words are stored with or without
+    Whisper's leading space). Once an editor has changed the text the model's words describe something else,
+    so their marks would mislead and none are given.
+    """
+    spans = []
+    position = 0
+    for word, probability in words:
+        token = (word or "").strip()
+        if not token:
+            continue
+        found = text.find(token, position)
+        if found < 0 or text[position:found].strip():
+            return None
+        spans.append((found, found + len(token), probability))
+        position = found + len(token)
+    return spans if not text[position:].strip() else None
+
+
+def _doubtful_spans(segment: dict) -> tuple[str, list[tuple[int, int, float]]]:
+    """The segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
+    text = (segment.get("text") or "").strip()
+    words = _pairs(segment.get("words"))
+    if not any(p is not None and p < render.LOW_WORD_PROBABILITY for _, p in words):
+        return text, []  # most segments: nothing to mark, so nothing to find
+    tokens = [(token or "").strip() for token, _ in words]
+    if " ".join(t for t in tokens if t) == text:
+        # As Whisper wrote it, the usual case: the words are the text's, one space apart, so where each lies
+        # is a running sum (the same as _word_spans finds, in a third of the time).
+        spans, position = [], 0
+        for token, (_, probability) in zip(tokens, words):
+            if token:
+                spans.append((position, position + len(token), probability))
+                position += len(token) + 1
+    else:
+        spans = _word_spans(text, words) or []
+    return text, [(a, b, p) for a, b, p in spans if p is not None and p < render.LOW_WORD_PROBABILITY]
+
+
+def text_pieces(segment: dict) -> list[dict]:
+    """A segment's text cut into runs: plain text, and each doubtful word on its own with its probability.
+
+    The pieces are slices of the stored text itself, so what the editor reads is exactly what is stored.
+    """
+    text, doubtful = _doubtful_spans(segment)
+    pieces: list[dict] = []
+    position = 0
+    for start, end, probability in doubtful:
+        if start > position:
+            pieces.append({"text": text[position:start], "probability": None})
+        pieces.append({"text": text[start:end], "probability": probability})
+        position = end
+    if position < len(text) or not pieces:
+        pieces.append({"text": text[position:], "probability": None})
+    return pieces
+
+
+def marked_text(segment: dict) -> Markup:
+    """The segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
+    its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
+    and a template loop over them was most of the time a sheet took."""
+    text, doubtful = _doubtful_spans(segment)
+    safe = escape(text)
+    if not doubtful:
+        return safe
+    # Text with nothing to escape (nearly all) is cut as it is; otherwise each cut is escaped on its own.
+    cut = (lambda piece: piece) if len(safe) == len(text) else escape
+    html, position = [], 0
+    for start, end, probability in doubtful:
+        html += [cut(text[position:start]), '<span class="low-confidence" title="Độ tin cậy thấp: ',
+                 render.percent(probability), '">', cut(text[start:end]), "</span>"]
+        position = end
+    html.append(cut(text[position:]))
+    return Markup("".join(html))
+
+
+class SegmentView(dict):
+    """A segment as a sheet template sees it. ``pieces`` is worked out only if a template asks for it: a team's
+    own sheet template may still loop over them, the built-in one does not."""
+
+    def __missing__(self, key: str):
+        if key != "pieces":
+            raise KeyError(key)
+        self[key] = text_pieces(self)
+        return self[key]
+
+
+def segment_view(segment: dict) -> SegmentView:
+    """A segment with what the template needs on top of the stored fields."""
+    logprob = segment.get("avg_logprob")
+    codes = flags.parse(segment.get("flags"))
+    return SegmentView(
+        segment,
+        text_html=marked_text(segment),
+        low_segment=logprob is not None and logprob < render.LOW_SEGMENT_LOGPROB,
+        flags=codes,
+        flag_reasons="; ".join(flags.REASONS_VN.get(code, code) for code in codes),
+    )
+
+
+def segment_row(seg: SegmentView) -> str:
+    """One segment's row of the sheet (``<li class="segment">``): time code, speaker, text with its doubtful words
+    marked, the machine-made flag and the review state.
+
+    Built here rather than in ``sheet.html.j2`` because an hour-long interview has 720 rows, and a template loop
+    over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
+    """
+    status = escape(seg.get("review_status"))
+    classes = f"segment review-{status}" + (" low-segment" if seg["low_segment"] else "") + (
+        " flagged" if seg["flags"] else "")
+    title = ' title="Độ tin cậy thấp cho cả đoạn"' if seg["low_segment"] else ""
+    marks = ""
+    if seg["flags"]:
+        marks += (f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
+                  "⚑ nghi máy tự sinh</span>")
+    if seg.get("review_status") in ("edited", "verified"):
+        marks += f' <span class="review ui">{render.REVIEW_VN[seg["review_status"]]}</span>'
+    return (f'    <li class="{classes}" id="seg-{escape(seg.get("idx"))}" data-start="{seg["start"]:.3f}" '
+            f'data-end="{seg["end"]:.3f}" tabindex="0"{title}>\n'
+            f'      <span class="tc">{render.timecode(seg["start"])}</span>\n'
+            f'      <span class="speaker">{escape(seg.get("speaker") or render.MISSING)}</span>\n'
+            f'      <p class="text">{seg["text_html"]}{marks}</p>\n'
+            "    </li>")
+
+
+def render_sheet(env: render.Environment, interview: dict, segments: list[dict], audio_href: str | None) -> str:
+    """One interview's review sheet as a complete HTML page."""
+    views = [segment_view(s) for s in segments]
+    return render.render_page(
+        env, SHEET_TEMPLATE,
+        interview=render.interview_view(interview),
+        segments=views,
+        segment_rows=Markup("\n".join(segment_row(v) for v in views)),
+        audio_href=audio_href,
+    )
+
+
+def render_index(env: render.Environment, interviews: list[dict], generated_at: str) -> str:
+    """The table of every interview, linking to the sheets."""
+    return render.render_page(
+        env, INDEX_TEMPLATE,
+        interviews=[render.interview_view(i) for i in interviews],
+        generated_at=generated_at,
+    )
+
+SHEETS_PER_WORKER = 32
+"""A worker process is started for at least this many sheets: starting one costs about as much as 20 sheets."""
+
+Segments = Mapping[int, list[dict]] | Callable[[int], list[dict]]
+"""Each interview's segments: a dict by interview id, or a function of the id."""
+
+
+def write_sheets(
+    archive_root: Path,
+    out_dir: Path,
+    interviews: list[dict],
+    segments: Segments,
+    audio_hrefs: dict[int, str],
+    only: set[int] | None = None,
+    workers: int = 1,
+) -> Path:
+    """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
+    return the index's path.
+
+    Sheets whose content did not change are left alone, so a re-run touches only what moved. Given a function,
+    ``segments`` is called for one interview at a time, so only one interview's segments are in memory. With
+    ``workers`` > 1 and enough sheets, they are rendered in that many processes; the function then has to be
+    picklable (``store.SheetSegments``). Each sheet is written whole by one process (``write_if_changed``).
+    """
+    env = render.environment(archive_root)
+    render.make_folder(out_dir)
+    jobs = [(interview, audio_hrefs.get(interview["id"])) for interview in interviews
+            if only is None or interview["id"] in only]
+    load = segments if callable(segments) else partial(_segments_of, segments)
+    workers = max(1, min(workers, len(jobs) // SHEETS_PER_WORKER))
+    if workers == 1:
+        written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
+    else:
+        # "spawn": the caller may have threads (the review app, the transcription workers), and forking a
+        # process with threads can copy a held lock into the child.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                 initargs=(archive_root, out_dir, load)) as pool:
+            written = sum(pool.map(_write_sheet_in_worker, jobs, chunksize=8))
+    index = out_dir / render.INDEX_NAME
+    generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
+    render.write_if_changed(index, render_index(env, interviews, generated_at))
+    # The index links to the three subject lists; until write_subject_pages has filled them, an empty list
+    # stands in, so no link on the index ever leads nowhere.
+    for kind, (folder, _) in render.KINDS.items():
+        if not (out_dir / folder / render.INDEX_NAME).exists():
+            render.make_folder(out_dir / folder)
+            empty = subject_pages.render_subject_list(env, kind, [])
+            render.write_if_changed(out_dir / folder / render.INDEX_NAME, empty)
+    log.info("review sheets: %d written, %d unchanged, in %s", written, len(jobs) - written, out_dir)
+    return index
+
+
+def _segments_of(segments: Mapping[int, list[dict]], interview_id: int) -> list[dict]:
+    return segments.get(interview_id, [])
+
+
+def _write_sheet(env: render.Environment, out_dir: Path, load: Callable[[int], list[dict]],
+                 job: tuple[dict, str | None]) -> bool:
+    interview, audio_href = job
+    page = render_sheet(env, interview, load(interview["id"]), audio_href)
+    return render.write_if_changed(out_dir / render.sheet_filename(interview.get("code") or ""), page)
+
+
+_worker: dict = {}
+"""In a worker process: what every sheet it writes shares (set once by ``_start_worker``)."""
+
+
+def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[dict]]) -> None:
+    _worker.update(env=render.environment(archive_root), out_dir=out_dir, load=load)
+
+
+def _write_sheet_in_worker(job: tuple[dict, str | None]) -> bool:
+    return _write_sheet(_worker["env"], _worker["out_dir"], _worker["load"], job)
