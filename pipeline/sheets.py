@@ -28,7 +28,9 @@ INDEX_TEMPLATE = "index.html.j2"
 
 def _pairs(words) -> list[tuple[str | None, float | None]]:
     """Words as (text, probability): the store's dicts, or pairs already (``store.sheet_segments``)."""
-    return [(w.get("text"), w.get("probability")) if isinstance(w, dict) else w for w in words or ()]
+    if not words or not isinstance(words[0], dict):
+        return words or []
+    return [(w.get("text"), w.get("probability")) for w in words]
 
 
 def _word_spans(text: str, words: list[tuple[str | None, float | None]]) -> list[tuple[int, int, float | None]] | None:
@@ -178,8 +180,10 @@ def render_index(env: render.Environment, interviews: list[dict], generated_at: 
         generated_at=generated_at,
     )
 
-SHEETS_PER_WORKER = 32
-"""A worker process is started for at least this many sheets: starting one costs about as much as 20 sheets."""
+SEGMENTS_PER_WORKER = 20_000
+"""A worker process is started for every this many segments to render (by the interviews' ``segment_count``):
+starting one (a new Python importing Jinja2 and the package) takes about 0.7 s, the time 20,000 segments take
+(docs/benchmarks.md), so an archive of short interviews is rendered in one process."""
 
 Segments = Mapping[int, list[dict]] | Callable[[int], list[dict]]
 """Each interview's segments: a dict by interview id, or a function of the id."""
@@ -199,7 +203,7 @@ def write_sheets(
 
     Sheets whose content did not change are left alone, so a re-run touches only what moved. Given a function,
     ``segments`` is called for one interview at a time, so only one interview's segments are in memory. With
-    ``workers`` > 1 and enough sheets, they are rendered in that many processes; the function then has to be
+    ``workers`` > 1 and enough segments, they are rendered in that many processes; the function then has to be
     picklable (``store.SheetSegments``). Each sheet is written whole by one process (``write_if_changed``).
     """
     env = render.environment(archive_root)
@@ -207,7 +211,7 @@ def write_sheets(
     jobs = [(interview, audio_hrefs.get(interview["id"])) for interview in interviews
             if only is None or interview["id"] in only]
     load = segments if callable(segments) else partial(_segments_of, segments)
-    workers = max(1, min(workers, len(jobs) // SHEETS_PER_WORKER))
+    workers = max(1, min(workers, sum(iv.get("segment_count") or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
     if workers == 1:
         written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
     else:

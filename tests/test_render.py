@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import time
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -373,15 +374,20 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
     assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
 
 
-def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path):
-    count = 2 * sheets.SHEETS_PER_WORKER + 3  # enough for two workers
-    rows = [interview(id=n, code=f"LK-2026-{n:03d}") for n in range(1, count + 1)]
+def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path, monkeypatch):
+    count = 9
+    rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=4) for n in range(1, count + 1)]
     segments = {n: [segment(i, f"đoạn {i} của phỏng vấn {n}", [0.3, 0.9, 0.9, 0.9, 0.9, 0.9]) for i in range(4)]
                 for n in range(1, count + 1)}
     hrefs = {n: f"../audio/LK-2026-{n:03d}.wav" for n in range(1, count + 1, 2)}
 
-    sheets.write_sheets(tmp_path, tmp_path / "one", rows, segments, hrefs)
+    pools = []
+    monkeypatch.setattr(sheets, "ProcessPoolExecutor", lambda *a, **k: pools.append(a) or ProcessPoolExecutor(*a, **k))
+    sheets.write_sheets(tmp_path, tmp_path / "one", rows, segments, hrefs, workers=2)
+    assert pools == []  # 36 segments: not worth starting a process
+    monkeypatch.setattr(sheets, "SEGMENTS_PER_WORKER", 10)
     sheets.write_sheets(tmp_path, tmp_path / "two", rows, segments, hrefs, workers=2)
+    assert pools == [(2,)]
 
     names = sorted(p.name for p in (tmp_path / "one").glob("LK-*.html"))
     assert len(names) == count and names == sorted(p.name for p in (tmp_path / "two").glob("LK-*.html"))
@@ -393,7 +399,7 @@ def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path)
 def test_a_broken_team_template_stops_the_worker_processes_with_the_same_message(tmp_path):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "sheet.html.j2").write_text("{{ interview.code }", encoding="utf-8")
-    rows = [interview(id=n, code=f"LK-2026-{n:03d}") for n in range(1, 2 * sheets.SHEETS_PER_WORKER + 1)]
+    rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=sheets.SEGMENTS_PER_WORKER) for n in (1, 2)]
     with pytest.raises(ArchiveError, match="sheet.html.j2, line 1"):
         sheets.write_sheets(tmp_path, tmp_path / "sheets", rows, {}, {}, workers=2)
 
