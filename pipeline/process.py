@@ -10,6 +10,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -370,18 +371,32 @@ def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str
 
 def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -> Path:
     """Regenerate the review sheets (all, or those of the interviews in ``only``), the index and the subject
-    pages from the database."""
+    pages from the database.
+
+    The subject pages are gathered and written in a thread of their own (through its own connection) while the
+    sheets render, in other processes when there are many: on two cores that takes them off the end of a
+    rebuild (docs/benchmarks.md)."""
     interviews = store.interviews(db)
     hrefs = {
         i["id"]: f"../audio/{i['code']}.wav"
         for i in interviews
         if (archive.audio_dir / f"{i['code']}.wav").exists()
     }
-    segments = store.SheetSegments(archive.database)
-    try:
-        index = sheets.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
-                                    workers=os.cpu_count() or 1)
-    finally:
-        segments.close()
-    subject_pages.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
+    with ThreadPoolExecutor(1) as beside:
+        pages = beside.submit(_write_subject_pages, archive)
+        segments = store.SheetSegments(archive.database)
+        try:
+            index = sheets.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
+                                        workers=os.cpu_count() or 1, subject_lists=False)
+        finally:
+            segments.close()
+        pages.result()
     return index
+
+
+def _write_subject_pages(archive: Archive) -> int:
+    db = store.connect(archive.database)
+    try:
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
+    finally:
+        db.close()

@@ -197,6 +197,7 @@ def write_sheets(
     audio_hrefs: dict[int, str],
     only: set[int] | None = None,
     workers: int = 1,
+    subject_lists: bool = True,
 ) -> Path:
     """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
     return the index's path.
@@ -205,6 +206,9 @@ def write_sheets(
     ``segments`` is called for one interview at a time, so only one interview's segments are in memory. With
     ``workers`` > 1 and enough segments, they are rendered in that many processes; the function then has to be
     picklable (``store.SheetSegments``). Each sheet is written whole by one process (``write_if_changed``).
+    The index links to the people, places and events lists; with ``subject_lists`` an empty list is written
+    where there is none yet, so no link leads nowhere (a caller writing the subject pages at the same time
+    says False).
     """
     env = render.environment(archive_root)
     render.make_folder(out_dir)
@@ -223,10 +227,8 @@ def write_sheets(
     index = out_dir / render.INDEX_NAME
     generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
     render.write_if_changed(index, render_index(env, interviews, generated_at))
-    # The index links to the three subject lists; until write_subject_pages has filled them, an empty list
-    # stands in, so no link on the index ever leads nowhere.
     for kind, (folder, _) in render.KINDS.items():
-        if not (out_dir / folder / render.INDEX_NAME).exists():
+        if subject_lists and not (out_dir / folder / render.INDEX_NAME).exists():
             render.make_folder(out_dir / folder)
             empty = subject_pages.render_subject_list(env, kind, [])
             render.write_if_changed(out_dir / folder / render.INDEX_NAME, empty)

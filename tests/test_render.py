@@ -710,6 +710,10 @@ def test_the_index_never_links_to_a_list_that_is_not_there(tmp_path):
     sheets.write_sheets(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
     assert "Nguyễn Văn Đức" in (out / "people" / "index.html").read_text(encoding="utf-8")
 
+    alone = tmp_path / "alone"  # a caller writing the subject pages beside the sheets asks for no stand-ins
+    sheets.write_sheets(tmp_path, alone, [interview()], {}, {}, subject_lists=False)
+    assert sorted(p.name for p in alone.iterdir()) == ["LK-2026-001.html", "index.html"]
+
 
 # ---------------------------------------------------------------- links into a sheet
 
