@@ -13,7 +13,8 @@ goes through ``catalogue.apply_metadata`` as `loike run` does: a witness (from 4
   again     the same over an unchanged archive: everything rendered, nothing rewritten
 
 and, in-process, where the time goes (the interview list, the sheets and the index, gathering the subjects'
-passages, the subject pages). Times are wall clock; CPU is user + system of the process and its workers.
+passages, the subject pages). Times are wall clock; CPU is user + system of the process and its workers;
+peak memory is the largest resident size among them.
 ``--before DIR`` also times `loike rebuild --sheets` (no sheets yet) with the package in DIR (for instance
 ``git archive COMMIT | tar -x -C DIR``), alternating with this checkout's within each run, so load hits both.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -107,15 +107,20 @@ def _transcript(db, store, recording_id: int, interview_id: int, count: int, rng
                                container="mp3", codec="mp3", channels=1, sample_rate=44100)
 
 
-def timed(argv: list[str], package: Path | None = None) -> tuple[float, float]:
-    """Wall and CPU seconds (the process and its workers) of a command, with ``package`` first on the path."""
+def timed(argv: list[str], package: Path | None = None) -> tuple[float, float, float]:
+    """Wall and CPU seconds (user + system, the process and its workers) and peak memory (MB, the largest of
+    them) of a command, with ``package`` first on the path."""
     env = {**os.environ, "PYTHONPATH": str(package or c.REPO)}
-    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env)
-    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own usage, its workers' included
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            out.seek(0)
+            raise SystemExit(f"{' '.join(argv)} failed:\n{out.read().decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def breakdown(root: Path) -> dict[str, float]:
@@ -132,7 +137,7 @@ def breakdown(root: Path) -> dict[str, float]:
     segments = store.SheetSegments(arch.database)
     sheets.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
     segments.close()
-    out[f"load segments, render and write {len(interviews)} sheets and the index ({workers} processes)"], t = (
+    out[f"load segments, render and write {len(interviews)} sheets and the index (up to {workers} processes)"], t = (
         time.perf_counter() - t, time.perf_counter())
     subjects = catalogue.subjects(db)
     out[f"gather {len(subjects)} subjects and their passages (`catalogue.subjects`)"], t = (
@@ -167,11 +172,12 @@ def main() -> None:
         if args.before:
             shutil.rmtree(sheets, ignore_errors=True)
             before.append(timed(rebuild, args.before))
-            print(f"before: {before[-1][0]:.1f} s", file=sys.stderr)
+            print(f"before: {before[-1][0]:.1f} s ({before[-1][1]:.1f} CPU s)", file=sys.stderr)
         shutil.rmtree(sheets, ignore_errors=True)
         first.append(timed(rebuild))
         again.append(timed(rebuild))
-        print(f"first {first[-1][0]:.1f} s, again {again[-1][0]:.1f} s", file=sys.stderr)
+        print(f"first {first[-1][0]:.1f} s ({first[-1][1]:.1f} CPU s), again {again[-1][0]:.1f} s; load "
+              f"{os.getloadavg()[0]:.1f}", file=sys.stderr)
     pages = sum(1 for _ in sheets.rglob("*.html"))
     size = sum(p.stat().st_size for p in sheets.rglob("*.html"))
     shutil.rmtree(sheets, ignore_errors=True)
@@ -182,20 +188,21 @@ def main() -> None:
     print(f"{args.interviews} interviews × {args.segments} segments ({args.interviews * args.segments:,} segments), "
           f"database {db_mb:.0f} MB; {pages:,} HTML pages written ({size / 1e6:.0f} MB); "
           f"load average before the summary {os.getloadavg()[0]:.1f}\n")
-    print("| what | median wall (s) | runs, wall (s) | median CPU (s) | bar |")
-    print("|---|---|---|---|---|")
+    print("| what | median wall (s) | runs, wall (s) | median CPU (s) | peak memory (MB) | bar |")
+    print("|---|---|---|---|---|---|")
 
-    def line(name: str, times: list[tuple[float, float]], bar: bool) -> None:
-        wall = c.median([w for w, _ in times])
+    def line(name: str, times: list[tuple[float, float, float]], bar: bool) -> None:
+        wall = c.median([w for w, _, _ in times])
         verdict = f"< {BAR_SECONDS:.0f} s: {'pass' if wall < BAR_SECONDS else 'FAIL'}" if bar else ""
-        print(f"| {name} | {wall:.1f} | {', '.join(f'{w:.1f}' for w, _ in times)} | "
-              f"{c.median([u for _, u in times]):.1f} | {verdict} |")
+        print(f"| {name} | {wall:.1f} | {', '.join(f'{w:.1f}' for w, _, _ in times)} | "
+              f"{c.median([u for _, u, _ in times]):.1f} | {max(m for _, _, m in times):.0f} | {verdict} |")
 
     if before:
         line(f"before ({args.before}): `loike rebuild --sheets`, no sheets yet", before, True)
     line("`loike rebuild --sheets`, no sheets yet", first, True)
     line("the same, nothing changed", again, False)
-    print("\nIn-process, one run, sheets folder emptied first:\n")
+    print("\nIn-process, one run, sheets folder emptied first, the steps one after another (`process.write_sheets` "
+          "gathers and writes the subject pages in a thread while the sheets render):\n")
     print("| step | s |\n|---|---|")
     for name, seconds in parts.items():
         print(f"| {name} | {seconds:.1f} |")
