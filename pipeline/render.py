@@ -143,8 +143,12 @@ def csp_hash(script: str) -> str:
 # ---------------------------------------------------------------- environment
 
 
-def environment(archive_root: Path) -> jinja2.Environment:
-    """Templates from ``archive_root/templates`` first, then the built-in ones; everything escaped."""
+def environment(archive_root: Path, reload: bool = True) -> jinja2.Environment:
+    """Templates from ``archive_root/templates`` first, then the built-in ones; everything escaped.
+
+    With ``reload`` (for the review app, which runs for hours) a template edited meanwhile is read again; a
+    batch of pages says False: otherwise every page looks up the file of every template it uses (five for a
+    sheet), a tenth of a sheet's time on a busy machine."""
     builtin = str(importlib.resources.files("pipeline.templates"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
@@ -159,6 +163,7 @@ def environment(archive_root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=reload,
     )
     env.filters.update(
         timecode=timecode, date_vn=date_vn, datetime_vn=datetime_vn, duration=duration, percent=percent,

@@ -210,7 +210,7 @@ def write_sheets(
     where there is none yet, so no link leads nowhere (a caller writing the subject pages at the same time
     says False).
     """
-    env = render.environment(archive_root)
+    env = render.environment(archive_root, reload=False)
     render.make_folder(out_dir)
     jobs = [(interview, audio_hrefs.get(interview["id"])) for interview in interviews
             if only is None or interview["id"] in only]
@@ -252,7 +252,7 @@ _worker: dict = {}
 
 
 def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[dict]]) -> None:
-    _worker.update(env=render.environment(archive_root), out_dir=out_dir, load=load)
+    _worker.update(env=render.environment(archive_root, reload=False), out_dir=out_dir, load=load)
 
 
 def _write_sheet_in_worker(job: tuple[dict, str | None]) -> bool:

@@ -128,7 +128,7 @@ def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[dict])
     """
     for subject in subjects:
         _folder(subject.get("kind"))  # a subject of an unknown kind stops the run before anything is written
-    env = render.environment(archive_root)
+    env = render.environment(archive_root, reload=False)
     written = 0
     for kind, (folder, _) in render.KINDS.items():
         render.make_folder(out_dir / folder)
