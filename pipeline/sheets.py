@@ -54,24 +54,17 @@ def _word_spans(text: str, words: list[tuple[str | None, float | None]]) -> list
     return spans if not text[position:].strip() else None
 
 
+def _doubtful(probability: float | None) -> bool:
+    return probability is not None and probability < render.LOW_WORD_PROBABILITY
+
+
 def _doubtful_spans(segment: dict) -> tuple[str, list[tuple[int, int, float]]]:
     """The segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
     text = (segment.get("text") or "").strip()
     words = _pairs(segment.get("words"))
-    if not any(p is not None and p < render.LOW_WORD_PROBABILITY for _, p in words):
+    if not any(_doubtful(p) for _, p in words):
         return text, []  # most segments: nothing to mark, so nothing to find
-    tokens = [(token or "").strip() for token, _ in words]
-    if " ".join(t for t in tokens if t) == text:
-        # As Whisper wrote it, the usual case: the words are the text's, one space apart, so where each lies
-        # is a running sum (the same as _word_spans finds, in a third of the time).
-        spans, position = [], 0
-        for token, (_, probability) in zip(tokens, words):
-            if token:
-                spans.append((position, position + len(token), probability))
-                position += len(token) + 1
-    else:
-        spans = _word_spans(text, words) or []
-    return text, [(a, b, p) for a, b, p in spans if p is not None and p < render.LOW_WORD_PROBABILITY]
+    return text, [(a, b, p) for a, b, p in _word_spans(text, words) or [] if _doubtful(p)]
 
 
 def text_pieces(segment: dict) -> list[dict]:
@@ -96,19 +89,26 @@ def marked_text(segment: dict) -> Markup:
     """The segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
     its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
     and a template loop over them was most of the time a sheet took."""
-    text, doubtful = _doubtful_spans(segment)
+    text = (segment.get("text") or "").strip()
+    words = _pairs(segment.get("words"))
     safe = escape(text)
-    if not doubtful:
+    if not any(_doubtful(p) for _, p in words):
         return safe
-    # Text with nothing to escape (nearly all) is cut as it is; otherwise each cut is escaped on its own.
-    cut = (lambda piece: piece) if len(safe) == len(text) else escape
+    tokens = [(token or "").strip() for token, _ in words]
+    if len(safe) == len(text) and " ".join(filter(None, tokens)) == text:
+        # The usual case, as Whisper wrote it: the words are the text, one space apart, with nothing to escape.
+        return Markup(" ".join([_marked(t, p) if _doubtful(p) else t for t, (_, p) in zip(tokens, words) if t]))
+    text, doubtful = _doubtful_spans(segment)
     html, position = [], 0
     for start, end, probability in doubtful:
-        html += [cut(text[position:start]), '<span class="low-confidence" title="Độ tin cậy thấp: ',
-                 render.percent(probability), '">', cut(text[start:end]), "</span>"]
+        html += [escape(text[position:start]), _marked(escape(text[start:end]), probability)]
         position = end
-    html.append(cut(text[position:]))
+    html.append(escape(text[position:]))
     return Markup("".join(html))
+
+
+def _marked(word: str, probability: float) -> str:
+    return f'<span class="low-confidence" title="Độ tin cậy thấp: {render.percent(probability)}">{word}</span>'
 
 
 class SegmentView(dict):
@@ -125,7 +125,7 @@ class SegmentView(dict):
 def segment_view(segment: dict) -> SegmentView:
     """A segment with what the template needs on top of the stored fields."""
     logprob = segment.get("avg_logprob")
-    codes = flags.parse(segment.get("flags"))
+    codes = flags.parse(segment["flags"]) if segment.get("flags") else []
     return SegmentView(
         segment,
         text_html=marked_text(segment),
