@@ -26,14 +26,16 @@ SHEET_TEMPLATE = "sheet.html.j2"
 INDEX_TEMPLATE = "index.html.j2"
 
 
-def _pairs(words) -> list[tuple[str | None, float | None]]:
-    """Words as (text, probability): the store's dicts, or pairs already (``store.sheet_segments``)."""
-    if not words or not isinstance(words[0], dict):
-        return words or []
-    return [(w.get("text"), w.get("probability")) for w in words]
+def _words(segment: dict) -> list[tuple]:
+    """The segment's words as (segment id, text, probability), as ``store.sheet_segments`` gives them; the
+    store's dicts (``store.segments``) are turned into the same."""
+    words = segment.get("words") or []
+    if words and isinstance(words[0], dict):
+        return [(None, w.get("text"), w.get("probability")) for w in words]
+    return words
 
 
-def _word_spans(text: str, words: list[tuple[str | None, float | None]]) -> list[tuple[int, int, float | None]] | None:
+def _word_spans(text: str, words: list[tuple]) -> list[tuple[int, int, float | None]] | None:
     """Where each word lies in ``text``, or None when the words no longer spell it.
 
     The words are found in order with nothing but spaces between them (words are stored with or without
@@ -42,7 +44,7 @@ def _word_spans(text: str, words: list[tuple[str | None, float | None]]) -> list
     """
     spans = []
     position = 0
-    for word, probability in words:
+    for _, word, probability in words:
         token = (word or "").strip()
         if not token:
             continue
@@ -61,8 +63,8 @@ def _doubtful(probability: float | None) -> bool:
 def _doubtful_spans(segment: dict) -> tuple[str, list[tuple[int, int, float]]]:
     """The segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
     text = (segment.get("text") or "").strip()
-    words = _pairs(segment.get("words"))
-    if not any(_doubtful(p) for _, p in words):
+    words = _words(segment)
+    if not any(_doubtful(p) for _, _, p in words):
         return text, []  # most segments: nothing to mark, so nothing to find
     return text, [(a, b, p) for a, b, p in _word_spans(text, words) or [] if _doubtful(p)]
 
@@ -90,14 +92,14 @@ def marked_text(segment: dict) -> Markup:
     its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
     and a template loop over them was most of the time a sheet took."""
     text = (segment.get("text") or "").strip()
-    words = _pairs(segment.get("words"))
+    words = _words(segment)
     safe = escape(text)
-    if not any(_doubtful(p) for _, p in words):
+    if not any(_doubtful(p) for _, _, p in words):
         return safe
-    tokens = [(token or "").strip() for token, _ in words]
+    tokens = [(token or "").strip() for _, token, _ in words]
     if len(safe) == len(text) and " ".join(filter(None, tokens)) == text:
         # The usual case, as Whisper wrote it: the words are the text, one space apart, with nothing to escape.
-        return Markup(" ".join([_marked(t, p) if _doubtful(p) else t for t, (_, p) in zip(tokens, words) if t]))
+        return Markup(" ".join([_marked(t, p) if _doubtful(p) else t for t, (_, _, p) in zip(tokens, words) if t]))
     text, doubtful = _doubtful_spans(segment)
     html, position = [], 0
     for start, end, probability in doubtful:

@@ -176,8 +176,8 @@ def test_words_with_whisper_leading_spaces_and_punctuation_are_found_in_the_text
 def test_marks_land_on_the_right_words_whatever_the_text_holds(env):
     escaped = segment(0, 'bác "A" & <B> về', [0.2, 0.9, 0.3, 0.9, 0.4])
     spaced = {**segment(1, "ông kể chuyện", [0.9, 0.2, 0.9]), "text": "ông  kể\tchuyện"}  # not one space apart
-    as_pairs = {**segment(2, "một hai", [0.1, 0.9]), "words": [("một", 0.1), (" hai", 0.9)]}  # store.sheet_segments
-    page = Page(sheet(env, segments=[escaped, spaced, as_pairs]))
+    as_rows = {**segment(2, "một hai", [0.1, 0.9]), "words": [(3, "một", 0.1), (3, " hai", 0.9)]}  # sheet_segments
+    page = Page(sheet(env, segments=[escaped, spaced, as_rows]))
     marked = [m["text"] for m in page.find("span", "low-confidence") if m["attrs"].get("title")]
     assert marked == ["bác", "&", "về", "kể", "một"]
     assert [t["text"] for t in page.find("p", "text")] == ['bác "A" & <B> về', "ông  kể\tchuyện", "một hai"]

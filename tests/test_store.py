@@ -81,7 +81,7 @@ def test_segments_come_back_in_order_with_their_words(tmp_path):
     assert got[1]["words"] == [{"start": 1.0, "end": 1.5, "text": "câu", "probability": 0.9}]
 
 
-def test_a_sheet_reads_the_same_segments_with_words_as_pairs_through_a_connection_of_its_own(tmp_path):
+def test_a_sheet_reads_the_same_segments_with_words_as_rows_through_a_connection_of_its_own(tmp_path):
     db = store.open_database(tmp_path / "loike.db")
     recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
     store.save_transcript(db, recording, segments(3), RUN)
@@ -97,8 +97,8 @@ def test_a_sheet_reads_the_same_segments_with_words_as_pairs_through_a_connectio
     copy.close()
     assert [{k: v for k, v in s.items() if k != "words"} for s in got] == [
         {k: v for k, v in s.items() if k != "words"} for s in full]
-    assert [s["words"] for s in got] == [[(w["text"], w["probability"]) for w in s["words"]] for s in full]
-    assert got[1]["words"] == [("câu", 0.9)]
+    assert [s["words"] for s in got] == [[(s["id"], w["text"], w["probability"]) for w in s["words"]] for s in full]
+    assert got[1]["words"] == [(got[1]["id"], "câu", 0.9)]
 
 
 def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):
