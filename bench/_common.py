@@ -114,8 +114,8 @@ def versions() -> str:
             git = ["git", "-C", str(REPO)]
             commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                     check=True).stdout.strip()
-            dirty = subprocess.run([*git, "status", "--porcelain", "pipeline", "templates"], capture_output=True,
-                                   text=True, check=True).stdout.strip()
+            dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "pipeline", "templates"],
+                                   capture_output=True, text=True, check=True).stdout.strip()
             out.append(f"loike {commit}{' + uncommitted changes' if dirty else ''}")
         else:
             out.append(f"loike from {where}")

@@ -12,14 +12,19 @@ goes through ``catalogue.apply_metadata`` as `loike run` does: a witness (from 4
   first     `loike rebuild --sheets` with no sheets yet: every sheet, the index and every subject page written
   again     the same over an unchanged archive: everything rendered, nothing rewritten
 
-and, in-process, where the time goes (loading, rendering sheets, gathering subjects, subject pages).
+and, in-process, where the time goes (the interview list, the sheets and the index, gathering the subjects'
+passages, the subject pages). Times are wall clock; CPU is user + system of the process and its workers;
+peak memory is the largest resident size among them.
+``--before DIR`` also times `loike rebuild --sheets` (no sheets yet) with the package in DIR (for instance
+``git archive COMMIT | tar -x -C DIR``), alternating with this checkout's within each run, so load hits both.
 
-    /tmp/venv/bin/python bench/render_bench.py --interviews 1000
+    PYTHONPATH=$PWD /tmp/venv/bin/python bench/render_bench.py --interviews 1000 --work /tmp/render
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
@@ -102,30 +107,43 @@ def _transcript(db, store, recording_id: int, interview_id: int, count: int, rng
                                container="mp3", codec="mp3", channels=1, sample_rate=44100)
 
 
-def timed(argv: list[str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
-    return time.perf_counter() - started
+def timed(argv: list[str], package: Path | None = None) -> tuple[float, float, float]:
+    """Wall and CPU seconds (user + system, the process and its workers) and peak memory (MB, the largest of
+    them) of a command, with ``package`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(package or c.REPO)}
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own usage, its workers' included
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            out.seek(0)
+            raise SystemExit(f"{' '.join(argv)} failed:\n{out.read().decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def breakdown(root: Path) -> dict[str, float]:
-    from pipeline import catalogue, render, store
+    """The steps of ``process.write_sheets``, timed one by one, as it runs them."""
+    from pipeline import catalogue, sheets, store, subject_pages
     from pipeline.settings import archive
 
     arch = archive(root)
     db = store.open_database(arch.database)
     out, t = {}, time.perf_counter()
     interviews = store.interviews(db)
-    segments = {i["id"]: store.segments(db, i["id"]) for i in interviews}
-    out["load interviews and segments"], t = time.perf_counter() - t, time.perf_counter()
-    render.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {})
-    out["render sheets and index"], t = time.perf_counter() - t, time.perf_counter()
+    out["list the interviews (`store.interviews`)"], t = time.perf_counter() - t, time.perf_counter()
+    workers = os.cpu_count() or 1
+    segments = store.SheetSegments(arch.database)
+    sheets.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
+    segments.close()
+    out[f"load segments, render and write {len(interviews)} sheets and the index (up to {workers} processes)"], t = (
+        time.perf_counter() - t, time.perf_counter())
     subjects = catalogue.subjects(db)
-    out[f"gather {len(subjects)} subjects (with passages)"], t = time.perf_counter() - t, time.perf_counter()
-    render.write_subject_pages(arch.root, arch.sheets_dir, subjects)
-    out["render subject pages"] = time.perf_counter() - t
+    out[f"gather {len(subjects)} subjects and their passages (`catalogue.subjects`)"], t = (
+        time.perf_counter() - t, time.perf_counter())
+    subject_pages.write_subject_pages(arch.root, arch.sheets_dir, subjects)
+    out["render and write the subject pages"] = time.perf_counter() - t
     db.close()
     return out
 
@@ -138,6 +156,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=None, help="work folder (default a new folder in /tmp); "
                         "an archive already there is reused")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a source tree holding an earlier pipeline/ (and templates/) to time alongside")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="loike-render-", dir="/tmp"))
@@ -147,12 +167,17 @@ def main() -> None:
         build(root, args.interviews, args.segments, args.seed)
     sheets = root / "transcripts" / "sheets"
     rebuild = [str(c.LOIKE), "--root", str(root), "rebuild", "--sheets"]
-    first, again = [], []
+    first, again, before = [], [], []
     for _ in range(args.runs):
+        if args.before:
+            shutil.rmtree(sheets, ignore_errors=True)
+            before.append(timed(rebuild, args.before))
+            print(f"before: {before[-1][0]:.1f} s ({before[-1][1]:.1f} CPU s)", file=sys.stderr)
         shutil.rmtree(sheets, ignore_errors=True)
         first.append(timed(rebuild))
         again.append(timed(rebuild))
-        print(f"first {first[-1]:.1f} s, again {again[-1]:.1f} s", file=sys.stderr)
+        print(f"first {first[-1][0]:.1f} s ({first[-1][1]:.1f} CPU s), again {again[-1][0]:.1f} s; load "
+              f"{os.getloadavg()[0]:.1f}", file=sys.stderr)
     pages = sum(1 for _ in sheets.rglob("*.html"))
     size = sum(p.stat().st_size for p in sheets.rglob("*.html"))
     shutil.rmtree(sheets, ignore_errors=True)
@@ -161,14 +186,23 @@ def main() -> None:
 
     print(c.header(c.command_line()))
     print(f"{args.interviews} interviews × {args.segments} segments ({args.interviews * args.segments:,} segments), "
-          f"database {db_mb:.0f} MB; {pages:,} HTML pages written ({size / 1e6:.0f} MB)\n")
-    print("| what | median (s) | runs (s) | bar |")
-    print("|---|---|---|---|")
-    med = c.median(first)
-    print(f"| `loike rebuild --sheets`, no sheets yet | {med:.1f} | {', '.join(f'{t:.1f}' for t in first)} | "
-          f"< {BAR_SECONDS:.0f} s: {'pass' if med < BAR_SECONDS else 'FAIL'} |")
-    print(f"| the same, nothing changed | {c.median(again):.1f} | {', '.join(f'{t:.1f}' for t in again)} | |")
-    print("\nIn-process, one run, sheets folder emptied first:\n")
+          f"database {db_mb:.0f} MB; {pages:,} HTML pages written ({size / 1e6:.0f} MB); "
+          f"load average before the summary {os.getloadavg()[0]:.1f}\n")
+    print("| what | median wall (s) | runs, wall (s) | median CPU (s) | peak memory (MB) | bar |")
+    print("|---|---|---|---|---|---|")
+
+    def line(name: str, times: list[tuple[float, float, float]], bar: bool) -> None:
+        wall = c.median([w for w, _, _ in times])
+        verdict = f"< {BAR_SECONDS:.0f} s: {'pass' if wall < BAR_SECONDS else 'FAIL'}" if bar else ""
+        print(f"| {name} | {wall:.1f} | {', '.join(f'{w:.1f}' for w, _, _ in times)} | "
+              f"{c.median([u for _, u, _ in times]):.1f} | {max(m for _, _, m in times):.0f} | {verdict} |")
+
+    if before:
+        line(f"before ({args.before}): `loike rebuild --sheets`, no sheets yet", before, True)
+    line("`loike rebuild --sheets`, no sheets yet", first, True)
+    line("the same, nothing changed", again, False)
+    print("\nIn-process, one run, sheets folder emptied first, the steps one after another (`process.write_sheets` "
+          "gathers and writes the subject pages in a thread while the sheets render):\n")
     print("| step | s |\n|---|---|")
     for name, seconds in parts.items():
         print(f"| {name} | {seconds:.1f} |")

@@ -12,12 +12,13 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import ahead, audio, catalogue, faults, flags, ingest, metadata, render, speakers, store
+from . import ahead, audio, catalogue, faults, flags, ingest, metadata, sheets, speakers, store, subject_pages
 from .errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
 from .records import MetadataFound, Problem, Retranscribed, RunReport, Segment, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
@@ -378,14 +379,32 @@ def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str
 
 def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -> Path:
     """Regenerate the review sheets (all, or those of the interviews in ``only``), the index and the subject
-    pages from the database."""
+    pages from the database.
+
+    The subject pages are gathered and written in a thread of their own (through its own connection) while the
+    sheets render, in other processes when there are many: on two cores that takes them off the end of a
+    rebuild (docs/benchmarks.md)."""
     interviews = store.interviews(db)
-    segments = {i["id"]: store.segments(db, i["id"]) for i in interviews if only is None or i["id"] in only}
     hrefs = {
         i["id"]: f"../audio/{i['code']}.wav"
         for i in interviews
         if (archive.audio_dir / f"{i['code']}.wav").exists()
     }
-    index = render.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only)
-    render.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
+    with ThreadPoolExecutor(1) as beside:
+        pages = beside.submit(_write_subject_pages, archive)
+        segments = store.SheetSegments(archive.database)
+        try:
+            index = sheets.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
+                                        workers=os.cpu_count() or 1, subject_lists=False)
+        finally:
+            segments.close()
+        pages.result()
     return index
+
+
+def _write_subject_pages(archive: Archive) -> int:
+    db = store.connect(archive.database)
+    try:
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, catalogue.subjects(db))
+    finally:
+        db.close()

@@ -1,5 +1,6 @@
-"""Review sheets: one self-contained HTML page per interview, an index of them all, and a page per person, place
-and event gathering every passage that names them.
+"""What every page of the archive shares: the Jinja2 environment and its filters, the interview's view, and
+writing a page whole and only when it changed. The review sheets and the index are made in ``sheets``, the
+people, places and events pages in ``subject_pages``; the review app renders through here too.
 
 The sheets are opened straight from disk (file://) on an editor's laptop, often offline, so everything they need
 (CSS, JS) is inlined and nothing points outside the archive. Every string that reaches a template came from a
@@ -19,27 +20,21 @@ import math
 import os
 import re
 import tempfile
-import unicodedata
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 
 import jinja2
 
-from . import flags
 from .errors import ArchiveError
 
 log = logging.getLogger(__name__)
 
-SHEET_TEMPLATE = "sheet.html.j2"
-INDEX_TEMPLATE = "index.html.j2"
 INDEX_NAME = "index.html"
-SUBJECT_TEMPLATE = "subject.html.j2"
-SUBJECT_LIST_TEMPLATE = "subjects.html.j2"
+Environment = jinja2.Environment
+"""The environment's type, for the modules that render through this one (only this one imports jinja2)."""
 
 KINDS = {"person": ("people", "Nhân vật"), "place": ("places", "Địa danh"), "event": ("events", "Sự kiện")}
 """Each kind of subject: its folder beside the sheets, and the title of its list page."""
-SLUG_LENGTH = 60
 
 LOW_WORD_PROBABILITY = 0.5
 """A word the model gave less than this probability is marked for the editor to listen to."""
@@ -49,7 +44,6 @@ threshold for a doubtful decode)."""
 
 STATUS_VN = {"transcribed": "Đã phiên âm", "failed": "Lỗi", "pending": "Đang chờ"}
 REVIEW_VN = {"machine": "Máy", "edited": "Đã sửa", "verified": "Đã duyệt"}
-HOW_VN = {"tagged": "được gắn thẻ", "mentioned": "có nhắc đến", "spoken": "lời của nhân vật"}
 CONSENT_VN = {
     "allowed": "Được công bố", "restricted": "Hạn chế công bố", "embargoed": "Chưa được công bố",
     "unknown": "Chưa rõ quyền công bố",
@@ -61,7 +55,7 @@ MISSING = "—"
 # ---------------------------------------------------------------- filters
 
 
-def _whole_seconds(seconds: float | None) -> int | None:
+def whole_seconds(seconds: float | None) -> int | None:
     """Seconds truncated, not rounded: a time code must never point past the moment it names."""
     if seconds is None or isinstance(seconds, bool):
         return None
@@ -76,7 +70,7 @@ def _whole_seconds(seconds: float | None) -> int | None:
 
 def timecode(seconds: float | None) -> str:
     """3725.4 → "01:02:05"; None → "—"."""
-    whole = _whole_seconds(seconds)
+    whole = whole_seconds(seconds)
     if whole is None:
         return MISSING
     hours, rest = divmod(whole, 3600)
@@ -85,7 +79,7 @@ def timecode(seconds: float | None) -> str:
 
 def duration(seconds: float | None) -> str:
     """A length as people say it: 59.99 → "00:59", 7325.5 → "2:02:05"; None → "—"."""
-    whole = _whole_seconds(seconds)
+    whole = whole_seconds(seconds)
     if whole is None:
         return MISSING
     hours, rest = divmod(whole, 3600)
@@ -149,8 +143,12 @@ def csp_hash(script: str) -> str:
 # ---------------------------------------------------------------- environment
 
 
-def environment(archive_root: Path) -> jinja2.Environment:
-    """Templates from ``archive_root/templates`` first, then the built-in ones; everything escaped."""
+def environment(archive_root: Path, reload: bool = True) -> jinja2.Environment:
+    """Templates from ``archive_root/templates`` first, then the built-in ones; everything escaped.
+
+    With ``reload`` (for the review app, which runs for hours) a template edited meanwhile is read again; a
+    batch of pages says False: otherwise every page looks up the file of every template it uses (five for a
+    sheet), a tenth of a sheet's time on a busy machine."""
     builtin = str(importlib.resources.files("pipeline.templates"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
@@ -165,6 +163,7 @@ def environment(archive_root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=reload,
     )
     env.filters.update(
         timecode=timecode, date_vn=date_vn, datetime_vn=datetime_vn, duration=duration, percent=percent,
@@ -217,61 +216,6 @@ def sheet_filename(code: str) -> str:
     """The sheet's file name for an interview code; anything that could leave the folder is replaced."""
     safe = re.sub(r"[^\w\-]", "_", str(code)).lstrip("_") or "interview"
     return f"{safe}.html"
-
-
-def _word_spans(text: str, words: list[dict]) -> list[tuple[int, int, float | None]] | None:
-    """Where each word lies in ``text``, or None when the words no longer spell it.
-
-    The words are found in order with nothing but spaces between them (words are stored with or without
-    Whisper's leading space). Once an editor has changed the text the model's words describe something else,
-    so their marks would mislead and none are given.
-    """
-    spans = []
-    position = 0
-    for word in words:
-        token = (word.get("text") or "").strip()
-        if not token:
-            continue
-        found = text.find(token, position)
-        if found < 0 or text[position:found].strip():
-            return None
-        spans.append((found, found + len(token), word.get("probability")))
-        position = found + len(token)
-    return spans if not text[position:].strip() else None
-
-
-def text_pieces(segment: dict) -> list[dict]:
-    """A segment's text cut into runs: plain text, and each doubtful word on its own with its probability.
-
-    The pieces are slices of the stored text itself, so what the editor reads is exactly what is stored.
-    """
-    text = (segment.get("text") or "").strip()
-    spans = _word_spans(text, segment.get("words") or [])
-    pieces: list[dict] = []
-    position = 0
-    for start, end, probability in spans or []:
-        if probability is None or probability >= LOW_WORD_PROBABILITY:
-            continue
-        if start > position:
-            pieces.append({"text": text[position:start], "probability": None})
-        pieces.append({"text": text[start:end], "probability": probability})
-        position = end
-    if position < len(text) or not pieces:
-        pieces.append({"text": text[position:], "probability": None})
-    return pieces
-
-
-def segment_view(segment: dict) -> dict:
-    """A segment with what the template needs on top of the stored fields."""
-    logprob = segment.get("avg_logprob")
-    codes = flags.parse(segment.get("flags"))
-    return {
-        **segment,
-        "pieces": text_pieces(segment),
-        "low_segment": logprob is not None and logprob < LOW_SEGMENT_LOGPROB,
-        "flags": codes,
-        "flag_reasons": "; ".join(flags.REASONS_VN.get(code, code) for code in codes),
-    }
 
 
 def audio_format(interview: dict) -> str:
@@ -340,87 +284,6 @@ def interview_view(interview: dict) -> dict:
     }
 
 
-# ---------------------------------------------------------------- subjects
-
-
-def slug(name: str) -> str:
-    """"Nguyễn Văn Đức" → "nguyen-van-duc": a file name every system, zip tool and browser takes as it is."""
-    decomposed = unicodedata.normalize("NFD", str(name).replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:SLUG_LENGTH].strip("-")
-
-
-def _folder(kind: str) -> tuple[str, str]:
-    try:
-        return KINDS[kind]
-    except KeyError:
-        raise ValueError(f"Unknown subject kind {kind!r}: use one of {', '.join(KINDS)}.") from None
-
-
-def subject_href(kind: str, id: int, name: str) -> str:
-    """Where a subject's page is, relative to the sheets folder: ("person", 12, "Nguyễn Văn A") →
-    "people/12-nguyen-van-a.html". The number keeps two people of the same name apart."""
-    folder, _ = _folder(kind)
-    stem = f"{int(id)}-{slug(name)}".rstrip("-")
-    return f"{folder}/{stem}.html"
-
-
-def _sheet_href(code: str, start: float | None = None) -> str:
-    """A subject page's link to a sheet (one folder up), at a moment when ``start`` is given."""
-    href = "../" + quote(sheet_filename(code or ""))
-    whole = _whole_seconds(start)
-    if whole is None:
-        return href
-    # Three decimals, as the sheet's data-start, so the sheet's script finds exactly this segment.
-    return href + "#t=" + f"{max(0.0, float(start)):.3f}".rstrip("0").rstrip(".")
-
-
-def _passage_groups(passages: list[dict], interviews: list[dict]) -> list[dict]:
-    """Passages grouped by interview, interviews in the order given, each passage once (with every way it was
-    found) in the order it is heard."""
-    order = {iv.get("code"): n for n, iv in enumerate(interviews)}
-    known = {iv.get("code"): iv for iv in interviews}
-    groups: dict[str, dict] = {}
-    for passage in passages:
-        code = passage.get("interview_code") or ""
-        iv = known.get(code, {})
-        group = groups.setdefault(code, {
-            "code": code, "title": iv.get("display_title") or passage.get("interview_title") or code,
-            "date": iv.get("date"), "href": _sheet_href(code),
-            "consent": iv.get("consent") or consent_mark(passage.get("consent_status")), "passages": {},
-        })
-        key = (passage.get("idx"), passage.get("start"))
-        how = HOW_VN.get(passage.get("how"), passage.get("how"))
-        seen = group["passages"].setdefault(key, {
-            **passage, "hows": [], "href": _sheet_href(code, passage.get("start") or 0),
-        })
-        if how and how not in seen["hows"]:
-            seen["hows"].append(how)
-    ordered = sorted(groups.values(), key=lambda g: order.get(g["code"], len(order)))
-    for group in ordered:
-        group["passages"] = sorted(group["passages"].values(), key=lambda p: (p.get("start") or 0, p.get("idx") or 0))
-    return ordered
-
-
-def subject_view(subject: dict) -> dict:
-    """A subject with what its page and its line in the list need on top of what the catalogue gave."""
-    _, kind_vn = _folder(subject.get("kind"))
-    interviews = [
-        {**iv, "consent": consent_mark(iv.get("consent_status"), iv.get("consent_until")),
-         "href": _sheet_href(iv.get("code")), "display_title": (iv.get("title") or "").strip() or iv.get("code")}
-        for iv in subject.get("interviews") or []
-    ]
-    groups = _passage_groups(subject.get("passages") or [], interviews)
-    href = subject_href(subject["kind"], subject["id"], subject.get("name") or "")
-    return {
-        **subject, "kind_vn": kind_vn, "href": href, "file": PurePosixPath(href).name,
-        "facts": [(str(f[0]), f[1]) for f in subject.get("facts") or [] if len(f) > 1 and f[1] not in (None, "")],
-        "interviews": interviews, "groups": groups,
-        "passage_count": sum(len(g["passages"]) for g in groups),
-        "loud": any(i["consent"]["loud"] for i in interviews) or any(g["consent"]["loud"] for g in groups),
-    }
-
-
 # ---------------------------------------------------------------- rendering
 
 
@@ -439,44 +302,13 @@ def _render(env: jinja2.Environment, name: str, **context) -> str:
 
 
 def render_page(env: jinja2.Environment, name: str, **context) -> str:
-    """Any page of the review app, by template name."""
+    """Any page (a sheet, a subject page, the review app's), by template name."""
     return _render(env, name, **context)
 
 
 def asset(env: jinja2.Environment, name: str) -> str:
     """A CSS or JS file as the template loader finds it (the archive's own copy first)."""
     return env.loader.get_source(env, name)[0]
-
-
-def render_sheet(env: jinja2.Environment, interview: dict, segments: list[dict], audio_href: str | None) -> str:
-    """One interview's review sheet as a complete HTML page."""
-    return _render(
-        env, SHEET_TEMPLATE,
-        interview=interview_view(interview),
-        segments=[segment_view(s) for s in segments],
-        audio_href=audio_href,
-    )
-
-
-def render_index(env: jinja2.Environment, interviews: list[dict], generated_at: str) -> str:
-    """The table of every interview, linking to the sheets."""
-    return _render(
-        env, INDEX_TEMPLATE,
-        interviews=[interview_view(i) for i in interviews],
-        generated_at=generated_at,
-    )
-
-
-def render_subject(env: jinja2.Environment, subject: dict) -> str:
-    """One person's, place's or event's page: facts, interviews, and every passage that names them."""
-    return _render(env, SUBJECT_TEMPLATE, subject=subject_view(subject))
-
-
-def render_subject_list(env: jinja2.Environment, kind: str, subjects: list[dict]) -> str:
-    """The list page of one kind of subject, by name."""
-    folder, title = _folder(kind)
-    views = sorted((subject_view(s) for s in subjects), key=lambda v: (slug(v.get("name") or ""), v["id"]))
-    return _render(env, SUBJECT_LIST_TEMPLATE, kind=kind, folder=folder, title=title, subjects=views)
 
 
 def _umask() -> int:
@@ -525,66 +357,8 @@ def _unwritable(path: Path, error: OSError) -> ArchiveError:
     )
 
 
-def _make_folder(folder: Path) -> None:
+def make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _unwritable(folder, error) from error
-
-
-def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[dict]) -> int:
-    """Write a page per subject under ``people/``, ``places/`` and ``events/`` of ``out_dir``, and each folder's
-    ``index.html``; return how many pages were written.
-
-    Pages whose content did not change are left alone, and nothing is removed: a page someone bookmarked or
-    cited stays readable after its subject is merged away.
-    """
-    for subject in subjects:
-        _folder(subject.get("kind"))  # a subject of an unknown kind stops the run before anything is written
-    env = environment(archive_root)
-    written = 0
-    for kind, (folder, _) in KINDS.items():
-        _make_folder(out_dir / folder)
-        mine = [s for s in subjects if s["kind"] == kind]
-        for subject in mine:
-            page = render_subject(env, subject)
-            written += write_if_changed(out_dir / subject_href(kind, subject["id"], subject.get("name") or ""), page)
-        written += write_if_changed(out_dir / folder / INDEX_NAME, render_subject_list(env, kind, mine))
-    log.info("subject pages: %d written, in %s", written, out_dir)
-    return written
-
-
-def write_sheets(
-    archive_root: Path,
-    out_dir: Path,
-    interviews: list[dict],
-    segments_by_interview: dict[int, list[dict]],
-    audio_hrefs: dict[int, str],
-    only: set[int] | None = None,
-) -> Path:
-    """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
-    return the index's path.
-
-    Sheets whose content did not change are left alone, so a re-run touches only what moved.
-    """
-    env = environment(archive_root)
-    _make_folder(out_dir)
-    written = 0
-    for interview in interviews:
-        if only is not None and interview["id"] not in only:
-            continue
-        page = render_sheet(
-            env, interview, segments_by_interview.get(interview["id"], []), audio_hrefs.get(interview["id"])
-        )
-        written += write_if_changed(out_dir / sheet_filename(interview.get("code") or ""), page)
-    index = out_dir / INDEX_NAME
-    generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
-    write_if_changed(index, render_index(env, interviews, generated_at))
-    # The index links to the three subject lists; until write_subject_pages has filled them, an empty list
-    # stands in, so no link on the index ever leads nowhere.
-    for kind, (folder, _) in KINDS.items():
-        if not (out_dir / folder / INDEX_NAME).exists():
-            _make_folder(out_dir / folder)
-            write_if_changed(out_dir / folder / INDEX_NAME, render_subject_list(env, kind, []))
-    log.info("review sheets: %d written, %d unchanged, in %s", written, len(interviews) - written, out_dir)
-    return index

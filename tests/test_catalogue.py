@@ -165,3 +165,48 @@ def test_places_keep_former_names_and_events_get_dates_places_and_aliases(db):
     assert ["Thời gian", "19/08/1945"] in subject["facts"] and ["Tên khác", "Tổng khởi nghĩa"] in subject["facts"]
     with pytest.raises(NotFound, match="There is no place 99: `loike places` lists them"):
         catalogue.add_former_name(db, 99, "x")
+
+
+def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_interview(db):
+    interview, recording = new_interview(db)
+    catalogue.apply_metadata(db, interview, found(meta()))
+    store.save_transcript(db, recording, [
+        Segment(i * 2, i * 2 + 2, f"Đoạn {i}: Cách mạng tháng Tám về tới làng.", -0.2, 0.0, 1.0) for i in range(12)
+    ] + [Segment(30, 32, "Chuyện khác.", -0.2, 0.0, 1.0)], RUN)
+    event = catalogue.events(db)[0]["id"]
+    ids = {idx: sid for sid, idx in db.execute("SELECT id, idx FROM segments")}
+    for idx in (1, 9, 10, 11, 12):  # the last one does not name the event: tagged all the same
+        catalogue.tag_segment(db, ids[idx], "event", event)
+    db.execute("UPDATE segments SET review_status = 'verified' WHERE idx = 8")
+    db.execute("UPDATE segments SET flags = 'repetition' WHERE idx = 0")
+    db.conn.commit()
+
+    [subject] = [s for s in catalogue.subjects(db, per_interview=3) if s["kind"] == "event"]
+
+    listed = [(p["idx"], p["how"]) for p in subject["passages"]]
+    tagged = [(idx, "tagged") for idx in (1, 9, 10, 11, 12)]
+    # Of the 8 untagged mentions: the verified one first, then the earliest, the flagged one last.
+    assert sorted(listed) == sorted(tagged + [(8, "mentioned"), (2, "mentioned"), (3, "mentioned")])
+    assert [p["idx"] for p in subject["passages"]] == sorted(p["idx"] for p in subject["passages"])
+    code = store.interview(db, str(interview))["code"]
+    assert subject["more"] == {code: 5} and subject["per_interview"] == 3
+
+    [everything] = [s for s in catalogue.subjects(db, per_interview=100) if s["kind"] == "event"]
+    assert len(everything["passages"]) == 13 and everything["more"] == {}
+
+
+def test_spoken_and_mentioned_passages_share_the_cap_and_count_once(db):
+    interview, recording = new_interview(db)
+    catalogue.apply_metadata(db, interview, found(meta()))
+    store.save_transcript(db, recording, [
+        Segment(i * 2, i * 2 + 2, "Tôi là Nguyễn Văn A." if i % 2 else "Tôi kể tiếp.", -0.2, 0.0, 1.0,
+                speaker="SPEAKER_1") for i in range(6)
+    ] + [Segment(20, 22, "Ông Nguyễn Văn A về.", -0.2, 0.0, 1.0, speaker="SPEAKER_2")], RUN)
+    person = next(p["id"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A")
+    catalogue.map_speaker(db, interview, "SPEAKER_1", person)
+
+    a = next(s for s in catalogue.subjects(db, per_interview=4) if s["name"] == "Nguyễn Văn A")
+
+    assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "spoken"), (1, "spoken"), (2, "spoken"),
+                                                               (3, "spoken")]
+    assert sum(a["more"].values()) == 3  # idx 4, 5 spoken and 6 mentioned: 7 passages in all, each once

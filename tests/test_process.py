@@ -366,3 +366,40 @@ def test_a_run_starts_no_more_workers_than_it_has_pieces():
     assert process.fitted(two, [short, short]).workers == 2
     assert process.fitted(two, [long]).workers == 2
     assert process.fitted(dataclasses.replace(two, workers=1), [long, long]).workers == 1
+
+
+def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewritten(tmp_path):
+    from pipeline import catalogue, review, settings
+    from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
+
+    archive = settings.archive(tmp_path)
+    db = store.open_database(archive.database)
+    ids = {}
+    for n, (witness, event) in enumerate([("Nguyễn Văn Hùng", "Cải cách ruộng đất"), ("Trần Thị Lan", "Đổi mới")]):
+        recording = store.add_recording(db, str(n) * 64, f"{n}.wav", 1, str(n))
+        ids[n] = store.interview_for(db, recording)["id"]
+        meta = InterviewMeta(witnesses=[PersonMeta(witness, birth_year=1930)], events=[event],
+                             consent=Consent("allowed"))
+        catalogue.apply_metadata(db, ids[n], MetadataFound(f"{n}.wav", f"{n}.yaml", meta, [], str(n)))
+        store.save_transcript(db, recording, [
+            Segment(i * 5.0, i * 5.0 + 4, f"Hồi {event} ông {witness} kể lần {i}.", -0.2, 0.0, 1.0) for i in range(8)
+        ], {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y",
+            "audio_seconds": 40.0})
+    process.write_sheets(db, archive)
+    past = time.time_ns() - 3_600_000_000_000
+    pages = {str(p.relative_to(archive.sheets_dir)): p for p in archive.sheets_dir.rglob("*.html")}
+    for path in pages.values():
+        os.utime(path, ns=(past, past))
+
+    segment = db.execute("SELECT id, version FROM segments WHERE interview_id = ? AND idx = 6", [ids[0]]).fetchone()
+    review.edit(db, segment[0], segment[1], "biên tập", text="Hồi đó ông kể lần nữa.")
+    process.write_sheets(db, archive, only={ids[0]})
+
+    rewritten = sorted(name for name, path in pages.items() if path.stat().st_mtime_ns != past)
+    first = store.interview(db, str(ids[0]))["code"]
+    # The edited passage no longer names the event or the witness, so their pages (and lists, with the
+    # counts) change; the other interview's sheet and subjects do not.
+    # (index.html is rewritten too when its time stamp's minute has turned.)
+    assert set(rewritten) - {"index.html"} == {
+        f"{first}.html", "people/1-nguyen-van-hung.html", "people/index.html", "events/1-cai-cach-ruong-dat.html",
+        "events/index.html"}

@@ -10,12 +10,13 @@ import shutil
 import subprocess
 import time
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from pipeline import render
+from pipeline import render, sheets, subject_pages
 from pipeline.errors import ArchiveError
 
 XSS = "<script>alert(1)</script>"
@@ -97,7 +98,7 @@ def env(tmp_path):
 
 
 def sheet(env, interview_row=None, segments=None, audio_href="../audio/LK-2026-001.wav") -> str:
-    return render.render_sheet(
+    return sheets.render_sheet(
         env, interview_row or interview(), [segment(0, VIETNAMESE)] if segments is None else segments, audio_href
     )
 
@@ -141,7 +142,7 @@ def test_untrusted_text_is_escaped_everywhere(env):
     row = interview(title=XSS, source_path=f"xã/{XSS}.mp3", problem=XSS, model=XSS, code="LK-2026-001")
     segs = [segment(0, f"ông nói {XSS} rồi", speaker=XSS), segment(1, XSS, [0.1])]
     page = sheet(env, row, segs, audio_href=f'x.wav"><script>alert(1)</script>')
-    index = render.render_index(env, [row], "2026-03-07T10:00:00+07:00")
+    index = sheets.render_index(env, [row], "2026-03-07T10:00:00+07:00")
 
     for html in (page, index):
         assert "<script>alert" not in html
@@ -170,6 +171,26 @@ def test_words_with_whisper_leading_spaces_and_punctuation_are_found_in_the_text
     page = Page(sheet(env, segments=[row]))
     assert [m["text"] for m in page.find("span", "low-confidence") if m["attrs"].get("title")] == ["Thưa", "ạ?"]
     assert page.find("p", "text")[0]["text"] == "Thưa bác, bác có nhớ không ạ?"
+
+
+def test_marks_land_on_the_right_words_whatever_the_text_holds(env):
+    escaped = segment(0, 'bác "A" & <B> về', [0.2, 0.9, 0.3, 0.9, 0.4])
+    spaced = {**segment(1, "ông kể chuyện", [0.9, 0.2, 0.9]), "text": "ông  kể\tchuyện"}  # not one space apart
+    as_rows = {**segment(2, "một hai", [0.1, 0.9]), "words": [(3, "một", 0.1), (3, " hai", 0.9)]}  # sheet_segments
+    page = Page(sheet(env, segments=[escaped, spaced, as_rows]))
+    marked = [m["text"] for m in page.find("span", "low-confidence") if m["attrs"].get("title")]
+    assert marked == ["bác", "&", "về", "kể", "một"]
+    assert [t["text"] for t in page.find("p", "text")] == ['bác "A" & <B> về', "ông  kể\tchuyện", "một hai"]
+
+
+def test_a_teams_template_can_still_build_the_text_from_its_pieces(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "sheet.html.j2").write_text(
+        "{% for seg in segments %}<p>{% for piece in seg.pieces %}{% if piece.probability is none %}{{ piece.text }}"
+        "{% else %}<b>{{ piece.text }}</b>{% endif %}{% endfor %}</p>{% endfor %}", encoding="utf-8")
+    segs = [segment(0, "ông <kể> chuyện làng", [0.9, 0.2, 0.9, 0.3]), segment(1, "rõ ràng")]
+    assert sheets.render_sheet(render.environment(tmp_path), interview(), segs, None) == (
+        "<p>ông <b>&lt;kể&gt;</b> chuyện <b>làng</b></p><p>rõ ràng</p>")
 
 
 def test_the_legend_explains_the_marks(env):
@@ -229,7 +250,7 @@ def test_vietnamese_comes_through_byte_identical_in_nfc(env, tmp_path):
     assert unicodedata.is_normalized("NFC", VIETNAMESE)
     row = interview(title=VIETNAMESE, source_path=f"xã Bắc Cường/{VIETNAMESE}.m4a")
     out = tmp_path / "sheets"
-    render.write_sheets(tmp_path, out, [row], {1: [segment(0, VIETNAMESE, speaker="Người phỏng vấn")]}, {})
+    sheets.write_sheets(tmp_path, out, [row], {1: [segment(0, VIETNAMESE, speaker="Người phỏng vấn")]}, {})
     data = (out / "LK-2026-001.html").read_bytes()
     for text in (VIETNAMESE, f"xã Bắc Cường/{VIETNAMESE}.m4a", "Người phỏng vấn"):
         assert text.encode("utf-8") in data
@@ -281,17 +302,17 @@ def test_a_teams_template_in_the_archive_wins_and_is_still_escaped(tmp_path):
     (team / "sheet.css").write_text("body { color: rebeccapurple; }", encoding="utf-8")
     env = render.environment(tmp_path)
 
-    assert render.render_sheet(env, interview(title=XSS), [segment(0, "a")], None) == (
+    assert sheets.render_sheet(env, interview(title=XSS), [segment(0, "a")], None) == (
         '<h1 class="ours">LK-2026-001: &lt;script&gt;alert(1)&lt;/script&gt; (1)</h1>'
     )
-    assert "rebeccapurple" in render.render_index(env, [interview()], "2026-03-07T10:00:00+07:00")
+    assert "rebeccapurple" in sheets.render_index(env, [interview()], "2026-03-07T10:00:00+07:00")
 
 
 def test_a_broken_team_template_says_which_file_and_what_to_do(tmp_path):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "sheet.html.j2").write_text("<h1>{{ interview.code </h1>\n", encoding="utf-8")
     with pytest.raises(ArchiveError) as raised:
-        render.render_sheet(render.environment(tmp_path), interview(), [], None)
+        sheets.render_sheet(render.environment(tmp_path), interview(), [], None)
     message = str(raised.value)
     assert "sheet.html.j2, line 1" in message and "delete it from the archive's templates/ folder" in message
 
@@ -307,7 +328,7 @@ def test_the_index_lists_every_interview(env):
                   segment_count=0, verified_count=0),
         interview(id=3, code="LK-2026-003", status="pending", segment_count=0, verified_count=0),
     ]
-    html = render.render_index(env, rows, "2026-03-07T10:05:00+07:00")
+    html = sheets.render_index(env, rows, "2026-03-07T10:05:00+07:00")
     page = Page(html)
     body_rows = page.find("tr")[1:]
     assert [r["attrs"]["class"].split()[0] for r in body_rows] == [
@@ -333,12 +354,12 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
     segments = {1: [segment(0, VIETNAMESE)], 2: []}
     hrefs = {1: "../audio/LK-2026-001.wav"}
 
-    index = render.write_sheets(tmp_path, out, rows, segments, hrefs)
+    index = sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
 
     assert index == out / "index.html"
     assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
     first, second = out / "LK-2026-001.html", out / "LK-2026-002.html"
-    assert first.read_text(encoding="utf-8") == render.render_sheet(
+    assert first.read_text(encoding="utf-8") == sheets.render_sheet(
         render.environment(tmp_path), rows[0], segments[1], hrefs[1]
     )
     past = time.time_ns() - 3_600_000_000_000  # an hour ago, so a rewrite cannot land on the same tick
@@ -346,16 +367,46 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
         os.utime(path, ns=(past, past))
 
     segments[2] = [segment(0, "bây giờ đã có lời")]
-    render.write_sheets(tmp_path, out, rows, segments, hrefs)
+    sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
 
     assert first.stat().st_mtime_ns == past  # unchanged: left alone
     assert second.stat().st_mtime_ns != past and "bây giờ đã có lời" in second.read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
 
 
+def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path, monkeypatch):
+    count = 9
+    rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=4) for n in range(1, count + 1)]
+    segments = {n: [segment(i, f"đoạn {i} của phỏng vấn {n}", [0.3, 0.9, 0.9, 0.9, 0.9, 0.9]) for i in range(4)]
+                for n in range(1, count + 1)}
+    hrefs = {n: f"../audio/LK-2026-{n:03d}.wav" for n in range(1, count + 1, 2)}
+
+    pools = []
+    monkeypatch.setattr(sheets, "ProcessPoolExecutor", lambda *a, **k: pools.append(a) or ProcessPoolExecutor(*a, **k))
+    sheets.write_sheets(tmp_path, tmp_path / "one", rows, segments, hrefs, workers=2)
+    assert pools == []  # 36 segments: not worth starting a process
+    monkeypatch.setattr(sheets, "SEGMENTS_PER_WORKER", 10)
+    sheets.write_sheets(tmp_path, tmp_path / "two", rows, segments, hrefs, workers=2)
+    assert pools == [(2,)]
+
+    names = sorted(p.name for p in (tmp_path / "one").glob("LK-*.html"))
+    assert len(names) == count and names == sorted(p.name for p in (tmp_path / "two").glob("LK-*.html"))
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert [p.name for p in (tmp_path / "two").iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+def test_a_broken_team_template_stops_the_worker_processes_with_the_same_message(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "sheet.html.j2").write_text("{{ interview.code }", encoding="utf-8")
+    rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=sheets.SEGMENTS_PER_WORKER) for n in (1, 2)]
+    with pytest.raises(ArchiveError, match="sheet.html.j2, line 1"):
+        sheets.write_sheets(tmp_path, tmp_path / "sheets", rows, {}, {}, workers=2)
+
+
 def test_a_code_cannot_send_a_sheet_outside_the_folder(tmp_path):
     out = tmp_path / "sheets"
-    render.write_sheets(tmp_path, out, [interview(code="../../evil")], {}, {})
+    sheets.write_sheets(tmp_path, out, [interview(code="../../evil")], {}, {})
     assert sorted(p.name for p in out.iterdir()) == ["events", "evil.html", "index.html", "people", "places"]
     assert 'href="evil.html"' in (out / "index.html").read_text(encoding="utf-8")
 
@@ -364,7 +415,7 @@ def test_a_long_interview_renders_quickly(env):
     words = VIETNAMESE.split()
     segs = [segment(i, " ".join(words[i % 5: i % 5 + 12]), [0.9, 0.3] * 6) for i in range(2000)]
     started = time.perf_counter()
-    html = render.render_sheet(env, interview(), segs, "../audio/LK-2026-001.wav")
+    html = sheets.render_sheet(env, interview(), segs, "../audio/LK-2026-001.wav")
     assert time.perf_counter() - started < 2.0
     starts = [float(s) for s in re.findall(r'data-start="([0-9.]+)"', html)]
     assert len(starts) == 2000 and starts == sorted(starts)
@@ -413,7 +464,7 @@ def test_every_metadata_field_is_escaped(env):
         "consent_until", "metadata_problems", "metadata_source")},
         topics=f'["{XSS}", "<img src=x onerror=alert(1)>"]', consent_status="embargoed", metadata_status="waiting")
     html = sheet(env, hostile)
-    index = render.render_index(env, [hostile, with_metadata(topics=XSS, consent_status=XSS)], "2026-03-07")
+    index = sheets.render_index(env, [hostile, with_metadata(topics=XSS, consent_status=XSS)], "2026-03-07")
     for page in (html, index):
         assert "<script>alert" not in page and "<img" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -438,11 +489,11 @@ def test_a_restricted_interview_is_marked_on_sheet_print_index_and_subject_page(
     [banner] = page.find("div", "consent-banner")
     assert label in banner["text"]
     assert f'content: "⚠ {label.upper()}"' in html  # repeated at the top of every printed page
-    [mark] = Page(render.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
+    [mark] = Page(sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
     assert mark["text"] == f"⚠ {label}" and "loud" in mark["attrs"]["class"]
     subject = person(interviews=[{**person()["interviews"][0], "consent_status": status, "consent_until": until}],
                      passages=[{**p, "consent_status": status} for p in person()["passages"]])
-    subject_page = Page(render.render_subject(env, subject))
+    subject_page = Page(subject_pages.render_subject(env, subject))
     assert subject_page.find("div", "consent-banner")
     badges = [b["text"] for b in subject_page.find("span", "consent-badge")]
     assert f"⚠ {label}" in badges and f"⚠ {label.split(' đến ')[0]}" in badges  # passages carry no date
@@ -452,9 +503,9 @@ def test_an_interview_allowed_to_be_published_is_marked_quietly(env):
     row = with_metadata(consent_status="allowed")
     html = sheet(env, row)
     assert Page(html).find("div", "consent-banner") == [] and "@top-center" not in html
-    [mark] = Page(render.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
+    [mark] = Page(sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
     assert mark["text"] == "Được công bố" and "loud" not in mark["attrs"]["class"]
-    assert Page(render.render_subject(env, person())).find("div", "consent-banner") == []
+    assert Page(subject_pages.render_subject(env, person())).find("div", "consent-banner") == []
 
 
 def test_metadata_waiting_for_a_fix_shows_each_problem_and_what_to_do(env):
@@ -476,7 +527,7 @@ def test_metadata_waiting_for_a_fix_shows_each_problem_and_what_to_do(env):
 def test_the_index_shows_witness_date_commune_consent_and_waiting(env):
     rows = [with_metadata(), interview(id=2, code="LK-2026-002", metadata_status="waiting",
                                        metadata_problems="a.yaml, line 1, date: sai / wrong")]
-    page = Page(render.render_index(env, rows, "2026-03-07"))
+    page = Page(sheets.render_index(env, rows, "2026-03-07"))
     first, second = page.find("tr")[1:]
     assert [c["text"] for c in page.find("td", "witnesses")] == ["Nguyễn Văn A (1932)Trần Thị B (1935)", "—"]
     assert [c["text"] for c in page.find("td", "date")] == ["01/03/2026", "—"]
@@ -533,21 +584,21 @@ def subjects() -> list[dict]:
     (unicodedata.normalize("NFD", "Hưng Hà"), "hung-ha"),
 ])
 def test_slug(name, expected):
-    assert render.slug(name) == expected
-    assert len(render.slug(name * 5)) <= 60
+    assert subject_pages.slug(name) == expected
+    assert len(subject_pages.slug(name * 5)) <= 60
 
 
 def test_subject_href():
-    assert render.subject_href("person", 12, "Nguyễn Văn A") == "people/12-nguyen-van-a.html"
-    assert render.subject_href("place", 3, "Bắc Cường") == "places/3-bac-cuong.html"
-    assert render.subject_href("event", 1, "Cách mạng tháng Tám") == "events/1-cach-mang-thang-tam.html"
-    assert render.subject_href("person", 5, "…") == "people/5.html"
+    assert subject_pages.subject_href("person", 12, "Nguyễn Văn A") == "people/12-nguyen-van-a.html"
+    assert subject_pages.subject_href("place", 3, "Bắc Cường") == "places/3-bac-cuong.html"
+    assert subject_pages.subject_href("event", 1, "Cách mạng tháng Tám") == "events/1-cach-mang-thang-tam.html"
+    assert subject_pages.subject_href("person", 5, "…") == "people/5.html"
     with pytest.raises(ValueError, match="person, place, event"):
-        render.subject_href("thing", 1, "x")
+        subject_pages.subject_href("thing", 1, "x")
 
 
 def test_a_subject_page_groups_passages_by_interview_and_links_each_to_its_moment(env):
-    page = Page(render.render_subject(env, person()))
+    page = Page(subject_pages.render_subject(env, person()))
     assert page.find("h1")[0]["text"] == "Nguyễn Văn Đức"
     assert [d["text"] for d in page.find("dd")] == ["1932", "nguyên Bí thư Chi bộ xã Bắc Cường (1965–1970)"]
     groups = page.find("section", "passage-group")
@@ -563,13 +614,32 @@ def test_a_subject_page_groups_passages_by_interview_and_links_each_to_its_momen
     assert "02/03/2026" in page.find("section", "subject-interviews")[0]["text"]
 
 
+def test_a_subject_page_says_how_many_passages_it_does_not_list_and_where_to_find_them(env, tmp_path):
+    capped = person(more={"LK-2026-001": 40}, per_interview=5)
+    page = Page(subject_pages.render_subject(env, capped))
+    assert "Các đoạn nhắc đến (43)" in page.find("h2")[1]["text"]
+    [note] = page.find("p", "unlisted")
+    assert "Còn 40 đoạn không hiện ở đây" in note["text"] and "chỉ hiện 5 đoạn" in note["text"]
+    assert 'loike search "Nguyễn Văn Đức"' in note["text"] and "được gắn thẻ luôn hiện đủ" in note["text"]
+    [more] = page.find("p", "more")  # under the interview that has more, with a link to its sheet
+    assert more["parent"]["tag"] == "section" and "LK-2026-001" in more["parent"]["text"]
+    assert "Còn 40 đoạn khác trong phỏng vấn này" in more["text"]
+    assert [a["attrs"]["href"] for a in page.find("a") if a["parent"] is more] == ["../LK-2026-001.html"]
+    assert [c["text"] for c in page.find("span", "count")] == ["· 1 đoạn", "· 42 đoạn"]
+    listing = Page(subject_pages.render_subject_list(env, "person", [capped]))
+    assert [c["text"] for c in listing.find("td", "num")][0] == "43"
+
+    whole = Page(subject_pages.render_subject(env, person()))
+    assert whole.find("p", "unlisted") == [] and whole.find("p", "more") == []
+
+
 def test_a_subject_page_escapes_what_it_was_given(env):
     hostile = person(name=XSS, facts=[[XSS, XSS]], interviews=[
         {"code": XSS, "title": XSS, "date": XSS, "role": XSS, "consent_status": XSS}],
         passages=[{"interview_code": XSS, "interview_title": XSS, "idx": 0, "start": 1, "end": 2, "speaker": XSS,
                    "text": XSS, "how": XSS, "consent_status": XSS}])
-    html = render.render_subject(env, hostile)
-    listing = render.render_subject_list(env, "person", [hostile])
+    html = subject_pages.render_subject(env, hostile)
+    listing = subject_pages.render_subject_list(env, "person", [hostile])
     for page in (html, listing):
         assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
         assert Page(page).find("script") == []
@@ -582,7 +652,7 @@ def test_write_subject_pages_writes_every_kind_and_its_list_only_when_changed(tm
     stale = out / "people" / "99-da-gop.html"
     stale.write_text("a page someone cited", encoding="utf-8")
 
-    assert render.write_subject_pages(tmp_path, out, subjects()) == 6
+    assert subject_pages.write_subject_pages(tmp_path, out, subjects()) == 6
 
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*.html")) == [
         "events/1-cach-mang-thang-tam-1945.html", "events/index.html", "people/12-nguyen-van-duc.html",
@@ -595,25 +665,25 @@ def test_write_subject_pages_writes_every_kind_and_its_list_only_when_changed(tm
     pages = list(out.rglob("*.html"))
     for path in pages:
         os.utime(path, ns=(past, past))
-    assert render.write_subject_pages(tmp_path, out, subjects()) == 0
+    assert subject_pages.write_subject_pages(tmp_path, out, subjects()) == 0
     assert all(p.stat().st_mtime_ns == past for p in pages)
 
     changed = subjects()
     changed[1]["facts"].append(["Thuộc", "Hưng Hà"])
-    assert render.write_subject_pages(tmp_path, out, changed) == 1
+    assert subject_pages.write_subject_pages(tmp_path, out, changed) == 1
     assert (out / "places" / "3-bac-cuong.html").stat().st_mtime_ns != past
 
 
 def test_a_subject_of_an_unknown_kind_stops_before_anything_is_written(tmp_path):
     with pytest.raises(ValueError, match="person, place, event"):
-        render.write_subject_pages(tmp_path, tmp_path / "sheets", [*subjects(), {**person(), "kind": "thing"}])
+        subject_pages.write_subject_pages(tmp_path, tmp_path / "sheets", [*subjects(), {**person(), "kind": "thing"}])
     assert not (tmp_path / "sheets").exists()
 
 
 def test_the_list_pages_link_to_every_subject_with_its_count(tmp_path):
     out = tmp_path / "sheets"
     people = [person(), person(id=13, name="Trần Thị Bình", passages=[]), person(id=14, name="Nguyễn Văn Đức")]
-    render.write_subject_pages(tmp_path, out, [*people, *subjects()[1:]])
+    subject_pages.write_subject_pages(tmp_path, out, [*people, *subjects()[1:]])
     page = Page((out / "people" / "index.html").read_text(encoding="utf-8"))
     assert page.find("h1")[0]["text"] == "Nhân vật"
     rows = page.find("tr")[1:]
@@ -633,12 +703,16 @@ def test_the_list_pages_link_to_every_subject_with_its_count(tmp_path):
 
 def test_the_index_never_links_to_a_list_that_is_not_there(tmp_path):
     out = tmp_path / "sheets"
-    render.write_sheets(tmp_path, out, [interview()], {}, {})
+    sheets.write_sheets(tmp_path, out, [interview()], {}, {})
     for kind in ("people", "places", "events"):
         assert "Chưa có" in (out / kind / "index.html").read_text(encoding="utf-8")
-    render.write_subject_pages(tmp_path, out, subjects())
-    render.write_sheets(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
+    subject_pages.write_subject_pages(tmp_path, out, subjects())
+    sheets.write_sheets(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
     assert "Nguyễn Văn Đức" in (out / "people" / "index.html").read_text(encoding="utf-8")
+
+    alone = tmp_path / "alone"  # a caller writing the subject pages beside the sheets asks for no stand-ins
+    sheets.write_sheets(tmp_path, alone, [interview()], {}, {}, subject_lists=False)
+    assert sorted(p.name for p in alone.iterdir()) == ["LK-2026-001.html", "index.html"]
 
 
 # ---------------------------------------------------------------- links into a sheet
@@ -655,7 +729,7 @@ def test_rows_can_be_linked_to_and_the_script_follows_links(env):
 def test_opening_a_sheet_at_a_moment_marks_that_row_in_a_real_browser(tmp_path):
     out = tmp_path / "sheets"
     segs = [segment(i, f"đoạn {i}") for i in range(40)]
-    render.write_sheets(tmp_path, out, [interview()], {1: segs}, {})
+    sheets.write_sheets(tmp_path, out, [interview()], {1: segs}, {})
     dom = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

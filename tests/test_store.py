@@ -1,3 +1,4 @@
+import pickle
 import sqlite3
 
 import pytest
@@ -78,6 +79,26 @@ def test_segments_come_back_in_order_with_their_words(tmp_path):
     got = store.segments(db, store.interview_for(db, recording)["id"])
     assert [s["text"] for s in got] == ["câu số 0", "câu số 1", "câu số 2"]
     assert got[1]["words"] == [{"start": 1.0, "end": 1.5, "text": "câu", "probability": 0.9}]
+
+
+def test_a_sheet_reads_the_same_segments_with_words_as_rows_through_a_connection_of_its_own(tmp_path):
+    db = store.open_database(tmp_path / "loike.db")
+    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    store.save_transcript(db, recording, segments(3), RUN)
+    interview_id = store.interview_for(db, recording)["id"]
+    full = store.segments(db, interview_id)
+
+    reader = store.SheetSegments(tmp_path / "loike.db")
+    got = reader(interview_id)
+    copy = pickle.loads(pickle.dumps(reader))  # as a worker process gets it: the path, not the connection
+    reader.close()
+
+    assert copy.path == tmp_path / "loike.db" and copy.db is None and copy(interview_id) == got
+    copy.close()
+    assert [{k: v for k, v in s.items() if k != "words"} for s in got] == [
+        {k: v for k, v in s.items() if k != "words"} for s in full]
+    assert [s["words"] for s in got] == [[(s["id"], w["text"], w["probability"]) for w in s["words"]] for s in full]
+    assert got[1]["words"] == [(got[1]["id"], "câu", 0.9)]
 
 
 def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):
