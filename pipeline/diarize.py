@@ -106,6 +106,9 @@ class VoiceEncoder:
                 raw = torch.relu(self.linear(hidden[-1]))
                 return raw / torch.norm(raw, dim=1, keepdim=True)
 
+        # One thread: with two, torch's threads wait for each other whenever another program wants the cores,
+        # and the voice prints took 10× longer on a busy 2-core machine (docs/benchmarks.md).
+        torch.set_num_threads(1)
         folder = importlib.util.find_spec("resemblyzer").submodule_search_locations[0]
         weights = torch.load(f"{folder}/pretrained.pt", map_location="cpu", weights_only=True)["model_state"]
         self.torch = torch
