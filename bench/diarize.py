@@ -17,8 +17,8 @@ given (as when the metadata names everyone) and estimated; with --whisper, Whisp
 - ``oracle``: speaker_turns over the reference speech: telling voices apart, nothing else;
 - ``vad``: speaker_turns over VAD's speech: the turns a run finds (the DER that answers the target);
 - ``words``: the labelled segments' words joined into turns (``diarize.turns``): what the stored transcript
-  shows; its missed speech is speech Whisper gave no words. "word error" is the share of the words' time
-  (words inside a reference turn) given the wrong person after the best mapping of labels to people.
+  shows; its missed speech is speech Whisper gave no words. "word error" is the share of Whisper's words
+  (those inside a reference turn) given the wrong person after the best mapping of labels to people.
 
 DER is ``pipeline.diarize.der``: missed + false alarm + confusion over reference speech, 10 ms frames, a 0.25 s
 collar either side of every reference boundary. Cost (--hours): a two-speaker dialogue of that length written as
@@ -91,22 +91,22 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
 
 
 def word_error(reference, segments) -> float:
-    """Share of the words' time (words whose middle lies in a reference turn) given the wrong person, after the
-    mapping of labels to people that gets the most time right."""
-    time_by = {}
+    """Share of the words (those whose middle lies in a reference turn) given the wrong person, after the mapping
+    of labels to people that gets the most words right. Words, not seconds: Whisper sometimes stretches one
+    made-up word over 20 s."""
+    counts: dict[tuple, int] = {}
     for segment in segments:
         for word in segment.words:
             middle = (word.start + word.end) / 2
             who = next((v for a, b, v in reference if a <= middle <= b), None)
             if who and segment.speaker:
-                key = (segment.speaker, who)
-                time_by[key] = time_by.get(key, 0.0) + word.end - word.start
-    total = sum(time_by.values())
+                counts[(segment.speaker, who)] = counts.get((segment.speaker, who), 0) + 1
+    total = sum(counts.values())
     if not total:
         return float("nan")
-    labels = sorted({h for h, _ in time_by})
-    people = sorted({r for _, r in time_by})
-    best = max(sum(time_by.get((h, r), 0.0) for h, r in zip(labels, perm))
+    labels = sorted({h for h, _ in counts})
+    people = sorted({r for _, r in counts})
+    best = max(sum(counts.get((h, r), 0) for h, r in zip(labels, perm))
                for perm in itertools.permutations(people + [None] * len(labels), len(labels)))
     return 1 - best / total
 

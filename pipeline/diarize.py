@@ -349,14 +349,14 @@ def turns_from_windows(speech: list[tuple[float, float]], starts: np.ndarray, la
 # --- words and segments --------------------------------------------------------------------------
 
 
-def label(segments: list[Segment], found: list[Turn], options: DiarizeOptions = DiarizeOptions()) -> list[Segment]:
+def label(segments: list[Segment], found: list[Turn]) -> list[Segment]:
     """Segments labelled from the turns: each word takes the speaker of the turn it overlaps most (the nearest
-    turn when it falls in none); a segment whose words change speaker is split there."""
+    turn when it falls in none); a segment whose words change speaker is split there. The turns are smoothed
+    already; smoothing the words again would undo a real turn in which Whisper wrote only a word or two."""
     if not found or not segments:
         return segments
     ends = [t.end for t in found]
-    chosen = [[_speaker_at(found, ends, w.start, w.end) for w in _words(s)] for s in segments]
-    return split_at_turns(segments, smooth(segments, chosen, options.min_turn_seconds))
+    return split_at_turns(segments, [[_speaker_at(found, ends, w.start, w.end) for w in _words(s)] for s in segments])
 
 
 def _speaker_at(found: list[Turn], ends: list[float], start: float, end: float) -> str:

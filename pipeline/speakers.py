@@ -117,7 +117,7 @@ def label_speakers(db, interview_id: int, segments: list[Segment], samples: np.n
         # Where VAD hears nothing (synthetic voices, some very quiet ones) Whisper's segments say where speech is.
         speech = speech_regions(samples, options) or [(s.start, s.end) for s in segments]
         found = diarize.speaker_turns(samples, speech, speakers_named(db, interview_id), diarize.encoder(), options)
-        labelled, method = diarize.label(segments, found, options), "voice"
+        labelled, method = diarize.label(segments, found), "voice"
     if labelled is None:
         return Outcome(segments, "none", interview_id)
     labelled = like_before(labelled, store.segments(db, interview_id, with_words=False))

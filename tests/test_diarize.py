@@ -121,6 +121,9 @@ def test_a_blip_shorter_than_a_turn_is_smoothed_away_but_a_real_turn_is_not():
     assert smoothed[0] == ["S1"] * 10 and smoothed[1] == ["S1"] * 4 + ["S2"] * 6
     out = diarize.split_at_turns(segs, smoothed)
     assert [s.speaker for s in out] == ["S1", "S1", "S2"]
+    starts = np.arange(0.0, 8.4, 0.4)
+    one_window = (np.abs(starts - 4.0) < 0.01).astype(int)  # one voice print of another voice: no turn
+    assert diarize.turns_from_windows([(0.0, 10.0)], starts, one_window) == [Turn(0.0, 10.0, "S1")]
 
 
 def test_turns_join_a_speakers_words_across_short_gaps():
