@@ -107,9 +107,9 @@ def label_speakers(db, interview_id: int, segments: list[Segment], samples: np.n
     """Speaker labels for one interview's new segments, kept in line with the labels its previous transcript
     had, and who the interviewer (and a lone witness) probably are among the people the metadata names.
 
-    ``samples``: the recording as 16 kHz mono float32 (a memory map will do); ``levels``: per-channel power in
-    frames of ``frame_seconds`` for a stereo recording, else None. Reads the database, writes nothing.
-    """
+    ``samples``: the recording as 16 kHz mono float32 (an array, or ``audio.DecodedSamples``); ``levels``:
+    per-channel power in frames of ``frame_seconds`` for a stereo recording, else None. Reads the database,
+    writes nothing."""
     labelled, method = None, "none"
     if levels is not None:
         labelled, method = diarize.by_channel(segments, levels, frame_seconds, options), "channel"
