@@ -1,14 +1,28 @@
-"""Speaker labels: DER and speaker-count accuracy on dialogues built from vi-speech-dev, time and memory per hour.
+"""Speaker labels as a run makes them: DER and speaker-count accuracy on dialogues built from vi-speech-dev, and
+time and peak memory per hour of audio.
 
-    /tmp/venv/bin/python bench/diarize.py [--data DIR] [--work /tmp/loike-diarize] [--dialogues 8] [--long-minutes 10]
+    PYTHONPATH=$PWD /tmp/venv/bin/python bench/diarize.py [--data DIR] [--work /tmp/loike-diarize]
+        [--dialogues 10] [--three 4] [--whisper] [--hours 1 2]
 
 Dialogues: the six named voices of vi-speech-dev (Bình, Tuyên, Vĩnh, Ly, Ngọc, Đoan; one clip each), 2 or 3 of
 them taking turns of 3 s or longer (a clip, made longer with a second pass from a random point when it is shorter
 than the turn drawn, at a tempo drawn from 0.9–1.1 so repeats are not identical) with 0.3–1.0 s of silence
 between turns. The reference turn is where the clip's voice is (its leading and trailing silence trimmed).
-Each dialogue is labelled by pipeline.diarize with speech where the reference turns are (0.4 s "words"), which
-measures telling voices apart; with --whisper also as a run does, speech where Whisper base's words are. DER uses a 0.25 s collar. Timing and memory: a
-``--long-minutes`` dialogue with oracle word times (no Whisper), in a child process so its peak RSS is its own.
+
+Each dialogue goes the way a run takes a recording: ``audio.normalise`` keeps the decoded float32 copy, Silero VAD
+finds the speech (``speakers.speech_regions``), ``diarize.speaker_turns`` tells the voices apart, with the count
+given (as when the metadata names everyone) and estimated; with --whisper, Whisper base transcribes it over
+``audio.read_chunks`` and ``diarize.label`` puts the turns on its words, as ``process.finish`` does. Rows:
+
+- ``oracle``: speaker_turns over the reference speech: telling voices apart, nothing else;
+- ``vad``: speaker_turns over VAD's speech: the turns a run finds (the DER that answers the target);
+- ``words``: the labelled segments' words joined into turns (``diarize.turns``): what the stored transcript
+  shows; its missed speech is speech Whisper gave no words. "word error" is the share of Whisper's words
+  (those inside a reference turn) given the wrong person after the best mapping of labels to people.
+
+DER is ``pipeline.diarize.der``: missed + false alarm + confusion over reference speech, 10 ms frames, a 0.25 s
+collar either side of every reference boundary. Cost (--hours): a two-speaker dialogue of that length written as
+a float32 file, then labelled in a child process (its own peak RSS): VAD, encoder load, speaker_turns.
 The clips stay in --data and the dialogues in --work; nothing is copied into the repository.
 """
 
@@ -29,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import DEFAULT_DATA, command_line, header, median  # noqa: E402
+from bench._common import DEFAULT_DATA, REPO, command_line, header, median  # noqa: E402
 
 VOICES = ["Binh_nam_mien_Bac", "Tuyen_nam_mien_Bac", "Vinh_nam_mien_Nam", "Ly_nu_mien_Bac", "Ngoc_nu_mien_Bac",
           "Doan_nu_mien_Nam"]
@@ -47,9 +61,9 @@ def clip(data: Path, work: Path, voice: str, tempo: float) -> np.ndarray:
         return np.frombuffer(reader.readframes(reader.getnframes()), "<i2").astype(np.float32) / 32768
 
 
-def dialogue(data: Path, work: Path, voices: list[str], turns: int, rng: random.Random):
-    """Samples and reference turns [(start, end, voice)] of one made-up conversation."""
-    pieces, reference, t, last = [], [], 0.0, None
+def dialogue(data: Path, work: Path, voices: list[str], turns: int, rng: random.Random, start: float = 0.0):
+    """Samples and reference turns [(start, end, voice)] of one made-up conversation starting at ``start`` s."""
+    pieces, reference, t, last = [], [], start, None
     for _ in range(turns):
         voice = rng.choice([v for v in voices if v != last])
         last = voice
@@ -76,19 +90,29 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
         out.writeframes(np.rint(np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
 
 
-def oracle_segments(reference):
-    """One segment per reference turn, with 0.4 s "words" over it: speech where the reference says."""
-    from pipeline.records import Segment, Word
-
-    segments = []
-    for a, b, _ in reference:
-        words = [Word(float(x), float(min(x + 0.35, b)), "t", 0.9) for x in np.arange(a, b - 0.2, 0.4)]
-        segments.append(Segment(a, b, "", -0.3, 0.1, 1.2, words))
-    return segments
+def word_error(reference, segments) -> float:
+    """Share of the words (those whose middle lies in a reference turn) given the wrong person, after the mapping
+    of labels to people that gets the most words right. Words, not seconds: Whisper sometimes stretches one
+    made-up word over 20 s."""
+    counts: dict[tuple, int] = {}
+    for segment in segments:
+        for word in segment.words:
+            middle = (word.start + word.end) / 2
+            who = next((v for a, b, v in reference if a <= middle <= b), None)
+            if who and segment.speaker:
+                counts[(segment.speaker, who)] = counts.get((segment.speaker, who), 0) + 1
+    total = sum(counts.values())
+    if not total:
+        return float("nan")
+    labels = sorted({h for h, _ in counts})
+    people = sorted({r for _, r in counts})
+    best = max(sum(counts.get((h, r), 0) for h, r in zip(labels, perm))
+               for perm in itertools.permutations(people + [None] * len(labels), len(labels)))
+    return 1 - best / total
 
 
 def accuracy(args) -> list[dict]:
-    from pipeline import diarize
+    from pipeline import audio, diarize, speakers
     from pipeline.diarize import Turn
 
     transcriber = None
@@ -99,79 +123,126 @@ def accuracy(args) -> list[dict]:
         transcriber = Transcriber(TranscribeOptions(), Path(tempfile.gettempdir()) / "loike-cache")
     rng = random.Random(2026)
     rows = []
-    for k, count in [(k, 2) for k in range(args.dialogues)] + [(k, 3) for k in range(args.dialogues // 2)]:
+    for k, count in [(k, 2) for k in range(args.dialogues)] + [(k, 3) for k in range(args.three)]:
         voices = rng.sample(VOICES, count)
         samples, reference = dialogue(args.data, args.work, voices, rng.randint(10, 14), rng)
-        write_wav(args.work / f"dialogue-{count}-{k}.wav", samples)
+        wav = args.work / f"dialogue-{count}-{k}.wav"
+        write_wav(wav, samples)
+        decoded = wav.with_suffix(".f32")
+        audio.normalise(wav, args.work / f"dialogue-{count}-{k}.normalised.wav", decoded)
+        samples = audio.decoded_samples(decoded)
         ref = [Turn(a, b, v) for a, b, v in reference]
-        speech = {"oracle": oracle_segments(reference)}
+        started = time.perf_counter()
+        speech = {"oracle": [(a, b) for a, b, _ in reference], "vad": speakers.speech_regions(samples)}
+        vad_seconds = time.perf_counter() - started
+        segments = None
         if transcriber:
-            speech["whisper"] = transcriber.transcribe([(0.0, samples)])
-        for where, segments in speech.items():
-            for known in (None, count):
-                started = time.perf_counter()
-                labelled = diarize.by_voice(segments, samples, known, diarize.encoder())
-                seconds = time.perf_counter() - started
-                scores = diarize.der(ref, diarize.turns(labelled), collar=0.25)
-                found = len({s.speaker for s in labelled})
-                rows.append({"speech": where, "speakers": count, "known": known is not None, "dialogue": k,
-                             "audio": len(samples) / RATE, "found": found,
-                             **{key: round(v, 4) for key, v in scores.items()}, "diarize_seconds": round(seconds, 2)})
+            segments = transcriber.transcribe(audio.read_chunks(decoded, transcriber.options.chunk_seconds))
+        for (where, regions), known in itertools.product(speech.items(), (None, count)):
+            started = time.perf_counter()
+            found = diarize.speaker_turns(samples, regions, known, diarize.encoder())
+            seconds = time.perf_counter() - started + (vad_seconds if where == "vad" else 0.0)
+            outcomes = [(where, found, None)]
+            if segments is not None and where == "vad":
+                labelled = diarize.label(segments, found)
+                outcomes.append(("words", diarize.turns(labelled), word_error(reference, labelled)))
+            for name, hypothesis, wrong in outcomes:
+                scores = diarize.der(ref, hypothesis, collar=0.25)
+                rows.append({"speech": name, "speakers": count, "known": known is not None, "dialogue": k,
+                             "audio": round(len(samples) / RATE, 1), "found": len({t.speaker for t in found}),
+                             **{key: round(v, 4) for key, v in scores.items()},
+                             "word_error": None if wrong is None else round(wrong, 4),
+                             "diarize_seconds": round(seconds, 2)})
                 print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
-def cost(args) -> dict:
-    """Child process: a long dialogue with oracle word times through by_voice; time and peak RSS."""
-    from pipeline import diarize
+def long_dialogue(args, hours: float) -> tuple[Path, Path]:
+    """A two-speaker dialogue of ``hours`` as a float32 file (as normalise keeps it) and its reference turns."""
+    samples_path = args.work / f"long-{hours:g}h.f32"
+    reference_path = samples_path.with_suffix(".json")
+    if not samples_path.exists():
+        rng, reference, t = random.Random(7), [], 0.0
+        with open(samples_path.with_suffix(".partial"), "wb") as out:
+            while t < hours * 3600:
+                samples, turns = dialogue(args.data, args.work, VOICES[:2], 100, rng, start=t)
+                out.write(samples.astype("<f4").tobytes())
+                reference += turns
+                t += len(samples) / RATE
+        samples_path.with_suffix(".partial").rename(samples_path)
+        reference_path.write_text(json.dumps(reference))
+    return samples_path, reference_path
 
-    rng = random.Random(7)
-    samples, reference = dialogue(args.data, args.work, VOICES[:2], int(args.long_minutes * 60 / 6), rng)
-    segments = oracle_segments(reference)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def cost(samples_path: Path, reference_path: Path) -> dict:
+    """Child process: VAD and speaker_turns over a long dialogue, as a run does; time, peak RSS and DER."""
+    from pipeline import audio, diarize, speakers
+    from pipeline.diarize import Turn
+
+    def peak() -> int:
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+    samples = audio.decoded_samples(samples_path)
+    base = peak()
     started = time.perf_counter()
+    speech = speakers.speech_regions(samples)
+    after_vad = time.perf_counter()
+    vad_peak = peak()
     encoder = diarize.encoder()
     loaded = time.perf_counter()
-    diarize.by_voice(segments, samples, None, encoder)
+    found = diarize.speaker_turns(samples, speech, None, encoder)
     done = time.perf_counter()
-    return {"audio_seconds": len(samples) / RATE, "load_seconds": round(loaded - started, 2),
-            "diarize_seconds": round(done - loaded, 2),
-            "seconds_per_hour": round((done - loaded) / (len(samples) / RATE) * 3600, 1),
-            "rss_before_mb": round(base), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    hours = len(samples) / RATE / 3600
+    scores = diarize.der([Turn(*t) for t in json.loads(reference_path.read_text())], found)
+    return {"audio_hours": round(hours, 2), "vad_seconds": round(after_vad - started, 1),
+            "load_seconds": round(loaded - after_vad, 1), "turns_seconds": round(done - loaded, 1),
+            "seconds_per_hour": round((done - loaded + after_vad - started) / hours),
+            "rss_before_mb": base, "peak_after_vad_mb": vad_peak, "peak_rss_mb": peak(),
+            "der": round(scores["der"], 4), "found": len({t.speaker for t in found})}
+
+
+def print_table(rows: list[dict]) -> None:
+    print("\n| speech from | speakers | count given | dialogues | audio (median s) | DER median | DER max | "
+          "missed | false alarm | confusion | count right | word error (median) | seconds (median) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for where, count, known in itertools.product(("oracle", "vad", "words"), (2, 3), (False, True)):
+        sel = [r for r in rows if r["speech"] == where and r["speakers"] == count and r["known"] == known]
+        if not sel:
+            continue
+        wrong = [r["word_error"] for r in sel if r["word_error"] is not None]
+        print(f"| {where} | {count} | {'yes' if known else 'no (estimated)'} | {len(sel)} | "
+              f"{median([r['audio'] for r in sel]):.0f} | {median([r['der'] for r in sel]):.1%} | "
+              f"{max(r['der'] for r in sel):.1%} | {median([r['missed'] for r in sel]):.1%} | "
+              f"{median([r['false_alarm'] for r in sel]):.1%} | {median([r['confusion'] for r in sel]):.1%} | "
+              f"{sum(r['found'] == count for r in sel)}/{len(sel)} | "
+              f"{f'{median(wrong):.1%}' if wrong else '–'} | {median([r['diarize_seconds'] for r in sel]):.1f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--work", type=Path, default=Path("/tmp/loike-diarize"))
-    parser.add_argument("--dialogues", type=int, default=8, help="two-speaker dialogues (half as many with three)")
-    parser.add_argument("--long-minutes", type=float, default=10.0)
+    parser.add_argument("--dialogues", type=int, default=10, help="two-speaker dialogues")
+    parser.add_argument("--three", type=int, default=4, help="three-speaker dialogues")
     parser.add_argument("--whisper", action="store_true",
-                        help="also transcribe each dialogue and take speech from Whisper's words, as a run does")
-    parser.add_argument("--cost-only", action="store_true", help=argparse.SUPPRESS)
+                        help="also transcribe each dialogue and label Whisper's words, as a run does")
+    parser.add_argument("--hours", type=float, nargs="*", default=[], help="cost on dialogues this long")
+    parser.add_argument("--cost-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    if args.cost_only:
-        print(json.dumps(cost(args)))
+    if args.cost_child:
+        print(json.dumps(cost(*args.cost_child)))
         return
+    if REPO in args.work.resolve().parents or args.work.resolve() == REPO:
+        raise SystemExit("the work folder must be outside the repository (the clips' licence)")
+    args.work.mkdir(parents=True, exist_ok=True)
     print(header(command_line()))
-    rows = accuracy(args)
-    child = subprocess.run([sys.executable, __file__, "--cost-only", "--data", str(args.data), "--work",
-                            str(args.work), "--long-minutes", str(args.long_minutes)],
-                           capture_output=True, text=True, check=True)
-    measured = json.loads(child.stdout.strip().splitlines()[-1])
-    print("\n| speech from | speakers | count given | dialogues | audio (median s) | DER median | DER max | missed | false alarm | "
-          "confusion | count right |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for where, count, known in itertools.product(("oracle", "whisper"), (2, 3), (False, True)):
-        sel = [r for r in rows if r["speech"] == where and r["speakers"] == count and r["known"] == known]
-        if sel:
-            print(f"| {where} | {count} | {'yes' if known else 'no (estimated)'} | {len(sel)} | "
-                  f"{median([r['audio'] for r in sel]):.0f} | {median([r['der'] for r in sel]):.1%} | "
-                  f"{max(r['der'] for r in sel):.1%} | {median([r['missed'] for r in sel]):.1%} | "
-                  f"{median([r['false_alarm'] for r in sel]):.1%} | {median([r['confusion'] for r in sel]):.1%} | "
-                  f"{sum(r['found'] == count for r in sel)}/{len(sel)} |")
-    print(f"\nCost on a {measured['audio_seconds'] / 60:.0f}-minute dialogue (oracle word times): {measured}")
+    if args.dialogues or args.three:
+        print_table(accuracy(args))
+    for hours in args.hours:
+        samples_path, reference_path = long_dialogue(args, hours)
+        child = subprocess.run([sys.executable, __file__, "--cost-child", str(samples_path), str(reference_path)],
+                               capture_output=True, text=True, check=True)
+        print(f"\nCost on {hours:g} h: {child.stdout.strip().splitlines()[-1]}", flush=True)
 
 
 if __name__ == "__main__":

@@ -136,9 +136,28 @@ def read_chunks(
         raise DecodeFailed(path, f"the normalised copy is unusable: {error}; delete it so it is made again") from error
 
 
-def decoded_samples(path: Path) -> np.ndarray:
-    """The float32 file ``normalise`` keeps, as a read-only memory map: two hours cost no memory up front."""
-    return np.memmap(path, dtype="<f4", mode="r") if path.stat().st_size else np.zeros(0, np.float32)
+class DecodedSamples:
+    """The float32 file ``normalise`` keeps, read a slice at a time: ``samples[a:b]`` reads just those samples.
+
+    Not a memory map: every page of a map that is read stays in the process's resident memory while it is
+    mapped, 460 MB by the end of a 2-hour recording (docs/benchmarks.md, "Speaker labels").
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.count = path.stat().st_size // 4
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, where: slice) -> np.ndarray:
+        start, stop, step = where.indices(self.count)
+        return np.fromfile(self.path, dtype="<f4", count=max(0, stop - start), offset=4 * start)[::step]
+
+
+def decoded_samples(path: Path) -> DecodedSamples:
+    """The float32 file ``normalise`` keeps, for reading slices of it: two hours cost no memory up front."""
+    return DecodedSamples(path)
 
 
 def channel_levels(path: Path, frame_seconds: float = 0.05) -> np.ndarray:

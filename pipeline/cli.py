@@ -199,6 +199,9 @@ def status(obj: Context, as_json: bool) -> None:
                    f"{row['segment_count']:>8} {row['flagged_count']:>7}  {row['consent_status']:<11} {row['source_path']}")
         if row["problem"]:
             click.echo(f"{'':<13} ! {row['problem']}")
+        if row["status"] == "transcribed" and row["segment_count"] and not row["labelled_count"]:
+            click.echo(f"{'':<13} · no speaker labels (chưa tách người nói): once the speaker model is installed "
+                       f"(pip install .[diarize]), `loike retranscribe {row['code']}` adds them")
         for line in (row["metadata_problems"] or "").splitlines():
             click.echo(f"{'':<13} ? {line}")
 

@@ -239,18 +239,20 @@ def begin(db: Database, archive: Archive, recording: dict, transcriber, report: 
 def finish(db: Database, archive: Archive, transcriber, job: ahead.Job, report: RunReport) -> None:
     """Store a finished transcription (its error raised here); the decoded copy is deleted either way."""
     try:  # the decoded copy is large (460 MB for 2 hours): never leave it behind
-        segments = tell_speakers(db, archive, job.recording, job.future.result(), job.decoded, report)
-        for segment in segments:
+        told = tell_speakers(db, archive, job.recording, job.future.result(), job.decoded, report)
+        for segment in told.segments:
             segment.flags = flags.codes(segment)
         faults.checkpoint("transcribed")
-        store.save_transcript(db, job.recording["id"], segments, {
-            "model": transcriber.options.model,
-            "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
-            "versions": transcriber.versions(),
-            "started_at": job.started,
-            "finished_at": store.now(),
-            "audio_seconds": job.duration,
-        })
+        with db.atomic():  # the transcript and who its speakers are: both stored, or neither
+            store.save_transcript(db, job.recording["id"], told.segments, {
+                "model": transcriber.options.model,
+                "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
+                "versions": transcriber.versions(),
+                "started_at": job.started,
+                "finished_at": store.now(),
+                "audio_seconds": job.duration,
+            })
+            speakers.remember(db, told)
     finally:
         job.decoded.unlink(missing_ok=True)
     report.transcribed += 1
@@ -258,9 +260,9 @@ def finish(db: Database, archive: Archive, transcriber, job: ahead.Job, report: 
 
 
 def tell_speakers(db: Database, archive: Archive, recording: dict, segments: list[Segment], decoded: Path,
-             report: RunReport) -> list[Segment]:
-    """Speaker labels on the segments (``pipeline.speakers``); without a way to tell voices apart the run says so,
-    once, and the transcript goes on unlabelled."""
+                  report: RunReport) -> speakers.Outcome:
+    """Speaker labels on the segments (``pipeline.speakers``), not yet stored; without a way to tell voices
+    apart the run says so, once, and the transcript goes on unlabelled."""
     levels = None
     if (recording.get("channels") or 1) >= 2:
         relpath = recording["current_path"] or recording["source_path"]
@@ -273,13 +275,13 @@ def tell_speakers(db: Database, archive: Archive, recording: dict, segments: lis
                                          LEVEL_FRAME)
     except DiarizeError as error:
         report.warnings.append(Problem(recording["source_path"], "speakers", str(error)))
-        return segments
+        return speakers.Outcome(segments, "none", interview_id)
     if outcome.method == "none":
         if not report.unseparated:
             log.warning("Speakers are not told apart: install the optional speaker model with "
                         "pip install .[diarize] (or record in stereo, one microphone per person).")
         report.unseparated += 1
-    return outcome.segments
+    return outcome
 
 
 LEVEL_FRAME = 0.05  # seconds: per-channel levels of a stereo recording, for telling speakers apart

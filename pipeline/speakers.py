@@ -1,19 +1,20 @@
 """Who the speaker labels are: the interviewer found by who asks the questions, a lone witness by who talks
 most, labels kept in line with the interview's previous transcript, and the people mapped in ``speakers``.
 
-``label_speakers`` is what a run calls for each recording; the voices themselves are told apart in
-``pipeline.diarize``.
+``label_speakers`` is what a run calls for each recording (it finds the speech with Silero VAD and has the voices
+told apart in ``pipeline.diarize``); ``remember`` writes who the labels are, in the transaction that stores the
+transcript.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import catalogue, diarize, store
+from . import catalogue, diarize, faults, store, transcribe
 from .diarize import DiarizeOptions
 from .records import Segment
 
@@ -91,35 +92,66 @@ def like_before(segments: list[Segment], before: list[dict]) -> list[Segment]:
 
 @dataclass
 class Outcome:
-    """What ``label_speakers`` did to one recording's segments."""
+    """What ``label_speakers`` found for one recording's segments; nothing is written until ``remember``."""
 
     segments: list[Segment]
     method: str  # "channel", "voice" or "none" (labels left empty)
+    interview_id: int | None = None
     speakers: int = 0
-    mapped: dict[str, int] | None = None  # labels mapped to people by this run
+    people: dict[str, int] = field(default_factory=dict)  # labels that are probably these people
 
 
 def label_speakers(db, interview_id: int, segments: list[Segment], samples: np.ndarray,
                    levels: np.ndarray | None = None, frame_seconds: float = 0.05,
                    options: DiarizeOptions = DiarizeOptions()) -> Outcome:
     """Speaker labels for one interview's new segments, kept in line with the labels its previous transcript
-    had, and the interviewer (and a lone witness) mapped to the people the metadata names.
+    had, and who the interviewer (and a lone witness) probably are among the people the metadata names.
 
-    ``samples``: the recording as 16 kHz mono float32 (a memory map will do); ``levels``: per-channel power in
-    frames of ``frame_seconds`` for a stereo recording, else None.
-    """
+    ``samples``: the recording as 16 kHz mono float32 (an array, or ``audio.DecodedSamples``); ``levels``:
+    per-channel power in frames of ``frame_seconds`` for a stereo recording, else None. Reads the database,
+    writes nothing."""
     labelled, method = None, "none"
     if levels is not None:
         labelled, method = diarize.by_channel(segments, levels, frame_seconds, options), "channel"
     if labelled is None and diarize.available():
-        roles = catalogue.interview_roles(db, interview_id)
-        known = len(roles["witness"]) + len(roles["interviewer"]) if roles["witness"] and roles["interviewer"] else None
-        labelled, method = diarize.by_voice(segments, samples, known, diarize.encoder(), options), "voice"
+        # Where VAD hears nothing (synthetic voices, some very quiet ones) Whisper's segments say where speech is.
+        speech = speech_regions(samples, options) or [(s.start, s.end) for s in segments]
+        found = diarize.speaker_turns(samples, speech, speakers_named(db, interview_id), diarize.encoder(), options)
+        labelled, method = diarize.label(segments, found), "voice"
     if labelled is None:
-        return Outcome(segments, "none")
+        return Outcome(segments, "none", interview_id)
     labelled = like_before(labelled, store.segments(db, interview_id, with_words=False))
     count = len({s.speaker for s in labelled if s.speaker})
-    return Outcome(labelled, method, count, catalogue.suggest_speakers(db, interview_id, people_for(db, interview_id, labelled)))
+    return Outcome(labelled, method, interview_id, count, people_for(db, interview_id, labelled))
+
+
+def remember(db, outcome: Outcome) -> None:
+    """Map the labels to the people they probably are, where nobody has yet (an editor's choice stands). Call it
+    in the transaction that stores the transcript, so the two are written together or not at all."""
+    faults.checkpoint("naming speakers")
+    if outcome.interview_id is not None and outcome.people:
+        catalogue.suggest_speakers(db, outcome.interview_id, outcome.people)
+
+
+def speakers_named(db, interview_id: int) -> int | None:
+    """How many people speak, when the metadata names both the witnesses and the interviewers."""
+    roles = catalogue.interview_roles(db, interview_id)
+    return len(roles["witness"]) + len(roles["interviewer"]) if roles["witness"] and roles["interviewer"] else None
+
+
+def speech_regions(samples: np.ndarray, options: DiarizeOptions = DiarizeOptions(), piece_seconds: float = 120.0
+                   ) -> list[tuple[float, float]]:
+    """Where Silero VAD hears speech, 2 minutes at a time (VAD over a whole piece at once costs memory in
+    proportion to it: 240 MB for 10 minutes, docs/benchmarks.md)."""
+    piece = int(piece_seconds * diarize.SAMPLE_RATE)
+    found = []
+    for first in range(0, len(samples), piece):
+        offset = first / diarize.SAMPLE_RATE
+        found += [(offset + a, offset + b) for a, b in transcribe.speech_spans(
+            np.asarray(samples[first:first + piece], dtype=np.float32),
+            min_silence_duration_ms=int(options.vad_silence_seconds * 1000),
+            speech_pad_ms=int(options.vad_pad_seconds * 1000))]
+    return found
 
 
 def people_for(db, interview_id: int, segments: list[Segment]) -> dict[str, int]:

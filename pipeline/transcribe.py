@@ -209,11 +209,12 @@ class Transcriber:
                 "ctranslate2": ctranslate2.__version__}
 
 
-def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
-    """Where Silero VAD hears speech in 16 kHz samples, as (start, end) seconds; about 470× real time on CPU."""
+def speech_spans(samples: np.ndarray, **vad) -> list[tuple[float, float]]:
+    """Where Silero VAD hears speech in 16 kHz samples, as (start, end) seconds; about 470× real time on CPU.
+    ``vad``: faster-whisper ``VadOptions`` fields other than ``SPEECH_CHECK``'s (speaker turns want shorter pauses)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    found = get_speech_timestamps(samples, VadOptions(**SPEECH_CHECK), sampling_rate=SAMPLE_RATE)
+    found = get_speech_timestamps(samples, VadOptions(**{**SPEECH_CHECK, **vad}), sampling_rate=SAMPLE_RATE)
     return [(span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE) for span in found]
 
 

@@ -1,16 +1,22 @@
 """Speaker labels: clustering, turns and splits on synthetic inputs (no model), the interviewer heuristic, DER,
-and end to end on an espeak two-voice dialogue with known turns (tests/fixtures/make_diarize_fixtures.sh)."""
+end to end on an espeak two-voice dialogue with known turns (tests/fixtures/make_diarize_fixtures.sh), and
+the transcript stored with its speakers in one transaction."""
 
 import logging
 import os
+import signal
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+from test_crash import assert_consistent, loike_run
 
 from pipeline import audio, catalogue, diarize, process, speakers, store
-from pipeline.cli import print_summary
+from pipeline.cli import cli, print_summary
 from pipeline.diarize import DiarizeOptions, Turn
 from pipeline.records import PersonMeta, Segment, Word
 
@@ -80,15 +86,27 @@ def test_cluster_uses_the_count_from_the_metadata_and_folds_a_cough_into_a_speak
 # --- words, turns, splits ------------------------------------------------------------------------
 
 
-def test_a_segment_is_split_where_the_speaker_changes_mid_segment():
-    seg = segment(0.0, 6.0)  # 15 words of 0.4 s
-    starts = np.arange(0.0, 4.5, 0.4)
+def test_cluster_bounds_its_work_on_a_long_recording_and_still_finds_the_voices():
+    pytest.importorskip("scipy")
+    x = voices([700, 500, 300], seed=3)
+    few = diarize.cluster(x, None, DiarizeOptions(most_windows=60))  # 60 windows agglomerated, 1440 assigned
+    assert few.tolist() == [i for i, n in enumerate([700, 500, 300]) for _ in range(n)]
+
+
+def test_turns_come_from_the_speech_regions_and_a_segment_is_split_where_the_speaker_changes():
+    speech = [(0.0, 6.0), (7.0, 8.0)]  # the second region: speech Whisper left without words
+    starts = np.array([0.0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8, 3.2, 3.6, 4.0, 4.4, 6.7])
     labels = (starts + 0.8 > 3.0).astype(int)  # windows centred after 3 s are the second voice
-    words = diarize.words_from_windows([seg], starts, starts + 1.6, labels)
 
-    [first, second] = diarize.split_at_turns([seg], words)
+    found = diarize.turns_from_windows(speech, starts, labels)
 
-    assert (first.speaker, second.speaker) == ("S1", "S2")
+    assert [t.speaker for t in found] == ["S1", "S2", "S2"]
+    assert abs(found[0].end - 3.0) <= 0.2 and found[1].start == found[0].end and found[1].end == 6.0
+    assert (found[2].start, found[2].end) == (7.0, 8.0)
+    seg = segment(0.0, 6.0)  # 15 words of 0.4 s
+    late = segment(8.3, 9.0)  # a word after the last turn takes the nearest one
+    [first, second, third] = diarize.label([seg, late], found)
+    assert (first.speaker, second.speaker, third.speaker) == ("S1", "S2", "S2")
     assert first.end <= 3.2 <= second.start and second.end == seg.end
     assert first.text.split() + second.text.split() == seg.text.split()
     assert first.words + second.words == seg.words
@@ -96,13 +114,16 @@ def test_a_segment_is_split_where_the_speaker_changes_mid_segment():
 
 def test_a_blip_shorter_than_a_turn_is_smoothed_away_but_a_real_turn_is_not():
     segs = [segment(0, 4), segment(4, 8)]
-    labels = [[0] * 10, [0] * 10]
-    labels[0][5] = 1  # one word of 0.35 s
-    labels[1][4:] = [1] * 6  # 2.4 s: a turn
+    labels = [["S1"] * 10, ["S1"] * 10]
+    labels[0][5] = "S2"  # one word of 0.35 s
+    labels[1][4:] = ["S2"] * 6  # 2.4 s: a turn
     smoothed = diarize.smooth(segs, labels, DiarizeOptions().min_turn_seconds)
-    assert smoothed[0] == [0] * 10 and smoothed[1] == [0] * 4 + [1] * 6
+    assert smoothed[0] == ["S1"] * 10 and smoothed[1] == ["S1"] * 4 + ["S2"] * 6
     out = diarize.split_at_turns(segs, smoothed)
     assert [s.speaker for s in out] == ["S1", "S1", "S2"]
+    starts = np.arange(0.0, 8.4, 0.4)
+    one_window = (np.abs(starts - 4.0) < 0.01).astype(int)  # one voice print of another voice: no turn
+    assert diarize.turns_from_windows([(0.0, 10.0)], starts, one_window) == [Turn(0.0, 10.0, "S1")]
 
 
 def test_turns_join_a_speakers_words_across_short_gaps():
@@ -177,6 +198,23 @@ def test_der_counts_missed_speech_false_alarm_and_confusion_after_the_best_mappi
 
 
 @needs_model
+def test_the_voice_prints_are_resemblyzers_without_its_code_or_librosa():
+    pytest.importorskip("librosa")
+    import torch
+    from resemblyzer import VoiceEncoder
+    from resemblyzer.audio import wav_to_mel_spectrogram
+
+    x = (np.random.default_rng(0).normal(size=3 * 16_000) * 0.1).astype(np.float32)
+    mel = diarize.mel_spectrogram(x)
+    theirs = wav_to_mel_spectrogram(x)
+    assert mel.shape == theirs.shape and np.abs(mel - theirs).max() < 1e-5 * theirs.max()
+    windows = np.stack([mel[:160], mel[100:260]])
+    with torch.no_grad():
+        expected = VoiceEncoder("cpu", verbose=False)(torch.from_numpy(windows)).numpy()
+    assert np.abs(diarize.encoder().embed(windows) - expected).max() < 1e-5
+
+
+@needs_model
 def test_two_espeak_voices_are_told_apart_with_turns_where_the_reference_has_them(tmp_path):
     audio.normalise(FIXTURES / "vi_two_voices.ogg", tmp_path / "x.wav", tmp_path / "x.f32")
     samples = audio.decoded_samples(tmp_path / "x.f32")
@@ -184,8 +222,11 @@ def test_two_espeak_voices_are_told_apart_with_turns_where_the_reference_has_the
     # One segment per question and answer, glued: every segment must be split at the turn.
     segs = [segment(ref[i].start, ref[i + 1].end, words=_words(ref[i].start, ref[i].end) + _words(
         ref[i + 1].start, ref[i + 1].end)) for i in range(0, len(ref), 2)]
+    speech = speakers.speech_regions(samples)
     for known in (None, 2):
-        out = diarize.by_voice(segs, samples, known, diarize.encoder())
+        found = diarize.speaker_turns(samples, speech, known, diarize.encoder())
+        assert diarize.der(ref, found)["der"] < 0.05
+        out = diarize.label(segs, found)
         assert len({s.speaker for s in out}) == 2 and len(out) == len(ref)
         assert diarize.der(ref, diarize.turns(out))["der"] < 0.05
 
@@ -245,6 +286,33 @@ def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speaker
     assert {s["speaker"] for s in by_code["stereo.ogg"]} == {"S1", "S2"}
     assert by_code["stereo.ogg"][0]["speaker"] == "S1"  # the interviewer's microphone is on the left
     assert {s["speaker"] for s in by_code["a.ogg"]} == {None}
+    status = CliRunner().invoke(cli, ["--root", str(archive.root), "status"]).output
+    hints = [line for line in status.splitlines() if "no speaker labels" in line]
+    code = next(i["code"] for i in store.interviews(db) if i["source_path"] == "a.ogg")
+    assert len(hints) == 1 and f"`loike retranscribe {code}` adds them" in hints[0], status  # b.ogg has no text
+
+
+def test_a_run_killed_while_naming_speakers_stores_neither_transcript_nor_names_and_the_next_does_both(
+        archive, model_cache):
+    age(archive.drop("vi_two_voices_stereo.ogg", "stereo.ogg"))  # by channel: no model needed
+    (archive.recordings / "stereo.yaml").write_text(SIDECAR, encoding="utf-8")
+    age(archive.recordings / "stereo.yaml")
+
+    killed = loike_run(archive, model_cache, "naming speakers")
+    killed.communicate(timeout=120)
+
+    assert killed.returncode == -signal.SIGKILL
+    assert_consistent(archive)
+    with closing(sqlite3.connect(archive.database)) as con:
+        assert con.execute("SELECT count(*) FROM segments").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM speakers").fetchone()[0] == 0
+    again = loike_run(archive, model_cache)
+    again.communicate(timeout=120)
+    assert again.returncode == 0
+    db = store.open_database(archive.database)
+    names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
+                            "ORDER BY s.label").fetchall())
+    assert names == {"S1": "Trần Thị Mai", "S2": "Nguyễn Văn Hùng"}
 
 
 def test_channel_levels_follow_the_louder_microphone():
