@@ -72,6 +72,20 @@ def writes(root: Path, seconds: float) -> str:
             f"object store {seconds * 16000 * 4 / hours / 1e6:.1f} MB (float32, 16 kHz)")
 
 
+def normalising(files: list[Path], work: Path, seconds: float) -> str:
+    """What the coordinator spends per hour of audio decoding and normalising (one thread, as in a run)."""
+    from pipeline import audio
+
+    out = work / "normalised"
+    out.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    for path in files:
+        audio.normalise(path, out / f"{path.stem}.wav", out / f".{path.stem}.f32")
+    spent = time.perf_counter() - started
+    shutil.rmtree(out)
+    return f"normalising here: {spent / seconds * 3600:.0f} s per hour of audio ({seconds / spent:.0f}x real time, one thread)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=c.DEFAULT_DATA, help=f"clips folder (default {c.DEFAULT_DATA})")
@@ -123,7 +137,7 @@ def main() -> None:
         same = "yes" if texts[side] == texts[sides[0]] else "**no**"
         print(f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {seconds / med:.2f} | "
               f"{first / med:.2f} × | {same} |")
-    print(f"\n{written}")
+    print(f"\n{written}; {normalising(files, work, seconds)}")
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -28,9 +28,12 @@ unfinished result is stored, the decoded copies are deleted, and the next run ta
 
 from __future__ import annotations
 
+import gc
+import itertools
 import logging
 import math
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -77,6 +80,7 @@ def connect(options: ClusterOptions) -> Iterator[Cluster]:
     owned = not ray.is_initialized()
     if owned:
         try:
+            _answers(options.address)  # Ray itself would try a dead address for minutes
             ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
         except Exception as error:  # ConnectionError, a version mismatch, ray[client] missing: all mean "not here"
             raise ClusterError(
@@ -87,7 +91,16 @@ def connect(options: ClusterOptions) -> Iterator[Cluster]:
         yield Cluster(options)
     finally:
         if owned:
+            gc.collect()  # Ray objects caught in reference cycles are released while the connection is up
             ray.shutdown()
+
+
+def _answers(address: str) -> None:
+    """Raise OSError when nothing listens at ``address`` (ray://HOST:PORT or HOST:PORT; ``auto`` is Ray's)."""
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if colon and port.isdigit():
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=10):
+            pass
 
 
 class Cluster:
@@ -214,13 +227,14 @@ class Pool:
             self._welcome(Member(actor.remote(self.options, faults.settings())))
         self.free: deque[Member] = deque()
         self.running: dict = {}
-        self.members = count
         self.since = time.monotonic()
         self.last_error: Exception | None = None
         log.info("starting %d transcriber(s) of %g CPU and %g GPU on the cluster", count, cpus, gpus)
 
     def _welcome(self, member: Member) -> None:
-        self.starting[member.handle.describe.remote()] = member
+        """Ask a new or restarting transcriber to describe itself; it joins the free ones when it answers. Retried
+        by Ray, so the question waits for a restart instead of failing on an actor that is not up yet."""
+        self.starting[member.handle.describe.options(max_task_retries=-1).remote()] = member
 
     def source(self, job: ahead.Job) -> str | list:
         """What a transcriber needs to read the job's audio: the path, or the pieces put in the object store."""
@@ -250,8 +264,12 @@ class Pool:
             else:
                 outcomes.append(self._finished(ref, *self.running.pop(ref)))
         if not self.free and not self.running and not self.starting:
-            raise ClusterError(f"No transcriber is left on the cluster ({_reason(self.last_error)}): "
-                               "the recordings not transcribed wait for the next run.")
+            if isinstance(self.last_error, LoikeError):  # e.g. the model did not load: its sentence says why
+                raise ClusterError(f"No transcriber could work on the cluster: {self.last_error}")
+            raise ClusterError(
+                f"No transcriber is left on the cluster ({_reason(self.last_error)}): check that every node has Lời "
+                "Kể installed with the same Python and Ray (the Ray logs of the nodes say more); the recordings not "
+                "transcribed wait for the next run.")
         if not self.members_up() and time.monotonic() - self.since > START_TIMEOUT:
             raise ClusterError(
                 f"No transcriber could start on the cluster in {START_TIMEOUT:.0f} s (it has "
@@ -268,6 +286,7 @@ class Pool:
         except self.ray.exceptions.RayTaskError as error:  # the model did not load there (wrong --model …)
             self.last_error = _cause(error)
             log.warning("A transcriber could not start: %s", self.last_error)
+            self.ray.kill(member.handle)  # it holds a CPU or a GPU
             return
         except self.ray.exceptions.RayActorError as error:  # Ray could not (re)start it
             self.last_error = error
@@ -275,6 +294,7 @@ class Pool:
             return
         member.worker = Worker(self.options, found["model_path"], found["versions"], found["pid"])
         self.free.append(member)
+        log.info("a transcriber is up on node %s, pid %d", found["versions"]["ray_node"][:12], found["pid"])
 
     def _finished(self, ref, task: Task, member: Member) -> Outcome:
         try:
@@ -301,6 +321,7 @@ class Pool:
                 pass
         self.starting.clear()
         self.free.clear()
+        self.running.clear()
 
 
 class Coordinator:
@@ -335,7 +356,7 @@ class Coordinator:
         if not waiting or len(self.ready) >= AHEAD:
             return False
         recording = waiting[0]
-        for upcoming in list(waiting)[:2]:
+        for upcoming in itertools.islice(waiting, 2):
             prefetch.start(upcoming)  # in a background thread; a no-op when already started or not needed
         if not prefetch.done(recording):
             return False
@@ -437,5 +458,7 @@ def _reason(error: Exception | None) -> str:
 
 
 def _first_line(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[0] if lines else type(error).__name__

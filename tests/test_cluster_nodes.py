@@ -1,6 +1,6 @@
 """`loike run --cluster ray://…` on a two-node Ray cluster on loopback (`ray.cluster_utils.Cluster`), reached
-through Ray Client as from a machine outside the cluster: each node has room for one transcriber, so the two
-recordings are transcribed on two nodes."""
+through Ray Client as from a machine outside the cluster: each node has room for one transcriber, and the
+recordings are shared out between the two nodes."""
 
 from __future__ import annotations
 
@@ -41,14 +41,14 @@ def two_nodes(model_cache):
 
 
 @needs_ray
-def test_two_recordings_on_a_two_node_cluster_through_ray_client(tmp_path, two_nodes, model_cache):
-    archive = new_archive(tmp_path / "archive", dialogues(tmp_path / "in", 2))
+def test_recordings_shared_out_on_a_two_node_cluster_through_ray_client(tmp_path, two_nodes, model_cache):
+    archive = new_archive(tmp_path / "archive", dialogues(tmp_path / "in", 3))
 
     done = loike("--root", str(archive.root), "run", "--cluster", two_nodes, env={"LOIKE_CACHE": str(model_cache)})
     out, err = done.communicate(timeout=300)
 
     assert done.returncode == 0, out + err
-    assert "2 recordings: 2 new, 2 transcribed" in out
+    assert "3 recordings: 3 new, 3 transcribed" in out
     assert all(segments and segments[0]["words"] for segments in transcripts(archive).values())
     nodes = {json.loads(run["versions"])["ray_node"] for run in runs(archive)}
     assert len(nodes) == 2, "one transcriber on each node"
