@@ -50,8 +50,8 @@ DECODING_OPTIONS = (
     click.option("--language", default="vi", show_default=True),
     click.option("--domain-words", is_flag=True, help="Hint Whisper with the names in the metadata and "
                  "recordings/glossary.txt (off: see docs/benchmarks.md)."),
-    click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
-                 help="Recordings (or pieces of one) transcribed at once; the cores are shared among them. "
+    click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+                 help="Recordings (or pieces of one) transcribed at once, up to 16; the cores are shared among them. "
                  "With --cluster: transcribers on the cluster [default there: as many as it has room for]."),
     click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
                  help="Where the assembled model is kept [env LOIKE_CACHE]."),
@@ -65,8 +65,10 @@ def decoding_options(command):
     return command
 
 
-def transcribe_options(model, device, compute_type, beam_size, language, domain_words,
-                       workers=1) -> TranscribeOptions:
+def transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers=1,
+                       on_cluster=False) -> TranscribeOptions:
+    if workers > 16 and not on_cluster:
+        raise click.BadParameter("at most 16 on one machine (more go with --cluster).", param_hint="--workers")
     return TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
                              language=language, domain_words=domain_words, workers=workers)
 
@@ -86,11 +88,12 @@ def run(ctx: click.Context, model, device, compute_type, beam_size, language, do
         gpus_per_worker, cpus_per_worker, shared_storage) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
     obj: Context = ctx.obj
-    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers)
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers,
+                                 bool(cluster))
     if cluster:
         given = ctx.get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
-        run_on_cluster(obj, options, ClusterOptions(cluster, workers if given else None, gpus_per_worker,
-                                                    cpus_per_worker, shared_storage), cache)
+        return run_on_cluster(obj, options, ClusterOptions(cluster, workers if given else None, gpus_per_worker,
+                                                           cpus_per_worker, shared_storage), cache)
     if gpus_per_worker is not None or shared_storage or cpus_per_worker != 1.0:
         raise click.UsageError("--gpus-per-worker, --cpus-per-worker and --shared-storage go with --cluster.")
     with ProgressBar() as bar:
@@ -605,6 +608,7 @@ def interview_id(db, key: str) -> int:
     if not found:
         raise click.ClickException(f"There is no interview {key!r}: `loike status` lists the interview codes.")
     return found["id"]
+
 
 def run_on_cluster(obj: Context, options: TranscribeOptions, where: ClusterOptions, cache) -> None:
     """`loike run --cluster`: the first Ctrl-C stops handing out work (what is stored stays), a second aborts."""

@@ -461,4 +461,6 @@ def _first_line(error: Exception) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):  # "Initialization failure from server:" and the why below
+        return f"{lines[0]} {lines[1]}"
     return lines[0] if lines else type(error).__name__

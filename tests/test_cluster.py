@@ -150,9 +150,12 @@ def test_cluster_options_need_cluster(tmp_path):
 
     from pipeline.cli import cli
 
-    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "run", "--gpus-per-worker", "1"])
+    sized = CliRunner().invoke(cli, ["--root", str(tmp_path), "run", "--gpus-per-worker", "1"])
+    many = CliRunner().invoke(cli, ["--root", str(tmp_path), "run", "--workers", "17"])
 
-    assert result.exit_code == 2 and "go with --cluster" in result.output
+    assert sized.exit_code == 2
+    assert "--gpus-per-worker, --cpus-per-worker and --shared-storage go with --cluster" in sized.output
+    assert many.exit_code == 2 and "at most 16 on one machine (more go with --cluster)" in many.output
 
 
 @needs_ray
