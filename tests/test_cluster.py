@@ -158,6 +158,20 @@ def test_cluster_options_need_cluster(tmp_path):
     assert many.exit_code == 2 and "at most 16 on one machine (more go with --cluster)" in many.output
 
 
+def test_the_pool_takes_the_gpus_where_there_are_some_and_fits_the_cluster():
+    from pipeline.errors import ClusterError
+
+    shape = cluster._shape
+    assert shape({"CPU": 2.0}, ClusterOptions("auto")) == (2, 1.0, 0.0)
+    assert shape({"CPU": 32.0, "GPU": 4.0}, ClusterOptions("auto")) == (4, 1.0, 1.0)
+    assert shape({"CPU": 32.0, "GPU": 4.0}, ClusterOptions("auto", gpus_per_worker=0.5)) == (8, 1.0, 0.5)
+    assert shape({"CPU": 32.0, "GPU": 4.0}, ClusterOptions("auto", gpus_per_worker=0)) == (32, 1.0, 0.0)
+    assert shape({"CPU": 8.0}, ClusterOptions("auto", workers=3, cpus_per_worker=2)) == (3, 2, 0.0)
+    with pytest.raises(ClusterError, match=r"The cluster \(2 CPU, 0 GPU\) has no room for a transcriber of 1 CPU "
+                                           r"and 1 GPU: lower --cpus-per-worker or --gpus-per-worker, or add nodes."):
+        shape({"CPU": 2.0}, ClusterOptions("auto", gpus_per_worker=1))
+
+
 @needs_ray
 def test_a_cluster_that_is_not_there_is_one_sentence(tmp_path):
     (tmp_path / "recordings").mkdir()
