@@ -62,14 +62,21 @@ def segments(root: Path) -> dict[str, list]:
 
 def writes(root: Path, seconds: float) -> str:
     """Rows and bytes the coordinator wrote, per hour of audio."""
+    from pipeline import store
+
     db = root / "transcripts" / "loike.db"
     con = sqlite3.connect(db)
     counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("segments", "words")}
     con.close()
+    empty = Path(tempfile.mkdtemp()) / "empty.db"
+    store.open_database(empty).close()
+    schema = empty.stat().st_size  # an empty archive's database: not part of what an hour adds
+    shutil.rmtree(empty.parent)
     hours = seconds / 3600
     return (f"per hour of audio: {counts['segments'] / hours:,.0f} segments and {counts['words'] / hours:,.0f} words "
-            f"stored, loike.db {db.stat().st_size / hours / 2**20:.1f} MiB (whole file, schema included); "
-            f"object store {seconds * 16000 * 4 / hours / 1e6:.1f} MB (float32, 16 kHz)")
+            f"stored, loike.db grew {(db.stat().st_size - schema) / hours / 2**20:.2f} MiB (beyond the "
+            f"{schema / 1024:.0f} KiB of an empty archive); object store {seconds * 16000 * 4 / hours / 1e6:.1f} MB "
+            "(float32, 16 kHz)")
 
 
 def normalising(files: list[Path], work: Path, seconds: float) -> str:
@@ -83,7 +90,8 @@ def normalising(files: list[Path], work: Path, seconds: float) -> str:
         audio.normalise(path, out / f"{path.stem}.wav", out / f".{path.stem}.f32")
     spent = time.perf_counter() - started
     shutil.rmtree(out)
-    return f"normalising here: {spent / seconds * 3600:.0f} s per hour of audio ({seconds / spent:.0f}x real time, one thread)"
+    return (f"normalising here: {spent / seconds * 3600:.0f} s per hour of audio ({seconds / spent:.0f}x real time, "
+            "one thread)")
 
 
 def main() -> None:

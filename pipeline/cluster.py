@@ -35,6 +35,7 @@ import math
 import os
 import socket
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -81,11 +82,14 @@ def connect(options: ClusterOptions) -> Iterator[Cluster]:
     if owned:
         try:
             _answers(options.address)  # Ray itself would try a dead address for minutes
-            ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
+            with warnings.catch_warnings():  # Ray Client warns, then raises: the one sentence below says it all
+                warnings.simplefilter("ignore")
+                ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
         except Exception as error:  # ConnectionError, a version mismatch, ray[client] missing: all mean "not here"
             raise ClusterError(
                 f"Cannot connect to a Ray cluster at {options.address} ({_first_line(error)}): start one with "
-                "`ray start --head` and pass its address (--cluster ray://HEAD:10001), or run without --cluster."
+                "`ray start --head` and pass its address (--cluster ray://HEAD:10001; a cluster that uses token "
+                "authentication also needs RAY_AUTH_MODE=token here), or run without --cluster."
             ) from None
     try:
         yield Cluster(options)
