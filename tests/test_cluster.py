@@ -191,12 +191,15 @@ def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(
                                                                                  recordings, transcriber):
     here = new_archive(tmp_path / "here", recordings[:2])
     there = new_archive(tmp_path / "there", recordings[:2])
+    shared = new_archive(tmp_path / "shared", recordings[:1])  # the audio read from the archive's own folder
     local = process.process_archive(here, transcriber=transcriber, settle_seconds=0)
 
     progress = []
     with cluster.connect(ClusterOptions("auto", workers=2)) as on:
         remote = process.process_archive(there, settle_seconds=0, cluster=on,
                                          progress=lambda *args: progress.append(args))
+    with cluster.connect(ClusterOptions("auto", workers=1, shared_storage=True)) as on:
+        assert process.process_archive(shared, settle_seconds=0, cluster=on).transcribed == 1
 
     assert local.ok and remote.ok and local.transcribed == remote.transcribed == 2
     assert remote.audio_seconds == pytest.approx(local.audio_seconds)
@@ -204,6 +207,7 @@ def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(
     mine, theirs = transcripts(here), transcripts(there)
     assert all(segments and segments[0]["words"] for segments in mine.values())
     assert theirs == mine, "the same segments, times and words"
+    assert transcripts(shared)["phong-van-1.wav"] == mine["phong-van-1.wav"], "with --shared-storage too"
     assert [r["settings"] for r in runs(there)] == [r["settings"] for r in runs(here)]
     assert all('"ray": "' in r["versions"] and '"faster_whisper"' in r["versions"] for r in runs(there))
 
