@@ -236,6 +236,24 @@ def test_a_transcriber_killed_in_the_middle_of_a_recording_costs_only_that_task(
 
 
 @needs_ray
+def test_a_model_the_transcribers_cannot_load_is_one_sentence_and_nothing_is_lost(tmp_path, ray_address,
+                                                                                   recordings):
+    from pipeline.errors import ClusterError
+    from pipeline.records import TranscribeOptions
+    from pipeline.transcribe import HUB_NAMES
+
+    archive = new_archive(tmp_path / "archive", recordings[:1])
+    with cluster.connect(ClusterOptions("auto", workers=1)) as on, pytest.raises(ClusterError) as failed:
+        process.process_archive(archive, TranscribeOptions(model="no-such-model"), settle_seconds=0, cluster=on)
+
+    assert str(failed.value) == ("No transcriber could work on the cluster: Unknown model 'no-such-model': use "
+                                 "'base' (embedded), a local CTranslate2 model folder, or one of "
+                                 + ", ".join(HUB_NAMES) + ".")
+    assert transcribed(archive) == 0 and not runs(archive)
+    assert not [p for p in archive.audio_dir.iterdir() if p.name.startswith(".")], "no decoded copy left"
+
+
+@needs_ray
 def test_ctrl_c_on_the_coordinator_keeps_what_is_stored_and_the_next_run_finishes(tmp_path, ray_address,
                                                                                  recordings, model_cache):
     from test_crash import assert_consistent
