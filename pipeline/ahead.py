@@ -69,6 +69,11 @@ class Prefetch:
         if self.pool and recording["id"] not in self.ahead and needs_normalising(self.archive, recording):
             self.ahead[recording["id"]] = (recording, self.pool.submit(normalise_original, self.archive, recording))
 
+    def done(self, recording: dict) -> bool:
+        """False while the recording is being normalised ahead: ``take`` would wait for it."""
+        _, future = self.ahead.get(recording["id"], (None, None))
+        return future is None or future.done()
+
     def take(self, recording: dict) -> tuple[AudioInfo, NormalisedAudio] | None:
         """The prefetched result (its error raised here, as if normalised now), or None if none was started."""
         _, future = self.ahead.pop(recording["id"], (None, None))

@@ -13,7 +13,7 @@ import click
 
 from . import __version__, export, process, settings, store
 from .errors import LoikeError
-from .records import DEFAULT_WORKERS, RunReport, TranscribeOptions
+from .records import DEFAULT_WORKERS, ClusterOptions, RunReport, TranscribeOptions
 
 
 class Context:
@@ -50,8 +50,9 @@ DECODING_OPTIONS = (
     click.option("--language", default="vi", show_default=True),
     click.option("--domain-words", is_flag=True, help="Hint Whisper with the names in the metadata and "
                  "recordings/glossary.txt (off: see docs/benchmarks.md)."),
-    click.option("--workers", type=click.IntRange(1, 16), default=DEFAULT_WORKERS, show_default=True,
-                 help="Recordings (or pieces of one) transcribed at once; the cores are shared among them."),
+    click.option("--workers", type=click.IntRange(1), default=DEFAULT_WORKERS, show_default=True,
+                 help="Recordings (or pieces of one) transcribed at once, up to 16; the cores are shared among them. "
+                 "With --cluster: transcribers on the cluster [default there: as many as it has room for]."),
     click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
                  help="Where the assembled model is kept [env LOIKE_CACHE]."),
 )
@@ -64,18 +65,37 @@ def decoding_options(command):
     return command
 
 
-def transcribe_options(model, device, compute_type, beam_size, language, domain_words,
-                       workers=DEFAULT_WORKERS) -> TranscribeOptions:
+def transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers=DEFAULT_WORKERS,
+                       on_cluster=False) -> TranscribeOptions:
+    if workers > 16 and not on_cluster:
+        raise click.BadParameter("at most 16 on one machine (more go with --cluster).", param_hint="--workers")
     return TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
                              language=language, domain_words=domain_words, workers=workers)
 
 
 @cli.command()
 @decoding_options
-@click.pass_obj
-def run(obj: Context, model, device, compute_type, beam_size, language, domain_words, workers, cache) -> None:
+@click.option("--cluster", metavar="ADDRESS", help="Transcribe on a Ray cluster: ray://HEAD:10001, or auto "
+              "inside a Ray job (needs pip install .[cluster]).")
+@click.option("--gpus-per-worker", type=click.FloatRange(0), help="With --cluster: GPUs per transcriber "
+              "[default: 1 where the cluster has GPUs, else 0].")
+@click.option("--cpus-per-worker", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+              help="With --cluster: CPUs (and threads) per transcriber.")
+@click.option("--shared-storage", is_flag=True, help="With --cluster: every node mounts this archive at the same "
+              "path, so transcribers read the audio there instead of through Ray's object store.")
+@click.pass_context
+def run(ctx: click.Context, model, device, compute_type, beam_size, language, domain_words, workers, cache, cluster,
+        gpus_per_worker, cpus_per_worker, shared_storage) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
-    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers)
+    obj: Context = ctx.obj
+    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers,
+                                 bool(cluster))
+    if cluster:
+        given = ctx.get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
+        return run_on_cluster(obj, options, ClusterOptions(cluster, workers if given else None, gpus_per_worker,
+                                                           cpus_per_worker, shared_storage), cache)
+    if gpus_per_worker is not None or shared_storage or cpus_per_worker != 1.0:
+        raise click.UsageError("--gpus-per-worker, --cpus-per-worker and --shared-storage go with --cluster.")
     with ProgressBar() as bar:
         try:
             report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update)
@@ -592,26 +612,49 @@ def interview_id(db, key: str) -> int:
         raise click.ClickException(f"There is no interview {key!r}: `loike status` lists the interview codes.")
     return found["id"]
 
+
+def run_on_cluster(obj: Context, options: TranscribeOptions, where: ClusterOptions, cache) -> None:
+    """`loike run --cluster`: the first Ctrl-C stops handing out work (what is stored stays), a second aborts."""
+    from . import cluster, watch
+
+    stop = watch.StopFlag()
+    try:
+        with cluster.connect(where) as on, stop.installed(), ProgressBar() as bar:
+            report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update,
+                                             should_stop=stop, cluster=on)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    print_summary(report)
+    if stop():
+        click.echo("Stopped: the recordings not transcribed yet wait for the next `loike run`.")
+    sys.exit(0 if report.ok and not stop() else 1)
+
+
 class ProgressBar:
-    """Audio time done / total, with an ETA, drawn only while there is work."""
+    """Audio time done / total (and, on a cluster, recordings), with an ETA, drawn only while there is work."""
 
     def __init__(self):
         self.bar = None
         self.done = 0
+        self.recordings: tuple[int, int] | None = None
 
     def __enter__(self):
         return self
 
-    def update(self, done: float, total: float) -> None:
+    def update(self, done: float, total: float, recordings: tuple[int, int] | None = None) -> None:
+        self.recordings = recordings
         if self.bar is None:
             self.bar = click.progressbar(length=max(1, int(total)), label="Transcribing", show_eta=True,
-                                         item_show_func=lambda _: f"{clock(self.done)} / {clock(total)}",
-                                         file=sys.stderr)
+                                         item_show_func=lambda _: self.shown(total), file=sys.stderr)
             self.bar.__enter__()
         step = int(done) - self.done
-        if step > 0:
-            self.done = int(done)
-            self.bar.update(step, self.done)
+        if step > 0 or recordings:  # on a cluster a recording done is news even when it added no second
+            self.done = max(self.done, int(done))
+            self.bar.update(max(step, 0), self.done)
+
+    def shown(self, total: float) -> str:
+        count = f"{self.recordings[0]}/{self.recordings[1]} recordings, " if self.recordings else ""
+        return f"{count}{clock(self.done)} / {clock(total)}"
 
     def __exit__(self, *exc):
         if self.bar is not None:

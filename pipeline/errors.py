@@ -130,3 +130,10 @@ class Conflict(LoikeError):
 
 class ServeError(LoikeError):
     """The review app cannot start (the port is taken, the address does not exist here)."""
+
+
+class ClusterError(LoikeError):
+    """Transcription on a Ray cluster cannot start or go on (Ray missing, no cluster at the address, no room for a
+    transcriber, a recording whose transcriber died again and again)."""
+
+    kind = "cluster"

@@ -25,8 +25,9 @@ from .settings import Archive, model_cache
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, float], None]
-"""Called with (seconds of audio done, seconds of audio in this run)."""
+Progress = Callable[..., None]
+"""Called with (seconds of audio done, seconds of audio in this run); a run on a cluster adds
+(recordings done, recordings in this run)."""
 
 
 def process_archive(
@@ -38,6 +39,7 @@ def process_archive(
     transcriber=None,
     should_stop: Callable[[], bool] | None = None,
     hold: Collection[str] = (),
+    cluster=None,
 ) -> RunReport:
     """Take in every new recording, transcribe what is pending and refresh the review sheets.
 
@@ -45,6 +47,7 @@ def process_archive(
     ``should_stop`` is asked before each recording is transcribed: when it answers True the rest waits
     for the next run (``loike watch`` stops this way on Ctrl-C). ``hold`` names files (relpaths) the
     caller knows are still changing: they are reported as still being copied and not taken.
+    ``cluster`` (a connected ``pipeline.cluster.Cluster``) transcribes on a Ray cluster instead of here.
     """
     if not archive.recordings.is_dir():
         raise ArchiveError(
@@ -52,7 +55,7 @@ def process_archive(
             "or pass --root with the archive's folder."
         )
     with write_failures_in_one_sentence(archive):
-        return _process(archive, options, cache, progress, settle_seconds, transcriber, should_stop, hold)
+        return _process(archive, options, cache, progress, settle_seconds, transcriber, should_stop, hold, cluster)
 
 
 # A disk that is full or read-only fails every recording the same way: stop the run with one sentence.
@@ -79,7 +82,7 @@ def cannot_write(archive: Archive, code: int | None, reason: str | None) -> Arch
 
 def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, progress: Progress | None,
              settle_seconds: float, transcriber, should_stop: Callable[[], bool] | None = None,
-             hold: Collection[str] = ()) -> RunReport:
+             hold: Collection[str] = (), cluster=None) -> RunReport:
     db = store.open_database(archive.database)
     report = RunReport(sheets_dir=archive.sheets_dir)
     try:
@@ -90,8 +93,8 @@ def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, p
         for source in ready:
             register(db, archive, source, report)
         refresh_metadata(db, archive, report)
-        transcribe_pending(db, archive, options, cache or model_cache(), progress, report, transcriber,
-                           should_stop)
+        transcribe = cluster.transcribe_pending if cluster else transcribe_pending
+        transcribe(db, archive, options, cache or model_cache(), progress, report, transcriber, should_stop)
         if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
             write_sheets(db, archive)
     finally:

