@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from test_crash import assert_consistent, loike_run
 
 from pipeline import audio, catalogue, diarize, process, speakers, store
-from pipeline.cli import cli, print_summary
+from pipeline.cli import cli
+from pipeline.cli.base import print_summary
 from pipeline.diarize import DiarizeOptions, Turn
 from pipeline.records import PersonMeta, Segment, Word
 
