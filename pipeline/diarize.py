@@ -91,7 +91,7 @@ def available() -> bool:
 class VoiceEncoder:
     """resemblyzer's speaker encoder (a 3-layer LSTM over 40 mel bands), built here in torch from the weights
     its package ships, so that neither resemblyzer's own code nor librosa is imported: librosa's first mel
-    spectrogram alone took 190 MB and 2 s. About 160 MB with torch, loaded once per run."""
+    spectrogram alone took 190 MB and 2 s. Torch and the model add about 200 MB; loaded once per run."""
 
     def __init__(self) -> None:
         import torch
