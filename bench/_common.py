@@ -187,3 +187,16 @@ def audio_seconds(path: Path) -> float:
 
 
 AT_START = versions()
+
+
+def corpus_errors(references: dict[str, str], texts: dict[str, str]) -> tuple[int, int, int, int, int]:
+    """Word edits, reference words, character edits, reference characters and words out, over a corpus."""
+    we = wn = ce = cn = out = 0
+    for name, ref in references.items():
+        hyp = texts.get(name, "")
+        e, n = word_errors(ref, hyp)
+        we, wn = we + e, wn + n
+        e, n = char_errors(ref, hyp)
+        ce, cn = ce + e, cn + n
+        out += len(normalise_text(hyp).split())
+    return we, wn, ce, cn, out

@@ -105,14 +105,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     base = c.median(times.get("int8", [])) if "int8" in times else None
     for variant in variants:
-        we = wn = ce = cn = out = 0
-        for name, ref in references.items():
-            hyp = texts[variant].get(name, "")
-            e, n = c.word_errors(ref, hyp)
-            we, wn = we + e, wn + n
-            e, n = c.char_errors(ref, hyp)
-            ce, cn = ce + e, cn + n
-            out += len(c.normalise_text(hyp).split())
+        we, wn, ce, cn, out = c.corpus_errors(references, texts[variant])
         med = c.median(times[variant])
         speedup = f"{base / med:.2f}×" if base else ""
         print(f"| {variant} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[variant])} | {med / seconds:.3f} | "

@@ -132,14 +132,7 @@ def main() -> None:
     first = next((side for side in sides if side.startswith("loike")), None)  # the reference for "faster by"
     ours = c.median(times[first]) if first else None
     for side in sides:
-        we = wn = ce = cn = out = 0
-        for name, ref in references.items():
-            hyp = texts[side].get(name, "")
-            e, n = c.word_errors(ref, hyp)
-            we, wn = we + e, wn + n
-            e, n = c.char_errors(ref, hyp)
-            ce, cn = ce + e, cn + n
-            out += len(c.normalise_text(hyp).split())
+        we, wn, ce, cn, out = c.corpus_errors(references, texts[side])
         med = c.median(times[side])
         faster = f"{med / ours:.2f}×" if ours and not side.startswith("loike") else ""
         print(f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {med / seconds:.3f} | {faster} | "
