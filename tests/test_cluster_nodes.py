@@ -4,10 +4,10 @@ so every transcriber runs on the other node and every piece of audio crosses fro
 the other's. (The head's address without ray://, HOST:PORT, is tested in test_cluster.py.)
 
 The head is started as the README says, with GRPC_ENABLE_FORK_SUPPORT=0. Without it this test failed now and
-then, in any venv (4 runs in 25 here): Ray Client's server starts a process for each client with fork() then
+then, in any venv (6 runs in 34 here): Ray Client's server starts a process for each client with fork() then
 exec(), and grpcio's fork handlers (on by default) sometimes crash the child before the exec (SIGSEGV or SIGABRT
 in an `event_engine` thread), so the client was told "Starting Ray client server failed". Details in
-docs/benchmarks.md, "Ray in CI"."""
+docs/benchmarks.md, "Ray Client and grpcio's fork handlers"."""
 
 from __future__ import annotations
 
