@@ -86,17 +86,26 @@ def connect(options: ClusterOptions) -> Iterator[Cluster]:
                 warnings.simplefilter("ignore")
                 ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
         except Exception as error:  # ConnectionError, a version mismatch, ray[client] missing: all mean "not here"
-            raise ClusterError(
-                f"Cannot connect to a Ray cluster at {options.address} ({_first_line(error)}): start one with "
-                "`ray start --head` and pass its address (--cluster ray://HEAD:10001; a cluster that uses token "
-                "authentication also needs RAY_AUTH_MODE=token here), or run without --cluster."
-            ) from None
+            raise ClusterError(_cannot_connect(options.address, error)) from None
     try:
         yield Cluster(options)
     finally:
         if owned:
             gc.collect()  # Ray objects caught in reference cycles are released while the connection is up
             ray.shutdown()
+
+
+def _cannot_connect(address: str, error: Exception) -> str:
+    """The sentence for a failed ``ray.init``. A head that answers but cannot start the server Ray Client starts
+    for each connection is, in all we saw, grpcio's fork handlers crashing it (docs/benchmarks.md)."""
+    why = _first_line(error)
+    if "Starting Ray client server failed" in why or "Proxy failed to Connect to backend" in why:
+        return (f"The Ray cluster at {address} answered but could not start its Ray Client server for this "
+                f"connection ({why}): start Ray on the head with GRPC_ENABLE_FORK_SUPPORT=0 set, as the README "
+                "shows, or try again.")
+    return (f"Cannot connect to a Ray cluster at {address} ({why}): start one with `ray start --head` and pass its "
+            "address (--cluster ray://HEAD:10001; a cluster that uses token authentication also needs "
+            "RAY_AUTH_MODE=token here), or run without --cluster.")
 
 
 def _answers(address: str) -> None:
@@ -465,6 +474,7 @@ def _first_line(error: Exception) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    if len(lines) > 1 and lines[0].endswith(":"):  # "Initialization failure from server:" and the why below
-        return f"{lines[0]} {lines[1]}"
+    if len(lines) > 1 and lines[0].endswith(":"):  # "Initialization failure from server:" and the why below,
+        why = lines[-1] if lines[1].startswith("Traceback") else lines[1]  # the last line of the server's traceback
+        return f"{lines[0]} {why}"
     return lines[0] if lines else type(error).__name__

@@ -186,6 +186,22 @@ def test_a_cluster_that_is_not_there_is_one_sentence(tmp_path):
     assert "ray start --head" in err and "run without --cluster" in err
 
 
+def test_a_head_that_cannot_start_ray_clients_server_is_one_sentence_that_says_how_to_start_it():
+    """What Ray Client raises when the head's Ray Client server loses the process it starts for this client (as
+    grpcio's fork handlers made it do now and then, see test_cluster_nodes.py): the server's traceback, whose
+    last line says what failed and which log to read."""
+    server_said = ConnectionAbortedError(
+        "Initialization failure from server:\nTraceback (most recent call last):\n  File \"proxier.py\", line 764, "
+        "in Datapath\n    raise RuntimeError(\nRuntimeError: Starting Ray client server failed. See "
+        "ray_client_server_23000.err for detailed logs.\n")
+
+    assert cluster._cannot_connect("ray://head:10001", server_said) == (
+        "The Ray cluster at ray://head:10001 answered but could not start its Ray Client server for this connection "
+        "(Initialization failure from server: RuntimeError: Starting Ray client server failed. See "
+        "ray_client_server_23000.err for detailed logs.): start Ray on the head with GRPC_ENABLE_FORK_SUPPORT=0 "
+        "set, as the README shows, or try again.")
+
+
 @needs_ray
 def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(tmp_path, ray_address,
                                                                                  recordings, transcriber):
@@ -275,7 +291,7 @@ def test_ctrl_c_on_the_coordinator_keeps_what_is_stored_and_the_next_run_finishe
     assert_consistent(archive)
     assert not [p for p in archive.audio_dir.iterdir() if p.name.startswith(".")], "no decoded copy left"
 
-    second = loike("--root", str(archive.root), "run", "--cluster", "auto", env=env)
+    second = loike("--root", str(archive.root), "run", "--cluster", ray_address, env=env)  # at the head's address
     out, err = second.communicate(timeout=300)
 
     assert second.returncode == 0, out + err
