@@ -136,7 +136,7 @@ def median(values: list[float]) -> float:
 
 
 def command_line() -> str:
-    return " ".join(["/tmp/venv/bin/python" if a == sys.executable else a for a in [sys.executable, *sys.argv]])
+    return " ".join([sys.executable, *sys.argv])
 
 
 # --- longer interviews built from the clips ------------------------------------------------------------
