@@ -7,8 +7,8 @@ would be; its start is not timed. Then, for --runs rounds, each side in turn (so
 alike), as a subprocess over a fresh copy of the folder, timed from start to exit (Python start-up, connecting,
 starting the transcribers and loading their models, normalising, storing and the sheets all count):
 
-  local      `loike run` (one model; CTranslate2 picks its threads: both cores here)
-  local-w2   `loike run --workers 2` (two recordings at once through one model, one thread each)
+  local      `loike run` (the default: two pieces at once through one model, one thread each)
+  local-w1   `loike run --workers 1` (one piece at a time; CTranslate2 picks its threads: both cores here)
   ray-w1     `loike run --cluster ADDRESS --workers 1` (one transcriber actor of 1 CPU, 1 thread)
   ray-w2     `loike run --cluster ADDRESS --workers 2` (two transcriber actors of 1 CPU each)
 
@@ -16,7 +16,7 @@ Every side's transcripts are compared with the first side's (text, times and wor
 prints what the plan for a national archive needs per hour of audio: the bytes the coordinator puts in the
 object store (the decoded float32 samples), the rows it writes (segments, words) and the growth of loike.db.
 
-    /tmp/venv/bin/python bench/cluster.py --runs 2
+    /tmp/venv/bin/python bench/cluster.py --runs 3
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
-SIDES = {"local": [], "local-w2": ["--workers", "2"], "ray-w1": ["--workers", "1"], "ray-w2": ["--workers", "2"]}
+SIDES = {"local": [], "local-w1": ["--workers", "1"], "ray-w1": ["--workers", "1"], "ray-w2": ["--workers", "2"]}
 
 
 def run_side(side: str, files: list[Path], work: Path, address: str) -> tuple[float, Path]:
