@@ -231,7 +231,7 @@ class Pool:
         self.ray = ray
         self.shared = where.shared_storage
         count, cpus, gpus = _shape(ray.cluster_resources(), where)
-        self.options = replace(options, workers=1, cpu_threads=options.cpu_threads or max(1, int(cpus)),
+        self.options = replace(options, workers=max(1, int(cpus)),
                                device="cuda" if gpus and options.device == "cpu" else options.device)
         actor = ray.remote(RemoteTranscriber).options(num_cpus=cpus, num_gpus=gpus, max_restarts=MAX_RESTARTS,
                                                       max_task_retries=0)

@@ -203,8 +203,7 @@ def evaluate(
 
         transcriber = Transcriber(options, cache)
     report = EvalReport(folder, {**transcriber.options.settings(), "model": transcriber.options.model,
-                                 "model_path": transcriber.model_path,
-                                 "cpu_threads": transcriber.options.cpu_threads},
+                                 "model_path": transcriber.model_path},
                         load_seconds=time.perf_counter() - started)
     at_once = max(1, transcriber.options.workers)  # as `loike run`: that many recordings at a time
     with tempfile.TemporaryDirectory(prefix="loike-eval-") as work, ThreadPoolExecutor(at_once) as pool:

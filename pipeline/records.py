@@ -79,8 +79,10 @@ class TranscribeOptions:
     """int8, float32, float16, default (the type the model was saved in) …; see docs/benchmarks.md."""
     beam_size: int = 5
     language: str = "vi"
-    cpu_threads: int = 0
-    """Threads per worker; 0 lets CTranslate2 choose (all cores) with one worker, else shares the cores out."""
+    cpu_threads: int = 1
+    """CTranslate2 threads per worker. One, so that a recording's words are the same whoever transcribes it:
+    on some processors they depend on the number of threads a decode uses (docs/reproducibility.md). The cores
+    are kept busy by running workers side by side instead."""
     workers: int = DEFAULT_WORKERS
     """Recordings (or pieces of one) transcribed at the same time by the one loaded model, each worker on
     its share of the cores. On 2 cores, two workers of one thread each transcribed a folder 1.7 times as
@@ -108,6 +110,7 @@ class TranscribeOptions:
             "domain_words": self.domain_words,
             "chunk_seconds": self.chunk_seconds,
             "workers": self.workers,
+            "cpu_threads": self.cpu_threads,
         }
 
 
@@ -124,7 +127,7 @@ class ClusterOptions:
     """GPUs each transcriber holds; None: 1 where the cluster has GPUs, else 0. With a GPU the model runs on
     cuda (a fraction such as 0.5 puts two transcribers on one GPU)."""
     cpus_per_worker: float = 1.0
-    """CPUs each transcriber holds, and the CTranslate2 threads it uses (at least 1)."""
+    """CPUs each transcriber holds, and the pieces of a recording it transcribes at once (one thread each)."""
     shared_storage: bool = False
     """transcripts/ is mounted at the same path on every node: transcribers read the decoded audio there
     instead of receiving it through Ray's object store."""

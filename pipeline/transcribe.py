@@ -135,7 +135,7 @@ class Transcriber:
         try:
             self.model = WhisperModel(
                 self.model_path, device=options.device, compute_type=options.compute_type,
-                cpu_threads=_threads_per_worker(options), num_workers=max(1, options.workers),
+                cpu_threads=options.cpu_threads, num_workers=max(1, options.workers),
             )
         except Exception as error:  # faster-whisper raises many kinds; all mean "no usable model"
             raise ModelError(_load_failure(options.model, error)) from error
@@ -248,13 +248,6 @@ def tune_malloc_for_workers(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOL
         libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)
     except (OSError, AttributeError):
         pass
-
-
-def _threads_per_worker(options: TranscribeOptions) -> int:
-    """``cpu_threads``, or the cores shared out among the workers when it is 0 (CPU only)."""
-    if options.cpu_threads or options.device != "cpu" or options.workers <= 1:
-        return options.cpu_threads
-    return max(1, (os.cpu_count() or 1) // max(1, options.workers))
 
 
 def _shifted(segment, offset: float) -> Segment:

@@ -94,3 +94,39 @@ def test_text_whisper_writes_across_silence_is_flagged_and_real_speech_is_not(tr
     flagged = [s for s in made_up if "vad_no_speech" in s.flags]
     assert flagged and all(s.speech_fraction < 0.2 for s in flagged), made_up
     assert sum(s.end - s.start for s in flagged) > 10, "most of the stretch is covered by flagged text"
+
+
+def test_every_decode_runs_on_one_thread_so_the_words_never_depend_on_the_core_count():
+    """On some processors the words depend on the threads a decode uses (docs/reproducibility.md): a local run's
+    lone worker once took every core while a Ray actor took one, and the two wrote different words."""
+    assert TranscribeOptions().cpu_threads == 1
+    assert TranscribeOptions(workers=1).settings()["cpu_threads"] == 1, "recorded with each run"
+
+
+def test_the_words_are_the_same_with_one_worker_or_two_and_whatever_omp_num_threads_says(tmp_path, model_cache):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from pipeline import audio
+
+    wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
+    script = ("import json, sys, wave, numpy as np\n"
+              "from pathlib import Path\n"
+              "from pipeline.transcribe import Transcriber\n"
+              "from pipeline.records import TranscribeOptions\n"
+              "with wave.open(sys.argv[1]) as w: s = np.frombuffer(w.readframes(w.getnframes()), np.int16)\n"
+              "s = s.astype(np.float32) / 32768\n"
+              "t = Transcriber(TranscribeOptions(workers=int(sys.argv[2])), Path(sys.argv[3]))\n"
+              "found = t.transcribe([(0.0, s[:len(s) // 2]), (len(s) / 32000, s[len(s) // 2:])])\n"
+              "print(json.dumps([[x.start, x.end, x.text, [(w.text, w.probability) for w in x.words]] "
+              "for x in found], ensure_ascii=False))\n")
+    outputs = set()
+    for workers, threads in (("1", "1"), ("2", "4"), ("1", "4")):
+        done = subprocess.run([sys.executable, "-c", script, str(wav), workers, str(model_cache)],
+                              env={**os.environ, "OMP_NUM_THREADS": threads}, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout), "speech was transcribed"
+        outputs.add(done.stdout)
+    assert len(outputs) == 1

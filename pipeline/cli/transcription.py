@@ -113,8 +113,8 @@ def retranscribe(obj: Context, interview, model, device, compute_type, beam_size
 @click.option("--language", default="vi", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 16), default=DEFAULT_WORKERS, show_default=True,
               help="Recordings (or pieces of one) transcribed at once, as for `loike run`.")
-@click.option("--cpu-threads", type=click.IntRange(0), default=0, show_default=True,
-              help="Threads per worker; 0 shares the cores among the workers.")
+@click.option("--cpu-threads", type=click.IntRange(1), default=1, show_default=True,
+              help="Threads per worker. More can change the words on some processors (docs/reproducibility.md).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
 @click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
               help="Where the assembled model is kept [env LOIKE_CACHE].")
