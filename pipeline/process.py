@@ -22,6 +22,8 @@ from . import ahead, audio, catalogue, faults, flags, ingest, metadata, sheets, 
 from .errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
 from .records import MetadataFound, Problem, Retranscribed, RunReport, Segment, SourceFile, TranscribeOptions
 from .settings import Archive, model_cache
+from .text import date_vn
+from .transcript import CONSENT_VN
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +143,21 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
         if interview_id not in chosen or (chosen[interview_id].source is None and item.source):
             chosen[interview_id] = item
     for interview_id, item in chosen.items():
-        if catalogue.apply_metadata(db, interview_id, item):
+        applied = catalogue.apply_metadata(db, interview_id, item)
+        if applied:
             report.metadata_updated += 1
             store.log_event(db, store.recording_of(db, interview_id), "metadata", "error" if item.problems else "ok",
                             str(item.source or "no metadata"))
             if item.source:  # a missing file is counted below, not repeated as a warning per recording
                 report.warnings += [Problem(item.recording, "metadata", str(p)) for p in item.problems]
+        if applied.narrowed:
+            consent = CONSENT_VN[applied.narrowed.status] + (
+                f" đến {date_vn(applied.narrowed.until)}" if applied.narrowed.until else "")
+            store.log_event(db, store.recording_of(db, interview_id), "consent", "narrowed", consent)
+            report.warnings.append(Problem(item.recording, "consent", (
+                f"quyền công bố đã đổi thành '{consent}' theo {item.source}, dù tệp còn lỗi: không xuất bản nữa / "
+                f"consent narrowed to {applied.narrowed.status} from {item.source} although it has mistakes; "
+                "the interview is no longer published")))
     report.waiting_for_metadata = store.count_waiting_for_metadata(db)
 
 

@@ -215,6 +215,15 @@ class Consent:
     until: str | None = None  # ISO date, for "embargoed"
     given_by: str | None = None
 
+    def narrows(self, status: str | None, until: str | None) -> bool:
+        """Whether this consent publishes less than ``status`` (until ``until``), as stored: restricted over
+        an embargo over allowed, a later embargo over an earlier one. Unknown (None) publishes nothing."""
+        rank = {"allowed": 0, "embargoed": 1, "restricted": 2}
+        mine, theirs = rank.get(self.status, 2), rank.get(status or "", 2)
+        if mine != theirs:
+            return mine > theirs
+        return self.status == "embargoed" and (self.until or "9999") > (until or "9999")
+
 
 @dataclass
 class InterviewMeta:
