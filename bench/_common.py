@@ -25,8 +25,8 @@ LOIKE = BIN / "loike"
 
 # --- text: the scoring lives in the library (pipeline/evaluate.py, what `loike eval` uses) -------------
 
-from pipeline.evaluate import char_errors, edit_distance, ratio, word_errors  # noqa: E402,F401
-from pipeline.evaluate import normalise as normalise_text  # noqa: E402,F401
+from pipeline.speech.evaluate import char_errors, edit_distance, ratio, word_errors# noqa: E402,F401
+from pipeline.speech.evaluate import normalise as normalise_text# noqa: E402,F401
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def wav_seconds(path: Path) -> float:
 
 def transcripts_by_source(root: Path) -> dict[str, dict]:
     """source_path → {code, text, segments, duration} read from the archive's database."""
-    from pipeline import store
+    from pipeline.archive import store
     from pipeline.settings import archive
 
     db = store.open_database(archive(root).database)

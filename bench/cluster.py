@@ -62,7 +62,7 @@ def segments(root: Path) -> dict[str, list]:
 
 def writes(root: Path, seconds: float) -> str:
     """Rows and bytes the coordinator wrote, per hour of audio."""
-    from pipeline import store
+    from pipeline.archive import store
 
     db = root / "transcripts" / "loike.db"
     con = sqlite3.connect(db)
@@ -81,7 +81,7 @@ def writes(root: Path, seconds: float) -> str:
 
 def normalising(files: list[Path], work: Path, seconds: float) -> str:
     """What the coordinator spends per hour of audio decoding and normalising (one thread, as in a run)."""
-    from pipeline import audio
+    from pipeline.intake import audio
 
     out = work / "normalised"
     out.mkdir(exist_ok=True)

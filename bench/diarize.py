@@ -112,13 +112,14 @@ def word_error(reference, segments) -> float:
 
 
 def accuracy(args) -> list[dict]:
-    from pipeline import audio, diarize, speakers
-    from pipeline.diarize import Turn
+    from pipeline.intake import audio
+    from pipeline.speech import diarize, speakers
+    from pipeline.speech.diarize import Turn
 
     transcriber = None
     if args.whisper:
         from pipeline.records import TranscribeOptions
-        from pipeline.transcribe import Transcriber
+        from pipeline.speech.transcribe import Transcriber
 
         transcriber = Transcriber(TranscribeOptions(), Path(tempfile.gettempdir()) / "loike-cache")
     rng = random.Random(2026)
@@ -176,8 +177,9 @@ def long_dialogue(args, hours: float) -> tuple[Path, Path]:
 
 def cost(samples_path: Path, reference_path: Path) -> dict:
     """Child process: VAD and speaker_turns over a long dialogue, as a run does; time, peak RSS and DER."""
-    from pipeline import audio, diarize, speakers
-    from pipeline.diarize import Turn
+    from pipeline.intake import audio
+    from pipeline.speech import diarize, speakers
+    from pipeline.speech.diarize import Turn
 
     def peak() -> int:
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

@@ -50,7 +50,7 @@ def main() -> None:
     from faster_whisper import WhisperModel
 
     from pipeline.settings import model_cache
-    from pipeline.transcribe import embedded_model
+    from pipeline.speech.transcribe import embedded_model
 
     model = WhisperModel(str(embedded_model(model_cache())), compute_type=args.compute_type)
     logger = logging.getLogger("faster_whisper")

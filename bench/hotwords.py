@@ -12,10 +12,10 @@ from pathlib import Path
 
 from _common import DEFAULT_DATA, edit_distance, normalise_text
 
-from pipeline import audio
+from pipeline.intake import audio
 from pipeline.records import TranscribeOptions
 from pipeline.settings import model_cache
-from pipeline.transcribe import Transcriber
+from pipeline.speech.transcribe import Transcriber
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """How long storing a transcript takes when an interview is transcribed again and editors have touched part of it.
 
 An interview of --segments segments (3 s each, 8 words each) is stored once; every --every-th segment is then
-edited through ``review.edit`` (a revision each); then a new transcript of the same length, shifted by 0.2 s,
+edited through ``editing.edit`` (a revision each); then a new transcript of the same length, shifted by 0.2 s,
 is stored with ``store.save_transcript`` (the touched segments are kept, their new text set beside them, the
 rest replaced, all renumbered, the search index kept in step). Median of --repeats, each on a fresh database
 in a temporary folder. Prints a Markdown block.
@@ -36,7 +36,8 @@ def transcript(count: int, shift: float, label: str):
 
 
 def once(segments: int, every: int) -> tuple[float, float, dict]:
-    from pipeline import review, store
+    from pipeline.desk import editing
+    from pipeline.archive import store
 
     with tempfile.TemporaryDirectory(prefix="loike-keep-") as work:
         db = store.open_database(Path(work) / "loike.db")
@@ -45,7 +46,7 @@ def once(segments: int, every: int) -> tuple[float, float, dict]:
         store.save_transcript(db, recording, transcript(segments, 0.0, "mot"), RUN)
         first = time.perf_counter() - started
         for row in store.segments(db, 1, with_words=False)[::every]:
-            review.edit(db, row["id"], row["version"], "bench", text=row["text"] + " (sửa)")
+            editing.edit(db, row["id"], row["version"], "bench", text=row["text"] + " (sửa)")
         started = time.perf_counter()
         run_id = store.save_transcript(db, recording, transcript(segments, 0.2, "hai"), RUN)
         again = time.perf_counter() - started

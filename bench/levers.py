@@ -72,7 +72,7 @@ def main() -> None:
     from faster_whisper import decode_audio
 
     from pipeline.settings import model_cache
-    from pipeline.transcribe import embedded_model
+    from pipeline.speech.transcribe import embedded_model
 
     work = args.work or Path(tempfile.mkdtemp(prefix="loike-levers-", dir="/tmp"))
     made = c.build_folder(args.data, work / "files", args.files, (1.0, 3.0), args.seed)

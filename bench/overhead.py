@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from pipeline.settings import model_cache
-    from pipeline.transcribe import embedded_model
+    from pipeline.speech.transcribe import embedded_model
 
     work = args.work or Path(tempfile.mkdtemp(prefix="loike-overhead-", dir="/tmp"))
     work.mkdir(parents=True, exist_ok=True)

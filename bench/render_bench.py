@@ -5,7 +5,7 @@ Builds, in a work folder outside the repository, an archive database in the real
 default 720 is a one-hour interview at Whisper's usual ~5 s per segment), 8–22 words a segment with word
 timings and probabilities (a tenth under 0.5, so marked low-confidence), text drawn from the evaluation
 clips' reference sentences, a fifth of segments mentioning a witness, commune or event by name. Metadata
-goes through ``catalogue.apply_metadata`` as `loike run` does: a witness (from 400) and an interviewer
+goes through ``subjects.apply_metadata`` as `loike run` does: a witness (from 400) and an interviewer
 (from 12) with years of birth, a date, a commune (60 in 6 districts of 2 provinces), one or two events
 (from 30), consent. Then times, as subprocesses (Python start-up included):
 
@@ -46,9 +46,9 @@ EVENTS += [f"{e} đợt {k}" for e in EVENTS[:10] for k in (2, 3)]
 
 
 def build(root: Path, interviews: int, segments: int, seed: int) -> None:
-    from pipeline import catalogue, store
+    from pipeline.archive import subjects, store
     from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
-    from pipeline.metadata import fingerprint
+    from pipeline.catalogue.metadata import fingerprint
 
     rng = random.Random(seed)
     sentences = [text for _, text in c.clips(c.DEFAULT_DATA)]
@@ -71,7 +71,7 @@ def build(root: Path, interviews: int, segments: int, seed: int) -> None:
             commune=commune[0], district=commune[1], province=commune[2], events=events,
             topics=["lịch sử Đảng bộ"], consent=Consent(rng.choice(["allowed"] * 4 + ["restricted"])),
         )
-        catalogue.apply_metadata(db, interview_id, MetadataFound(f"xa/{n}.mp3", f"xa/{n}.yaml", meta, [], fingerprint(meta)))
+        subjects.apply_metadata(db, interview_id, MetadataFound(f"xa/{n}.mp3", f"xa/{n}.yaml", meta, [], fingerprint(meta)))
         _transcript(db, store, recording_id, interview_id, segments, rng, sentences, [witness, commune[0], *events])
     db.execute("ANALYZE")
     db.close()
@@ -125,7 +125,8 @@ def timed(argv: list[str], package: Path | None = None) -> tuple[float, float, f
 
 def breakdown(root: Path) -> dict[str, float]:
     """The steps of ``process.write_sheets``, timed one by one, as it runs them."""
-    from pipeline import catalogue, sheets, store, subject_pages
+    from pipeline.archive import subjects, store
+    from pipeline.publishing import review_sheets, subject_pages
     from pipeline.settings import archive
 
     arch = archive(root)
@@ -135,12 +136,12 @@ def breakdown(root: Path) -> dict[str, float]:
     out["list the interviews (`store.interviews`)"], t = time.perf_counter() - t, time.perf_counter()
     workers = os.cpu_count() or 1
     segments = store.SheetSegments(arch.database)
-    sheets.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
+    review_sheets.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
     segments.close()
     out[f"load segments, render and write {len(interviews)} sheets and the index (up to {workers} processes)"], t = (
         time.perf_counter() - t, time.perf_counter())
-    subjects = catalogue.subjects(db)
-    out[f"gather {len(subjects)} subjects and their passages (`catalogue.subjects`)"], t = (
+    subjects = subjects.subjects(db)
+    out[f"gather {len(subjects)} subjects and their passages (`subjects.subjects`)"], t = (
         time.perf_counter() - t, time.perf_counter())
     subject_pages.write_subject_pages(arch.root, arch.sheets_dir, subjects)
     out["render and write the subject pages"] = time.perf_counter() - t
@@ -178,8 +179,8 @@ def main() -> None:
         again.append(timed(rebuild))
         print(f"first {first[-1][0]:.1f} s ({first[-1][1]:.1f} CPU s), again {again[-1][0]:.1f} s; load "
               f"{os.getloadavg()[0]:.1f}", file=sys.stderr)
-    pages = sum(1 for _ in sheets.rglob("*.html"))
-    size = sum(p.stat().st_size for p in sheets.rglob("*.html"))
+    pages = sum(1 for _ in review_sheets.rglob("*.html"))
+    size = sum(p.stat().st_size for p in review_sheets.rglob("*.html"))
     shutil.rmtree(sheets, ignore_errors=True)
     parts = breakdown(root)
     db_mb = (root / "transcripts" / "loike.db").stat().st_size / 1e6

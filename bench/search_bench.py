@@ -35,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import _common as c  # noqa: E402
 
-from pipeline import search, store  # noqa: E402
-from pipeline.text import fold  # noqa: E402
+from pipeline.catalogue import search# noqa: E402
+from pipeline.archive import store
+from pipeline.text import fold# noqa: E402
 
 BUILD_BAR, P95_BAR = 120.0, 0.050
 COMMON = """và của là có không những người một được trong cho đã các với này tôi thì ở để khi ra năm nhà đi làm

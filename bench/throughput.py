@@ -96,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from pipeline.settings import model_cache
-    from pipeline.transcribe import embedded_model
+    from pipeline.speech.transcribe import embedded_model
 
     work = args.work or Path(tempfile.mkdtemp(prefix="loike-throughput-", dir="/tmp"))
     made = c.build_folder(args.data, work / "files", args.files, (1.0, 3.0), args.seed)

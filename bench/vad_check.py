@@ -40,10 +40,11 @@ def main() -> None:
         bursts()
         return
 
-    from pipeline import audio, flags
+    from pipeline.intake import audio
+    from pipeline.speech import flags
     from pipeline.records import TranscribeOptions
     from pipeline.settings import model_cache
-    from pipeline.transcribe import Transcriber, speech_spans
+    from pipeline.speech.transcribe import Transcriber, speech_spans
 
     with tempfile.TemporaryDirectory(prefix="loike-vad-") as work:
         wav, _, _, seconds = build(args.data, args.minutes, Path(work), 1, want_mp3=False)
@@ -91,10 +92,11 @@ BURST_LAYOUTS = {  # name: (where the bursts are cut from the dialogue, s; silen
 def bursts() -> None:
     import numpy as np
 
-    from pipeline import audio, flags
+    from pipeline.intake import audio
+    from pipeline.speech import flags
     from pipeline.records import TranscribeOptions
     from pipeline.settings import model_cache
-    from pipeline.transcribe import SAMPLE_RATE, Transcriber
+    from pipeline.speech.transcribe import SAMPLE_RATE, Transcriber
 
     print(c.header(c.command_line()))
     transcriber = Transcriber(TranscribeOptions(), model_cache())

@@ -78,7 +78,7 @@ def main() -> None:
 
     from pipeline.records import TranscribeOptions
     from pipeline.settings import model_cache
-    from pipeline.transcribe import Transcriber, embedded_model
+    from pipeline.speech.transcribe import Transcriber, embedded_model
 
     clips = c.clips(args.data)
     audio = sum(c.wav_seconds(wav) for wav, _ in clips)

@@ -33,9 +33,9 @@ def main() -> None:
     from faster_whisper import WhisperModel
     from faster_whisper.audio import decode_audio
 
-    from pipeline import audio
+    from pipeline.intake import audio
     from pipeline.settings import model_cache
-    from pipeline.transcribe import embedded_model
+    from pipeline.speech.transcribe import embedded_model
 
     model = WhisperModel(str(embedded_model(model_cache())), compute_type=args.compute_type)
 

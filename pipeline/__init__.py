@@ -14,15 +14,15 @@ __all__ = ["archive", "process_archive", "TranscribeOptions", "__version__"]
 def __getattr__(name: str):
     # Imported on first use, so `import pipeline` stays cheap for commands that need little.
     if name == "process_archive":
-        from .process import process_archive
+        from pipeline.run.process import process_archive
 
         return process_archive
     if name == "archive":
-        from .settings import archive
+        from pipeline.settings import archive
 
         return archive
     if name == "TranscribeOptions":
-        from .records import TranscribeOptions
+        from pipeline.records import TranscribeOptions
 
         return TranscribeOptions
     raise AttributeError(name)

@@ -10,7 +10,8 @@ import unicodedata
 import wave
 from pathlib import Path
 
-from pipeline import catalogue, review, store
+from pipeline.archive import subjects, store
+from pipeline.desk import editing
 from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, RoleHeld, Segment, Word
 from pipeline.settings import Archive
 
@@ -56,7 +57,7 @@ def add_interview(db, archive: Archive, name: str, texts: list[str], meta: Inter
     tone_wav(archive.audio_dir / f"{interview['code']}.wav", seconds)
     store.update_recording(db, recording, decoded_duration=seconds)
     if meta is not None:
-        catalogue.apply_metadata(db, interview["id"], MetadataFound(name, name + ".yaml", meta, [], name))
+        subjects.apply_metadata(db, interview["id"], MetadataFound(name, name + ".yaml", meta, [], name))
     return store.interview(db, interview["code"])
 
 
@@ -67,13 +68,13 @@ def segment_ids(db, interview_id: int) -> list[int]:
 def edit(db, segment_id: int, text: str, status: str) -> None:
     """As an editor does it in the review app."""
     version = db["segments"].get(segment_id)["version"]
-    review.edit(db, segment_id, version, "Lan", text=text, status=status)
+    editing.edit(db, segment_id, version, "Lan", text=text, status=status)
 
 
 def add_quote(db, interview_id: int, first: int, last: int, events=(), people=(), places=(),
               comment: str | None = None) -> int:
     """Whole segments ``first`` to ``last`` kept as a quote, as an editor does it in the review app."""
-    made = review.add_quote(db, first, last, "Lan", comment=comment or "",
+    made = editing.add_quote(db, first, last, "Lan", comment=comment or "",
                             tags={"event": list(events), "person": list(people), "place": list(places)})
     assert made["interview_id"] == interview_id
     return made["id"]

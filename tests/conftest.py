@@ -35,7 +35,7 @@ def offline(monkeypatch, model_cache):
 def transcriber(model_cache):
     """The real embedded Whisper base, loaded once for the whole session. One worker, as `loike run` fits
     the workers to the pieces: the test recordings are one short piece each."""
-    from pipeline.transcribe import Transcriber
+    from pipeline.speech.transcribe import Transcriber
 
     return Transcriber(TranscribeOptions(workers=1), model_cache)
 

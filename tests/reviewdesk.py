@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive_data import tone_wav
-from pipeline import catalogue, settings, store
+from pipeline.archive import subjects, store
+from pipeline import settings
 from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, Segment, Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "2026-11-24T09:00:00+07:00",
@@ -44,7 +45,7 @@ def build(root: Path, lines: list[str] = LINES, title: str = "Ngày thành lập
         interviewers=[PersonMeta(full_name="Trần Thị Mai")], events=["Thành lập chi bộ"], consent=Consent("allowed"),
     )
     relpath = f"phong-van-{number}.wav"
-    catalogue.apply_metadata(db, interview["id"], MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))
+    subjects.apply_metadata(db, interview["id"], MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))
     if audio:
         tone_wav(archive.audio_dir / f"{interview['code']}.wav", len(lines) * spacing)
     db.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import audio
+from pipeline.intake import audio
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
 from pipeline.records import AudioInfo
 
@@ -148,7 +148,7 @@ def test_a_corrupt_packet_is_skipped_not_fatal(tmp_path, caplog):
     data[middle : middle + 1500] = bytes(range(256)) * 5 + bytes(220)  # garbage where frames should be
     src = tmp_path / "corrupt.mp3"
     src.write_bytes(bytes(data))
-    with caplog.at_level(logging.WARNING, logger="pipeline.audio"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.intake.audio"):
         result = audio.normalise(src, tmp_path / "out.wav")
     assert "undecodable packets" in caplog.text
     assert result.duration > 0.8 * SPEECH_SECONDS

@@ -4,11 +4,9 @@ import dataclasses
 
 import pytest
 
-from pipeline import catalogue, store
+from pipeline.archive import subjects, store
 from pipeline.errors import NotFound
-from pipeline.records import (
-    Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta, RoleHeld, Segment,
-)
+from pipeline.records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta, RoleHeld, Segment
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
 
@@ -44,7 +42,7 @@ def new_interview(db, sha="a"):
 def test_metadata_lands_on_the_interview_with_its_people_places_and_events(db):
     interview, _ = new_interview(db)
 
-    assert catalogue.apply_metadata(db, interview, found(meta()))
+    assert subjects.apply_metadata(db, interview, found(meta()))
 
     row = store.interview(db, str(interview))
     assert row["metadata_status"] == "ok" and row["consent_status"] == "restricted"
@@ -62,11 +60,11 @@ def test_the_same_name_and_birth_year_is_one_person_across_interviews(db):
     first, _ = new_interview(db, "a")
     second, _ = new_interview(db, "b")
     third, _ = new_interview(db, "c")
-    catalogue.apply_metadata(db, first, found(meta()))
-    catalogue.apply_metadata(db, second, found(meta(witnesses=[witness("nguyễn văn a", 1932, sex="nam")])))
-    catalogue.apply_metadata(db, third, found(meta(witnesses=[witness("Nguyễn Văn Á", 1932)])))
+    subjects.apply_metadata(db, first, found(meta()))
+    subjects.apply_metadata(db, second, found(meta(witnesses=[witness("nguyễn văn a", 1932, sex="nam")])))
+    subjects.apply_metadata(db, third, found(meta(witnesses=[witness("Nguyễn Văn Á", 1932)])))
 
-    people = {p["full_name"]: p for p in catalogue.people(db)}
+    people = {p["full_name"]: p for p in subjects.people(db)}
     assert people["Nguyễn Văn A"]["interviews"] == 2, "same name in any case and same year: one person"
     assert "Nguyễn Văn Á" in people, "a different tone is a different name"
     assert people["Nguyễn Văn A"]["maybe_same_as"] == [people["Nguyễn Văn Á"]["id"]]
@@ -76,27 +74,27 @@ def test_the_same_name_and_birth_year_is_one_person_across_interviews(db):
 def test_merging_two_people_moves_every_link(db):
     first, _ = new_interview(db, "a")
     second, _ = new_interview(db, "b")
-    catalogue.apply_metadata(db, first, found(meta()))
-    catalogue.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)])))
-    keep, other = sorted(p["id"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A")
+    subjects.apply_metadata(db, first, found(meta()))
+    subjects.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)])))
+    keep, other = sorted(p["id"] for p in subjects.people(db) if p["full_name"] == "Nguyễn Văn A")
 
-    catalogue.merge_people(db, keep, other)
+    subjects.merge_people(db, keep, other)
 
-    [person] = [p for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A"]
+    [person] = [p for p in subjects.people(db) if p["full_name"] == "Nguyễn Văn A"]
     assert person["id"] == keep and person["interviews"] == 2
     # the merged record is remembered, so the next run maps the same metadata to the kept person
-    catalogue.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)], notes="sửa"), fingerprint="2"))
-    assert [p["interviews"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A"] == [2]
+    subjects.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)], notes="sửa"), fingerprint="2"))
+    assert [p["interviews"] for p in subjects.people(db) if p["full_name"] == "Nguyễn Văn A"] == [2]
     with pytest.raises(NotFound, match="There is no person 999: `loike people` lists them"):
-        catalogue.merge_people(db, keep, 999)
+        subjects.merge_people(db, keep, 999)
 
 
 def test_metadata_with_problems_is_not_applied_in_part_and_the_interview_waits(db):
     interview, _ = new_interview(db)
-    catalogue.apply_metadata(db, interview, found(meta(), fingerprint="v1"))
+    subjects.apply_metadata(db, interview, found(meta(), fingerprint="v1"))
     problem = MetadataProblem("a.yaml", "dòng 3 / line 3", "date", "Ngày không hợp lệ", "bad date")
 
-    catalogue.apply_metadata(db, interview, found(meta(date="2099-01-01", province="Hà Nội"), [problem], "v2"))
+    subjects.apply_metadata(db, interview, found(meta(date="2099-01-01", province="Hà Nội"), [problem], "v2"))
 
     row = store.interview(db, str(interview))
     assert row["metadata_status"] == "waiting" and row["date"] == "2020-03-12"
@@ -106,10 +104,10 @@ def test_metadata_with_problems_is_not_applied_in_part_and_the_interview_waits(d
 
 def test_edited_metadata_replaces_the_old_and_keeps_it_in_history(db):
     interview, _ = new_interview(db)
-    catalogue.apply_metadata(db, interview, found(meta(), fingerprint="v1"))
-    assert not catalogue.apply_metadata(db, interview, found(meta(), fingerprint="v1")), "unchanged: no work"
+    subjects.apply_metadata(db, interview, found(meta(), fingerprint="v1"))
+    assert not subjects.apply_metadata(db, interview, found(meta(), fingerprint="v1")), "unchanged: no work"
 
-    catalogue.apply_metadata(db, interview, found(meta(events=["Kháng chiến chống Pháp"]), fingerprint="v2"))
+    subjects.apply_metadata(db, interview, found(meta(events=["Kháng chiến chống Pháp"]), fingerprint="v2"))
 
     assert store.interview(db, str(interview))["events"] == "Kháng chiến chống Pháp"
     versions = list(db["metadata_versions"].rows_where(order_by="id"))
@@ -118,18 +116,18 @@ def test_edited_metadata_replaces_the_old_and_keeps_it_in_history(db):
 
 def test_subjects_list_tagged_spoken_and_mentioned_passages(db):
     interview, recording = new_interview(db)
-    catalogue.apply_metadata(db, interview, found(meta()))
+    subjects.apply_metadata(db, interview, found(meta()))
     store.save_transcript(db, recording, [
         Segment(0, 2, "Bác kể về chi bộ.", -0.2, 0.0, 1.0, speaker="SPEAKER_1"),
         Segment(2, 4, "Hồi đó ông Nguyễn Văn A làm bí thư.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
         Segment(4, 6, "Cách mạng tháng Tám thành công ở Bắc Cường.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
     ], RUN)
-    person = next(p["id"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A")
+    person = next(p["id"] for p in subjects.people(db) if p["full_name"] == "Nguyễn Văn A")
     db["speakers"].insert({"interview_id": interview, "label": "SPEAKER_2", "person_id": person})
     first_segment = db.execute("SELECT id FROM segments WHERE idx = 0").fetchone()[0]
     db["segment_people"].insert({"segment_id": first_segment, "person_id": person})
 
-    by_name = {s["name"]: s for s in catalogue.subjects(db)}
+    by_name = {s["name"]: s for s in subjects.subjects(db)}
 
     a = by_name["Nguyễn Văn A"]
     assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "tagged"), (1, "spoken"), (2, "spoken")]
@@ -142,46 +140,46 @@ def test_subjects_list_tagged_spoken_and_mentioned_passages(db):
 
 def test_domain_words_gather_the_names_an_interview_gives(db):
     interview, _ = new_interview(db)
-    catalogue.apply_metadata(db, interview, found(meta()))
-    words = catalogue.domain_words(db, interview, ["hợp tác xã"])
+    subjects.apply_metadata(db, interview, found(meta()))
+    words = subjects.domain_words(db, interview, ["hợp tác xã"])
     assert words == "Nguyễn Văn A Lê Văn C Cách mạng tháng Tám Bắc Cường Hưng Hà Thái Bình hợp tác xã"
 
 
 def test_places_keep_former_names_and_events_get_dates_places_and_aliases(db):
     interview, _ = new_interview(db)
-    catalogue.apply_metadata(db, interview, found(meta()))
-    commune = next(p["id"] for p in catalogue.places(db) if p["name"] == "Bắc Cường")
-    event = catalogue.events(db)[0]["id"]
+    subjects.apply_metadata(db, interview, found(meta()))
+    commune = next(p["id"] for p in subjects.places(db) if p["name"] == "Bắc Cường")
+    event = subjects.events(db)[0]["id"]
 
-    catalogue.add_former_name(db, commune, "xã Bắc Cường cũ")
-    catalogue.add_former_name(db, commune, "xã Bắc Cường cũ")
-    catalogue.describe_event(db, event, "1945-08-19", None, place=commune, alias="Tổng khởi nghĩa")
+    subjects.add_former_name(db, commune, "xã Bắc Cường cũ")
+    subjects.add_former_name(db, commune, "xã Bắc Cường cũ")
+    subjects.describe_event(db, event, "1945-08-19", None, place=commune, alias="Tổng khởi nghĩa")
 
-    assert [p["former_names"] for p in catalogue.places(db) if p["id"] == commune] == ['["xã Bắc Cường cũ"]']
-    [described] = catalogue.events(db)
+    assert [p["former_names"] for p in subjects.places(db) if p["id"] == commune] == ['["xã Bắc Cường cũ"]']
+    [described] = subjects.events(db)
     assert (described["date_start"], described["place"], described["aliases"]) == (
         "1945-08-19", "Bắc Cường", '["Tổng khởi nghĩa"]')
-    subject = next(s for s in catalogue.subjects(db) if s["kind"] == "event")
+    subject = next(s for s in subjects.subjects(db) if s["kind"] == "event")
     assert ["Thời gian", "19/08/1945"] in subject["facts"] and ["Tên khác", "Tổng khởi nghĩa"] in subject["facts"]
     with pytest.raises(NotFound, match="There is no place 99: `loike places` lists them"):
-        catalogue.add_former_name(db, 99, "x")
+        subjects.add_former_name(db, 99, "x")
 
 
 def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_interview(db):
     interview, recording = new_interview(db)
-    catalogue.apply_metadata(db, interview, found(meta()))
+    subjects.apply_metadata(db, interview, found(meta()))
     store.save_transcript(db, recording, [
         Segment(i * 2, i * 2 + 2, f"Đoạn {i}: Cách mạng tháng Tám về tới làng.", -0.2, 0.0, 1.0) for i in range(12)
     ] + [Segment(30, 32, "Chuyện khác.", -0.2, 0.0, 1.0)], RUN)
-    event = catalogue.events(db)[0]["id"]
+    event = subjects.events(db)[0]["id"]
     ids = {idx: sid for sid, idx in db.execute("SELECT id, idx FROM segments")}
     for idx in (1, 9, 10, 11, 12):  # the last one does not name the event: tagged all the same
-        catalogue.tag_segment(db, ids[idx], "event", event)
+        subjects.tag_segment(db, ids[idx], "event", event)
     db.execute("UPDATE segments SET review_status = 'verified' WHERE idx = 8")
     db.execute("UPDATE segments SET flags = 'repetition' WHERE idx = 0")
     db.conn.commit()
 
-    [subject] = [s for s in catalogue.subjects(db, per_interview=3) if s["kind"] == "event"]
+    [subject] = [s for s in subjects.subjects(db, per_interview=3) if s["kind"] == "event"]
 
     listed = [(p["idx"], p["how"]) for p in subject["passages"]]
     tagged = [(idx, "tagged") for idx in (1, 9, 10, 11, 12)]
@@ -191,21 +189,21 @@ def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_intervi
     code = store.interview(db, str(interview))["code"]
     assert subject["more"] == {code: 5} and subject["per_interview"] == 3
 
-    [everything] = [s for s in catalogue.subjects(db, per_interview=100) if s["kind"] == "event"]
+    [everything] = [s for s in subjects.subjects(db, per_interview=100) if s["kind"] == "event"]
     assert len(everything["passages"]) == 13 and everything["more"] == {}
 
 
 def test_spoken_and_mentioned_passages_share_the_cap_and_count_once(db):
     interview, recording = new_interview(db)
-    catalogue.apply_metadata(db, interview, found(meta()))
+    subjects.apply_metadata(db, interview, found(meta()))
     store.save_transcript(db, recording, [
         Segment(i * 2, i * 2 + 2, "Tôi là Nguyễn Văn A." if i % 2 else "Tôi kể tiếp.", -0.2, 0.0, 1.0,
                 speaker="SPEAKER_1") for i in range(6)
     ] + [Segment(20, 22, "Ông Nguyễn Văn A về.", -0.2, 0.0, 1.0, speaker="SPEAKER_2")], RUN)
-    person = next(p["id"] for p in catalogue.people(db) if p["full_name"] == "Nguyễn Văn A")
-    catalogue.map_speaker(db, interview, "SPEAKER_1", person)
+    person = next(p["id"] for p in subjects.people(db) if p["full_name"] == "Nguyễn Văn A")
+    subjects.map_speaker(db, interview, "SPEAKER_1", person)
 
-    a = next(s for s in catalogue.subjects(db, per_interview=4) if s["name"] == "Nguyễn Văn A")
+    a = next(s for s in subjects.subjects(db, per_interview=4) if s["name"] == "Nguyễn Văn A")
 
     assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "spoken"), (1, "spoken"), (2, "spoken"),
                                                                (3, "spoken")]

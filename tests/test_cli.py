@@ -7,7 +7,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli, process
+from pipeline import cli
+from pipeline.run import process
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import audio, cluster, process, store
+from pipeline.intake import audio
+from pipeline.run import cluster, process
+from pipeline.archive import store
 from pipeline.records import ClusterOptions
 from pipeline.settings import Archive
 
@@ -101,7 +103,7 @@ def ray_address(model_cache):
     Ray's processes) find it in the tests' cache and never assemble it into the user's own."""
     import ray
 
-    from pipeline.transcribe import embedded_model
+    from pipeline.speech.transcribe import embedded_model
 
     embedded_model(model_cache)
     with pytest.MonkeyPatch.context() as env:
@@ -256,7 +258,7 @@ def test_a_model_the_transcribers_cannot_load_is_one_sentence_and_nothing_is_los
                                                                                    recordings):
     from pipeline.errors import ClusterError
     from pipeline.records import TranscribeOptions
-    from pipeline.transcribe import HUB_NAMES
+    from pipeline.speech.transcribe import HUB_NAMES
 
     archive = new_archive(tmp_path / "archive", recordings[:1])
     with cluster.connect(ClusterOptions("auto", workers=1)) as on, pytest.raises(ClusterError) as failed:

@@ -37,7 +37,7 @@ def two_nodes(model_cache):
     """A head (no CPU for work, the Ray Client server) and a worker node of 2 CPUs: (ray:// address, worker's id)."""
     from ray.cluster_utils import Cluster
 
-    from pipeline.transcribe import embedded_model
+    from pipeline.speech.transcribe import embedded_model
 
     embedded_model(model_cache)
     port = client_port()

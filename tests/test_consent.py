@@ -8,7 +8,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from pipeline import catalogue, review, store
+from pipeline.archive import subjects, store
+from pipeline.desk import editing
 from pipeline.cli import cli
 from pipeline.records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
 
@@ -48,13 +49,13 @@ def allowed_interview(archive, transcriber):
     past = time.time() - 60
     os.utime(recording, (past, past))
     (archive.recordings / "ong-hung.yaml").write_text(ALLOWED, encoding="utf-8")
-    from pipeline import process
+    from pipeline.run import process
 
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).ok
     db = store.open_database(archive.database)
     [interview] = store.interviews(db)
     first = store.segments(db, interview["id"])[0]
-    review.add_quote(db, first["id"], first["id"], "Lan")
+    editing.add_quote(db, first["id"], first["id"], "Lan")
     db.close()
     return archive
 
@@ -143,12 +144,12 @@ def test_apply_metadata_with_problems_narrows_only_the_consent(tmp_path):
     interview = db.execute("SELECT id FROM interviews WHERE recording_id = ?", [recording]).fetchone()[0]
     meta = InterviewMeta(witnesses=[PersonMeta("Bà Lụa", 1930)], date="2020-03-12", commune="X", province="Y",
                          consent=Consent("allowed"))
-    catalogue.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", meta, [], "v1"))
+    subjects.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", meta, [], "v1"))
     problem = MetadataProblem("a.yaml", "line 2", "date", "sai", "wrong")
     worse = InterviewMeta(witnesses=[PersonMeta("Someone else", 1950)], date=None, commune="Z", province="Y",
                           consent=Consent("embargoed", "2040-01-01"))
 
-    applied = catalogue.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", worse, [problem], "v2"))
+    applied = subjects.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", worse, [problem], "v2"))
 
     assert applied and applied.narrowed == Consent("embargoed", "2040-01-01")
     row = db["interviews"].get(interview)

@@ -17,7 +17,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from pipeline import process, store
+from pipeline.run import process
+from pipeline.archive import store
 from pipeline.cli import cli
 
 
@@ -115,7 +116,7 @@ def refuse(code):
 ])
 def test_a_full_or_read_only_disk_stops_the_run_with_one_sentence(archive, transcriber, monkeypatch, code, advice):
     age(archive.drop("vi_speech.wav"))
-    monkeypatch.setattr("pipeline.transcribe.Transcriber", lambda *a, **k: transcriber)
+    monkeypatch.setattr("pipeline.speech.transcribe.Transcriber", lambda *a, **k: transcriber)
     monkeypatch.setattr(os, "replace", refuse(code))
 
     result = CliRunner().invoke(cli, ["--root", str(archive.root), "run"])

@@ -15,10 +15,13 @@ import pytest
 from click.testing import CliRunner
 from test_crash import assert_consistent, loike_run
 
-from pipeline import audio, catalogue, diarize, process, speakers, store
+from pipeline.intake import audio
+from pipeline.archive import subjects, store
+from pipeline.speech import diarize, speakers
+from pipeline.run import process
 from pipeline.cli import cli
 from pipeline.cli.base import print_summary
-from pipeline.diarize import DiarizeOptions, Turn
+from pipeline.speech.diarize import DiarizeOptions, Turn
 from pipeline.records import PersonMeta, Segment, Word
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -256,8 +259,8 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     assert names == {"S1": "Trần Thị Mai", "S2": "Nguyễn Văn Hùng"}  # she asks first
 
     # The editor says S2 is someone else; a new transcription keeps that and maps nobody over it.
-    other = catalogue.person_id(db, PersonMeta("Lê Văn Ba"))
-    catalogue.map_speaker(db, interview["id"], "S2", other)
+    other = subjects.person_id(db, PersonMeta("Lê Văn Ba"))
+    subjects.map_speaker(db, interview["id"], "S2", other)
     store.update_recording(db, interview["recording_id"], status="normalised")
     db.close()
     run(archive, transcriber)

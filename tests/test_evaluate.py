@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli, evaluate
+from pipeline import cli
+from pipeline.speech import evaluate
 from pipeline.errors import EvaluationError
-from pipeline.evaluate import EvalReport, FileScore, char_errors, edit_distance, normalise, word_errors
+from pipeline.speech.evaluate import EvalReport, FileScore, char_errors, edit_distance, normalise, word_errors
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALOGUE = ("Thưa bác, bác có thể kể về ngày thành lập chi bộ xã Bắc Cường không ạ? "

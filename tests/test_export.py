@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from lxml import etree
 
 from archive_data import DECOMPOSED, NASTY, VIETNAMESE, build
-from pipeline import cli, export, transcript
+from pipeline import cli
+from pipeline.publishing import exports, transcript
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
 OHMS = "{https://www.weareavp.com/nunncenter/ohms}"
@@ -42,7 +43,7 @@ def test_the_transcript_holds_edited_text_speakers_and_status(one):
 
 
 def test_srt_parses_back_with_times_within_10_ms_and_the_text_as_written(one):
-    cues = list(srt.parse(export.render(one, "srt").decode("utf-8")))
+    cues = list(srt.parse(exports.render(one, "srt").decode("utf-8")))
     assert len(cues) == len(one.lines)
     for cue, line in zip(cues, one.lines):
         assert abs(cue.start.total_seconds() - line.start) < 0.01 and abs(cue.end.total_seconds() - line.end) < 0.01
@@ -52,12 +53,12 @@ def test_srt_parses_back_with_times_within_10_ms_and_the_text_as_written(one):
 
 
 def test_srt_without_speakers_and_marks_is_bare_text(one):
-    cues = list(srt.parse(export.render(one, "srt", export.ExportOptions(speakers=False, marks=False)).decode()))
+    cues = list(srt.parse(exports.render(one, "srt", exports.ExportOptions(speakers=False, marks=False)).decode()))
     assert [c.content for c in cues] == TEXTS
 
 
 def test_webvtt_parses_back_with_voices_status_and_escaped_markup(one):
-    vtt = webvtt.from_string(export.render(one, "vtt").decode("utf-8"))
+    vtt = webvtt.from_string(exports.render(one, "vtt").decode("utf-8"))
     assert len(vtt.captions) == len(one.lines)
     for cue, line in zip(vtt.captions, one.lines):
         assert abs(cue.start_in_seconds + int(cue.start.split(".")[1]) / 1000 - line.start) < 0.01
@@ -69,16 +70,16 @@ def test_webvtt_parses_back_with_voices_status_and_escaped_markup(one):
 
 
 def test_txt_with_and_without_time_codes_speakers_and_marks(one):
-    full = export.render(one, "txt").decode("utf-8")
+    full = exports.render(one, "txt").decode("utf-8")
     assert f"[00:00:00] Nguyễn Văn A: {VIETNAMESE} [duyệt]" in full
     assert "[00:00:09] Hết ạ. [máy]" in full
     assert "Quyền công bố: được công bố" in full and "1 đoạn đã duyệt, 1 đoạn đã sửa, 2 đoạn máy" in full
-    bare = export.render(one, "txt", export.ExportOptions(timecodes=False, speakers=False, marks=False)).decode()
+    bare = exports.render(one, "txt", exports.ExportOptions(timecodes=False, speakers=False, marks=False)).decode()
     assert bare.split("\n\n", 1)[1] == "\n".join(TEXTS) + "\n"
 
 
 def test_json_carries_the_edited_text_status_people_and_words(one):
-    document = json.loads(export.render(one, "json"))
+    document = json.loads(exports.render(one, "json"))
     assert [s["text"] for s in document["segments"]] == TEXTS
     assert [s["review_status"] for s in document["segments"]] == ["verified", "edited", "machine", "machine"]
     assert document["segments"][0]["words"] == [], "word times belong to the machine text an editor replaced"
@@ -88,7 +89,7 @@ def test_json_carries_the_edited_text_status_people_and_words(one):
 
 
 def test_docx_opens_with_python_docx_with_the_facts_marks_and_a_font_for_vietnamese(one):
-    document = docx.Document(io.BytesIO(export.render(one, "docx")))
+    document = docx.Document(io.BytesIO(exports.render(one, "docx")))
     text = "\n".join(p.text for p in document.paragraphs)
     cells = [c.text for row in document.tables[0].rows for c in row.cells]
     assert "Nguyễn Văn A (sinh năm 1932); liên lạc của Chi bộ xã Bắc Cường; Bí thư Chi bộ xã Bắc Cường" in cells
@@ -103,7 +104,7 @@ def test_docx_opens_with_python_docx_with_the_facts_marks_and_a_font_for_vietnam
 
 
 def test_tei_is_well_formed_and_every_reference_resolves(one):
-    root = etree.fromstring(export.render(one, "tei"))
+    root = etree.fromstring(exports.render(one, "tei"))
     assert root.tag == f"{TEI}TEI"
     ids = {e.get(XML_ID): e for e in root.iter() if e.get(XML_ID)}
     whens = root.findall(f"{TEI}text/{TEI}timeline/{TEI}when")
@@ -126,7 +127,7 @@ def test_ohms_has_the_record_transcript_minute_sync_and_index(data):
     db, _, ids = data
     db.execute("UPDATE segments SET start = start * 20, end = end * 20")  # four minutes: marks at 1, 2, 3 min
     t = transcript.load(db, ids["one"])
-    root = etree.fromstring(export.render(t, "ohms"))
+    root = etree.fromstring(exports.render(t, "ohms"))
     record = root.find(f"{OHMS}record")
     assert record.findtext(f"{OHMS}accession") == ids["one"] and record.findtext(f"{OHMS}interviewee") == "Nguyễn Văn A"
     lines = record.findtext(f"{OHMS}transcript").split("\n")
@@ -145,9 +146,9 @@ def test_ohms_has_the_record_transcript_minute_sync_and_index(data):
     assert point.findtext(f"{OHMS}title") == "Thành lập Chi bộ xã Bắc Cường" and point.findtext(f"{OHMS}time") == "2"
 
 
-@pytest.mark.parametrize("fmt", export.FORMATS)
+@pytest.mark.parametrize("fmt", exports.FORMATS)
 def test_vietnamese_comes_out_in_nfc_byte_for_byte_in_every_format(one, fmt):
-    data = export.render(one, fmt)
+    data = exports.render(one, fmt)
     if fmt == "docx":
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     else:
@@ -160,9 +161,9 @@ def test_vietnamese_comes_out_in_nfc_byte_for_byte_in_every_format(one, fmt):
 
 def test_export_all_leaves_restricted_interviews_out_unless_asked(data, tmp_path):
     db, _, ids = data
-    report = export.export_all(db, "txt", tmp_path / "out")
+    report = exports.export_all(db, "txt", tmp_path / "out")
     assert [p.name for p in report.written] == [f"{ids['one']}.txt"] and report.withheld == [ids["two"]]
-    report = export.export_all(db, "txt", tmp_path / "all", include_restricted=True)
+    report = exports.export_all(db, "txt", tmp_path / "all", include_restricted=True)
     assert len(report.written) == 2 and not report.withheld
     assert "Quyền công bố: hạn chế công bố" in (tmp_path / "all" / f"{ids['two']}.txt").read_text(encoding="utf-8")
 
@@ -171,7 +172,7 @@ def test_an_embargo_whose_date_has_passed_lets_the_interview_out(data, tmp_path)
     db, _, ids = data
     db.execute("UPDATE interviews SET consent_status = 'embargoed', consent_until = '2001-01-01' WHERE code = ?",
                [ids["two"]])
-    assert len(export.export_all(db, "srt", tmp_path).written) == 2
+    assert len(exports.export_all(db, "srt", tmp_path).written) == 2
 
 
 @pytest.fixture

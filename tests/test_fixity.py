@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli, fixity, process, store
+from pipeline import cli
+from pipeline.safekeeping import fixity
+from pipeline.run import process
+from pipeline.archive import store
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,7 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from pipeline import cli, export, flags, render, sheets, store
+from pipeline import cli
+from pipeline.publishing import exports, templating, review_sheets
+from pipeline.speech import flags
+from pipeline.archive import store
 from pipeline.records import Segment
 from pipeline.settings import Archive
 
@@ -113,7 +116,7 @@ def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
         {"idx": 1, "start": 4.0, "end": 8.0, "text": OUTRO_SEE_YOU, "review_status": "machine",
          "avg_logprob": -0.3, "words": [], "flags": "known_phrase,repetition"},
     ]
-    page = sheets.render_sheet(render.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
+    page = review_sheets.render_sheet(templating.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
                                                               "status": "transcribed"}, rows, None)
     assert page.count('class="segment review-machine flagged"') == 1
     assert ('<span class="flag-mark ui" title="Nghi máy tự sinh: câu quen thuộc máy hay tự sinh; lặp lại">'
@@ -125,14 +128,14 @@ def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
 def test_a_segment_where_vad_heard_no_speech_says_so_on_the_sheet(tmp_path):
     rows = [{"idx": 0, "start": 16.4, "end": 38.6, "text": "Thưa bác, thưa bác thương.", "review_status": "machine",
              "avg_logprob": -0.5, "words": [], "flags": "vad_no_speech"}]
-    page = sheets.render_sheet(render.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
+    page = review_sheets.render_sheet(templating.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
                                                               "status": "transcribed"}, rows, None)
     assert 'title="Nghi máy tự sinh: không nghe thấy tiếng nói"' in page
     assert "không nghe thấy tiếng nói" in page.split('<aside class="legend')[1].split("</aside>")[0]
 
 
 def test_the_index_shows_how_many_segments_are_flagged(tmp_path):
-    page = sheets.render_index(render.environment(tmp_path), [
+    page = review_sheets.render_index(templating.environment(tmp_path), [
         {"id": 1, "code": "LK-2026-001", "status": "transcribed", "segment_count": 9, "flagged_count": 3}], "x")
     assert "⚑ 3" in page and "Nghi máy sinh" in page
 
@@ -150,7 +153,7 @@ def test_flags_are_stored_counted_in_status_and_exported(tmp_path):
         None, "known_phrase", "repetition,compression"]
     [summary] = store.interviews(db)
     assert summary["flagged_count"] == 2
-    exported = json.loads(export.interview_json(db, summary["code"]))
+    exported = json.loads(exports.interview_json(db, summary["code"]))
     assert [s["flags"] for s in exported["segments"]] == [[], ["known_phrase"], ["repetition", "compression"]]
     db.close()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import keep, review, search, store
+from pipeline.archive import kept_edits, store
+from pipeline.desk import editing
+from pipeline.catalogue import search
 from pipeline.records import Segment, Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 20.0}
@@ -57,18 +59,18 @@ TOUCHES = {
 def test_each_kind_of_touch_keeps_a_segment_and_nothing_else(db, touch):
     third = by_start(db)[8.0]
     db.execute(TOUCHES[touch], {"id": third["id"]})
-    assert [k["id"] for k in keep.touched(db, 1)] == [third["id"]]
+    assert [k["id"] for k in kept_edits.touched(db, 1)] == [third["id"]]
 
 
 def test_an_empty_note_is_not_a_touch(db):
     db.execute("UPDATE segments SET note = '' WHERE idx = 2")
-    assert keep.touched(db, 1) == []
+    assert kept_edits.touched(db, 1) == []
 
 
 def test_the_segments_inside_a_quote_are_kept_with_its_ends(db):
     first, last = by_start(db)[4.0]["id"], by_start(db)[11.0]["id"]
-    review.add_quote(db, first, last, "Lan")
-    assert [k["start"] for k in keep.touched(db, 1)] == [4.0, 8.0, 11.0]
+    editing.add_quote(db, first, last, "Lan")
+    assert [k["start"] for k in kept_edits.touched(db, 1)] == [4.0, 8.0, 11.0]
 
 
 # --- the overlap rule ----------------------------------------------------------------------------------
@@ -85,13 +87,13 @@ def test_the_segments_inside_a_quote_are_kept_with_its_ends(db):
     ((5.0, 5.0), (0.0, 4.0), False),
 ])
 def test_overlap_is_more_than_half_of_the_shorter(a, b, expected):
-    assert keep.overlaps(*a, *b) is expected
-    assert keep.overlaps(*b, *a) is expected
+    assert kept_edits.overlaps(*a, *b) is expected
+    assert kept_edits.overlaps(*b, *a) is expected
 
 
 def test_a_new_segment_over_two_kept_ones_goes_beside_the_one_it_shares_most_with():
     kept = [{"id": 1, "start": 0.0, "end": 2.0}, {"id": 2, "start": 2.5, "end": 6.0}]
-    placement = keep.place([seg(1.0, 6.0, "một hai"), seg(7.0, 9.0, "ba")], kept)
+    placement = kept_edits.place([seg(1.0, 6.0, "một hai"), seg(7.0, 9.0, "ba")], kept)
     assert [s.text for s in placement.insert] == ["ba"]
     assert {k: [s.text for s in v] for k, v in placement.beside.items()} == {2: ["một hai"]}
 
@@ -100,10 +102,10 @@ def test_a_new_segment_over_two_kept_ones_goes_beside_the_one_it_shares_most_wit
 
 def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_replaced(db):
     before = by_start(db)
-    edited = review.edit(db, before[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
-    verified = review.edit(db, before[4.0]["id"], 1, "Hùng", status="verified")
+    edited = editing.edit(db, before[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
+    verified = editing.edit(db, before[4.0]["id"], 1, "Hùng", status="verified")
     db.execute("INSERT INTO segment_people (segment_id, person_id) VALUES (?, 7)", [before[8.0]["id"]])  # loike tag
-    quote = review.add_quote(db, before[11.0]["id"], before[11.0]["id"], "Lan", comment="cho chương 2")
+    quote = editing.add_quote(db, before[11.0]["id"], before[11.0]["id"], "Lan", comment="cho chương 2")
     kept_words = {s["id"]: s["words"] for s in rows(db) if s["start"] < 15.0}
 
     run_id = store.save_transcript(db, db.recording, [
@@ -125,10 +127,10 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
     assert {s["id"]: s["words"] for s in after[:4]} == kept_words, "kept segments keep their words"
     assert before[15.0]["id"] not in {s["id"] for s in after}, "the untouched segment was replaced"
     assert [s["run_id"] for s in after[4:]] == [run_id, run_id] and after[4]["review_status"] == "machine"
-    assert review.quote(db, quote["id"])["first_segment_id"] == after[3]["id"]
-    assert review.tags(db, 1)[after[2]["id"]] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
+    assert editing.quote(db, quote["id"])["first_segment_id"] == after[3]["id"]
+    assert editing.tags(db, 1)[after[2]["id"]] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
 
-    beside = review.alternatives(db, 1)
+    beside = editing.alternatives(db, 1)
     assert {sid: [(a["text"], a["model"], a["run_id"]) for a in alts] for sid, alts in beside.items()} == {
         after[0]["id"]: [("tôi sinh năm một nghìn chín trăm ba mươi hai", "large-v3", run_id)],
         after[1]["id"]: [("ở xã Bắc Cường", "large-v3", run_id)],
@@ -141,7 +143,7 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
 
 
 def test_search_follows_the_new_transcript_and_keeps_the_edited_text(db):
-    review.edit(db, by_start(db)[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
+    editing.edit(db, by_start(db)[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
     store.save_transcript(db, db.recording, [seg(0.0, 3.0, "sinh năm ba hai"), seg(15.0, 18.0, "đi du kích")], LARGE)
 
     assert [h.text for h in search.search(db, "du kich")] == ["đi du kích"]
@@ -153,23 +155,23 @@ def test_search_follows_the_new_transcript_and_keeps_the_edited_text(db):
 
 def test_alternatives_pile_up_over_runs_and_machine_segments_are_replaced_each_time(db):
     edited = by_start(db)[8.0]["id"]
-    review.edit(db, edited, 1, "Lan", text="xã Bắc Cường")
+    editing.edit(db, edited, 1, "Lan", text="xã Bắc Cường")
     for text in ("Bắc Cường một", "Bắc Cường hai"):
         store.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(8.1, 9.9, text)], LARGE)
     assert [s["text"] for s in rows(db)] == ["mở đầu", "xã Bắc Cường"]
-    assert [a["text"] for a in review.alternatives(db, 1)[edited]] == ["Bắc Cường một", "Bắc Cường hai"]
+    assert [a["text"] for a in editing.alternatives(db, 1)[edited]] == ["Bắc Cường một", "Bắc Cường hai"]
     assert len({s["id"] for s in rows(db)}) == 2
 
 
 def test_a_failure_while_saving_again_leaves_the_old_transcript_whole(db, monkeypatch):
-    review.edit(db, by_start(db)[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
+    editing.edit(db, by_start(db)[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
     before = rows(db)
     runs = db["transcription_runs"].count
 
     def crash(*_):
         raise OSError("disk gone")
 
-    monkeypatch.setattr(keep, "renumber", crash)
+    monkeypatch.setattr(kept_edits, "renumber", crash)
     with pytest.raises(OSError):
         store.save_transcript(db, db.recording, [seg(0.0, 3.0, "khác"), seg(20.0, 22.0, "mới")], LARGE)
 
@@ -180,10 +182,10 @@ def test_a_failure_while_saving_again_leaves_the_old_transcript_whole(db, monkey
 
 def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
     last, before_last = by_start(db)[15.0], by_start(db)[11.0]
-    review.merge(db, before_last["id"], 1, 1, "Lan")  # the last segment goes; its history stays under its id
+    editing.merge(db, before_last["id"], 1, 1, "Lan")  # the last segment goes; its history stays under its id
     store.save_transcript(db, db.recording, [seg(20.0, 22.0, "mới")], LARGE)
     [new] = [s for s in rows(db) if s["start"] == 20.0]
-    assert new["id"] > last["id"] and review.history(db, new["id"]) == []
+    assert new["id"] > last["id"] and editing.history(db, new["id"]) == []
 
 
 # --- re-transcribing a real interview ---------------------------------------------------------------------
@@ -194,7 +196,8 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
 
     from click.testing import CliRunner
 
-    from pipeline import cli, process
+    from pipeline import cli
+    from pipeline.run import process
 
     os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
@@ -202,7 +205,7 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
     code = store.interviews(db)[0]["code"]
     first, second = store.segments(db, 1)
     edited = "Thưa bác, bác có thể kể về ngày thành lập Chi bộ xã Bắc Cường không ạ?"
-    review.edit(db, first["id"], 1, "Lan", text=edited)
+    editing.edit(db, first["id"], 1, "Lan", text=edited)
     db.close()
 
     result = CliRunner().invoke(cli.cli, ["--root", str(archive.root), "retranscribe", code, "--beam-size", "5"])
@@ -214,7 +217,7 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
     now = store.segments(db, 1)
     assert now[0]["id"] == first["id"] and now[0]["text"] == edited and now[0]["words"] == first["words"]
     assert now[1]["id"] != second["id"] and now[1]["text"] == second["text"], "same model, same text, a new row"
-    [alternative] = review.alternatives(db, 1)[first["id"]]
+    [alternative] = editing.alternatives(db, 1)[first["id"]]
     assert alternative["text"] == first["text"] and alternative["run_id"] == now[1]["run_id"]
     assert [h.segment_id for h in search.search(db, f'"{second["text"].split()[0]}"')] == [now[1]["id"]]
     assert [e["action"] for e in store.events(db, 1)][-3:] == ["retranscribe", "normalised", "transcribed"]
@@ -230,7 +233,7 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
 def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
     import os
 
-    from pipeline import process
+    from pipeline.run import process
     from pipeline.errors import ModelError
     from pipeline.records import TranscribeOptions
 
@@ -249,7 +252,7 @@ def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
 def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, transcriber):
     import os
 
-    from pipeline import process
+    from pipeline.run import process
 
     original = archive.drop("vi_dialogue.ogg")
     os.utime(original, (0, 0))
@@ -283,13 +286,13 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
     import subprocess
     import sys
 
-    from pipeline import process
+    from pipeline.run import process
 
     os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
     process.process_archive(archive, transcriber=transcriber, settle_seconds=0)
     db = store.open_database(archive.database)
     first = store.segments(db, 1)[0]
-    review.edit(db, first["id"], 1, "Lan", text="Thưa bác, đoạn này đã sửa.")
+    editing.edit(db, first["id"], 1, "Lan", text="Thưa bác, đoạn này đã sửa.")
     before = store.segments(db, 1)
     db.close()
     env = {**os.environ, "LOIKE_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1", "LOIKE_KILL_AT": "storing"}
@@ -306,13 +309,13 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
     now = store.segments(db, 1)
     assert now[0]["id"] == first["id"] and now[0]["text"] == "Thưa bác, đoạn này đã sửa." and len(now) == 2
-    assert [a["text"] for a in review.alternatives(db, 1)[first["id"]]] == [first["text"]]
+    assert [a["text"] for a in editing.alternatives(db, 1)[first["id"]]] == [first["text"]]
 
 
 def test_an_interview_found_by_a_kept_passage_is_not_listed_again_through_its_metadata(db):
     """Kept segments keep their older, lower ids and new ones come after, so an interview's ids no longer run
     in idx order; search must still see every passage of it."""
-    review.edit(db, by_start(db)[15.0]["id"], 1, "Lan", text="đi kháng chiến ở Bắc Cường")
+    editing.edit(db, by_start(db)[15.0]["id"], 1, "Lan", text="đi kháng chiến ở Bắc Cường")
     db.execute("UPDATE interviews SET search_text = 'xã Bắc Cường', search_folded = 'xa bac cuong' WHERE id = 1")
     store.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(15.0, 18.0, "đi kháng chiến")], LARGE)
     assert [s["start"] for s in rows(db)] == [0.0, 15.0] and rows(db)[0]["id"] > rows(db)[1]["id"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import metadata
+from pipeline.catalogue import metadata
 from pipeline.errors import LoikeError
 from pipeline.records import Consent, InterviewMeta, PersonMeta, RoleHeld
 

@@ -11,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive_data import build
-from pipeline import cli, export, package, process
+from pipeline import cli
+from pipeline.publishing import exports, deposit
+from pipeline.run import process
 from pipeline.errors import ExportError, PackageInvalid
 
 
@@ -23,7 +25,7 @@ def data(tmp_path):
 @pytest.fixture
 def bag(data, tmp_path):
     db, archive, _ = data
-    package.build(db, archive, tmp_path / "nop-luu")
+    deposit.build(db, archive, tmp_path / "nop-luu")
     return tmp_path / "nop-luu"
 
 
@@ -37,8 +39,8 @@ def test_the_bag_holds_originals_audio_every_format_and_metadata_and_validates(d
     payload = bag / "data"
     assert digest(payload / "originals" / "Bắc Cường" / "ông A.wav") == digest(archive.recordings / "Bắc Cường" / "ông A.wav")
     assert (payload / "audio" / f"{ids['one']}.wav").exists()
-    for fmt in export.FORMATS:
-        assert (payload / "transcripts" / ids["one"] / export.filename(ids["one"], fmt)).stat().st_size > 0
+    for fmt in exports.FORMATS:
+        assert (payload / "transcripts" / ids["one"] / exports.filename(ids["one"], fmt)).stat().st_size > 0
     meta = json.loads((payload / "metadata" / f"{ids['one']}.json").read_text(encoding="utf-8"))
     assert meta["interview"]["code"] == ids["one"] and meta["files"]["original"] == "originals/Bắc Cường/ông A.wav"
     assert [e["action"] for e in meta["history"]] == ["ingested", "transcribed"]
@@ -50,12 +52,12 @@ def test_the_bag_holds_originals_audio_every_format_and_metadata_and_validates(d
     assert info["Source-Organization"] == "Lời Kể" and info["External-Identifier"].startswith("loike-")
     assert info["Payload-Oxum"].endswith(".21") and info["Bagging-Date"]
     assert info["Access-Restrictions"] == f"Hạn chế công bố: {ids['two']}"
-    package.verify(bag)
+    deposit.verify(bag)
 
 
 def test_only_publishable_leaves_restricted_interviews_out(data, tmp_path):
     db, archive, ids = data
-    report = package.build(db, archive, tmp_path / "public", package.PackageOptions(only_publishable=True))
+    report = deposit.build(db, archive, tmp_path / "public", deposit.PackageOptions(only_publishable=True))
     assert report.interviews == [ids["one"]] and report.withheld == [ids["two"]]
     assert not (tmp_path / "public" / "data" / "audio" / f"{ids['two']}.wav").exists()
 
@@ -74,7 +76,7 @@ def test_only_publishable_leaves_restricted_interviews_out(data, tmp_path):
 def test_verify_finds_each_kind_of_tampering(bag, tamper, expected):
     tamper(bag)
     with pytest.raises(PackageInvalid) as error:
-        package.verify(bag)
+        deposit.verify(bag)
     assert any(expected in problem for problem in error.value.problems), error.value.problems
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(bag)).validate()
@@ -83,22 +85,22 @@ def test_verify_finds_each_kind_of_tampering(bag, tamper, expected):
 def test_an_existing_destination_is_never_overwritten(data, bag):
     db, archive, _ = data
     with pytest.raises(ExportError, match="already exists: give a new folder name"):
-        package.build(db, archive, bag)
+        deposit.build(db, archive, bag)
 
 
 def test_a_failure_halfway_leaves_neither_the_bag_nor_its_scraps(data, tmp_path, monkeypatch):
     db, archive, _ = data
     calls = []
 
-    def failing(t, fmt, options=export.ExportOptions()):
+    def failing(t, fmt, options=exports.ExportOptions()):
         calls.append(fmt)
         if len(calls) > 9:
             raise ExportError("disk full")
         return b"x"
 
-    monkeypatch.setattr(export, "render", failing)
+    monkeypatch.setattr(exports, "render", failing)
     with pytest.raises(ExportError):
-        package.build(db, archive, tmp_path / "half")
+        deposit.build(db, archive, tmp_path / "half")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive"]
 
 
@@ -107,7 +109,7 @@ def test_an_original_changed_since_intake_stops_the_package(data, tmp_path):
     original = archive.recordings / "bà Bình.wav"
     original.write_bytes(original.read_bytes()[:-2] + b"\x01\x02")
     with pytest.raises(ExportError, match="no longer has the hash it had when taken in: run `loike verify`"):
-        package.build(db, archive, tmp_path / "bad")
+        deposit.build(db, archive, tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
 
 
@@ -150,8 +152,8 @@ def test_from_a_real_recording_to_every_format_and_a_valid_bag(archive, loike_ru
     assert loike_run("--root", archive.root, "run").exit_code == 0
     result = loike_run("--root", archive.root, "export", "--all", "--format", "srt", "--output-dir", tmp_path / "srt")
     assert "0 interview(s) exported" in result.output and "not cleared for publication" in result.output
-    for fmt in export.FORMATS:
-        out = tmp_path / f"x{export.EXTENSIONS[fmt]}"
+    for fmt in exports.FORMATS:
+        out = tmp_path / f"x{exports.EXTENSIONS[fmt]}"
         assert loike_run("--root", archive.root, "export", "1", "--format", fmt, "-o", out).exit_code == 0
         assert out.stat().st_size > 0
     result = loike_run("--root", archive.root, "package", tmp_path / "bag")

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils.db import Table
 
-from pipeline import audio, process, store
+from pipeline.intake import audio
+from pipeline.run import process
+from pipeline.archive import store
 from pipeline.errors import ArchiveError, RecordingError
 from pipeline.records import Segment, TranscribeOptions
 
@@ -337,7 +339,7 @@ def test_a_stop_leaves_no_decoded_copy_of_the_recording_made_ahead(archive, tran
 
 
 def test_an_interrupted_run_stops_a_running_transcription_after_its_current_piece(tmp_path):
-    from pipeline import ahead
+    from pipeline.run import scheduling
 
     handed = []
 
@@ -347,10 +349,10 @@ def test_an_interrupted_run_stops_a_running_transcription_after_its_current_piec
             time.sleep(0.2)
         return []
 
-    job = ahead.Job({"id": 1}, tmp_path / ".decoded.f32", 600.0, None, "now")
+    job = scheduling.Job({"id": 1}, tmp_path / ".decoded.f32", 600.0, None, "now")
     job.decoded.write_bytes(b"x")
     with pytest.raises(KeyboardInterrupt):
-        with ahead.Workers(1) as workers:
+        with scheduling.Workers(1) as workers:
             workers.submit(job, slow_transcribe, iter(range(100)))
             time.sleep(0.3)
             raise KeyboardInterrupt
@@ -369,7 +371,9 @@ def test_a_run_starts_no_more_workers_than_it_has_pieces():
 
 
 def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewritten(tmp_path):
-    from pipeline import catalogue, review, settings
+    from pipeline.archive import subjects
+    from pipeline.desk import editing
+    from pipeline import settings
     from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
 
     archive = settings.archive(tmp_path)
@@ -380,7 +384,7 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
         ids[n] = store.interview_for(db, recording)["id"]
         meta = InterviewMeta(witnesses=[PersonMeta(witness, birth_year=1930)], events=[event],
                              consent=Consent("allowed"))
-        catalogue.apply_metadata(db, ids[n], MetadataFound(f"{n}.wav", f"{n}.yaml", meta, [], str(n)))
+        subjects.apply_metadata(db, ids[n], MetadataFound(f"{n}.wav", f"{n}.yaml", meta, [], str(n)))
         store.save_transcript(db, recording, [
             Segment(i * 5.0, i * 5.0 + 4, f"Hồi {event} ông {witness} kể lần {i}.", -0.2, 0.0, 1.0) for i in range(8)
         ], {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y",
@@ -392,7 +396,7 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
         os.utime(path, ns=(past, past))
 
     segment = db.execute("SELECT id, version FROM segments WHERE interview_id = ? AND idx = 6", [ids[0]]).fetchone()
-    review.edit(db, segment[0], segment[1], "biên tập", text="Hồi đó ông kể lần nữa.")
+    editing.edit(db, segment[0], segment[1], "biên tập", text="Hồi đó ông kể lần nữa.")
     process.write_sheets(db, archive, only={ids[0]})
 
     rewritten = sorted(name for name, path in pages.items() if path.stat().st_mtime_ns != past)

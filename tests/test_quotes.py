@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from archive_data import NASTY, VIETNAMESE, build
-from pipeline import cli, clips, quotes
+from pipeline import cli
+from pipeline.publishing import clips, quotes
 from pipeline.errors import ExportError
-from pipeline.quotes import QuoteFilters
+from pipeline.publishing.quotes import QuoteFilters
 
 CITATION = ("Lời kể của ông Nguyễn Văn A (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, phỏng vấn ngày "
             "12/03/2020 tại xã Bắc Cường; bản ghi LK-2026-001, phút 00:00–00:03.")

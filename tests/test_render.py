@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import render, sheets, subject_pages
+from pipeline.publishing import templating, review_sheets, subject_pages
 from pipeline.errors import ArchiveError
 
 XSS = "<script>alert(1)</script>"
@@ -94,11 +94,11 @@ def segment(idx: int, text: str, probabilities: list[float] | None = None, **ove
 
 @pytest.fixture
 def env(tmp_path):
-    return render.environment(tmp_path)
+    return templating.environment(tmp_path)
 
 
 def sheet(env, interview_row=None, segments=None, audio_href="../audio/LK-2026-001.wav") -> str:
-    return sheets.render_sheet(
+    return review_sheets.render_sheet(
         env, interview_row or interview(), [segment(0, VIETNAMESE)] if segments is None else segments, audio_href
     )
 
@@ -111,14 +111,14 @@ def sheet(env, interview_row=None, segments=None, audio_href="../audio/LK-2026-0
     (None, "—"),
 ])
 def test_timecode(seconds, expected):
-    assert render.timecode(seconds) == expected
+    assert templating.timecode(seconds) == expected
 
 
 @pytest.mark.parametrize("seconds, expected", [
     (0, "00:00"), (59.99, "00:59"), (3600, "1:00:00"), (7325.5, "2:02:05"), (754, "12:34"), (None, "—"),
 ])
 def test_duration(seconds, expected):
-    assert render.duration(seconds) == expected
+    assert templating.duration(seconds) == expected
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -126,7 +126,7 @@ def test_duration(seconds, expected):
     ("2026-03-05T23:59:59Z", "05/03/2026"), ("2026-12-31", "31/12/2026"), (None, "—"), ("hôm qua", "hôm qua"),
 ])
 def test_date_vn(value, expected):
-    assert render.date_vn(value) == expected
+    assert templating.date_vn(value) == expected
 
 
 def test_the_filters_are_registered_and_html_templates_are_escaped(env):
@@ -142,7 +142,7 @@ def test_untrusted_text_is_escaped_everywhere(env):
     row = interview(title=XSS, source_path=f"xã/{XSS}.mp3", problem=XSS, model=XSS, code="LK-2026-001")
     segs = [segment(0, f"ông nói {XSS} rồi", speaker=XSS), segment(1, XSS, [0.1])]
     page = sheet(env, row, segs, audio_href=f'x.wav"><script>alert(1)</script>')
-    index = sheets.render_index(env, [row], "2026-03-07T10:00:00+07:00")
+    index = review_sheets.render_index(env, [row], "2026-03-07T10:00:00+07:00")
 
     for html in (page, index):
         assert "<script>alert" not in html
@@ -189,7 +189,7 @@ def test_a_teams_template_can_still_build_the_text_from_its_pieces(tmp_path):
         "{% for seg in segments %}<p>{% for piece in seg.pieces %}{% if piece.probability is none %}{{ piece.text }}"
         "{% else %}<b>{{ piece.text }}</b>{% endif %}{% endfor %}</p>{% endfor %}", encoding="utf-8")
     segs = [segment(0, "ông <kể> chuyện làng", [0.9, 0.2, 0.9, 0.3]), segment(1, "rõ ràng")]
-    assert sheets.render_sheet(render.environment(tmp_path), interview(), segs, None) == (
+    assert review_sheets.render_sheet(templating.environment(tmp_path), interview(), segs, None) == (
         "<p>ông <b>&lt;kể&gt;</b> chuyện <b>làng</b></p><p>rõ ràng</p>")
 
 
@@ -250,7 +250,7 @@ def test_vietnamese_comes_through_byte_identical_in_nfc(env, tmp_path):
     assert unicodedata.is_normalized("NFC", VIETNAMESE)
     row = interview(title=VIETNAMESE, source_path=f"xã Bắc Cường/{VIETNAMESE}.m4a")
     out = tmp_path / "sheets"
-    sheets.write_sheets(tmp_path, out, [row], {1: [segment(0, VIETNAMESE, speaker="Người phỏng vấn")]}, {})
+    review_sheets.write_sheets(tmp_path, out, [row], {1: [segment(0, VIETNAMESE, speaker="Người phỏng vấn")]}, {})
     data = (out / "LK-2026-001.html").read_bytes()
     for text in (VIETNAMESE, f"xã Bắc Cường/{VIETNAMESE}.m4a", "Người phỏng vấn"):
         assert text.encode("utf-8") in data
@@ -300,19 +300,19 @@ def test_a_teams_template_in_the_archive_wins_and_is_still_escaped(tmp_path):
         encoding="utf-8",
     )
     (team / "sheet.css").write_text("body { color: rebeccapurple; }", encoding="utf-8")
-    env = render.environment(tmp_path)
+    env = templating.environment(tmp_path)
 
-    assert sheets.render_sheet(env, interview(title=XSS), [segment(0, "a")], None) == (
+    assert review_sheets.render_sheet(env, interview(title=XSS), [segment(0, "a")], None) == (
         '<h1 class="ours">LK-2026-001: &lt;script&gt;alert(1)&lt;/script&gt; (1)</h1>'
     )
-    assert "rebeccapurple" in sheets.render_index(env, [interview()], "2026-03-07T10:00:00+07:00")
+    assert "rebeccapurple" in review_sheets.render_index(env, [interview()], "2026-03-07T10:00:00+07:00")
 
 
 def test_a_broken_team_template_says_which_file_and_what_to_do(tmp_path):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "sheet.html.j2").write_text("<h1>{{ interview.code </h1>\n", encoding="utf-8")
     with pytest.raises(ArchiveError) as raised:
-        sheets.render_sheet(render.environment(tmp_path), interview(), [], None)
+        review_sheets.render_sheet(templating.environment(tmp_path), interview(), [], None)
     message = str(raised.value)
     assert "sheet.html.j2, line 1" in message and "delete it from the archive's templates/ folder" in message
 
@@ -328,7 +328,7 @@ def test_the_index_lists_every_interview(env):
                   segment_count=0, verified_count=0),
         interview(id=3, code="LK-2026-003", status="pending", segment_count=0, verified_count=0),
     ]
-    html = sheets.render_index(env, rows, "2026-03-07T10:05:00+07:00")
+    html = review_sheets.render_index(env, rows, "2026-03-07T10:05:00+07:00")
     page = Page(html)
     body_rows = page.find("tr")[1:]
     assert [r["attrs"]["class"].split()[0] for r in body_rows] == [
@@ -354,20 +354,20 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
     segments = {1: [segment(0, VIETNAMESE)], 2: []}
     hrefs = {1: "../audio/LK-2026-001.wav"}
 
-    index = sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
+    index = review_sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
 
     assert index == out / "index.html"
     assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
     first, second = out / "LK-2026-001.html", out / "LK-2026-002.html"
-    assert first.read_text(encoding="utf-8") == sheets.render_sheet(
-        render.environment(tmp_path), rows[0], segments[1], hrefs[1]
+    assert first.read_text(encoding="utf-8") == review_sheets.render_sheet(
+        templating.environment(tmp_path), rows[0], segments[1], hrefs[1]
     )
     past = time.time_ns() - 3_600_000_000_000  # an hour ago, so a rewrite cannot land on the same tick
     for path in (first, second):
         os.utime(path, ns=(past, past))
 
     segments[2] = [segment(0, "bây giờ đã có lời")]
-    sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
+    review_sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
 
     assert first.stat().st_mtime_ns == past  # unchanged: left alone
     assert second.stat().st_mtime_ns != past and "bây giờ đã có lời" in second.read_text(encoding="utf-8")
@@ -382,11 +382,11 @@ def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path,
     hrefs = {n: f"../audio/LK-2026-{n:03d}.wav" for n in range(1, count + 1, 2)}
 
     pools = []
-    monkeypatch.setattr(sheets, "ProcessPoolExecutor", lambda *a, **k: pools.append(a) or ProcessPoolExecutor(*a, **k))
-    sheets.write_sheets(tmp_path, tmp_path / "one", rows, segments, hrefs, workers=2)
+    monkeypatch.setattr(review_sheets, "ProcessPoolExecutor", lambda *a, **k: pools.append(a) or ProcessPoolExecutor(*a, **k))
+    review_sheets.write_sheets(tmp_path, tmp_path / "one", rows, segments, hrefs, workers=2)
     assert pools == []  # 36 segments: not worth starting a process
-    monkeypatch.setattr(sheets, "SEGMENTS_PER_WORKER", 10)
-    sheets.write_sheets(tmp_path, tmp_path / "two", rows, segments, hrefs, workers=2)
+    monkeypatch.setattr(review_sheets, "SEGMENTS_PER_WORKER", 10)
+    review_sheets.write_sheets(tmp_path, tmp_path / "two", rows, segments, hrefs, workers=2)
     assert pools == [(2,)]
 
     names = sorted(p.name for p in (tmp_path / "one").glob("LK-*.html"))
@@ -399,14 +399,14 @@ def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path,
 def test_a_broken_team_template_stops_the_worker_processes_with_the_same_message(tmp_path):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "sheet.html.j2").write_text("{{ interview.code }", encoding="utf-8")
-    rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=sheets.SEGMENTS_PER_WORKER) for n in (1, 2)]
+    rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=review_sheets.SEGMENTS_PER_WORKER) for n in (1, 2)]
     with pytest.raises(ArchiveError, match="sheet.html.j2, line 1"):
-        sheets.write_sheets(tmp_path, tmp_path / "sheets", rows, {}, {}, workers=2)
+        review_sheets.write_sheets(tmp_path, tmp_path / "sheets", rows, {}, {}, workers=2)
 
 
 def test_a_code_cannot_send_a_sheet_outside_the_folder(tmp_path):
     out = tmp_path / "sheets"
-    sheets.write_sheets(tmp_path, out, [interview(code="../../evil")], {}, {})
+    review_sheets.write_sheets(tmp_path, out, [interview(code="../../evil")], {}, {})
     assert sorted(p.name for p in out.iterdir()) == ["events", "evil.html", "index.html", "people", "places"]
     assert 'href="evil.html"' in (out / "index.html").read_text(encoding="utf-8")
 
@@ -415,7 +415,7 @@ def test_a_long_interview_renders_quickly(env):
     words = VIETNAMESE.split()
     segs = [segment(i, " ".join(words[i % 5: i % 5 + 12]), [0.9, 0.3] * 6) for i in range(2000)]
     started = time.perf_counter()
-    html = sheets.render_sheet(env, interview(), segs, "../audio/LK-2026-001.wav")
+    html = review_sheets.render_sheet(env, interview(), segs, "../audio/LK-2026-001.wav")
     assert time.perf_counter() - started < 2.0
     starts = [float(s) for s in re.findall(r'data-start="([0-9.]+)"', html)]
     assert len(starts) == 2000 and starts == sorted(starts)
@@ -453,9 +453,9 @@ def test_the_header_shows_the_interview_metadata(env):
 
 
 def test_topics_that_are_not_a_json_list_are_shown_as_written(env):
-    assert render.topic_list('["a", " ", "b"]') == ["a", "b"]
-    assert render.topic_list("chi bộ, dân công") == ["chi bộ, dân công"]
-    assert render.topic_list(None) == [] and render.topic_list(["x"]) == ["x"]
+    assert templating.topic_list('["a", " ", "b"]') == ["a", "b"]
+    assert templating.topic_list("chi bộ, dân công") == ["chi bộ, dân công"]
+    assert templating.topic_list(None) == [] and templating.topic_list(["x"]) == ["x"]
 
 
 def test_every_metadata_field_is_escaped(env):
@@ -464,7 +464,7 @@ def test_every_metadata_field_is_escaped(env):
         "consent_until", "metadata_problems", "metadata_source")},
         topics=f'["{XSS}", "<img src=x onerror=alert(1)>"]', consent_status="embargoed", metadata_status="waiting")
     html = sheet(env, hostile)
-    index = sheets.render_index(env, [hostile, with_metadata(topics=XSS, consent_status=XSS)], "2026-03-07")
+    index = review_sheets.render_index(env, [hostile, with_metadata(topics=XSS, consent_status=XSS)], "2026-03-07")
     for page in (html, index):
         assert "<script>alert" not in page and "<img" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -489,7 +489,7 @@ def test_a_restricted_interview_is_marked_on_sheet_print_index_and_subject_page(
     [banner] = page.find("div", "consent-banner")
     assert label in banner["text"]
     assert f'content: "⚠ {label.upper()}"' in html  # repeated at the top of every printed page
-    [mark] = Page(sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
+    [mark] = Page(review_sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
     assert mark["text"] == f"⚠ {label}" and "loud" in mark["attrs"]["class"]
     subject = person(interviews=[{**person()["interviews"][0], "consent_status": status, "consent_until": until}],
                      passages=[{**p, "consent_status": status} for p in person()["passages"]])
@@ -503,7 +503,7 @@ def test_an_interview_allowed_to_be_published_is_marked_quietly(env):
     row = with_metadata(consent_status="allowed")
     html = sheet(env, row)
     assert Page(html).find("div", "consent-banner") == [] and "@top-center" not in html
-    [mark] = Page(sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
+    [mark] = Page(review_sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
     assert mark["text"] == "Được công bố" and "loud" not in mark["attrs"]["class"]
     assert Page(subject_pages.render_subject(env, person())).find("div", "consent-banner") == []
 
@@ -527,7 +527,7 @@ def test_metadata_waiting_for_a_fix_shows_each_problem_and_what_to_do(env):
 def test_the_index_shows_witness_date_commune_consent_and_waiting(env):
     rows = [with_metadata(), interview(id=2, code="LK-2026-002", metadata_status="waiting",
                                        metadata_problems="a.yaml, line 1, date: sai / wrong")]
-    page = Page(sheets.render_index(env, rows, "2026-03-07"))
+    page = Page(review_sheets.render_index(env, rows, "2026-03-07"))
     first, second = page.find("tr")[1:]
     assert [c["text"] for c in page.find("td", "witnesses")] == ["Nguyễn Văn A (1932)Trần Thị B (1935)", "—"]
     assert [c["text"] for c in page.find("td", "date")] == ["01/03/2026", "—"]
@@ -703,15 +703,15 @@ def test_the_list_pages_link_to_every_subject_with_its_count(tmp_path):
 
 def test_the_index_never_links_to_a_list_that_is_not_there(tmp_path):
     out = tmp_path / "sheets"
-    sheets.write_sheets(tmp_path, out, [interview()], {}, {})
+    review_sheets.write_sheets(tmp_path, out, [interview()], {}, {})
     for kind in ("people", "places", "events"):
         assert "Chưa có" in (out / kind / "index.html").read_text(encoding="utf-8")
     subject_pages.write_subject_pages(tmp_path, out, subjects())
-    sheets.write_sheets(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
+    review_sheets.write_sheets(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
     assert "Nguyễn Văn Đức" in (out / "people" / "index.html").read_text(encoding="utf-8")
 
     alone = tmp_path / "alone"  # a caller writing the subject pages beside the sheets asks for no stand-ins
-    sheets.write_sheets(tmp_path, alone, [interview()], {}, {}, subject_lists=False)
+    review_sheets.write_sheets(tmp_path, alone, [interview()], {}, {}, subject_lists=False)
     assert sorted(p.name for p in alone.iterdir()) == ["LK-2026-001.html", "index.html"]
 
 
@@ -729,7 +729,7 @@ def test_rows_can_be_linked_to_and_the_script_follows_links(env):
 def test_opening_a_sheet_at_a_moment_marks_that_row_in_a_real_browser(tmp_path):
     out = tmp_path / "sheets"
     segs = [segment(i, f"đoạn {i}") for i in range(40)]
-    sheets.write_sheets(tmp_path, out, [interview()], {1: segs}, {})
+    review_sheets.write_sheets(tmp_path, out, [interview()], {1: segs}, {})
     dom = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

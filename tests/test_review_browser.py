@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from pipeline import review, store
+from pipeline.desk import editing
+from pipeline.archive import store
 
 import reviewdesk
 
@@ -134,7 +135,7 @@ def test_a_conflicting_save_shows_both_versions_and_loses_nothing(app, browser):
     rows = open_interview(browser, base)
     db = store.open_database(archive.database)
     segment_id = store.segments(db, 1)[0]["id"]
-    review.edit(db, segment_id, 1, "Hùng", text="Bản của Hùng")  # another editor saves first
+    editing.edit(db, segment_id, 1, "Hùng", text="Bản của Hùng")  # another editor saves first
     text = rows[0].find_element(By.CSS_SELECTOR, ".text")
     text.click()
     browser.execute_script("document.execCommand('selectAll')")
@@ -145,7 +146,7 @@ def test_a_conflicting_save_shows_both_versions_and_loses_nothing(app, browser):
     assert saved(archive)[0] == "Bản của Hùng"
     browser.find_element(By.ID, "conflict-mine").click()
     wait_for(lambda: saved(archive)[0] == "Bản của Lan")
-    actions = [r["after"]["text"] for r in review.history(db, segment_id)]
+    actions = [r["after"]["text"] for r in editing.history(db, segment_id)]
     assert actions == ["Bản của Hùng", "Bản của Lan"]
 
 
@@ -155,7 +156,7 @@ def test_restore_the_machine_text_from_history(app, browser):
     archive, base = app
     rows = open_interview(browser, base)
     db = store.open_database(archive.database)
-    review.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text="sửa nhầm")
+    editing.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text="sửa nhầm")
     browser.refresh()
     browser.find_elements(By.CSS_SELECTOR, "li.seg")[0].find_element(By.CSS_SELECTOR, ".time").click()
     browser.find_element(By.CSS_SELECTOR, "#history-box summary").click()
@@ -173,7 +174,7 @@ def test_script_in_a_segment_and_in_metadata_stays_inert(app, browser):
     db.execute("UPDATE interviews SET title = ?", [payload])
     db.execute("UPDATE people SET full_name = ? WHERE id = 1", [payload])
     db.conn.commit()
-    review.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text=payload)
+    editing.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text=payload)
     open_interview(browser, base)
     assert browser.execute_script("return window.pwned") is None
     assert texts(browser)[0] == payload  # shown as the words it is
@@ -202,7 +203,7 @@ def test_a_quote_from_a_selection(app, browser):
     wait_for(lambda: browser.find_element(By.ID, "quote-form").is_displayed())
     browser.find_element(By.ID, "quote-comment").send_keys("số đảng viên")
     browser.find_element(By.ID, "quote-save").click()
-    wait_for(lambda: review.quotes(store.open_database(archive.database), 1))
-    [made] = review.quotes(store.open_database(archive.database), 1)
+    wait_for(lambda: editing.quotes(store.open_database(archive.database), 1))
+    [made] = editing.quotes(store.open_database(archive.database), 1)
     assert made["text"] == "một chín bốn lăm chi bộ xã Bắc Cường được thành lập Hồi đó có"
     assert made["comment"] == "số đảng viên" and made["editor"] == "Lan"

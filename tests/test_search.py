@@ -3,10 +3,11 @@ import unicodedata
 
 import pytest
 
-from pipeline import search, store
+from pipeline.catalogue import search
+from pipeline.archive import store
 from pipeline.errors import LoikeError, NotFound
 from pipeline.records import Segment
-from pipeline.search import SearchFilters
+from pipeline.catalogue.search import SearchFilters
 from pipeline.text import fold
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}

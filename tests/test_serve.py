@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from pipeline import review, serve, store
+from pipeline.desk import editing, webapp
+from pipeline.archive import store
 from pipeline.cli import cli
 
 import reviewdesk
@@ -21,14 +22,14 @@ def archive(tmp_path):
 
 
 def client_for(archive, **options):
-    app = serve.create_app(archive, serve.ServeOptions(sheet_delay=0.01, **options))
+    app = webapp.create_app(archive, webapp.ServeOptions(sheet_delay=0.01, **options))
     return TestClient(app, base_url=BASE, headers={"Origin": BASE})
 
 
 @pytest.fixture
 def client(archive):
     client = client_for(archive)
-    client.cookies.set(serve.EDITOR_COOKIE, quote("Lan"))
+    client.cookies.set(webapp.EDITOR_COOKIE, quote("Lan"))
     client.get("/")  # the session cookie
     return client
 
@@ -143,7 +144,7 @@ def test_a_forged_post_is_refused(client, archive):
 def test_a_token_from_another_browser_session_does_not_work(client, archive):
     stolen = token(client)
     other = client_for(archive)
-    other.cookies.set(serve.EDITOR_COOKIE, quote("Kẻ lạ"))
+    other.cookies.set(webapp.EDITOR_COOKIE, quote("Kẻ lạ"))
     other.get("/")
     answer = other.post(f"/api/segments/{first_segment(archive)['id']}", json={"version": 1, "text": "x"},
                         headers={"X-CSRF-Token": stolen})
@@ -162,7 +163,7 @@ def test_audio_is_served_by_interview_number_only(client):
     assert part.status_code == 206 and len(part.content) == 100
     for path in ("/audio/../../etc/passwd", "/audio/..%2F..%2Fetc%2Fpasswd", "/audio/LK-2026-001.wav", "/audio/99"):
         assert client.get(path).status_code == 404, path
-    assert client.get("/static/../pipeline/serve.py").status_code == 404
+    assert client.get("/static/../pipeline/webapp.py").status_code == 404
 
 
 def test_a_body_too_large_is_refused(client, archive):
@@ -181,9 +182,9 @@ def test_sharing_on_the_network_needs_the_password(archive):
 
 
 def test_without_a_password_one_is_made_up_and_printed(archive):
-    gate = serve.create_app(archive, serve.ServeOptions(host="0.0.0.0")).state.gate
+    gate = webapp.create_app(archive, webapp.ServeOptions(host="0.0.0.0")).state.gate
     assert gate.password and gate.password in gate.address(8765)
-    local = serve.create_app(archive, serve.ServeOptions()).state.gate
+    local = webapp.create_app(archive, webapp.ServeOptions()).state.gate
     assert local.password is None and local.address(8765) == "http://127.0.0.1:8765/"
 
 
@@ -211,7 +212,7 @@ def test_a_speaker_label_is_named_for_the_whole_interview(client, archive):
     assert "Các giọng trong bản ghi" in client.get("/interviews/LK-2026-001").text
     answer = post(client, "/api/speakers", {"interview_id": 1, "label": "S1", "person_id": 2})
     assert answer.json()["name"] == "Trần Thị Mai"
-    assert [(r["label"], r["person_id"]) for r in review.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
+    assert [(r["label"], r["person_id"]) for r in editing.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
     assert client.get("/interviews/LK-2026-001").text.count('<span class="speaker">Trần Thị Mai</span>') == 2
 
 
@@ -223,4 +224,4 @@ def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(client
         answers = list(pool.map(lambda n: client.post(seg_path, json={"version": 1, "text": f"bản {n}"},
                                                       headers={"X-CSRF-Token": csrf}).status_code, range(8)))
     assert sorted(answers) == [200] + [409] * 7
-    assert len(review.history(store.open_database(archive.database), first_segment(archive)["id"])) == 1
+    assert len(editing.history(store.open_database(archive.database), first_segment(archive)["id"])) == 1

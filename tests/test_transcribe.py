@@ -3,7 +3,7 @@ import wave
 import numpy as np
 import pytest
 
-from pipeline import transcribe
+from pipeline.speech import transcribe
 from pipeline.errors import ModelError
 from pipeline.records import TranscribeOptions
 from pathlib import Path
@@ -49,7 +49,7 @@ def read_wav(path):
 
 
 def test_vietnamese_speech_is_transcribed_on_the_recordings_timeline(transcriber, tmp_path):
-    from pipeline import audio
+    from pipeline.intake import audio
 
     wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
     samples = read_wav(wav)
@@ -66,7 +66,7 @@ def test_vietnamese_speech_is_transcribed_on_the_recordings_timeline(transcriber
 
 
 def test_hotwords_are_accepted_as_a_hint(transcriber, tmp_path):
-    from pipeline import audio
+    from pipeline.intake import audio
 
     wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
     segments = transcriber.transcribe([(0.0, read_wav(wav))], hotwords="Chi bộ xã Bắc Cường")
@@ -77,7 +77,7 @@ def test_text_whisper_writes_across_silence_is_flagged_and_real_speech_is_not(tr
     """The dialogue, then 24 s of silence broken every 4 s by a 0.25 s burst of sound (a tap on the microphone,
     a word from the next room). VAD lets Whisper hear the bursts, and Whisper writes sentences whose word times
     stretch across the silence between them: those fall where VAD found no speech."""
-    from pipeline import audio
+    from pipeline.intake import audio
 
     speech = read_wav(audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path)
     silence = np.zeros(4 * 16000, np.float32)
@@ -109,12 +109,12 @@ def test_the_words_are_the_same_with_one_worker_or_two_and_whatever_omp_num_thre
     import subprocess
     import sys
 
-    from pipeline import audio
+    from pipeline.intake import audio
 
     wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
     script = ("import json, sys, wave, numpy as np\n"
               "from pathlib import Path\n"
-              "from pipeline.transcribe import Transcriber\n"
+              "from pipeline.speech.transcribe import Transcriber\n"
               "from pipeline.records import TranscribeOptions\n"
               "with wave.open(sys.argv[1]) as w: s = np.frombuffer(w.readframes(w.getnframes()), np.int16)\n"
               "s = s.astype(np.float32) / 32768\n"

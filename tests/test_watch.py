@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli, process, store, watch
-from pipeline.watch import Watcher, WatchOptions
+from pipeline import cli
+from pipeline.run import process, watch
+from pipeline.archive import store
+from pipeline.run.watch import Watcher, WatchOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -2,8 +2,8 @@
 
 base: the group and shared printing; transcription, catalogue, outputs, care: the commands."""
 
-from .base import cli
-from . import cataloguing, publishing, safekeeping, transcription  # noqa: F401  (they add their commands to cli)
+from pipeline.cli.base import cli
+from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands# noqa: F401  (they add their commands to cli)
 
 
 def main() -> None:

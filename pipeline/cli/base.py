@@ -8,8 +8,9 @@ import sys
 
 import click
 
-from .. import __version__, settings, store
-from ..records import RunReport
+from pipeline import __version__, settings
+from pipeline.archive import store
+from pipeline.records import RunReport
 
 
 class Context:

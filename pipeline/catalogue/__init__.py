@@ -1,0 +1,1 @@
+"""The catalogue: interview metadata files, the people, places and events they name, and search."""

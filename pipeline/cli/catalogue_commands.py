@@ -1,0 +1,192 @@
+"""Commands for metadata and the catalogue: new, search, reindex, people, places, events, speaker, tag."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from pipeline.errors import LoikeError
+from pipeline.cli.base import Context, cli, clock, highlighted, interview_id
+
+
+@cli.command()
+@click.argument("recording", type=click.Path(exists=True, dir_okay=False))
+def new(recording: str) -> None:
+    """Write a metadata template (NAME.yaml) beside RECORDING, to fill in."""
+    from pipeline.catalogue import metadata
+
+    try:
+        written = metadata.write_sidecar(Path(recording))
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Wrote {written}: fill it in, then run `loike run`.")
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--person", help="Only passages by or tagged with this person (name or number).")
+@click.option("--event", help="Only passages about this event.")
+@click.option("--place", help="Only passages tagged with this place, or from interviews held there.")
+@click.option("--commune", help="Only interviews from this commune or ward.")
+@click.option("--from", "date_from", help="Interviews on or after this date (dd/mm/yyyy).")
+@click.option("--to", "date_to", help="Interviews on or before this date (dd/mm/yyyy).")
+@click.option("--reviewed", is_flag=True, help="Only passages an editor has verified.")
+@click.option("--exact", is_flag=True, help="Match tones and marks exactly (or put words in double quotes).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def search(obj: Context, query, person, event, place, commune, date_from, date_to, reviewed, exact, limit,
+           as_json) -> None:
+    """Find passages: 'dang bo bac cuong' finds "Đảng bộ Bắc Cường"."""
+    from pipeline.catalogue import search as searching
+
+    filters = searching.SearchFilters(person=person, event=event, place=place, commune=commune,
+                                      date_from=date_from, date_to=date_to, reviewed_only=reviewed, limit=limit)
+    try:
+        hits = searching.search(obj.database(), " ".join(query), filters, exact=exact)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("No passage matches.")
+    for hit in hits:
+        where = f"{hit.interview_code} {clock(hit.start)}" if hit.start is not None else hit.interview_code
+        who = f" {hit.speaker}:" if hit.speaker else ""
+        mark = " [hạn chế]" if hit.consent_status in ("restricted", "embargoed") else ""
+        click.echo(f"{where}{mark}{who} {highlighted(hit.snippet)}")
+
+
+@cli.command()
+@click.pass_obj
+def reindex(obj: Context) -> None:
+    """Rebuild the search index from the stored text."""
+    from pipeline.catalogue import search as searching
+
+    count = searching.reindex(obj.database())
+    click.echo(f"Search index rebuilt: {count} passages.")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def people(ctx: click.Context) -> None:
+    """List the people named in the metadata (merge duplicates with `loike people merge`)."""
+    if ctx.invoked_subcommand:
+        return
+    from pipeline.archive import subjects
+
+    for person in subjects.people(ctx.obj.database()):
+        born = f" ({person['birth_year']})" if person["birth_year"] else ""
+        maybe = f"  maybe the same as {', '.join(map(str, person['maybe_same_as']))}" if person["maybe_same_as"] else ""
+        click.echo(f"{person['id']:>5}  {person['full_name']}{born}  {person['interviews']} interview(s){maybe}")
+
+
+@people.command("merge")
+@click.argument("keep", type=int)
+@click.argument("other", type=int)
+@click.pass_obj
+def people_merge(obj: Context, keep: int, other: int) -> None:
+    """Merge person OTHER into person KEEP (numbers from `loike people`)."""
+    from pipeline.archive import subjects
+
+    try:
+        subjects.merge_people(obj.database(), keep, other)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Merged person {other} into {keep}.")
+
+
+@cli.command("places")
+@click.option("--former-name", nargs=2, metavar="PLACE NAME", help="Record an old name of place PLACE.")
+@click.pass_obj
+def places_command(obj: Context, former_name) -> None:
+    """List the places named in the metadata; --former-name adds an old name (communes were merged)."""
+    from pipeline.archive import subjects
+
+    db = obj.database()
+    if former_name:
+        try:
+            subjects.add_former_name(db, int(former_name[0]), former_name[1])
+        except (LoikeError, ValueError) as error:
+            raise click.ClickException(str(error)) from error
+    for place in subjects.places(db):
+        former = json.loads(place["former_names"] or "[]")
+        where = f", {place['parent']}" if place["parent"] else ""
+        old = f"  (trước đây: {'; '.join(former)})" if former else ""
+        click.echo(f"{place['id']:>5}  {place['name']}{where}  [{place['kind']}]{old}")
+
+
+@cli.command("events")
+@click.option("--describe", "event", type=int, help="The event to describe (its number).")
+@click.option("--date", "start", help="Its date, or the start of its period (dd/mm/yyyy or yyyy).")
+@click.option("--until", "end", help="The end of its period (dd/mm/yyyy or yyyy).")
+@click.option("--place", type=int, help="Where it happened (a number from `loike places`).")
+@click.option("--alias", help="Another name people use for it.")
+@click.pass_obj
+def events_command(obj: Context, event, start, end, place, alias) -> None:
+    """List the events named in the metadata; --describe N adds a date, period, place or other name."""
+    from pipeline.archive import subjects
+    from pipeline.catalogue import metadata
+
+    db = obj.database()
+    if event is not None:
+        try:
+            dates = [metadata.parse_date(d, year_ok=True) if d else None for d in (start, end)]
+            subjects.describe_event(db, event, *dates, place=place, alias=alias)
+        except ValueError as error:
+            raise click.ClickException(f"{error}: write dates as dd/mm/yyyy or as a year.") from error
+        except LoikeError as error:
+            raise click.ClickException(str(error)) from error
+    for row in subjects.events(db):
+        period = " – ".join(d for d in (row["date_start"], row["date_end"]) if d)
+        aliases = json.loads(row["aliases"] or "[]")
+        extra = "".join(f"  {x}" for x in (period, row["place"] or "", "; ".join(aliases)) if x)
+        click.echo(f"{row['id']:>5}  {row['name']}{extra}")
+
+
+@cli.command()
+@click.argument("interview")
+@click.argument("label")
+@click.argument("person", type=int)
+@click.pass_obj
+def speaker(obj: Context, interview: str, label: str, person: int) -> None:
+    """Say that speaker LABEL in INTERVIEW is PERSON (a number from `loike people`)."""
+    from pipeline.archive import subjects
+
+    db = obj.database()
+    try:
+        subjects.map_speaker(db, interview_id(db, interview), label, person)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{label} in {interview} is now person {person}.")
+
+
+@cli.command()
+@click.argument("interview")
+@click.argument("line", type=click.IntRange(1))
+@click.option("--person", type=int, help="Number of the person (from `loike people`).")
+@click.option("--place", type=int, help="Number of the place (from its page).")
+@click.option("--event", type=int, help="Number of the event (from its page).")
+@click.pass_obj
+def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
+    """Tag passage LINE of INTERVIEW (the number in the sheet's margin) with a person, place or event."""
+    from pipeline.archive import subjects
+
+    chosen = {k: v for k, v in (("person", person), ("place", place), ("event", event)) if v is not None}
+    if len(chosen) != 1:
+        raise click.UsageError("Give exactly one of --person, --place or --event.")
+    db = obj.database()
+    found = db.execute("SELECT id FROM segments WHERE interview_id = ? AND idx = ?",
+                       [interview_id(db, interview), line - 1]).fetchone()
+    if not found:
+        raise click.ClickException(f"{interview} has no line {line}: the review sheet numbers its lines.")
+    [(kind, target)] = chosen.items()
+    try:
+        subjects.tag_segment(db, found[0], kind, target)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Line {line} of {interview} tagged with {kind} {target}.")

@@ -1,0 +1,1 @@
+"""Intake: find recordings in recordings/, identify them by their bytes, decode and normalise them."""

@@ -1,0 +1,1 @@
+"""Publishing: review sheets, subject pages, every export format, quotes, clips and the package."""

@@ -1,0 +1,84 @@
+"""Audio clips of quotes, cut from an interview's normalised WAV (pydub is imported here and nowhere else).
+
+Only the clip's own frames are read (with ``wave``), so a clip from a two-hour interview costs what the clip costs.
+WAV needs nothing else; MP3 and OGG are encoded by pydub through ffmpeg, which must be installed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+import wave
+from pathlib import Path
+
+from pipeline.errors import ExportError, unwritable
+
+FORMATS = ("wav", "mp3", "ogg")
+FADE_MS = 10
+"""A fade this long at each end, so a clip cut mid-sound does not start or stop with a click."""
+NAME_BYTES = 180
+"""File names stay under this many bytes (most file systems allow 255; Vietnamese letters take 2–3 bytes)."""
+
+
+def check_encoder(fmt: str) -> None:
+    """Fail before anything is cut when the format cannot be written here."""
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown clip format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    if fmt != "wav" and shutil.which("ffmpeg") is None:
+        raise ExportError(f"{fmt.upper()} clips need ffmpeg, which is not installed on this computer: install it "
+                          "(apt install ffmpeg, brew install ffmpeg or from ffmpeg.org) or use --clip-format wav.")
+
+
+def safe_name(text: str, suffix: str) -> str:
+    """A file name made from ``text``: Vietnamese letters kept (NFC), characters no file system allows replaced,
+    cut at a word to fit in NAME_BYTES."""
+    name = unicodedata.normalize("NFC", text)
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "-", name)
+    name = re.sub(r"\s+", " ", name).strip(" .-")
+    while len((name + suffix).encode("utf-8")) > NAME_BYTES:
+        cut = name.rfind(" ", 0, len(name) - 1)
+        name = (name[:cut] if cut > 20 else name[:-1]).rstrip(" .,;-")
+    return (name or "clip") + suffix
+
+
+def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Path:
+    """The audio of ``wav`` from ``start`` to ``end`` seconds, written whole to ``dest`` or not at all."""
+    from pydub import AudioSegment  # here, not at the top: only the clip export needs it
+
+    check_encoder(fmt)
+    try:
+        with wave.open(str(wav), "rb") as source:
+            rate = source.getframerate()
+            first = max(0, int(start * rate))
+            last = min(source.getnframes(), math.ceil(end * rate))
+            source.setpos(min(first, source.getnframes()))
+            frames = source.readframes(max(0, last - first))
+            piece = AudioSegment(data=frames, sample_width=source.getsampwidth(), frame_rate=rate,
+                                 channels=source.getnchannels())
+    except FileNotFoundError:
+        raise ExportError(f"The listening copy {wav} is missing: run `loike rebuild --audio`, then export again.") \
+            from None
+    except (wave.Error, EOFError) as error:
+        raise ExportError(f"The listening copy {wav} cannot be read ({error}): run `loike rebuild --audio`, "
+                          "then export again.") from error
+    piece = piece.fade_in(min(FADE_MS, len(piece) // 2)).fade_out(min(FADE_MS, len(piece) // 2))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=dest.parent, prefix=".clip.", suffix=f".{fmt}")
+    except OSError as error:
+        raise unwritable(dest, error, "The clip") from error
+    os.close(handle)
+    try:
+        piece.export(temp, format=fmt)
+        os.replace(temp, dest)
+    except Exception as error:  # pydub raises its own errors when ffmpeg fails
+        Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise unwritable(dest, error, "The clip") from error
+        raise ExportError(f"The clip {dest} could not be encoded as {fmt} ({error}): try --clip-format wav.") \
+            from error
+    return dest

@@ -1,0 +1,201 @@
+"""The hand-over package: a BagIt bag (RFC 8493) for deposit at a provincial archive, and its validation.
+
+``data/`` holds the originals as they were taken in, the normalised listening WAVs, every transcript in every
+export format, and the metadata as JSON; bagit writes ``manifest-sha256.txt``, ``tagmanifest-sha256.txt`` and
+``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into place when complete, so a DEST
+that exists is always a whole bag. Originals are only read; each copy's SHA-256 in the manifest is checked
+against the hash taken when the recording came in, so the bag never blesses a copy that went wrong.
+
+The bagit library (the Library of Congress's bagit-python) is imported here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bagit
+from sqlite_utils import Database
+
+from pipeline import __version__
+from pipeline.publishing import exports, transcript
+from pipeline.archive import store
+from pipeline.errors import ExportError, PackageInvalid, unwritable
+from pipeline.settings import Archive
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "Lời Kể"
+"""Source-Organization when none is given; a team passes its own (Ban Tuyên giáo Huyện ủy …)."""
+
+
+@dataclass(frozen=True)
+class PackageOptions:
+    organization: str = ORGANIZATION
+    identifier: str | None = None  # External-Identifier; default "loike-<date>"
+    contact: str | None = None  # Contact-Name
+    formats: tuple[str, ...] = exports.FORMATS
+    only_publishable: bool = False  # leave out interviews that may not be published (by default all go in, marked)
+
+
+@dataclass
+class PackageReport:
+    path: Path
+    interviews: list[str] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+
+
+def _original(archive: Archive, db: Database, row: dict) -> Path:
+    """The original on disk now: any file name it was seen under, the first name otherwise."""
+    names = [r[0] for r in db.execute("SELECT path FROM files WHERE recording_id = ? ORDER BY path",
+                                      [row["recording_id"]])] + [row["source_path"]]
+    for name in names:
+        if (archive.recordings / name).is_file():
+            return archive.recordings / name
+    raise ExportError(f"The original of {row['code']} ({row['source_path']}) is not in {archive.recordings}: "
+                      "put it back (`loike verify` lists what is missing), then package again.")
+
+
+def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
+    document = json.loads(exports.to_json(t))
+    document.pop("segments")
+    document["files"] = {"original": f"originals/{original}", "audio": f"audio/{t.code}.wav",
+                         "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS]}
+    document["history"] = store.events(db, t.interview["recording_id"])
+    return document
+
+
+def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = PackageOptions()) -> PackageReport:
+    """Write the bag at ``dest`` (which must not exist yet)."""
+    dest = dest.expanduser().resolve()
+    if dest.exists():
+        raise ExportError(f"{dest} already exists: give a new folder name, or remove the old package first.")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"))
+    except OSError as error:
+        raise unwritable(dest, error, "The package") from error
+    try:
+        report = _fill(db, archive, work, dest, options)
+        _check_originals(db, work, report)
+        os.rename(work, dest)
+    except OSError as error:
+        shutil.rmtree(work, ignore_errors=True)
+        raise unwritable(dest, error, "The package") from error
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    log.info("package %s: %d interviews, %d files, %d bytes", dest, len(report.interviews), report.files, report.bytes)
+    return report
+
+
+def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: PackageOptions) -> PackageReport:
+    transcripts, withheld = transcript.load_all(db, include_restricted=not options.only_publishable)
+    report = PackageReport(dest, withheld=withheld)
+    catalogue = []
+    for t in transcripts:
+        original = _original(archive, db, t.interview)
+        relative = original.relative_to(archive.recordings).as_posix()
+        _copy(original, work / "originals" / relative)
+        wav = archive.audio_dir / f"{t.code}.wav"
+        if not wav.is_file():
+            raise ExportError(f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, "
+                              "then package again.")
+        _copy(wav, work / "audio" / wav.name)
+        for fmt in options.formats:
+            target = work / "transcripts" / t.code / exports.filename(t.code, fmt)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(exports.render(t, fmt))
+        meta = _metadata(db, t, relative)
+        (work / "metadata").mkdir(exist_ok=True)
+        (work / "metadata" / f"{t.code}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                                                         encoding="utf-8")
+        catalogue.append({"code": t.code, "title": t.interview.get("title"), "date": t.interview.get("date"),
+                          "consent_status": t.consent, "restricted": t.restricted, "original": f"originals/{relative}",
+                          "sha256": t.interview["sha256"]})
+        report.interviews.append(t.code)
+    (work / "metadata").mkdir(exist_ok=True)
+    (work / "metadata" / "interviews.json").write_text(
+        json.dumps({"interviews": catalogue, "withheld": withheld}, ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8")
+    restricted = [c["code"] for c in catalogue if c["restricted"]]
+    info = {
+        "Source-Organization": options.organization,
+        "External-Identifier": options.identifier or f"loike-{store.now()[:10]}",
+        "External-Description": f"Lời Kể: {len(catalogue)} cuộc phỏng vấn (bản gốc, âm thanh chuẩn hoá, "
+                                f"bản phiên âm {', '.join(options.formats)}, siêu dữ liệu).",
+        "Bag-Software-Agent": f"Lời Kể {__version__} (bagit-python {bagit.VERSION})",
+        "Internal-Sender-Identifier": str(archive.root),
+        "Access-Restrictions": ("Hạn chế công bố: " + ", ".join(restricted)) if restricted else "Không",
+    }
+    if options.contact:
+        info["Contact-Name"] = options.contact
+    bag = bagit.make_bag(str(work), info, checksums=["sha256"])
+    report.files = len(bag.payload_entries())
+    report.bytes = int(bag.info["Payload-Oxum"].split(".")[0])
+    return report
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)  # contents only: the original's own metadata and permissions stay its own
+
+
+def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
+    """Each original's copy must hash as the recording did when it was taken in."""
+    entries = bagit.Bag(str(work)).entries
+    for code in report.interviews:
+        row = store.interview(db, code)
+        meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
+        found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
+        if found != row["sha256"]:
+            raise ExportError(f"The original of {code} ({row['source_path']}) no longer has the hash it had when "
+                              "taken in: run `loike verify`, restore it from a backup, then package again.")
+
+
+def verify(path: Path) -> None:
+    """Validate the bag at ``path``; PackageInvalid lists one sentence per problem."""
+    path = Path(path)
+    try:
+        bag = bagit.Bag(str(path))
+        bag.validate()
+    except bagit.BagValidationError as error:
+        problems = [_sentence(path, d) for d in error.details]
+        if not problems:  # bagit stops at a wrong Payload-Oxum before it looks at any file: look at each anyway
+            problems = [f"{path}: the files are not the number and size bag-info.txt records (Payload-Oxum): "
+                        "something was added, removed or changed."] + _each_file(bag)
+        raise PackageInvalid(path, problems) from error
+    except bagit.BagError as error:
+        raise PackageInvalid(path, [f"{path} is not a BagIt package ({error}): give the folder that holds "
+                                    "bagit.txt."]) from error
+
+
+def _each_file(bag: bagit.Bag) -> list[str]:
+    """bagit's own completeness and per-file checks, which validate() skips after an Oxum mismatch."""
+    problems = []
+    for check in (bag._validate_completeness, lambda: bag._validate_entries(1)):
+        try:
+            check()
+        except bagit.BagValidationError as error:
+            problems += [_sentence(Path(bag.path), d) for d in error.details
+                         if not isinstance(d, bagit.ChecksumMismatch) or (Path(bag.path) / d.path).exists()]
+    return problems
+
+
+def _sentence(bag: Path, detail: bagit.BagError) -> str:
+    where = bag / str(getattr(detail, "path", ""))
+    if isinstance(detail, bagit.ChecksumMismatch):
+        return (f"{where} has changed since it was packaged ({detail.algorithm} expected {detail.expected}, "
+                f"found {detail.found}): take it again from the archive, or package again.")
+    if isinstance(detail, bagit.FileMissing):
+        return f"{where} is listed in the manifest but missing: copy it back, or package again."
+    if isinstance(detail, bagit.UnexpectedFile):
+        return f"{where} is in the package but not in its manifest: remove it, or package again."
+    return f"{bag}: {detail}."

@@ -1,0 +1,262 @@
+"""Review sheets: one self-contained HTML page per interview, and the index of them all.
+
+A sheet shows the interview's facts and every segment with its time code (click to hear it), speaker, text with
+the words the model was unsure of marked, the machine-made flag and the review state. An hour-long interview has
+720 segments and 10,000 words, and an archive a thousand interviews, so the rows are built in Python rather than
+in a template loop, and many sheets are rendered in several processes (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from pipeline.speech import flags
+from pipeline.publishing import templating, subject_pages
+
+log = logging.getLogger(__name__)
+
+SHEET_TEMPLATE = "sheet.html.j2"
+INDEX_TEMPLATE = "index.html.j2"
+
+
+def _words(segment: dict) -> list[tuple]:
+    """The segment's words as (segment id, text, probability), as ``store.sheet_segments`` gives them; the
+    store's dicts (``store.segments``) are turned into the same."""
+    words = segment.get("words") or []
+    if words and isinstance(words[0], dict):
+        return [(None, w.get("text"), w.get("probability")) for w in words]
+    return words
+
+
+def _word_spans(text: str, words: list[tuple]) -> list[tuple[int, int, float | None]] | None:
+    """Where each word lies in ``text``, or None when the words no longer spell it.
+
+    The words are found in order with nothing but spaces between them (words are stored with or without
+    Whisper's leading space). Once an editor has changed the text the model's words describe something else,
+    so their marks would mislead and none are given.
+    """
+    spans = []
+    position = 0
+    for _, word, probability in words:
+        token = (word or "").strip()
+        if not token:
+            continue
+        found = text.find(token, position)
+        if found < 0 or text[position:found].strip():
+            return None
+        spans.append((found, found + len(token), probability))
+        position = found + len(token)
+    return spans if not text[position:].strip() else None
+
+
+def _doubtful(probability: float | None) -> bool:
+    return probability is not None and probability < templating.LOW_WORD_PROBABILITY
+
+
+def _doubtful_spans(segment: dict) -> tuple[str, list[tuple[int, int, float]]]:
+    """The segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
+    text = (segment.get("text") or "").strip()
+    words = _words(segment)
+    if not any(_doubtful(p) for _, _, p in words):
+        return text, []  # most segments: nothing to mark, so nothing to find
+    return text, [(a, b, p) for a, b, p in _word_spans(text, words) or [] if _doubtful(p)]
+
+
+def text_pieces(segment: dict) -> list[dict]:
+    """A segment's text cut into runs: plain text, and each doubtful word on its own with its probability.
+
+    The pieces are slices of the stored text itself, so what the editor reads is exactly what is stored.
+    """
+    text, doubtful = _doubtful_spans(segment)
+    pieces: list[dict] = []
+    position = 0
+    for start, end, probability in doubtful:
+        if start > position:
+            pieces.append({"text": text[position:start], "probability": None})
+        pieces.append({"text": text[start:end], "probability": probability})
+        position = end
+    if position < len(text) or not pieces:
+        pieces.append({"text": text[position:], "probability": None})
+    return pieces
+
+
+def marked_text(segment: dict) -> Markup:
+    """The segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
+    its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
+    and a template loop over them was most of the time a sheet took."""
+    text = (segment.get("text") or "").strip()
+    words = _words(segment)
+    safe = escape(text)
+    if not any(_doubtful(p) for _, _, p in words):
+        return safe
+    tokens = [(token or "").strip() for _, token, _ in words]
+    if len(safe) == len(text) and " ".join(filter(None, tokens)) == text:
+        # The usual case, as Whisper wrote it: the words are the text, one space apart, with nothing to escape.
+        return Markup(" ".join([_marked(t, p) if _doubtful(p) else t for t, (_, _, p) in zip(tokens, words) if t]))
+    text, doubtful = _doubtful_spans(segment)
+    html, position = [], 0
+    for start, end, probability in doubtful:
+        html += [escape(text[position:start]), _marked(escape(text[start:end]), probability)]
+        position = end
+    html.append(escape(text[position:]))
+    return Markup("".join(html))
+
+
+def _marked(word: str, probability: float) -> str:
+    return f'<span class="low-confidence" title="Độ tin cậy thấp: {templating.percent(probability)}">{word}</span>'
+
+
+class SegmentView(dict):
+    """A segment as a sheet template sees it. ``pieces`` is worked out only if a template asks for it: a team's
+    own sheet template may still loop over them, the built-in one does not."""
+
+    def __missing__(self, key: str):
+        if key != "pieces":
+            raise KeyError(key)
+        self[key] = text_pieces(self)
+        return self[key]
+
+
+def segment_view(segment: dict) -> SegmentView:
+    """A segment with what the template needs on top of the stored fields."""
+    logprob = segment.get("avg_logprob")
+    codes = flags.parse(segment["flags"]) if segment.get("flags") else []
+    return SegmentView(
+        segment,
+        text_html=marked_text(segment),
+        low_segment=logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
+        flags=codes,
+        flag_reasons="; ".join(flags.REASONS_VN.get(code, code) for code in codes),
+    )
+
+
+def segment_row(seg: SegmentView) -> str:
+    """One segment's row of the sheet (``<li class="segment">``): time code, speaker, text with its doubtful words
+    marked, the machine-made flag and the review state.
+
+    Built here rather than in ``sheet.html.j2`` because an hour-long interview has 720 rows, and a template loop
+    over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
+    """
+    status = escape(seg.get("review_status"))
+    classes = f"segment review-{status}" + (" low-segment" if seg["low_segment"] else "") + (
+        " flagged" if seg["flags"] else "")
+    title = ' title="Độ tin cậy thấp cho cả đoạn"' if seg["low_segment"] else ""
+    marks = ""
+    if seg["flags"]:
+        marks += (f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
+                  "⚑ nghi máy tự sinh</span>")
+    if seg.get("review_status") in ("edited", "verified"):
+        marks += f' <span class="review ui">{templating.REVIEW_VN[seg["review_status"]]}</span>'
+    return (f'    <li class="{classes}" id="seg-{escape(seg.get("idx"))}" data-start="{seg["start"]:.3f}" '
+            f'data-end="{seg["end"]:.3f}" tabindex="0"{title}>\n'
+            f'      <span class="tc">{templating.timecode(seg["start"])}</span>\n'
+            f'      <span class="speaker">{escape(seg.get("speaker") or templating.MISSING)}</span>\n'
+            f'      <p class="text">{seg["text_html"]}{marks}</p>\n'
+            "    </li>")
+
+
+def render_sheet(env: templating.Environment, interview: dict, segments: list[dict], audio_href: str | None) -> str:
+    """One interview's review sheet as a complete HTML page."""
+    views = [segment_view(s) for s in segments]
+    return templating.render_page(
+        env, SHEET_TEMPLATE,
+        interview=templating.interview_view(interview),
+        segments=views,
+        segment_rows=Markup("\n".join(segment_row(v) for v in views)),
+        audio_href=audio_href,
+    )
+
+
+def render_index(env: templating.Environment, interviews: list[dict], generated_at: str) -> str:
+    """The table of every interview, linking to the sheets."""
+    return templating.render_page(
+        env, INDEX_TEMPLATE,
+        interviews=[templating.interview_view(i) for i in interviews],
+        generated_at=generated_at,
+    )
+
+SEGMENTS_PER_WORKER = 20_000
+"""A worker process is started for every this many segments to render (by the interviews' ``segment_count``):
+starting one (a new Python importing Jinja2 and the package) takes about 0.7 s, the time 20,000 segments take
+(docs/benchmarks.md), so an archive of short interviews is rendered in one process."""
+
+Segments = Mapping[int, list[dict]] | Callable[[int], list[dict]]
+"""Each interview's segments: a dict by interview id, or a function of the id."""
+
+
+def write_sheets(
+    archive_root: Path,
+    out_dir: Path,
+    interviews: list[dict],
+    segments: Segments,
+    audio_hrefs: dict[int, str],
+    only: set[int] | None = None,
+    workers: int = 1,
+    subject_lists: bool = True,
+) -> Path:
+    """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
+    return the index's path.
+
+    Sheets whose content did not change are left alone, so a re-run touches only what moved. Given a function,
+    ``segments`` is called for one interview at a time, so only one interview's segments are in memory. With
+    ``workers`` > 1 and enough segments, they are rendered in that many processes; the function then has to be
+    picklable (``store.SheetSegments``). Each sheet is written whole by one process (``write_if_changed``).
+    The index links to the people, places and events lists; with ``subject_lists`` an empty list is written
+    where there is none yet, so no link leads nowhere (a caller writing the subject pages at the same time
+    says False).
+    """
+    env = templating.environment(archive_root, reload=False)
+    templating.make_folder(out_dir)
+    jobs = [(interview, audio_hrefs.get(interview["id"])) for interview in interviews
+            if only is None or interview["id"] in only]
+    load = segments if callable(segments) else partial(_segments_of, segments)
+    workers = max(1, min(workers, sum(iv.get("segment_count") or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
+    if workers == 1:
+        written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
+    else:
+        # "spawn": the caller may have threads (the review app, the transcription workers), and forking a
+        # process with threads can copy a held lock into the child.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                 initargs=(archive_root, out_dir, load)) as pool:
+            written = sum(pool.map(_write_sheet_in_worker, jobs, chunksize=8))
+    index = out_dir / templating.INDEX_NAME
+    generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
+    templating.write_if_changed(index, render_index(env, interviews, generated_at))
+    for kind, (folder, _) in templating.KINDS.items():
+        if subject_lists and not (out_dir / folder / templating.INDEX_NAME).exists():
+            templating.make_folder(out_dir / folder)
+            empty = subject_pages.render_subject_list(env, kind, [])
+            templating.write_if_changed(out_dir / folder / templating.INDEX_NAME, empty)
+    log.info("review sheets: %d written, %d unchanged, in %s", written, len(jobs) - written, out_dir)
+    return index
+
+
+def _segments_of(segments: Mapping[int, list[dict]], interview_id: int) -> list[dict]:
+    return segments.get(interview_id, [])
+
+
+def _write_sheet(env: templating.Environment, out_dir: Path, load: Callable[[int], list[dict]],
+                 job: tuple[dict, str | None]) -> bool:
+    interview, audio_href = job
+    page = render_sheet(env, interview, load(interview["id"]), audio_href)
+    return templating.write_if_changed(out_dir / templating.sheet_filename(interview.get("code") or ""), page)
+
+
+_worker: dict = {}
+"""In a worker process: what every sheet it writes shares (set once by ``_start_worker``)."""
+
+
+def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[dict]]) -> None:
+    _worker.update(env=templating.environment(archive_root, reload=False), out_dir=out_dir, load=load)
+
+
+def _write_sheet_in_worker(job: tuple[dict, str | None]) -> bool:
+    return _write_sheet(_worker["env"], _worker["out_dir"], _worker["load"], job)

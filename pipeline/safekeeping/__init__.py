@@ -1,0 +1,1 @@
+"""Safekeeping: fixity checks, rebuilding what can be derived, backups."""

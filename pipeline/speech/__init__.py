@@ -1,0 +1,1 @@
+"""Speech: Whisper transcription, voice activity, flags on made-up text, speakers, and evaluation."""

