@@ -28,7 +28,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pipeline import transcribe
+from pipeline.speech import transcribe
 from pipeline.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def capture(root: Path) -> dict:
     (root / "recordings" / "demo").mkdir(parents=True)
     for name in ("phong-van-mau.mp3", "phong-van-mau.yaml"):
         shutil.copyfile(DEMO / name, root / "recordings" / "demo" / name)
-    transcribe.Transcriber = RecordingTranscriber  # pipeline.process imports it from here when it has work
+    transcribe.Transcriber = RecordingTranscriber  # pipeline.run.process imports it from here when it has work
     result = CliRunner().invoke(cli, ["--root", str(root), "run"], catch_exceptions=False)
     if result.exit_code != 0 or len(RecordingTranscriber.returned) != 1:
         sys.exit(f"loike run failed (exit {result.exit_code}):\n{result.output}")

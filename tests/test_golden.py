@@ -90,7 +90,7 @@ def masked(text: str, masks: list[tuple[str, str]]) -> str:
 
 
 class Replay:
-    """Stands in for ``pipeline.transcribe.Transcriber`` (same ``options``, ``model_path``, ``versions()`` and
+    """Stands in for ``pipeline.speech.transcribe.Transcriber`` (same ``options``, ``model_path``, ``versions()`` and
     ``transcribe()``): hands back the segments the real model returned on the demo, after checking that the same
     audio reached it, in the same pieces."""
 
@@ -146,7 +146,7 @@ def produced(tmp_path_factory) -> dict[str, str]:
         shutil.copyfile(REPO / "recordings" / "demo" / name, root / "recordings" / "demo" / name)
     first = date.today()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("pipeline.diarize.available", lambda: False)  # as without the optional speaker model
+        patch.setattr("pipeline.speech.diarize.available", lambda: False)  # as without the optional speaker model
         report = process_archive(archive(root), transcriber=Replay(CAPTURED), settle_seconds=0)
     assert report.ok and report.transcribed == 1, report.failures
     texts = exports(root)
