@@ -59,7 +59,7 @@ def wav_seconds(path: Path) -> float:
 
 def transcripts_by_source(root: Path) -> dict[str, dict]:
     """source_path → {code, text, segments, duration} read from the archive's database."""
-    from pipeline.archive import store
+    from pipeline.database import store
     from pipeline.settings import archive
 
     db = store.open_database(archive(root).database)

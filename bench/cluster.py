@@ -62,7 +62,7 @@ def segments(root: Path) -> dict[str, list]:
 
 def writes(root: Path, seconds: float) -> str:
     """Rows and bytes the coordinator wrote, per hour of audio."""
-    from pipeline.archive import store
+    from pipeline.database import store
 
     db = root / "transcripts" / "loike.db"
     con = sqlite3.connect(db)

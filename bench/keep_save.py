@@ -37,7 +37,7 @@ def transcript(count: int, shift: float, label: str):
 
 def once(segments: int, every: int) -> tuple[float, float, dict]:
     from pipeline.desk import editing
-    from pipeline.archive import store
+    from pipeline.database import store
 
     with tempfile.TemporaryDirectory(prefix="loike-keep-") as work:
         db = store.open_database(Path(work) / "loike.db")

@@ -46,7 +46,7 @@ EVENTS += [f"{e} đợt {k}" for e in EVENTS[:10] for k in (2, 3)]
 
 
 def build(root: Path, interviews: int, segments: int, seed: int) -> None:
-    from pipeline.archive import subjects, store
+    from pipeline.database import subjects, store
     from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
     from pipeline.catalogue.metadata import fingerprint
 
@@ -125,7 +125,7 @@ def timed(argv: list[str], package: Path | None = None) -> tuple[float, float, f
 
 def breakdown(root: Path) -> dict[str, float]:
     """The steps of ``process.write_sheets``, timed one by one, as it runs them."""
-    from pipeline.archive import subjects, store
+    from pipeline.database import subjects, store
     from pipeline.publishing import review_sheets, subject_pages
     from pipeline.settings import archive
 

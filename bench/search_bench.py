@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import _common as c  # noqa: E402
 
 from pipeline.catalogue import search# noqa: E402
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.text import fold# noqa: E402
 
 BUILD_BAR, P95_BAR = 120.0, 0.050

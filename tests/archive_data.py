@@ -10,7 +10,7 @@ import unicodedata
 import wave
 from pathlib import Path
 
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline.desk import editing
 from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, RoleHeld, Segment, Word
 from pipeline.settings import Archive

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive_data import tone_wav
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline import settings
 from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, Segment, Word
 

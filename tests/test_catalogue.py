@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline.errors import NotFound
 from pipeline.records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta, RoleHeld, Segment
 

@@ -20,7 +20,7 @@ import pytest
 
 from pipeline.intake import audio
 from pipeline.run import cluster, process
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.records import ClusterOptions
 from pipeline.settings import Archive
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline.desk import editing
 from pipeline.cli import cli
 from pipeline.records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.run import process
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.cli import cli
 
 

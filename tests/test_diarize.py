@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from test_crash import assert_consistent, loike_run
 
 from pipeline.intake import audio
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline.speech import diarize, speakers
 from pipeline.run import process
 from pipeline.cli import cli

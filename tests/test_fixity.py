@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from pipeline import cli
 from pipeline.safekeeping import fixity
 from pipeline.run import process
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"

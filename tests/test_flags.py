@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from pipeline import cli
 from pipeline.publishing import exports, templating, review_sheets
 from pipeline.speech import flags
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.records import Segment
 from pipeline.settings import Archive
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.archive import kept_edits, store
+from pipeline.database import kept_edits, store
 from pipeline.desk import editing
 from pipeline.catalogue import search
 from pipeline.records import Segment, Word

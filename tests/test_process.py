@@ -11,7 +11,7 @@ from sqlite_utils.db import Table
 
 from pipeline.intake import audio
 from pipeline.run import process
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import ArchiveError, RecordingError
 from pipeline.records import Segment, TranscribeOptions
 
@@ -371,7 +371,7 @@ def test_a_run_starts_no_more_workers_than_it_has_pieces():
 
 
 def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewritten(tmp_path):
-    from pipeline.archive import subjects
+    from pipeline.database import subjects
     from pipeline.desk import editing
     from pipeline import settings
     from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.desk import editing
 from pipeline.catalogue import search
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import Conflict, InvalidEdit, NotFound
 from pipeline.records import Segment, Word
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from pipeline.desk import editing
-from pipeline.archive import store
+from pipeline.database import store
 
 import reviewdesk
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline.archive import store
+from pipeline.database import store
 
 import reviewdesk
 

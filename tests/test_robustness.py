@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.intake import audio
 from pipeline.run import process
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import NotAudio
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -4,7 +4,7 @@ import unicodedata
 import pytest
 
 from pipeline.catalogue import search
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import LoikeError, NotFound
 from pipeline.records import Segment
 from pipeline.catalogue.search import SearchFilters

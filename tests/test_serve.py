@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from pipeline.desk import editing, webapp
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.cli import cli
 
 import reviewdesk

@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import ArchiveError
 from pipeline.records import Segment, Word
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pipeline import cli
 from pipeline.run import process, watch
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.run.watch import Watcher, WatchOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"

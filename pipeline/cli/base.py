@@ -9,7 +9,7 @@ import sys
 import click
 
 from pipeline import __version__, settings
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.records import RunReport
 
 

@@ -77,7 +77,7 @@ def people(ctx: click.Context) -> None:
     """List the people named in the metadata (merge duplicates with `loike people merge`)."""
     if ctx.invoked_subcommand:
         return
-    from pipeline.archive import subjects
+    from pipeline.database import subjects
 
     for person in subjects.people(ctx.obj.database()):
         born = f" ({person['birth_year']})" if person["birth_year"] else ""
@@ -91,7 +91,7 @@ def people(ctx: click.Context) -> None:
 @click.pass_obj
 def people_merge(obj: Context, keep: int, other: int) -> None:
     """Merge person OTHER into person KEEP (numbers from `loike people`)."""
-    from pipeline.archive import subjects
+    from pipeline.database import subjects
 
     try:
         subjects.merge_people(obj.database(), keep, other)
@@ -105,7 +105,7 @@ def people_merge(obj: Context, keep: int, other: int) -> None:
 @click.pass_obj
 def places_command(obj: Context, former_name) -> None:
     """List the places named in the metadata; --former-name adds an old name (communes were merged)."""
-    from pipeline.archive import subjects
+    from pipeline.database import subjects
 
     db = obj.database()
     if former_name:
@@ -129,7 +129,7 @@ def places_command(obj: Context, former_name) -> None:
 @click.pass_obj
 def events_command(obj: Context, event, start, end, place, alias) -> None:
     """List the events named in the metadata; --describe N adds a date, period, place or other name."""
-    from pipeline.archive import subjects
+    from pipeline.database import subjects
     from pipeline.catalogue import metadata
 
     db = obj.database()
@@ -155,7 +155,7 @@ def events_command(obj: Context, event, start, end, place, alias) -> None:
 @click.pass_obj
 def speaker(obj: Context, interview: str, label: str, person: int) -> None:
     """Say that speaker LABEL in INTERVIEW is PERSON (a number from `loike people`)."""
-    from pipeline.archive import subjects
+    from pipeline.database import subjects
 
     db = obj.database()
     try:
@@ -174,7 +174,7 @@ def speaker(obj: Context, interview: str, label: str, person: int) -> None:
 @click.pass_obj
 def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
     """Tag passage LINE of INTERVIEW (the number in the sheet's margin) with a person, place or event."""
-    from pipeline.archive import subjects
+    from pipeline.database import subjects
 
     chosen = {k: v for k, v in (("person", person), ("place", place), ("event", event)) if v is not None}
     if len(chosen) != 1:

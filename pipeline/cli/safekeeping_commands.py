@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import LoikeError
 from pipeline.cli.base import Context, cli
 

@@ -11,7 +11,7 @@ import click
 
 from pipeline.run import process
 from pipeline import settings
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import LoikeError
 from pipeline.records import DEFAULT_WORKERS, ClusterOptions, RunReport, TranscribeOptions
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary

@@ -12,9 +12,9 @@ import unicodedata
 
 from sqlite_utils import Database
 
-from pipeline.archive import kept_edits
+from pipeline.database import kept_edits
 from pipeline.errors import Conflict, InvalidEdit, NotFound
-from pipeline.archive.store import now, rows, writing
+from pipeline.database.store import now, rows, writing
 from pipeline.text import fold, nfc
 
 STATUSES = ("machine", "edited", "verified")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline.speech import flags
 from pipeline.publishing import templating
 from pipeline.desk import editing

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline.desk import views, security, editing
 from pipeline.run import process
 from pipeline.publishing import templating

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from pipeline import __version__
 from pipeline.publishing import exports, transcript
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import ExportError, PackageInvalid, unwritable
 from pipeline.settings import Archive
 

@@ -23,7 +23,7 @@ from pipeline.catalogue import search
 from pipeline.errors import ExportError
 from pipeline.publishing.exports import write_atomic
 from pipeline.settings import Archive
-from pipeline.archive.store import rows
+from pipeline.database.store import rows
 from pipeline.text import fold
 from pipeline.publishing.transcript import CONSENT_VN, Person, date_vn, minutes
 

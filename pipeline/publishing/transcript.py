@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import NotFound
-from pipeline.archive.store import rows
+from pipeline.database.store import rows
 from pipeline.text import date_vn# noqa: F401  (the exports format dates through here)
 
 PUBLISHABLE = "allowed"

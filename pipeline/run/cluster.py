@@ -48,7 +48,7 @@ from sqlite_utils import Database
 from pipeline.run import scheduling, process
 from pipeline.intake import audio
 from pipeline import crashtest, settings
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import ClusterError, LoikeError
 from pipeline.records import ClusterOptions, RunReport, TranscribeOptions
 from pipeline.settings import Archive

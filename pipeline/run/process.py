@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from pipeline.run import scheduling
 from pipeline.intake import audio, discovery
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline import crashtest
 from pipeline.speech import flags, speakers
 from pipeline.catalogue import metadata

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.intake import audio, discovery
-from pipeline.archive import store
+from pipeline.database import store
 from pipeline.errors import ArchiveError
 from pipeline.settings import Archive
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pipeline.archive import subjects, store
+from pipeline.database import subjects, store
 from pipeline.speech import diarize, transcribe
 from pipeline import crashtest
 from pipeline.speech.diarize import DiarizeOptions

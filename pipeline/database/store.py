@@ -20,7 +20,7 @@ from sqlite_utils.migrations import Migrations
 
 from pipeline import crashtest
 from pipeline.speech import flags
-from pipeline.archive import kept_edits
+from pipeline.database import kept_edits
 from pipeline.errors import ArchiveError
 from pipeline.records import AudioInfo, NormalisedAudio, Segment
 from pipeline.text import fold

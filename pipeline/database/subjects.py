@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from pipeline.errors import NotFound
 from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
-from pipeline.archive.store import now, rows
+from pipeline.database.store import now, rows
 from pipeline.text import date_vn, fold, nfc
 
 ROLES = {"witness": "witnesses", "interviewer": "interviewers", "present": "others_present"}
