@@ -31,7 +31,7 @@ def main() -> None:
         "own words": references,
         "another clip's words": references[1:] + references[:1],
     }
-    print(f"| hotwords | WER | words of the hint recovered |\n|---|---|---|")
+    print("| hotwords | WER | words of the hint recovered |\n|---|---|---|")
     for name, per_clip in hints.items():
         errors = words = hit = wanted = 0
         for clip, reference, hint in zip(clips, references, per_clip):

@@ -12,7 +12,6 @@ in a temporary folder. Prints a Markdown block.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time

@@ -179,8 +179,8 @@ def main() -> None:
         again.append(timed(rebuild))
         print(f"first {first[-1][0]:.1f} s ({first[-1][1]:.1f} CPU s), again {again[-1][0]:.1f} s; load "
               f"{os.getloadavg()[0]:.1f}", file=sys.stderr)
-    pages = sum(1 for _ in review_sheets.rglob("*.html"))
-    size = sum(p.stat().st_size for p in review_sheets.rglob("*.html"))
+    pages = sum(1 for _ in sheets.rglob("*.html"))
+    size = sum(p.stat().st_size for p in sheets.rglob("*.html"))
     shutil.rmtree(sheets, ignore_errors=True)
     parts = breakdown(root)
     db_mb = (root / "transcripts" / "loike.db").stat().st_size / 1e6

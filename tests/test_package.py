@@ -118,7 +118,7 @@ def test_cli_package_and_verify_exit_codes_and_messages(data, tmp_path):
     loike = lambda *a: runner.invoke(cli.cli, ["--root", str(data[1].root), *map(str, a)])  # noqa: E731
     dest = tmp_path / "bag"
     result = loike("package", dest, "--organization", "Ban Tuyên giáo Huyện ủy", "--identifier", "BC-2026")
-    assert result.exit_code == 0 and result.output.startswith(f"Packaged 2 interview(s), 21 files (")
+    assert result.exit_code == 0 and result.output.startswith("Packaged 2 interview(s), 21 files (")
     assert bagit.Bag(str(dest)).info["Source-Organization"] == "Ban Tuyên giáo Huyện ủy"
     result = loike("package", "--verify", dest)
     assert result.exit_code == 0

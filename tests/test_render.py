@@ -12,7 +12,6 @@ import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -141,7 +140,7 @@ def test_the_filters_are_registered_and_html_templates_are_escaped(env):
 def test_untrusted_text_is_escaped_everywhere(env):
     row = interview(title=XSS, source_path=f"xã/{XSS}.mp3", problem=XSS, model=XSS, code="LK-2026-001")
     segs = [segment(0, f"ông nói {XSS} rồi", speaker=XSS), segment(1, XSS, [0.1])]
-    page = sheet(env, row, segs, audio_href=f'x.wav"><script>alert(1)</script>')
+    page = sheet(env, row, segs, audio_href='x.wav"><script>alert(1)</script>')
     index = review_sheets.render_index(env, [row], "2026-03-07T10:00:00+07:00")
 
     for html in (page, index):

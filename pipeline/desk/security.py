@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import os
 import secrets
 import socket
 from http import HTTPStatus
@@ -25,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from pipeline import files
 from pipeline.settings import Archive
 
 SESSION_COOKIE = "loike_session"
@@ -206,13 +206,8 @@ def _secret(path: Path) -> bytes:
     try:
         return bytes.fromhex(path.read_text().strip())
     except (FileNotFoundError, ValueError):
-        path.parent.mkdir(parents=True, exist_ok=True)
         value = secrets.token_bytes(32)
-        temp = path.with_name(path.name + ".tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(value.hex())
-        os.replace(temp, path)
+        files.write_atomic(path, value.hex().encode(), private=True)
         return value
 
 

@@ -21,6 +21,7 @@ from typing import BinaryIO
 import av
 import numpy as np
 
+from pipeline import files
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
 from pipeline.records import AudioInfo, NormalisedAudio
 
@@ -75,20 +76,17 @@ def normalise(src: Path, dest: Path, decoded: Path | None = None) -> NormalisedA
     gain and the gained, clipped, 16-bit copy cost accuracy (docs/benchmarks.md).
     """
     raw_fd, raw_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".f32")
-    # Not mkstemp: its 0600 mode would carry over to the WAV the review sheets play.
-    wav_name = str(dest.with_name(f".{dest.name}.{os.getpid()}.partial"))
     try:
         with os.fdopen(raw_fd, "wb") as raw:
             stats = _decode_to_raw(src, raw)
         loudness, gain_db = stats.loudness_dbfs(), stats.gain_db()
         log.info("%s: gated loudness %.1f dBFS, gain %+.1f dB", src, loudness, gain_db)
-        _write_wav(Path(raw_name), Path(wav_name), 10 ** (gain_db / 20))
-        os.replace(wav_name, dest)
+        with files.atomic_path(dest, suffix=".partial") as wav:
+            _write_wav(Path(raw_name), wav, 10 ** (gain_db / 20))
         if decoded is not None:
             os.replace(raw_name, decoded)
     finally:
-        for name in (raw_name, wav_name):
-            Path(name).unlink(missing_ok=True)
+        Path(raw_name).unlink(missing_ok=True)
     return NormalisedAudio(dest, stats.samples / SAMPLE_RATE, round(gain_db, 2), round(loudness, 2))
 
 

@@ -7,14 +7,13 @@ WAV needs nothing else; MP3 and OGG are encoded by pydub through ffmpeg, which m
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
-import tempfile
 import unicodedata
 import wave
 from pathlib import Path
 
+from pipeline import files
 from pipeline.errors import ExportError, unwritable
 
 FORMATS = ("wav", "mp3", "ogg")
@@ -68,17 +67,11 @@ def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Pa
     piece = piece.fade_in(min(FADE_MS, len(piece) // 2)).fade_out(min(FADE_MS, len(piece) // 2))
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=dest.parent, prefix=".clip.", suffix=f".{fmt}")
+        with files.atomic_path(dest, suffix=f".{fmt}") as temp:
+            piece.export(str(temp), format=fmt)
     except OSError as error:
         raise unwritable(dest, error, "The clip") from error
-    os.close(handle)
-    try:
-        piece.export(temp, format=fmt)
-        os.replace(temp, dest)
     except Exception as error:  # pydub raises its own errors when ffmpeg fails
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise unwritable(dest, error, "The clip") from error
         raise ExportError(f"The clip {dest} could not be encoded as {fmt} ({error}): try --clip-format wav.") \
             from error
     return dest

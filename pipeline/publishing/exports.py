@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from pipeline import files
 from pipeline.publishing import archival_xml, transcript
 from pipeline.errors import ExportError, unwritable
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
@@ -192,24 +191,12 @@ def filename(code: str, fmt: str) -> str:
     return safe + EXTENSIONS[fmt]
 
 
-def write_atomic(path: Path, data: bytes, what: str = "The export") -> Path:
-    """The file appears whole or not at all: a temporary file beside it, then a rename."""
+def write_export(path: Path, data: bytes, what: str = "The export") -> Path:
+    """``files.write_atomic``, with a failure said in one sentence."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        return files.write_atomic(path, data)
     except OSError as error:
         raise unwritable(path, error, what) from error
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(temp, 0o666 & ~mask)  # mkstemp makes it private; an export is for the team
-        os.replace(temp, path)
-    except OSError as error:
-        Path(temp).unlink(missing_ok=True)
-        raise unwritable(path, error, what) from error
-    return path
 
 
 def export_one(db: Database, key: str, fmt: str, options: ExportOptions = ExportOptions(),
@@ -219,7 +206,7 @@ def export_one(db: Database, key: str, fmt: str, options: ExportOptions = Export
         raise ExportError(f"{fmt.upper()} is not text and cannot be printed: give a file with -o, "
                           f"e.g. -o {filename(key, fmt)}.")
     data = render(transcript.load(db, key), fmt, options)
-    return data if output is None else write_atomic(output, data)
+    return data if output is None else write_export(output, data)
 
 
 def export_all(db: Database, fmt: str, out_dir: Path, options: ExportOptions = ExportOptions(),
@@ -229,7 +216,7 @@ def export_all(db: Database, fmt: str, out_dir: Path, options: ExportOptions = E
     transcripts, withheld = transcript.load_all(db, include_restricted)
     report = ExportReport(withheld=withheld)
     for t in transcripts:
-        report.written.append(write_atomic(out_dir / filename(t.code, fmt), render(t, fmt, options)))
+        report.written.append(write_export(out_dir / filename(t.code, fmt), render(t, fmt, options)))
     log.info("exported %d interview(s) as %s into %s; %d withheld", len(report.written), fmt, out_dir, len(withheld))
     return report
 

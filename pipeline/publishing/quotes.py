@@ -20,8 +20,8 @@ from sqlite_utils import Database
 
 from pipeline.publishing import clips, word_documents, templating, transcript
 from pipeline.catalogue import search
-from pipeline.errors import ExportError
-from pipeline.publishing.exports import write_atomic
+from pipeline import files
+from pipeline.errors import ExportError, unwritable
 from pipeline.settings import Archive
 from pipeline.database.store import rows
 from pipeline.text import fold
@@ -371,7 +371,10 @@ def export_quotes(db: Database, archive: Archive, f: QuoteFilters = QuoteFilters
                 "json": lambda: to_json(groups, title, subtitle)}[fmt]()
         data = text.encode("utf-8")
     if output is not None:
-        write_atomic(output, data, "The quote list")
+        try:
+            files.write_atomic(output, data)
+        except OSError as error:
+            raise unwritable(output, error, "The quote list") from error
     log.info("%d quotes in %d groups; %d interviews withheld", len(quotes), len(groups), len(withheld))
     return QuoteReport(output, data, len(quotes), len(groups), withheld, written)
 

@@ -17,14 +17,13 @@ import importlib.resources
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 import jinja2
 
+from pipeline import files
 from pipeline.errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -311,43 +310,13 @@ def asset(env: jinja2.Environment, name: str) -> str:
     return env.loader.get_source(env, name)[0]
 
 
-def _umask() -> int:
-    """The process's umask; reading it means setting it, so it is put straight back."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_if_changed(path: Path, content: str) -> bool:
-    """Write ``content`` to ``path`` unless it already holds exactly that; True if written.
-
-    The new file appears whole or not at all (a temporary file in the same folder, then os.replace), so an
-    editor who opens a sheet during a run never sees half a page.
-    """
-    data = content.encode("utf-8")
+    """Write ``content`` to ``path`` unless it already holds exactly that; True if written. Whole or not at all,
+    so an editor who opens a sheet during a run never sees half a page."""
     try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+        return files.write_if_changed(path, content.encode("utf-8"))
     except OSError as error:
         raise _unwritable(path, error) from error
-    try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise _unwritable(path, error) from error
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        # mkstemp makes the file private (0600); a sheet is for the whole team, like any file the user makes.
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException as error:
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise _unwritable(path, error) from error
-        raise
-    return True
 
 
 def _unwritable(path: Path, error: OSError) -> ArchiveError:
