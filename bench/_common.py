@@ -59,13 +59,13 @@ def wav_seconds(path: Path) -> float:
 
 def transcripts_by_source(root: Path) -> dict[str, dict]:
     """source_path → {code, text, segments, duration} read from the archive's database."""
-    from pipeline.database import store
+    from pipeline import database
     from pipeline.settings import archive
 
-    db = store.open_database(archive(root).database)
+    db = database.open_database(archive(root).database)
     found = {}
-    for row in store.interviews(db):
-        segments = store.segments(db, row["id"])
+    for row in database.interviews(db):
+        segments = database.segments(db, row["id"])
         found[row["source_path"]] = {
             "code": row["code"], "duration": row["duration"], "status": row["status"],
             "segments": segments, "text": " ".join(s["text"] for s in segments),

@@ -62,14 +62,14 @@ def segments(root: Path) -> dict[str, list]:
 
 def writes(root: Path, seconds: float) -> str:
     """Rows and bytes the coordinator wrote, per hour of audio."""
-    from pipeline.database import store
+    from pipeline import database
 
     db = root / "transcripts" / "loike.db"
     con = sqlite3.connect(db)
     counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("segments", "words")}
     con.close()
     empty = Path(tempfile.mkdtemp()) / "empty.db"
-    store.open_database(empty).close()
+    database.open_database(empty).close()
     schema = empty.stat().st_size  # an empty archive's database: not part of what an hour adds
     shutil.rmtree(empty.parent)
     hours = seconds / 3600

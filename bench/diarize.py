@@ -118,7 +118,7 @@ def accuracy(args) -> list[dict]:
 
     transcriber = None
     if args.whisper:
-        from pipeline.records import TranscribeOptions
+        from pipeline.options import TranscribeOptions
         from pipeline.speech.transcribe import Transcriber
 
         transcriber = Transcriber(TranscribeOptions(), Path(tempfile.gettempdir()) / "loike-cache")

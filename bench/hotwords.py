@@ -13,7 +13,7 @@ from pathlib import Path
 from _common import DEFAULT_DATA, edit_distance, normalise_text
 
 from pipeline.intake import audio
-from pipeline.records import TranscribeOptions
+from pipeline.options import TranscribeOptions
 from pipeline.settings import model_cache
 from pipeline.speech.transcribe import Transcriber
 

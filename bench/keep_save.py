@@ -2,7 +2,7 @@
 
 An interview of --segments segments (3 s each, 8 words each) is stored once; every --every-th segment is then
 edited through ``editing.edit`` (a revision each); then a new transcript of the same length, shifted by 0.2 s,
-is stored with ``store.save_transcript`` (the touched segments are kept, their new text set beside them, the
+is stored with ``database.save_transcript`` (the touched segments are kept, their new text set beside them, the
 rest replaced, all renumbered, the search index kept in step). Median of --repeats, each on a fresh database
 in a temporary folder. Prints a Markdown block.
 
@@ -24,32 +24,32 @@ RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "fini
 
 
 def transcript(count: int, shift: float, label: str):
-    from pipeline.records import Segment, Word
+    from pipeline.database.models import MachineSegment, Word
 
     segments = []
     for i in range(count):
         start = i * 3.0 + shift
         words = [Word(start + k * 0.3, start + k * 0.3 + 0.25, f"{label}{k}", 0.9) for k in range(8)]
-        segments.append(Segment(start, start + 2.6, " ".join(w.text for w in words), -0.3, 0.02, 1.3, words))
+        segments.append(MachineSegment(start, start + 2.6, " ".join(w.text for w in words), -0.3, 0.02, 1.3, words))
     return segments
 
 
 def once(segments: int, every: int) -> tuple[float, float, dict]:
     from pipeline.desk import editing
-    from pipeline.database import store
+    from pipeline import database
 
     with tempfile.TemporaryDirectory(prefix="loike-keep-") as work:
-        db = store.open_database(Path(work) / "loike.db")
-        recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+        db = database.open_database(Path(work) / "loike.db")
+        recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
         started = time.perf_counter()
-        store.save_transcript(db, recording, transcript(segments, 0.0, "mot"), RUN)
+        database.save_transcript(db, recording, transcript(segments, 0.0, "mot"), RUN)
         first = time.perf_counter() - started
-        for row in store.segments(db, 1, with_words=False)[::every]:
+        for row in database.segments(db, 1, with_words=False)[::every]:
             editing.edit(db, row["id"], row["version"], "bench", text=row["text"] + " (sửa)")
         started = time.perf_counter()
-        run_id = store.save_transcript(db, recording, transcript(segments, 0.2, "hai"), RUN)
+        run_id = database.save_transcript(db, recording, transcript(segments, 0.2, "hai"), RUN)
         again = time.perf_counter() - started
-        counts = store.transcript_counts(db, 1, run_id)
+        counts = database.transcript_counts(db, 1, run_id)
         db.close()
     return first, again, counts
 

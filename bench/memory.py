@@ -118,7 +118,7 @@ def status_kb(pid: int) -> dict[str, int]:
 
 
 LIBRARY_RUN = (
-    "import sys; from pipeline import archive, process_archive; from pipeline.records import TranscribeOptions; "
+    "import sys; from pipeline import archive, process_archive; from pipeline.options import TranscribeOptions; "
     "r = process_archive(archive(sys.argv[1]), TranscribeOptions(chunk_seconds=float(sys.argv[2]))); "
     "print(r); sys.exit(0 if r.ok else 1)"
 )

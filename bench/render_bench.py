@@ -1,11 +1,11 @@
 """How long the review sheets and subject pages take for a large archive (no model: the database is built directly).
 
 Builds, in a work folder outside the repository, an archive database in the real schema
-(``store.open_database``) holding --interviews transcribed interviews of --segments segments each (the
+(``database.open_database``) holding --interviews transcribed interviews of --segments segments each (the
 default 720 is a one-hour interview at Whisper's usual ~5 s per segment), 8–22 words a segment with word
 timings and probabilities (a tenth under 0.5, so marked low-confidence), text drawn from the evaluation
 clips' reference sentences, a fifth of segments mentioning a witness, commune or event by name. Metadata
-goes through ``subjects.apply_metadata`` as `loike run` does: a witness (from 400) and an interviewer
+goes through ``database.apply_metadata`` as `loike run` does: a witness (from 400) and an interviewer
 (from 12) with years of birth, a date, a commune (60 in 6 districts of 2 provinces), one or two events
 (from 30), consent. Then times, as subprocesses (Python start-up included):
 
@@ -46,8 +46,8 @@ EVENTS += [f"{e} đợt {k}" for e in EVENTS[:10] for k in (2, 3)]
 
 
 def build(root: Path, interviews: int, segments: int, seed: int) -> None:
-    from pipeline.database import subjects, store
-    from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
+    from pipeline import database
+    from pipeline.database.models import Consent, InterviewMeta, MetadataFound, PersonMeta
     from pipeline.catalogue.metadata import fingerprint
 
     rng = random.Random(seed)
@@ -56,12 +56,12 @@ def build(root: Path, interviews: int, segments: int, seed: int) -> None:
     witnesses, interviewers = people[:400], people[400:412]
     communes = [(f"Xã {rng.choice(GIVEN)} {rng.choice(GIVEN)} {i}", f"Huyện {['Vũ Thư', 'Kiến Xương', 'Đông Hưng'][i % 3]} {i % 6}",
                  ["Thái Bình", "Nam Định"][i % 2]) for i in range(60)]
-    db = store.open_database(root / "transcripts" / "loike.db")
+    db = database.open_database(root / "transcripts" / "loike.db")
     started = time.perf_counter()
     for n in range(interviews):
-        recording_id = store.add_recording(db, f"{n:064x}", f"xa-{n % 60:02d}/phong-van-{n:04d}.mp3", 30_000_000,
+        recording_id = database.add_recording(db, f"{n:064x}", f"xa-{n % 60:02d}/phong-van-{n:04d}.mp3", 30_000_000,
                                            f"phong-van-{n:04d}")
-        interview_id = store.interview_for(db, recording_id)["id"]
+        interview_id = database.interview_for(db, recording_id)["id"]
         witness, commune = rng.choice(witnesses), rng.choice(communes)
         events = rng.sample(EVENTS, rng.randint(1, 2))
         meta = InterviewMeta(
@@ -71,20 +71,21 @@ def build(root: Path, interviews: int, segments: int, seed: int) -> None:
             commune=commune[0], district=commune[1], province=commune[2], events=events,
             topics=["lịch sử Đảng bộ"], consent=Consent(rng.choice(["allowed"] * 4 + ["restricted"])),
         )
-        subjects.apply_metadata(db, interview_id, MetadataFound(f"xa/{n}.mp3", f"xa/{n}.yaml", meta, [], fingerprint(meta)))
-        _transcript(db, store, recording_id, interview_id, segments, rng, sentences, [witness, commune[0], *events])
+        database.apply_metadata(db, interview_id, MetadataFound(f"xa/{n}.mp3", f"xa/{n}.yaml", meta, [], fingerprint(meta)))
+        _transcript(db, recording_id, interview_id, segments, rng, sentences, [witness, commune[0], *events])
     db.execute("ANALYZE")
     db.close()
     print(f"built {interviews} interviews × {segments} segments in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def _transcript(db, store, recording_id: int, interview_id: int, count: int, rng, sentences, names) -> None:
+def _transcript(db, recording_id: int, interview_id: int, count: int, rng, sentences, names) -> None:
+    from pipeline import database
     from pipeline.text import fold
 
     with db.atomic():
         run_id = db["transcription_runs"].insert({
             "interview_id": interview_id, "model": "base", "settings": "{}", "versions": "{}",
-            "started_at": store.now(), "finished_at": store.now(), "audio_seconds": count * 5.0}).last_pk
+            "started_at": database.now(), "finished_at": database.now(), "audio_seconds": count * 5.0}).last_pk
         segment_rows, word_rows, t = [], [], 0.0
         first_id = (db.execute("SELECT max(id) FROM segments").fetchone()[0] or 0) + 1
         for idx in range(count):
@@ -103,7 +104,7 @@ def _transcript(db, store, recording_id: int, interview_id: int, count: int, rng
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", segment_rows)
         db.conn.executemany("INSERT INTO words (segment_id, idx, start, \"end\", text, probability) VALUES (?, ?, ?, ?, ?, ?)",
                        word_rows)
-        store.update_recording(db, recording_id, status="transcribed", decoded_duration=count * 5.0,
+        database.update_recording(db, recording_id, status="transcribed", decoded_duration=count * 5.0,
                                container="mp3", codec="mp3", channels=1, sample_rate=44100)
 
 
@@ -125,23 +126,23 @@ def timed(argv: list[str], package: Path | None = None) -> tuple[float, float, f
 
 def breakdown(root: Path) -> dict[str, float]:
     """The steps of ``process.write_sheets``, timed one by one, as it runs them."""
-    from pipeline.database import subjects, store
+    from pipeline import database
     from pipeline.publishing import review_sheets, subject_pages
     from pipeline.settings import archive
 
     arch = archive(root)
-    db = store.open_database(arch.database)
+    db = database.open_database(arch.database)
     out, t = {}, time.perf_counter()
-    interviews = store.interviews(db)
-    out["list the interviews (`store.interviews`)"], t = time.perf_counter() - t, time.perf_counter()
+    interviews = database.interviews(db)
+    out["list the interviews (`database.interviews`)"], t = time.perf_counter() - t, time.perf_counter()
     workers = os.cpu_count() or 1
-    segments = store.SheetSegments(arch.database)
+    segments = database.SheetSegments(arch.database)
     review_sheets.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
     segments.close()
     out[f"load segments, render and write {len(interviews)} sheets and the index (up to {workers} processes)"], t = (
         time.perf_counter() - t, time.perf_counter())
-    subjects = subjects.subjects(db)
-    out[f"gather {len(subjects)} subjects and their passages (`subjects.subjects`)"], t = (
+    subjects = database.subjects(db)
+    out[f"gather {len(subjects)} subjects and their passages (`database.subjects`)"], t = (
         time.perf_counter() - t, time.perf_counter())
     subject_pages.write_subject_pages(arch.root, arch.sheets_dir, subjects)
     out["render and write the subject pages"] = time.perf_counter() - t

@@ -65,15 +65,15 @@ class StubTranscriber:
     """Returns one fixed segment per recording; stands in for Whisper in the untimed first run."""
 
     def __init__(self):
-        from pipeline.records import TranscribeOptions
+        from pipeline.options import TranscribeOptions
 
         self.options, self.model_path = TranscribeOptions(), "stub"
 
     def transcribe(self, pieces, progress=None, hotwords=None):
-        from pipeline.records import Segment
+        from pipeline.database.models import MachineSegment
 
         seconds = sum(len(samples) for _, samples in pieces) / 16000
-        return [Segment(0.0, seconds, "đoạn thử", -0.2, 0.01, 1.0)]
+        return [MachineSegment(0.0, seconds, "đoạn thử", -0.2, 0.01, 1.0)]
 
     def versions(self) -> dict:
         return {"stub": "1"}
@@ -131,7 +131,7 @@ def main() -> None:
 
     started = time.perf_counter()
     from pipeline import archive, process_archive
-    from pipeline.records import TranscribeOptions
+    from pipeline.options import TranscribeOptions
     imports = time.perf_counter() - started
     inprocess = []
     for _ in range(args.runs):

@@ -1,6 +1,6 @@
 """How fast the search index builds and answers over a large archive (run by hand, not in pytest).
 
-Builds a database with the real schema (``store.open_database``) holding --segments passages of generated
+Builds a database with the real schema (``database.open_database``) holding --segments passages of generated
 Vietnamese over --interviews interviews, with people, places, events, tags, dates and consent to filter on.
 The text is made of syllables drawn with Zipf–Mandelbrot frequencies from a vocabulary of about 4,000:
 some 200 common real syllables first, then syllables composed from Vietnamese onsets, rhymes and tones
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import _common as c  # noqa: E402
 
 from pipeline.catalogue import search# noqa: E402
-from pipeline.database import store
+from pipeline import database
 from pipeline.text import fold# noqa: E402
 
 BUILD_BAR, P95_BAR = 120.0, 0.050
@@ -119,7 +119,7 @@ def build(path: Path, corpus: Corpus, interviews: int, triggers: bool, seed: int
     ``prefix`` (e.g. "2 3") recreates segments_fts with FTS5 prefix indexes, as a migration could.
     """
     rng = random.Random(seed)
-    db = store.open_database(path)
+    db = database.open_database(path)
     if prefix:
         db.execute("DROP TABLE segments_fts")
         db.execute("CREATE VIRTUAL TABLE segments_fts USING FTS5 (text_folded, text, "
@@ -265,7 +265,7 @@ def queries(corpus: Corpus, count: int, seed: int) -> list[tuple[str, str, searc
 def time_queries(path: Path, made: list, rounds: int) -> list[tuple[str, str, float, int, float]]:
     """(kind, query, wall seconds, hits, CPU seconds) per query: the median of ``rounds`` rounds, so that
     other work on a shared machine weighs less."""
-    db = store.open_database(path)
+    db = database.open_database(path)
     for _, query, filters in made[:20]:  # warm the page cache the way a first few searches would
         search.search(db, query, filters)
     walls, cpus, hits = [[] for _ in made], [[] for _ in made], [0] * len(made)
@@ -327,7 +327,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     timed = time_queries(path, queries(corpus, args.queries, args.seed), args.rounds)
     load_after = os.getloadavg()[0]
-    db = store.open_database(path)
+    db = database.open_database(path)
     started = time.perf_counter()
     count = search.reindex(db)
     reindexed = time.perf_counter() - started

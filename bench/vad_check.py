@@ -42,7 +42,7 @@ def main() -> None:
 
     from pipeline.intake import audio
     from pipeline.speech import flags
-    from pipeline.records import TranscribeOptions
+    from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
     from pipeline.speech.transcribe import Transcriber, speech_spans
 
@@ -94,7 +94,7 @@ def bursts() -> None:
 
     from pipeline.intake import audio
     from pipeline.speech import flags
-    from pipeline.records import TranscribeOptions
+    from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
     from pipeline.speech.transcribe import SAMPLE_RATE, Transcriber
 

@@ -76,7 +76,7 @@ def main() -> None:
 
     from faster_whisper import WhisperModel
 
-    from pipeline.records import TranscribeOptions
+    from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
     from pipeline.speech.transcribe import Transcriber, embedded_model
 

@@ -22,7 +22,7 @@ def __getattr__(name: str):
 
         return archive
     if name == "TranscribeOptions":
-        from pipeline.records import TranscribeOptions
+        from pipeline.options import TranscribeOptions
 
         return TranscribeOptions
     raise AttributeError(name)

@@ -10,9 +10,9 @@ import unicodedata
 import wave
 from pathlib import Path
 
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline.desk import editing
-from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, RoleHeld, Segment, Word
+from pipeline.database.models import Consent, InterviewMeta, MachineSegment, MetadataFound, PersonMeta, RoleHeld, Word
 from pipeline.settings import Archive
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
@@ -46,19 +46,19 @@ def add_interview(db, archive: Archive, name: str, texts: list[str], meta: Inter
     """A transcribed interview with an original in recordings/ and its WAV in transcripts/audio/."""
     original = tone_wav(archive.recordings / name, seconds, rate=8000)
     digest = hashlib.sha256(original.read_bytes()).hexdigest()
-    recording = store.add_recording(db, digest, name, original.stat().st_size, Path(name).stem)
-    store.remember_file(db, name, recording, original.stat().st_size, original.stat().st_mtime)
+    recording = database.add_recording(db, digest, name, original.stat().st_size, Path(name).stem)
+    database.remember_file(db, name, recording, original.stat().st_size, original.stat().st_mtime)
     step = seconds / len(texts)
-    segments = [Segment(round(i * step + 0.123, 3), round((i + 1) * step - 0.05, 3), text, -0.2, 0.01, 1.2,
+    segments = [MachineSegment(round(i * step + 0.123, 3), round((i + 1) * step - 0.05, 3), text, -0.2, 0.01, 1.2,
                         words=_words(text, i * step + 0.123, (i + 1) * step - 0.05),
                         speaker=(speakers or [None] * len(texts))[i]) for i, text in enumerate(texts)]
-    store.save_transcript(db, recording, segments, RUN)
-    interview = store.interview_for(db, recording)
+    database.save_transcript(db, recording, segments, RUN)
+    interview = database.interview_for(db, recording)
     tone_wav(archive.audio_dir / f"{interview['code']}.wav", seconds)
-    store.update_recording(db, recording, decoded_duration=seconds)
+    database.update_recording(db, recording, decoded_duration=seconds)
     if meta is not None:
-        subjects.apply_metadata(db, interview["id"], MetadataFound(name, name + ".yaml", meta, [], name))
-    return store.interview(db, interview["code"])
+        database.apply_metadata(db, interview["id"], MetadataFound(name, name + ".yaml", meta, [], name))
+    return database.interview(db, interview["code"])
 
 
 def segment_ids(db, interview_id: int) -> list[int]:
@@ -90,7 +90,7 @@ def build(tmp_path: Path) -> tuple[object, Archive, dict]:
     """The archive: LK-…-001 publishable (A, about the founding of the cell), LK-…-002 restricted (Bình)."""
     archive = Archive(tmp_path / "archive")
     archive.recordings.mkdir(parents=True)
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     open_meta = InterviewMeta(
         witnesses=[WITNESS], interviewers=[PersonMeta("Trần Thị Mai")], date="2020-03-12",
         place="nhà riêng của nhân chứng", commune="Bắc Cường", district="thành phố Lào Cai", province="Lào Cai",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import reviewdesk
-from pipeline.records import TranscribeOptions
+from pipeline.options import TranscribeOptions
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"

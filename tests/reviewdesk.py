@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive_data import tone_wav
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline import settings
-from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta, Segment, Word
+from pipeline.database.models import Consent, InterviewMeta, MachineSegment, MetadataFound, PersonMeta, Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "2026-11-24T09:00:00+07:00",
        "finished_at": "2026-11-24T09:01:00+07:00", "audio_seconds": 30.0}
@@ -20,12 +20,12 @@ LINES = [
 ]
 
 
-def segments_for(lines: list[str], spacing: float = 7.0) -> list[Segment]:
+def segments_for(lines: list[str], spacing: float = 7.0) -> list[MachineSegment]:
     made = []
     for i, line in enumerate(lines):
         start = i * spacing
         words = [Word(start + j * 0.5, start + j * 0.5 + 0.4, f" {w}", 0.9) for j, w in enumerate(line.split())]
-        made.append(Segment(start, start + min(spacing - 0.5, len(words) * 0.5), line, -0.3, 0.02, 1.3, words))
+        made.append(MachineSegment(start, start + min(spacing - 0.5, len(words) * 0.5), line, -0.3, 0.02, 1.3, words))
     return made
 
 
@@ -33,19 +33,19 @@ def build(root: Path, lines: list[str] = LINES, title: str = "Ngày thành lập
           commune: str = "Bắc Cường", audio: bool = True) -> settings.Archive:
     archive = settings.archive(root)
     archive.recordings.mkdir(parents=True, exist_ok=True)
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     number = db["interviews"].count + 1
-    recording = store.add_recording(db, f"{number:064x}", f"phong-van-{number}.wav", 1000, title)
-    store.update_recording(db, recording, decoded_duration=len(lines) * spacing)
-    store.save_transcript(db, recording, segments_for(lines, spacing), RUN)
-    interview = store.interview_for(db, recording)
+    recording = database.add_recording(db, f"{number:064x}", f"phong-van-{number}.wav", 1000, title)
+    database.update_recording(db, recording, decoded_duration=len(lines) * spacing)
+    database.save_transcript(db, recording, segments_for(lines, spacing), RUN)
+    interview = database.interview_for(db, recording)
     meta = InterviewMeta(
         title=title, date="2020-03-12", province="Lào Cai", commune=commune,
         witnesses=[PersonMeta(full_name="Nguyễn Văn Hùng", birth_year=1932)],
         interviewers=[PersonMeta(full_name="Trần Thị Mai")], events=["Thành lập chi bộ"], consent=Consent("allowed"),
     )
     relpath = f"phong-van-{number}.wav"
-    subjects.apply_metadata(db, interview["id"], MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))
+    database.apply_metadata(db, interview["id"], MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))
     if audio:
         tone_wav(archive.audio_dir / f"{interview['code']}.wav", len(lines) * spacing)
     db.close()

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.intake import audio
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
-from pipeline.records import AudioInfo
+from pipeline.database.models import AudioInfo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SPEECH_SECONDS = 85620 / 22050  # what espeak-ng made, before any encoding

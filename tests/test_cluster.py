@@ -20,8 +20,8 @@ import pytest
 
 from pipeline.intake import audio
 from pipeline.run import cluster, process
-from pipeline.database import store
-from pipeline.records import ClusterOptions
+from pipeline import database
+from pipeline.options import ClusterOptions
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,16 +61,16 @@ def new_archive(root: Path, recordings: list[Path]) -> Archive:
 def transcripts(archive: Archive) -> dict[str, list[dict]]:
     """Each recording's segments as stored, every column but the row ids, with their words (text, times,
     probability)."""
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     try:
         return {row["source_path"]: [{key: value for key, value in s.items() if key not in ("id", "run_id")}
-                                     for s in store.segments(db, row["id"])] for row in store.interviews(db)}
+                                     for s in database.segments(db, row["id"])] for row in database.interviews(db)}
     finally:
         db.close()
 
 
 def runs(archive: Archive) -> list[dict]:
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     try:
         return list(db["transcription_runs"].rows)
     finally:
@@ -257,7 +257,7 @@ def test_a_transcriber_killed_in_the_middle_of_a_recording_costs_only_that_task(
 def test_a_model_the_transcribers_cannot_load_is_one_sentence_and_nothing_is_lost(tmp_path, ray_address,
                                                                                    recordings):
     from pipeline.errors import ClusterError
-    from pipeline.records import TranscribeOptions
+    from pipeline.options import TranscribeOptions
     from pipeline.speech.transcribe import HUB_NAMES
 
     archive = new_archive(tmp_path / "archive", recordings[:1])

@@ -8,10 +8,10 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline.desk import editing
 from pipeline.cli import cli
-from pipeline.records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
+from pipeline.database.models import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
 
 ALLOWED = """date: "12/03/2020"
 witnesses:
@@ -52,18 +52,18 @@ def allowed_interview(archive, transcriber):
     from pipeline.run import process
 
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).ok
-    db = store.open_database(archive.database)
-    [interview] = store.interviews(db)
-    first = store.segments(db, interview["id"])[0]
+    db = database.open_database(archive.database)
+    [interview] = database.interviews(db)
+    first = database.segments(db, interview["id"])[0]
     editing.add_quote(db, first["id"], first["id"], "Lan")
     db.close()
     return archive
 
 
 def consent_of(archive) -> str:
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     try:
-        return store.interviews(db)[0]["consent_status"]
+        return database.interviews(db)[0]["consent_status"]
     finally:
         db.close()
 
@@ -81,9 +81,9 @@ def test_a_withdrawn_consent_in_a_sidecar_with_a_mistake_takes_effect_and_nothin
     assert consent_of(archive) == "restricted"
     assert "consent narrowed to restricted from ong-hung.yaml" in result.output
     assert not any(published(archive, tmp_path).values()), published(archive, tmp_path)
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     assert [e["outcome"] for e in db["recording_events"].rows_where("action = 'consent'")] == ["narrowed"]
-    assert store.interviews(db)[0]["metadata_status"] == "waiting", "the rest of the file still waits for a fix"
+    assert database.interviews(db)[0]["metadata_status"] == "waiting", "the rest of the file still waits for a fix"
 
 
 def test_a_withdrawn_consent_in_interviews_csv_with_a_mistake_takes_effect(allowed_interview, tmp_path):
@@ -139,17 +139,17 @@ def test_consent_narrows_in_order():
 
 
 def test_apply_metadata_with_problems_narrows_only_the_consent(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    db = database.open_database(tmp_path / "loike.db")
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     interview = db.execute("SELECT id FROM interviews WHERE recording_id = ?", [recording]).fetchone()[0]
     meta = InterviewMeta(witnesses=[PersonMeta("Bà Lụa", 1930)], date="2020-03-12", commune="X", province="Y",
                          consent=Consent("allowed"))
-    subjects.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", meta, [], "v1"))
+    database.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", meta, [], "v1"))
     problem = MetadataProblem("a.yaml", "line 2", "date", "sai", "wrong")
     worse = InterviewMeta(witnesses=[PersonMeta("Someone else", 1950)], date=None, commune="Z", province="Y",
                           consent=Consent("embargoed", "2040-01-01"))
 
-    applied = subjects.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", worse, [problem], "v2"))
+    applied = database.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", worse, [problem], "v2"))
 
     assert applied and applied.narrowed == Consent("embargoed", "2040-01-01")
     row = db["interviews"].get(interview)

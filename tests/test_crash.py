@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.run import process
-from pipeline.database import store
+from pipeline import database
 from pipeline.cli import cli
 
 
@@ -62,7 +62,7 @@ def assert_consistent(archive) -> None:
 
 def assert_finished(archive) -> None:
     assert_consistent(archive)
-    [interview] = store.interviews(store.open_database(archive.database))
+    [interview] = database.interviews(database.open_database(archive.database))
     assert interview["status"] == "transcribed" and interview["segment_count"] > 0
     assert (archive.sheets_dir / f"{interview['code']}.html").exists()
     assert (archive.sheets_dir / "index.html").exists()
@@ -81,7 +81,7 @@ def test_a_run_killed_at_each_stage_leaves_a_consistent_archive_and_the_next_run
 
     assert killed.returncode == -signal.SIGKILL
     assert_consistent(archive)
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     assert db["segments"].count == 0  # "storing" dies after the first segment: the transaction rolled back
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0.2).ok
     assert_finished(archive)

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 from test_crash import assert_consistent, loike_run
 
 from pipeline.intake import audio
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline.speech import diarize, speakers
 from pipeline.run import process
 from pipeline.cli import cli
 from pipeline.cli.base import print_summary
 from pipeline.speech.diarize import DiarizeOptions, Turn
-from pipeline.records import PersonMeta, Segment, Word
+from pipeline.database.models import MachineSegment, PersonMeta, Word
 
 FIXTURES = Path(__file__).parent / "fixtures"
 needs_model = pytest.mark.skipif(not diarize.available(),
@@ -41,7 +41,7 @@ interviewers:
 
 def segment(start, end, text="", words=None, speaker=None):
     words = words if words is not None else _words(start, end)
-    return Segment(start, end, text or " ".join(w.text for w in words), -0.3, 0.1, 1.2, words, speaker)
+    return MachineSegment(start, end, text or " ".join(w.text for w in words), -0.3, 0.1, 1.2, words, speaker)
 
 
 def _words(start, end, length=0.4):
@@ -248,9 +248,9 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     report = run(archive, transcriber)
 
     assert report.ok and report.unseparated == 0
-    db = store.open_database(archive.database)
-    [interview] = store.interviews(db)
-    segs = store.segments(db, interview["id"])
+    db = database.open_database(archive.database)
+    [interview] = database.interviews(db)
+    segs = database.segments(db, interview["id"])
     hypothesis = [Turn(s["start"], s["end"], s["speaker"]) for s in segs]
     scores = diarize.der(reference_turns(), hypothesis)
     assert scores["der"] < 0.15, scores  # speech Whisper wrote no words for is missing from the segments
@@ -259,16 +259,16 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     assert names == {"S1": "Trần Thị Mai", "S2": "Nguyễn Văn Hùng"}  # she asks first
 
     # The editor says S2 is someone else; a new transcription keeps that and maps nobody over it.
-    other = subjects.person_id(db, PersonMeta("Lê Văn Ba"))
-    subjects.map_speaker(db, interview["id"], "S2", other)
-    store.update_recording(db, interview["recording_id"], status="normalised")
+    other = database.person_id(db, PersonMeta("Lê Văn Ba"))
+    database.map_speaker(db, interview["id"], "S2", other)
+    database.update_recording(db, interview["recording_id"], status="normalised")
     db.close()
     run(archive, transcriber)
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
                             "ORDER BY s.label").fetchall())
     assert names == {"S1": "Trần Thị Mai", "S2": "Lê Văn Ba"}
-    assert {s["speaker"] for s in store.segments(db, interview["id"])} == {"S1", "S2"}
+    assert {s["speaker"] for s in database.segments(db, interview["id"])} == {"S1", "S2"}
 
 
 def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speakers_are_not_told_apart(
@@ -285,14 +285,14 @@ def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speaker
     assert sum("Speakers are not told apart" in r.getMessage() for r in caplog.records) == 1
     print_summary(report)
     assert "2 recording(s) transcribed without telling speakers apart" in capsys.readouterr().out
-    db = store.open_database(archive.database)
-    by_code = {i["source_path"]: store.segments(db, i["id"], with_words=False) for i in store.interviews(db)}
+    db = database.open_database(archive.database)
+    by_code = {i["source_path"]: database.segments(db, i["id"], with_words=False) for i in database.interviews(db)}
     assert {s["speaker"] for s in by_code["stereo.ogg"]} == {"S1", "S2"}
     assert by_code["stereo.ogg"][0]["speaker"] == "S1"  # the interviewer's microphone is on the left
     assert {s["speaker"] for s in by_code["a.ogg"]} == {None}
     status = CliRunner().invoke(cli, ["--root", str(archive.root), "status"]).output
     hints = [line for line in status.splitlines() if "no speaker labels" in line]
-    code = next(i["code"] for i in store.interviews(db) if i["source_path"] == "a.ogg")
+    code = next(i["code"] for i in database.interviews(db) if i["source_path"] == "a.ogg")
     assert len(hints) == 1 and f"`loike retranscribe {code}` adds them" in hints[0], status  # b.ogg has no text
 
 
@@ -313,7 +313,7 @@ def test_a_run_killed_while_naming_speakers_stores_neither_transcript_nor_names_
     again = loike_run(archive, model_cache)
     again.communicate(timeout=120)
     assert again.returncode == 0
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
                             "ORDER BY s.label").fetchall())
     assert names == {"S1": "Trần Thị Mai", "S2": "Nguyễn Văn Hùng"}

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import cli
-from pipeline.safekeeping import fixity
 from pipeline.run import process
-from pipeline.database import store
+from pipeline import database
+from pipeline.database import connection
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -53,7 +53,7 @@ def loike(archive, *args):
 
 
 def code(archive):
-    return store.interviews(store.open_database(archive.database))[0]["code"]
+    return database.interviews(database.open_database(archive.database))[0]["code"]
 
 
 def test_verify_says_all_is_well_on_an_untouched_archive(done):
@@ -99,9 +99,9 @@ def test_verify_reports_missing_originals_missing_derivatives_and_untracked_file
 
 def test_the_event_log_tells_the_story_in_order_and_cannot_be_rewritten(done):
     loike(done, "verify")
-    db = store.open_database(done.database)
+    db = database.open_database(done.database)
     [recording] = db["recordings"].rows
-    events = store.events(db, recording["id"])
+    events = database.recording_log(db, recording["id"])
     story = ["ingested", "probed", "metadata", "normalised", "transcribed", "verified"]
     assert [e["action"] for e in events] == story
     assert events[2]["detail"] == "no metadata"
@@ -153,7 +153,7 @@ def test_backup_is_a_checked_consistent_copy_while_another_connection_holds_the_
 def test_rebuild_restores_a_deleted_wav_byte_for_byte_and_a_deleted_sheet(done):
     wav = done.audio_dir / f"{code(done)}.wav"
     sheet = done.sheets_dir / f"{code(done)}.html"
-    before, segments = wav.read_bytes(), store.open_database(done.database)["segments"].count
+    before, segments = wav.read_bytes(), database.open_database(done.database)["segments"].count
     wav.unlink()
     sheet.unlink()
 
@@ -162,7 +162,7 @@ def test_rebuild_restores_a_deleted_wav_byte_for_byte_and_a_deleted_sheet(done):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 WAV(s) rebuilt; sheets: ")
     assert wav.read_bytes() == before and sheet.exists()
-    assert store.open_database(done.database)["segments"].count == segments
+    assert database.open_database(done.database)["segments"].count == segments
     assert loike(done, "verify").exit_code == 0
     assert loike(done, "rebuild", "--sheets").output.startswith("0 WAV(s) rebuilt; sheets: ")
 
@@ -198,14 +198,14 @@ user@host:/data /home/me/remote fuse.sshfs rw 0 0
     ("/home/me/remote/transcripts", "sshfs"),
 ])
 def test_network_filesystem_finds_the_mount_that_holds_the_path(path, kind):
-    assert fixity.network_filesystem(path, MOUNTS) == kind
+    assert database.network_filesystem(path, MOUNTS) == kind
 
 
 def test_a_database_on_a_network_share_warns_once(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(fixity, "network_filesystem", lambda path, mounts=None: "nfs")
-    monkeypatch.setattr(fixity, "_warned", set())
-    store.open_database(tmp_path / "loike.db").close()
-    store.open_database(tmp_path / "loike.db").close()
+    monkeypatch.setattr(connection, "network_filesystem", lambda path, mounts=None: "nfs")
+    monkeypatch.setattr(connection, "_warned", set())
+    database.open_database(tmp_path / "loike.db").close()
+    database.open_database(tmp_path / "loike.db").close()
     warnings = [r.getMessage() for r in caplog.records if "network share" in r.getMessage()]
     assert warnings == [
         "transcripts/ is on a network share (nfs): SQLite can corrupt a database there when two machines write; "

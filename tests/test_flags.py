@@ -12,8 +12,8 @@ from sqlite_utils import Database
 from pipeline import cli
 from pipeline.publishing import exports, templating, review_sheets
 from pipeline.speech import flags
-from pipeline.database import store
-from pipeline.records import Segment
+from pipeline import database
+from pipeline.database.models import MachineSegment
 from pipeline.settings import Archive
 
 OUTRO_SUBSCRIBE = "Hãy subscribe cho kênh Ghiền Mì Gõ để không bỏ lỡ những video hấp dẫn"
@@ -23,8 +23,8 @@ NORMAL = ("Hồi đó tôi và anh Hai ở xã Bắc Cường, tôi đi gánh l�
 
 
 def seg(text: str, avg_logprob: float = -0.3, no_speech_prob: float = 0.01, compression_ratio: float = 1.3,
-        **kw) -> Segment:
-    return Segment(0.0, 4.0, text, avg_logprob, no_speech_prob, compression_ratio, **kw)
+        **kw) -> MachineSegment:
+    return MachineSegment(0.0, 4.0, text, avg_logprob, no_speech_prob, compression_ratio, **kw)
 
 
 @pytest.mark.parametrize("text", [
@@ -142,16 +142,16 @@ def test_the_index_shows_how_many_segments_are_flagged(tmp_path):
 
 def test_flags_are_stored_counted_in_status_and_exported(tmp_path):
     archive = Archive(tmp_path)
-    db = store.open_database(archive.database)
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    db = database.open_database(archive.database)
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     segments = [seg("Ông kể chuyện làng."), seg(OUTRO_SUBSCRIBE), seg("cục cục cục cục", compression_ratio=2.6)]
     for s in segments:
         s.flags = flags.codes(s)
-    store.save_transcript(db, recording, segments, {
+    database.save_transcript(db, recording, segments, {
         "model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0})
     assert [r[0] for r in db.execute("SELECT flags FROM segments ORDER BY idx")] == [
         None, "known_phrase", "repetition,compression"]
-    [summary] = store.interviews(db)
+    [summary] = database.interviews(db)
     assert summary["flagged_count"] == 2
     exported = json.loads(exports.interview_json(db, summary["code"]))
     assert [s["flags"] for s in exported["segments"]] == [[], ["known_phrase"], ["repetition", "compression"]]
@@ -169,11 +169,11 @@ def test_flags_are_stored_counted_in_status_and_exported(tmp_path):
 
 def test_segments_stored_before_flags_existed_are_flagged_by_the_migration(tmp_path):
     db = Database(str(tmp_path / "loike.db"))
-    store.migrations.apply(db, stop_before="m004_segment_flags")
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    interview_id = store.interview_for(db, recording)["id"]
+    database.migrations.apply(db, stop_before="m004_segment_flags")
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    interview_id = database.interview_for(db, recording)["id"]
     for idx, text in enumerate(["Ông kể.", OUTRO_SEE_YOU]):
         db["segments"].insert({"interview_id": interview_id, "idx": idx, "start": idx, "end": idx + 1, "text": text,
                                "avg_logprob": -0.3, "no_speech_prob": 0.01, "compression_ratio": 1.2})
-    store.migrations.apply(db)
+    database.migrations.apply(db)
     assert [r[0] for r in db.execute("SELECT flags FROM segments ORDER BY idx")] == [None, "known_phrase"]

@@ -41,7 +41,7 @@ from click.testing import CliRunner
 
 from pipeline import TranscribeOptions, __version__, archive, process_archive
 from pipeline.cli import cli
-from pipeline.records import Segment, Word
+from pipeline.database.models import MachineSegment, Word
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -66,7 +66,7 @@ def volatile(root: Path, run_days: list[date]) -> list[tuple[str, str]]:
     return [
         # The archive's absolute path: a new tmp dir every run (none of today's outputs holds it).
         *[(re.escape(path), "<ROOT>") for path in roots],
-        # When something happened, as stored (store.now(): local time with its UTC offset): the JSON export's
+        # When something happened, as stored (connection.now(): local time with its UTC offset): the JSON export's
         # first_seen and transcribed_at. The offset is the machine's time zone.
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?", "<TIMESTAMP>"),
         # A date with a time of day, as the sheets print it: the index's "tạo lúc 07/12/2026 04:00" (rendered at).
@@ -105,7 +105,7 @@ class Replay:
     def versions(self) -> dict:
         return dict(self._versions)
 
-    def transcribe(self, pieces, progress=None, hotwords=None) -> list[Segment]:
+    def transcribe(self, pieces, progress=None, hotwords=None) -> list[MachineSegment]:
         arrived = []
         for offset, samples in pieces:
             arrived.append({"offset": offset, "samples": len(samples)})
@@ -115,8 +115,8 @@ class Replay:
         return [segment(raw) for raw in self.segments]  # new objects: later stages change them in place
 
 
-def segment(raw: dict) -> Segment:
-    return Segment(**{**raw, "words": [Word(**word) for word in raw["words"]], "flags": list(raw["flags"])})
+def segment(raw: dict) -> MachineSegment:
+    return MachineSegment(**{**raw, "words": [Word(**word) for word in raw["words"]], "flags": list(raw["flags"])})
 
 
 def docx_xml(data: bytes) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.database import kept_edits, store
+from pipeline import database
+from pipeline.database import kept_edits
 from pipeline.desk import editing
 from pipeline.catalogue import search
-from pipeline.records import Segment, Word
+from pipeline.database.models import MachineSegment, Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 20.0}
 LARGE = {**RUN, "model": "large-v3"}
@@ -16,25 +17,25 @@ FIRST = [(0.0, 3.0, "tôi sinh năm một"), (4.0, 7.0, "chín ba hai ở"), (8.
          (11.0, 14.0, "hồi đó làng"), (15.0, 18.0, "đi kháng chiến")]
 
 
-def seg(start: float, end: float, text: str) -> Segment:
+def seg(start: float, end: float, text: str) -> MachineSegment:
     words = text.split()
     step = (end - start) / len(words)
-    return Segment(start, end, text, -0.2, 0.01, 1.2,
+    return MachineSegment(start, end, text, -0.2, 0.01, 1.2,
                    [Word(round(start + i * step, 3), round(start + (i + 1) * step, 3), w, 0.9)
                     for i, w in enumerate(words)])
 
 
 @pytest.fixture
 def db(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
-    db.recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    store.save_transcript(db, db.recording, [seg(*s) for s in FIRST], RUN)
+    db = database.open_database(tmp_path / "loike.db")
+    db.recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    database.save_transcript(db, db.recording, [seg(*s) for s in FIRST], RUN)
     db["people"].insert({"id": 7, "full_name": "Nguyễn Văn A", "name_folded": "nguyen van a"})
     return db
 
 
 def rows(db) -> list[dict]:
-    return store.segments(db, 1)
+    return database.segments(db, 1)
 
 
 def by_start(db) -> dict[float, dict]:
@@ -108,7 +109,7 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
     quote = editing.add_quote(db, before[11.0]["id"], before[11.0]["id"], "Lan", comment="cho chương 2")
     kept_words = {s["id"]: s["words"] for s in rows(db) if s["start"] < 15.0}
 
-    run_id = store.save_transcript(db, db.recording, [
+    run_id = database.save_transcript(db, db.recording, [
         seg(0.2, 3.1, "tôi sinh năm một nghìn chín trăm ba mươi hai"),  # stands for the edited one
         seg(4.1, 6.8, "ở xã Bắc Cường"),  # for the verified one
         seg(8.0, 10.2, "Bắc Cường ạ"),  # for the tagged one
@@ -138,13 +139,13 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
         after[3]["id"]: [("hồi đó cả làng", "large-v3", run_id)],
     }
     assert db.execute("SELECT count(*) FROM words WHERE segment_id NOT IN (SELECT id FROM segments)").fetchone() == (0,)
-    [event] = [e for e in store.events(db, db.recording) if e["action"] == "transcribed"][-1:]
+    [event] = [e for e in database.recording_log(db, db.recording) if e["action"] == "transcribed"][-1:]
     assert event["detail"] == "2 segments, model large-v3; 4 segments editors had touched kept, 4 new texts set beside them"
 
 
 def test_search_follows_the_new_transcript_and_keeps_the_edited_text(db):
     editing.edit(db, by_start(db)[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
-    store.save_transcript(db, db.recording, [seg(0.0, 3.0, "sinh năm ba hai"), seg(15.0, 18.0, "đi du kích")], LARGE)
+    database.save_transcript(db, db.recording, [seg(0.0, 3.0, "sinh năm ba hai"), seg(15.0, 18.0, "đi du kích")], LARGE)
 
     assert [h.text for h in search.search(db, "du kich")] == ["đi du kích"]
     assert search.search(db, "khang chien") == [], "the replaced machine text is no longer found"
@@ -157,7 +158,7 @@ def test_alternatives_pile_up_over_runs_and_machine_segments_are_replaced_each_t
     edited = by_start(db)[8.0]["id"]
     editing.edit(db, edited, 1, "Lan", text="xã Bắc Cường")
     for text in ("Bắc Cường một", "Bắc Cường hai"):
-        store.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(8.1, 9.9, text)], LARGE)
+        database.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(8.1, 9.9, text)], LARGE)
     assert [s["text"] for s in rows(db)] == ["mở đầu", "xã Bắc Cường"]
     assert [a["text"] for a in editing.alternatives(db, 1)[edited]] == ["Bắc Cường một", "Bắc Cường hai"]
     assert len({s["id"] for s in rows(db)}) == 2
@@ -173,7 +174,7 @@ def test_a_failure_while_saving_again_leaves_the_old_transcript_whole(db, monkey
 
     monkeypatch.setattr(kept_edits, "renumber", crash)
     with pytest.raises(OSError):
-        store.save_transcript(db, db.recording, [seg(0.0, 3.0, "khác"), seg(20.0, 22.0, "mới")], LARGE)
+        database.save_transcript(db, db.recording, [seg(0.0, 3.0, "khác"), seg(20.0, 22.0, "mới")], LARGE)
 
     assert rows(db) == before and db["transcription_runs"].count == runs
     assert db["segment_alternatives"].count == 0
@@ -183,7 +184,7 @@ def test_a_failure_while_saving_again_leaves_the_old_transcript_whole(db, monkey
 def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
     last, before_last = by_start(db)[15.0], by_start(db)[11.0]
     editing.merge(db, before_last["id"], 1, 1, "Lan")  # the last segment goes; its history stays under its id
-    store.save_transcript(db, db.recording, [seg(20.0, 22.0, "mới")], LARGE)
+    database.save_transcript(db, db.recording, [seg(20.0, 22.0, "mới")], LARGE)
     [new] = [s for s in rows(db) if s["start"] == 20.0]
     assert new["id"] > last["id"] and editing.history(db, new["id"]) == []
 
@@ -201,9 +202,9 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
 
     os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
-    db = store.open_database(archive.database)
-    code = store.interviews(db)[0]["code"]
-    first, second = store.segments(db, 1)
+    db = database.open_database(archive.database)
+    code = database.interviews(db)[0]["code"]
+    first, second = database.segments(db, 1)
     edited = "Thưa bác, bác có thể kể về ngày thành lập Chi bộ xã Bắc Cường không ạ?"
     editing.edit(db, first["id"], 1, "Lan", text=edited)
     db.close()
@@ -213,15 +214,15 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
     assert result.exit_code == 0, result.output
     assert (f"{code} transcribed again with model base: 2 segments; 1 an editor had touched kept as they were, "
             "1 new machine texts set beside them.") in result.output
-    db = store.open_database(archive.database)
-    now = store.segments(db, 1)
+    db = database.open_database(archive.database)
+    now = database.segments(db, 1)
     assert now[0]["id"] == first["id"] and now[0]["text"] == edited and now[0]["words"] == first["words"]
     assert now[1]["id"] != second["id"] and now[1]["text"] == second["text"], "same model, same text, a new row"
     [alternative] = editing.alternatives(db, 1)[first["id"]]
     assert alternative["text"] == first["text"] and alternative["run_id"] == now[1]["run_id"]
     assert [h.segment_id for h in search.search(db, f'"{second["text"].split()[0]}"')] == [now[1]["id"]]
-    assert [e["action"] for e in store.events(db, 1)][-3:] == ["retranscribe", "normalised", "transcribed"]
-    assert "1 segments editors had touched kept" in store.events(db, 1)[-1]["detail"]
+    assert [e["action"] for e in database.recording_log(db, 1)][-3:] == ["retranscribe", "normalised", "transcribed"]
+    assert "1 segments editors had touched kept" in database.recording_log(db, 1)[-1]["detail"]
     db.close()
     assert edited in (archive.sheets_dir / f"{code}.html").read_text(encoding="utf-8")
 
@@ -235,18 +236,18 @@ def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
 
     from pipeline.run import process
     from pipeline.errors import ModelError
-    from pipeline.records import TranscribeOptions
+    from pipeline.options import TranscribeOptions
 
     os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
     process.process_archive(archive, transcriber=transcriber, settle_seconds=0)
-    db = store.open_database(archive.database)
-    before, events = store.segments(db, 1), store.events(db, 1)
+    db = database.open_database(archive.database)
+    before, events = database.segments(db, 1), database.recording_log(db, 1)
 
     with pytest.raises(ModelError, match="not on this machine and could not be downloaded"):
         process.retranscribe(archive, "1", TranscribeOptions(model="large-v3"))
 
-    assert store.segments(db, 1) == before and store.events(db, 1) == events
-    assert store.interviews(db)[0]["status"] == "transcribed"
+    assert database.segments(db, 1) == before and database.recording_log(db, 1) == events
+    assert database.interviews(db)[0]["status"] == "transcribed"
 
 
 def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, transcriber):
@@ -257,16 +258,16 @@ def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, tr
     original = archive.drop("vi_dialogue.ogg")
     os.utime(original, (0, 0))
     process.process_archive(archive, transcriber=transcriber, settle_seconds=0)
-    db = store.open_database(archive.database)
-    before = store.segments(db, 1)
+    db = database.open_database(archive.database)
+    before = database.segments(db, 1)
     original.unlink()
 
     done = process.retranscribe(archive, "1", transcriber=transcriber)
 
     [failure] = done.run.failures
     assert "vi_dialogue.ogg is no longer in recordings/: put the original back and run again." in failure.message
-    assert store.segments(db, 1) == before and store.interviews(db)[0]["status"] == "transcribed"
-    assert store.recordings_to_process(db) == [], "the next `loike run` does not pick it up again"
+    assert database.segments(db, 1) == before and database.interviews(db)[0]["status"] == "transcribed"
+    assert database.recordings_to_process(db) == [], "the next `loike run` does not pick it up again"
     from click.testing import CliRunner
 
     from pipeline import cli
@@ -290,10 +291,10 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
 
     os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
     process.process_archive(archive, transcriber=transcriber, settle_seconds=0)
-    db = store.open_database(archive.database)
-    first = store.segments(db, 1)[0]
+    db = database.open_database(archive.database)
+    first = database.segments(db, 1)[0]
     editing.edit(db, first["id"], 1, "Lan", text="Thưa bác, đoạn này đã sửa.")
-    before = store.segments(db, 1)
+    before = database.segments(db, 1)
     db.close()
     env = {**os.environ, "LOIKE_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1", "LOIKE_KILL_AT": "storing"}
 
@@ -301,13 +302,13 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
                              str(archive.root), "retranscribe", "1"], env=env, capture_output=True, timeout=180)
 
     assert killed.returncode == -9, killed.stderr.decode()
-    db = store.open_database(archive.database)
-    assert store.segments(db, 1) == before and db["segment_alternatives"].count == 0
+    db = database.open_database(archive.database)
+    assert database.segments(db, 1) == before and db["segment_alternatives"].count == 0
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert [h.text for h in search.search(db, "da sua")] == ["Thưa bác, đoạn này đã sửa."]
 
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
-    now = store.segments(db, 1)
+    now = database.segments(db, 1)
     assert now[0]["id"] == first["id"] and now[0]["text"] == "Thưa bác, đoạn này đã sửa." and len(now) == 2
     assert [a["text"] for a in editing.alternatives(db, 1)[first["id"]]] == [first["text"]]
 
@@ -317,7 +318,7 @@ def test_an_interview_found_by_a_kept_passage_is_not_listed_again_through_its_me
     in idx order; search must still see every passage of it."""
     editing.edit(db, by_start(db)[15.0]["id"], 1, "Lan", text="đi kháng chiến ở Bắc Cường")
     db.execute("UPDATE interviews SET search_text = 'xã Bắc Cường', search_folded = 'xa bac cuong' WHERE id = 1")
-    store.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(15.0, 18.0, "đi kháng chiến")], LARGE)
+    database.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(15.0, 18.0, "đi kháng chiến")], LARGE)
     assert [s["start"] for s in rows(db)] == [0.0, 15.0] and rows(db)[0]["id"] > rows(db)[1]["id"]
 
     hits = search.search(db, "bac cuong")

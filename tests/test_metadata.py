@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.catalogue import metadata
 from pipeline.errors import LoikeError
-from pipeline.records import Consent, InterviewMeta, PersonMeta, RoleHeld
+from pipeline.database.models import Consent, InterviewMeta, PersonMeta, RoleHeld
 
 FIXTURES = Path(__file__).parent / "fixtures" / "metadata"
 THIS_YEAR = date.today().year

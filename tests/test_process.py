@@ -11,9 +11,10 @@ from sqlite_utils.db import Table
 
 from pipeline.intake import audio
 from pipeline.run import process
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import ArchiveError, RecordingError
-from pipeline.records import Segment, TranscribeOptions
+from pipeline.database.models import MachineSegment
+from pipeline.options import TranscribeOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -28,8 +29,8 @@ def age(path, seconds=60):
     os.utime(path, (past, past))
 
 
-def database(archive):
-    return store.open_database(archive.database)
+def open_db(archive):
+    return database.open_database(archive.database)
 
 
 def test_a_dropped_recording_becomes_a_transcribed_interview_with_a_sheet(archive, transcriber):
@@ -38,13 +39,13 @@ def test_a_dropped_recording_becomes_a_transcribed_interview_with_a_sheet(archiv
     report = run(archive, transcriber)
 
     assert report.ok and report.new == 1 and report.transcribed == 1
-    db = database(archive)
-    [interview] = store.interviews(db)
+    db = open_db(archive)
+    [interview] = database.interviews(db)
     assert interview["status"] == "transcribed"
     assert interview["source_path"] == "xã Bắc Cường/ông Nguyễn Văn A.ogg"
     assert interview["codec"] == "opus" and interview["channels"] == 1 and interview["sample_rate"] == 48000
     assert interview["declared_duration"] == pytest.approx(interview["duration"], rel=0.02)
-    segments = store.segments(db, interview["id"])
+    segments = database.segments(db, interview["id"])
     assert segments and all(s["words"] for s in segments)
     run_row = next(db["transcription_runs"].rows)
     assert '"vad_filter": true' in run_row["settings"] and "faster_whisper" in run_row["versions"]
@@ -74,19 +75,19 @@ def test_the_same_file_twice_or_renamed_is_one_interview(archive, transcriber):
     report = run(archive, transcriber)
 
     assert report.new == 0 and report.duplicates == ["copy/b.wav = a.wav"]
-    assert len(store.interviews(database(archive))) == 1
+    assert len(database.interviews(open_db(archive))) == 1
 
 
 def test_new_content_under_an_old_name_never_replaces_the_first(archive, transcriber):
     age(archive.drop("vi_speech.wav", "phong-van.wav"))
     run(archive, transcriber)
-    first = store.interviews(database(archive))[0]
+    first = database.interviews(open_db(archive))[0]
     age(archive.drop("vi_speech.m4a", "phong-van.wav"), seconds=30)
 
     report = run(archive, transcriber)
 
     assert report.new == 1 and report.transcribed == 1
-    interviews = store.interviews(database(archive))
+    interviews = database.interviews(open_db(archive))
     assert [i["code"] for i in interviews][0] == first["code"] and len(interviews) == 2
     assert interviews[0]["sha256"] == first["sha256"] and interviews[0]["segment_count"] == first["segment_count"]
     assert interviews[1]["codec"] == "aac"
@@ -107,9 +108,9 @@ def test_bad_files_get_one_sentence_and_the_batch_goes_on(archive, transcriber, 
     [failure] = report.failures
     assert failure.kind == kind and failure.relpath == fixture and words in failure.message
     assert fixture in failure.message and ":" in failure.message  # what, which file, what to do
-    db = database(archive)
+    db = open_db(archive)
     assert db["problems"].count == 1
-    failed = [i for i in store.interviews(db) if i["status"] == "failed"]
+    failed = [i for i in database.interviews(db) if i["status"] == "failed"]
     assert [i["source_path"] for i in failed] == [fixture]
     # a failure that lies in the file's bytes is not retried until the file changes
     assert run(archive, transcriber).ok
@@ -124,7 +125,7 @@ def test_a_truncated_recording_is_flagged_and_what_decodes_is_transcribed(archiv
     assert report.ok and report.transcribed == 1
     [warning] = report.warnings
     assert warning.kind == "damaged" and fixture in warning.message
-    interview = store.interviews(database(archive))[0]
+    interview = database.interviews(open_db(archive))[0]
     assert interview["problem_kind"] == "damaged"
 
 
@@ -176,13 +177,13 @@ def test_a_crash_while_storing_leaves_no_partial_transcript_and_the_next_run_fin
     monkeypatch.setattr(Table, "insert_all", dying_insert_all)
     report = run(archive, transcriber)
     assert not report.ok and "injected" in report.failures[0].message
-    db = database(archive)
+    db = open_db(archive)
     assert db["segments"].count == 0 and db["words"].count == 0 and db["transcription_runs"].count == 0
 
     monkeypatch.setattr(Table, "insert_all", original)
     report = run(archive, transcriber)
     assert report.ok and report.transcribed == 1
-    assert database(archive)["segments"].count > 0
+    assert open_db(archive)["segments"].count > 0
 
 
 def test_an_archive_without_recordings_is_refused(tmp_path):
@@ -215,7 +216,7 @@ def test_metadata_from_a_sidecar_reaches_the_interview_and_edits_are_kept_in_his
     report = run(archive, transcriber)
 
     assert report.ok and report.waiting_for_metadata == 0
-    interview = store.interviews(database(archive))[0]
+    interview = database.interviews(open_db(archive))[0]
     assert interview["witnesses"] == "Nguyễn Văn Hùng (1932)" and interview["consent_status"] == "restricted"
     assert interview["place_path"] == "Bắc Cường, Lào Cai"
     assert list(archive.sheets_dir.glob("people/*-nguyen-van-hung.html"))
@@ -225,8 +226,8 @@ def test_metadata_from_a_sidecar_reaches_the_interview_and_edits_are_kept_in_his
     report = run(archive, transcriber)
 
     assert report.metadata_updated == 1 and report.transcribed == 0
-    db = database(archive)
-    assert store.interviews(db)[0]["date"] == "2020-03-13"
+    db = open_db(archive)
+    assert database.interviews(db)[0]["date"] == "2020-03-13"
     assert db["metadata_versions"].count == 2
 
 
@@ -240,7 +241,7 @@ def test_bad_metadata_holds_the_interview_as_waiting_but_it_is_transcribed(archi
     [warning] = report.warnings
     assert warning.kind == "metadata" and "ong-hung.yaml, line 1, date" in warning.message
     assert "31/02/2020" in warning.message
-    interview = store.interviews(database(archive))[0]
+    interview = database.interviews(open_db(archive))[0]
     assert interview["metadata_status"] == "waiting" and interview["segment_count"] > 0
 
 
@@ -268,7 +269,7 @@ class ListeningTranscriber:
             raise RecordingError("x", "the model choked on this one")
         if progress:
             progress(seconds)
-        return [Segment(0.0, seconds, f"{seconds:.2f} giây", -0.2, 0.01, 1.0)]
+        return [MachineSegment(0.0, seconds, f"{seconds:.2f} giây", -0.2, 0.01, 1.0)]
 
 
 def three_recordings(archive):
@@ -289,7 +290,7 @@ def test_the_next_recording_is_normalised_while_one_is_transcribed(archive, tran
     assert listening.most == 1
     assert len(listening.seen[0]) == 2  # b's decoded copy was made while a was being transcribed
     assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
-    assert {r["status"] for r in store.interviews(database(archive))} == {"transcribed"}
+    assert {r["status"] for r in database.interviews(open_db(archive))} == {"transcribed"}
 
 
 def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, transcriber):
@@ -302,7 +303,7 @@ def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, tra
 
     assert report.transcribed == 3 and report.ok, report.failures
     assert listening.most == 2
-    rows = store.interviews(database(archive))
+    rows = database.interviews(open_db(archive))
     assert [r["source_path"] for r in rows] == ["a.ogg", "b.ogg", "c.ogg"]
     assert all(r["status"] == "transcribed" and r["segment_count"] == 1 for r in rows)
     assert seen[-1][0] == pytest.approx(seen[-1][1]) and [d for d, _ in seen] == sorted(d for d, _ in seen)
@@ -371,22 +372,22 @@ def test_a_run_starts_no_more_workers_than_it_has_pieces():
 
 
 def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewritten(tmp_path):
-    from pipeline.database import subjects
+    from pipeline import database
     from pipeline.desk import editing
     from pipeline import settings
-    from pipeline.records import Consent, InterviewMeta, MetadataFound, PersonMeta
+    from pipeline.database.models import Consent, InterviewMeta, MetadataFound, PersonMeta
 
     archive = settings.archive(tmp_path)
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     ids = {}
     for n, (witness, event) in enumerate([("Nguyễn Văn Hùng", "Cải cách ruộng đất"), ("Trần Thị Lan", "Đổi mới")]):
-        recording = store.add_recording(db, str(n) * 64, f"{n}.wav", 1, str(n))
-        ids[n] = store.interview_for(db, recording)["id"]
+        recording = database.add_recording(db, str(n) * 64, f"{n}.wav", 1, str(n))
+        ids[n] = database.interview_for(db, recording)["id"]
         meta = InterviewMeta(witnesses=[PersonMeta(witness, birth_year=1930)], events=[event],
                              consent=Consent("allowed"))
-        subjects.apply_metadata(db, ids[n], MetadataFound(f"{n}.wav", f"{n}.yaml", meta, [], str(n)))
-        store.save_transcript(db, recording, [
-            Segment(i * 5.0, i * 5.0 + 4, f"Hồi {event} ông {witness} kể lần {i}.", -0.2, 0.0, 1.0) for i in range(8)
+        database.apply_metadata(db, ids[n], MetadataFound(f"{n}.wav", f"{n}.yaml", meta, [], str(n)))
+        database.save_transcript(db, recording, [
+            MachineSegment(i * 5.0, i * 5.0 + 4, f"Hồi {event} ông {witness} kể lần {i}.", -0.2, 0.0, 1.0) for i in range(8)
         ], {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y",
             "audio_seconds": 40.0})
     process.write_sheets(db, archive)
@@ -400,7 +401,7 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
     process.write_sheets(db, archive, only={ids[0]})
 
     rewritten = sorted(name for name, path in pages.items() if path.stat().st_mtime_ns != past)
-    first = store.interview(db, str(ids[0]))["code"]
+    first = database.interview(db, str(ids[0]))["code"]
     # The edited passage no longer names the event or the witness, so their pages (and lists, with the
     # counts) change; the other interview's sheet and subjects do not.
     # (index.html is rewritten too when its time stamp's minute has turned.)

@@ -6,9 +6,9 @@ import pytest
 
 from pipeline.desk import editing
 from pipeline.catalogue import search
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import Conflict, InvalidEdit, NotFound
-from pipeline.records import Segment, Word
+from pipeline.database.models import MachineSegment, Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 9.0}
 
@@ -19,18 +19,18 @@ def words(start, text):
 
 @pytest.fixture
 def db(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    store.save_transcript(db, recording, [
-        Segment(0.0, 3.0, "tôi sinh năm một", -0.2, 0.01, 1.2, words(0.0, "tôi sinh năm một")),
-        Segment(4.0, 7.0, "chín ba hai ở", -0.2, 0.01, 1.2, words(4.0, "chín ba hai ở")),
-        Segment(8.0, 10.0, "Bắc Cường", -0.2, 0.01, 1.2, words(8.0, "Bắc Cường")),
+    db = database.open_database(tmp_path / "loike.db")
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    database.save_transcript(db, recording, [
+        MachineSegment(0.0, 3.0, "tôi sinh năm một", -0.2, 0.01, 1.2, words(0.0, "tôi sinh năm một")),
+        MachineSegment(4.0, 7.0, "chín ba hai ở", -0.2, 0.01, 1.2, words(4.0, "chín ba hai ở")),
+        MachineSegment(8.0, 10.0, "Bắc Cường", -0.2, 0.01, 1.2, words(8.0, "Bắc Cường")),
     ], RUN)
     return db
 
 
 def ids(db):
-    return [s["id"] for s in store.segments(db, 1)]
+    return [s["id"] for s in database.segments(db, 1)]
 
 
 def test_an_edit_is_saved_as_a_revision_and_the_machine_text_is_kept(db):
@@ -47,7 +47,7 @@ def test_an_edit_is_saved_as_a_revision_and_the_machine_text_is_kept(db):
 def test_text_is_stored_nfc_and_search_follows_the_edit(db):
     first = ids(db)[0]
     editing.edit(db, first, 1, "Lan", text="Đa\u0309ng bô\u0323")  # NFD, as macOS types it
-    assert store.segments(db, 1)[0]["text"] == "Đảng bộ"
+    assert database.segments(db, 1)[0]["text"] == "Đảng bộ"
     assert [h.segment_id for h in search.search(db, "dang bo")] == [first]
 
 
@@ -58,7 +58,7 @@ def test_a_save_based_on_an_older_version_is_refused_with_the_newer_one(db):
         editing.edit(db, first, 1, "Hùng", text="bản của Hùng")
     assert refused.value.current["text"] == "bản của Lan" and refused.value.current["version"] == 2
     assert "Lan" in str(refused.value)
-    assert store.segments(db, 1)[0]["text"] == "bản của Lan"
+    assert database.segments(db, 1)[0]["text"] == "bản của Lan"
 
 
 def test_verifying_and_restoring_from_history(db):
@@ -79,7 +79,7 @@ def test_split_at_the_cursor_moves_the_later_words_and_renumbers(db):
     head, tail = editing.split(db, first, 1, len("tôi sinh"), "Lan")
     assert (head["text"], tail["text"]) == ("tôi sinh", "năm một")
     assert head["end"] == tail["start"] == 2.0
-    segs = store.segments(db, 1)
+    segs = database.segments(db, 1)
     assert [s["text"] for s in segs] == ["tôi sinh", "năm một", "chín ba hai ở", "Bắc Cường"]
     assert [s["idx"] for s in segs] == [0, 1, 2, 3]
     assert [w["text"].strip() for w in segs[1]["words"]] == ["năm", "một"]
@@ -97,7 +97,7 @@ def test_merge_joins_words_tags_and_quotes_and_keeps_the_history_of_the_second(d
     quote = editing.add_quote(db, second, third, "Lan")
     merged = editing.merge(db, first, 1, 1, "Lan")
     assert merged["text"] == "tôi sinh năm một chín ba hai ở" and merged["end"] == 7.0
-    segs = store.segments(db, 1)
+    segs = database.segments(db, 1)
     assert [s["idx"] for s in segs] == [0, 1] and len(segs[0]["words"]) == 8
     assert editing.tags(db, 1)[first] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
     assert editing.quote(db, quote["id"])["first_segment_id"] == first
@@ -132,7 +132,7 @@ def test_revisions_cannot_be_rewritten(db):
 def test_progress_names_the_last_editor(db):
     editing.edit(db, ids(db)[1], 1, "Hùng", status="verified")
     assert editing.progress(db)[1]["last_editor"] == "Hùng"
-    assert store.interview(db, "1")["verified_count"] == 1
+    assert database.interview(db, "1")["verified_count"] == 1
 
 
 def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from pipeline.desk import editing
-from pipeline.database import store
+from pipeline import database
 
 import reviewdesk
 
@@ -76,7 +76,7 @@ def put_caret(browser, row, offset):
 
 
 def saved(archive):
-    return [s["text"] for s in store.segments(store.open_database(archive.database), 1)]
+    return [s["text"] for s in database.segments(database.open_database(archive.database), 1)]
 
 
 def test_play_seek_and_the_current_segment_follows_the_audio(app, browser):
@@ -133,8 +133,8 @@ def test_a_conflicting_save_shows_both_versions_and_loses_nothing(app, browser):
 
     archive, base = app
     rows = open_interview(browser, base)
-    db = store.open_database(archive.database)
-    segment_id = store.segments(db, 1)[0]["id"]
+    db = database.open_database(archive.database)
+    segment_id = database.segments(db, 1)[0]["id"]
     editing.edit(db, segment_id, 1, "Hùng", text="Bản của Hùng")  # another editor saves first
     text = rows[0].find_element(By.CSS_SELECTOR, ".text")
     text.click()
@@ -155,8 +155,8 @@ def test_restore_the_machine_text_from_history(app, browser):
 
     archive, base = app
     rows = open_interview(browser, base)
-    db = store.open_database(archive.database)
-    editing.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text="sửa nhầm")
+    db = database.open_database(archive.database)
+    editing.edit(db, database.segments(db, 1)[0]["id"], 1, "Hùng", text="sửa nhầm")
     browser.refresh()
     browser.find_elements(By.CSS_SELECTOR, "li.seg")[0].find_element(By.CSS_SELECTOR, ".time").click()
     browser.find_element(By.CSS_SELECTOR, "#history-box summary").click()
@@ -169,12 +169,12 @@ def test_restore_the_machine_text_from_history(app, browser):
 
 def test_script_in_a_segment_and_in_metadata_stays_inert(app, browser):
     archive, base = app
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     payload = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
     db.execute("UPDATE interviews SET title = ?", [payload])
     db.execute("UPDATE people SET full_name = ? WHERE id = 1", [payload])
     db.conn.commit()
-    editing.edit(db, store.segments(db, 1)[0]["id"], 1, "Hùng", text=payload)
+    editing.edit(db, database.segments(db, 1)[0]["id"], 1, "Hùng", text=payload)
     open_interview(browser, base)
     assert browser.execute_script("return window.pwned") is None
     assert texts(browser)[0] == payload  # shown as the words it is
@@ -203,7 +203,7 @@ def test_a_quote_from_a_selection(app, browser):
     wait_for(lambda: browser.find_element(By.ID, "quote-form").is_displayed())
     browser.find_element(By.ID, "quote-comment").send_keys("số đảng viên")
     browser.find_element(By.ID, "quote-save").click()
-    wait_for(lambda: editing.quotes(store.open_database(archive.database), 1))
-    [made] = editing.quotes(store.open_database(archive.database), 1)
+    wait_for(lambda: editing.quotes(database.open_database(archive.database), 1))
+    [made] = editing.quotes(database.open_database(archive.database), 1)
     assert made["text"] == "một chín bốn lăm chi bộ xã Bắc Cường được thành lập Hồi đó có"
     assert made["comment"] == "số đảng viên" and made["editor"] == "Lan"

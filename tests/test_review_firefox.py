@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline.database import store
+from pipeline import database
 
 import reviewdesk
 
@@ -59,8 +59,8 @@ def test_the_desk_works_in_firefox(app, firefox):
     text.click()
     firefox.execute_script("arguments[0].textContent = 'Năm 1945 chi bộ được thành lập'", script_args=[text])
     firefox.find_element(By.ID, "verify").click()
-    db = store.open_database(archive.database)
-    wait_for(lambda: store.segments(db, 1)[1]["review_status"] == "verified")
+    db = database.open_database(archive.database)
+    wait_for(lambda: database.segments(db, 1)[1]["review_status"] == "verified")
     firefox.refresh()
     assert firefox.find_elements(By.CSS_SELECTOR, "li.seg .text")[1].text == "Năm 1945 chi bộ được thành lập"
-    assert [s["text"] for s in store.segments(db, 1)][0] == reviewdesk.LINES[0]
+    assert [s["text"] for s in database.segments(db, 1)][0] == reviewdesk.LINES[0]

@@ -4,9 +4,9 @@ import unicodedata
 import pytest
 
 from pipeline.catalogue import search
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import LoikeError, NotFound
-from pipeline.records import Segment
+from pipeline.database.models import MachineSegment
 from pipeline.catalogue.search import SearchFilters
 from pipeline.text import fold
 
@@ -17,16 +17,16 @@ FILLER = ["hôm ấy trời mưa to lắm", "bà con ra đồng từ sáng sớm
 
 @pytest.fixture
 def db(tmp_path):
-    return store.open_database(tmp_path / "loike.db")
+    return database.open_database(tmp_path / "loike.db")
 
 
 def interview(db, name: str, texts: list[str], speakers: list[str] | None = None, **metadata) -> tuple[int, list[int]]:
     """A transcribed interview holding ``texts`` (one segment each); returns its id and the segment ids."""
-    recording = store.add_recording(db, hashlib.sha256(name.encode()).hexdigest(), f"{name}.wav", 1, name)
-    segments = [Segment(i, i + 1.0, text, -0.2, 0.01, 1.2, speaker=(speakers or [None] * len(texts))[i])
+    recording = database.add_recording(db, hashlib.sha256(name.encode()).hexdigest(), f"{name}.wav", 1, name)
+    segments = [MachineSegment(i, i + 1.0, text, -0.2, 0.01, 1.2, speaker=(speakers or [None] * len(texts))[i])
                 for i, text in enumerate(texts)]
-    store.save_transcript(db, recording, segments, RUN)
-    interview_id = store.interview_for(db, recording)["id"]
+    database.save_transcript(db, recording, segments, RUN)
+    interview_id = database.interview_for(db, recording)["id"]
     if "search_text" in metadata:
         metadata["search_folded"] = fold(metadata["search_text"])
     if metadata:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from pipeline.desk import editing, webapp
-from pipeline.database import store
+from pipeline import database
 from pipeline.cli import cli
 
 import reviewdesk
@@ -43,7 +43,7 @@ def post(client, path, body, **headers):
 
 
 def first_segment(archive):
-    return store.segments(store.open_database(archive.database), 1)[0]
+    return database.segments(database.open_database(archive.database), 1)[0]
 
 
 def test_the_listing_shows_progress_and_filters(client, archive):
@@ -90,7 +90,7 @@ def test_a_stale_save_is_refused_with_both_versions(client, archive):
 
 
 def test_split_merge_tag_restore_and_quote_through_the_api(client, archive):
-    first, second = store.segments(store.open_database(archive.database), 1)[:2]
+    first, second = database.segments(database.open_database(archive.database), 1)[:2]
     split = post(client, f"/api/segments/{first['id']}/split", {"version": 1, "offset": len("Thưa bác,")})
     assert [s["text"] for s in split.json()["segments"]] == ["Thưa bác,", "bác kể về ngày thành lập chi bộ"]
     new = split.json()["segments"][1]
@@ -119,7 +119,7 @@ def test_bad_edits_get_a_vietnamese_sentence(client, archive):
 
 
 def test_script_in_a_segment_and_in_metadata_is_shown_as_text(client, archive):
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     db.execute("UPDATE interviews SET title = ?", [payload])
     db.conn.commit()
@@ -206,7 +206,7 @@ def test_a_port_already_taken_gets_one_sentence(archive):
 
 
 def test_a_speaker_label_is_named_for_the_whole_interview(client, archive):
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     db.execute("UPDATE segments SET speaker = CASE WHEN idx % 2 = 0 THEN 'S1' ELSE 'S2' END")
     db.conn.commit()
     assert "Các giọng trong bản ghi" in client.get("/interviews/LK-2026-001").text
@@ -224,4 +224,4 @@ def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(client
         answers = list(pool.map(lambda n: client.post(seg_path, json={"version": 1, "text": f"bản {n}"},
                                                       headers={"X-CSRF-Token": csrf}).status_code, range(8)))
     assert sorted(answers) == [200] + [409] * 7
-    assert len(editing.history(store.open_database(archive.database), first_segment(archive)["id"])) == 1
+    assert len(editing.history(database.open_database(archive.database), first_segment(archive)["id"])) == 1

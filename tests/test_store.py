@@ -3,13 +3,13 @@ import sqlite3
 
 import pytest
 
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import ArchiveError
-from pipeline.records import Segment, Word
+from pipeline.database.models import MachineSegment, Word
 
 
 def test_final_schema(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
+    db = database.open_database(tmp_path / "loike.db")
     assert set(db.table_names()) >= {
         "recordings", "files", "interviews", "transcription_runs", "segments", "words", "problems",
         "_sqlite_migrations",
@@ -35,60 +35,60 @@ def test_final_schema(tmp_path):
 
 
 def test_opening_twice_applies_migrations_once(tmp_path):
-    store.open_database(tmp_path / "loike.db").close()
-    db = store.open_database(tmp_path / "loike.db")
-    assert db["_sqlite_migrations"].count == len(store.migrations._migrations)
+    database.open_database(tmp_path / "loike.db").close()
+    db = database.open_database(tmp_path / "loike.db")
+    assert db["_sqlite_migrations"].count == len(database.migrations._migrations)
 
 
 def test_interview_codes_count_up_within_a_year(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
-    first = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    second = store.add_recording(db, "b" * 64, "b.wav", 1, "b")
-    codes = [store.interview_for(db, r)["code"] for r in (first, second)]
-    year = store.now()[:4]
+    db = database.open_database(tmp_path / "loike.db")
+    first = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    second = database.add_recording(db, "b" * 64, "b.wav", 1, "b")
+    codes = [database.interview_for(db, r)["code"] for r in (first, second)]
+    year = database.now()[:4]
     assert codes == [f"LK-{year}-001", f"LK-{year}-002"]
 
 
 def segments(n):
-    return [Segment(i, i + 1, f"câu số {i}", -0.2, 0.01, 1.2, [Word(i, i + 0.5, "câu", 0.9)]) for i in range(n)]
+    return [MachineSegment(i, i + 1, f"câu số {i}", -0.2, 0.01, 1.2, [Word(i, i + 0.5, "câu", 0.9)]) for i in range(n)]
 
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
 
 
 def test_a_transcript_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
-    db = store.open_database(tmp_path / "loike.db")
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    db = database.open_database(tmp_path / "loike.db")
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     broken = segments(5)
     broken[3].start = object()  # sqlite3 cannot bind this, so the write fails part-way through
 
     with pytest.raises(sqlite3.Error):
-        store.save_transcript(db, recording, broken, RUN)
+        database.save_transcript(db, recording, broken, RUN)
 
     assert db["segments"].count == 0 and db["words"].count == 0 and db["transcription_runs"].count == 0
     assert db["recordings"].get(recording)["status"] == "pending"
-    store.save_transcript(db, recording, segments(5), RUN)
+    database.save_transcript(db, recording, segments(5), RUN)
     assert db["segments"].count == 5 and db["words"].count == 5
     assert db["recordings"].get(recording)["status"] == "transcribed"
 
 
 def test_segments_come_back_in_order_with_their_words(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    store.save_transcript(db, recording, segments(3), RUN)
-    got = store.segments(db, store.interview_for(db, recording)["id"])
+    db = database.open_database(tmp_path / "loike.db")
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    database.save_transcript(db, recording, segments(3), RUN)
+    got = database.segments(db, database.interview_for(db, recording)["id"])
     assert [s["text"] for s in got] == ["câu số 0", "câu số 1", "câu số 2"]
     assert got[1]["words"] == [{"start": 1.0, "end": 1.5, "text": "câu", "probability": 0.9}]
 
 
 def test_a_sheet_reads_the_same_segments_with_words_as_rows_through_a_connection_of_its_own(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    store.save_transcript(db, recording, segments(3), RUN)
-    interview_id = store.interview_for(db, recording)["id"]
-    full = store.segments(db, interview_id)
+    db = database.open_database(tmp_path / "loike.db")
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    database.save_transcript(db, recording, segments(3), RUN)
+    interview_id = database.interview_for(db, recording)["id"]
+    full = database.segments(db, interview_id)
 
-    reader = store.SheetSegments(tmp_path / "loike.db")
+    reader = database.SheetSegments(tmp_path / "loike.db")
     got = reader(interview_id)
     copy = pickle.loads(pickle.dumps(reader))  # as a worker process gets it: the path, not the connection
     reader.close()
@@ -103,9 +103,9 @@ def test_a_sheet_reads_the_same_segments_with_words_as_rows_through_a_connection
 
 def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):
     path = tmp_path / "loike.db"
-    db = store.open_database(path)
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    store.save_transcript(db, recording, segments(400), RUN)
+    db = database.open_database(path)
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    database.save_transcript(db, recording, segments(400), RUN)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     data = bytearray(path.read_bytes())
@@ -114,14 +114,14 @@ def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):
     path.write_bytes(bytes(data))
 
     with pytest.raises(ArchiveError, match="is damaged|cannot be opened"):
-        store.open_database(path)
+        database.open_database(path)
 
 
 def test_the_search_index_follows_the_segments(tmp_path):
-    db = store.open_database(tmp_path / "loike.db")
-    recording = store.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    store.save_transcript(db, recording, [Segment(0, 1, "Đảng bộ Bắc Cường", -0.1, 0.0, 1.0)], RUN)
+    db = database.open_database(tmp_path / "loike.db")
+    recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
+    database.save_transcript(db, recording, [MachineSegment(0, 1, "Đảng bộ Bắc Cường", -0.1, 0.0, 1.0)], RUN)
     hits = db.execute("SELECT rowid FROM segments_fts WHERE segments_fts MATCH 'text_folded: dang bo'").fetchall()
     assert len(hits) == 1
-    store.save_transcript(db, recording, [Segment(0, 1, "chi bộ", -0.1, 0.0, 1.0)], RUN)
+    database.save_transcript(db, recording, [MachineSegment(0, 1, "chi bộ", -0.1, 0.0, 1.0)], RUN)
     assert not db.execute("SELECT rowid FROM segments_fts WHERE segments_fts MATCH 'dang'").fetchall()

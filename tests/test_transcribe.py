@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.speech import transcribe
 from pipeline.errors import ModelError
-from pipeline.records import TranscribeOptions
+from pipeline.options import TranscribeOptions
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -115,7 +115,7 @@ def test_the_words_are_the_same_with_one_worker_or_two_and_whatever_omp_num_thre
     script = ("import json, sys, wave, numpy as np\n"
               "from pathlib import Path\n"
               "from pipeline.speech.transcribe import Transcriber\n"
-              "from pipeline.records import TranscribeOptions\n"
+              "from pipeline.options import TranscribeOptions\n"
               "with wave.open(sys.argv[1]) as w: s = np.frombuffer(w.readframes(w.getnframes()), np.int16)\n"
               "s = s.astype(np.float32) / 32768\n"
               "t = Transcriber(TranscribeOptions(workers=int(sys.argv[2])), Path(sys.argv[3]))\n"

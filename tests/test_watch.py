@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pipeline import cli
 from pipeline.run import process, watch
-from pipeline.database import store
+from pipeline import database
 from pipeline.run.watch import Watcher, WatchOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -52,9 +52,9 @@ class Watching:
 
 
 def statuses(archive) -> dict[str, str]:
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     try:
-        return {row["source_path"]: row["status"] for row in store.interviews(db)}
+        return {row["source_path"]: row["status"] for row in database.interviews(db)}
     finally:
         db.close()
 

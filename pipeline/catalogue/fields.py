@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipeline.records import MetadataProblem
+from pipeline.database.models import MetadataProblem
 
 
 @dataclass(frozen=True)

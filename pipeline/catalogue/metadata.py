@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.records import InterviewMeta, MetadataFound, MetadataProblem
+from pipeline.database.models import InterviewMeta, MetadataFound, MetadataProblem
 from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, PERSON_FIELDS, SHEET_NAMES, Sink
 from pipeline.catalogue.disk import Disk, file_key
 from pipeline.catalogue.spreadsheets import assign_rows, from_sheets, read_sheet

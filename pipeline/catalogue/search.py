@@ -158,7 +158,7 @@ def _interviews(db: Database, parts: list[Part], kept: list[Kept]) -> list[Hit]:
         f"FROM interviews_fts JOIN interviews i ON i.id = interviews_fts.rowid WHERE {where} "
         f"ORDER BY interviews_fts.rank LIMIT {INTERVIEWS_AT_MOST}",
         [match_expression(parts, "search_folded", "search_text")]).fetchall()
-    # An interview's passages are mostly stored in one go (store.save_transcript), so they lie between its
+    # An interview's passages are mostly stored in one go (transcripts.save_transcript), so they lie between its
     # lowest and highest ids: FTS5 then reads just that stretch. Not between the ids of its first and last by
     # idx: passages kept through a re-transcription, and halves of a split, are numbered out of id order.
     check = " AND ".join(["segments_fts MATCH ?", "segments_fts.rowid BETWEEN ? AND ?", "s.interview_id = i.id",

@@ -9,7 +9,7 @@ import json
 import re
 from datetime import date, datetime
 
-from pipeline.records import Consent, InterviewMeta, PersonMeta, RoleHeld
+from pipeline.database.models import Consent, InterviewMeta, PersonMeta, RoleHeld
 from pipeline.text import fold, nfc
 from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, FIRST_YEAR, Field, Invalid, LABEL, PERSON_FIELDS, Sink, TEXT
 

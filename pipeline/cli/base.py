@@ -9,8 +9,8 @@ import sys
 import click
 
 from pipeline import __version__, settings
-from pipeline.database import store
-from pipeline.records import RunReport
+from pipeline import database
+from pipeline.reports import RunReport
 
 
 class Context:
@@ -23,7 +23,7 @@ class Context:
                 f"No archive database in {self.archive.transcripts}: run `loike run` first "
                 "(or pass --root with the archive's folder)."
             )
-        return store.open_database(self.archive.database)
+        return database.open_database(self.archive.database)
 
 
 @click.group()
@@ -39,7 +39,7 @@ def cli(ctx: click.Context, root: str | None, verbose: bool) -> None:
 
 
 def interview_id(db, key: str) -> int:
-    found = store.interview(db, key)
+    found = database.interview(db, key)
     if not found:
         raise click.ClickException(f"There is no interview {key!r}: `loike status` lists the interview codes.")
     return found["id"]

@@ -77,9 +77,9 @@ def people(ctx: click.Context) -> None:
     """List the people named in the metadata (merge duplicates with `loike people merge`)."""
     if ctx.invoked_subcommand:
         return
-    from pipeline.database import subjects
+    from pipeline import database
 
-    for person in subjects.people(ctx.obj.database()):
+    for person in database.people(ctx.obj.database()):
         born = f" ({person['birth_year']})" if person["birth_year"] else ""
         maybe = f"  maybe the same as {', '.join(map(str, person['maybe_same_as']))}" if person["maybe_same_as"] else ""
         click.echo(f"{person['id']:>5}  {person['full_name']}{born}  {person['interviews']} interview(s){maybe}")
@@ -91,10 +91,10 @@ def people(ctx: click.Context) -> None:
 @click.pass_obj
 def people_merge(obj: Context, keep: int, other: int) -> None:
     """Merge person OTHER into person KEEP (numbers from `loike people`)."""
-    from pipeline.database import subjects
+    from pipeline import database
 
     try:
-        subjects.merge_people(obj.database(), keep, other)
+        database.merge_people(obj.database(), keep, other)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Merged person {other} into {keep}.")
@@ -105,15 +105,15 @@ def people_merge(obj: Context, keep: int, other: int) -> None:
 @click.pass_obj
 def places_command(obj: Context, former_name) -> None:
     """List the places named in the metadata; --former-name adds an old name (communes were merged)."""
-    from pipeline.database import subjects
+    from pipeline import database
 
     db = obj.database()
     if former_name:
         try:
-            subjects.add_former_name(db, int(former_name[0]), former_name[1])
+            database.add_former_name(db, int(former_name[0]), former_name[1])
         except (LoikeError, ValueError) as error:
             raise click.ClickException(str(error)) from error
-    for place in subjects.places(db):
+    for place in database.places(db):
         former = json.loads(place["former_names"] or "[]")
         where = f", {place['parent']}" if place["parent"] else ""
         old = f"  (trước đây: {'; '.join(former)})" if former else ""
@@ -129,19 +129,19 @@ def places_command(obj: Context, former_name) -> None:
 @click.pass_obj
 def events_command(obj: Context, event, start, end, place, alias) -> None:
     """List the events named in the metadata; --describe N adds a date, period, place or other name."""
-    from pipeline.database import subjects
+    from pipeline import database
     from pipeline.catalogue import metadata
 
     db = obj.database()
     if event is not None:
         try:
             dates = [metadata.parse_date(d, year_ok=True) if d else None for d in (start, end)]
-            subjects.describe_event(db, event, *dates, place=place, alias=alias)
+            database.describe_event(db, event, *dates, place=place, alias=alias)
         except ValueError as error:
             raise click.ClickException(f"{error}: write dates as dd/mm/yyyy or as a year.") from error
         except LoikeError as error:
             raise click.ClickException(str(error)) from error
-    for row in subjects.events(db):
+    for row in database.events(db):
         period = " – ".join(d for d in (row["date_start"], row["date_end"]) if d)
         aliases = json.loads(row["aliases"] or "[]")
         extra = "".join(f"  {x}" for x in (period, row["place"] or "", "; ".join(aliases)) if x)
@@ -155,11 +155,11 @@ def events_command(obj: Context, event, start, end, place, alias) -> None:
 @click.pass_obj
 def speaker(obj: Context, interview: str, label: str, person: int) -> None:
     """Say that speaker LABEL in INTERVIEW is PERSON (a number from `loike people`)."""
-    from pipeline.database import subjects
+    from pipeline import database
 
     db = obj.database()
     try:
-        subjects.map_speaker(db, interview_id(db, interview), label, person)
+        database.map_speaker(db, interview_id(db, interview), label, person)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{label} in {interview} is now person {person}.")
@@ -174,7 +174,7 @@ def speaker(obj: Context, interview: str, label: str, person: int) -> None:
 @click.pass_obj
 def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
     """Tag passage LINE of INTERVIEW (the number in the sheet's margin) with a person, place or event."""
-    from pipeline.database import subjects
+    from pipeline import database
 
     chosen = {k: v for k, v in (("person", person), ("place", place), ("event", event)) if v is not None}
     if len(chosen) != 1:
@@ -186,7 +186,7 @@ def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
         raise click.ClickException(f"{interview} has no line {line}: the review sheet numbers its lines.")
     [(kind, target)] = chosen.items()
     try:
-        subjects.tag_segment(db, found[0], kind, target)
+        database.tag_segment(db, found[0], kind, target)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Line {line} of {interview} tagged with {kind} {target}.")

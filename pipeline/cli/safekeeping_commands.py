@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import LoikeError
 from pipeline.cli.base import Context, cli
 
@@ -22,10 +22,10 @@ def log_command(obj: Context, interview: str) -> None:
     from datetime import datetime
 
     db = obj.database()
-    found = store.interview(db, interview)
+    found = database.interview(db, interview)
     if not found:
         raise click.ClickException(f"There is no interview {interview!r}: `loike status` lists the interview codes.")
-    for event in store.events(db, found["recording_id"]):
+    for event in database.recording_log(db, found["recording_id"]):
         when = datetime.fromisoformat(event["at"]).strftime("%d/%m/%Y %H:%M")
         click.echo(f"{when}  {event['action']:<12} {event['outcome']:<5}  {event['tool'] or ''}  {event['detail'] or ''}")
 

@@ -11,9 +11,10 @@ import click
 
 from pipeline.run import process
 from pipeline import settings
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import LoikeError
-from pipeline.records import DEFAULT_WORKERS, ClusterOptions, RunReport, TranscribeOptions
+from pipeline.options import ClusterOptions, DEFAULT_WORKERS, TranscribeOptions
+from pipeline.reports import RunReport
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
 
 
@@ -182,7 +183,7 @@ def watch_command(obj: Context, interval, stable_checks, once, model, cache) -> 
 def status(obj: Context, as_json: bool) -> None:
     """List every interview with its state."""
     db = obj.database()
-    rows = store.interviews(db)
+    rows = database.interviews(db)
     if as_json:
         click.echo(json.dumps({"archive": str(obj.archive.root), "interviews": rows}, ensure_ascii=False, indent=2))
         return

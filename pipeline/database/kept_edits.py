@@ -1,7 +1,7 @@
 """What a new transcription of an interview keeps: every segment an editor has touched, with the new machine text
 for the same moment set beside it (``segment_alternatives``) instead of over it.
 
-Used by ``store.save_transcript`` inside its transaction; nothing here commits.
+Used by ``transcripts.save_transcript`` inside its transaction; nothing here commits.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from pipeline.records import Segment
+from pipeline.database.models import MachineSegment
 
 OVERLAP_SHARE = 0.5
 """A new segment stands for a kept one when they share more than this part of the shorter of the two: the new
@@ -39,9 +39,9 @@ inside a quote (from its first segment to its last: the passage was chosen as it
 class Placement:
     """Where each segment of a new transcription goes."""
 
-    insert: list[Segment] = field(default_factory=list)
+    insert: list[MachineSegment] = field(default_factory=list)
     """Into the transcript: they cover a moment no kept segment does."""
-    beside: dict[int, list[Segment]] = field(default_factory=dict)
+    beside: dict[int, list[MachineSegment]] = field(default_factory=dict)
     """Kept segment id → the new segments that stand for it, kept as alternatives."""
 
 
@@ -75,7 +75,7 @@ def overlaps(a_start: float, a_end: float, b_start: float, b_end: float) -> bool
     return shared(a_start, a_end, b_start, b_end) > OVERLAP_SHARE * shorter
 
 
-def place(new: list[Segment], kept: list[dict]) -> Placement:
+def place(new: list[MachineSegment], kept: list[dict]) -> Placement:
     """Split a new transcription into segments to insert and segments to keep beside a kept one; a new segment
     that stands for two kept ones goes beside the one it shares most time with."""
     if not kept:  # a first transcription, or nothing touched yet

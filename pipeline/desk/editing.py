@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from pipeline.database import kept_edits
 from pipeline.errors import Conflict, InvalidEdit, NotFound
-from pipeline.database.store import now, rows, writing
+from pipeline.database import now, rows, writing
 from pipeline.text import fold, nfc
 
 STATUSES = ("machine", "edited", "verified")

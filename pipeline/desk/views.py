@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline.speech import flags
 from pipeline.publishing import templating
 from pipeline.desk import editing
 
 def listing(db, chosen: dict) -> dict:
-    everything = store.interviews(db)
+    everything = database.interviews(db)
     progress = editing.progress(db)
     for row in everything:
         row.update(progress.get(row["id"], {}))
@@ -41,10 +41,10 @@ def matches(view: dict, chosen: dict) -> bool:
 
 
 def interview_context(db, code: str) -> dict:
-    found = store.interview(db, code)
+    found = database.interview(db, code)
     if found is None:
         raise HTTPException(404, f"Không có phỏng vấn {code}.")
-    segments = store.segments(db, found["id"], with_words=False)
+    segments = database.segments(db, found["id"], with_words=False)
     tags = editing.tags(db, found["id"])
     names = speaker_names(db, found["id"])
     for seg in segments:
@@ -64,10 +64,10 @@ def interview_context(db, code: str) -> dict:
 def choices(db) -> dict[str, list[dict]]:
     """Everything an editor can tag, as ``{kind: [{id, label}]}``; labels tell namesakes apart."""
     people = [{"id": p["id"], "label": p["full_name"] + (f" ({p['birth_year']})" if p["birth_year"] else "")}
-              for p in subjects.people(db)]
+              for p in database.people(db)]
     places = [{"id": p["id"], "label": p["name"] + (f", {p['parent']}" if p["parent"] else "")}
-              for p in subjects.places(db)]
-    events = [{"id": e["id"], "label": e["name"]} for e in subjects.events(db)]
+              for p in database.places(db)]
+    events = [{"id": e["id"], "label": e["name"]} for e in database.events(db)]
     return {"person": people, "place": places, "event": events}
 
 
@@ -80,7 +80,7 @@ def desk_view(segment: dict) -> dict:
 
 
 def interview_people(db, interview_id: int) -> list[dict]:
-    return store.rows(db.execute(
+    return database.rows(db.execute(
         "SELECT DISTINCT p.id, p.full_name, p.birth_year, ip.role FROM interview_people ip "
         "JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? ORDER BY ip.role DESC, p.full_name",
         [interview_id]))

@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline.desk import views, security, editing
 from pipeline.run import process
 from pipeline.publishing import templating
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
-from pipeline.records import PersonMeta
+from pipeline.database.models import PersonMeta
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class SheetRefresher:
             with self.lock:
                 dirty, self.dirty = self.dirty, set()
             if dirty:
-                db = store.connect(self.archive.database)
+                db = database.connect(self.archive.database)
                 try:
                     process.write_sheets(db, self.archive, only=dirty)
                 except LoikeError as error:
@@ -86,7 +86,7 @@ class SheetRefresher:
 def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlette:
     """The review app for ``archive``; the database is opened (and migrated) once here."""
     options = options or ServeOptions()
-    store.open_database(archive.database).close()
+    database.open_database(archive.database).close()
     gate = security.Gate(archive, options.host, options.port, options.password, options.allowed_hosts)
     env = templating.environment(archive.root)
     for name in ("app_index.html.j2", "app_interview.html.j2"):
@@ -97,7 +97,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
     def db():
         """This thread's own connection: a transaction never spans two requests' threads."""
         if getattr(local, "db", None) is None:
-            local.db = store.connect(archive.database)
+            local.db = database.connect(archive.database)
         return local.db
 
     async def on_db(function, *args):
@@ -122,7 +122,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         return page(request, "app_interview.html.j2", **found)
 
     async def audio(request: Request) -> Response:
-        found = store.interview(db(), str(request.path_params["interview_id"]))
+        found = database.interview(db(), str(request.path_params["interview_id"]))
         path = archive.audio_dir / f"{found['code']}.wav" if found else None
         if path is None or not path.is_file():
             raise HTTPException(404, "Chưa có bản nghe của phỏng vấn này: hãy chạy `loike run`.")
@@ -310,11 +310,11 @@ def add_subject(db, params, body, editor):
     kind, name = str(body["kind"]), " ".join(str(body["name"]).split())
     if not name:
         raise InvalidEdit("A name is needed.", "Hãy nhập tên.")
-    with store.writing(db):
+    with database.writing(db):
         if kind == "person":
-            made = subjects.person_id(db, PersonMeta(full_name=name))
+            made = database.person_id(db, PersonMeta(full_name=name))
         elif kind == "event":
-            made = subjects.event_id(db, name)
+            made = database.event_id(db, name)
         else:
             raise InvalidEdit(f"Unknown kind {kind!r}.", "Chỉ thêm được nhân vật hoặc sự kiện.")
     return {"kind": kind, "id": made, "name": name}, int(body["interview_id"])

@@ -23,7 +23,7 @@ import numpy as np
 
 from pipeline import files
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
-from pipeline.records import AudioInfo, NormalisedAudio
+from pipeline.database.models import AudioInfo, NormalisedAudio
 
 log = logging.getLogger(__name__)
 

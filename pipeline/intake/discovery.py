@@ -8,9 +8,9 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatch
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.records import SourceFile
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,16 @@ MEDIA_SUFFIXES = frozenset(
 """Extensions taken as recordings; anything else (notes, sidecar metadata, photos) is left alone."""
 SETTLE_SECONDS = 2.0
 """A file changed less than this long ago may still be being copied: it is looked at twice."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found under ``recordings/``, before it is read."""
+
+    path: Path  # absolute
+    relpath: str  # relative to recordings/, forward slashes, NFC
+    size: int
+    mtime: float
 
 
 def is_candidate(name: str) -> bool:

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from pipeline import __version__
 from pipeline.publishing import exports, transcript
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import ExportError, PackageInvalid, unwritable
 from pipeline.settings import Archive
 
@@ -68,7 +68,7 @@ def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
     document.pop("segments")
     document["files"] = {"original": f"originals/{original}", "audio": f"audio/{t.code}.wav",
                          "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS]}
-    document["history"] = store.events(db, t.interview["recording_id"])
+    document["history"] = database.recording_log(db, t.interview["recording_id"])
     return document
 
 
@@ -128,7 +128,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     restricted = [c["code"] for c in catalogue if c["restricted"]]
     info = {
         "Source-Organization": options.organization,
-        "External-Identifier": options.identifier or f"loike-{store.now()[:10]}",
+        "External-Identifier": options.identifier or f"loike-{database.now()[:10]}",
         "External-Description": f"Lời Kể: {len(catalogue)} cuộc phỏng vấn (bản gốc, âm thanh chuẩn hoá, "
                                 f"bản phiên âm {', '.join(options.formats)}, siêu dữ liệu).",
         "Bag-Software-Agent": f"Lời Kể {__version__} (bagit-python {bagit.VERSION})",
@@ -152,7 +152,7 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
     """Each original's copy must hash as the recording did when it was taken in."""
     entries = bagit.Bag(str(work)).entries
     for code in report.interviews:
-        row = store.interview(db, code)
+        row = database.interview(db, code)
         meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
         if found != row["sha256"]:

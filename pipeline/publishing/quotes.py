@@ -23,7 +23,7 @@ from pipeline.catalogue import search
 from pipeline import files
 from pipeline.errors import ExportError, unwritable
 from pipeline.settings import Archive
-from pipeline.database.store import rows
+from pipeline.database import rows
 from pipeline.text import fold
 from pipeline.publishing.transcript import CONSENT_VN, Person, date_vn, minutes
 

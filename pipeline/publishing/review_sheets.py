@@ -28,8 +28,8 @@ INDEX_TEMPLATE = "index.html.j2"
 
 
 def _words(segment: dict) -> list[tuple]:
-    """The segment's words as (segment id, text, probability), as ``store.sheet_segments`` gives them; the
-    store's dicts (``store.segments``) are turned into the same."""
+    """The segment's words as (segment id, text, probability), as ``transcripts.sheet_segments`` gives them; the
+    store's dicts (``transcripts.segments``) are turned into the same."""
     words = segment.get("words") or []
     if words and isinstance(words[0], dict):
         return [(None, w.get("text"), w.get("probability")) for w in words]
@@ -208,7 +208,7 @@ def write_sheets(
     Sheets whose content did not change are left alone, so a re-run touches only what moved. Given a function,
     ``segments`` is called for one interview at a time, so only one interview's segments are in memory. With
     ``workers`` > 1 and enough segments, they are rendered in that many processes; the function then has to be
-    picklable (``store.SheetSegments``). Each sheet is written whole by one process (``write_if_changed``).
+    picklable (``transcripts.SheetSegments``). Each sheet is written whole by one process (``write_if_changed``).
     The index links to the people, places and events lists; with ``subject_lists`` an empty list is written
     where there is none yet, so no link leads nowhere (a caller writing the subject pages at the same time
     says False).

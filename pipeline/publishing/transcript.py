@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import NotFound
-from pipeline.database.store import rows
+from pipeline.database import rows
 from pipeline.text import date_vn# noqa: F401  (the exports format dates through here)
 
 PUBLISHABLE = "allowed"
@@ -71,7 +71,7 @@ class Line:
 
 @dataclass
 class Transcript:
-    interview: dict  # a row of store.INTERVIEW_SUMMARY
+    interview: dict  # a row of database.INTERVIEW_SUMMARY
     lines: list[Line]
     witnesses: list[Person]
     interviewers: list[Person]
@@ -128,7 +128,7 @@ def person(db: Database, person_id: int, row: dict | None = None) -> Person:
 
 def load(db: Database, key: str) -> Transcript:
     """The transcript of the interview with this code (or number); NotFound names the command that lists them."""
-    found = store.interview(db, str(key))
+    found = database.interview(db, str(key))
     if not found:
         raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
     return _assemble(db, found)
@@ -137,7 +137,7 @@ def load(db: Database, key: str) -> Transcript:
 def load_all(db: Database, include_restricted: bool = False) -> tuple[list[Transcript], list[str]]:
     """Every transcribed interview, and the codes left out because they may not be published."""
     kept, withheld = [], []
-    for row in store.interviews(db):
+    for row in database.interviews(db):
         if row["status"] != "transcribed":
             continue
         if not publishable(row["consent_status"], row["consent_until"]) and not include_restricted:
@@ -152,7 +152,7 @@ def _assemble(db: Database, found: dict) -> Transcript:
     names = dict(db.execute("SELECT id, full_name FROM people").fetchall())
     mapped = dict(db.execute("SELECT label, person_id FROM speakers WHERE interview_id = ?", [interview_id]).fetchall())
     lines = []
-    for seg in store.segments(db, interview_id):
+    for seg in database.segments(db, interview_id):
         person_id = seg.get("person_id") or mapped.get(seg["speaker"])
         lines.append(Line(
             id=seg["id"], idx=seg["idx"], start=seg["start"], end=seg["end"], text=_nfc(seg["text"]),

@@ -48,9 +48,10 @@ from sqlite_utils import Database
 from pipeline.run import scheduling, process
 from pipeline.intake import audio
 from pipeline import crashtest, settings
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import ClusterError, LoikeError
-from pipeline.records import ClusterOptions, RunReport, TranscribeOptions
+from pipeline.options import ClusterOptions, TranscribeOptions
+from pipeline.reports import RunReport
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class Cluster:
                            should_stop: Callable[[], bool] | None = None) -> None:
         """Transcribe what is pending on the cluster. ``cache`` and ``transcriber`` are not used: each
         transcriber keeps the model in its own node's cache ($LOIKE_CACHE there, else the user's cache)."""
-        pending = store.recordings_to_process(db)
+        pending = database.recordings_to_process(db)
         if not pending:
             return
         pool = Pool(self.options, options)

@@ -20,13 +20,16 @@ from sqlite_utils import Database
 
 from pipeline.run import scheduling
 from pipeline.intake import audio, discovery
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline import crashtest
 from pipeline.speech import flags, speakers
 from pipeline.catalogue import metadata
 from pipeline.publishing import review_sheets, subject_pages
 from pipeline.errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
-from pipeline.records import MetadataFound, Problem, Retranscribed, RunReport, Segment, SourceFile, TranscribeOptions
+from pipeline.database.models import MachineSegment, MetadataFound
+from pipeline.reports import Problem, Retranscribed, RunReport
+from pipeline.intake.discovery import SourceFile
+from pipeline.options import TranscribeOptions
 from pipeline.settings import Archive, model_cache
 from pipeline.text import date_vn
 from pipeline.publishing.transcript import CONSENT_VN
@@ -91,7 +94,7 @@ def cannot_write(archive: Archive, code: int | None, reason: str | None) -> Arch
 def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, progress: Progress | None,
              settle_seconds: float, transcriber, should_stop: Callable[[], bool] | None = None,
              hold: Collection[str] = (), cluster=None) -> RunReport:
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     report = RunReport(sheets_dir=archive.sheets_dir)
     try:
         files = discovery.scan(archive)
@@ -112,34 +115,34 @@ def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, p
 
 def register(db: Database, archive: Archive, source: SourceFile, report: RunReport) -> None:
     """Identify one file by its bytes; a new recording gets a row, a probe and an interview."""
-    if store.known_file(db, source.relpath, source.size, source.mtime):
+    if database.known_file(db, source.relpath, source.size, source.mtime):
         report.skipped_unchanged += 1
         return
     digest = discovery.sha256(source.path)
     if not discovery.unchanged(source):
         report.still_copying.append(source.relpath)
         return
-    existing = store.recording_by_hash(db, digest)
+    existing = database.recording_by_hash(db, digest)
     if existing:
         if existing["source_path"] != source.relpath:
             report.duplicates.append(f"{source.relpath} = {existing['source_path']}")
-        store.remember_file(db, source.relpath, existing["id"], source.size, source.mtime)
+        database.remember_file(db, source.relpath, existing["id"], source.size, source.mtime)
         return
-    previous = store.file_row(db, source.relpath)
+    previous = database.file_row(db, source.relpath)
     if previous:
         log.info("%s has new content; the earlier recording under that name is kept", source.relpath)
-    recording_id = store.add_recording(db, digest, source.relpath, source.size, Path(source.relpath).stem)
-    store.remember_file(db, source.relpath, recording_id, source.size, source.mtime)
+    recording_id = database.add_recording(db, digest, source.relpath, source.size, Path(source.relpath).stem)
+    database.remember_file(db, source.relpath, recording_id, source.size, source.mtime)
     report.new += 1
     try:
-        store.record_probe(db, recording_id, audio.probe(source.path))
+        database.record_probe(db, recording_id, audio.probe(source.path))
     except RecordingError as error:
         fail(db, report, recording_id, source.relpath, error, permanent=True)
 
 
 def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
     """Read every interview's sidecar or spreadsheet row and apply what changed since last time."""
-    paths = store.interview_paths(db)
+    paths = database.interview_paths(db)
     read = metadata.read_metadata(archive.recordings, sorted(paths))
     for source, problems in read.spreadsheets.items():
         report.warnings += [Problem(source, "metadata", str(p)) for p in problems]
@@ -149,22 +152,22 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
         if interview_id not in chosen or (chosen[interview_id].source is None and item.source):
             chosen[interview_id] = item
     for interview_id, item in chosen.items():
-        applied = subjects.apply_metadata(db, interview_id, item)
+        applied = database.apply_metadata(db, interview_id, item)
         if applied:
             report.metadata_updated += 1
-            store.log_event(db, store.recording_of(db, interview_id), "metadata", "error" if item.problems else "ok",
+            database.log_event(db, database.recording_of(db, interview_id), "metadata", "error" if item.problems else "ok",
                             str(item.source or "no metadata"))
             if item.source:  # a missing file is counted below, not repeated as a warning per recording
                 report.warnings += [Problem(item.recording, "metadata", str(p)) for p in item.problems]
         if applied.narrowed:
             consent = CONSENT_VN[applied.narrowed.status] + (
                 f" đến {date_vn(applied.narrowed.until)}" if applied.narrowed.until else "")
-            store.log_event(db, store.recording_of(db, interview_id), "consent", "narrowed", consent)
+            database.log_event(db, database.recording_of(db, interview_id), "consent", "narrowed", consent)
             report.warnings.append(Problem(item.recording, "consent", (
                 f"quyền công bố đã đổi thành '{consent}' theo {item.source}, dù tệp còn lỗi: không xuất bản nữa / "
                 f"consent narrowed to {applied.narrowed.status} from {item.source} although it has mistakes; "
                 "the interview is no longer published")))
-    report.waiting_for_metadata = store.count_waiting_for_metadata(db)
+    report.waiting_for_metadata = database.count_waiting_for_metadata(db)
 
 
 def transcribe_pending(
@@ -175,7 +178,7 @@ def transcribe_pending(
 
     Only this thread touches the database: the worker threads transcribe (see scheduling.py for why).
     """
-    pending = store.recordings_to_process(db)
+    pending = database.recordings_to_process(db)
     if not pending:
         return
     if transcriber is None:
@@ -244,16 +247,16 @@ def begin(db: Database, archive: Archive, recording: dict, transcriber, report: 
         info, normalised = prepared or scheduling.normalise_original(archive, recording)
         crashtest.checkpoint("normalised")
         damage = audio.damage(relpath, info, normalised.duration)
-        store.record_normalised(db, recording["id"], normalised, damage, discovery.sha256(wav))
+        database.record_normalised(db, recording["id"], normalised, damage, discovery.sha256(wav))
         if damage:
             report.warnings.append(Problem(relpath, "damaged", damage))
-            store.record_problem(db, recording["id"], relpath, "damaged", damage, failed=False)
+            database.record_problem(db, recording["id"], relpath, "damaged", damage, failed=False)
         duration = normalised.duration
     hotwords = None
     if transcriber.options.domain_words:
-        interview_id = store.interview_for(db, recording["id"])["id"]
-        hotwords = subjects.domain_words(db, interview_id, glossary(archive))
-    return scheduling.Job(recording, decoded, duration or 0.0, hotwords, store.now())
+        interview_id = database.interview_for(db, recording["id"])["id"]
+        hotwords = database.domain_words(db, interview_id, glossary(archive))
+    return scheduling.Job(recording, decoded, duration or 0.0, hotwords, database.now())
 
 
 def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, report: RunReport) -> None:
@@ -264,12 +267,12 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
             segment.flags = flags.codes(segment)
         crashtest.checkpoint("transcribed")
         with db.atomic():  # the transcript and who its speakers are: both stored, or neither
-            store.save_transcript(db, job.recording["id"], told.segments, {
+            database.save_transcript(db, job.recording["id"], told.segments, {
                 "model": transcriber.options.model,
                 "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
                 "versions": transcriber.versions(),
                 "started_at": job.started,
-                "finished_at": store.now(),
+                "finished_at": database.now(),
                 "audio_seconds": job.duration,
             })
             speakers.remember(db, told)
@@ -279,7 +282,7 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
     report.audio_seconds += job.duration
 
 
-def tell_speakers(db: Database, archive: Archive, recording: dict, segments: list[Segment], decoded: Path,
+def tell_speakers(db: Database, archive: Archive, recording: dict, segments: list[MachineSegment], decoded: Path,
                   report: RunReport) -> speakers.Outcome:
     """Speaker labels on the segments (``pipeline.speakers``), not yet stored; without a way to tell voices
     apart the run says so, once, and the transcript goes on unlabelled."""
@@ -289,7 +292,7 @@ def tell_speakers(db: Database, archive: Archive, recording: dict, segments: lis
         original = archive.recordings / relpath
         if original.exists():
             levels = audio.channel_levels(original, LEVEL_FRAME)
-    interview_id = store.interview_for(db, recording["id"])["id"]
+    interview_id = database.interview_for(db, recording["id"])["id"]
     try:
         outcome = speakers.label_speakers(db, interview_id, segments, audio.decoded_samples(decoded), levels,
                                          LEVEL_FRAME)
@@ -314,27 +317,27 @@ def retranscribe(
     """Transcribe one interview (its code or number) again, with ``options`` (another model, say).
 
     The recording is decoded again from the original, as on the first run, and goes through the normal path;
-    ``store.save_transcript`` keeps every segment an editor touched and sets the new machine text beside it.
+    ``database.save_transcript`` keeps every segment an editor touched and sets the new machine text beside it.
     When anything fails, the interview keeps its transcript as it was and stays transcribed.
     """
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     try:
         with write_failures_in_one_sentence(archive):
-            found = store.interview(db, key)
+            found = database.interview(db, key)
             if not found:
                 raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
-            recording = store.recording_with_path(db, found["recording_id"])
+            recording = database.recording_with_path(db, found["recording_id"])
             if transcriber is None:  # a model that does not load fails here, before anything changes
                 from pipeline.speech.transcribe import Transcriber
 
                 transcriber = Transcriber(fitted(options, [recording]), cache or model_cache())
             result = Retranscribed(found["code"], transcriber.options.model, RunReport(sheets_dir=archive.sheets_dir))
             with db.atomic():
-                store.log_event(db, recording["id"], "retranscribe", "ok",
+                database.log_event(db, recording["id"], "retranscribe", "ok",
                                 f"asked for, model {transcriber.options.model}; segments editors touched are kept")
             _redo(db, archive, recording, transcriber, progress, result.run)
             if result.run.transcribed:
-                counts = store.transcript_counts(db, found["id"], store.last_run(db, found["id"]))
+                counts = database.transcript_counts(db, found["id"], database.last_run(db, found["id"]))
                 result.segments, result.kept, result.beside = counts["segments"], counts["kept"], counts["beside"]
             write_sheets(db, archive, only={found["id"]})
     finally:
@@ -363,7 +366,7 @@ def _redo(db: Database, archive: Archive, recording: dict, transcriber, progress
              permanent=False)
         if recording["status"] == "transcribed":  # normalising again left it 'normalised'; the old transcript stands
             with db.atomic():
-                store.update_recording(db, recording["id"], status="transcribed")
+                database.update_recording(db, recording["id"], status="transcribed")
 
 
 @contextmanager
@@ -396,7 +399,7 @@ def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str
     message = str(error)
     log.warning(message)
     report.failures.append(Problem(relpath, kind, message))
-    store.record_problem(db, recording_id, relpath, kind, message, failed=permanent)
+    database.record_problem(db, recording_id, relpath, kind, message, failed=permanent)
 
 
 def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -> Path:
@@ -406,7 +409,7 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
     The subject pages are gathered and written in a thread of their own (through its own connection) while the
     sheets render, in other processes when there are many: on two cores that takes them off the end of a
     rebuild (docs/benchmarks.md)."""
-    interviews = store.interviews(db)
+    interviews = database.interviews(db)
     hrefs = {
         i["id"]: f"../audio/{i['code']}.wav"
         for i in interviews
@@ -414,7 +417,7 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
     }
     with ThreadPoolExecutor(1) as beside:
         pages = beside.submit(_write_subject_pages, archive)
-        segments = store.SheetSegments(archive.database)
+        segments = database.SheetSegments(archive.database)
         try:
             index = review_sheets.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
                                         workers=os.cpu_count() or 1, subject_lists=False)
@@ -425,8 +428,8 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
 
 
 def _write_subject_pages(archive: Archive) -> int:
-    db = store.connect(archive.database)
+    db = database.connect(archive.database)
     try:
-        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, subjects.subjects(db))
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, database.subjects(db))
     finally:
         db.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline.intake import audio
 from pipeline.errors import ArchiveError
-from pipeline.records import AudioInfo, NormalisedAudio
+from pipeline.database.models import AudioInfo, NormalisedAudio
 from pipeline.settings import Archive
 
 PREFETCH = True

@@ -22,7 +22,9 @@ from pathlib import Path
 from pipeline.intake import discovery
 from pipeline.run import process
 from pipeline.errors import LoikeError
-from pipeline.records import RunReport, SourceFile, TranscribeOptions
+from pipeline.reports import RunReport
+from pipeline.intake.discovery import SourceFile
+from pipeline.options import TranscribeOptions
 from pipeline.settings import Archive, model_cache
 
 log = logging.getLogger(__name__)

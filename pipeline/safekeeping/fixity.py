@@ -2,8 +2,7 @@
 
 ``verify`` re-hashes every known original and normalised WAV, ``rebuild`` re-creates what can be derived again,
 ``backup`` copies the database consistently (SQLite's online backup API, safe while another process writes),
-and ``network_filesystem`` warns when transcripts/ sits on a share where SQLite's locking cannot be trusted
-(https://www.sqlite.org/useovernet.html).
+the database warns when transcripts/ sits on a network share (``database.network_filesystem``).
 """
 
 from __future__ import annotations
@@ -16,16 +15,12 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.intake import audio, discovery
-from pipeline.database import store
+from pipeline import database
 from pipeline.errors import ArchiveError
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
 
-NETWORK_TYPES = {"nfs": "nfs", "nfs4": "nfs", "cifs": "cifs", "smb3": "smb", "smbfs": "smb", "sshfs": "sshfs",
-                 "fuse.sshfs": "sshfs", "9p": "9p"}
-"""Filesystem types (as /proc/mounts names them) where SQLite's file locks may not hold across machines."""
-_warned: set[str] = set()
 
 
 @dataclass
@@ -55,45 +50,6 @@ class RebuildReport:
     sheets: Path | None = None  # the index, when sheets were rendered
 
 
-# --- network filesystems -----------------------------------------------------------------------
-
-def network_filesystem(path: str | Path, mounts: str | None = None) -> str | None:
-    """The kind of network share ``path`` lives on ("nfs", "cifs", "smb", "sshfs", "9p"), or None if local.
-
-    ``mounts`` is the text of /proc/mounts (read when not given); on Windows a UNC path counts as a share.
-    """
-    text = str(path)
-    if text.startswith(("\\\\", "//")) and os.name == "nt":
-        return "smb"
-    if mounts is None:
-        try:
-            mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
-    best, kind = "", None
-    for line in mounts.splitlines():
-        parts = line.split()
-        if len(parts) < 3:
-            continue
-        point = parts[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
-        inside = text == point or text.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, kind = point, NETWORK_TYPES.get(parts[2])
-    return kind
-
-
-def warn_if_network(folder: Path) -> None:
-    """Log once per folder when it is on a network share."""
-    key = str(folder)
-    if key in _warned:
-        return
-    _warned.add(key)
-    kind = network_filesystem(folder.resolve())
-    if kind:
-        log.warning("transcripts/ is on a network share (%s): SQLite can corrupt a database there when two machines "
-                    "write; keep transcripts/ on a local disk and back it up with `loike backup`.", kind)
-
-
 # --- verify --------------------------------------------------------------------------------------
 
 def verify(archive: Archive) -> VerifyReport:
@@ -101,11 +57,11 @@ def verify(archive: Archive) -> VerifyReport:
 
     Logs a "verified" event per recording. Nothing on disk is changed.
     """
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     report = VerifyReport()
     try:
         problems: dict[int, list[str]] = {}
-        known = store.rows(db.execute(
+        known = database.rows(db.execute(
             "SELECT f.path, f.recording_id, r.sha256 FROM files f JOIN recordings r ON r.id = f.recording_id "
             "ORDER BY f.path"))
         for row in known:
@@ -114,7 +70,7 @@ def verify(archive: Archive) -> VerifyReport:
             if found:
                 report.findings.append(found)
                 problems.setdefault(row["recording_id"], []).append(found.kind)
-        recordings = store.rows(db.execute(
+        recordings = database.rows(db.execute(
             "SELECT r.id, r.status, r.normalised_sha256, i.code FROM recordings r "
             "JOIN interviews i ON i.recording_id = r.id ORDER BY i.code"))
         for row in recordings:
@@ -130,7 +86,7 @@ def verify(archive: Archive) -> VerifyReport:
         with db.atomic():
             for row in recordings:
                 kinds = problems.get(row["id"])
-                store.log_event(db, row["id"], "verified", "error" if kinds else "ok",
+                database.log_event(db, row["id"], "verified", "error" if kinds else "ok",
                                 ", ".join(kinds) if kinds else "original and derivatives match")
     finally:
         db.close()
@@ -175,11 +131,11 @@ def rebuild(archive: Archive, audio_files: bool = True, sheets: bool = True) -> 
     """
     from pipeline.run import process# process runs the stages; fixity only borrows its sheet writer
 
-    db = store.open_database(archive.database)
+    db = database.open_database(archive.database)
     report = RebuildReport()
     try:
         if audio_files:
-            for row in store.rows(db.execute(
+            for row in database.rows(db.execute(
                 "SELECT r.id, r.sha256, r.status, r.normalised_sha256, i.code, "
                 "(SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) AS path "
                 "FROM recordings r JOIN interviews i ON i.recording_id = r.id "
@@ -207,7 +163,7 @@ def _rebuild_wav(db, archive: Archive, row: dict, report: RebuildReport) -> None
     with db.atomic():
         if digest != row["normalised_sha256"]:
             db["recordings"].update(row["id"], {"normalised_sha256": digest})
-        store.log_event(db, row["id"], "normalised", "ok", f"rebuilt {wav.name} sha256 {digest}")
+        database.log_event(db, row["id"], "normalised", "ok", f"rebuilt {wav.name} sha256 {digest}")
     report.audio.append(wav.name)
 
 

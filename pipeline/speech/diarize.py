@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.errors import DiarizeError
-from pipeline.records import Segment, Word
+from pipeline.database.models import MachineSegment, Word
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +361,7 @@ def turns_from_windows(speech: list[tuple[float, float]], starts: np.ndarray, la
 # --- words and segments --------------------------------------------------------------------------
 
 
-def label(segments: list[Segment], found: list[Turn]) -> list[Segment]:
+def label(segments: list[MachineSegment], found: list[Turn]) -> list[MachineSegment]:
     """Segments labelled from the turns: each word takes the speaker of the turn it overlaps most (the nearest
     turn when it falls in none); a segment whose words change speaker is split there. The turns are smoothed
     already; smoothing the words again would undo a real turn in which Whisper wrote only a word or two."""
@@ -382,7 +382,7 @@ def _speaker_at(found: list[Turn], ends: list[float], start: float, end: float) 
     return min(near, key=lambda t: max(t.start - end, start - t.end)).speaker
 
 
-def smooth(segments: list[Segment], labels: list[list], min_turn: float) -> list[list]:
+def smooth(segments: list[MachineSegment], labels: list[list], min_turn: float) -> list[list]:
     """Runs of words shorter than ``min_turn`` seconds between runs of one speaker become that speaker's."""
     flat = [(w, label) for s, ls in zip(segments, labels) for w, label in zip(_words(s), ls)]
     runs: list[list] = []  # [label, first index, last index]
@@ -403,11 +403,11 @@ def smooth(segments: list[Segment], labels: list[list], min_turn: float) -> list
     return out
 
 
-def _words(segment: Segment) -> list[Word]:
+def _words(segment: MachineSegment) -> list[Word]:
     return segment.words or [Word(segment.start, segment.end, segment.text, 1.0)]
 
 
-def split_at_turns(segments: list[Segment], labels: list[list[str]]) -> list[Segment]:
+def split_at_turns(segments: list[MachineSegment], labels: list[list[str]]) -> list[MachineSegment]:
     """Segments with their speaker labels (one per word); a segment whose words change speaker is split there."""
     out = []
     for segment, ls in zip(segments, labels):
@@ -423,7 +423,7 @@ def split_at_turns(segments: list[Segment], labels: list[list[str]]) -> list[Seg
     return out
 
 
-def turns(segments: list[Segment], gap: float = 0.5) -> list[Turn]:
+def turns(segments: list[MachineSegment], gap: float = 0.5) -> list[Turn]:
     """Who spoke when, from labelled segments: their words joined into turns across gaps under ``gap`` s."""
     found: list[Turn] = []
     for segment in segments:
@@ -439,8 +439,8 @@ def turns(segments: list[Segment], gap: float = 0.5) -> list[Turn]:
 # --- by microphone -------------------------------------------------------------------------------
 
 
-def by_channel(segments: list[Segment], levels: np.ndarray, frame_seconds: float,
-               options: DiarizeOptions = DiarizeOptions()) -> list[Segment] | None:
+def by_channel(segments: list[MachineSegment], levels: np.ndarray, frame_seconds: float,
+               options: DiarizeOptions = DiarizeOptions()) -> list[MachineSegment] | None:
     """Stereo with one microphone per channel: S1 is the left microphone, S2 the right. None when the channels
     do not tell the speakers apart (mono copied to both, a single stereo microphone, one person speaking)."""
     if levels.ndim != 2 or levels.shape[1] != 2 or not segments:

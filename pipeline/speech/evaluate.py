@@ -22,7 +22,8 @@ import numpy as np
 
 from pipeline.intake import audio, discovery
 from pipeline.errors import EvaluationError, LoikeError, RecordingError
-from pipeline.records import Problem, TranscribeOptions
+from pipeline.reports import Problem
+from pipeline.options import TranscribeOptions
 
 log = logging.getLogger(__name__)
 

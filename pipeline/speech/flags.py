@@ -1,7 +1,7 @@
 """Flags on segments that are likely machine hallucinations: text Whisper invents on silence, music or noise.
 
 A flag never removes anything: the segment is stored and shown as heard, with a mark and its reasons, and an
-editor decides. Pure functions over a ``records.Segment``; matching is done on folded text (``text.fold``), so
+editor decides. Pure functions over a ``models.MachineSegment``; matching is done on folded text (``text.fold``), so
 NFC, NFD and untoned spellings match alike.
 """
 
@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.records import Segment
+from pipeline.database.models import MachineSegment
 from pipeline.text import fold
 
 KNOWN_PHRASES = (
@@ -113,7 +113,7 @@ def repetition(text: str) -> str | None:
     return None
 
 
-def flags(segment: Segment) -> list[Flag]:
+def flags(segment: MachineSegment) -> list[Flag]:
     """Every reason to think ``segment`` was made up by the model rather than heard; [] for a clean one."""
     found = []
     phrase = known_phrase(segment.text)
@@ -145,7 +145,7 @@ def speech_share(start: float, end: float, speech: list[tuple[float, float]]) ->
     return min(1.0, covered / (end - start))
 
 
-def codes(segment: Segment) -> list[str]:
+def codes(segment: MachineSegment) -> list[str]:
     """The flag codes of ``segment``, as stored (``segments.flags``, comma-separated)."""
     return [flag.code for flag in flags(segment)]
 

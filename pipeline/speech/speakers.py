@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pipeline.database import subjects, store
+from pipeline import database
 from pipeline.speech import diarize, transcribe
 from pipeline import crashtest
 from pipeline.speech.diarize import DiarizeOptions
-from pipeline.records import Segment
+from pipeline.database.models import MachineSegment
 
 # --- who is the interviewer ----------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ def is_question(text: str) -> bool:
     return len(lowered.split()) <= 15 and bool(_QUESTION_WORD.search(lowered))
 
 
-def pick_interviewer(segments: list[Segment]) -> str | None:
+def pick_interviewer(segments: list[MachineSegment]) -> str | None:
     """The label that asks the questions: share of its segments that are questions, less its share of the talk
     (the interviewer asks and lets the witness speak; with Whisper's text garbled, talk share alone decides).
     None with fewer than two labels."""
@@ -56,7 +56,7 @@ def pick_interviewer(segments: list[Segment]) -> str | None:
     return max(sorted(score), key=lambda label: score[label])
 
 
-def main_speaker(segments: list[Segment], exclude: str | None = None) -> str | None:
+def main_speaker(segments: list[MachineSegment], exclude: str | None = None) -> str | None:
     """The label that talks most (the witness, in an interview), leaving out ``exclude``."""
     talk: dict[str, float] = {}
     for segment in segments:
@@ -65,7 +65,7 @@ def main_speaker(segments: list[Segment], exclude: str | None = None) -> str | N
     return max(talk, key=lambda label: talk[label]) if talk else None
 
 
-def like_before(segments: list[Segment], before: list[dict]) -> list[Segment]:
+def like_before(segments: list[MachineSegment], before: list[dict]) -> list[MachineSegment]:
     """Rename labels to those of the previous transcript where they overlap most in time, so an editor's
     "S2 is Mr Hùng" still points at Mr Hùng's voice after a re-run."""
     old = [(b["start"], b["end"], b["speaker"]) for b in before if b.get("speaker")]
@@ -96,14 +96,14 @@ def like_before(segments: list[Segment], before: list[dict]) -> list[Segment]:
 class Outcome:
     """What ``label_speakers`` found for one recording's segments; nothing is written until ``remember``."""
 
-    segments: list[Segment]
+    segments: list[MachineSegment]
     method: str  # "channel", "voice" or "none" (labels left empty)
     interview_id: int | None = None
     speakers: int = 0
     people: dict[str, int] = field(default_factory=dict)  # labels that are probably these people
 
 
-def label_speakers(db, interview_id: int, segments: list[Segment], samples: np.ndarray,
+def label_speakers(db, interview_id: int, segments: list[MachineSegment], samples: np.ndarray,
                    levels: np.ndarray | None = None, frame_seconds: float = 0.05,
                    options: DiarizeOptions = DiarizeOptions()) -> Outcome:
     """Speaker labels for one interview's new segments, kept in line with the labels its previous transcript
@@ -122,7 +122,7 @@ def label_speakers(db, interview_id: int, segments: list[Segment], samples: np.n
         labelled, method = diarize.label(segments, found), "voice"
     if labelled is None:
         return Outcome(segments, "none", interview_id)
-    labelled = like_before(labelled, store.segments(db, interview_id, with_words=False))
+    labelled = like_before(labelled, database.segments(db, interview_id, with_words=False))
     count = len({s.speaker for s in labelled if s.speaker})
     return Outcome(labelled, method, interview_id, count, people_for(db, interview_id, labelled))
 
@@ -132,12 +132,12 @@ def remember(db, outcome: Outcome) -> None:
     in the transaction that stores the transcript, so the two are written together or not at all."""
     crashtest.checkpoint("naming speakers")
     if outcome.interview_id is not None and outcome.people:
-        subjects.suggest_speakers(db, outcome.interview_id, outcome.people)
+        database.suggest_speakers(db, outcome.interview_id, outcome.people)
 
 
 def speakers_named(db, interview_id: int) -> int | None:
     """How many people speak, when the metadata names both the witnesses and the interviewers."""
-    roles = subjects.interview_roles(db, interview_id)
+    roles = database.interview_roles(db, interview_id)
     return len(roles["witness"]) + len(roles["interviewer"]) if roles["witness"] and roles["interviewer"] else None
 
 
@@ -156,10 +156,10 @@ def speech_regions(samples: np.ndarray, options: DiarizeOptions = DiarizeOptions
     return found
 
 
-def people_for(db, interview_id: int, segments: list[Segment]) -> dict[str, int]:
+def people_for(db, interview_id: int, segments: list[MachineSegment]) -> dict[str, int]:
     """Who the labels probably are: the one interviewer the metadata names asks the questions; the one
     witness talks most of the rest."""
-    roles = subjects.interview_roles(db, interview_id)
+    roles = database.interview_roles(db, interview_id)
     interviewer = pick_interviewer(segments)
     found = {}
     if interviewer and len(roles["interviewer"]) == 1:

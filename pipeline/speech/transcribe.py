@@ -22,7 +22,8 @@ import numpy as np
 
 from pipeline.speech import flags
 from pipeline.errors import ModelError
-from pipeline.records import Segment, TranscribeOptions, Word
+from pipeline.database.models import MachineSegment, Word
+from pipeline.options import TranscribeOptions
 
 log = logging.getLogger(__name__)
 
@@ -149,14 +150,14 @@ class Transcriber:
     def transcribe(
         self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None,
         hotwords: str | None = None,
-    ) -> list[Segment]:
+    ) -> list[MachineSegment]:
         """Transcribe audio handed over in pieces of (offset seconds, 16 kHz float32 samples).
 
         ``hotwords``: names and terms likely to be said (witnesses, places, events), as a hint.
         Each segment comes with the share of its time in which VAD found speech, and its flags
         (``pipeline.flags``).
         """
-        segments: list[Segment] = []
+        segments: list[MachineSegment] = []
         for offset, samples, found in self._in_parallel(pieces, hotwords):
             with self._vad:
                 speech = speech_spans(samples)
@@ -250,13 +251,13 @@ def tune_malloc_for_workers(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOL
         pass
 
 
-def _shifted(segment, offset: float) -> Segment:
+def _shifted(segment, offset: float) -> MachineSegment:
     """A faster-whisper segment as our record, moved onto the recording's timeline."""
     words = [
         Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word.strip(), round(float(w.probability), 4))
         for w in segment.words or []
     ]
-    return Segment(
+    return MachineSegment(
         start=round(segment.start + offset, 3),
         end=round(segment.end + offset, 3),
         text=segment.text.strip(),
