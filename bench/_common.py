@@ -65,9 +65,9 @@ def transcripts_by_source(root: Path) -> dict[str, dict]:
     db = database.open_database(archive(root).database)
     found = {}
     for row in database.interviews(db):
-        segments = database.segments(db, row["id"])
-        found[row["source_path"]] = {
-            "code": row["code"], "duration": row["duration"], "status": row["status"],
+        segments = database.segments(db, row.id)
+        found[row.source_path] = {
+            "code": row.code, "duration": row.duration, "status": row.status,
             "segments": segments, "text": " ".join(s["text"] for s in segments),
         }
     db.close()

@@ -45,7 +45,7 @@ def once(segments: int, every: int) -> tuple[float, float, dict]:
         database.save_transcript(db, recording, transcript(segments, 0.0, "mot"), RUN)
         first = time.perf_counter() - started
         for row in database.segments(db, 1, with_words=False)[::every]:
-            editing.edit(db, row["id"], row["version"], "bench", text=row["text"] + " (sửa)")
+            editing.edit(db, row.id, row.version, "bench", text=row.text + " (sửa)")
         started = time.perf_counter()
         run_id = database.save_transcript(db, recording, transcript(segments, 0.2, "hai"), RUN)
         again = time.perf_counter() - started

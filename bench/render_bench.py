@@ -61,7 +61,7 @@ def build(root: Path, interviews: int, segments: int, seed: int) -> None:
     for n in range(interviews):
         recording_id = database.add_recording(db, f"{n:064x}", f"xa-{n % 60:02d}/phong-van-{n:04d}.mp3", 30_000_000,
                                            f"phong-van-{n:04d}")
-        interview_id = database.interview_for(db, recording_id)["id"]
+        interview_id = database.interview_id_of(db, recording_id)
         witness, commune = rng.choice(witnesses), rng.choice(communes)
         events = rng.sample(EVENTS, rng.randint(1, 2))
         meta = InterviewMeta(

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pipeline import database
 from pipeline.desk import editing
-from pipeline.database.models import Consent, InterviewMeta, MachineSegment, MetadataFound, PersonMeta, RoleHeld, Word
+from pipeline.database.models import (
+    Consent, Interview, InterviewMeta, MachineSegment, MetadataFound, PersonMeta, RoleHeld, Word,
+)
 from pipeline.settings import Archive
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
@@ -42,7 +44,7 @@ def _words(text: str, start: float, end: float) -> list[Word]:
 
 
 def add_interview(db, archive: Archive, name: str, texts: list[str], meta: InterviewMeta | None,
-                  seconds: float = 12.0, speakers: list[str | None] | None = None) -> dict:
+                  seconds: float = 12.0, speakers: list[str | None] | None = None) -> Interview:
     """A transcribed interview with an original in recordings/ and its WAV in transcripts/audio/."""
     original = tone_wav(archive.recordings / name, seconds, rate=8000)
     digest = hashlib.sha256(original.read_bytes()).hexdigest()
@@ -54,11 +56,11 @@ def add_interview(db, archive: Archive, name: str, texts: list[str], meta: Inter
                         speaker=(speakers or [None] * len(texts))[i]) for i, text in enumerate(texts)]
     database.save_transcript(db, recording, segments, RUN)
     interview = database.interview_for(db, recording)
-    tone_wav(archive.audio_dir / f"{interview['code']}.wav", seconds)
+    tone_wav(archive.audio_dir / f"{interview.code}.wav", seconds)
     database.update_recording(db, recording, decoded_duration=seconds)
     if meta is not None:
-        database.apply_metadata(db, interview["id"], MetadataFound(name, name + ".yaml", meta, [], name))
-    return database.interview(db, interview["code"])
+        database.apply_metadata(db, interview.id, MetadataFound(name, name + ".yaml", meta, [], name))
+    return database.interview(db, interview.code)
 
 
 def segment_ids(db, interview_id: int) -> list[int]:
@@ -108,18 +110,18 @@ def build(tmp_path: Path) -> tuple[object, Archive, dict]:
     db["events"].update(events["Thành lập Chi bộ xã Bắc Cường"], {"date_start": "1945-09-20"})
     db["events"].update(events["Kháng chiến chống Pháp"], {"date_start": "1946-12-19", "date_end": "1954-07-21"})
     db["events"].update(events["Hợp tác hóa nông nghiệp"], {"date_start": "1958"})
-    ids1, ids2 = segment_ids(db, one["id"]), segment_ids(db, two["id"])
+    ids1, ids2 = segment_ids(db, one.id), segment_ids(db, two.id)
     edit(db, ids1[0], VIETNAMESE, "verified")
     edit(db, ids1[1], NASTY, "edited")
     people = dict(db.execute("SELECT full_name, id FROM people").fetchall())
-    db["speakers"].insert({"interview_id": one["id"], "label": "SPEAKER_00", "person_id": people["Nguyễn Văn A"]})
-    db["speakers"].insert({"interview_id": one["id"], "label": "SPEAKER_01", "person_id": people["Trần Thị Mai"]})
+    db["speakers"].insert({"interview_id": one.id, "label": "SPEAKER_00", "person_id": people["Nguyễn Văn A"]})
+    db["speakers"].insert({"interview_id": one.id, "label": "SPEAKER_01", "person_id": people["Trần Thị Mai"]})
     db["segment_events"].insert({"segment_id": ids1[0], "event_id": events["Thành lập Chi bộ xã Bắc Cường"]})
     quotes = {
-        "founding": add_quote(db, one["id"], ids1[0], ids1[0], events=[events["Thành lập Chi bộ xã Bắc Cường"]]),
-        "nasty": add_quote(db, one["id"], ids1[1], ids1[2], events=[events["Kháng chiến chống Pháp"]],
+        "founding": add_quote(db, one.id, ids1[0], ids1[0], events=[events["Thành lập Chi bộ xã Bắc Cường"]]),
+        "nasty": add_quote(db, one.id, ids1[1], ids1[2], events=[events["Kháng chiến chống Pháp"]],
                            comment="kiểm tra & sửa"),
-        "closed": add_quote(db, two["id"], ids2[0], ids2[1]),
+        "closed": add_quote(db, two.id, ids2[0], ids2[1]),
     }
-    return db, archive, {"one": one["code"], "two": two["code"], "events": events, "people": people,
+    return db, archive, {"one": one.code, "two": two.code, "events": events, "people": people,
                          "quotes": quotes, "segments": ids1}

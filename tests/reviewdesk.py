@@ -45,8 +45,8 @@ def build(root: Path, lines: list[str] = LINES, title: str = "Ngày thành lập
         interviewers=[PersonMeta(full_name="Trần Thị Mai")], events=["Thành lập chi bộ"], consent=Consent("allowed"),
     )
     relpath = f"phong-van-{number}.wav"
-    database.apply_metadata(db, interview["id"], MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))
+    database.apply_metadata(db, interview.id, MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))
     if audio:
-        tone_wav(archive.audio_dir / f"{interview['code']}.wav", len(lines) * spacing)
+        tone_wav(archive.audio_dir / f"{interview.code}.wav", len(lines) * spacing)
     db.close()
     return archive

@@ -36,7 +36,7 @@ def db(tmp_path):
 
 def new_interview(db, sha="a"):
     recording = database.add_recording(db, sha * 64, f"{sha}.wav", 1, sha)
-    return database.interview_for(db, recording)["id"], recording
+    return database.interview_id_of(db, recording), recording
 
 
 def test_metadata_lands_on_the_interview_with_its_people_places_and_events(db):
@@ -45,10 +45,10 @@ def test_metadata_lands_on_the_interview_with_its_people_places_and_events(db):
     assert database.apply_metadata(db, interview, found(meta()))
 
     row = database.interview(db, str(interview))
-    assert row["metadata_status"] == "ok" and row["consent_status"] == "restricted"
-    assert row["witnesses"] == "Nguyễn Văn A (1932)" and row["interviewers"] == "Lê Văn C"
-    assert row["place_path"] == "Bắc Cường, Hưng Hà, Thái Bình" and row["events"] == "Cách mạng tháng Tám"
-    assert row["date"] == "2020-03-12"
+    assert row.metadata_status == "ok" and row.consent_status == "restricted"
+    assert row.witnesses == "Nguyễn Văn A (1932)" and row.interviewers == "Lê Văn C"
+    assert row.place_path == "Bắc Cường, Hưng Hà, Thái Bình" and row.events == "Cách mạng tháng Tám"
+    assert row.date == "2020-03-12"
     roles = list(db["person_roles"].rows)
     assert [(r["title"], r["start_year"], r["end_year"]) for r in roles] == [
         ("nguyên Bí thư Chi bộ xã Bắc Cường", 1965, 1970)]
@@ -64,11 +64,11 @@ def test_the_same_name_and_birth_year_is_one_person_across_interviews(db):
     database.apply_metadata(db, second, found(meta(witnesses=[witness("nguyễn văn a", 1932, sex="nam")])))
     database.apply_metadata(db, third, found(meta(witnesses=[witness("Nguyễn Văn Á", 1932)])))
 
-    people = {p["full_name"]: p for p in database.people(db)}
-    assert people["Nguyễn Văn A"]["interviews"] == 2, "same name in any case and same year: one person"
+    people = {p.name: p for p in database.people(db)}
+    assert people["Nguyễn Văn A"].interviews == 2, "same name in any case and same year: one person"
     assert "Nguyễn Văn Á" in people, "a different tone is a different name"
-    assert people["Nguyễn Văn A"]["maybe_same_as"] == [people["Nguyễn Văn Á"]["id"]]
-    assert db["people"].get(people["Nguyễn Văn A"]["id"])["sex"] == "nam", "later facts fill in blanks"
+    assert people["Nguyễn Văn A"].maybe_same_as == [people["Nguyễn Văn Á"].id]
+    assert db["people"].get(people["Nguyễn Văn A"].id)["sex"] == "nam", "later facts fill in blanks"
 
 
 def test_merging_two_people_moves_every_link(db):
@@ -76,15 +76,15 @@ def test_merging_two_people_moves_every_link(db):
     second, _ = new_interview(db, "b")
     database.apply_metadata(db, first, found(meta()))
     database.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)])))
-    keep, other = sorted(p["id"] for p in database.people(db) if p["full_name"] == "Nguyễn Văn A")
+    keep, other = sorted(p.id for p in database.people(db) if p.name == "Nguyễn Văn A")
 
     database.merge_people(db, keep, other)
 
-    [person] = [p for p in database.people(db) if p["full_name"] == "Nguyễn Văn A"]
-    assert person["id"] == keep and person["interviews"] == 2
+    [person] = [p for p in database.people(db) if p.name == "Nguyễn Văn A"]
+    assert person.id == keep and person.interviews == 2
     # the merged record is remembered, so the next run maps the same metadata to the kept person
     database.apply_metadata(db, second, found(meta(witnesses=[witness(year=None)], notes="sửa"), fingerprint="2"))
-    assert [p["interviews"] for p in database.people(db) if p["full_name"] == "Nguyễn Văn A"] == [2]
+    assert [p.interviews for p in database.people(db) if p.name == "Nguyễn Văn A"] == [2]
     with pytest.raises(NotFound, match="There is no person 999: `loike people` lists them"):
         database.merge_people(db, keep, 999)
 
@@ -97,8 +97,8 @@ def test_metadata_with_problems_is_not_applied_in_part_and_the_interview_waits(d
     database.apply_metadata(db, interview, found(meta(date="2099-01-01", province="Hà Nội"), [problem], "v2"))
 
     row = database.interview(db, str(interview))
-    assert row["metadata_status"] == "waiting" and row["date"] == "2020-03-12"
-    assert row["metadata_problems"] == "a.yaml, dòng 3 / line 3, date: Ngày không hợp lệ / bad date"
+    assert row.metadata_status == "waiting" and row.date == "2020-03-12"
+    assert row.metadata_problems == "a.yaml, dòng 3 / line 3, date: Ngày không hợp lệ / bad date"
     assert database.count_waiting_for_metadata(db) == 1
 
 
@@ -109,7 +109,7 @@ def test_edited_metadata_replaces_the_old_and_keeps_it_in_history(db):
 
     database.apply_metadata(db, interview, found(meta(events=["Kháng chiến chống Pháp"]), fingerprint="v2"))
 
-    assert database.interview(db, str(interview))["events"] == "Kháng chiến chống Pháp"
+    assert database.interview(db, str(interview)).events == "Kháng chiến chống Pháp"
     versions = list(db["metadata_versions"].rows_where(order_by="id"))
     assert [v["fingerprint"] for v in versions] == ["v1", "v2"] and "Cách mạng tháng Tám" in versions[0]["metadata"]
 
@@ -122,7 +122,7 @@ def test_subjects_list_tagged_spoken_and_mentioned_passages(db):
         MachineSegment(2, 4, "Hồi đó ông Nguyễn Văn A làm bí thư.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
         MachineSegment(4, 6, "Cách mạng tháng Tám thành công ở Bắc Cường.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
     ], RUN)
-    person = next(p["id"] for p in database.people(db) if p["full_name"] == "Nguyễn Văn A")
+    person = next(p.id for p in database.people(db) if p.name == "Nguyễn Văn A")
     db["speakers"].insert({"interview_id": interview, "label": "SPEAKER_2", "person_id": person})
     first_segment = db.execute("SELECT id FROM segments WHERE idx = 0").fetchone()[0]
     db["segment_people"].insert({"segment_id": first_segment, "person_id": person})
@@ -148,17 +148,17 @@ def test_domain_words_gather_the_names_an_interview_gives(db):
 def test_places_keep_former_names_and_events_get_dates_places_and_aliases(db):
     interview, _ = new_interview(db)
     database.apply_metadata(db, interview, found(meta()))
-    commune = next(p["id"] for p in database.places(db) if p["name"] == "Bắc Cường")
-    event = database.events(db)[0]["id"]
+    commune = next(p.id for p in database.places(db) if p.name == "Bắc Cường")
+    event = database.events(db)[0].id
 
     database.add_former_name(db, commune, "xã Bắc Cường cũ")
     database.add_former_name(db, commune, "xã Bắc Cường cũ")
     database.describe_event(db, event, "1945-08-19", None, place=commune, alias="Tổng khởi nghĩa")
 
-    assert [p["former_names"] for p in database.places(db) if p["id"] == commune] == ['["xã Bắc Cường cũ"]']
+    assert [p.former_names for p in database.places(db) if p.id == commune] == [["xã Bắc Cường cũ"]]
     [described] = database.events(db)
-    assert (described["date_start"], described["place"], described["aliases"]) == (
-        "1945-08-19", "Bắc Cường", '["Tổng khởi nghĩa"]')
+    assert (described.date_start, described.place, described.aliases) == (
+        "1945-08-19", "Bắc Cường", ["Tổng khởi nghĩa"])
     subject = next(s for s in database.subjects(db) if s["kind"] == "event")
     assert ["Thời gian", "19/08/1945"] in subject["facts"] and ["Tên khác", "Tổng khởi nghĩa"] in subject["facts"]
     with pytest.raises(NotFound, match="There is no place 99: `loike places` lists them"):
@@ -171,7 +171,7 @@ def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_intervi
     database.save_transcript(db, recording, [
         MachineSegment(i * 2, i * 2 + 2, f"Đoạn {i}: Cách mạng tháng Tám về tới làng.", -0.2, 0.0, 1.0) for i in range(12)
     ] + [MachineSegment(30, 32, "Chuyện khác.", -0.2, 0.0, 1.0)], RUN)
-    event = database.events(db)[0]["id"]
+    event = database.events(db)[0].id
     ids = {idx: sid for sid, idx in db.execute("SELECT id, idx FROM segments")}
     for idx in (1, 9, 10, 11, 12):  # the last one does not name the event: tagged all the same
         database.tag_segment(db, ids[idx], "event", event)
@@ -186,7 +186,7 @@ def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_intervi
     # Of the 8 untagged mentions: the verified one first, then the earliest, the flagged one last.
     assert sorted(listed) == sorted(tagged + [(8, "mentioned"), (2, "mentioned"), (3, "mentioned")])
     assert [p["idx"] for p in subject["passages"]] == sorted(p["idx"] for p in subject["passages"])
-    code = database.interview(db, str(interview))["code"]
+    code = database.interview(db, str(interview)).code
     assert subject["more"] == {code: 5} and subject["per_interview"] == 3
 
     [everything] = [s for s in database.subjects(db, per_interview=100) if s["kind"] == "event"]
@@ -200,7 +200,7 @@ def test_spoken_and_mentioned_passages_share_the_cap_and_count_once(db):
         MachineSegment(i * 2, i * 2 + 2, "Tôi là Nguyễn Văn A." if i % 2 else "Tôi kể tiếp.", -0.2, 0.0, 1.0,
                 speaker="SPEAKER_1") for i in range(6)
     ] + [MachineSegment(20, 22, "Ông Nguyễn Văn A về.", -0.2, 0.0, 1.0, speaker="SPEAKER_2")], RUN)
-    person = next(p["id"] for p in database.people(db) if p["full_name"] == "Nguyễn Văn A")
+    person = next(p.id for p in database.people(db) if p.name == "Nguyễn Văn A")
     database.map_speaker(db, interview, "SPEAKER_1", person)
 
     a = next(s for s in database.subjects(db, per_interview=4) if s["name"] == "Nguyễn Văn A")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from pipeline.intake import audio
 from pipeline.run import cluster, process
 from pipeline import database
+from pipeline.database.models import Segment
 from pipeline.options import ClusterOptions
 from pipeline.settings import Archive
 
@@ -58,13 +60,13 @@ def new_archive(root: Path, recordings: list[Path]) -> Archive:
     return archive
 
 
-def transcripts(archive: Archive) -> dict[str, list[dict]]:
+def transcripts(archive: Archive) -> dict[str, list[Segment]]:
     """Each recording's segments as stored, every column but the row ids, with their words (text, times,
     probability)."""
     db = database.open_database(archive.database)
     try:
-        return {row["source_path"]: [{key: value for key, value in s.items() if key not in ("id", "run_id")}
-                                     for s in database.segments(db, row["id"])] for row in database.interviews(db)}
+        return {row.source_path: [replace(s, id=0, run_id=None) for s in database.segments(db, row.id)]
+                for row in database.interviews(db)}
     finally:
         db.close()
 
@@ -223,7 +225,7 @@ def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(
     assert remote.audio_seconds == pytest.approx(local.audio_seconds)
     assert progress[-1][2] == (2, 2) and progress[-1][0] == progress[-1][1], "recordings and audio done / total"
     mine, theirs = transcripts(here), transcripts(there)
-    assert all(segments and segments[0]["words"] for segments in mine.values())
+    assert all(segments and segments[0].words for segments in mine.values())
     assert theirs == mine, "the same segments, times and words"
     assert transcripts(shared)["phong-van-1.wav"] == mine["phong-van-1.wav"], "with --shared-storage too"
     assert [r["settings"] for r in runs(there)] == [r["settings"] for r in runs(here)]

@@ -54,8 +54,8 @@ def allowed_interview(archive, transcriber):
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).ok
     db = database.open_database(archive.database)
     [interview] = database.interviews(db)
-    first = database.segments(db, interview["id"])[0]
-    editing.add_quote(db, first["id"], first["id"], "Lan")
+    first = database.segments(db, interview.id)[0]
+    editing.add_quote(db, first.id, first.id, "Lan")
     db.close()
     return archive
 
@@ -63,7 +63,7 @@ def allowed_interview(archive, transcriber):
 def consent_of(archive) -> str:
     db = database.open_database(archive.database)
     try:
-        return database.interviews(db)[0]["consent_status"]
+        return database.interviews(db)[0].consent_status
     finally:
         db.close()
 
@@ -83,7 +83,7 @@ def test_a_withdrawn_consent_in_a_sidecar_with_a_mistake_takes_effect_and_nothin
     assert not any(published(archive, tmp_path).values()), published(archive, tmp_path)
     db = database.open_database(archive.database)
     assert [e["outcome"] for e in db["recording_events"].rows_where("action = 'consent'")] == ["narrowed"]
-    assert database.interviews(db)[0]["metadata_status"] == "waiting", "the rest of the file still waits for a fix"
+    assert database.interviews(db)[0].metadata_status == "waiting", "the rest of the file still waits for a fix"
 
 
 def test_a_withdrawn_consent_in_interviews_csv_with_a_mistake_takes_effect(allowed_interview, tmp_path):

@@ -63,8 +63,8 @@ def assert_consistent(archive) -> None:
 def assert_finished(archive) -> None:
     assert_consistent(archive)
     [interview] = database.interviews(database.open_database(archive.database))
-    assert interview["status"] == "transcribed" and interview["segment_count"] > 0
-    assert (archive.sheets_dir / f"{interview['code']}.html").exists()
+    assert interview.status == "transcribed" and interview.segment_count > 0
+    assert (archive.sheets_dir / f"{interview.code}.html").exists()
     assert (archive.sheets_dir / "index.html").exists()
     leftovers = [p.name for p in archive.transcripts.rglob(".*") if p.suffix in (".f32", ".partial", ".tmp")]
     assert leftovers == []

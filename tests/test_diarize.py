@@ -22,7 +22,7 @@ from pipeline.run import process
 from pipeline.cli import cli
 from pipeline.cli.base import print_summary
 from pipeline.speech.diarize import DiarizeOptions, Turn
-from pipeline.database.models import MachineSegment, PersonMeta, Word
+from pipeline.database.models import MachineSegment, PersonMeta, Segment, Word
 
 FIXTURES = Path(__file__).parent / "fixtures"
 needs_model = pytest.mark.skipif(not diarize.available(),
@@ -179,7 +179,7 @@ def test_the_interviewer_is_the_one_who_asks_even_when_talking_as_much():
 
 
 def test_labels_follow_the_previous_transcript_so_an_editors_names_stay_right():
-    before = [{"start": 0, "end": 5, "speaker": "S2"}, {"start": 5, "end": 9, "speaker": "S1"}]
+    before = [Segment(1, 1, 0, 0.0, 5.0, "", speaker="S2"), Segment(2, 1, 1, 5.0, 9.0, "", speaker="S1")]
     now = [segment(0, 5, speaker="S1"), segment(5, 9, speaker="S2"), segment(9, 12, speaker="S3")]
     assert [s.speaker for s in speakers.like_before(now, before)] == ["S2", "S1", "S3"]
 
@@ -250,8 +250,8 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     assert report.ok and report.unseparated == 0
     db = database.open_database(archive.database)
     [interview] = database.interviews(db)
-    segs = database.segments(db, interview["id"])
-    hypothesis = [Turn(s["start"], s["end"], s["speaker"]) for s in segs]
+    segs = database.segments(db, interview.id)
+    hypothesis = [Turn(s.start, s.end, s.speaker) for s in segs]
     scores = diarize.der(reference_turns(), hypothesis)
     assert scores["der"] < 0.15, scores  # speech Whisper wrote no words for is missing from the segments
     names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
@@ -260,15 +260,15 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
 
     # The editor says S2 is someone else; a new transcription keeps that and maps nobody over it.
     other = database.person_id(db, PersonMeta("Lê Văn Ba"))
-    database.map_speaker(db, interview["id"], "S2", other)
-    database.update_recording(db, interview["recording_id"], status="normalised")
+    database.map_speaker(db, interview.id, "S2", other)
+    database.update_recording(db, interview.recording_id, status="normalised")
     db.close()
     run(archive, transcriber)
     db = database.open_database(archive.database)
     names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
                             "ORDER BY s.label").fetchall())
     assert names == {"S1": "Trần Thị Mai", "S2": "Lê Văn Ba"}
-    assert {s["speaker"] for s in database.segments(db, interview["id"])} == {"S1", "S2"}
+    assert {s.speaker for s in database.segments(db, interview.id)} == {"S1", "S2"}
 
 
 def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speakers_are_not_told_apart(
@@ -286,13 +286,13 @@ def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speaker
     print_summary(report)
     assert "2 recording(s) transcribed without telling speakers apart" in capsys.readouterr().out
     db = database.open_database(archive.database)
-    by_code = {i["source_path"]: database.segments(db, i["id"], with_words=False) for i in database.interviews(db)}
-    assert {s["speaker"] for s in by_code["stereo.ogg"]} == {"S1", "S2"}
-    assert by_code["stereo.ogg"][0]["speaker"] == "S1"  # the interviewer's microphone is on the left
-    assert {s["speaker"] for s in by_code["a.ogg"]} == {None}
+    by_code = {i.source_path: database.segments(db, i.id, with_words=False) for i in database.interviews(db)}
+    assert {s.speaker for s in by_code["stereo.ogg"]} == {"S1", "S2"}
+    assert by_code["stereo.ogg"][0].speaker == "S1"  # the interviewer's microphone is on the left
+    assert {s.speaker for s in by_code["a.ogg"]} == {None}
     status = CliRunner().invoke(cli, ["--root", str(archive.root), "status"]).output
     hints = [line for line in status.splitlines() if "no speaker labels" in line]
-    code = next(i["code"] for i in database.interviews(db) if i["source_path"] == "a.ogg")
+    code = next(i.code for i in database.interviews(db) if i.source_path == "a.ogg")
     assert len(hints) == 1 and f"`loike retranscribe {code}` adds them" in hints[0], status  # b.ogg has no text
 
 

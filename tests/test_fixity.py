@@ -53,7 +53,7 @@ def loike(archive, *args):
 
 
 def code(archive):
-    return database.interviews(database.open_database(archive.database))[0]["code"]
+    return database.interviews(database.open_database(archive.database))[0].code
 
 
 def test_verify_says_all_is_well_on_an_untouched_archive(done):
@@ -103,10 +103,10 @@ def test_the_event_log_tells_the_story_in_order_and_cannot_be_rewritten(done):
     [recording] = db["recordings"].rows
     events = database.recording_log(db, recording["id"])
     story = ["ingested", "probed", "metadata", "normalised", "transcribed", "verified"]
-    assert [e["action"] for e in events] == story
-    assert events[2]["detail"] == "no metadata"
-    assert [e["outcome"] for e in events if e["action"] != "metadata"] == ["ok"] * 5
-    assert events[4]["tool"].startswith("loike ") and "faster-whisper" in events[4]["tool"]
+    assert [e.action for e in events] == story
+    assert events[2].detail == "no metadata"
+    assert [e.outcome for e in events if e.action != "metadata"] == ["ok"] * 5
+    assert events[4].tool.startswith("loike ") and "faster-whisper" in events[4].tool
     assert recording["normalised_sha256"] == sha256(done.audio_dir / f"{code(done)}.wav")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("UPDATE recording_events SET outcome = 'error'")

@@ -13,7 +13,7 @@ from pipeline import cli
 from pipeline.publishing import exports, templating, review_sheets
 from pipeline.speech import flags
 from pipeline import database
-from pipeline.database.models import MachineSegment
+from pipeline.database.models import Interview, MachineSegment, Segment
 from pipeline.settings import Archive
 
 OUTRO_SUBSCRIBE = "Hãy subscribe cho kênh Ghiền Mì Gõ để không bỏ lỡ những video hấp dẫn"
@@ -109,15 +109,18 @@ def test_every_flag_says_why_and_has_a_vietnamese_reason():
     assert set(flags.REASONS_VN) == {f.code for f in found}
 
 
+def sheet_interview(**overrides) -> Interview:
+    return Interview(**{"id": 1, "code": "LK-2026-001", "title": None, "recording_id": 1, "sha256": "a" * 64,
+                        "size": 1, "status": "transcribed", "first_seen": "2026-03-05T14:22:01+07:00",
+                        "source_path": "a.wav", **overrides})
+
+
 def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
     rows = [
-        {"idx": 0, "start": 0.0, "end": 4.0, "text": "Ông kể chuyện làng.", "review_status": "machine",
-         "avg_logprob": -0.3, "words": [], "flags": None},
-        {"idx": 1, "start": 4.0, "end": 8.0, "text": OUTRO_SEE_YOU, "review_status": "machine",
-         "avg_logprob": -0.3, "words": [], "flags": "known_phrase,repetition"},
+        Segment(1, 1, 0, 0.0, 4.0, "Ông kể chuyện làng.", avg_logprob=-0.3),
+        Segment(2, 1, 1, 4.0, 8.0, OUTRO_SEE_YOU, avg_logprob=-0.3, flags="known_phrase,repetition"),
     ]
-    page = review_sheets.render_sheet(templating.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
-                                                              "status": "transcribed"}, rows, None)
+    page = review_sheets.render_sheet(templating.environment(tmp_path), sheet_interview(), rows, None)
     assert page.count('class="segment review-machine flagged"') == 1
     assert ('<span class="flag-mark ui" title="Nghi máy tự sinh: câu quen thuộc máy hay tự sinh; lặp lại">'
             "⚑ nghi máy tự sinh</span>") in page
@@ -126,17 +129,15 @@ def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
 
 
 def test_a_segment_where_vad_heard_no_speech_says_so_on_the_sheet(tmp_path):
-    rows = [{"idx": 0, "start": 16.4, "end": 38.6, "text": "Thưa bác, thưa bác thương.", "review_status": "machine",
-             "avg_logprob": -0.5, "words": [], "flags": "vad_no_speech"}]
-    page = review_sheets.render_sheet(templating.environment(tmp_path), {"id": 1, "code": "LK-2026-001",
-                                                              "status": "transcribed"}, rows, None)
+    rows = [Segment(1, 1, 0, 16.4, 38.6, "Thưa bác, thưa bác thương.", avg_logprob=-0.5, flags="vad_no_speech")]
+    page = review_sheets.render_sheet(templating.environment(tmp_path), sheet_interview(), rows, None)
     assert 'title="Nghi máy tự sinh: không nghe thấy tiếng nói"' in page
     assert "không nghe thấy tiếng nói" in page.split('<aside class="legend')[1].split("</aside>")[0]
 
 
 def test_the_index_shows_how_many_segments_are_flagged(tmp_path):
     page = review_sheets.render_index(templating.environment(tmp_path), [
-        {"id": 1, "code": "LK-2026-001", "status": "transcribed", "segment_count": 9, "flagged_count": 3}], "x")
+        sheet_interview(segment_count=9, flagged_count=3)], "x")
     assert "⚑ 3" in page and "Nghi máy sinh" in page
 
 
@@ -152,8 +153,8 @@ def test_flags_are_stored_counted_in_status_and_exported(tmp_path):
     assert [r[0] for r in db.execute("SELECT flags FROM segments ORDER BY idx")] == [
         None, "known_phrase", "repetition,compression"]
     [summary] = database.interviews(db)
-    assert summary["flagged_count"] == 2
-    exported = json.loads(exports.interview_json(db, summary["code"]))
+    assert summary.flagged_count == 2
+    exported = json.loads(exports.interview_json(db, summary.code))
     assert [s["flags"] for s in exported["segments"]] == [[], ["known_phrase"], ["repetition", "compression"]]
     db.close()
 
@@ -171,7 +172,7 @@ def test_segments_stored_before_flags_existed_are_flagged_by_the_migration(tmp_p
     db = Database(str(tmp_path / "loike.db"))
     database.migrations.apply(db, stop_before="m004_segment_flags")
     recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    interview_id = database.interview_for(db, recording)["id"]
+    interview_id = database.interview_id_of(db, recording)
     for idx, text in enumerate(["Ông kể.", OUTRO_SEE_YOU]):
         db["segments"].insert({"interview_id": interview_id, "idx": idx, "start": idx, "end": idx + 1, "text": text,
                                "avg_logprob": -0.3, "no_speech_prob": 0.01, "compression_ratio": 1.2})

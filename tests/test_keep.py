@@ -39,7 +39,7 @@ def rows(db) -> list[dict]:
 
 
 def by_start(db) -> dict[float, dict]:
-    return {s["start"]: s for s in rows(db)}
+    return {s.start: s for s in rows(db)}
 
 
 # --- which segments count as touched -----------------------------------------------------------------
@@ -59,8 +59,8 @@ TOUCHES = {
 @pytest.mark.parametrize("touch", TOUCHES)
 def test_each_kind_of_touch_keeps_a_segment_and_nothing_else(db, touch):
     third = by_start(db)[8.0]
-    db.execute(TOUCHES[touch], {"id": third["id"]})
-    assert [k["id"] for k in kept_edits.touched(db, 1)] == [third["id"]]
+    db.execute(TOUCHES[touch], {"id": third.id})
+    assert [k["id"] for k in kept_edits.touched(db, 1)] == [third.id]
 
 
 def test_an_empty_note_is_not_a_touch(db):
@@ -69,7 +69,7 @@ def test_an_empty_note_is_not_a_touch(db):
 
 
 def test_the_segments_inside_a_quote_are_kept_with_its_ends(db):
-    first, last = by_start(db)[4.0]["id"], by_start(db)[11.0]["id"]
+    first, last = by_start(db)[4.0].id, by_start(db)[11.0].id
     editing.add_quote(db, first, last, "Lan")
     assert [k["start"] for k in kept_edits.touched(db, 1)] == [4.0, 8.0, 11.0]
 
@@ -103,11 +103,11 @@ def test_a_new_segment_over_two_kept_ones_goes_beside_the_one_it_shares_most_wit
 
 def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_replaced(db):
     before = by_start(db)
-    edited = editing.edit(db, before[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
-    verified = editing.edit(db, before[4.0]["id"], 1, "Hùng", status="verified")
-    db.execute("INSERT INTO segment_people (segment_id, person_id) VALUES (?, 7)", [before[8.0]["id"]])  # loike tag
-    quote = editing.add_quote(db, before[11.0]["id"], before[11.0]["id"], "Lan", comment="cho chương 2")
-    kept_words = {s["id"]: s["words"] for s in rows(db) if s["start"] < 15.0}
+    edited = editing.edit(db, before[0.0].id, 1, "Lan", text="Tôi sinh năm 1932")
+    verified = editing.edit(db, before[4.0].id, 1, "Hùng", status="verified")
+    db.execute("INSERT INTO segment_people (segment_id, person_id) VALUES (?, 7)", [before[8.0].id])  # loike tag
+    quote = editing.add_quote(db, before[11.0].id, before[11.0].id, "Lan", comment="cho chương 2")
+    kept_words = {s.id: s.words for s in rows(db) if s.start < 15.0}
 
     run_id = database.save_transcript(db, db.recording, [
         seg(0.2, 3.1, "tôi sinh năm một nghìn chín trăm ba mươi hai"),  # stands for the edited one
@@ -119,32 +119,32 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
     ], LARGE)
 
     after = rows(db)
-    assert [s["idx"] for s in after] == list(range(6)) and [s["start"] for s in after] == [0.0, 4.0, 8.0, 11.0, 15.0, 18.5]
-    assert [s["text"] for s in after] == ["Tôi sinh năm 1932", "chín ba hai ở", "Bắc Cường", "hồi đó làng",
+    assert [s.idx for s in after] == list(range(6)) and [s.start for s in after] == [0.0, 4.0, 8.0, 11.0, 15.0, 18.5]
+    assert [s.text for s in after] == ["Tôi sinh năm 1932", "chín ba hai ở", "Bắc Cường", "hồi đó làng",
                                           "đi kháng chiến chống Pháp", "rồi vào du kích"]
     unchanged = ("id", "text", "version", "edited_by", "edited_at", "review_status", "run_id")
     assert [{k: s[k] for k in unchanged} for s in after[:2]] == [{k: s[k] for k in unchanged} for s in (edited, verified)]
-    assert after[1]["review_status"] == "verified" and after[0]["review_status"] == "edited"
-    assert {s["id"]: s["words"] for s in after[:4]} == kept_words, "kept segments keep their words"
-    assert before[15.0]["id"] not in {s["id"] for s in after}, "the untouched segment was replaced"
-    assert [s["run_id"] for s in after[4:]] == [run_id, run_id] and after[4]["review_status"] == "machine"
-    assert editing.quote(db, quote["id"])["first_segment_id"] == after[3]["id"]
-    assert editing.tags(db, 1)[after[2]["id"]] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
+    assert after[1].review_status == "verified" and after[0].review_status == "edited"
+    assert {s.id: s.words for s in after[:4]} == kept_words, "kept segments keep their words"
+    assert before[15.0].id not in {s.id for s in after}, "the untouched segment was replaced"
+    assert [s.run_id for s in after[4:]] == [run_id, run_id] and after[4].review_status == "machine"
+    assert editing.quote(db, quote["id"])["first_segment_id"] == after[3].id
+    assert editing.tags(db, 1)[after[2].id] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
 
     beside = editing.alternatives(db, 1)
     assert {sid: [(a["text"], a["model"], a["run_id"]) for a in alts] for sid, alts in beside.items()} == {
-        after[0]["id"]: [("tôi sinh năm một nghìn chín trăm ba mươi hai", "large-v3", run_id)],
-        after[1]["id"]: [("ở xã Bắc Cường", "large-v3", run_id)],
-        after[2]["id"]: [("Bắc Cường ạ", "large-v3", run_id)],
-        after[3]["id"]: [("hồi đó cả làng", "large-v3", run_id)],
+        after[0].id: [("tôi sinh năm một nghìn chín trăm ba mươi hai", "large-v3", run_id)],
+        after[1].id: [("ở xã Bắc Cường", "large-v3", run_id)],
+        after[2].id: [("Bắc Cường ạ", "large-v3", run_id)],
+        after[3].id: [("hồi đó cả làng", "large-v3", run_id)],
     }
     assert db.execute("SELECT count(*) FROM words WHERE segment_id NOT IN (SELECT id FROM segments)").fetchone() == (0,)
-    [event] = [e for e in database.recording_log(db, db.recording) if e["action"] == "transcribed"][-1:]
-    assert event["detail"] == "2 segments, model large-v3; 4 segments editors had touched kept, 4 new texts set beside them"
+    [event] = [e for e in database.recording_log(db, db.recording) if e.action == "transcribed"][-1:]
+    assert event.detail == "2 segments, model large-v3; 4 segments editors had touched kept, 4 new texts set beside them"
 
 
 def test_search_follows_the_new_transcript_and_keeps_the_edited_text(db):
-    editing.edit(db, by_start(db)[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
+    editing.edit(db, by_start(db)[0.0].id, 1, "Lan", text="Tôi sinh năm 1932")
     database.save_transcript(db, db.recording, [seg(0.0, 3.0, "sinh năm ba hai"), seg(15.0, 18.0, "đi du kích")], LARGE)
 
     assert [h.text for h in search.search(db, "du kich")] == ["đi du kích"]
@@ -155,17 +155,17 @@ def test_search_follows_the_new_transcript_and_keeps_the_edited_text(db):
 
 
 def test_alternatives_pile_up_over_runs_and_machine_segments_are_replaced_each_time(db):
-    edited = by_start(db)[8.0]["id"]
+    edited = by_start(db)[8.0].id
     editing.edit(db, edited, 1, "Lan", text="xã Bắc Cường")
     for text in ("Bắc Cường một", "Bắc Cường hai"):
         database.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(8.1, 9.9, text)], LARGE)
-    assert [s["text"] for s in rows(db)] == ["mở đầu", "xã Bắc Cường"]
+    assert [s.text for s in rows(db)] == ["mở đầu", "xã Bắc Cường"]
     assert [a["text"] for a in editing.alternatives(db, 1)[edited]] == ["Bắc Cường một", "Bắc Cường hai"]
-    assert len({s["id"] for s in rows(db)}) == 2
+    assert len({s.id for s in rows(db)}) == 2
 
 
 def test_a_failure_while_saving_again_leaves_the_old_transcript_whole(db, monkeypatch):
-    editing.edit(db, by_start(db)[0.0]["id"], 1, "Lan", text="Tôi sinh năm 1932")
+    editing.edit(db, by_start(db)[0.0].id, 1, "Lan", text="Tôi sinh năm 1932")
     before = rows(db)
     runs = db["transcription_runs"].count
 
@@ -183,10 +183,10 @@ def test_a_failure_while_saving_again_leaves_the_old_transcript_whole(db, monkey
 
 def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
     last, before_last = by_start(db)[15.0], by_start(db)[11.0]
-    editing.merge(db, before_last["id"], 1, 1, "Lan")  # the last segment goes; its history stays under its id
+    editing.merge(db, before_last.id, 1, 1, "Lan")  # the last segment goes; its history stays under its id
     database.save_transcript(db, db.recording, [seg(20.0, 22.0, "mới")], LARGE)
-    [new] = [s for s in rows(db) if s["start"] == 20.0]
-    assert new["id"] > last["id"] and editing.history(db, new["id"]) == []
+    [new] = [s for s in rows(db) if s.start == 20.0]
+    assert new.id > last.id and editing.history(db, new.id) == []
 
 
 # --- re-transcribing a real interview ---------------------------------------------------------------------
@@ -203,10 +203,10 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
     os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
     db = database.open_database(archive.database)
-    code = database.interviews(db)[0]["code"]
+    code = database.interviews(db)[0].code
     first, second = database.segments(db, 1)
     edited = "Thưa bác, bác có thể kể về ngày thành lập Chi bộ xã Bắc Cường không ạ?"
-    editing.edit(db, first["id"], 1, "Lan", text=edited)
+    editing.edit(db, first.id, 1, "Lan", text=edited)
     db.close()
 
     result = CliRunner().invoke(cli.cli, ["--root", str(archive.root), "retranscribe", code, "--beam-size", "5"])
@@ -216,13 +216,13 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
             "1 new machine texts set beside them.") in result.output
     db = database.open_database(archive.database)
     now = database.segments(db, 1)
-    assert now[0]["id"] == first["id"] and now[0]["text"] == edited and now[0]["words"] == first["words"]
-    assert now[1]["id"] != second["id"] and now[1]["text"] == second["text"], "same model, same text, a new row"
-    [alternative] = editing.alternatives(db, 1)[first["id"]]
-    assert alternative["text"] == first["text"] and alternative["run_id"] == now[1]["run_id"]
-    assert [h.segment_id for h in search.search(db, f'"{second["text"].split()[0]}"')] == [now[1]["id"]]
-    assert [e["action"] for e in database.recording_log(db, 1)][-3:] == ["retranscribe", "normalised", "transcribed"]
-    assert "1 segments editors had touched kept" in database.recording_log(db, 1)[-1]["detail"]
+    assert now[0].id == first.id and now[0].text == edited and now[0].words == first.words
+    assert now[1].id != second.id and now[1].text == second.text, "same model, same text, a new row"
+    [alternative] = editing.alternatives(db, 1)[first.id]
+    assert alternative["text"] == first.text and alternative["run_id"] == now[1].run_id
+    assert [h.segment_id for h in search.search(db, f'"{second.text.split()[0]}"')] == [now[1].id]
+    assert [e.action for e in database.recording_log(db, 1)][-3:] == ["retranscribe", "normalised", "transcribed"]
+    assert "1 segments editors had touched kept" in database.recording_log(db, 1)[-1].detail
     db.close()
     assert edited in (archive.sheets_dir / f"{code}.html").read_text(encoding="utf-8")
 
@@ -247,7 +247,7 @@ def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
         process.retranscribe(archive, "1", TranscribeOptions(model="large-v3"))
 
     assert database.segments(db, 1) == before and database.recording_log(db, 1) == events
-    assert database.interviews(db)[0]["status"] == "transcribed"
+    assert database.interviews(db)[0].status == "transcribed"
 
 
 def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, transcriber):
@@ -266,7 +266,7 @@ def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, tr
 
     [failure] = done.run.failures
     assert "vi_dialogue.ogg is no longer in recordings/: put the original back and run again." in failure.message
-    assert database.segments(db, 1) == before and database.interviews(db)[0]["status"] == "transcribed"
+    assert database.segments(db, 1) == before and database.interviews(db)[0].status == "transcribed"
     assert database.recordings_to_process(db) == [], "the next `loike run` does not pick it up again"
     from click.testing import CliRunner
 
@@ -293,7 +293,7 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
     process.process_archive(archive, transcriber=transcriber, settle_seconds=0)
     db = database.open_database(archive.database)
     first = database.segments(db, 1)[0]
-    editing.edit(db, first["id"], 1, "Lan", text="Thưa bác, đoạn này đã sửa.")
+    editing.edit(db, first.id, 1, "Lan", text="Thưa bác, đoạn này đã sửa.")
     before = database.segments(db, 1)
     db.close()
     env = {**os.environ, "LOIKE_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1", "LOIKE_KILL_AT": "storing"}
@@ -309,18 +309,18 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
 
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
     now = database.segments(db, 1)
-    assert now[0]["id"] == first["id"] and now[0]["text"] == "Thưa bác, đoạn này đã sửa." and len(now) == 2
-    assert [a["text"] for a in editing.alternatives(db, 1)[first["id"]]] == [first["text"]]
+    assert now[0].id == first.id and now[0].text == "Thưa bác, đoạn này đã sửa." and len(now) == 2
+    assert [a["text"] for a in editing.alternatives(db, 1)[first.id]] == [first.text]
 
 
 def test_an_interview_found_by_a_kept_passage_is_not_listed_again_through_its_metadata(db):
     """Kept segments keep their older, lower ids and new ones come after, so an interview's ids no longer run
     in idx order; search must still see every passage of it."""
-    editing.edit(db, by_start(db)[15.0]["id"], 1, "Lan", text="đi kháng chiến ở Bắc Cường")
+    editing.edit(db, by_start(db)[15.0].id, 1, "Lan", text="đi kháng chiến ở Bắc Cường")
     db.execute("UPDATE interviews SET search_text = 'xã Bắc Cường', search_folded = 'xa bac cuong' WHERE id = 1")
     database.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(15.0, 18.0, "đi kháng chiến")], LARGE)
-    assert [s["start"] for s in rows(db)] == [0.0, 15.0] and rows(db)[0]["id"] > rows(db)[1]["id"]
+    assert [s.start for s in rows(db)] == [0.0, 15.0] and rows(db)[0].id > rows(db)[1].id
 
     hits = search.search(db, "bac cuong")
 
-    assert [(h.segment_id, h.text) for h in hits] == [(rows(db)[1]["id"], "đi kháng chiến ở Bắc Cường")]
+    assert [(h.segment_id, h.text) for h in hits] == [(rows(db)[1].id, "đi kháng chiến ở Bắc Cường")]

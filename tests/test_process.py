@@ -10,10 +10,11 @@ import pytest
 from sqlite_utils.db import Table
 
 from pipeline.intake import audio
+from pipeline.publishing import review_sheets
 from pipeline.run import process
 from pipeline import database
 from pipeline.errors import ArchiveError, RecordingError
-from pipeline.database.models import MachineSegment
+from pipeline.database.models import MachineSegment, Recording
 from pipeline.options import TranscribeOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,17 +42,17 @@ def test_a_dropped_recording_becomes_a_transcribed_interview_with_a_sheet(archiv
     assert report.ok and report.new == 1 and report.transcribed == 1
     db = open_db(archive)
     [interview] = database.interviews(db)
-    assert interview["status"] == "transcribed"
-    assert interview["source_path"] == "xã Bắc Cường/ông Nguyễn Văn A.ogg"
-    assert interview["codec"] == "opus" and interview["channels"] == 1 and interview["sample_rate"] == 48000
-    assert interview["declared_duration"] == pytest.approx(interview["duration"], rel=0.02)
-    segments = database.segments(db, interview["id"])
-    assert segments and all(s["words"] for s in segments)
+    assert interview.status == "transcribed"
+    assert interview.source_path == "xã Bắc Cường/ông Nguyễn Văn A.ogg"
+    assert interview.codec == "opus" and interview.channels == 1 and interview.sample_rate == 48000
+    assert interview.declared_duration == pytest.approx(interview.duration, rel=0.02)
+    segments = database.segments(db, interview.id)
+    assert segments and all(s.words for s in segments)
     run_row = next(db["transcription_runs"].rows)
     assert '"vad_filter": true' in run_row["settings"] and "faster_whisper" in run_row["versions"]
-    assert (archive.audio_dir / f"{interview['code']}.wav").exists()
-    sheet = (archive.sheets_dir / f"{interview['code']}.html").read_text(encoding="utf-8")
-    assert segments[0]["text"].split()[0] in sheet
+    assert (archive.audio_dir / f"{interview.code}.wav").exists()
+    sheet = (archive.sheets_dir / f"{interview.code}.html").read_text(encoding="utf-8")
+    assert segments[0].text.split()[0] in sheet
     assert (archive.sheets_dir / "index.html").exists()
 
 
@@ -88,9 +89,9 @@ def test_new_content_under_an_old_name_never_replaces_the_first(archive, transcr
 
     assert report.new == 1 and report.transcribed == 1
     interviews = database.interviews(open_db(archive))
-    assert [i["code"] for i in interviews][0] == first["code"] and len(interviews) == 2
-    assert interviews[0]["sha256"] == first["sha256"] and interviews[0]["segment_count"] == first["segment_count"]
-    assert interviews[1]["codec"] == "aac"
+    assert [i.code for i in interviews][0] == first.code and len(interviews) == 2
+    assert interviews[0].sha256 == first.sha256 and interviews[0].segment_count == first.segment_count
+    assert interviews[1].codec == "aac"
 
 
 @pytest.mark.parametrize("fixture, kind, words", [
@@ -110,8 +111,8 @@ def test_bad_files_get_one_sentence_and_the_batch_goes_on(archive, transcriber, 
     assert fixture in failure.message and ":" in failure.message  # what, which file, what to do
     db = open_db(archive)
     assert db["problems"].count == 1
-    failed = [i for i in database.interviews(db) if i["status"] == "failed"]
-    assert [i["source_path"] for i in failed] == [fixture]
+    failed = [i for i in database.interviews(db) if i.status == "failed"]
+    assert [i.source_path for i in failed] == [fixture]
     # a failure that lies in the file's bytes is not retried until the file changes
     assert run(archive, transcriber).ok
 
@@ -126,7 +127,7 @@ def test_a_truncated_recording_is_flagged_and_what_decodes_is_transcribed(archiv
     [warning] = report.warnings
     assert warning.kind == "damaged" and fixture in warning.message
     interview = database.interviews(open_db(archive))[0]
-    assert interview["problem_kind"] == "damaged"
+    assert interview.problem_kind == "damaged"
 
 
 def test_a_file_still_being_copied_is_taken_on_a_later_run(archive, transcriber):
@@ -217,8 +218,8 @@ def test_metadata_from_a_sidecar_reaches_the_interview_and_edits_are_kept_in_his
 
     assert report.ok and report.waiting_for_metadata == 0
     interview = database.interviews(open_db(archive))[0]
-    assert interview["witnesses"] == "Nguyễn Văn Hùng (1932)" and interview["consent_status"] == "restricted"
-    assert interview["place_path"] == "Bắc Cường, Lào Cai"
+    assert interview.witnesses == "Nguyễn Văn Hùng (1932)" and interview.consent_status == "restricted"
+    assert interview.place_path == "Bắc Cường, Lào Cai"
     assert list(archive.sheets_dir.glob("people/*-nguyen-van-hung.html"))
     assert list(archive.sheets_dir.glob("events/*-thanh-lap-chi-bo-xa-bac-cuong.html"))
 
@@ -227,7 +228,7 @@ def test_metadata_from_a_sidecar_reaches_the_interview_and_edits_are_kept_in_his
 
     assert report.metadata_updated == 1 and report.transcribed == 0
     db = open_db(archive)
-    assert database.interviews(db)[0]["date"] == "2020-03-13"
+    assert database.interviews(db)[0].date == "2020-03-13"
     assert db["metadata_versions"].count == 2
 
 
@@ -242,7 +243,7 @@ def test_bad_metadata_holds_the_interview_as_waiting_but_it_is_transcribed(archi
     assert warning.kind == "metadata" and "ong-hung.yaml, line 1, date" in warning.message
     assert "31/02/2020" in warning.message
     interview = database.interviews(open_db(archive))[0]
-    assert interview["metadata_status"] == "waiting" and interview["segment_count"] > 0
+    assert interview.metadata_status == "waiting" and interview.segment_count > 0
 
 
 class ListeningTranscriber:
@@ -290,7 +291,7 @@ def test_the_next_recording_is_normalised_while_one_is_transcribed(archive, tran
     assert listening.most == 1
     assert len(listening.seen[0]) == 2  # b's decoded copy was made while a was being transcribed
     assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
-    assert {r["status"] for r in database.interviews(open_db(archive))} == {"transcribed"}
+    assert {r.status for r in database.interviews(open_db(archive))} == {"transcribed"}
 
 
 def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, transcriber):
@@ -304,8 +305,8 @@ def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, tra
     assert report.transcribed == 3 and report.ok, report.failures
     assert listening.most == 2
     rows = database.interviews(open_db(archive))
-    assert [r["source_path"] for r in rows] == ["a.ogg", "b.ogg", "c.ogg"]
-    assert all(r["status"] == "transcribed" and r["segment_count"] == 1 for r in rows)
+    assert [r.source_path for r in rows] == ["a.ogg", "b.ogg", "c.ogg"]
+    assert all(r.status == "transcribed" and r.segment_count == 1 for r in rows)
     assert seen[-1][0] == pytest.approx(seen[-1][1]) and [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
 
@@ -363,8 +364,8 @@ def test_an_interrupted_run_stops_a_running_transcription_after_its_current_piec
 
 def test_a_run_starts_no_more_workers_than_it_has_pieces():
     two = TranscribeOptions(workers=2, chunk_seconds=120.0)
-    short = {"decoded_duration": 30.0, "declared_duration": 30.0}
-    long = {"decoded_duration": None, "declared_duration": 600.0}
+    short = Recording(1, "a" * 64, "a.wav", 1, "pending", "", decoded_duration=30.0, declared_duration=30.0)
+    long = Recording(2, "b" * 64, "b.wav", 1, "pending", "", declared_duration=600.0)
     assert process.fitted(two, [short]).workers == 1
     assert process.fitted(two, [short, short]).workers == 2
     assert process.fitted(two, [long]).workers == 2
@@ -382,7 +383,7 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
     ids = {}
     for n, (witness, event) in enumerate([("Nguyễn Văn Hùng", "Cải cách ruộng đất"), ("Trần Thị Lan", "Đổi mới")]):
         recording = database.add_recording(db, str(n) * 64, f"{n}.wav", 1, str(n))
-        ids[n] = database.interview_for(db, recording)["id"]
+        ids[n] = database.interview_id_of(db, recording)
         meta = InterviewMeta(witnesses=[PersonMeta(witness, birth_year=1930)], events=[event],
                              consent=Consent("allowed"))
         database.apply_metadata(db, ids[n], MetadataFound(f"{n}.wav", f"{n}.yaml", meta, [], str(n)))
@@ -390,7 +391,7 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
             MachineSegment(i * 5.0, i * 5.0 + 4, f"Hồi {event} ông {witness} kể lần {i}.", -0.2, 0.0, 1.0) for i in range(8)
         ], {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y",
             "audio_seconds": 40.0})
-    process.write_sheets(db, archive)
+    review_sheets.write_sheets(db, archive)
     past = time.time_ns() - 3_600_000_000_000
     pages = {str(p.relative_to(archive.sheets_dir)): p for p in archive.sheets_dir.rglob("*.html")}
     for path in pages.values():
@@ -398,10 +399,10 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
 
     segment = db.execute("SELECT id, version FROM segments WHERE interview_id = ? AND idx = 6", [ids[0]]).fetchone()
     editing.edit(db, segment[0], segment[1], "biên tập", text="Hồi đó ông kể lần nữa.")
-    process.write_sheets(db, archive, only={ids[0]})
+    review_sheets.write_sheets(db, archive, only={ids[0]})
 
     rewritten = sorted(name for name, path in pages.items() if path.stat().st_mtime_ns != past)
-    first = database.interview(db, str(ids[0]))["code"]
+    first = database.interview(db, str(ids[0])).code
     # The edited passage no longer names the event or the witness, so their pages (and lists, with the
     # counts) change; the other interview's sheet and subjects do not.
     # (index.html is rewritten too when its time stamp's minute has turned.)

@@ -11,11 +11,13 @@ import subprocess
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
 from pipeline.publishing import templating, review_sheets, subject_pages
+from pipeline.database.models import Interview, Segment, Word
 from pipeline.errors import ArchiveError
 
 XSS = "<script>alert(1)</script>"
@@ -63,32 +65,29 @@ class Page(HTMLParser):
         ]
 
 
-def interview(**overrides) -> dict:
+def interview(**overrides) -> Interview:
     row = {
-        "id": 1, "code": "LK-2026-001", "title": "Ông Nguyễn Văn A kể chuyện làng",
+        "id": 1, "code": "LK-2026-001", "title": "Ông Nguyễn Văn A kể chuyện làng", "recording_id": 1, "size": 1000,
         "source_path": "xã Bắc Cường/ông Nguyễn Văn A.mp3", "sha256": "ab" * 32, "container": "mp3",
         "codec": "mp3", "channels": 1, "sample_rate": 22050, "declared_duration": 3725.4, "duration": 3725.4,
         "status": "transcribed", "problem": None, "first_seen": "2026-03-05T14:22:01+07:00",
         "transcribed_at": "2026-03-06T09:00:00+07:00", "model": "base", "segment_count": 2, "verified_count": 1,
         "flagged_count": 0,
     }
-    return {**row, **overrides}
+    return Interview(**{**row, **overrides})
 
 
-def segment(idx: int, text: str, probabilities: list[float] | None = None, **overrides) -> dict:
-    """A segment as the store returns it: words stripped of Whisper's leading space, spelling the text."""
+def segment(idx: int, text: str, probabilities: list[float] | None = None, **overrides) -> Segment:
+    """A segment as the database returns it: words stripped of Whisper's leading space, spelling the text."""
     tokens = text.split()
     probabilities = probabilities or [0.95] * len(tokens)
     start = idx * 5.0
-    words = [
-        {"start": start + i * 0.4, "end": start + i * 0.4 + 0.3, "text": token, "probability": p}
-        for i, (token, p) in enumerate(zip(tokens, probabilities))
-    ]
+    words = [Word(start + i * 0.4, start + i * 0.4 + 0.3, token, p) for i, (token, p) in enumerate(zip(tokens, probabilities))]
     row = {
-        "id": idx + 1, "idx": idx, "start": start, "end": start + 4.5, "speaker": None, "text": text,
-        "avg_logprob": -0.3, "no_speech_prob": 0.01, "review_status": "machine", "words": words,
+        "id": idx + 1, "interview_id": 1, "idx": idx, "start": start, "end": start + 4.5, "speaker": None,
+        "text": text, "avg_logprob": -0.3, "no_speech_prob": 0.01, "review_status": "machine", "words": words,
     }
-    return {**row, **overrides}
+    return Segment(**{**row, **overrides})
 
 
 @pytest.fixture
@@ -164,9 +163,9 @@ def test_low_probability_words_are_marked_and_confident_ones_are_not(env):
 
 def test_words_with_whisper_leading_spaces_and_punctuation_are_found_in_the_text(env):
     row = segment(0, "Thưa bác, bác có nhớ không ạ?", [0.3, 0.9, 0.9, 0.9, 0.9, 0.9, 0.2])
-    row["text"] = " " + row["text"]
-    for word in row["words"]:
-        word["text"] = " " + word["text"]
+    row.text = " " + row.text
+    for word in row.words:
+        word.text = " " + word.text
     page = Page(sheet(env, segments=[row]))
     assert [m["text"] for m in page.find("span", "low-confidence") if m["attrs"].get("title")] == ["Thưa", "ạ?"]
     assert page.find("p", "text")[0]["text"] == "Thưa bác, bác có nhớ không ạ?"
@@ -174,8 +173,8 @@ def test_words_with_whisper_leading_spaces_and_punctuation_are_found_in_the_text
 
 def test_marks_land_on_the_right_words_whatever_the_text_holds(env):
     escaped = segment(0, 'bác "A" & <B> về', [0.2, 0.9, 0.3, 0.9, 0.4])
-    spaced = {**segment(1, "ông kể chuyện", [0.9, 0.2, 0.9]), "text": "ông  kể\tchuyện"}  # not one space apart
-    as_rows = {**segment(2, "một hai", [0.1, 0.9]), "words": [(3, "một", 0.1), (3, " hai", 0.9)]}  # sheet_segments
+    spaced = replace(segment(1, "ông kể chuyện", [0.9, 0.2, 0.9]), text="ông  kể\tchuyện")  # not one space apart
+    as_rows = replace(segment(2, "một hai", [0.1, 0.9]), words=[(3, "một", 0.1), (3, " hai", 0.9)])  # sheet_segments
     page = Page(sheet(env, segments=[escaped, spaced, as_rows]))
     marked = [m["text"] for m in page.find("span", "low-confidence") if m["attrs"].get("title")]
     assert marked == ["bác", "&", "về", "kể", "một"]
@@ -207,7 +206,7 @@ def test_a_doubtful_segment_is_marked_as_a_whole(env):
 
 def test_rows_carry_time_code_speaker_and_times_for_the_player(env):
     segs = [segment(0, "một"), segment(1, "hai", speaker="Bà Trần Thị B")]
-    segs[1]["start"], segs[1]["end"] = 3725.4, 3729.0
+    segs[1].start, segs[1].end = 3725.4, 3729.0
     page = Page(sheet(env, segments=segs))
     rows = page.find("li", "segment")
     assert [(r["attrs"]["data-start"], r["attrs"]["data-end"]) for r in rows] == [("0.000", "4.500"),
@@ -217,8 +216,8 @@ def test_rows_carry_time_code_speaker_and_times_for_the_player(env):
 
 
 def test_edited_text_is_shown_as_edited_without_the_stale_word_marks(env):
-    edited = {**segment(0, "ông kể chuyện", [0.1, 0.1, 0.1]), "text": "Ông kể chuyện ngày xưa.",
-              "review_status": "edited"}
+    edited = replace(segment(0, "ông kể chuyện", [0.1, 0.1, 0.1]), text="Ông kể chuyện ngày xưa.",
+                     review_status="edited")
     page = Page(sheet(env, segments=[edited]))
     assert page.find("p", "text")[0]["text"].startswith("Ông kể chuyện ngày xưa.")
     assert [m for m in page.find("span", "low-confidence") if m["attrs"].get("title")] == []
@@ -249,7 +248,7 @@ def test_vietnamese_comes_through_byte_identical_in_nfc(env, tmp_path):
     assert unicodedata.is_normalized("NFC", VIETNAMESE)
     row = interview(title=VIETNAMESE, source_path=f"xã Bắc Cường/{VIETNAMESE}.m4a")
     out = tmp_path / "sheets"
-    review_sheets.write_sheets(tmp_path, out, [row], {1: [segment(0, VIETNAMESE, speaker="Người phỏng vấn")]}, {})
+    review_sheets.write_sheet_files(tmp_path, out, [row], {1: [segment(0, VIETNAMESE, speaker="Người phỏng vấn")]}, {})
     data = (out / "LK-2026-001.html").read_bytes()
     for text in (VIETNAMESE, f"xã Bắc Cường/{VIETNAMESE}.m4a", "Người phỏng vấn"):
         assert text.encode("utf-8") in data
@@ -353,7 +352,7 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
     segments = {1: [segment(0, VIETNAMESE)], 2: []}
     hrefs = {1: "../audio/LK-2026-001.wav"}
 
-    index = review_sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
+    index = review_sheets.write_sheet_files(tmp_path, out, rows, segments, hrefs)
 
     assert index == out / "index.html"
     assert sorted(p.name for p in out.iterdir()) == ["LK-2026-001.html", "LK-2026-002.html", *SUBJECT_FOLDERS]
@@ -366,7 +365,7 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
         os.utime(path, ns=(past, past))
 
     segments[2] = [segment(0, "bây giờ đã có lời")]
-    review_sheets.write_sheets(tmp_path, out, rows, segments, hrefs)
+    review_sheets.write_sheet_files(tmp_path, out, rows, segments, hrefs)
 
     assert first.stat().st_mtime_ns == past  # unchanged: left alone
     assert second.stat().st_mtime_ns != past and "bây giờ đã có lời" in second.read_text(encoding="utf-8")
@@ -382,10 +381,10 @@ def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path,
 
     pools = []
     monkeypatch.setattr(review_sheets, "ProcessPoolExecutor", lambda *a, **k: pools.append(a) or ProcessPoolExecutor(*a, **k))
-    review_sheets.write_sheets(tmp_path, tmp_path / "one", rows, segments, hrefs, workers=2)
+    review_sheets.write_sheet_files(tmp_path, tmp_path / "one", rows, segments, hrefs, workers=2)
     assert pools == []  # 36 segments: not worth starting a process
     monkeypatch.setattr(review_sheets, "SEGMENTS_PER_WORKER", 10)
-    review_sheets.write_sheets(tmp_path, tmp_path / "two", rows, segments, hrefs, workers=2)
+    review_sheets.write_sheet_files(tmp_path, tmp_path / "two", rows, segments, hrefs, workers=2)
     assert pools == [(2,)]
 
     names = sorted(p.name for p in (tmp_path / "one").glob("LK-*.html"))
@@ -400,12 +399,12 @@ def test_a_broken_team_template_stops_the_worker_processes_with_the_same_message
     (tmp_path / "templates" / "sheet.html.j2").write_text("{{ interview.code }", encoding="utf-8")
     rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=review_sheets.SEGMENTS_PER_WORKER) for n in (1, 2)]
     with pytest.raises(ArchiveError, match="sheet.html.j2, line 1"):
-        review_sheets.write_sheets(tmp_path, tmp_path / "sheets", rows, {}, {}, workers=2)
+        review_sheets.write_sheet_files(tmp_path, tmp_path / "sheets", rows, {}, {}, workers=2)
 
 
 def test_a_code_cannot_send_a_sheet_outside_the_folder(tmp_path):
     out = tmp_path / "sheets"
-    review_sheets.write_sheets(tmp_path, out, [interview(code="../../evil")], {}, {})
+    review_sheets.write_sheet_files(tmp_path, out, [interview(code="../../evil")], {}, {})
     assert sorted(p.name for p in out.iterdir()) == ["events", "evil.html", "index.html", "people", "places"]
     assert 'href="evil.html"' in (out / "index.html").read_text(encoding="utf-8")
 
@@ -423,7 +422,7 @@ def test_a_long_interview_renders_quickly(env):
 # ---------------------------------------------------------------- interview metadata
 
 
-def with_metadata(**overrides) -> dict:
+def with_metadata(**overrides) -> Interview:
     return interview(**{
         "date": "2026-03-01", "place": "nhà ông A, thôn Đông", "place_path": "Bắc Cường, Hưng Hà, Thái Bình",
         "witnesses": "Nguyễn Văn A (1932); Trần Thị B (1935)", "interviewers": "Lê Văn C; Phạm D",
@@ -702,15 +701,15 @@ def test_the_list_pages_link_to_every_subject_with_its_count(tmp_path):
 
 def test_the_index_never_links_to_a_list_that_is_not_there(tmp_path):
     out = tmp_path / "sheets"
-    review_sheets.write_sheets(tmp_path, out, [interview()], {}, {})
+    review_sheets.write_sheet_files(tmp_path, out, [interview()], {}, {})
     for kind in ("people", "places", "events"):
         assert "Chưa có" in (out / kind / "index.html").read_text(encoding="utf-8")
     subject_pages.write_subject_pages(tmp_path, out, subjects())
-    review_sheets.write_sheets(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
+    review_sheets.write_sheet_files(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
     assert "Nguyễn Văn Đức" in (out / "people" / "index.html").read_text(encoding="utf-8")
 
     alone = tmp_path / "alone"  # a caller writing the subject pages beside the sheets asks for no stand-ins
-    review_sheets.write_sheets(tmp_path, alone, [interview()], {}, {}, subject_lists=False)
+    review_sheets.write_sheet_files(tmp_path, alone, [interview()], {}, {}, subject_lists=False)
     assert sorted(p.name for p in alone.iterdir()) == ["LK-2026-001.html", "index.html"]
 
 
@@ -728,7 +727,7 @@ def test_rows_can_be_linked_to_and_the_script_follows_links(env):
 def test_opening_a_sheet_at_a_moment_marks_that_row_in_a_real_browser(tmp_path):
     out = tmp_path / "sheets"
     segs = [segment(i, f"đoạn {i}") for i in range(40)]
-    review_sheets.write_sheets(tmp_path, out, [interview()], {1: segs}, {})
+    review_sheets.write_sheet_files(tmp_path, out, [interview()], {1: segs}, {})
     dom = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

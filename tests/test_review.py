@@ -30,7 +30,7 @@ def db(tmp_path):
 
 
 def ids(db):
-    return [s["id"] for s in database.segments(db, 1)]
+    return [s.id for s in database.segments(db, 1)]
 
 
 def test_an_edit_is_saved_as_a_revision_and_the_machine_text_is_kept(db):
@@ -47,7 +47,7 @@ def test_an_edit_is_saved_as_a_revision_and_the_machine_text_is_kept(db):
 def test_text_is_stored_nfc_and_search_follows_the_edit(db):
     first = ids(db)[0]
     editing.edit(db, first, 1, "Lan", text="Đa\u0309ng bô\u0323")  # NFD, as macOS types it
-    assert database.segments(db, 1)[0]["text"] == "Đảng bộ"
+    assert database.segments(db, 1)[0].text == "Đảng bộ"
     assert [h.segment_id for h in search.search(db, "dang bo")] == [first]
 
 
@@ -58,7 +58,7 @@ def test_a_save_based_on_an_older_version_is_refused_with_the_newer_one(db):
         editing.edit(db, first, 1, "Hùng", text="bản của Hùng")
     assert refused.value.current["text"] == "bản của Lan" and refused.value.current["version"] == 2
     assert "Lan" in str(refused.value)
-    assert database.segments(db, 1)[0]["text"] == "bản của Lan"
+    assert database.segments(db, 1)[0].text == "bản của Lan"
 
 
 def test_verifying_and_restoring_from_history(db):
@@ -80,9 +80,9 @@ def test_split_at_the_cursor_moves_the_later_words_and_renumbers(db):
     assert (head["text"], tail["text"]) == ("tôi sinh", "năm một")
     assert head["end"] == tail["start"] == 2.0
     segs = database.segments(db, 1)
-    assert [s["text"] for s in segs] == ["tôi sinh", "năm một", "chín ba hai ở", "Bắc Cường"]
-    assert [s["idx"] for s in segs] == [0, 1, 2, 3]
-    assert [w["text"].strip() for w in segs[1]["words"]] == ["năm", "một"]
+    assert [s.text for s in segs] == ["tôi sinh", "năm một", "chín ba hai ở", "Bắc Cường"]
+    assert [s.idx for s in segs] == [0, 1, 2, 3]
+    assert [w["text"].strip() for w in segs[1].words] == ["năm", "một"]
 
 
 def test_split_outside_the_text_is_refused(db):
@@ -98,7 +98,7 @@ def test_merge_joins_words_tags_and_quotes_and_keeps_the_history_of_the_second(d
     merged = editing.merge(db, first, 1, 1, "Lan")
     assert merged["text"] == "tôi sinh năm một chín ba hai ở" and merged["end"] == 7.0
     segs = database.segments(db, 1)
-    assert [s["idx"] for s in segs] == [0, 1] and len(segs[0]["words"]) == 8
+    assert [s.idx for s in segs] == [0, 1] and len(segs[0].words) == 8
     assert editing.tags(db, 1)[first] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
     assert editing.quote(db, quote["id"])["first_segment_id"] == first
     assert editing.history(db, second)[-1]["action"] == f"merged-into:{first}"
@@ -132,7 +132,7 @@ def test_revisions_cannot_be_rewritten(db):
 def test_progress_names_the_last_editor(db):
     editing.edit(db, ids(db)[1], 1, "Hùng", status="verified")
     assert editing.progress(db)[1]["last_editor"] == "Hùng"
-    assert database.interview(db, "1")["verified_count"] == 1
+    assert database.interview(db, "1").verified_count == 1
 
 
 def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):

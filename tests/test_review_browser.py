@@ -76,7 +76,7 @@ def put_caret(browser, row, offset):
 
 
 def saved(archive):
-    return [s["text"] for s in database.segments(database.open_database(archive.database), 1)]
+    return [s.text for s in database.segments(database.open_database(archive.database), 1)]
 
 
 def test_play_seek_and_the_current_segment_follows_the_audio(app, browser):
@@ -134,7 +134,7 @@ def test_a_conflicting_save_shows_both_versions_and_loses_nothing(app, browser):
     archive, base = app
     rows = open_interview(browser, base)
     db = database.open_database(archive.database)
-    segment_id = database.segments(db, 1)[0]["id"]
+    segment_id = database.segments(db, 1)[0].id
     editing.edit(db, segment_id, 1, "Hùng", text="Bản của Hùng")  # another editor saves first
     text = rows[0].find_element(By.CSS_SELECTOR, ".text")
     text.click()
@@ -156,7 +156,7 @@ def test_restore_the_machine_text_from_history(app, browser):
     archive, base = app
     rows = open_interview(browser, base)
     db = database.open_database(archive.database)
-    editing.edit(db, database.segments(db, 1)[0]["id"], 1, "Hùng", text="sửa nhầm")
+    editing.edit(db, database.segments(db, 1)[0].id, 1, "Hùng", text="sửa nhầm")
     browser.refresh()
     browser.find_elements(By.CSS_SELECTOR, "li.seg")[0].find_element(By.CSS_SELECTOR, ".time").click()
     browser.find_element(By.CSS_SELECTOR, "#history-box summary").click()
@@ -174,7 +174,7 @@ def test_script_in_a_segment_and_in_metadata_stays_inert(app, browser):
     db.execute("UPDATE interviews SET title = ?", [payload])
     db.execute("UPDATE people SET full_name = ? WHERE id = 1", [payload])
     db.conn.commit()
-    editing.edit(db, database.segments(db, 1)[0]["id"], 1, "Hùng", text=payload)
+    editing.edit(db, database.segments(db, 1)[0].id, 1, "Hùng", text=payload)
     open_interview(browser, base)
     assert browser.execute_script("return window.pwned") is None
     assert texts(browser)[0] == payload  # shown as the words it is

@@ -60,7 +60,7 @@ def test_the_desk_works_in_firefox(app, firefox):
     firefox.execute_script("arguments[0].textContent = 'Năm 1945 chi bộ được thành lập'", script_args=[text])
     firefox.find_element(By.ID, "verify").click()
     db = database.open_database(archive.database)
-    wait_for(lambda: database.segments(db, 1)[1]["review_status"] == "verified")
+    wait_for(lambda: database.segments(db, 1)[1].review_status == "verified")
     firefox.refresh()
     assert firefox.find_elements(By.CSS_SELECTOR, "li.seg .text")[1].text == "Năm 1945 chi bộ được thành lập"
-    assert [s["text"] for s in database.segments(db, 1)][0] == reviewdesk.LINES[0]
+    assert [s.text for s in database.segments(db, 1)][0] == reviewdesk.LINES[0]

@@ -93,9 +93,9 @@ def test_twenty_minutes_of_silence_finish_without_invented_text(archive, transcr
     assert report.ok and report.transcribed == 1
     db = database.open_database(archive.database)
     [interview] = database.interviews(db)
-    assert interview["duration"] == 1200.0 and interview["gain_db"] == 0.0
+    assert interview.duration == 1200.0 and interview.gain_db == 0.0
     # Whisper invents text on silence ("Hẹn gặp lại các bạn…"); anything it makes up must at least be flagged.
-    assert all(s["flags"] for s in database.segments(db, interview["id"]))
+    assert all(s.flags for s in database.segments(db, interview.id))
 
 
 def test_read_chunks_streams_a_three_hour_wav_in_bounded_pieces(tmp_path):
@@ -120,9 +120,9 @@ def test_an_nfd_vietnamese_name_with_spaces_goes_end_to_end(archive, transcriber
     assert report.ok and report.transcribed == 1
     db = database.open_database(archive.database)
     [interview] = database.interviews(db)
-    assert interview["source_path"] == nfc and interview["title"] == "bà Trần Thị Hường kể chuyện"
-    assert database.segments(db, interview["id"])
-    assert (archive.sheets_dir / f"{interview['code']}.html").exists()
+    assert interview.source_path == nfc and interview.title == "bà Trần Thị Hường kể chuyện"
+    assert database.segments(db, interview.id)
+    assert (archive.sheets_dir / f"{interview.code}.html").exists()
     assert run(archive, transcriber).skipped_unchanged == 1  # found again under its NFD name, not re-taken
 
 

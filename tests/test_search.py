@@ -26,7 +26,7 @@ def interview(db, name: str, texts: list[str], speakers: list[str] | None = None
     segments = [MachineSegment(i, i + 1.0, text, -0.2, 0.01, 1.2, speaker=(speakers or [None] * len(texts))[i])
                 for i, text in enumerate(texts)]
     database.save_transcript(db, recording, segments, RUN)
-    interview_id = database.interview_for(db, recording)["id"]
+    interview_id = database.interview_id_of(db, recording)
     if "search_text" in metadata:
         metadata["search_folded"] = fold(metadata["search_text"])
     if metadata:

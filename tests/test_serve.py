@@ -96,11 +96,11 @@ def test_split_merge_tag_restore_and_quote_through_the_api(client, archive):
     new = split.json()["segments"][1]
     merged = post(client, f"/api/segments/{first['id']}/merge", {"version": 2, "next_version": new["version"]})
     assert merged.json()["text"] == reviewdesk.LINES[0]
-    tagged = post(client, f"/api/segments/{second['id']}/tags", {"kind": "event", "id": 1})
+    tagged = post(client, f"/api/segments/{second.id}/tags", {"kind": "event", "id": 1})
     assert tagged.json()["tags"] == [{"kind": "event", "id": 1, "name": "Thành lập chi bộ"}]
     restored = post(client, f"/api/segments/{first['id']}/restore", {"version": 3, "revision": "machine"})
     assert restored.json()["text"] == reviewdesk.LINES[0] and restored.json()["version"] == 4
-    quote_made = post(client, "/api/quotes", {"first": second["id"], "last": second["id"], "comment": "năm 1945",
+    quote_made = post(client, "/api/quotes", {"first": second.id, "last": second.id, "comment": "năm 1945",
                                               "tags": {"event": [1]}})
     assert quote_made.json()["text"] == reviewdesk.LINES[1]
     assert "năm 1945" in client.get("/interviews/LK-2026-001").text

@@ -1,3 +1,4 @@
+from dataclasses import replace
 import pickle
 import sqlite3
 
@@ -44,7 +45,7 @@ def test_interview_codes_count_up_within_a_year(tmp_path):
     db = database.open_database(tmp_path / "loike.db")
     first = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     second = database.add_recording(db, "b" * 64, "b.wav", 1, "b")
-    codes = [database.interview_for(db, r)["code"] for r in (first, second)]
+    codes = [database.interview_for(db, r).code for r in (first, second)]
     year = database.now()[:4]
     assert codes == [f"LK-{year}-001", f"LK-{year}-002"]
 
@@ -76,16 +77,16 @@ def test_segments_come_back_in_order_with_their_words(tmp_path):
     db = database.open_database(tmp_path / "loike.db")
     recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     database.save_transcript(db, recording, segments(3), RUN)
-    got = database.segments(db, database.interview_for(db, recording)["id"])
-    assert [s["text"] for s in got] == ["câu số 0", "câu số 1", "câu số 2"]
-    assert got[1]["words"] == [{"start": 1.0, "end": 1.5, "text": "câu", "probability": 0.9}]
+    got = database.segments(db, database.interview_id_of(db, recording))
+    assert [s.text for s in got] == ["câu số 0", "câu số 1", "câu số 2"]
+    assert got[1].words == [Word(1.0, 1.5, "câu", 0.9)]
 
 
 def test_a_sheet_reads_the_same_segments_with_words_as_rows_through_a_connection_of_its_own(tmp_path):
     db = database.open_database(tmp_path / "loike.db")
     recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     database.save_transcript(db, recording, segments(3), RUN)
-    interview_id = database.interview_for(db, recording)["id"]
+    interview_id = database.interview_id_of(db, recording)
     full = database.segments(db, interview_id)
 
     reader = database.SheetSegments(tmp_path / "loike.db")
@@ -95,10 +96,9 @@ def test_a_sheet_reads_the_same_segments_with_words_as_rows_through_a_connection
 
     assert copy.path == tmp_path / "loike.db" and copy.db is None and copy(interview_id) == got
     copy.close()
-    assert [{k: v for k, v in s.items() if k != "words"} for s in got] == [
-        {k: v for k, v in s.items() if k != "words"} for s in full]
-    assert [s["words"] for s in got] == [[(s["id"], w["text"], w["probability"]) for w in s["words"]] for s in full]
-    assert got[1]["words"] == [(got[1]["id"], "câu", 0.9)]
+    assert [replace(s, words=[]) for s in got] == [replace(s, words=[]) for s in full]
+    assert [s.words for s in got] == [[(s.id, w.text, w.probability) for w in s.words] for s in full]
+    assert got[1].words == [(got[1].id, "câu", 0.9)]
 
 
 def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):

@@ -54,7 +54,7 @@ class Watching:
 def statuses(archive) -> dict[str, str]:
     db = database.open_database(archive.database)
     try:
-        return {row["source_path"]: row["status"] for row in database.interviews(db)}
+        return {row.source_path: row.status for row in database.interviews(db)}
     finally:
         db.close()
 

@@ -42,7 +42,7 @@ def interview_id(db, key: str) -> int:
     found = database.interview(db, key)
     if not found:
         raise click.ClickException(f"There is no interview {key!r}: `loike status` lists the interview codes.")
-    return found["id"]
+    return found.id
 
 
 class ProgressBar:

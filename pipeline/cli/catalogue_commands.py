@@ -80,9 +80,9 @@ def people(ctx: click.Context) -> None:
     from pipeline import database
 
     for person in database.people(ctx.obj.database()):
-        born = f" ({person['birth_year']})" if person["birth_year"] else ""
-        maybe = f"  maybe the same as {', '.join(map(str, person['maybe_same_as']))}" if person["maybe_same_as"] else ""
-        click.echo(f"{person['id']:>5}  {person['full_name']}{born}  {person['interviews']} interview(s){maybe}")
+        born = f" ({person.birth_year})" if person.birth_year else ""
+        maybe = f"  maybe the same as {', '.join(map(str, person.maybe_same_as))}" if person.maybe_same_as else ""
+        click.echo(f"{person.id:>5}  {person.name}{born}  {person.interviews} interview(s){maybe}")
 
 
 @people.command("merge")
@@ -114,10 +114,9 @@ def places_command(obj: Context, former_name) -> None:
         except (LoikeError, ValueError) as error:
             raise click.ClickException(str(error)) from error
     for place in database.places(db):
-        former = json.loads(place["former_names"] or "[]")
-        where = f", {place['parent']}" if place["parent"] else ""
-        old = f"  (trước đây: {'; '.join(former)})" if former else ""
-        click.echo(f"{place['id']:>5}  {place['name']}{where}  [{place['kind']}]{old}")
+        where = f", {place.parent}" if place.parent else ""
+        old = f"  (trước đây: {'; '.join(place.former_names)})" if place.former_names else ""
+        click.echo(f"{place.id:>5}  {place.name}{where}  [{place.kind}]{old}")
 
 
 @cli.command("events")
@@ -141,11 +140,10 @@ def events_command(obj: Context, event, start, end, place, alias) -> None:
             raise click.ClickException(f"{error}: write dates as dd/mm/yyyy or as a year.") from error
         except LoikeError as error:
             raise click.ClickException(str(error)) from error
-    for row in database.events(db):
-        period = " – ".join(d for d in (row["date_start"], row["date_end"]) if d)
-        aliases = json.loads(row["aliases"] or "[]")
-        extra = "".join(f"  {x}" for x in (period, row["place"] or "", "; ".join(aliases)) if x)
-        click.echo(f"{row['id']:>5}  {row['name']}{extra}")
+    for event in database.events(db):
+        period = " – ".join(d for d in (event.date_start, event.date_end) if d)
+        extra = "".join(f"  {x}" for x in (period, event.place or "", "; ".join(event.aliases)) if x)
+        click.echo(f"{event.id:>5}  {event.name}{extra}")
 
 
 @cli.command()

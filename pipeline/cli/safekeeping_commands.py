@@ -25,9 +25,9 @@ def log_command(obj: Context, interview: str) -> None:
     found = database.interview(db, interview)
     if not found:
         raise click.ClickException(f"There is no interview {interview!r}: `loike status` lists the interview codes.")
-    for event in database.recording_log(db, found["recording_id"]):
-        when = datetime.fromisoformat(event["at"]).strftime("%d/%m/%Y %H:%M")
-        click.echo(f"{when}  {event['action']:<12} {event['outcome']:<5}  {event['tool'] or ''}  {event['detail'] or ''}")
+    for event in database.recording_log(db, found.recording_id):
+        when = datetime.fromisoformat(event.at).strftime("%d/%m/%Y %H:%M")
+        click.echo(f"{when}  {event.action:<12} {event.outcome:<5}  {event.tool or ''}  {event.detail or ''}")
 
 
 @cli.command()

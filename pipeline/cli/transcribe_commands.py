@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import logging
 import sys
 from pathlib import Path
@@ -185,21 +186,22 @@ def status(obj: Context, as_json: bool) -> None:
     db = obj.database()
     rows = database.interviews(db)
     if as_json:
-        click.echo(json.dumps({"archive": str(obj.archive.root), "interviews": rows}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"archive": str(obj.archive.root), "interviews": [asdict(row) for row in rows]},
+                              ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo(f"No interviews yet in {obj.archive.root}: put recordings in recordings/ and run `loike run`.")
         return
     click.echo(f"{'code':<13} {'status':<12} {'length':>8} {'segments':>8} {'flagged':>7}  {'consent':<11} recording")
     for row in rows:
-        click.echo(f"{row['code']:<13} {row['status']:<12} {clock(row['duration'] or row['declared_duration']):>8} "
-                   f"{row['segment_count']:>8} {row['flagged_count']:>7}  {row['consent_status']:<11} {row['source_path']}")
-        if row["problem"]:
-            click.echo(f"{'':<13} ! {row['problem']}")
-        if row["status"] == "transcribed" and row["segment_count"] and not row["labelled_count"]:
+        click.echo(f"{row.code:<13} {row.status:<12} {clock(row.length):>8} "
+                   f"{row.segment_count:>8} {row.flagged_count:>7}  {row.consent_status:<11} {row.source_path}")
+        if row.problem:
+            click.echo(f"{'':<13} ! {row.problem}")
+        if row.status == "transcribed" and row.segment_count and not row.labelled_count:
             click.echo(f"{'':<13} · no speaker labels (chưa tách người nói): once the speaker model is installed "
-                       f"(pip install .[diarize]), `loike retranscribe {row['code']}` adds them")
-        for line in (row["metadata_problems"] or "").splitlines():
+                       f"(pip install .[diarize]), `loike retranscribe {row.code}` adds them")
+        for line in (row.metadata_problems or "").splitlines():
             click.echo(f"{'':<13} ? {line}")
 
 

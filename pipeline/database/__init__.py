@@ -10,32 +10,36 @@ keeps); interviews: the list and one interview; metadata: applying an interview'
 places, events and tags; subject_passages: what their pages list.
 """
 
+from pipeline.database.backup import backup
 from pipeline.database.connection import connect, network_filesystem, now, open_database, rows, warn_if_network, writing
-from pipeline.database.interviews import interview, interviews
+from pipeline.database.interviews import interview, interview_for, interviews
 from pipeline.database.metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.migrations import migrations
 from pipeline.database.recordings import (
-    add_recording, count_waiting_for_metadata, file_row, interview_for, interview_paths, known_file, log_event,
+    add_recording, all_recordings, count_waiting_for_metadata, file_names, file_seen, files_taken, interview_id_of, interview_paths, known_file, log_event,
     record_normalised, record_probe, record_problem, recording_by_hash, recording_log, recording_of,
-    recording_with_path, recordings_to_process, remember_file, update_recording,
+    recording_with_path, recordings_to_process, recordings_to_rebuild, remember_file, update_recording,
 )
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
 from pipeline.database.subjects import (
-    ROLES, add_former_name, describe_event, domain_words, event_id, events, interview_roles, map_speaker,
-    merge_people, people, person_id, place_id, place_path, places, suggest_speakers, tag_segment,
+    ROLES, add_former_name, describe_event, domain_words, event_id, events, interview_events, interview_people,
+    interview_places, interview_roles, map_speaker, merge_people, people, person, person_id, person_names, place_id,
+    place_path, places, segment_tags, speaker_people, suggest_speakers, tag_segment,
 )
 from pipeline.database.transcripts import (
-    SheetSegments, last_run, save_transcript, segments, sheet_segments, transcript_counts,
+    SheetSegments, last_run, save_transcript, segment, segments, sheet_segments, transcript_counts,
 )
 
 __all__ = [
-    "Applied", "PASSAGES_PER_INTERVIEW", "ROLES", "SheetSegments", "add_former_name", "add_recording", "apply_metadata",
-    "connect", "count_waiting_for_metadata", "describe_event", "domain_words", "event_id", "events", "file_row",
-    "interview", "interview_for", "interview_paths", "interview_roles", "interviews", "known_file", "last_run",
-    "log_event", "map_speaker", "merge_people", "migrations", "narrowed_consent", "network_filesystem", "now",
-    "open_database", "people", "person_id", "place_id", "place_path", "places", "record_normalised",
-    "record_probe", "record_problem", "recording_by_hash", "recording_log", "recording_of", "recording_with_path",
-    "recordings_to_process", "remember_file", "save_transcript", "search_text", "segments", "sheet_segments",
-    "subjects", "suggest_speakers", "tag_segment", "transcript_counts", "update_recording", "warn_if_network",
-    "writing", "rows",
+    "add_former_name", "add_recording", "all_recordings", "Applied", "apply_metadata", "backup", "connect",
+    "count_waiting_for_metadata", "describe_event", "domain_words", "event_id", "events", "file_names", "file_seen",
+    "files_taken", "interview", "interview_events", "interview_for", "interview_id_of", "interview_paths",
+    "interview_people", "interview_places", "interview_roles", "interviews", "known_file", "last_run", "log_event",
+    "map_speaker", "merge_people", "migrations", "narrowed_consent", "network_filesystem", "now", "open_database",
+    "PASSAGES_PER_INTERVIEW", "people", "person", "person_id", "person_names", "place_id", "place_path", "places",
+    "record_normalised", "record_probe", "record_problem", "recording_by_hash", "recording_log", "recording_of",
+    "recording_with_path", "recordings_to_process", "recordings_to_rebuild", "remember_file", "ROLES", "rows",
+    "save_transcript", "search_text", "segment", "segment_tags", "segments", "sheet_segments", "SheetSegments",
+    "speaker_people", "subjects", "suggest_speakers", "tag_segment", "transcript_counts", "update_recording",
+    "warn_if_network", "writing",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from pipeline.database.connection import rows
+from pipeline.database.models import Interview
 
 INTERVIEW_SUMMARY = """
 SELECT i.id, i.code, i.title, r.id AS recording_id, r.sha256, r.size, r.container, r.codec, r.channels,
@@ -40,12 +41,17 @@ LEFT JOIN transcription_runs run ON run.id = (
 """
 
 
-def interviews(db: Database) -> list[dict]:
-    return rows(db.execute(INTERVIEW_SUMMARY + " ORDER BY i.code"))
+def interviews(db: Database) -> list[Interview]:
+    return [Interview(**row) for row in rows(db.execute(INTERVIEW_SUMMARY + " ORDER BY i.code"))]
 
 
-def interview(db: Database, key: str) -> dict | None:
+def interview(db: Database, key: str) -> Interview | None:
     """An interview by its code (LK-2026-001) or its numeric id."""
     where = "i.id = ?" if key.isdigit() else "i.code = ?"
     found = rows(db.execute(INTERVIEW_SUMMARY + f" WHERE {where}", [int(key) if key.isdigit() else key]))
-    return found[0] if found else None
+    return Interview(**found[0]) if found else None
+
+
+def interview_for(db: Database, recording_id: int) -> Interview:
+    """The interview made from a recording."""
+    return Interview(**rows(db.execute(INTERVIEW_SUMMARY + " WHERE i.recording_id = ?", [recording_id]))[0])

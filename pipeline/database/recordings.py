@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 from sqlite_utils import Database
 
-from pipeline.database.connection import now, rows
-from pipeline.database.models import AudioInfo, NormalisedAudio
+from pipeline.database.connection import now
+from pipeline.database.models import AudioInfo, FileTaken, LogEntry, NormalisedAudio, Recording
 
 # --- the event log (append-only: triggers refuse UPDATE and DELETE) ---------------------------
 
@@ -29,22 +29,24 @@ def log_event(db: Database, recording_id: int, action: str, outcome: str = "ok",
         # Only a database stopped before m006 (a migration test) lacks the table; open_database applies it.
 
 
-def recording_log(db: Database, recording_id: int) -> list[dict]:
-    return rows(db.execute("SELECT * FROM recording_events WHERE recording_id = ? ORDER BY id", [recording_id]))
+def recording_log(db: Database, recording_id: int) -> list[LogEntry]:
+    """Everything done to a recording, oldest first."""
+    return [LogEntry(*row) for row in db.execute(
+        "SELECT id, recording_id, at, action, tool, outcome, detail FROM recording_events WHERE recording_id = ? "
+        "ORDER BY id", [recording_id])]
 
 
 # --- files and recordings --------------------------------------------------------------------
 
-def known_file(db: Database, relpath: str, size: int, mtime: float) -> dict | None:
-    """The file row for ``relpath`` if it was seen before with the same size and mtime."""
-    found = rows(db.execute(
-        "SELECT * FROM files WHERE path = ? AND size = ? AND mtime = ?", [relpath, size, mtime]
-    ))
-    return found[0] if found else None
+def known_file(db: Database, relpath: str, size: int, mtime: float) -> bool:
+    """Whether ``relpath`` was seen before with the same size and mtime."""
+    return db.execute("SELECT 1 FROM files WHERE path = ? AND size = ? AND mtime = ?",
+                      [relpath, size, mtime]).fetchone() is not None
 
 
-def file_row(db: Database, relpath: str) -> dict | None:
-    return next(db["files"].rows_where("path = ?", [relpath]), None)
+def file_seen(db: Database, relpath: str) -> bool:
+    """Whether a file of that name was ever taken in (its content may have changed since)."""
+    return db.execute("SELECT 1 FROM files WHERE path = ?", [relpath]).fetchone() is not None
 
 
 def remember_file(db: Database, relpath: str, recording_id: int, size: int, mtime: float) -> None:
@@ -54,8 +56,9 @@ def remember_file(db: Database, relpath: str, recording_id: int, size: int, mtim
     )
 
 
-def recording_by_hash(db: Database, sha256: str) -> dict | None:
-    return next(db["recordings"].rows_where("sha256 = ?", [sha256]), None)
+def recording_by_hash(db: Database, sha256: str) -> Recording | None:
+    found = _recordings(db, "WHERE r.sha256 = ?", [sha256])
+    return found[0] if found else None
 
 
 def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str) -> int:
@@ -88,8 +91,9 @@ def recording_of(db: Database, interview_id: int) -> int:
     return db.execute("SELECT recording_id FROM interviews WHERE id = ?", [interview_id]).fetchone()[0]
 
 
-def interview_for(db: Database, recording_id: int) -> dict:
-    return next(db["interviews"].rows_where("recording_id = ?", [recording_id]))
+def interview_id_of(db: Database, recording_id: int) -> int:
+    """The id of the interview made from a recording."""
+    return db.execute("SELECT id FROM interviews WHERE recording_id = ?", [recording_id]).fetchone()[0]
 
 
 def update_recording(db: Database, recording_id: int, **values) -> None:
@@ -126,20 +130,42 @@ def record_problem(db: Database, recording_id: int | None, relpath: str, kind: s
             log_event(db, recording_id, "failed" if failed else "problem", "error", message)
 
 
-RECORDING_WITH_PATH = (
-    "SELECT r.*, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
-    "AS current_path FROM recordings r JOIN interviews i ON i.recording_id = r.id "
-)
+RECORDING_COLUMNS = ("id", "sha256", "source_path", "size", "status", "first_seen", "container", "codec", "channels",
+                     "sample_rate", "declared_duration", "decoded_duration", "gain_db", "loudness_dbfs", "problem_kind",
+                     "problem", "updated_at", "normalised_sha256")
 
 
-def recordings_to_process(db: Database) -> list[dict]:
+def _recordings(db: Database, where: str, params: list) -> list[Recording]:
+    columns = ", ".join(f"r.{c}" for c in RECORDING_COLUMNS)
+    return [Recording(*row) for row in db.execute(
+        f"SELECT {columns}, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
+        f"FROM recordings r JOIN interviews i ON i.recording_id = r.id {where}", params)]
+
+
+def recordings_to_process(db: Database) -> list[Recording]:
     """Recordings not yet transcribed and not failed for a reason that lies in their bytes."""
-    return rows(db.execute(RECORDING_WITH_PATH + "WHERE r.status IN ('pending', 'normalised') ORDER BY r.id"))
+    return _recordings(db, "WHERE r.status IN ('pending', 'normalised') ORDER BY r.id", [])
 
 
-def recording_with_path(db: Database, recording_id: int) -> dict:
+def recording_with_path(db: Database, recording_id: int) -> Recording:
     """One recording as ``recordings_to_process`` gives them, whatever its status."""
-    return rows(db.execute(RECORDING_WITH_PATH + "WHERE r.id = ?", [recording_id]))[0]
+    return _recordings(db, "WHERE r.id = ?", [recording_id])[0]
+
+
+def all_recordings(db: Database) -> list[Recording]:
+    """Every recording, by interview code."""
+    return _recordings(db, "ORDER BY i.code", [])
+
+
+def files_taken(db: Database) -> list[FileTaken]:
+    """Every file name in recordings/ that holds a known recording, with the hash taken when it came in."""
+    return [FileTaken(*row) for row in db.execute(
+        "SELECT f.path, f.recording_id, r.sha256 FROM files f JOIN recordings r ON r.id = f.recording_id ORDER BY f.path")]
+
+
+def recordings_to_rebuild(db: Database) -> list[Recording]:
+    """Recordings whose normalised WAV should exist (normalised or transcribed), by interview code."""
+    return _recordings(db, "WHERE r.status IN ('normalised', 'transcribed') ORDER BY i.code", [])
 
 
 def interview_paths(db: Database) -> dict[str, int]:
@@ -151,3 +177,8 @@ def interview_paths(db: Database) -> dict[str, int]:
 
 def count_waiting_for_metadata(db: Database) -> int:
     return db.execute("SELECT count(*) FROM interviews WHERE metadata_status != 'ok'").fetchone()[0]
+
+
+def file_names(db: Database, recording_id: int) -> list[str]:
+    """Every name in recordings/ a recording was seen under, by name."""
+    return [row[0] for row in db.execute("SELECT path FROM files WHERE recording_id = ? ORDER BY path", [recording_id])]

@@ -12,7 +12,7 @@ import json
 from sqlite_utils import Database
 
 from pipeline.database.connection import now, rows
-from pipeline.database.models import PersonMeta
+from pipeline.database.models import Event, Person, PersonMeta, Place, RoleHeld, Tag
 from pipeline.errors import NotFound
 from pipeline.text import fold, nfc
 
@@ -30,12 +30,71 @@ def domain_words(db: Database, interview_id: int, glossary: list[str] = ()) -> s
 
 
 def place_path(db: Database, interview_id: int) -> list[str]:
-    found = db.execute("SELECT place_id FROM interviews WHERE id = ?", [interview_id]).fetchone()
-    path, place = [], found[0] if found else None
-    while place:
-        name, place = db.execute("SELECT name, parent_id FROM places WHERE id = ?", [place]).fetchone()
-        path.append(name)
-    return path
+    """The names of the place an interview was held in, the most precise first."""
+    return [place.name for place in interview_places(db, interview_id)]
+
+
+def interview_places(db: Database, interview_id: int) -> list[Place]:
+    """The place an interview was held in and those it lies in, the most precise first (commune, district,
+    province)."""
+    return [Place(id_, name, kind, parent_id) for id_, name, kind, parent_id in db.execute(
+        "WITH RECURSIVE up(id, name, kind, parent_id, depth) AS ("
+        " SELECT p.id, p.name, p.kind, p.parent_id, 0 FROM places p JOIN interviews i ON i.place_id = p.id"
+        " WHERE i.id = ? UNION ALL SELECT p.id, p.name, p.kind, p.parent_id, depth + 1 FROM places p"
+        " JOIN up ON p.id = up.parent_id) SELECT id, name, kind, parent_id FROM up ORDER BY depth", [interview_id])]
+
+
+def interview_people(db: Database, interview_id: int, role: str) -> list[Person]:
+    """The people the metadata names for an interview in one role (witness, interviewer, present), by name."""
+    ids = [row[0] for row in db.execute(
+        "SELECT p.id FROM interview_people ip JOIN people p ON p.id = ip.person_id "
+        "WHERE ip.interview_id = ? AND ip.role = ? ORDER BY p.full_name", [interview_id, role])]
+    return [person(db, person_id) for person_id in ids]
+
+
+def person(db: Database, person_id: int) -> Person:
+    """One person with the roles they held, earliest first."""
+    id_, name, birth_year, sex, home_village = db.execute(
+        "SELECT id, full_name, birth_year, sex, home_village FROM people WHERE id = ?", [person_id]).fetchone()
+    roles = [RoleHeld(*row) for row in db.execute(
+        "SELECT title, start_year, end_year FROM person_roles WHERE person_id = ? "
+        "ORDER BY coalesce(start_year, 9999), id", [person_id])]
+    return Person(id_, name, birth_year, sex, home_village, roles)
+
+
+def person_names(db: Database) -> dict[int, str]:
+    """Every person's name by id."""
+    return dict(db.execute("SELECT id, full_name FROM people").fetchall())
+
+
+def speaker_people(db: Database, interview_id: int) -> dict[str, int]:
+    """Who each of an interview's speaker labels is: label → person id, where known."""
+    return dict(db.execute("SELECT label, person_id FROM speakers WHERE interview_id = ?", [interview_id]).fetchall())
+
+
+def interview_events(db: Database, interview_id: int) -> list[Event]:
+    """The events an interview's metadata names, by date then name."""
+    return [Event(*row) for row in db.execute(
+        "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie JOIN events e ON e.id = ie.event_id "
+        "WHERE ie.interview_id = ? ORDER BY coalesce(e.date_start, '9999'), e.name", [interview_id])]
+
+
+TAG_NAMES = {"person": ("segment_people", "person_id", "people", "full_name"),
+             "place": ("segment_places", "place_id", "places", "name"),
+             "event": ("segment_events", "event_id", "events", "name")}
+
+
+def segment_tags(db: Database, interview_id: int) -> dict[int, list[Tag]]:
+    """The tags editors put on an interview's passages: segment id → tags, by kind then name."""
+    found: dict[int, list[Tag]] = {}
+    for kind, (table, column, targets, name) in TAG_NAMES.items():
+        for segment_id, target, label in db.execute(
+            f"SELECT t.segment_id, x.id, x.{name} FROM {table} t JOIN {targets} x ON x.id = t.{column} "
+            f"JOIN segments s ON s.id = t.segment_id WHERE s.interview_id = ? ORDER BY x.{name}", [interview_id]
+        ).fetchall():
+            found.setdefault(segment_id, []).append(Tag(kind, target, label))
+    return found
+
 
 # --- people -----------------------------------------------------------------------------------
 
@@ -139,21 +198,24 @@ def _require(db: Database, table: str, row_id: int, what: str, hint: str) -> Non
     if not db[table].count_where("id = ?", [row_id]):
         raise NotFound(f"There is no {what} {row_id}: {hint}.")
 
-def people(db: Database) -> list[dict]:
+def people(db: Database) -> list[Person]:
     """Everyone not merged away, with how many interviews name them and possible duplicates flagged."""
-    found = rows(db.execute(
-        "SELECT p.id, p.full_name, p.birth_year, p.sex, p.home_village, p.name_folded, "
-        "(SELECT count(DISTINCT interview_id) FROM interview_people ip WHERE ip.person_id = p.id) AS interviews, "
-        "(SELECT group_concat(title || coalesce(' (' || start_year || '–' || coalesce(end_year, '') || ')', ''), '; ') "
-        " FROM person_roles r WHERE r.person_id = p.id) AS roles "
-        "FROM people p WHERE p.merged_into IS NULL ORDER BY p.name_folded, p.birth_year"
-    ))
+    roles: dict[int, list[RoleHeld]] = {}
+    for person_id, *role in db.execute(
+            "SELECT person_id, title, start_year, end_year FROM person_roles ORDER BY person_id, id"):
+        roles.setdefault(person_id, []).append(RoleHeld(*role))
+    found = []
     by_name: dict[str, list[int]] = {}
-    for person in found:
-        by_name.setdefault(person["name_folded"], []).append(person["id"])
-    for person in found:
-        person["maybe_same_as"] = [pid for pid in by_name[person.pop("name_folded")] if pid != person["id"]]
-    return found
+    for id_, name, birth_year, sex, home_village, folded, interviews in db.execute(
+        "SELECT p.id, p.full_name, p.birth_year, p.sex, p.home_village, p.name_folded, "
+        "(SELECT count(DISTINCT interview_id) FROM interview_people ip WHERE ip.person_id = p.id) "
+        "FROM people p WHERE p.merged_into IS NULL ORDER BY p.name_folded, p.birth_year"
+    ):
+        found.append((folded, Person(id_, name, birth_year, sex, home_village, roles.get(id_, []), interviews)))
+        by_name.setdefault(folded, []).append(id_)
+    for folded, person in found:
+        person.maybe_same_as = [pid for pid in by_name[folded] if pid != person.id]
+    return [person for _, person in found]
 
 
 # --- places and events ------------------------------------------------------------------------
@@ -185,16 +247,17 @@ def event_id(db: Database, name: str) -> int:
     return db["events"].insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}).last_pk
 
 
-def places(db: Database) -> list[dict]:
-    return rows(db.execute(
-        "SELECT p.id, p.name, p.kind, parent.name AS parent, p.former_names FROM places p "
-        "LEFT JOIN places parent ON parent.id = p.parent_id ORDER BY p.kind, p.name_folded"))
+def places(db: Database) -> list[Place]:
+    return [Place(id_, name, kind, parent_id, parent, json.loads(former or "[]")) for id_, name, kind, parent_id, parent, former
+            in db.execute("SELECT p.id, p.name, p.kind, p.parent_id, parent.name, p.former_names FROM places p "
+                          "LEFT JOIN places parent ON parent.id = p.parent_id ORDER BY p.kind, p.name_folded")]
 
 
-def events(db: Database) -> list[dict]:
-    return rows(db.execute(
-        "SELECT e.id, e.name, e.date_start, e.date_end, p.name AS place, e.aliases FROM events e "
-        "LEFT JOIN places p ON p.id = e.place_id ORDER BY coalesce(e.date_start, '9999'), e.name_folded"))
+def events(db: Database) -> list[Event]:
+    return [Event(id_, name, start, end, place, json.loads(aliases or "[]")) for id_, name, start, end, place, aliases
+            in db.execute("SELECT e.id, e.name, e.date_start, e.date_end, p.name, e.aliases FROM events e "
+                          "LEFT JOIN places p ON p.id = e.place_id "
+                          "ORDER BY coalesce(e.date_start, '9999'), e.name_folded")]
 
 
 def add_former_name(db: Database, place: int, name: str) -> None:

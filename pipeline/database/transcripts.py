@@ -14,9 +14,9 @@ from sqlite_utils import Database
 
 from pipeline import crashtest
 from pipeline.database import kept_edits
-from pipeline.database.connection import connect, rows
-from pipeline.database.models import MachineSegment
-from pipeline.database.recordings import interview_for, log_event, update_recording
+from pipeline.database.connection import connect
+from pipeline.database.models import MachineSegment, Segment, Word
+from pipeline.database.recordings import interview_id_of, log_event, update_recording
 from pipeline.text import fold
 
 # --- transcripts -----------------------------------------------------------------------------
@@ -30,7 +30,7 @@ def save_transcript(
     a new segment standing for one of them goes beside it in ``segment_alternatives``; every other old segment
     is replaced by the new ones. Inside one transaction, so a crash leaves the old transcript whole.
     """
-    interview_id = interview_for(db, recording_id)["id"]
+    interview_id = interview_id_of(db, recording_id)
     with db.atomic():
         # The run row first: this write takes the database's write lock, so no editor's save can slip in
         # between finding the touched segments and replacing the rest.
@@ -96,34 +96,44 @@ def _insert_segment(db: Database, interview_id: int, run_id: int, idx: int, segm
     return segment_id
 
 
-def segments(db: Database, interview_id: int, with_words: bool = True) -> list[dict]:
+SEGMENT_COLUMNS = ("id", "interview_id", "idx", "start", "end", "text", "review_status", "run_id", "speaker",
+                   "avg_logprob", "no_speech_prob", "compression_ratio", "text_folded", "flags", "version", "note",
+                   "edited_by", "edited_at", "person_id")
+SELECT_SEGMENTS = "SELECT " + ", ".join(f'"{c}"' for c in SEGMENT_COLUMNS) + " FROM segments "
+
+
+def segments(db: Database, interview_id: int, with_words: bool = True) -> list[Segment]:
     """An interview's segments in order, each with its words."""
-    segs = rows(db.execute("SELECT * FROM segments WHERE interview_id = ? ORDER BY idx", [interview_id]))
-    if not with_words:
-        return segs
-    words: dict[int, list[dict]] = {s["id"]: [] for s in segs}
-    for word in rows(db.execute(
-        "SELECT w.segment_id, w.start, w.end, w.text, w.probability FROM words w "
-        "JOIN segments s ON s.id = w.segment_id WHERE s.interview_id = ? ORDER BY w.segment_id, w.idx",
-        [interview_id],
-    )):
-        words[word.pop("segment_id")].append(word)
-    for seg in segs:
-        seg["words"] = words[seg["id"]]
+    segs = [Segment(*row) for row in db.execute(SELECT_SEGMENTS + "WHERE interview_id = ? ORDER BY idx",
+                                                 [interview_id])]
+    if with_words:
+        found = db.execute(
+            "SELECT w.segment_id, w.start, w.end, w.text, w.probability FROM words w "
+            "JOIN segments s ON s.id = w.segment_id WHERE s.interview_id = ? ORDER BY w.segment_id, w.idx",
+            [interview_id]).fetchall()
+        words = {segment_id: [Word(*w[1:]) for w in group] for segment_id, group in groupby(found, key=itemgetter(0))}
+        for seg in segs:
+            seg.words = words.get(seg.id, [])
     return segs
 
 
-def sheet_segments(db: Database, interview_id: int) -> list[dict]:
+def segment(db: Database, segment_id: int) -> Segment | None:
+    """One segment, without its words."""
+    found = db.execute(SELECT_SEGMENTS + "WHERE id = ?", [segment_id]).fetchone()
+    return Segment(*found) if found else None
+
+
+def sheet_segments(db: Database, interview_id: int) -> list[Segment]:
     """``segments`` for a review sheet, lighter: each segment's words as the rows (segment id, text,
     probability) SQLite gives, the only parts of a word a sheet shows. An hour of speech has some 10,000 words,
-    and making a dict of each was a third of the time a sheet took."""
-    segs = rows(db.execute("SELECT * FROM segments WHERE interview_id = ? ORDER BY idx", [interview_id]))
+    and making an object of each was a third of the time a sheet took."""
+    segs = segments(db, interview_id, with_words=False)
     found = db.execute(
         "SELECT segment_id, text, probability FROM words WHERE segment_id IN "
         "(SELECT id FROM segments WHERE interview_id = ?) ORDER BY segment_id, idx", [interview_id]).fetchall()
     words = {segment_id: list(group) for segment_id, group in groupby(found, key=itemgetter(0))}
     for seg in segs:
-        seg["words"] = words.get(seg["id"], [])
+        seg.words = words.get(seg.id, [])
     return segs
 
 
@@ -138,7 +148,7 @@ class SheetSegments:
     def __getstate__(self) -> dict:
         return {"path": self.path, "db": None}
 
-    def __call__(self, interview_id: int) -> list[dict]:
+    def __call__(self, interview_id: int) -> list[Segment]:
         if self.db is None:
             self.db = connect(self.path)
         return sheet_segments(self.db, interview_id)
@@ -149,13 +159,13 @@ class SheetSegments:
             self.db = None
 
 
-def transcript_counts(db: Database, interview_id: int, run_id: int) -> dict:
+def transcript_counts(db: Database, interview_id: int, run_id: int) -> tuple[int, int, int]:
     """After a run: the interview's segments, those kept from earlier runs, and texts the run set beside them."""
-    segments, kept = db.execute(
+    count, kept = db.execute(
         "SELECT count(*), coalesce(sum(run_id IS NOT ?), 0) FROM segments WHERE interview_id = ?",
         [run_id, interview_id]).fetchone()
     beside = db.execute("SELECT count(*) FROM segment_alternatives WHERE run_id = ?", [run_id]).fetchone()[0]
-    return {"segments": segments, "kept": kept, "beside": beside}
+    return count, kept, beside
 
 
 def last_run(db: Database, interview_id: int) -> int | None:

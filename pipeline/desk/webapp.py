@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from pipeline import database
 from pipeline.desk import views, security, editing
-from pipeline.run import process
+from pipeline.publishing import review_sheets
 from pipeline.publishing import templating
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.database.models import PersonMeta
@@ -76,7 +76,7 @@ class SheetRefresher:
             if dirty:
                 db = database.connect(self.archive.database)
                 try:
-                    process.write_sheets(db, self.archive, only=dirty)
+                    review_sheets.write_sheets(db, self.archive, only=dirty)
                 except LoikeError as error:
                     log.warning("%s", error)
                 finally:

@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
-from pipeline.publishing.transcript import CONSENT_VN, REVIEW_VN, Line, Transcript, minutes, topics
+from pipeline.publishing.transcript import CONSENT_VN, REVIEW_VN, Line, Transcript, minutes
 
 OHMS_NS = "https://www.weareavp.com/nunncenter/ohms"
 OHMS_SCHEMA = "https://www.weareavp.com/nunncenter/ohms/ohms.xsd"
@@ -73,7 +73,7 @@ def _mark(lines: list[Line], texts: list[str], moment: float) -> str:
     if moment <= line.start:
         word = 1
     elif line.words:  # the machine's own word times: the last word begun by then
-        word = max(1, sum(1 for w in line.words if w["start"] <= moment))
+        word = max(1, sum(1 for w in line.words if w.start <= moment))
     else:  # edited text: the words are spread evenly over the segment
         share = (moment - line.start) / max(line.end - line.start, 1e-6)
         word = 1 + int(share * len(line.text.split()))
@@ -89,18 +89,18 @@ def ohms_xml(t: Transcript) -> str:
     root = ET.Element(q("ROOT"), {f"{{{XSI}}}schemaLocation": f"{OHMS_NS} {OHMS_SCHEMA}"})
     record = _sub(root, q("record"), id=t.code, dt=date.today().isoformat())
     _sub(record, q("version"), OHMS_VERSION)
-    _sub(record, q("date"), format="yyyy-mm-dd", value=i.get("date") or "")
+    _sub(record, q("date"), format="yyyy-mm-dd", value=i.date or "")
     _sub(record, q("date_nonpreferred_format"))
     _sub(record, q("cms_record_id"), t.code)
-    _sub(record, q("title"), i.get("title") or t.code)
+    _sub(record, q("title"), i.title or t.code)
     _sub(record, q("accession"), t.code)
-    _sub(record, q("duration"), minutes(i.get("duration") or i.get("declared_duration"), up=True))
+    _sub(record, q("duration"), minutes(i.length, up=True))
     _sub(record, q("collection_name"), "Lời Kể")
     _sub(record, q("repository"))
     for topic in _topics(t):
         _sub(record, q("keyword"), topic)
     for event in t.events:
-        _sub(record, q("subject"), event["name"])
+        _sub(record, q("subject"), event.name)
     for person in t.witnesses:
         _sub(record, q("interviewee"), person.name)
     for person in t.interviewers:
@@ -127,13 +127,13 @@ def ohms_xml(t: Transcript) -> str:
     _sub(record, q("usage"), t.review_note())
     _sub(record, q("fmt"), "audio")
     _sub(record, q("type"), "interview")
-    _sub(record, q("description"), i.get("notes") or "")
+    _sub(record, q("description"), i.notes or "")
     _sub(record, q("language"), "vie")
     return _xml(root)
 
 
 def _topics(t: Transcript) -> list[str]:
-    return topics(t.interview)
+    return t.interview.topic_list
 
 
 def ohms_index(t: Transcript) -> list[dict]:
@@ -141,16 +141,16 @@ def ohms_index(t: Transcript) -> list[dict]:
     of the interview when nothing is tagged, so the viewer always has an entry."""
     points = []
     for line in t.lines:
-        names = [tag["name"] for tag in t.tags.get(line.id, [])]
+        names = [tag.name for tag in t.tags.get(line.id, [])]
         if names:
-            events = [tag["name"] for tag in t.tags[line.id] if tag["kind"] == "event"]
+            events = [tag.name for tag in t.tags[line.id] if tag.kind == "event"]
             points.append({"time": int(line.start), "title": "; ".join(events or names),
                            "partial_transcript": _opening(line.text), "synopsis": line.text,
                            "keywords": ";".join(names), "subjects": ";".join(events)})
     if not points and t.lines:
-        points.append({"time": 0, "title": t.interview.get("title") or t.code,
-                       "partial_transcript": _opening(t.lines[0].text), "synopsis": t.interview.get("notes") or "",
-                       "keywords": ";".join(_topics(t)), "subjects": ";".join(e["name"] for e in t.events)})
+        points.append({"time": 0, "title": t.interview.title or t.code,
+                       "partial_transcript": _opening(t.lines[0].text), "synopsis": t.interview.notes or "",
+                       "keywords": ";".join(_topics(t)), "subjects": ";".join(e.name for e in t.events)})
     return points
 
 
@@ -185,28 +185,28 @@ def tei_xml(t: Transcript) -> str:
     root = ET.Element(q("TEI"), {XML_LANG: "vi"})
     header = _sub(root, q("teiHeader"))
     file_desc = _sub(header, q("fileDesc"))
-    _sub(_sub(file_desc, q("titleStmt")), q("title"), i.get("title") or t.code)
+    _sub(_sub(file_desc, q("titleStmt")), q("title"), i.title or t.code)
     publication = _sub(file_desc, q("publicationStmt"))
     _sub(publication, q("publisher"), "Lời Kể")
     _sub(publication, q("idno"), t.code, type="loike")
     availability = _sub(publication, q("availability"), status=AVAILABILITY.get(t.consent, "unknown"))
     _sub(availability, q("p"), f"Quyền công bố: {CONSENT_VN.get(t.consent, t.consent)}"
-         + (f" đến {i['consent_until']}" if i.get("consent_until") else ""))
+         + (f" đến {i.consent_until}" if i.consent_until else ""))
     source = _sub(file_desc, q("sourceDesc"))
     recording = _sub(_sub(source, q("recordingStmt")), q("recording"), type="audio",
-                     dur=f"PT{float(i.get('duration') or 0):.3f}S")
-    if i.get("date"):
-        _sub(recording, q("date"), i["date"], when=i["date"])
-    _sub(recording, q("p"), f"Tệp gốc: {i.get('source_path') or ''}; SHA-256 {i.get('sha256') or ''}")
+                     dur=f"PT{float(i.duration or 0):.3f}S")
+    if i.date:
+        _sub(recording, q("date"), i.date, when=i.date)
+    _sub(recording, q("p"), f"Tệp gốc: {i.source_path or ''}; SHA-256 {i.sha256 or ''}")
     _sub(_sub(_sub(header, q("encodingDesc")), q("editorialDecl")), q("p"), t.review_note())
     profile = _sub(header, q("profileDesc"))
     _participants(t, _sub(_sub(profile, q("particDesc")), q("listPerson")), q)
     setting = _sub(_sub(profile, q("settingDesc")), q("setting"))
-    for name in [i.get("place"), *t.place_path]:
+    for name in [i.place, *t.place_path]:
         if name:
             _sub(setting, q("placeName"), name)
-    if i.get("date"):
-        _sub(setting, q("date"), i["date"], when=i["date"])
+    if i.date:
+        _sub(setting, q("date"), i.date, when=i.date)
     text = _sub(root, q("text"))
     ids = _timeline(t, _sub(text, q("timeline"), unit="s", origin="#T0"), q)
     who = speaker_ids(t)
@@ -239,9 +239,9 @@ def _participants(t: Transcript, listing: ET.Element, q) -> None:
         if p and p.birth_year:
             _sub(element, q("birth"), when=f"{p.birth_year:04d}")
         for r in p.roles if p else []:
-            _sub(element, q("occupation"), r["title"],
-                 **{"from": str(r["start_year"]) if r["start_year"] else None,
-                    "to": str(r["end_year"]) if r["end_year"] else None})
+            _sub(element, q("occupation"), r.title,
+                 **{"from": str(r.start_year) if r.start_year else None,
+                    "to": str(r.end_year) if r.end_year else None})
 
 
 def _ms(seconds: float) -> int:

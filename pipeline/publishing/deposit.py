@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import bagit
@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from pipeline import __version__
 from pipeline.publishing import exports, transcript
 from pipeline import database
+from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
 from pipeline.settings import Archive
 
@@ -52,14 +53,12 @@ class PackageReport:
     bytes: int = 0
 
 
-def _original(archive: Archive, db: Database, row: dict) -> Path:
+def _original(archive: Archive, db: Database, interview: Interview) -> Path:
     """The original on disk now: any file name it was seen under, the first name otherwise."""
-    names = [r[0] for r in db.execute("SELECT path FROM files WHERE recording_id = ? ORDER BY path",
-                                      [row["recording_id"]])] + [row["source_path"]]
-    for name in names:
+    for name in database.file_names(db, interview.recording_id) + [interview.source_path]:
         if (archive.recordings / name).is_file():
             return archive.recordings / name
-    raise ExportError(f"The original of {row['code']} ({row['source_path']}) is not in {archive.recordings}: "
+    raise ExportError(f"The original of {interview.code} ({interview.source_path}) is not in {archive.recordings}: "
                       "put it back (`loike verify` lists what is missing), then package again.")
 
 
@@ -68,7 +67,7 @@ def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
     document.pop("segments")
     document["files"] = {"original": f"originals/{original}", "audio": f"audio/{t.code}.wav",
                          "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS]}
-    document["history"] = database.recording_log(db, t.interview["recording_id"])
+    document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
     return document
 
 
@@ -117,9 +116,9 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         (work / "metadata").mkdir(exist_ok=True)
         (work / "metadata" / f"{t.code}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
                                                          encoding="utf-8")
-        catalogue.append({"code": t.code, "title": t.interview.get("title"), "date": t.interview.get("date"),
+        catalogue.append({"code": t.code, "title": t.interview.title, "date": t.interview.date,
                           "consent_status": t.consent, "restricted": t.restricted, "original": f"originals/{relative}",
-                          "sha256": t.interview["sha256"]})
+                          "sha256": t.interview.sha256})
         report.interviews.append(t.code)
     (work / "metadata").mkdir(exist_ok=True)
     (work / "metadata" / "interviews.json").write_text(
@@ -152,11 +151,11 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
     """Each original's copy must hash as the recording did when it was taken in."""
     entries = bagit.Bag(str(work)).entries
     for code in report.interviews:
-        row = database.interview(db, code)
+        interview = database.interview(db, code)
         meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
-        if found != row["sha256"]:
-            raise ExportError(f"The original of {code} ({row['source_path']}) no longer has the hash it had when "
+        if found != interview.sha256:
+            raise ExportError(f"The original of {code} ({interview.source_path}) no longer has the hash it had when "
                               "taken in: run `loike verify`, restore it from a backup, then package again.")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -60,14 +60,14 @@ def header_lines(t: Transcript) -> list[str]:
     """The facts at the top of the text formats, one per line."""
     i = t.interview
     facts = [
-        f"{t.code} — {i.get('title') or i.get('source_path') or ''}".rstrip(" —"),
+        f"{t.code} — {i.title or i.source_path or ''}".rstrip(" —"),
         "Nhân chứng: " + "; ".join(_person_text(p) for p in t.witnesses) if t.witnesses else "",
         "Người phỏng vấn: " + "; ".join(p.name for p in t.interviewers) if t.interviewers else "",
-        f"Ngày phỏng vấn: {transcript.date_vn(i.get('date'))}" if i.get("date") else "",
-        "Nơi phỏng vấn: " + ", ".join(x for x in [i.get("place"), *t.place_path] if x) if i.get("place") or t.place_path
+        f"Ngày phỏng vấn: {transcript.date_vn(i.date)}" if i.date else "",
+        "Nơi phỏng vấn: " + ", ".join(x for x in [i.place, *t.place_path] if x) if i.place or t.place_path
         else "",
         f"Quyền công bố: {CONSENT_VN.get(t.consent, t.consent)}"
-        + (f" đến {transcript.date_vn(i['consent_until'])}" if i.get("consent_until") else ""),
+        + (f" đến {transcript.date_vn(i.consent_until)}" if i.consent_until else ""),
         t.review_note(),
     ]
     return [f for f in facts if f]
@@ -149,19 +149,19 @@ def _note_safe(text: str) -> str:
 
 def to_json(t: Transcript) -> str:
     """The interview, its people and every segment with its words; ``text`` is the editor's where edited."""
-    people = [{"id": p.id, "name": p.name, "birth_year": p.birth_year, "sex": p.sex, "roles": p.roles}
-              for p in t.witnesses]
+    people = [{"id": p.id, "name": p.name, "birth_year": p.birth_year, "sex": p.sex,
+               "roles": [asdict(role) for role in p.roles]} for p in t.witnesses]
     document = {
         "format": "loike-transcript/2",
-        "interview": {name: t.interview.get(name) for name in INTERVIEW_FIELDS},
+        "interview": {name: getattr(t.interview, name) for name in INTERVIEW_FIELDS},
         "witnesses": people,
         "interviewers": [{"id": p.id, "name": p.name} for p in t.interviewers],
-        "events": t.events,
+        "events": [{"id": e.id, "name": e.name, "date_start": e.date_start, "date_end": e.date_end} for e in t.events],
         "review": {**t.review_counts, "note": t.review_note()},
         "segments": [
             {"id": line.id, "line": line.idx + 1, "start": line.start, "end": line.end, "speaker": line.speaker,
              "speaker_label": line.label, "person_id": line.person_id, "text": line.text,
-             "review_status": line.review_status, "flags": line.flags, "words": line.words}
+             "review_status": line.review_status, "flags": line.flags, "words": [asdict(w) for w in line.words]}
             for line in t.lines
         ],
     }

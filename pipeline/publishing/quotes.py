@@ -23,9 +23,11 @@ from pipeline.catalogue import search
 from pipeline import files
 from pipeline.errors import ExportError, unwritable
 from pipeline.settings import Archive
+from pipeline import database
 from pipeline.database import rows
 from pipeline.text import fold
-from pipeline.publishing.transcript import CONSENT_VN, Person, date_vn, minutes
+from pipeline.database.models import Person
+from pipeline.publishing.transcript import CONSENT_VN, date_vn, minutes
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +201,11 @@ def _interview_events(db: Database, interview_id: int) -> set[int]:
 
 def _quote(db: Database, row: dict, witness_id: int | None, event_ids: set[int], verified: bool,
            restricted: bool) -> Quote:
-    t_people = transcript.people(db, row["interview_id"], "interviewer")
+    t_people = database.interview_people(db, row["interview_id"], "interviewer")
     events = rows(db.execute(
         f"SELECT id, name, date_start, date_end FROM events WHERE id IN {search._in(event_ids)} "
         "ORDER BY coalesce(date_start, '9999'), name"))
-    witness = transcript.person(db, witness_id) if witness_id else None
+    witness = database.person(db, witness_id) if witness_id else None
     tags = [{"kind": kind, "name": name} for kind, name in db.execute(
         "SELECT 'person', p.full_name FROM quote_people x JOIN people p ON p.id = x.person_id WHERE x.quote_id = ? "
         "UNION ALL SELECT 'place', p.name FROM quote_places x JOIN places p ON p.id = x.place_id WHERE x.quote_id = ? "
@@ -235,10 +237,10 @@ def role_phrase(witness: Person, events: list[dict], interview_date: str | None)
         return None
     years = [int(e["date_start"][:4]) for e in events if (e.get("date_start") or "")[:4].isdigit()]
     chosen = next((r for r in witness.roles for y in years
-                   if r["start_year"] and r["start_year"] <= y <= (r["end_year"] or r["start_year"])), None)
-    chosen = chosen or max(witness.roles, key=lambda r: (r["start_year"] or 0))
-    title = chosen["title"]
-    ended = chosen["end_year"] and (not interview_date or chosen["end_year"] < int(interview_date[:4]))
+                   if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)), None)
+    chosen = chosen or max(witness.roles, key=lambda r: (r.start_year or 0))
+    title = chosen.title
+    ended = chosen.end_year and (not interview_date or chosen.end_year < int(interview_date[:4]))
     if ended and not title.lower().startswith(FORMER):
         title = f"nguyên {title}"
     return title

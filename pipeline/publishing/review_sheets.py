@@ -11,15 +11,20 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+import os
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from markupsafe import Markup, escape
+from sqlite_utils import Database
 
+from pipeline import database
+from pipeline.database.models import Interview, Segment, Word
 from pipeline.speech import flags
 from pipeline.publishing import templating, subject_pages
+from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +32,11 @@ SHEET_TEMPLATE = "sheet.html.j2"
 INDEX_TEMPLATE = "index.html.j2"
 
 
-def _words(segment: dict) -> list[tuple]:
-    """The segment's words as (segment id, text, probability), as ``transcripts.sheet_segments`` gives them; the
-    store's dicts (``transcripts.segments``) are turned into the same."""
-    words = segment.get("words") or []
-    if words and isinstance(words[0], dict):
-        return [(None, w.get("text"), w.get("probability")) for w in words]
+def _words(words: list) -> list[tuple]:
+    """A segment's words as (segment id, text, probability), as ``database.sheet_segments`` gives them; ``Word``
+    records (``database.segments``) are turned into the same."""
+    if words and isinstance(words[0], Word):
+        return [(None, w.text, w.probability) for w in words]
     return words
 
 
@@ -61,21 +65,21 @@ def _doubtful(probability: float | None) -> bool:
     return probability is not None and probability < templating.LOW_WORD_PROBABILITY
 
 
-def _doubtful_spans(segment: dict) -> tuple[str, list[tuple[int, int, float]]]:
-    """The segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
-    text = (segment.get("text") or "").strip()
-    words = _words(segment)
+def _doubtful_spans(text: str, words: list) -> tuple[str, list[tuple[int, int, float]]]:
+    """A segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
+    text = (text or "").strip()
+    words = _words(words)
     if not any(_doubtful(p) for _, _, p in words):
         return text, []  # most segments: nothing to mark, so nothing to find
     return text, [(a, b, p) for a, b, p in _word_spans(text, words) or [] if _doubtful(p)]
 
 
-def text_pieces(segment: dict) -> list[dict]:
+def text_pieces(text: str, words: list) -> list[dict]:
     """A segment's text cut into runs: plain text, and each doubtful word on its own with its probability.
 
     The pieces are slices of the stored text itself, so what the editor reads is exactly what is stored.
     """
-    text, doubtful = _doubtful_spans(segment)
+    text, doubtful = _doubtful_spans(text, words)
     pieces: list[dict] = []
     position = 0
     for start, end, probability in doubtful:
@@ -88,12 +92,13 @@ def text_pieces(segment: dict) -> list[dict]:
     return pieces
 
 
-def marked_text(segment: dict) -> Markup:
-    """The segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
+def marked_text(text: str, words: list) -> Markup:
+    """A segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
     its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
     and a template loop over them was most of the time a sheet took."""
-    text = (segment.get("text") or "").strip()
-    words = _words(segment)
+    original = text
+    text = (text or "").strip()
+    words = _words(words)
     safe = escape(text)
     if not any(_doubtful(p) for _, _, p in words):
         return safe
@@ -101,7 +106,7 @@ def marked_text(segment: dict) -> Markup:
     if len(safe) == len(text) and " ".join(filter(None, tokens)) == text:
         # The usual case, as Whisper wrote it: the words are the text, one space apart, with nothing to escape.
         return Markup(" ".join([_marked(t, p) if _doubtful(p) else t for t, (_, _, p) in zip(tokens, words) if t]))
-    text, doubtful = _doubtful_spans(segment)
+    text, doubtful = _doubtful_spans(original, words)
     html, position = [], 0
     for start, end, probability in doubtful:
         html += [escape(text[position:start]), _marked(escape(text[start:end]), probability)]
@@ -121,17 +126,17 @@ class SegmentView(dict):
     def __missing__(self, key: str):
         if key != "pieces":
             raise KeyError(key)
-        self[key] = text_pieces(self)
+        self[key] = text_pieces(self["text"], self["words"])
         return self[key]
 
 
-def segment_view(segment: dict) -> SegmentView:
+def segment_view(segment: Segment) -> SegmentView:
     """A segment with what the template needs on top of the stored fields."""
-    logprob = segment.get("avg_logprob")
-    codes = flags.parse(segment["flags"]) if segment.get("flags") else []
+    logprob = segment.avg_logprob
+    codes = segment.flag_codes
     return SegmentView(
-        segment,
-        text_html=marked_text(segment),
+        templating.fields_of(segment),
+        text_html=marked_text(segment.text, segment.words),
         low_segment=logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
         flags=codes,
         flag_reasons="; ".join(flags.REASONS_VN.get(code, code) for code in codes),
@@ -163,7 +168,8 @@ def segment_row(seg: SegmentView) -> str:
             "    </li>")
 
 
-def render_sheet(env: templating.Environment, interview: dict, segments: list[dict], audio_href: str | None) -> str:
+def render_sheet(env: templating.Environment, interview: Interview, segments: list[Segment],
+                 audio_href: str | None) -> str:
     """One interview's review sheet as a complete HTML page."""
     views = [segment_view(s) for s in segments]
     return templating.render_page(
@@ -175,7 +181,7 @@ def render_sheet(env: templating.Environment, interview: dict, segments: list[di
     )
 
 
-def render_index(env: templating.Environment, interviews: list[dict], generated_at: str) -> str:
+def render_index(env: templating.Environment, interviews: list[Interview], generated_at: str) -> str:
     """The table of every interview, linking to the sheets."""
     return templating.render_page(
         env, INDEX_TEMPLATE,
@@ -188,14 +194,43 @@ SEGMENTS_PER_WORKER = 20_000
 starting one (a new Python importing Jinja2 and the package) takes about 0.7 s, the time 20,000 segments take
 (docs/benchmarks.md), so an archive of short interviews is rendered in one process."""
 
-Segments = Mapping[int, list[dict]] | Callable[[int], list[dict]]
+Segments = Mapping[int, list[Segment]] | Callable[[int], list[Segment]]
 """Each interview's segments: a dict by interview id, or a function of the id."""
 
 
-def write_sheets(
+def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -> Path:
+    """Regenerate the review sheets (all, or those of the interviews in ``only``), the index and the subject
+    pages from the database; return the index's path.
+
+    The subject pages are gathered and written in a thread of their own (through its own connection) while the
+    sheets render, in other processes when there are many: on two cores that takes them off the end of a
+    rebuild (docs/benchmarks.md)."""
+    interviews = database.interviews(db)
+    hrefs = {i.id: f"../audio/{i.code}.wav" for i in interviews if (archive.audio_dir / f"{i.code}.wav").exists()}
+    with ThreadPoolExecutor(1) as beside:
+        pages = beside.submit(_write_subject_pages, archive)
+        segments = database.SheetSegments(archive.database)
+        try:
+            index = write_sheet_files(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
+                                      workers=os.cpu_count() or 1, subject_lists=False)
+        finally:
+            segments.close()
+        pages.result()
+    return index
+
+
+def _write_subject_pages(archive: Archive) -> int:
+    db = database.connect(archive.database)
+    try:
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, database.subjects(db))
+    finally:
+        db.close()
+
+
+def write_sheet_files(
     archive_root: Path,
     out_dir: Path,
-    interviews: list[dict],
+    interviews: list[Interview],
     segments: Segments,
     audio_hrefs: dict[int, str],
     only: set[int] | None = None,
@@ -215,10 +250,10 @@ def write_sheets(
     """
     env = templating.environment(archive_root, reload=False)
     templating.make_folder(out_dir)
-    jobs = [(interview, audio_hrefs.get(interview["id"])) for interview in interviews
-            if only is None or interview["id"] in only]
+    jobs = [(interview, audio_hrefs.get(interview.id)) for interview in interviews
+            if only is None or interview.id in only]
     load = segments if callable(segments) else partial(_segments_of, segments)
-    workers = max(1, min(workers, sum(iv.get("segment_count") or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
+    workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
     if workers == 1:
         written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
     else:
@@ -239,24 +274,24 @@ def write_sheets(
     return index
 
 
-def _segments_of(segments: Mapping[int, list[dict]], interview_id: int) -> list[dict]:
+def _segments_of(segments: Mapping[int, list[Segment]], interview_id: int) -> list[Segment]:
     return segments.get(interview_id, [])
 
 
-def _write_sheet(env: templating.Environment, out_dir: Path, load: Callable[[int], list[dict]],
-                 job: tuple[dict, str | None]) -> bool:
+def _write_sheet(env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]],
+                 job: tuple[Interview, str | None]) -> bool:
     interview, audio_href = job
-    page = render_sheet(env, interview, load(interview["id"]), audio_href)
-    return templating.write_if_changed(out_dir / templating.sheet_filename(interview.get("code") or ""), page)
+    page = render_sheet(env, interview, load(interview.id), audio_href)
+    return templating.write_if_changed(out_dir / templating.sheet_filename(interview.code or ""), page)
 
 
 _worker: dict = {}
 """In a worker process: what every sheet it writes shares (set once by ``_start_worker``)."""
 
 
-def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[dict]]) -> None:
+def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[Segment]]) -> None:
     _worker.update(env=templating.environment(archive_root, reload=False), out_dir=out_dir, load=load)
 
 
-def _write_sheet_in_worker(job: tuple[dict, str | None]) -> bool:
+def _write_sheet_in_worker(job: tuple[Interview, str | None]) -> bool:
     return _write_sheet(_worker["env"], _worker["out_dir"], _worker["load"], job)

@@ -12,6 +12,7 @@ without touching the package.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import importlib.resources
 import json
@@ -24,6 +25,7 @@ from pathlib import Path, PurePosixPath
 import jinja2
 
 from pipeline import files
+from pipeline.database.models import Interview
 from pipeline.errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -202,13 +204,13 @@ def citation(env: jinja2.Environment, **context) -> str:
 # ---------------------------------------------------------------- views
 
 
-def display_title(interview: dict) -> str:
+def display_title(interview: Interview) -> str:
     """The interview's title, or its recording's file name when nobody has given it one."""
-    title = (interview.get("title") or "").strip()
+    title = (interview.title or "").strip()
     if title:
         return title
-    source = interview.get("source_path") or ""
-    return PurePosixPath(source.replace("\\", "/")).name or str(interview.get("code") or MISSING)
+    source = interview.source_path or ""
+    return PurePosixPath(source.replace("\\", "/")).name or str(interview.code or MISSING)
 
 
 def sheet_filename(code: str) -> str:
@@ -217,15 +219,15 @@ def sheet_filename(code: str) -> str:
     return f"{safe}.html"
 
 
-def audio_format(interview: dict) -> str:
+def audio_format(interview: Interview) -> str:
     """"mp3 · 1 kênh · 22050 Hz" from whatever the container declared."""
     parts = []
-    if interview.get("codec"):
-        parts.append(str(interview["codec"]))
-    if interview.get("channels"):
-        parts.append(f"{interview['channels']} kênh")
-    if interview.get("sample_rate"):
-        parts.append(f"{interview['sample_rate']} Hz")
+    if interview.codec:
+        parts.append(str(interview.codec))
+    if interview.channels:
+        parts.append(f"{interview.channels} kênh")
+    if interview.sample_rate:
+        parts.append(f"{interview.sample_rate} Hz")
     return " · ".join(parts)
 
 
@@ -262,23 +264,28 @@ def topic_list(value: str | list | None) -> list[str]:
     return topic_list(parsed) if isinstance(parsed, list) else [str(parsed)]
 
 
-def interview_view(interview: dict) -> dict:
-    place_path = _items(interview.get("place_path"), ",")
+def fields_of(record) -> dict:
+    """A record's fields as a dict (shallow), for a template: its stored values, under their names."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def interview_view(interview: Interview) -> dict:
+    """An interview as the templates see it: its stored fields and what they show of them."""
+    place_path = _items(interview.place_path, ",")
     return {
-        **interview,
+        **fields_of(interview),
         "format": audio_format(interview),
         "display_title": display_title(interview),
-        "sheet": sheet_filename(interview.get("code") or ""),
-        "length": interview.get("duration") if interview.get("duration") is not None
-        else interview.get("declared_duration"),
-        "consent": consent_mark(interview.get("consent_status"), interview.get("consent_until")),
-        "witness_list": _items(interview.get("witnesses")),
-        "interviewer_list": _items(interview.get("interviewers")),
-        "event_list": _items(interview.get("events")),
-        "topic_list": topic_list(interview.get("topics")),
+        "sheet": sheet_filename(interview.code or ""),
+        "length": interview.duration if interview.duration is not None else interview.declared_duration,
+        "consent": consent_mark(interview.consent_status, interview.consent_until),
+        "witness_list": _items(interview.witnesses),
+        "interviewer_list": _items(interview.interviewers),
+        "event_list": _items(interview.events),
+        "topic_list": topic_list(interview.topics),
         "commune": place_path[0] if place_path else None,
-        "metadata_waiting": interview.get("metadata_status") in METADATA_WAITING,
-        "metadata_problem_list": [line.strip() for line in str(interview.get("metadata_problems") or "").splitlines()
+        "metadata_waiting": interview.metadata_status in METADATA_WAITING,
+        "metadata_problem_list": [line.strip() for line in str(interview.metadata_problems or "").splitlines()
                                   if line.strip()],
     }
 

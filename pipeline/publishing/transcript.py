@@ -1,13 +1,11 @@
 """An interview's transcript as the exports read it: the metadata, the people, and each line with the text an
 editor left (or the machine's, where nobody has edited it) and who spoke it.
 
-Like ``store`` and ``catalogue`` this is the data layer: every export format reads the same ``Transcript``, so a
-line says the same thing in TXT, SRT, DOCX and TEI.
+Every export format reads the same ``Transcript``, so a line says the same thing in TXT, SRT, DOCX and TEI.
 """
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from datetime import date
 from dataclasses import dataclass, field
@@ -15,9 +13,9 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from pipeline import database
+from pipeline.database.models import Event, Interview, Person, Tag, Word
 from pipeline.errors import NotFound
-from pipeline.database import rows
-from pipeline.text import date_vn# noqa: F401  (the exports format dates through here)
+from pipeline.text import date_vn  # noqa: F401  (the exports format dates through here)
 
 PUBLISHABLE = "allowed"
 """The consent status that lets an interview out without ``--include-restricted``; restricted, unknown (nobody
@@ -35,20 +33,6 @@ CONSENT_VN = {"allowed": "được công bố", "restricted": "hạn chế công
 
 
 @dataclass
-class Person:
-    id: int
-    name: str
-    birth_year: int | None = None
-    sex: str | None = None  # "nam" | "nữ" | None
-    roles: list[dict] = field(default_factory=list)  # {title, start_year, end_year}, earliest first
-
-    @property
-    def honorific(self) -> str:
-        """"ông" or "bà", as a citation names an elder; empty when the metadata does not say."""
-        return {"nam": "ông", "nữ": "bà"}.get(self.sex or "", "")
-
-
-@dataclass
 class Line:
     """One segment as exported. ``text`` is the editor's where the segment was edited or verified."""
 
@@ -62,7 +46,7 @@ class Line:
     person_id: int | None = None
     label: str | None = None
     flags: list[str] = field(default_factory=list)
-    words: list[dict] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
 
     @property
     def machine(self) -> bool:
@@ -71,26 +55,26 @@ class Line:
 
 @dataclass
 class Transcript:
-    interview: dict  # a row of database.INTERVIEW_SUMMARY
+    interview: Interview
     lines: list[Line]
     witnesses: list[Person]
     interviewers: list[Person]
-    events: list[dict]  # {id, name, date_start, date_end}
+    events: list[Event]
     place_path: list[str]  # most precise first: commune, district, province
     commune: str | None = None  # the commune (xã, phường) the interview was held in, when the metadata says
-    tags: dict[int, list[dict]] = field(default_factory=dict)  # segment id → [{kind, id, name}] an editor tagged
+    tags: dict[int, list[Tag]] = field(default_factory=dict)  # segment id → the tags an editor put on it
 
     @property
     def code(self) -> str:
-        return self.interview["code"]
+        return self.interview.code
 
     @property
     def consent(self) -> str:
-        return self.interview.get("consent_status") or "unknown"
+        return self.interview.consent_status or "unknown"
 
     @property
     def restricted(self) -> bool:
-        return not publishable(self.consent, self.interview.get("consent_until"))
+        return not publishable(self.consent, self.interview.consent_until)
 
     @property
     def review_counts(self) -> dict[str, int]:
@@ -111,21 +95,6 @@ class Transcript:
         return list(dict.fromkeys(line.speaker for line in self.lines if line.speaker))
 
 
-def people(db: Database, interview_id: int, role: str) -> list[Person]:
-    found = rows(db.execute(
-        "SELECT p.id, p.full_name, p.birth_year, p.sex FROM interview_people ip JOIN people p ON p.id = ip.person_id "
-        "WHERE ip.interview_id = ? AND ip.role = ? ORDER BY p.full_name", [interview_id, role]))
-    return [person(db, row["id"], row) for row in found]
-
-
-def person(db: Database, person_id: int, row: dict | None = None) -> Person:
-    row = row or rows(db.execute("SELECT id, full_name, birth_year, sex FROM people WHERE id = ?", [person_id]))[0]
-    roles = rows(db.execute(
-        "SELECT title, start_year, end_year FROM person_roles WHERE person_id = ? "
-        "ORDER BY coalesce(start_year, 9999), id", [person_id]))
-    return Person(row["id"], row["full_name"], row["birth_year"], row["sex"], roles)
-
-
 def load(db: Database, key: str) -> Transcript:
     """The transcript of the interview with this code (or number); NotFound names the command that lists them."""
     found = database.interview(db, str(key))
@@ -137,59 +106,35 @@ def load(db: Database, key: str) -> Transcript:
 def load_all(db: Database, include_restricted: bool = False) -> tuple[list[Transcript], list[str]]:
     """Every transcribed interview, and the codes left out because they may not be published."""
     kept, withheld = [], []
-    for row in database.interviews(db):
-        if row["status"] != "transcribed":
+    for interview in database.interviews(db):
+        if interview.status != "transcribed":
             continue
-        if not publishable(row["consent_status"], row["consent_until"]) and not include_restricted:
-            withheld.append(row["code"])
+        if not publishable(interview.consent_status, interview.consent_until) and not include_restricted:
+            withheld.append(interview.code)
             continue
-        kept.append(_assemble(db, row))
+        kept.append(_assemble(db, interview))
     return kept, withheld
 
 
-def _assemble(db: Database, found: dict) -> Transcript:
-    interview_id = found["id"]
-    names = dict(db.execute("SELECT id, full_name FROM people").fetchall())
-    mapped = dict(db.execute("SELECT label, person_id FROM speakers WHERE interview_id = ?", [interview_id]).fetchall())
+def _assemble(db: Database, interview: Interview) -> Transcript:
+    names = database.person_names(db)
+    mapped = database.speaker_people(db, interview.id)
     lines = []
-    for seg in database.segments(db, interview_id):
-        person_id = seg.get("person_id") or mapped.get(seg["speaker"])
+    for seg in database.segments(db, interview.id):
+        person_id = seg.person_id or mapped.get(seg.speaker)
+        status = seg.review_status or "machine"
         lines.append(Line(
-            id=seg["id"], idx=seg["idx"], start=seg["start"], end=seg["end"], text=_nfc(seg["text"]),
-            review_status=seg["review_status"] or "machine",
-            speaker=_nfc(names.get(person_id) or seg["speaker"]), person_id=person_id, label=seg["speaker"],
-            flags=[f for f in (seg.get("flags") or "").split(",") if f],
+            id=seg.id, idx=seg.idx, start=seg.start, end=seg.end, text=_nfc(seg.text), review_status=status,
+            speaker=_nfc(names.get(person_id) or seg.speaker), person_id=person_id, label=seg.speaker,
+            flags=seg.flag_codes,
             # Word times belong to the machine's text; after an edit they no longer spell the line.
-            words=[{**w, "text": _nfc(w["text"])} for w in seg["words"]]
-            if (seg["review_status"] or "machine") == "machine" else [],
+            words=[Word(w.start, w.end, _nfc(w.text), w.probability) for w in seg.words] if status == "machine" else [],
         ))
-    events = rows(db.execute(
-        "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie JOIN events e ON e.id = ie.event_id "
-        "WHERE ie.interview_id = ? ORDER BY coalesce(e.date_start, '9999'), e.name", [interview_id]))
-    path, commune = [], None
-    place = db.execute("SELECT place_id FROM interviews WHERE id = ?", [interview_id]).fetchone()[0]
-    while place:  # up from the most precise place, as catalogue.place_path does
-        name, kind, place = db.execute("SELECT name, kind, parent_id FROM places WHERE id = ?", [place]).fetchone()
-        path.append(name)
-        commune = name if kind == "commune" else commune
-    return Transcript(found, lines, people(db, interview_id, "witness"), people(db, interview_id, "interviewer"),
-                      events, path, commune, segment_tags(db, interview_id))
-
-
-TAG_TABLES = {"person": ("segment_people", "person_id", "people", "full_name"),
-              "place": ("segment_places", "place_id", "places", "name"),
-              "event": ("segment_events", "event_id", "events", "name")}
-
-
-def segment_tags(db: Database, interview_id: int) -> dict[int, list[dict]]:
-    found: dict[int, list[dict]] = {}
-    for kind, (table, column, targets, name) in TAG_TABLES.items():
-        for segment_id, target, label in db.execute(
-            f"SELECT t.segment_id, x.id, x.{name} FROM {table} t JOIN {targets} x ON x.id = t.{column} "
-            f"JOIN segments s ON s.id = t.segment_id WHERE s.interview_id = ? ORDER BY x.{name}", [interview_id]
-        ).fetchall():
-            found.setdefault(segment_id, []).append({"kind": kind, "id": target, "name": label})
-    return found
+    places = database.interview_places(db, interview.id)
+    commune = next((place.name for place in places if place.kind == "commune"), None)
+    return Transcript(interview, lines, database.interview_people(db, interview.id, "witness"),
+                      database.interview_people(db, interview.id, "interviewer"), database.interview_events(db, interview.id),
+                      [place.name for place in places], commune, database.segment_tags(db, interview.id))
 
 
 def clock(seconds: float | None) -> str:
@@ -210,14 +155,6 @@ def _nfc(text: str | None) -> str | None:
     """Exports hand out NFC whatever was stored: a text typed on a Mac or pasted from elsewhere may be NFD, and
     search, diff and print tools treat the two spellings as different words."""
     return unicodedata.normalize("NFC", text) if text is not None else None
-
-
-def topics(interview: dict) -> list[str]:
-    try:
-        value = json.loads(interview.get("topics") or "[]")
-    except ValueError:
-        return [interview["topics"]]
-    return [str(t) for t in value] if isinstance(value, list) else [str(value)]
 
 
 def commune_phrase(name: str | None) -> str | None:

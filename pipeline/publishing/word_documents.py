@@ -118,22 +118,22 @@ def transcript_facts(t: Transcript) -> list[tuple[str, str]]:
     i = t.interview
     witnesses = "; ".join(
         p.name + (f" (sinh năm {p.birth_year})" if p.birth_year else "")
-        + "".join(f"; {r['title']}" for r in p.roles) for p in t.witnesses)
+        + "".join(f"; {r.title}" for r in p.roles) for p in t.witnesses)
     consent = CONSENT_VN.get(t.consent, t.consent) + (
-        f" đến {date_vn(i['consent_until'])}" if i.get("consent_until") else "")
+        f" đến {date_vn(i.consent_until)}" if i.consent_until else "")
     facts = [
         ("Mã bản ghi", t.code), ("Nhân chứng", witnesses), ("Người phỏng vấn", "; ".join(p.name for p in t.interviewers)),
-        ("Ngày phỏng vấn", date_vn(i.get("date")) or ""),
-        ("Nơi phỏng vấn", ", ".join(x for x in [i.get("place"), *t.place_path] if x)),
-        ("Sự kiện", "; ".join(e["name"] for e in t.events)), ("Thời lượng", clock(i.get("duration"))),
-        ("Tệp gốc", i.get("source_path") or ""), ("Quyền công bố", consent),
+        ("Ngày phỏng vấn", date_vn(i.date) or ""),
+        ("Nơi phỏng vấn", ", ".join(x for x in [i.place, *t.place_path] if x)),
+        ("Sự kiện", "; ".join(e.name for e in t.events)), ("Thời lượng", clock(i.duration)),
+        ("Tệp gốc", i.source_path or ""), ("Quyền công bố", consent),
     ]
     return [(label, value) for label, value in facts if value]
 
 
 def transcript_docx(t: Transcript, speakers: bool = True) -> bytes:
     """A print-ready transcript: title, a table of the facts, what the text is, then one paragraph a segment."""
-    title = t.interview.get("title") or t.code
+    title = t.interview.title or t.code
     doc = new_document(f"{t.code} — {title}", f"Lời Kể · {t.code}")
     doc.add_heading(title, level=0)
     if t.restricted:

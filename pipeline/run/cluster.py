@@ -49,6 +49,7 @@ from pipeline.run import scheduling, process
 from pipeline.intake import audio
 from pipeline import crashtest, settings
 from pipeline import database
+from pipeline.database.models import Recording
 from pipeline.errors import ClusterError, LoikeError
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
@@ -350,7 +351,7 @@ class Coordinator:
         self.attempts = max(1, where.attempts)
         self.ready: deque[Task] = deque()
 
-    def run(self, pending: list[dict], should_stop: Callable[[], bool]) -> None:
+    def run(self, pending: list[Recording], should_stop: Callable[[], bool]) -> None:
         waiting = deque(pending)
         with scheduling.Prefetch(self.archive) as prefetch:
             try:
@@ -368,7 +369,7 @@ class Coordinator:
                 for task in [*self.ready, *(task for task, _ in self.pool.running.values())]:
                     task.job.decoded.unlink(missing_ok=True)  # large; made again when the recording's turn comes
 
-    def prepare(self, waiting: deque[dict], prefetch: scheduling.Prefetch) -> bool:
+    def prepare(self, waiting: deque[Recording], prefetch: scheduling.Prefetch) -> bool:
         """Normalise the next recording and hand its audio to Ray, unless enough wait or it is not decoded yet."""
         if not waiting or len(self.ready) >= AHEAD:
             return False
@@ -397,7 +398,7 @@ class Coordinator:
     def settle(self, outcome: Outcome) -> None:
         """Store a result as a local run does, or hand the recording out again when its transcriber died."""
         task, recording = outcome.task, outcome.task.job.recording
-        relpath = recording["current_path"] or recording["source_path"]
+        relpath = recording.relpath
         if outcome.lost:
             task.attempts += 1
             if task.attempts < self.attempts:
@@ -418,28 +419,25 @@ class Coordinator:
                                                         task.job, self.report))
         self.tally.finished(recording)
 
-    def _guarded(self, recording: dict, step):
-        return process._guarded(self.db, self.archive, self.report, recording, step)
+    def _guarded(self, recording: Recording, step):
+        return process.guarded(self.db, self.archive, self.report, recording, step)
 
 
 class Tally:
     """Recordings and seconds of audio done across the cluster, for the progress bar and its ETA."""
 
-    def __init__(self, progress: process.Progress | None, pending: list[dict]):
+    def __init__(self, progress: process.Progress | None, pending: list[Recording]):
         self.progress = progress
         self.count = len(pending)
-        self.total = sum(_length(r) for r in pending)
+        self.total = sum(r.length for r in pending)
         self.done = self.seconds = 0.0
 
-    def finished(self, recording: dict) -> None:
+    def finished(self, recording: Recording) -> None:
         self.done += 1
-        self.seconds += _length(recording)
+        self.seconds += recording.length
         if self.progress:
             self.progress(min(self.seconds, self.total), self.total, (int(self.done), self.count))
 
-
-def _length(recording: dict) -> float:
-    return recording["decoded_duration"] or recording["declared_duration"] or 0.0
 
 
 def _shape(total: dict, where: ClusterOptions) -> tuple[int, float, float]:

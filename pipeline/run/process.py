@@ -12,7 +12,6 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,9 +23,9 @@ from pipeline import database
 from pipeline import crashtest
 from pipeline.speech import flags, speakers
 from pipeline.catalogue import metadata
-from pipeline.publishing import review_sheets, subject_pages
+from pipeline.publishing import review_sheets
 from pipeline.errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
-from pipeline.database.models import MachineSegment, MetadataFound
+from pipeline.database.models import MachineSegment, MetadataFound, Recording
 from pipeline.reports import Problem, Retranscribed, RunReport
 from pipeline.intake.discovery import SourceFile
 from pipeline.options import TranscribeOptions
@@ -107,7 +106,7 @@ def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, p
         transcribe = cluster.transcribe_pending if cluster else transcribe_pending
         transcribe(db, archive, options, cache or model_cache(), progress, report, transcriber, should_stop)
         if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
-            write_sheets(db, archive)
+            review_sheets.write_sheets(db, archive)
     finally:
         db.close()
     return report
@@ -124,12 +123,11 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
         return
     existing = database.recording_by_hash(db, digest)
     if existing:
-        if existing["source_path"] != source.relpath:
-            report.duplicates.append(f"{source.relpath} = {existing['source_path']}")
-        database.remember_file(db, source.relpath, existing["id"], source.size, source.mtime)
+        if existing.source_path != source.relpath:
+            report.duplicates.append(f"{source.relpath} = {existing.source_path}")
+        database.remember_file(db, source.relpath, existing.id, source.size, source.mtime)
         return
-    previous = database.file_row(db, source.relpath)
-    if previous:
+    if database.file_seen(db, source.relpath):
         log.info("%s has new content; the earlier recording under that name is kept", source.relpath)
     recording_id = database.add_recording(db, digest, source.relpath, source.size, Path(source.relpath).stem)
     database.remember_file(db, source.relpath, recording_id, source.size, source.mtime)
@@ -191,17 +189,17 @@ def transcribe_pending(
 
         def store_next() -> None:
             job = workers.next_done()
-            _guarded(db, archive, report, job.recording, lambda: finish(db, archive, transcriber, job, report))
+            guarded(db, archive, report, job.recording, lambda: finish(db, archive, transcriber, job, report))
             counter.finished(job.recording)
 
         for index, recording in enumerate(pending):
             if should_stop and should_stop():
-                log.info("Stopping before %s: it waits for the next run", recording["source_path"])
+                log.info("Stopping before %s: it waits for the next run", recording.source_path)
                 break
             prefetch.start(recording)  # no-op when it was started while the one before was transcribed
             if index + 1 < len(pending):
                 prefetch.start(pending[index + 1])
-            job = _guarded(db, archive, report, recording,
+            job = guarded(db, archive, report, recording,
                            lambda: begin(db, archive, recording, transcriber, report, prefetch))
             if job is None:
                 counter.finished(recording)
@@ -214,47 +212,47 @@ def transcribe_pending(
             store_next()
 
 
-def fitted(options: TranscribeOptions, pending: list[dict]) -> TranscribeOptions:
+def fitted(options: TranscribeOptions, pending: list[Recording]) -> TranscribeOptions:
     """No more workers than pieces to transcribe: a lone short recording then has every core to itself."""
-    pieces = sum(max(1, math.ceil(scheduling.audio_length(r) / options.chunk_seconds)) for r in pending)
+    pieces = sum(max(1, math.ceil(r.length / options.chunk_seconds)) for r in pending)
     return dataclasses.replace(options, workers=max(1, min(options.workers, pieces)))
 
 
-def _guarded(db: Database, archive: Archive, report: RunReport, recording: dict, step):
+def guarded(db: Database, archive: Archive, report: RunReport, recording: Recording, step):
     """Run one step for one recording; a failure is recorded as such and the batch goes on."""
-    relpath = recording["current_path"] or recording["source_path"]
+    relpath = recording.relpath
     try:
         return step()
     except RecordingError as error:
-        fail(db, report, recording["id"], relpath, error, permanent=True)
+        fail(db, report, recording.id, relpath, error, permanent=True)
     except OSError as error:
         if is_write_failure(archive, error):
             raise
-        fail(db, report, recording["id"], relpath, error, permanent=False)
+        fail(db, report, recording.id, relpath, error, permanent=False)
     except LoikeError as error:
-        fail(db, report, recording["id"], relpath, error, permanent=False)
+        fail(db, report, recording.id, relpath, error, permanent=False)
     return None
 
 
-def begin(db: Database, archive: Archive, recording: dict, transcriber, report: RunReport,
+def begin(db: Database, archive: Archive, recording: Recording, transcriber, report: RunReport,
           prefetch: scheduling.Prefetch | None = None) -> scheduling.Job:
     """Normalise one recording (unless already done) and record it; the transcription is then started."""
     wav, decoded = scheduling.derived_paths(archive, recording)
-    duration = recording["decoded_duration"]
+    duration = recording.decoded_duration
     prepared = prefetch.take(recording) if prefetch else None  # waits for it, so the files below are complete
     if prepared or scheduling.needs_normalising(archive, recording):
-        relpath = recording["current_path"] or recording["source_path"]
+        relpath = recording.relpath
         info, normalised = prepared or scheduling.normalise_original(archive, recording)
         crashtest.checkpoint("normalised")
         damage = audio.damage(relpath, info, normalised.duration)
-        database.record_normalised(db, recording["id"], normalised, damage, discovery.sha256(wav))
+        database.record_normalised(db, recording.id, normalised, damage, discovery.sha256(wav))
         if damage:
             report.warnings.append(Problem(relpath, "damaged", damage))
-            database.record_problem(db, recording["id"], relpath, "damaged", damage, failed=False)
+            database.record_problem(db, recording.id, relpath, "damaged", damage, failed=False)
         duration = normalised.duration
     hotwords = None
     if transcriber.options.domain_words:
-        interview_id = database.interview_for(db, recording["id"])["id"]
+        interview_id = database.interview_id_of(db, recording.id)
         hotwords = database.domain_words(db, interview_id, glossary(archive))
     return scheduling.Job(recording, decoded, duration or 0.0, hotwords, database.now())
 
@@ -267,7 +265,7 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
             segment.flags = flags.codes(segment)
         crashtest.checkpoint("transcribed")
         with db.atomic():  # the transcript and who its speakers are: both stored, or neither
-            database.save_transcript(db, job.recording["id"], told.segments, {
+            database.save_transcript(db, job.recording.id, told.segments, {
                 "model": transcriber.options.model,
                 "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
                 "versions": transcriber.versions(),
@@ -282,22 +280,22 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
     report.audio_seconds += job.duration
 
 
-def tell_speakers(db: Database, archive: Archive, recording: dict, segments: list[MachineSegment], decoded: Path,
+def tell_speakers(db: Database, archive: Archive, recording: Recording, segments: list[MachineSegment], decoded: Path,
                   report: RunReport) -> speakers.Outcome:
     """Speaker labels on the segments (``pipeline.speakers``), not yet stored; without a way to tell voices
     apart the run says so, once, and the transcript goes on unlabelled."""
     levels = None
-    if (recording.get("channels") or 1) >= 2:
-        relpath = recording["current_path"] or recording["source_path"]
+    if (recording.channels or 1) >= 2:
+        relpath = recording.relpath
         original = archive.recordings / relpath
         if original.exists():
             levels = audio.channel_levels(original, LEVEL_FRAME)
-    interview_id = database.interview_for(db, recording["id"])["id"]
+    interview_id = database.interview_id_of(db, recording.id)
     try:
         outcome = speakers.label_speakers(db, interview_id, segments, audio.decoded_samples(decoded), levels,
                                          LEVEL_FRAME)
     except DiarizeError as error:
-        report.warnings.append(Problem(recording["source_path"], "speakers", str(error)))
+        report.warnings.append(Problem(recording.source_path, "speakers", str(error)))
         return speakers.Outcome(segments, "none", interview_id)
     if outcome.method == "none":
         if not report.unseparated:
@@ -326,28 +324,28 @@ def retranscribe(
             found = database.interview(db, key)
             if not found:
                 raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
-            recording = database.recording_with_path(db, found["recording_id"])
+            recording = database.recording_with_path(db, found.recording_id)
             if transcriber is None:  # a model that does not load fails here, before anything changes
                 from pipeline.speech.transcribe import Transcriber
 
                 transcriber = Transcriber(fitted(options, [recording]), cache or model_cache())
-            result = Retranscribed(found["code"], transcriber.options.model, RunReport(sheets_dir=archive.sheets_dir))
+            result = Retranscribed(found.code, transcriber.options.model, RunReport(sheets_dir=archive.sheets_dir))
             with db.atomic():
-                database.log_event(db, recording["id"], "retranscribe", "ok",
+                database.log_event(db, recording.id, "retranscribe", "ok",
                                 f"asked for, model {transcriber.options.model}; segments editors touched are kept")
             _redo(db, archive, recording, transcriber, progress, result.run)
             if result.run.transcribed:
-                counts = database.transcript_counts(db, found["id"], database.last_run(db, found["id"]))
-                result.segments, result.kept, result.beside = counts["segments"], counts["kept"], counts["beside"]
-            write_sheets(db, archive, only={found["id"]})
+                result.segments, result.kept, result.beside = database.transcript_counts(
+                    db, found.id, database.last_run(db, found.id))
+            review_sheets.write_sheets(db, archive, only={found.id})
     finally:
         db.close()
     return result
 
 
-def _redo(db: Database, archive: Archive, recording: dict, transcriber, progress: Progress | None,
+def _redo(db: Database, archive: Archive, recording: Recording, transcriber, progress: Progress | None,
           report: RunReport) -> None:
-    total = recording["decoded_duration"] or recording["declared_duration"] or 0.0
+    total = recording.length
 
     def advance(seconds: float) -> None:
         if progress:
@@ -362,11 +360,11 @@ def _redo(db: Database, archive: Archive, recording: dict, transcriber, progress
     except (LoikeError, OSError) as error:
         if isinstance(error, OSError) and is_write_failure(archive, error):
             raise
-        fail(db, report, recording["id"], recording["current_path"] or recording["source_path"], error,
+        fail(db, report, recording.id, recording.relpath, error,
              permanent=False)
-        if recording["status"] == "transcribed":  # normalising again left it 'normalised'; the old transcript stands
+        if recording.status == "transcribed":  # normalising again left it 'normalised'; the old transcript stands
             with db.atomic():
-                database.update_recording(db, recording["id"], status="transcribed")
+                database.update_recording(db, recording.id, status="transcribed")
 
 
 @contextmanager
@@ -400,36 +398,3 @@ def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str
     log.warning(message)
     report.failures.append(Problem(relpath, kind, message))
     database.record_problem(db, recording_id, relpath, kind, message, failed=permanent)
-
-
-def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -> Path:
-    """Regenerate the review sheets (all, or those of the interviews in ``only``), the index and the subject
-    pages from the database.
-
-    The subject pages are gathered and written in a thread of their own (through its own connection) while the
-    sheets render, in other processes when there are many: on two cores that takes them off the end of a
-    rebuild (docs/benchmarks.md)."""
-    interviews = database.interviews(db)
-    hrefs = {
-        i["id"]: f"../audio/{i['code']}.wav"
-        for i in interviews
-        if (archive.audio_dir / f"{i['code']}.wav").exists()
-    }
-    with ThreadPoolExecutor(1) as beside:
-        pages = beside.submit(_write_subject_pages, archive)
-        segments = database.SheetSegments(archive.database)
-        try:
-            index = review_sheets.write_sheets(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
-                                        workers=os.cpu_count() or 1, subject_lists=False)
-        finally:
-            segments.close()
-        pages.result()
-    return index
-
-
-def _write_subject_pages(archive: Archive) -> int:
-    db = database.connect(archive.database)
-    try:
-        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, database.subjects(db))
-    finally:
-        db.close()

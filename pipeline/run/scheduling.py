@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline.intake import audio
 from pipeline.errors import ArchiveError
-from pipeline.database.models import AudioInfo, NormalisedAudio
+from pipeline.database.models import AudioInfo, NormalisedAudio, Recording
 from pipeline.settings import Archive
 
 PREFETCH = True
@@ -26,20 +26,20 @@ PREFETCH = True
 (CTranslate2 and PyAV release the GIL)."""
 
 
-def derived_paths(archive: Archive, recording: dict) -> tuple[Path, Path]:
+def derived_paths(archive: Archive, recording: Recording) -> tuple[Path, Path]:
     """The normalised WAV and the decoded float32 copy Whisper hears (see audio.normalise)."""
-    wav = archive.audio_dir / f"{recording['code']}.wav"
+    wav = archive.audio_dir / f"{recording.code}.wav"
     return wav, wav.with_name(f".{wav.name}.decoded.f32")
 
 
-def needs_normalising(archive: Archive, recording: dict) -> bool:
+def needs_normalising(archive: Archive, recording: Recording) -> bool:
     wav, decoded = derived_paths(archive, recording)
-    return recording["status"] != "normalised" or not wav.exists() or not decoded.exists()
+    return recording.status != "normalised" or not wav.exists() or not decoded.exists()
 
 
-def normalise_original(archive: Archive, recording: dict) -> tuple[AudioInfo, NormalisedAudio]:
+def normalise_original(archive: Archive, recording: Recording) -> tuple[AudioInfo, NormalisedAudio]:
     """Probe the original and write its normalised WAV and decoded copy: files only, no database."""
-    relpath = recording["current_path"] or recording["source_path"]
+    relpath = recording.relpath
     wav, decoded = derived_paths(archive, recording)
     original = archive.recordings / relpath
     if not original.exists():  # names are kept in NFC; a Mac or some USB sticks write them in NFD
@@ -60,23 +60,23 @@ class Prefetch:
     def __init__(self, archive: Archive):
         self.archive = archive
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="loike-prefetch") if PREFETCH else None
-        self.ahead: dict[int, tuple[dict, Future]] = {}
+        self.ahead: dict[int, tuple[Recording, Future]] = {}
 
     def __enter__(self) -> Prefetch:
         return self
 
-    def start(self, recording: dict) -> None:
-        if self.pool and recording["id"] not in self.ahead and needs_normalising(self.archive, recording):
-            self.ahead[recording["id"]] = (recording, self.pool.submit(normalise_original, self.archive, recording))
+    def start(self, recording: Recording) -> None:
+        if self.pool and recording.id not in self.ahead and needs_normalising(self.archive, recording):
+            self.ahead[recording.id] = (recording, self.pool.submit(normalise_original, self.archive, recording))
 
-    def done(self, recording: dict) -> bool:
+    def done(self, recording: Recording) -> bool:
         """False while the recording is being normalised ahead: ``take`` would wait for it."""
-        _, future = self.ahead.get(recording["id"], (None, None))
+        _, future = self.ahead.get(recording.id, (None, None))
         return future is None or future.done()
 
-    def take(self, recording: dict) -> tuple[AudioInfo, NormalisedAudio] | None:
+    def take(self, recording: Recording) -> tuple[AudioInfo, NormalisedAudio] | None:
         """The prefetched result (its error raised here, as if normalised now), or None if none was started."""
-        _, future = self.ahead.pop(recording["id"], (None, None))
+        _, future = self.ahead.pop(recording.id, (None, None))
         return future.result() if future else None
 
     def __exit__(self, *exc) -> None:
@@ -85,7 +85,7 @@ class Prefetch:
         for recording, _ in self.ahead.values():  # made ahead but not used (the run stopped)
             wav, decoded = derived_paths(self.archive, recording)
             decoded.unlink(missing_ok=True)  # large; made again when the recording's turn comes
-            if recording["status"] != "normalised":  # a WAV the database does not know of yet
+            if recording.status != "normalised":  # a WAV the database does not know of yet
                 wav.unlink(missing_ok=True)
 
 
@@ -93,7 +93,7 @@ class Prefetch:
 class Job:
     """One recording being transcribed in a worker thread."""
 
-    recording: dict
+    recording: Recording
     decoded: Path
     duration: float
     hotwords: str | None
@@ -146,17 +146,17 @@ class Workers:
 class Counter:
     """Seconds of audio done over every recording in flight, for one progress callback (several threads)."""
 
-    def __init__(self, progress: Callable[[float, float], None] | None, pending: list[dict]):
+    def __init__(self, progress: Callable[[float, float], None] | None, pending: list[Recording]):
         self.progress = progress
-        self.total = sum(audio_length(r) for r in pending)
+        self.total = sum(r.length for r in pending)
         self.done: dict[int, float] = {}
         self.lock = threading.Lock()
 
-    def of(self, recording: dict) -> Callable[[float], None]:
-        return lambda seconds: self._set(recording["id"], seconds)
+    def of(self, recording: Recording) -> Callable[[float], None]:
+        return lambda seconds: self._set(recording.id, seconds)
 
-    def finished(self, recording: dict) -> None:
-        self._set(recording["id"], audio_length(recording))
+    def finished(self, recording: Recording) -> None:
+        self._set(recording.id, recording.length)
 
     def _set(self, key: int, seconds: float) -> None:
         if self.progress is None:
@@ -165,6 +165,3 @@ class Counter:
             self.done[key] = seconds
             self.progress(min(sum(self.done.values()), self.total), self.total)
 
-
-def audio_length(recording: dict) -> float:
-    return recording["decoded_duration"] or recording["declared_duration"] or 0.0

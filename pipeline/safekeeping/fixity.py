@@ -8,14 +8,13 @@ the database warns when transcripts/ sits on a network share (``database.network
 from __future__ import annotations
 
 import logging
-import os
-import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from pipeline.intake import audio, discovery
+from pipeline.publishing import review_sheets
 from pipeline import database
+from pipeline.database.models import FileTaken, Recording
 from pipeline.errors import ArchiveError
 from pipeline.settings import Archive
 
@@ -61,61 +60,57 @@ def verify(archive: Archive) -> VerifyReport:
     report = VerifyReport()
     try:
         problems: dict[int, list[str]] = {}
-        known = database.rows(db.execute(
-            "SELECT f.path, f.recording_id, r.sha256 FROM files f JOIN recordings r ON r.id = f.recording_id "
-            "ORDER BY f.path"))
-        for row in known:
-            found = _check_original(archive, row)
+        known = database.files_taken(db)
+        for taken in known:
+            found = _check_original(archive, taken)
             report.originals += 1
             if found:
                 report.findings.append(found)
-                problems.setdefault(row["recording_id"], []).append(found.kind)
-        recordings = database.rows(db.execute(
-            "SELECT r.id, r.status, r.normalised_sha256, i.code FROM recordings r "
-            "JOIN interviews i ON i.recording_id = r.id ORDER BY i.code"))
-        for row in recordings:
-            for found in _check_derivatives(archive, row):
+                problems.setdefault(taken.recording_id, []).append(found.kind)
+        recordings = database.all_recordings(db)
+        for recording in recordings:
+            for found in _check_derivatives(archive, recording):
                 report.findings.append(found)
-                problems.setdefault(row["id"], []).append(found.kind)
+                problems.setdefault(recording.id, []).append(found.kind)
             report.derivatives += 1
-        tracked = {row["path"] for row in known}
+        tracked = {taken.path for taken in known}
         for source in discovery.scan(archive):
             if source.relpath not in tracked:
                 report.findings.append(Finding("untracked", source.relpath, (
                     f"{source.relpath} is not in the database yet: run `loike run` to take it in.")))
         with db.atomic():
-            for row in recordings:
-                kinds = problems.get(row["id"])
-                database.log_event(db, row["id"], "verified", "error" if kinds else "ok",
+            for recording in recordings:
+                kinds = problems.get(recording.id)
+                database.log_event(db, recording.id, "verified", "error" if kinds else "ok",
                                 ", ".join(kinds) if kinds else "original and derivatives match")
     finally:
         db.close()
     return report
 
 
-def _check_original(archive: Archive, row: dict) -> Finding | None:
-    path = archive.recordings / row["path"]
+def _check_original(archive: Archive, taken: FileTaken) -> Finding | None:
+    path = archive.recordings / taken.path
     if not path.exists():
-        return Finding("missing", row["path"], (
-            f"The original {row['path']} is missing from recordings/: put it back from a copy (sha256 {row['sha256']})."))
-    if discovery.sha256(path) != row["sha256"]:
-        return Finding("changed", row["path"], (
-            f"The original {row['path']} has changed since it was taken in: its bytes no longer match; "
-            "restore it from a copy (sha256 " + row["sha256"] + ") and find out what wrote to it."))
+        return Finding("missing", taken.path, (
+            f"The original {taken.path} is missing from recordings/: put it back from a copy (sha256 {taken.sha256})."))
+    if discovery.sha256(path) != taken.sha256:
+        return Finding("changed", taken.path, (
+            f"The original {taken.path} has changed since it was taken in: its bytes no longer match; "
+            "restore it from a copy (sha256 " + taken.sha256 + ") and find out what wrote to it."))
     return None
 
 
-def _check_derivatives(archive: Archive, row: dict) -> list[Finding]:
+def _check_derivatives(archive: Archive, recording: Recording) -> list[Finding]:
     found = []
-    wav = archive.audio_dir / f"{row['code']}.wav"
+    wav = archive.audio_dir / f"{recording.code}.wav"
     name = f"transcripts/audio/{wav.name}"
-    if row["normalised_sha256"] or row["status"] in ("normalised", "transcribed"):
+    if recording.normalised_sha256 or recording.status in ("normalised", "transcribed"):
         if not wav.exists():
             found.append(Finding("missing", name, f"{name} is missing: `loike rebuild --audio` makes it again."))
-        elif row["normalised_sha256"] and discovery.sha256(wav) != row["normalised_sha256"]:
+        elif recording.normalised_sha256 and discovery.sha256(wav) != recording.normalised_sha256:
             found.append(Finding("changed", name, f"{name} has changed: `loike rebuild --audio` makes it again."))
-    sheet = archive.sheets_dir / f"{row['code']}.html"
-    if row["status"] == "transcribed" and not sheet.exists():
+    sheet = archive.sheets_dir / f"{recording.code}.html"
+    if recording.status == "transcribed" and not sheet.exists():
         name = f"transcripts/sheets/{sheet.name}"
         found.append(Finding("missing", name, f"{name} is missing: `loike rebuild --sheets` makes it again."))
     return found
@@ -129,31 +124,25 @@ def rebuild(archive: Archive, audio_files: bool = True, sheets: bool = True) -> 
     Never writes to recordings/ and never touches stored transcripts. An original whose bytes changed is not
     used: the WAV would no longer be the audio that was transcribed.
     """
-    from pipeline.run import process# process runs the stages; fixity only borrows its sheet writer
-
     db = database.open_database(archive.database)
     report = RebuildReport()
     try:
         if audio_files:
-            for row in database.rows(db.execute(
-                "SELECT r.id, r.sha256, r.status, r.normalised_sha256, i.code, "
-                "(SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) AS path "
-                "FROM recordings r JOIN interviews i ON i.recording_id = r.id "
-                "WHERE r.status IN ('normalised', 'transcribed') ORDER BY i.code")):
-                _rebuild_wav(db, archive, row, report)
+            for recording in database.recordings_to_rebuild(db):
+                _rebuild_wav(db, archive, recording, report)
         if sheets:
-            report.sheets = process.write_sheets(db, archive)
+            report.sheets = review_sheets.write_sheets(db, archive)
     finally:
         db.close()
     return report
 
 
-def _rebuild_wav(db, archive: Archive, row: dict, report: RebuildReport) -> None:
-    wav = archive.audio_dir / f"{row['code']}.wav"
-    if wav.exists() and (not row["normalised_sha256"] or discovery.sha256(wav) == row["normalised_sha256"]):
+def _rebuild_wav(db, archive: Archive, recording: Recording, report: RebuildReport) -> None:
+    wav = archive.audio_dir / f"{recording.code}.wav"
+    if wav.exists() and (not recording.normalised_sha256 or discovery.sha256(wav) == recording.normalised_sha256):
         return
-    original = archive.recordings / (row["path"] or "")
-    if not row["path"] or not original.is_file() or discovery.sha256(original) != row["sha256"]:
+    original = archive.recordings / (recording.current_path or "")
+    if not recording.current_path or not original.is_file() or discovery.sha256(original) != recording.sha256:
         report.skipped.append(f"{wav.name} cannot be rebuilt: its original is missing or changed "
                               "(`loike verify` says which); put the original back first.")
         return
@@ -161,9 +150,9 @@ def _rebuild_wav(db, archive: Archive, row: dict, report: RebuildReport) -> None
     audio.normalise(original, wav)
     digest = discovery.sha256(wav)
     with db.atomic():
-        if digest != row["normalised_sha256"]:
-            db["recordings"].update(row["id"], {"normalised_sha256": digest})
-        database.log_event(db, row["id"], "normalised", "ok", f"rebuilt {wav.name} sha256 {digest}")
+        if digest != recording.normalised_sha256:
+            database.update_recording(db, recording.id, normalised_sha256=digest)
+        database.log_event(db, recording.id, "normalised", "ok", f"rebuilt {wav.name} sha256 {digest}")
     report.audio.append(wav.name)
 
 
@@ -173,39 +162,4 @@ def backup(archive: Archive, dest: Path) -> Path:
     """A consistent copy of the database at ``dest`` (a folder gets loike-YYYYmmdd-HHMMSS.db), integrity-checked."""
     if not archive.database.exists():
         raise ArchiveError(f"No archive database in {archive.transcripts}: run `loike run` first.")
-    dest = Path(dest)
-    if dest.is_dir():
-        dest = dest / f"loike-{datetime.now():%Y%m%d-%H%M%S}.db"
-    partial = dest.with_name(f".{dest.name}.partial")
-    try:
-        source = sqlite3.connect(str(archive.database), timeout=30)
-        target = sqlite3.connect(str(partial))
-        try:
-            source.backup(target)
-            # One self-contained file: the copy need not carry a -wal beside it.
-            target.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            target.close()
-            source.close()
-        os.replace(partial, dest)
-    except (OSError, sqlite3.Error) as error:
-        partial.unlink(missing_ok=True)
-        raise ArchiveError(f"Could not write the backup {dest} ({error}): check that the folder exists and is "
-                           "writable.") from error
-    check = _integrity(dest)
-    if check != "ok":
-        dest.unlink(missing_ok=True)
-        raise ArchiveError(f"The backup {dest} failed its integrity check ({check}), so it was deleted: "
-                           "run `loike backup` again, and if it fails again copy transcripts/ while nothing runs.")
-    return dest
-
-
-def _integrity(path: Path) -> str:
-    try:
-        copy = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
-        try:
-            return copy.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            copy.close()
-    except sqlite3.Error as error:
-        return str(error)
+    return database.backup(archive.database, Path(dest))

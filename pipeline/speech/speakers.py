@@ -18,7 +18,7 @@ from pipeline import database
 from pipeline.speech import diarize, transcribe
 from pipeline import crashtest
 from pipeline.speech.diarize import DiarizeOptions
-from pipeline.database.models import MachineSegment
+from pipeline.database.models import MachineSegment, Segment
 
 # --- who is the interviewer ----------------------------------------------------------------------
 
@@ -65,10 +65,10 @@ def main_speaker(segments: list[MachineSegment], exclude: str | None = None) -> 
     return max(talk, key=lambda label: talk[label]) if talk else None
 
 
-def like_before(segments: list[MachineSegment], before: list[dict]) -> list[MachineSegment]:
+def like_before(segments: list[MachineSegment], before: list[Segment]) -> list[MachineSegment]:
     """Rename labels to those of the previous transcript where they overlap most in time, so an editor's
     "S2 is Mr Hùng" still points at Mr Hùng's voice after a re-run."""
-    old = [(b["start"], b["end"], b["speaker"]) for b in before if b.get("speaker")]
+    old = [(b.start, b.end, b.speaker) for b in before if b.speaker]
     new_labels = sorted({s.speaker for s in segments if s.speaker})
     if not old or not new_labels:
         return segments
