@@ -123,7 +123,7 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
     assert [s.text for s in after] == ["Tôi sinh năm 1932", "chín ba hai ở", "Bắc Cường", "hồi đó làng",
                                           "đi kháng chiến chống Pháp", "rồi vào du kích"]
     unchanged = ("id", "text", "version", "edited_by", "edited_at", "review_status", "run_id")
-    assert [{k: s[k] for k in unchanged} for s in after[:2]] == [{k: s[k] for k in unchanged} for s in (edited, verified)]
+    assert [{k: getattr(s, k) for k in unchanged} for s in after[:2]] == [{k: s[k] for k in unchanged} for s in (edited, verified)]
     assert after[1].review_status == "verified" and after[0].review_status == "edited"
     assert {s.id: s.words for s in after[:4]} == kept_words, "kept segments keep their words"
     assert before[15.0].id not in {s.id for s in after}, "the untouched segment was replaced"

@@ -82,7 +82,7 @@ def test_split_at_the_cursor_moves_the_later_words_and_renumbers(db):
     segs = database.segments(db, 1)
     assert [s.text for s in segs] == ["tôi sinh", "năm một", "chín ba hai ở", "Bắc Cường"]
     assert [s.idx for s in segs] == [0, 1, 2, 3]
-    assert [w["text"].strip() for w in segs[1].words] == ["năm", "một"]
+    assert [w.text.strip() for w in segs[1].words] == ["năm", "một"]
 
 
 def test_split_outside_the_text_is_refused(db):
