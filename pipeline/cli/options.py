@@ -46,7 +46,7 @@ def click_option(name: str, cluster: bool = False) -> Callable:
     option = "--" + name.replace("_", "-")
     text = " ".join(part for part in (flag.help, flag.with_cluster if cluster else "") if part) or None
     if isinstance(declared.default, bool):
-        return click.option(option, is_flag=True, help=text)
+        return click.option(option, is_flag=True, default=declared.default, help=text)
     if flag.choices:
         kind = click.Choice(flag.choices)
     elif flag.min is not None or flag.max is not None:
