@@ -1,6 +1,7 @@
 """The ``loike`` command: a thin layer over the library. Only this module prints or exits.
 
-base: the group and shared printing; transcription, catalogue, outputs, care: the commands."""
+base: the group and shared printing; options: the transcription options, made from pipeline.options;
+transcription, catalogue, outputs, care: the commands."""
 
 from pipeline.cli.base import cli
 from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands# noqa: F401  (they add their commands to cli)

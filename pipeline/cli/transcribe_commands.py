@@ -14,45 +14,18 @@ from pipeline.run import process
 from pipeline import settings
 from pipeline import database
 from pipeline.errors import LoikeError
-from pipeline.options import ClusterOptions, DEFAULT_WORKERS, TranscribeOptions
+from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
+from pipeline.cli.options import transcribe_options, transcription_options
 
 
-DECODING_OPTIONS = (
-    click.option("--model", default="base", show_default=True,
-                 help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3."),
-    click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True),
-    click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …"),
-    click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True),
-    click.option("--language", default="vi", show_default=True),
-    click.option("--domain-words", is_flag=True, help="Hint Whisper with the names in the metadata and "
-                 "recordings/glossary.txt (off: see docs/benchmarks.md)."),
-    click.option("--workers", type=click.IntRange(1), default=DEFAULT_WORKERS, show_default=True,
-                 help="Recordings (or pieces of one) transcribed at once, up to 16; the cores are shared among them. "
-                 "With --cluster: transcribers on the cluster [default there: as many as it has room for]."),
-    click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
-                 help="Where the assembled model is kept [env LOIKE_CACHE]."),
-)
-
-
-def decoding_options(command):
-    """The options of `loike run` that say how Whisper is called (shared with `loike retranscribe`)."""
-    for option in reversed(DECODING_OPTIONS):
-        command = option(command)
-    return command
-
-
-def transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers=DEFAULT_WORKERS,
-                       on_cluster=False) -> TranscribeOptions:
-    if workers > 16 and not on_cluster:
-        raise click.BadParameter("at most 16 on one machine (more go with --cluster).", param_hint="--workers")
-    return TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                             language=language, domain_words=domain_words, workers=workers)
+RUN_OPTIONS = ("model", "device", "compute_type", "beam_size", "language", "domain_words", "workers")
+"""How `loike run` and `loike retranscribe` call Whisper."""
 
 
 @cli.command()
-@decoding_options
+@transcription_options(*RUN_OPTIONS, cluster=True)
 @click.option("--cluster", metavar="ADDRESS", help="Transcribe on a Ray cluster: ray://HEAD:10001, or auto "
               "inside a Ray job (needs pip install .[cluster]).")
 @click.option("--gpus-per-worker", type=click.FloatRange(0), help="With --cluster: GPUs per transcriber "
@@ -62,16 +35,15 @@ def transcribe_options(model, device, compute_type, beam_size, language, domain_
 @click.option("--shared-storage", is_flag=True, help="With --cluster: every node mounts this archive at the same "
               "path, so transcribers read the audio there instead of through Ray's object store.")
 @click.pass_context
-def run(ctx: click.Context, model, device, compute_type, beam_size, language, domain_words, workers, cache, cluster,
-        gpus_per_worker, cpus_per_worker, shared_storage) -> None:
+def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, shared_storage, **chosen) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
     obj: Context = ctx.obj
-    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers,
-                                 bool(cluster))
+    options = transcribe_options(chosen, on_cluster=bool(cluster))
     if cluster:
         given = ctx.get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
-        return run_on_cluster(obj, options, ClusterOptions(cluster, workers if given else None, gpus_per_worker,
-                                                           cpus_per_worker, shared_storage), cache)
+        where = ClusterOptions(cluster, options.workers if given else None, gpus_per_worker, cpus_per_worker,
+                               shared_storage)
+        return run_on_cluster(obj, options, where, cache)
     if gpus_per_worker is not None or shared_storage or cpus_per_worker != 1.0:
         raise click.UsageError("--gpus-per-worker, --cpus-per-worker and --shared-storage go with --cluster.")
     with ProgressBar() as bar:
@@ -85,14 +57,13 @@ def run(ctx: click.Context, model, device, compute_type, beam_size, language, do
 
 @cli.command()
 @click.argument("interview")
-@decoding_options
+@transcription_options(*RUN_OPTIONS)
 @click.pass_obj
-def retranscribe(obj: Context, interview, model, device, compute_type, beam_size, language, domain_words,
-                 workers, cache) -> None:
+def retranscribe(obj: Context, interview, cache, **chosen) -> None:
     """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
     touched are kept as they are, with the new machine text beside them in the review app."""
     obj.database().close()
-    options = transcribe_options(model, device, compute_type, beam_size, language, domain_words, workers)
+    options = transcribe_options(chosen)
     with ProgressBar() as bar:
         try:
             done = process.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
@@ -110,25 +81,13 @@ def retranscribe(obj: Context, interview, model, device, compute_type, beam_size
 
 @cli.command("eval")
 @click.argument("audio_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--model", default="base", show_default=True, help="As for `loike run`.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--compute-type", default="int8", show_default=True, help="int8, float32, float16, default …")
-@click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
-@click.option("--language", default="vi", show_default=True)
-@click.option("--workers", type=click.IntRange(1, 16), default=DEFAULT_WORKERS, show_default=True,
-              help="Recordings (or pieces of one) transcribed at once, as for `loike run`.")
-@click.option("--cpu-threads", type=click.IntRange(1), default=1, show_default=True,
-              help="Threads per worker. More can change the words on some processors (docs/reproducibility.md).")
+@transcription_options("model", "device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
-@click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
-              help="Where the assembled model is kept [env LOIKE_CACHE].")
-def eval_command(audio_dir: Path, model, device, compute_type, beam_size, language, workers, cpu_threads, as_json,
-                 cache) -> None:
+def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
     from pipeline.speech import evaluate
 
-    options = TranscribeOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                                language=language, workers=workers, cpu_threads=cpu_threads)
+    options = transcribe_options(chosen)
     if not as_json:
         click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {'words':>6} {'length':>8}  recording")
     try:
@@ -149,11 +108,9 @@ def eval_command(audio_dir: Path, model, device, compute_type, beam_size, langua
 @click.option("--stable-checks", type=click.IntRange(1), default=3, show_default=True,
               help="Looks over which a new file must keep its size and time before it is taken.")
 @click.option("--once", is_flag=True, help="One pass, like `loike run`, then exit (for cron).")
-@click.option("--model", default="base", show_default=True, help="As for `loike run`.")
-@click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
-              help="Where the assembled model is kept [env LOIKE_CACHE].")
+@transcription_options("model")
 @click.pass_obj
-def watch_command(obj: Context, interval, stable_checks, once, model, cache) -> None:
+def watch_command(obj: Context, interval, stable_checks, once, cache, **chosen) -> None:
     """Take in recordings as they arrive in recordings/ (Ctrl-C stops after the current recording)."""
     from pipeline.run import watch
 
@@ -169,7 +126,7 @@ def watch_command(obj: Context, interval, stable_checks, once, model, cache) -> 
             click.echo(f"Watching {obj.archive.recordings} every {interval:g} s: Ctrl-C stops.")
         try:
             last = watch.watch(obj.archive, watch.WatchOptions(interval, stable_checks, once),
-                               TranscribeOptions(model=model), settings.model_cache(cache), stop,
+                               transcribe_options(chosen), settings.model_cache(cache), stop,
                                summary, click.echo)
         except LoikeError as error:
             raise click.ClickException(str(error)) from error
