@@ -142,7 +142,13 @@ def _check_original(archive: Archive, row: dict) -> Finding | None:
     if not path.exists():
         return Finding("missing", row["path"], (
             f"The original {row['path']} is missing from recordings/: put it back from a copy (sha256 {row['sha256']})."))
-    if discovery.sha256(path) != row["sha256"]:
+    try:
+        digest = discovery.sha256(path)
+    except OSError as error:
+        return Finding("unreadable", row["path"], (
+            f"The original {row['path']} cannot be read ({error.strerror or error}): give your user permission to "
+            "read it (chmod a+r), then verify again."))
+    if digest != row["sha256"]:
         return Finding("changed", row["path"], (
             f"The original {row['path']} has changed since it was taken in: its bytes no longer match; "
             "restore it from a copy (sha256 " + row["sha256"] + ") and find out what wrote to it."))
