@@ -57,8 +57,8 @@ def _original(archive: Archive, db: Database, row: dict) -> Path:
     names = [r[0] for r in db.execute("SELECT path FROM files WHERE recording_id = ? ORDER BY path",
                                       [row["recording_id"]])] + [row["source_path"]]
     for name in names:
-        if (archive.recordings / name).is_file():
-            return archive.recordings / name
+        if found := archive.original(name):
+            return found
     raise ExportError(f"The original of {row['code']} ({row['source_path']}) is not in {archive.recordings}: "
                       "put it back (`loike verify` lists what is missing), then package again.")
 
@@ -102,7 +102,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     catalogue = []
     for t in transcripts:
         original = _original(archive, db, t.interview)
-        relative = original.relative_to(archive.recordings).as_posix()
+        relative = archive.relpath(original)  # NFC, as stored, whatever the name's form on disk
         _copy(original, work / "originals" / relative)
         wav = archive.audio_dir / f"{t.code}.wav"
         if not wav.is_file():

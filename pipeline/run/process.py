@@ -300,8 +300,8 @@ def tell_speakers(db: Database, archive: Archive, recording: dict, segments: lis
     levels = None
     if (recording.get("channels") or 1) >= 2:
         relpath = recording["current_path"] or recording["source_path"]
-        original = archive.recordings / relpath
-        if original.exists():
+        original = archive.original(relpath)
+        if original:
             levels = audio.channel_levels(original, LEVEL_FRAME)
     interview_id = store.interview_for(db, recording["id"])["id"]
     try:

@@ -138,8 +138,8 @@ def verify(archive: Archive) -> VerifyReport:
 
 
 def _check_original(archive: Archive, row: dict) -> Finding | None:
-    path = archive.recordings / row["path"]
-    if not path.exists():
+    path = archive.original(row["path"])
+    if path is None:
         return Finding("missing", row["path"], (
             f"The original {row['path']} is missing from recordings/: put it back from a copy (sha256 {row['sha256']})."))
     try:
@@ -202,8 +202,8 @@ def _rebuild_wav(db, archive: Archive, row: dict, report: RebuildReport) -> None
     wav = archive.audio_dir / f"{row['code']}.wav"
     if wav.exists() and (not row["normalised_sha256"] or discovery.sha256(wav) == row["normalised_sha256"]):
         return
-    original = archive.recordings / (row["path"] or "")
-    if not row["path"] or not original.is_file() or discovery.sha256(original) != row["sha256"]:
+    original = archive.original(row["path"]) if row["path"] else None
+    if original is None or discovery.sha256(original) != row["sha256"]:
         report.skipped.append(f"{wav.name} cannot be rebuilt: its original is missing or changed "
                               "(`loike verify` says which); put the original back first.")
         return
