@@ -65,6 +65,19 @@ class DecodeFailed(RecordingError):
         )
 
 
+class PassedOver(LoikeError):
+    """An entry under recordings/ this run does not take: not a regular file, gone, or unreadable.
+
+    The rest of the batch goes on and the entry is looked at again on the next run. ``failed`` marks a
+    recording that could not be read (the run fails); otherwise it is a warning about something that is no
+    recording at all (a named pipe, a link to nowhere).
+    """
+
+    def __init__(self, relpath: str, kind: str, message: str, failed: bool = False):
+        self.relpath, self.kind, self.failed = relpath, kind, failed
+        super().__init__(message)
+
+
 class ModelError(LoikeError):
     """The speech model could not be found, assembled or loaded."""
 

@@ -51,6 +51,39 @@ class Archive:
         rel = path.relative_to(self.recordings).as_posix()
         return unicodedata.normalize("NFC", rel)
 
+    def original(self, relpath: str) -> Path | None:
+        """The regular file (or link to one) stored as ``relpath``, whatever normalisation its name has on disk.
+
+        The database keeps names in NFC; a Mac or some USB sticks write them in NFD, and Linux compares names
+        byte for byte, so each part of the path is looked up among its folder's entries by its NFC form.
+        None when there is no such file, or when what is there is a named pipe or a device (never to be read).
+        """
+        exact = self.recordings / relpath
+        if _is_file(exact):
+            return exact
+        path = self.recordings
+        for part in relpath.split("/"):
+            path = _entry(path, unicodedata.normalize("NFC", part))
+            if path is None:
+                return None
+        return path if _is_file(path) else None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder on the way cannot be opened: the file cannot be read either
+        return False
+
+
+def _entry(folder: Path, nfc_name: str) -> Path | None:
+    """The entry of ``folder`` whose name is ``nfc_name`` once in NFC."""
+    try:
+        with os.scandir(folder) as entries:
+            return next((Path(e.path) for e in entries if unicodedata.normalize("NFC", e.name) == nfc_name), None)
+    except OSError:  # not a folder, gone, or unreadable: no file there
+        return None
+
 
 def archive(root: str | Path | None = None) -> Archive:
     """The archive at ``root``, else $LOIKE_ROOT, else the current directory."""

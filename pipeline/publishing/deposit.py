@@ -56,8 +56,8 @@ class PackageReport:
 def _original(archive: Archive, db: Database, interview: Interview) -> Path:
     """The original on disk now: any file name it was seen under, the first name otherwise."""
     for name in database.file_names(db, interview.recording_id) + [interview.source_path]:
-        if (archive.recordings / name).is_file():
-            return archive.recordings / name
+        if found := archive.original(name):
+            return found
     raise ExportError(f"The original of {interview.code} ({interview.source_path}) is not in {archive.recordings}: "
                       "put it back (`loike verify` lists what is missing), then package again.")
 
@@ -101,7 +101,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     catalogue = []
     for t in transcripts:
         original = _original(archive, db, t.interview)
-        relative = original.relative_to(archive.recordings).as_posix()
+        relative = archive.relpath(original)  # NFC, as stored, whatever the name's form on disk
         _copy(original, work / "originals" / relative)
         wav = archive.audio_dir / f"{t.code}.wav"
         if not wav.is_file():

@@ -24,7 +24,7 @@ from pipeline import crashtest
 from pipeline.speech import flags, speakers
 from pipeline.catalogue import metadata
 from pipeline.publishing import review_sheets
-from pipeline.errors import ArchiveError, DiarizeError, LoikeError, NotFound, RecordingError
+from pipeline.errors import ArchiveError, DiarizeError, LoikeError, NotFound, PassedOver, RecordingError
 from pipeline.database.models import MachineSegment, MetadataFound, Recording
 from pipeline.reports import Problem, Retranscribed, RunReport
 from pipeline.intake.discovery import SourceFile
@@ -96,8 +96,11 @@ def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, p
     db = database.open_database(archive.database)
     report = RunReport(sheets_dir=archive.sheets_dir)
     try:
-        files = discovery.scan(archive)
+        found = discovery.survey(archive)
+        files = found.files
         report.found = len(files)
+        for odd in found.passed_over:
+            passed_over(report, odd)
         ready, moving = discovery.settled([f for f in files if f.relpath not in hold], settle_seconds)
         report.still_copying = [f.relpath for f in files if f.relpath in hold] + [f.relpath for f in moving]
         for source in ready:
@@ -117,7 +120,11 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
     if database.known_file(db, source.relpath, source.size, source.mtime):
         report.skipped_unchanged += 1
         return
-    digest = discovery.sha256(source.path)
+    try:
+        digest = discovery.identify(archive, source)
+    except PassedOver as odd:
+        passed_over(report, odd)
+        return
     if not discovery.unchanged(source):
         report.still_copying.append(source.relpath)
         return
@@ -136,6 +143,13 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
         database.record_probe(db, recording_id, audio.probe(source.path))
     except RecordingError as error:
         fail(db, report, recording_id, source.relpath, error, permanent=True)
+    except OSError as error:  # moved or made unreadable since it was hashed: normalising it will say so
+        log.info("%s could not be probed now (%s): it is probed when it is normalised", source.relpath, error)
+
+
+def passed_over(report: RunReport, odd: PassedOver) -> None:
+    """An entry in recordings/ not taken in this run: a failure if it is a recording, else a warning."""
+    (report.failures if odd.failed else report.warnings).append(Problem(odd.relpath, odd.kind, str(odd)))
 
 
 def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
@@ -287,8 +301,8 @@ def tell_speakers(db: Database, archive: Archive, recording: Recording, segments
     levels = None
     if (recording.channels or 1) >= 2:
         relpath = recording.relpath
-        original = archive.recordings / relpath
-        if original.exists():
+        original = archive.original(relpath)
+        if original:
             levels = audio.channel_levels(original, LEVEL_FRAME)
     interview_id = database.interview_id_of(db, recording.id)
     try:

@@ -9,7 +9,6 @@ are written in these threads; ``process`` records everything in the database fro
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,10 +40,8 @@ def normalise_original(archive: Archive, recording: Recording) -> tuple[AudioInf
     """Probe the original and write its normalised WAV and decoded copy: files only, no database."""
     relpath = recording.relpath
     wav, decoded = derived_paths(archive, recording)
-    original = archive.recordings / relpath
-    if not original.exists():  # names are kept in NFC; a Mac or some USB sticks write them in NFD
-        original = archive.recordings / unicodedata.normalize("NFD", relpath)
-    if not original.exists():
+    original = archive.original(relpath)
+    if original is None:
         raise ArchiveError(f"{relpath} is no longer in recordings/: put the original back and run again.")
     info = audio.probe(original)
     wav.parent.mkdir(parents=True, exist_ok=True)

@@ -89,11 +89,17 @@ def verify(archive: Archive) -> VerifyReport:
 
 
 def _check_original(archive: Archive, taken: FileTaken) -> Finding | None:
-    path = archive.recordings / taken.path
-    if not path.exists():
+    path = archive.original(taken.path)
+    if path is None:
         return Finding("missing", taken.path, (
             f"The original {taken.path} is missing from recordings/: put it back from a copy (sha256 {taken.sha256})."))
-    if discovery.sha256(path) != taken.sha256:
+    try:
+        digest = discovery.sha256(path)
+    except OSError as error:
+        return Finding("unreadable", taken.path, (
+            f"The original {taken.path} cannot be read ({error.strerror or error}): give your user permission to "
+            "read it (chmod a+r), then verify again."))
+    if digest != taken.sha256:
         return Finding("changed", taken.path, (
             f"The original {taken.path} has changed since it was taken in: its bytes no longer match; "
             "restore it from a copy (sha256 " + taken.sha256 + ") and find out what wrote to it."))
@@ -141,8 +147,8 @@ def _rebuild_wav(db, archive: Archive, recording: Recording, report: RebuildRepo
     wav = archive.audio_dir / f"{recording.code}.wav"
     if wav.exists() and (not recording.normalised_sha256 or discovery.sha256(wav) == recording.normalised_sha256):
         return
-    original = archive.recordings / (recording.current_path or "")
-    if not recording.current_path or not original.is_file() or discovery.sha256(original) != recording.sha256:
+    original = archive.original(recording.current_path) if recording.current_path else None
+    if original is None or discovery.sha256(original) != recording.sha256:
         report.skipped.append(f"{wav.name} cannot be rebuilt: its original is missing or changed "
                               "(`loike verify` says which); put the original back first.")
         return
