@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.database.models import MetadataProblem
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,22 @@ MESSAGES = {
     "encoding": ("Tệp không ở mã UTF-8 (ký tự lạ ở dòng {line}): hãy lưu lại với mã UTF-8 ({how_vi})",
                  "the file is not UTF-8 (unexpected byte on line {line}): save it again as UTF-8 ({how_en})"),
     "unreadable": ("Không đọc được tệp ({detail})", "the file cannot be read ({detail})"),
+    "alias": ("Tệp dùng ký hiệu & hoặc * (YAML anchor/alias), tệp mẫu không cần: xoá chúng",
+              "the file uses YAML anchors or aliases (& or *), which a metadata file never needs: remove them"),
+    "deep": ("Tệp lồng nhau quá sâu (hơn {limit} mức): tệp mẫu chỉ cần vài mức, hãy viết lại theo tệp mẫu",
+             "the file nests more than {limit} levels deep where the template needs a few: "
+             "write it again from the template"),
+    "not_a_file": ("Đây là {what_vi}, không phải một tệp bình thường: đổi tên hoặc chuyển nó đi",
+                   "this is {what_en}, not an ordinary file: rename it or move it away"),
+    "too_big": ("Tệp quá lớn cho một tệp thông tin ({size}, tối đa {limit}): kiểm tra xem có đúng tệp không",
+                "the file is too big for a metadata file ({size}, at most {limit}): check that it is the right file"),
+    "rows": ("Bảng có hơn {limit} hàng: chia thành nhiều bảng, mỗi thư mục một bảng interviews",
+             "the spreadsheet has more than {limit} rows: split it, one interviews spreadsheet per folder"),
+    "xlsx_big": ("Tệp Excel chứa quá nhiều dữ liệu ({detail_vi}): hãy lưu lại dạng .xlsx chỉ với bảng thông tin "
+                 "phỏng vấn",
+                 "the Excel file holds too much ({detail_en}): save it again as .xlsx with only the interview table"),
+    "broken": ("Không đọc được tệp này ({detail}): kiểm tra lại tệp hoặc {how_vi}",
+               "this file could not be read ({detail}): check it, or {how_en}"),
     "xlsx": ("Không mở được tệp Excel ({detail}): hãy lưu lại dạng .xlsx",
              "the Excel file cannot be opened ({detail}): save it again as .xlsx"),
     "few": ("Hàng này có {got} cột, ít hơn {want} cột của hàng tiêu đề: kiểm tra dấu phân cách",
@@ -159,6 +178,13 @@ class Sink:
         vi, en = MESSAGES[kind]
         self.problems.append(MetadataProblem(self.source, at or self.where(path), path or "—",
                                              vi.format(**values), en.format(**values)))
+
+    def unexpected(self, error: Exception, how: tuple[str, str]) -> None:
+        """The last resort: an error no reader foresaw becomes this file's problem, so the other files are
+        still read; ``how`` says how to make the file again (vi, en). The traceback goes to the debug log."""
+        log.debug("Reading %s failed", self.source, exc_info=error)
+        detail = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+        self.add("", "broken", "—", detail=detail, how_vi=how[0], how_en=how[1])
 
     def take(self, path: str, convert: Callable, raw: object, *args: object):
         """``convert(raw, *args)``, or None with the problem recorded."""

@@ -5,7 +5,8 @@ problem names its file, line or row and field, in Vietnamese and in English, so 
 fix the file alone. yaml and openpyxl are imported only in this package.
 
 fields: the fields, headers and messages; values: one value, one interview; sidecar: NAME.yaml and its
-template; sheets: interviews.csv / .xlsx; files: finding the files named.
+template; sheets: interviews.csv / .xlsx; workbook: an .xlsx read within bounds; files: finding the files named.
+A file that cannot be read, whatever the reason, is a problem of the recordings it would describe, never of the run.
 """
 
 from __future__ import annotations

@@ -11,8 +11,37 @@ from pipeline import errors
 from pipeline.database.models import InterviewMeta, MetadataProblem
 from pipeline.text import nfc
 from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, Field, Invalid, PERSON_FIELDS, Sink, YAML_HOW
-from pipeline.catalogue.disk import Disk
+from pipeline.catalogue.disk import Disk, read_regular
 from pipeline.catalogue.values import decode, interview_meta, join_path
+
+SIZE_LIMIT = 256 * 1024
+"""Bytes a sidecar may have: a filled-in template is under 5 KB."""
+DEPTH_LIMIT = 20
+"""Levels a sidecar may nest: the template has five (the file, witnesses, a witness, roles, a role)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases, and nesting past ``DEPTH_LIMIT``, before composing them.
+
+    A tree with aliases is a graph: ``title: &a [*a]`` (15 bytes) sent the walk in ``_plain`` round its
+    cycle until RecursionError, and nine nested lists of nine aliases ("billion laughs", 316 bytes) grew a
+    run to 3.8 GB. Refusing the anchor as it is met means neither is ever built.
+    """
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        line = f"line {event.start_mark.line + 1}"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise Invalid("alias", line)
+        if self.depth >= DEPTH_LIMIT:
+            raise Invalid("deep", line, limit=DEPTH_LIMIT)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _plain(node: yaml.Node, path: str, lines: dict[str, int], sink: Sink) -> object:
@@ -44,11 +73,25 @@ def _line_of(lines: dict[str, int], path: str) -> str:
     return f"line {lines.get(path, 1)}"
 
 
+_HOW = ("viết lại theo tệp mẫu (`loike new`)", "write it again from the template (`loike new`)")
+
+
 def read_sidecar(path: Path, source: str) -> tuple[InterviewMeta | None, list[MetadataProblem]]:
+    """The metadata in one sidecar and its problems; whatever is wrong with the file is one of them."""
+    try:
+        return _read_sidecar(path, source)
+    except Exception as error:  # the last resort: one file's surprise must not stop the other recordings
+        sink = Sink(source, lambda _: "—")
+        sink.unexpected(error, _HOW)
+        return None, sink.problems
+
+
+def _read_sidecar(path: Path, source: str) -> tuple[InterviewMeta | None, list[MetadataProblem]]:
     lines: dict[str, int] = {}
     sink = Sink(source, lambda field_path: _line_of(lines, field_path))
     try:
-        root = yaml.compose(decode(path.read_bytes(), YAML_HOW), Loader=yaml.SafeLoader)
+        text = decode(read_regular(path, SIZE_LIMIT), YAML_HOW)
+        root = yaml.compose(text, Loader=_Loader)
     except Invalid as bad:
         sink.add("", bad.kind, bad.at, **bad.values)
         return None, sink.problems
@@ -56,9 +99,8 @@ def read_sidecar(path: Path, source: str) -> tuple[InterviewMeta | None, list[Me
         sink.add("", "unreadable", "—", detail=error.strerror or type(error).__name__)
         return None, sink.problems
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        sink.add("", "syntax", f"line {line}", line=line, detail=getattr(error, "problem", None) or str(error))
+        line = _error_line(error, text)
+        sink.add("", "syntax", f"line {line}", line=line, detail=_error_detail(error))
         return None, sink.problems
     data = {} if root is None else _plain(root, "", lines, sink)
     if not isinstance(data, dict):
@@ -67,6 +109,20 @@ def read_sidecar(path: Path, source: str) -> tuple[InterviewMeta | None, list[Me
         return None, sink.problems
     meta = interview_meta(data, sink)
     return meta, sorted(sink.problems, key=lambda p: int(p.location.split()[-1]) if p.location[-1].isdigit() else 0)
+
+
+def _error_line(error: yaml.YAMLError, text: str) -> int:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark:
+        return mark.line + 1
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow: it has a position only
+        return text.count("\n", 0, error.position) + 1
+    return 1
+
+
+def _error_detail(error: yaml.YAMLError) -> str:
+    detail = getattr(error, "problem", None) or getattr(error, "reason", None) or str(error)
+    return " ".join(detail.split())  # one line: the message is one sentence
 
 
 _COMMENT_AT = 26

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +13,9 @@ from pathlib import Path
 from pipeline.database.models import MetadataFound, MetadataProblem
 from pipeline.text import fold
 from pipeline.catalogue.fields import CSV_HOW, FIELDS, HEADERS, IGNORED_HEADERS, Invalid, LABEL, Sink
-from pipeline.catalogue.disk import Disk, file_key
+from pipeline.catalogue.disk import Disk, file_key, read_regular
 from pipeline.catalogue.values import blank, decode, fingerprint, interview_meta, listed, shown
+from pipeline.catalogue.workbook import FILE_LIMIT, ROW_LIMIT, xlsx_rows
 
 
 def _header_key(text: object) -> str:
@@ -45,28 +47,34 @@ class _Sheet:
 
 
 def _csv_rows(path: Path) -> list[tuple[int, list]]:
-    text = decode(path.read_bytes(), CSV_HOW)
+    text = decode(read_regular(path, FILE_LIMIT), CSV_HOW)
     # Excel in a Vietnamese locale writes ';' between columns (the decimal mark is ','), and "Unicode text" tabs.
-    start = "\n".join(text.splitlines()[:5])
+    start = "\n".join(text[:100_000].splitlines()[:5])  # not the whole of a large file
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=start.count))
-    return list(enumerate(reader, 1))
+    rows = list(enumerate(itertools.islice(reader, ROW_LIMIT + 1), 1))
+    if len(rows) > ROW_LIMIT:
+        raise Invalid("rows", "—", limit=ROW_LIMIT)
+    return rows
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
-    import openpyxl  # here, not at the top: it takes a moment to import and most runs read no workbook
-
-    try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except Exception as error:  # a damaged or renamed file raises zipfile, KeyError, InvalidFileException…
-        raise Invalid("xlsx", at="—", detail=str(error) or type(error).__name__) from None
-    return list(enumerate((list(row) for row in book.worksheets[0].iter_rows(values_only=True)), 1))
+_HOW = ("lưu lại từ Excel", "save it again from Excel")
 
 
 def read_sheet(path: Path, source: str) -> _Sheet:
+    """One spreadsheet's rows; whatever is wrong with the file is one of its problems."""
+    try:
+        return _read_sheet(path, source)
+    except Exception as error:  # the last resort: one file's surprise must not stop the other recordings
+        sheet = _Sheet(source, source.rpartition("/")[0], readable=False)
+        Sink(source, lambda _: "—", sheet.problems).unexpected(error, _HOW)
+        return sheet
+
+
+def _read_sheet(path: Path, source: str) -> _Sheet:
     sheet = _Sheet(source, source.rpartition("/")[0])
     sink = Sink(source, lambda _: "—", sheet.problems)
     try:
-        table = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+        table = xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
     except Invalid as bad:
         sink.add("", bad.kind, bad.at, **bad.values)
         table = []

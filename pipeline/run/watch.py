@@ -129,6 +129,11 @@ class Watcher:
             if self._scan() is not None:  # recordings/ is still there: the problem is elsewhere, say it once
                 self.notify(f"This pass failed: {error}")
             return None
+        except Exception as error:  # a watch runs unattended for days: one pass's surprise must not end it
+            log.debug("The pass failed", exc_info=error)
+            self.notify(f"This pass failed ({type(error).__name__}: {error}): the watch goes on and tries again "
+                        "when a recording arrives; `loike run` shows where it fails.")
+            return None
 
     def _scan(self) -> list[SourceFile] | None:
         why = unreachable(self.archive.recordings)
