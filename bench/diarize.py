@@ -12,7 +12,7 @@ between turns. The reference turn is where the clip's voice is (its leading and 
 Each dialogue goes the way a run takes a recording: ``audio.normalise`` keeps the decoded float32 copy, Silero VAD
 finds the speech (``speakers.speech_regions``), ``diarize.speaker_turns`` tells the voices apart, with the count
 given (as when the metadata names everyone) and estimated; with --whisper, Whisper base transcribes it over
-``audio.read_chunks`` and ``diarize.label`` puts the turns on its words, as ``process.finish`` does. Rows:
+``slicing.read_chunks`` and ``diarize.label`` puts the turns on its words, as ``process.finish`` does. Rows:
 
 - ``oracle``: speaker_turns over the reference speech: telling voices apart, nothing else;
 - ``vad``: speaker_turns over VAD's speech: the turns a run finds (the DER that answers the target);
@@ -113,7 +113,8 @@ def word_error(reference, segments) -> float:
 
 def accuracy(args) -> list[dict]:
     from pipeline.intake import audio
-    from pipeline.speech import diarize, speakers
+    from pipeline.intake import slicing
+    from pipeline.speech import diarize, speakers, voice_encoder
     from pipeline.speech.diarize import Turn
 
     transcriber = None
@@ -131,17 +132,17 @@ def accuracy(args) -> list[dict]:
         write_wav(wav, samples)
         decoded = wav.with_suffix(".f32")
         audio.normalise(wav, args.work / f"dialogue-{count}-{k}.normalised.wav", decoded)
-        samples = audio.decoded_samples(decoded)
+        samples = slicing.decoded_samples(decoded)
         ref = [Turn(a, b, v) for a, b, v in reference]
         started = time.perf_counter()
         speech = {"oracle": [(a, b) for a, b, _ in reference], "vad": speakers.speech_regions(samples)}
         vad_seconds = time.perf_counter() - started
         segments = None
         if transcriber:
-            segments = transcriber.transcribe(audio.read_chunks(decoded, transcriber.options.chunk_seconds))
+            segments = transcriber.transcribe(slicing.read_chunks(decoded, transcriber.options.chunk_seconds))
         for (where, regions), known in itertools.product(speech.items(), (None, count)):
             started = time.perf_counter()
-            found = diarize.speaker_turns(samples, regions, known, diarize.encoder())
+            found = diarize.speaker_turns(samples, regions, known, voice_encoder.encoder())
             seconds = time.perf_counter() - started + (vad_seconds if where == "vad" else 0.0)
             outcomes = [(where, found, None)]
             if segments is not None and where == "vad":
@@ -177,20 +178,20 @@ def long_dialogue(args, hours: float) -> tuple[Path, Path]:
 
 def cost(samples_path: Path, reference_path: Path) -> dict:
     """Child process: VAD and speaker_turns over a long dialogue, as a run does; time, peak RSS and DER."""
-    from pipeline.intake import audio
-    from pipeline.speech import diarize, speakers
+    from pipeline.intake import slicing
+    from pipeline.speech import diarize, speakers, voice_encoder
     from pipeline.speech.diarize import Turn
 
     def peak() -> int:
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
-    samples = audio.decoded_samples(samples_path)
+    samples = slicing.decoded_samples(samples_path)
     base = peak()
     started = time.perf_counter()
     speech = speakers.speech_regions(samples)
     after_vad = time.perf_counter()
     vad_peak = peak()
-    encoder = diarize.encoder()
+    encoder = voice_encoder.encoder()
     loaded = time.perf_counter()
     found = diarize.speaker_turns(samples, speech, None, encoder)
     done = time.perf_counter()

@@ -13,6 +13,7 @@ from pathlib import Path
 from _common import DEFAULT_DATA, edit_distance, normalise_text
 
 from pipeline.intake import audio
+from pipeline.intake import slicing
 from pipeline.options import TranscribeOptions
 from pipeline.settings import model_cache
 from pipeline.speech.transcribe import Transcriber
@@ -35,7 +36,7 @@ def main() -> None:
     for name, per_clip in hints.items():
         errors = words = hit = wanted = 0
         for clip, reference, hint in zip(clips, references, per_clip):
-            pieces = list(audio.read_chunks(_normalised(clip)))
+            pieces = list(slicing.read_chunks(_normalised(clip)))
             hypothesis = normalise_text(" ".join(s.text for s in transcriber.transcribe(pieces, hotwords=hint)))
             errors += edit_distance(reference.split(), hypothesis.split())
             words += len(reference.split())

@@ -41,6 +41,7 @@ def main() -> None:
         return
 
     from pipeline.intake import audio
+    from pipeline.intake import slicing
     from pipeline.speech import flags
     from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
@@ -51,7 +52,7 @@ def main() -> None:
         decoded = Path(work) / "decoded.f32"
         audio.normalise(wav, Path(work) / "normalised.wav", decoded)
         options = TranscribeOptions()
-        pieces = list(audio.read_chunks(decoded, options.chunk_seconds))
+        pieces = list(slicing.read_chunks(decoded, options.chunk_seconds))
         speech_spans(pieces[0][1][:16000])  # load the VAD model outside the timing
         timings = []
         for _ in range(args.repeats):
@@ -93,6 +94,7 @@ def bursts() -> None:
     import numpy as np
 
     from pipeline.intake import audio
+    from pipeline.intake import slicing
     from pipeline.speech import flags
     from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
@@ -103,7 +105,7 @@ def bursts() -> None:
     with tempfile.TemporaryDirectory(prefix="loike-vad-") as work:
         decoded = Path(work) / "decoded.f32"
         audio.normalise(c.REPO / "tests" / "fixtures" / "vi_dialogue.ogg", Path(work) / "d.wav", decoded)
-        speech = np.concatenate([samples for _, samples in audio.read_chunks(decoded, 600)])
+        speech = np.concatenate([samples for _, samples in slicing.read_chunks(decoded, 600)])
     print("| audio | segment | share in speech | flags | text |\n|---|---|---|---|---|")
     for name, (cuts, gap, length) in BURST_LAYOUTS.items():
         silence = np.zeros(int(gap * SAMPLE_RATE), np.float32)

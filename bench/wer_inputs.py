@@ -34,6 +34,7 @@ def main() -> None:
     from faster_whisper.audio import decode_audio
 
     from pipeline.intake import audio
+    from pipeline.intake import slicing
     from pipeline.settings import model_cache
     from pipeline.speech.transcribe import embedded_model
 
@@ -51,7 +52,7 @@ def main() -> None:
         for wav, ref in c.clips(args.data):
             bare = decode_audio(str(wav))
             normalised = audio.normalise(wav, Path(tmp) / f"{wav.stem}.wav")
-            piped = np.concatenate([piece for _, piece in audio.read_chunks(normalised.path)])
+            piped = np.concatenate([piece for _, piece in slicing.read_chunks(normalised.path)])
             gain = 10 ** (normalised.gain_db / 20)
             inputs = dict(zip(VARIANTS, (bare, piped, piped / gain, bare * gain, np.clip(bare * gain, -1, 1))))
             errors = {}

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from pipeline.intake import audio
+from pipeline.intake import slicing
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
 from pipeline.database.models import AudioInfo
 
@@ -252,7 +253,7 @@ def test_read_chunks_cuts_long_audio_in_silences(tmp_path):
     x, silences = bursts_and_silences(25 * 60)
     wav = write_wav(tmp_path / "long.wav", x)
     _, stored = read_wav(wav)
-    pieces = list(audio.read_chunks(wav, max_seconds=600))
+    pieces = list(slicing.read_chunks(wav, max_seconds=600))
     assert len(pieces) == 3
     position = 0
     for offset, samples in pieces:
@@ -271,14 +272,14 @@ def test_read_chunks_cuts_long_audio_in_silences(tmp_path):
 
 def test_read_chunks_short_file_is_one_piece(tmp_path):
     wav = write_wav(tmp_path / "short.wav", np.full(16000 * 3, 0.25))
-    pieces = list(audio.read_chunks(wav))
+    pieces = list(slicing.read_chunks(wav))
     assert [(offset, len(samples)) for offset, samples in pieces] == [(0.0, 48000)]
     assert pieces[0][1][0] == pytest.approx(0.25, abs=1e-4)
 
 
 def test_read_chunks_of_an_exact_multiple(tmp_path):
     wav = write_wav(tmp_path / "even.wav", np.zeros(16000 * 20))
-    pieces = list(audio.read_chunks(wav, max_seconds=10, search_seconds=2))
+    pieces = list(slicing.read_chunks(wav, max_seconds=10, search_seconds=2))
     assert sum(len(s) for _, s in pieces) == 16000 * 20
     assert all(len(s) <= 16000 * 10 for _, s in pieces)
 
@@ -286,4 +287,4 @@ def test_read_chunks_of_an_exact_multiple(tmp_path):
 def test_read_chunks_refuses_a_wav_that_is_not_normalised(tmp_path):
     wav = write_wav(tmp_path / "cd.wav", np.zeros(44100), rate=44100)
     with pytest.raises(DecodeFailed):
-        list(audio.read_chunks(wav))
+        list(slicing.read_chunks(wav))

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.intake import audio
-from pipeline.run import cluster, process
+from pipeline.run import cluster, process, transcribers
 from pipeline import database
 from pipeline.database.models import Segment
 from pipeline.options import ClusterOptions
@@ -167,7 +167,7 @@ def test_cluster_options_need_cluster(tmp_path):
 def test_the_pool_takes_the_gpus_where_there_are_some_and_fits_the_cluster():
     from pipeline.errors import ClusterError
 
-    shape = cluster._shape
+    shape = transcribers.pool_shape
     assert shape({"CPU": 2.0}, ClusterOptions("auto")) == (2, 1.0, 0.0)
     assert shape({"CPU": 32.0, "GPU": 4.0}, ClusterOptions("auto")) == (4, 1.0, 1.0)
     assert shape({"CPU": 32.0, "GPU": 4.0}, ClusterOptions("auto", gpus_per_worker=0.5)) == (8, 1.0, 0.5)

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from test_crash import assert_consistent, loike_run
 
 from pipeline.intake import audio
+from pipeline.intake import slicing
 from pipeline import database
-from pipeline.speech import diarize, speakers
+from pipeline.speech import diarize, speakers, voice_encoder
 from pipeline.run import process
 from pipeline.cli import cli
 from pipeline.cli.base import print_summary
@@ -209,26 +210,26 @@ def test_the_voice_prints_are_resemblyzers_without_its_code_or_librosa():
     from resemblyzer.audio import wav_to_mel_spectrogram
 
     x = (np.random.default_rng(0).normal(size=3 * 16_000) * 0.1).astype(np.float32)
-    mel = diarize.mel_spectrogram(x)
+    mel = voice_encoder.mel_spectrogram(x)
     theirs = wav_to_mel_spectrogram(x)
     assert mel.shape == theirs.shape and np.abs(mel - theirs).max() < 1e-5 * theirs.max()
     windows = np.stack([mel[:160], mel[100:260]])
     with torch.no_grad():
         expected = VoiceEncoder("cpu", verbose=False)(torch.from_numpy(windows)).numpy()
-    assert np.abs(diarize.encoder().embed(windows) - expected).max() < 1e-5
+    assert np.abs(voice_encoder.encoder().embed(windows) - expected).max() < 1e-5
 
 
 @needs_model
 def test_two_espeak_voices_are_told_apart_with_turns_where_the_reference_has_them(tmp_path):
     audio.normalise(FIXTURES / "vi_two_voices.ogg", tmp_path / "x.wav", tmp_path / "x.f32")
-    samples = audio.decoded_samples(tmp_path / "x.f32")
+    samples = slicing.decoded_samples(tmp_path / "x.f32")
     ref = reference_turns()
     # One segment per question and answer, glued: every segment must be split at the turn.
     segs = [segment(ref[i].start, ref[i + 1].end, words=_words(ref[i].start, ref[i].end) + _words(
         ref[i + 1].start, ref[i + 1].end)) for i in range(0, len(ref), 2)]
     speech = speakers.speech_regions(samples)
     for known in (None, 2):
-        found = diarize.speaker_turns(samples, speech, known, diarize.encoder())
+        found = diarize.speaker_turns(samples, speech, known, voice_encoder.encoder())
         assert diarize.der(ref, found)["der"] < 0.05
         out = diarize.label(segs, found)
         assert len({s.speaker for s in out}) == 2 and len(out) == len(ref)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.intake import audio
+from pipeline.intake import slicing
 from pipeline.run import process
 from pipeline import database
 from pipeline.errors import NotAudio
@@ -101,7 +102,7 @@ def test_twenty_minutes_of_silence_finish_without_invented_text(archive, transcr
 def test_read_chunks_streams_a_three_hour_wav_in_bounded_pieces(tmp_path):
     wav = silent_wav(tmp_path / "ba-gio.wav", 3 * 3600)
     total, longest, pieces = 0, 0, 0
-    for offset, samples in audio.read_chunks(wav, max_seconds=120):
+    for offset, samples in slicing.read_chunks(wav, max_seconds=120):
         assert offset * audio.SAMPLE_RATE == total
         total += len(samples)
         longest = max(longest, len(samples))

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from pipeline.run import scheduling
 from pipeline.intake import audio, discovery
+from pipeline.intake import slicing
 from pipeline import database
 from pipeline import crashtest
 from pipeline.speech import flags, speakers
@@ -218,7 +219,7 @@ def transcribe_pending(
             if job is None:
                 counter.finished(recording)
                 continue
-            pieces = audio.read_chunks(job.decoded, transcriber.options.chunk_seconds)
+            pieces = slicing.read_chunks(job.decoded, transcriber.options.chunk_seconds)
             workers.submit(job, transcriber.transcribe, pieces, progress=counter.of(recording), hotwords=job.hotwords)
             while workers.full():
                 store_next()
@@ -306,7 +307,7 @@ def tell_speakers(db: Database, archive: Archive, recording: Recording, segments
             levels = audio.channel_levels(original, LEVEL_FRAME)
     interview_id = database.interview_id_of(db, recording.id)
     try:
-        outcome = speakers.label_speakers(db, interview_id, segments, audio.decoded_samples(decoded), levels,
+        outcome = speakers.label_speakers(db, interview_id, segments, slicing.decoded_samples(decoded), levels,
                                          LEVEL_FRAME)
     except DiarizeError as error:
         report.warnings.append(Problem(recording.source_path, "speakers", str(error)))
@@ -368,7 +369,7 @@ def _redo(db: Database, archive: Archive, recording: Recording, transcriber, pro
     try:
         with scheduling.Workers(1) as worker:
             job = begin(db, archive, recording, transcriber, report)
-            pieces = audio.read_chunks(job.decoded, transcriber.options.chunk_seconds)
+            pieces = slicing.read_chunks(job.decoded, transcriber.options.chunk_seconds)
             worker.submit(job, transcriber.transcribe, pieces, progress=advance, hotwords=job.hotwords)
             finish(db, archive, transcriber, worker.next_done(), report)
     except (LoikeError, OSError) as error:

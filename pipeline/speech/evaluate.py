@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.intake import audio, discovery
+from pipeline.intake import slicing
 from pipeline.errors import EvaluationError, LoikeError, RecordingError
 from pipeline.reports import Problem
 from pipeline.options import TranscribeOptions
@@ -244,7 +245,7 @@ def _score(recording: Path, reference: str, transcriber, work: Path) -> FileScor
     started = time.perf_counter()
     try:
         normalised = audio.normalise(recording, wav, decoded)
-        segments = transcriber.transcribe(audio.read_chunks(decoded, transcriber.options.chunk_seconds))
+        segments = transcriber.transcribe(slicing.read_chunks(decoded, transcriber.options.chunk_seconds))
     finally:
         decoded.unlink(missing_ok=True)
         wav.unlink(missing_ok=True)

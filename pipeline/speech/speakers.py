@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from pipeline import database
-from pipeline.speech import diarize, transcribe
+from pipeline.speech import diarize, transcribe, voice_encoder
 from pipeline import crashtest
 from pipeline.speech.diarize import DiarizeOptions
 from pipeline.database.models import MachineSegment, Segment
@@ -109,7 +109,7 @@ def label_speakers(db, interview_id: int, segments: list[MachineSegment], sample
     """Speaker labels for one interview's new segments, kept in line with the labels its previous transcript
     had, and who the interviewer (and a lone witness) probably are among the people the metadata names.
 
-    ``samples``: the recording as 16 kHz mono float32 (an array, or ``audio.DecodedSamples``); ``levels``:
+    ``samples``: the recording as 16 kHz mono float32 (an array, or ``slicing.DecodedSamples``); ``levels``:
     per-channel power in frames of ``frame_seconds`` for a stereo recording, else None. Reads the database,
     writes nothing."""
     labelled, method = None, "none"
@@ -118,7 +118,7 @@ def label_speakers(db, interview_id: int, segments: list[MachineSegment], sample
     if labelled is None and diarize.available():
         # Where VAD hears nothing (synthetic voices, some very quiet ones) Whisper's segments say where speech is.
         speech = speech_regions(samples, options) or [(s.start, s.end) for s in segments]
-        found = diarize.speaker_turns(samples, speech, speakers_named(db, interview_id), diarize.encoder(), options)
+        found = diarize.speaker_turns(samples, speech, speakers_named(db, interview_id), voice_encoder.encoder(), options)
         labelled, method = diarize.label(segments, found), "voice"
     if labelled is None:
         return Outcome(segments, "none", interview_id)
@@ -145,10 +145,10 @@ def speech_regions(samples: np.ndarray, options: DiarizeOptions = DiarizeOptions
                    ) -> list[tuple[float, float]]:
     """Where Silero VAD hears speech, 2 minutes at a time (VAD over a whole piece at once costs memory in
     proportion to it: 240 MB for 10 minutes, docs/benchmarks.md)."""
-    piece = int(piece_seconds * diarize.SAMPLE_RATE)
+    piece = int(piece_seconds * voice_encoder.SAMPLE_RATE)
     found = []
     for first in range(0, len(samples), piece):
-        offset = first / diarize.SAMPLE_RATE
+        offset = first / voice_encoder.SAMPLE_RATE
         found += [(offset + a, offset + b) for a, b in transcribe.speech_spans(
             np.asarray(samples[first:first + piece], dtype=np.float32),
             min_silence_duration_ms=int(options.vad_silence_seconds * 1000),
