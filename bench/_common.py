@@ -150,7 +150,6 @@ def build_folder(data_dir: Path, work: Path, count: int, minutes: tuple[float, f
     """
     import random
 
-    from memory import _Mp3  # PyAV's libmp3lame, streaming
 
     if REPO in work.resolve().parents or work.resolve() == REPO:
         raise SystemExit("the work folder must be outside the repository (the clips' licence)")
@@ -162,7 +161,7 @@ def build_folder(data_dir: Path, work: Path, count: int, minutes: tuple[float, f
     for i in range(count):
         target = int(rng.uniform(*minutes) * 60 * rate)
         path = work / f"interview-{i + 1:02d}.mp3"
-        encoder, written, reference, order = _Mp3(path, rate), 0, [], []
+        encoder, written, reference, order = Mp3(path, rate), 0, [], []
         while written < target:
             if not order:
                 order = list(range(len(loaded)))
@@ -184,6 +183,34 @@ def audio_seconds(path: Path) -> float:
 
     with av.open(str(path)) as container:
         return container.duration / av.time_base
+
+
+class Mp3:
+    """Streaming MP3 encoder over PyAV (libmp3lame), mono, 64 kbit/s."""
+
+    def __init__(self, path: Path, rate: int):
+        import av
+
+        self.av = av
+        self.container = av.open(str(path), "w")
+        self.stream = self.container.add_stream("libmp3lame", rate=rate)
+        self.stream.layout = "mono"
+        self.stream.bit_rate = 64_000
+        self.rate = rate
+        self.pts = 0
+
+    def write(self, samples: np.ndarray) -> None:
+        frame = self.av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = self.rate
+        frame.pts = self.pts
+        self.pts += len(samples)
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+
+    def close(self) -> None:
+        for packet in self.stream.encode(None):
+            self.container.mux(packet)
+        self.container.close()
 
 
 AT_START = versions()

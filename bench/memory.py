@@ -44,7 +44,7 @@ def build(data_dir: Path, minutes: float, work: Path, seed: int, want_mp3: bool)
     target = int(minutes * 60 * rate)
     wav_path = work / "long.wav"
     mp3_path = work / "long.mp3" if want_mp3 else None
-    encoder = _Mp3(mp3_path, rate) if mp3_path else None
+    encoder = c.Mp3(mp3_path, rate) if mp3_path else None
     written, reference, order = 0, [], []
     with wave.open(str(wav_path), "wb") as out:
         out.setnchannels(1)
@@ -65,34 +65,6 @@ def build(data_dir: Path, minutes: float, work: Path, seed: int, want_mp3: bool)
     if encoder:
         encoder.close()
     return wav_path, mp3_path, " ".join(reference), written / rate
-
-
-class _Mp3:
-    """Streaming MP3 encoder over PyAV (libmp3lame), mono, 64 kbit/s."""
-
-    def __init__(self, path: Path, rate: int):
-        import av
-
-        self.av = av
-        self.container = av.open(str(path), "w")
-        self.stream = self.container.add_stream("libmp3lame", rate=rate)
-        self.stream.layout = "mono"
-        self.stream.bit_rate = 64_000
-        self.rate = rate
-        self.pts = 0
-
-    def write(self, samples: np.ndarray) -> None:
-        frame = self.av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = self.rate
-        frame.pts = self.pts
-        self.pts += len(samples)
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-
-    def close(self) -> None:
-        for packet in self.stream.encode(None):
-            self.container.mux(packet)
-        self.container.close()
 
 
 def can_encode_mp3() -> bool:

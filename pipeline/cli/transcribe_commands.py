@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from pipeline.run import process
 from pipeline import settings
 from pipeline import database
 from pipeline.errors import LoikeError
@@ -37,6 +36,8 @@ RUN_OPTIONS = ("model", "device", "compute_type", "beam_size", "language", "doma
 @click.pass_context
 def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, shared_storage, **chosen) -> None:
     """Take in new recordings, transcribe them and refresh the review sheets."""
+    from pipeline.run import process  # imported when there is work: PyAV and numpy come with it
+
     obj: Context = ctx.obj
     options = transcribe_options(chosen, on_cluster=bool(cluster))
     if cluster:
@@ -62,6 +63,8 @@ def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, sh
 def retranscribe(obj: Context, interview, cache, **chosen) -> None:
     """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
     touched are kept as they are, with the new machine text beside them in the review app."""
+    from pipeline.run import process  # imported when there is work: PyAV and numpy come with it
+
     obj.database().close()
     options = transcribe_options(chosen)
     with ProgressBar() as bar:
@@ -164,6 +167,8 @@ def status(obj: Context, as_json: bool) -> None:
 
 def run_on_cluster(obj: Context, options: TranscribeOptions, where: ClusterOptions, cache) -> None:
     """`loike run --cluster`: the first Ctrl-C stops handing out work (what is stored stays), a second aborts."""
+    from pipeline.run import process  # imported when there is work: PyAV and numpy come with it
+
     from pipeline.run import cluster, watch
 
     stop = watch.StopFlag()
