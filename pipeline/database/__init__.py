@@ -7,7 +7,9 @@ outside this package runs SQL (``tests/test_architecture.py`` checks it).
 connection: opening, transactions, network shares; migrations: the schema; models: the records; recordings: taking
 recordings in and their log; transcripts: segments and words, stored and read (kept_edits: what a new transcription
 keeps); interviews: the list and one interview; metadata: applying an interview's metadata; subjects: people,
-places, events and tags; subject_passages: what their pages list.
+places, events and tags; subject_passages: what their pages list. The editors' desk: review (segments as the
+desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
+of every change) and quotes_kept (the passages editors keep for the book).
 """
 
 from pipeline.database.connection import connect, network_filesystem, now, open_database, rows, warn_if_network, writing
@@ -19,6 +21,13 @@ from pipeline.database.recordings import (
     record_normalised, record_probe, record_problem, recording_by_hash, recording_log, recording_of,
     recording_with_path, recordings_to_process, remember_file, update_recording,
 )
+from pipeline.database.quotes_kept import add_quote, delete_quote, interview_quotes, quote
+from pipeline.database.review import (
+    alternatives, interview_people, interview_tags, move_attachments, remove_segment, segment, segment_at,
+    segment_tags, segment_words, segments_between, speaker_labels, speaker_names, split_segment, subject_exists,
+    unmap_speaker, untag_segment, update_segment,
+)
+from pipeline.database.revisions import add_revision, last_edits, segment_history, snapshot
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
 from pipeline.database.subjects import (
     ROLES, add_former_name, describe_event, domain_words, event_id, events, interview_roles, map_speaker,
@@ -38,4 +47,9 @@ __all__ = [
     "recordings_to_process", "remember_file", "save_transcript", "search_text", "segments", "sheet_segments",
     "subjects", "suggest_speakers", "tag_segment", "transcript_counts", "update_recording", "warn_if_network",
     "writing", "rows",
+    # the editors' desk
+    "add_quote", "add_revision", "alternatives", "delete_quote", "interview_people", "interview_quotes",
+    "interview_tags", "last_edits", "move_attachments", "quote", "remove_segment", "segment", "segment_at",
+    "segment_history", "segment_tags", "segment_words", "segments_between", "snapshot", "speaker_labels",
+    "speaker_names", "split_segment", "subject_exists", "unmap_speaker", "untag_segment", "update_segment",
 ]

@@ -139,3 +139,143 @@ class MetadataFound:
     meta: InterviewMeta | None
     problems: list[MetadataProblem] = field(default_factory=list)
     fingerprint: str = ""  # sha256 of the canonical JSON of meta, to notice edits
+
+
+# --- the editors' desk: segments as edited, their history, tags, speakers and quotes -----------------
+
+
+@dataclass(slots=True)
+class Segment:
+    """A stored segment of a transcript: the machine's text, or the editor's once edited or verified."""
+
+    id: int
+    interview_id: int
+    idx: int
+    """Its place in the interview, from 0; the review sheet numbers its lines from 1."""
+    start: float
+    end: float
+    text: str
+    review_status: str = "machine"
+    """machine, edited or verified."""
+    run_id: int | None = None
+    speaker: str | None = None
+    """The speaker label the transcription gave (S1, S2 …); ``person_id`` when an editor chose a person."""
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    compression_ratio: float | None = None
+    text_folded: str | None = None
+    flags: str | None = None
+    """Flag codes, comma-separated, as stored (``speech.flags.parse`` reads them)."""
+    version: int = 1
+    """Raised by every save; a change based on an older version is refused."""
+    note: str | None = None
+    edited_by: str | None = None
+    edited_at: str | None = None
+    person_id: int | None = None
+
+
+@dataclass(slots=True)
+class Revision:
+    """One saved change of a segment, kept for ever: who, when, what it was before and after.
+
+    ``before`` and ``after`` are snapshots of the segment's fields (``revisions.SNAPSHOT``), or for a tag
+    ``{"tag": [kind, id]}``; ``before`` is None for a segment made by a split, ``after`` for one merged away.
+    """
+
+    id: int
+    segment_id: int
+    interview_id: int
+    version: int | None
+    """The segment's version this change made."""
+    action: str
+    """edit, split, tag, untag, merge:ID, merged-into:ID, restore:ID or restore:machine."""
+    editor: str | None
+    at: str
+    before: dict | None = None
+    after: dict | None = None
+
+
+@dataclass(slots=True)
+class LastEdit:
+    """Who last changed a segment of an interview, and when."""
+
+    interview_id: int
+    editor: str | None
+    at: str
+
+
+@dataclass(slots=True)
+class Tag:
+    """A person, place or event tagged on a segment or a quote."""
+
+    kind: str
+    """person, place or event."""
+    id: int
+    name: str
+
+
+@dataclass(slots=True)
+class Alternative:
+    """Machine text from a later run, kept beside a segment an editor had already changed."""
+
+    id: int
+    segment_id: int
+    run_id: int
+    start: float | None
+    end: float | None
+    text: str
+    model: str | None
+    """The model of the run that wrote it."""
+
+
+@dataclass(slots=True)
+class SpeakerLabel:
+    """A speaker label of an interview, how many segments carry it, and who an editor said it is."""
+
+    label: str
+    segments: int
+    person_id: int | None = None
+
+
+@dataclass(slots=True)
+class InterviewPerson:
+    """Someone an interview's metadata names, in one role (witness, interviewer or present)."""
+
+    id: int
+    full_name: str
+    birth_year: int | None
+    role: str
+
+
+@dataclass
+class SpeakerNames:
+    """The names the desk shows for speakers: the people an editor chose for labels, and everyone by id."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    """Label → the name of the person it was mapped to."""
+    people: dict[int, str] = field(default_factory=dict)
+    """Person id → full name."""
+
+    def name_for(self, person_id: int | None, label: str | None) -> str | None:
+        """The person an editor chose for a segment, else the person its label is, else the label itself."""
+        if person_id:
+            return self.people.get(person_id)
+        return self.labels.get(label) or label
+
+
+@dataclass(slots=True)
+class Quote:
+    """A passage an editor kept for the book, with the people, places and events tagged on it."""
+
+    id: int
+    interview_id: int
+    first_segment_id: int
+    last_segment_id: int
+    start: float
+    end: float
+    text: str
+    comment: str | None
+    editor: str | None
+    created_at: str
+    updated_at: str | None
+    tags: list[Tag] = field(default_factory=list)
