@@ -7,6 +7,10 @@ The CLI prints ``str(error)``; nothing here prints or exits.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the data layer imports this module: a real import would go round in a circle
+    from pipeline.database.models import Segment
 
 
 class LoikeError(Exception):
@@ -120,11 +124,11 @@ class InvalidEdit(LoikeError):
 class Conflict(LoikeError):
     """A change based on an older version of a segment: someone else saved it in between."""
 
-    def __init__(self, current: dict):
+    def __init__(self, current: Segment):
         self.current = current
         super().__init__(
-            f"Segment {current['id']} was changed by {current.get('edited_by') or 'someone else'} "
-            f"(now version {current['version']}): compare both versions, then save again."
+            f"Segment {current.id} was changed by {current.edited_by or 'someone else'} "
+            f"(now version {current.version}): compare both versions, then save again."
         )
 
 

@@ -76,8 +76,8 @@ def add_quote(db, interview_id: int, first: int, last: int, events=(), people=()
     """Whole segments ``first`` to ``last`` kept as a quote, as an editor does it in the review app."""
     made = editing.add_quote(db, first, last, "Lan", comment=comment or "",
                             tags={"event": list(events), "person": list(people), "place": list(places)})
-    assert made["interview_id"] == interview_id
-    return made["id"]
+    assert made.interview_id == interview_id
+    return made.id
 
 
 WITNESS = PersonMeta("Nguyễn Văn A", 1932, "nam", roles=[

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from pipeline.desk import editing, webapp
+from pipeline.desk import webapp
 from pipeline import database
 from pipeline.cli import cli
 
@@ -212,7 +212,7 @@ def test_a_speaker_label_is_named_for_the_whole_interview(client, archive):
     assert "Các giọng trong bản ghi" in client.get("/interviews/LK-2026-001").text
     answer = post(client, "/api/speakers", {"interview_id": 1, "label": "S1", "person_id": 2})
     assert answer.json()["name"] == "Trần Thị Mai"
-    assert [(r["label"], r["person_id"]) for r in editing.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
+    assert [(r.label, r.person_id) for r in database.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
     assert client.get("/interviews/LK-2026-001").text.count('<span class="speaker">Trần Thị Mai</span>') == 2
 
 
@@ -224,4 +224,4 @@ def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(client
         answers = list(pool.map(lambda n: client.post(seg_path, json={"version": 1, "text": f"bản {n}"},
                                                       headers={"X-CSRF-Token": csrf}).status_code, range(8)))
     assert sorted(answers) == [200] + [409] * 7
-    assert len(editing.history(database.open_database(archive.database), first_segment(archive)["id"])) == 1
+    assert len(database.segment_history(database.open_database(archive.database), first_segment(archive)["id"])) == 1
