@@ -24,7 +24,8 @@ RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "fini
 
 
 def transcript(count: int, shift: float, label: str):
-    from pipeline.database.models import MachineSegment, Word
+    from pipeline.database.heard import MachineSegment
+    from pipeline.database.models import Word
 
     segments = []
     for i in range(count):

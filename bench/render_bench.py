@@ -47,7 +47,7 @@ EVENTS += [f"{e} đợt {k}" for e in EVENTS[:10] for k in (2, 3)]
 
 def build(root: Path, interviews: int, segments: int, seed: int) -> None:
     from pipeline import database
-    from pipeline.database.models import Consent, InterviewMeta, MetadataFound, PersonMeta
+    from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
     from pipeline.catalogue.metadata import fingerprint
 
     rng = random.Random(seed)

@@ -70,7 +70,7 @@ class StubTranscriber:
         self.options, self.model_path = TranscribeOptions(), "stub"
 
     def transcribe(self, pieces, progress=None, hotwords=None):
-        from pipeline.database.models import MachineSegment
+        from pipeline.database.heard import MachineSegment
 
         seconds = sum(len(samples) for _, samples in pieces) / 16000
         return [MachineSegment(0.0, seconds, "đoạn thử", -0.2, 0.01, 1.0)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 class LoikeError(Exception):
     """Base class: an expected failure with a message meant for the user."""
 
@@ -133,11 +132,11 @@ class InvalidEdit(LoikeError):
 class Conflict(LoikeError):
     """A change based on an older version of a segment: someone else saved it in between."""
 
-    def __init__(self, current: dict):
-        self.current = current
+    def __init__(self, current):
+        self.current = current  # the segment as it is now (a ``database.models.Segment``)
         super().__init__(
-            f"Segment {current['id']} was changed by {current.get('edited_by') or 'someone else'} "
-            f"(now version {current['version']}): compare both versions, then save again."
+            f"Segment {current.id} was changed by {current.edited_by or 'someone else'} "
+            f"(now version {current.version}): compare both versions, then save again."
         )
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pipeline import database
 from pipeline.desk import editing
-from pipeline.database.models import (
-    Consent, Interview, InterviewMeta, MachineSegment, MetadataFound, PersonMeta, RoleHeld, Word,
-)
+from pipeline.database.heard import MachineSegment
+from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
+from pipeline.database.models import Interview, RoleHeld, Word
 from pipeline.settings import Archive
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
@@ -78,8 +78,8 @@ def add_quote(db, interview_id: int, first: int, last: int, events=(), people=()
     """Whole segments ``first`` to ``last`` kept as a quote, as an editor does it in the review app."""
     made = editing.add_quote(db, first, last, "Lan", comment=comment or "",
                             tags={"event": list(events), "person": list(people), "place": list(places)})
-    assert made["interview_id"] == interview_id
-    return made["id"]
+    assert made.interview_id == interview_id
+    return made.id
 
 
 WITNESS = PersonMeta("Nguyễn Văn A", 1932, "nam", roles=[

@@ -8,7 +8,9 @@ from pathlib import Path
 from archive_data import tone_wav
 from pipeline import database
 from pipeline import settings
-from pipeline.database.models import Consent, InterviewMeta, MachineSegment, MetadataFound, PersonMeta, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
+from pipeline.database.models import Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "2026-11-24T09:00:00+07:00",
        "finished_at": "2026-11-24T09:01:00+07:00", "audio_seconds": 30.0}

@@ -14,7 +14,7 @@ import pytest
 from pipeline.intake import audio
 from pipeline.intake import slicing
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
-from pipeline.database.models import AudioInfo
+from pipeline.database.heard import AudioInfo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SPEECH_SECONDS = 85620 / 22050  # what espeak-ng made, before any encoding

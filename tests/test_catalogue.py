@@ -6,7 +6,9 @@ import pytest
 
 from pipeline import database
 from pipeline.errors import NotFound
-from pipeline.database.models import Consent, InterviewMeta, MachineSegment, MetadataFound, MetadataProblem, PersonMeta, RoleHeld
+from pipeline.database.heard import MachineSegment
+from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
+from pipeline.database.models import RoleHeld
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
 

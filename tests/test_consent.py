@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pipeline import database
 from pipeline.desk import editing
 from pipeline.cli import cli
-from pipeline.database.models import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
+from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
 
 ALLOWED = """date: "12/03/2020"
 witnesses:

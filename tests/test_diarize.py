@@ -23,7 +23,9 @@ from pipeline.run import process
 from pipeline.cli import cli
 from pipeline.cli.base import print_summary
 from pipeline.speech.diarize import DiarizeOptions, Turn
-from pipeline.database.models import MachineSegment, PersonMeta, Segment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.metadata_records import PersonMeta
+from pipeline.database.models import Segment, Word
 
 FIXTURES = Path(__file__).parent / "fixtures"
 needs_model = pytest.mark.skipif(not diarize.available(),

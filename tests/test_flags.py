@@ -13,7 +13,8 @@ from pipeline import cli
 from pipeline.publishing import exports, templating, review_sheets
 from pipeline.speech import flags
 from pipeline import database
-from pipeline.database.models import Interview, MachineSegment, Segment
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Interview, Segment
 from pipeline.settings import Archive
 
 OUTRO_SUBSCRIBE = "Hãy subscribe cho kênh Ghiền Mì Gõ để không bỏ lỡ những video hấp dẫn"

@@ -41,7 +41,8 @@ from click.testing import CliRunner
 
 from pipeline import TranscribeOptions, __version__, archive, process_archive
 from pipeline.cli import cli
-from pipeline.database.models import MachineSegment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Word
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"

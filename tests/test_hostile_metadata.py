@@ -22,7 +22,8 @@ from click.testing import CliRunner
 
 from pipeline import cli
 from pipeline.catalogue import metadata, values
-from pipeline.database.models import MachineSegment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Word
 from pipeline.options import TranscribeOptions
 from pipeline.run import process
 from pipeline.run.watch import Watcher, WatchOptions

@@ -9,7 +9,8 @@ from pipeline import database
 from pipeline.database import kept_edits
 from pipeline.desk import editing
 from pipeline.catalogue import search
-from pipeline.database.models import MachineSegment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Tag, Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 20.0}
 LARGE = {**RUN, "model": "large-v3"}
@@ -123,16 +124,17 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
     assert [s.text for s in after] == ["Tôi sinh năm 1932", "chín ba hai ở", "Bắc Cường", "hồi đó làng",
                                           "đi kháng chiến chống Pháp", "rồi vào du kích"]
     unchanged = ("id", "text", "version", "edited_by", "edited_at", "review_status", "run_id")
-    assert [{k: getattr(s, k) for k in unchanged} for s in after[:2]] == [{k: s[k] for k in unchanged} for s in (edited, verified)]
+    assert [{k: getattr(s, k) for k in unchanged} for s in after[:2]] == [{k: getattr(s, k) for k in unchanged}
+                                                               for s in (edited, verified)]
     assert after[1].review_status == "verified" and after[0].review_status == "edited"
     assert {s.id: s.words for s in after[:4]} == kept_words, "kept segments keep their words"
     assert before[15.0].id not in {s.id for s in after}, "the untouched segment was replaced"
     assert [s.run_id for s in after[4:]] == [run_id, run_id] and after[4].review_status == "machine"
-    assert editing.quote(db, quote["id"])["first_segment_id"] == after[3].id
-    assert editing.tags(db, 1)[after[2].id] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
+    assert editing.quote(db, quote.id).first_segment_id == after[3].id
+    assert database.interview_tags(db, 1)[after[2].id] == [Tag("person", 7, "Nguyễn Văn A")]
 
-    beside = editing.alternatives(db, 1)
-    assert {sid: [(a["text"], a["model"], a["run_id"]) for a in alts] for sid, alts in beside.items()} == {
+    beside = database.alternatives(db, 1)
+    assert {sid: [(a.text, a.model, a.run_id) for a in alts] for sid, alts in beside.items()} == {
         after[0].id: [("tôi sinh năm một nghìn chín trăm ba mươi hai", "large-v3", run_id)],
         after[1].id: [("ở xã Bắc Cường", "large-v3", run_id)],
         after[2].id: [("Bắc Cường ạ", "large-v3", run_id)],
@@ -160,7 +162,7 @@ def test_alternatives_pile_up_over_runs_and_machine_segments_are_replaced_each_t
     for text in ("Bắc Cường một", "Bắc Cường hai"):
         database.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), seg(8.1, 9.9, text)], LARGE)
     assert [s.text for s in rows(db)] == ["mở đầu", "xã Bắc Cường"]
-    assert [a["text"] for a in editing.alternatives(db, 1)[edited]] == ["Bắc Cường một", "Bắc Cường hai"]
+    assert [a.text for a in database.alternatives(db, 1)[edited]] == ["Bắc Cường một", "Bắc Cường hai"]
     assert len({s.id for s in rows(db)}) == 2
 
 
@@ -186,7 +188,7 @@ def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
     editing.merge(db, before_last.id, 1, 1, "Lan")  # the last segment goes; its history stays under its id
     database.save_transcript(db, db.recording, [seg(20.0, 22.0, "mới")], LARGE)
     [new] = [s for s in rows(db) if s.start == 20.0]
-    assert new.id > last.id and editing.history(db, new.id) == []
+    assert new.id > last.id and database.segment_history(db, new.id) == []
 
 
 # --- re-transcribing a real interview ---------------------------------------------------------------------
@@ -218,8 +220,8 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
     now = database.segments(db, 1)
     assert now[0].id == first.id and now[0].text == edited and now[0].words == first.words
     assert now[1].id != second.id and now[1].text == second.text, "same model, same text, a new row"
-    [alternative] = editing.alternatives(db, 1)[first.id]
-    assert alternative["text"] == first.text and alternative["run_id"] == now[1].run_id
+    [alternative] = database.alternatives(db, 1)[first.id]
+    assert alternative.text == first.text and alternative.run_id == now[1].run_id
     assert [h.segment_id for h in search.search(db, f'"{second.text.split()[0]}"')] == [now[1].id]
     assert [e.action for e in database.recording_log(db, 1)][-3:] == ["retranscribe", "normalised", "transcribed"]
     assert "1 segments editors had touched kept" in database.recording_log(db, 1)[-1].detail
@@ -310,7 +312,7 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
     assert process.process_archive(archive, transcriber=transcriber, settle_seconds=0).transcribed == 1
     now = database.segments(db, 1)
     assert now[0].id == first.id and now[0].text == "Thưa bác, đoạn này đã sửa." and len(now) == 2
-    assert [a["text"] for a in editing.alternatives(db, 1)[first.id]] == [first.text]
+    assert [a.text for a in database.alternatives(db, 1)[first.id]] == [first.text]
 
 
 def test_an_interview_found_by_a_kept_passage_is_not_listed_again_through_its_metadata(db):

@@ -8,7 +8,8 @@ import pytest
 
 from pipeline.catalogue import metadata
 from pipeline.errors import LoikeError
-from pipeline.database.models import Consent, InterviewMeta, PersonMeta, RoleHeld
+from pipeline.database.metadata_records import Consent, InterviewMeta, PersonMeta
+from pipeline.database.models import RoleHeld
 
 FIXTURES = Path(__file__).parent / "fixtures" / "metadata"
 THIS_YEAR = date.today().year

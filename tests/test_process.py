@@ -14,7 +14,8 @@ from pipeline.publishing import review_sheets
 from pipeline.run import process
 from pipeline import database
 from pipeline.errors import ArchiveError, RecordingError
-from pipeline.database.models import MachineSegment, Recording
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Recording
 from pipeline.options import TranscribeOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -376,7 +377,7 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
     from pipeline import database
     from pipeline.desk import editing
     from pipeline import settings
-    from pipeline.database.models import Consent, InterviewMeta, MetadataFound, PersonMeta
+    from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
 
     archive = settings.archive(tmp_path)
     db = database.open_database(archive.database)

@@ -8,7 +8,8 @@ from pipeline.desk import editing
 from pipeline.catalogue import search
 from pipeline import database
 from pipeline.errors import Conflict, InvalidEdit, NotFound
-from pipeline.database.models import MachineSegment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Tag, Word
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 9.0}
 
@@ -36,11 +37,11 @@ def ids(db):
 def test_an_edit_is_saved_as_a_revision_and_the_machine_text_is_kept(db):
     first = ids(db)[0]
     saved = editing.edit(db, first, 1, "Lan", text="Tôi sinh năm  1932")
-    assert saved["text"] == "Tôi sinh năm 1932" and saved["version"] == 2 and saved["review_status"] == "edited"
-    assert saved["edited_by"] == "Lan"
-    [revision] = editing.history(db, first)
-    assert revision["editor"] == "Lan" and revision["before"]["text"] == "tôi sinh năm một"
-    assert revision["after"]["text"] == "Tôi sinh năm 1932"
+    assert saved.text == "Tôi sinh năm 1932" and saved.version == 2 and saved.review_status == "edited"
+    assert saved.edited_by == "Lan"
+    [revision] = database.segment_history(db, first)
+    assert revision.editor == "Lan" and revision.before["text"] == "tôi sinh năm một"
+    assert revision.after["text"] == "Tôi sinh năm 1932"
     assert editing.machine_text(db, first) == "tôi sinh năm một"
 
 
@@ -56,7 +57,7 @@ def test_a_save_based_on_an_older_version_is_refused_with_the_newer_one(db):
     editing.edit(db, first, 1, "Lan", text="bản của Lan")
     with pytest.raises(Conflict) as refused:
         editing.edit(db, first, 1, "Hùng", text="bản của Hùng")
-    assert refused.value.current["text"] == "bản của Lan" and refused.value.current["version"] == 2
+    assert refused.value.current.text == "bản của Lan" and refused.value.current.version == 2
     assert "Lan" in str(refused.value)
     assert database.segments(db, 1)[0].text == "bản của Lan"
 
@@ -66,19 +67,19 @@ def test_verifying_and_restoring_from_history(db):
     editing.edit(db, first, 1, "Lan", text="một")
     editing.edit(db, first, 2, "Lan", text="hai")
     verified = editing.edit(db, first, 3, "Hùng", status="verified")
-    assert verified["review_status"] == "verified" and verified["text"] == "hai"
-    oldest = editing.history(db, first)[0]
-    restored = editing.restore(db, first, oldest["id"], 4, "Hùng")
-    assert restored["text"] == "một" and restored["version"] == 5
-    assert [r["action"] for r in editing.history(db, first)][-1] == f"restore:{oldest['id']}"
-    assert editing.restore_machine(db, first, 5, "Hùng")["text"] == "tôi sinh năm một"
+    assert verified.review_status == "verified" and verified.text == "hai"
+    oldest = database.segment_history(db, first)[0]
+    restored = editing.restore(db, first, oldest.id, 4, "Hùng")
+    assert restored.text == "một" and restored.version == 5
+    assert [r.action for r in database.segment_history(db, first)][-1] == f"restore:{oldest.id}"
+    assert editing.restore_machine(db, first, 5, "Hùng").text == "tôi sinh năm một"
 
 
 def test_split_at_the_cursor_moves_the_later_words_and_renumbers(db):
     first = ids(db)[0]
     head, tail = editing.split(db, first, 1, len("tôi sinh"), "Lan")
-    assert (head["text"], tail["text"]) == ("tôi sinh", "năm một")
-    assert head["end"] == tail["start"] == 2.0
+    assert (head.text, tail.text) == ("tôi sinh", "năm một")
+    assert head.end == tail.start == 2.0
     segs = database.segments(db, 1)
     assert [s.text for s in segs] == ["tôi sinh", "năm một", "chín ba hai ở", "Bắc Cường"]
     assert [s.idx for s in segs] == [0, 1, 2, 3]
@@ -96,12 +97,12 @@ def test_merge_joins_words_tags_and_quotes_and_keeps_the_history_of_the_second(d
     editing.tag(db, second, "person", 7, "Lan")
     quote = editing.add_quote(db, second, third, "Lan")
     merged = editing.merge(db, first, 1, 1, "Lan")
-    assert merged["text"] == "tôi sinh năm một chín ba hai ở" and merged["end"] == 7.0
+    assert merged.text == "tôi sinh năm một chín ba hai ở" and merged.end == 7.0
     segs = database.segments(db, 1)
     assert [s.idx for s in segs] == [0, 1] and len(segs[0].words) == 8
-    assert editing.tags(db, 1)[first] == [{"kind": "person", "id": 7, "name": "Nguyễn Văn A"}]
-    assert editing.quote(db, quote["id"])["first_segment_id"] == first
-    assert editing.history(db, second)[-1]["action"] == f"merged-into:{first}"
+    assert database.interview_tags(db, 1)[first] == [Tag("person", 7, "Nguyễn Văn A")]
+    assert editing.quote(db, quote.id).first_segment_id == first
+    assert database.segment_history(db, second)[-1].action == f"merged-into:{first}"
     with pytest.raises(NotFound):
         editing.segment(db, second)
 
@@ -115,11 +116,11 @@ def test_a_quote_of_part_of_two_segments_takes_its_times_from_the_words(db):
     first, second, _ = ids(db)
     quote = editing.add_quote(db, first, second, "Lan", start_offset=len("tôi "), end_offset=len("chín ba"),
                              comment="năm sinh", tags={"person": []})
-    assert quote["text"] == "sinh năm một chín ba"
-    assert (quote["start"], quote["end"]) == (1.0, 5.8)
-    assert editing.quotes(db, 1)[0]["comment"] == "năm sinh"
-    editing.delete_quote(db, quote["id"])
-    assert editing.quotes(db, 1) == []
+    assert quote.text == "sinh năm một chín ba"
+    assert (quote.start, quote.end) == (1.0, 5.8)
+    assert database.interview_quotes(db, 1)[0].comment == "năm sinh"
+    editing.delete_quote(db, quote.id)
+    assert database.interview_quotes(db, 1) == []
 
 
 def test_revisions_cannot_be_rewritten(db):
@@ -131,7 +132,7 @@ def test_revisions_cannot_be_rewritten(db):
 
 def test_progress_names_the_last_editor(db):
     editing.edit(db, ids(db)[1], 1, "Hùng", status="verified")
-    assert editing.progress(db)[1]["last_editor"] == "Hùng"
+    assert database.last_edits(db)[1].editor == "Hùng"
     assert database.interview(db, "1").verified_count == 1
 
 
@@ -139,4 +140,4 @@ def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
     first, second, third = ids(db)
     editing.merge(db, second, 1, 1, "Lan")  # the last id is merged away
     _, made = editing.split(db, first, 1, len("tôi"), "Lan")
-    assert made["id"] > third and [r["action"] for r in editing.history(db, made["id"])] == ["split"]
+    assert made.id > third and [r.action for r in database.segment_history(db, made.id)] == ["split"]

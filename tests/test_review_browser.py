@@ -146,7 +146,7 @@ def test_a_conflicting_save_shows_both_versions_and_loses_nothing(app, browser):
     assert saved(archive)[0] == "Bản của Hùng"
     browser.find_element(By.ID, "conflict-mine").click()
     wait_for(lambda: saved(archive)[0] == "Bản của Lan")
-    actions = [r["after"]["text"] for r in editing.history(db, segment_id)]
+    actions = [r.after["text"] for r in database.segment_history(db, segment_id)]
     assert actions == ["Bản của Hùng", "Bản của Lan"]
 
 
@@ -203,7 +203,7 @@ def test_a_quote_from_a_selection(app, browser):
     wait_for(lambda: browser.find_element(By.ID, "quote-form").is_displayed())
     browser.find_element(By.ID, "quote-comment").send_keys("số đảng viên")
     browser.find_element(By.ID, "quote-save").click()
-    wait_for(lambda: editing.quotes(database.open_database(archive.database), 1))
-    [made] = editing.quotes(database.open_database(archive.database), 1)
-    assert made["text"] == "một chín bốn lăm chi bộ xã Bắc Cường được thành lập Hồi đó có"
-    assert made["comment"] == "số đảng viên" and made["editor"] == "Lan"
+    wait_for(lambda: database.interview_quotes(database.open_database(archive.database), 1))
+    [made] = database.interview_quotes(database.open_database(archive.database), 1)
+    assert made.text == "một chín bốn lăm chi bộ xã Bắc Cường được thành lập Hồi đó có"
+    assert made.comment == "số đảng viên" and made.editor == "Lan"

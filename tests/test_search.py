@@ -6,7 +6,7 @@ import pytest
 from pipeline.catalogue import search
 from pipeline import database
 from pipeline.errors import LoikeError, NotFound
-from pipeline.database.models import MachineSegment
+from pipeline.database.heard import MachineSegment
 from pipeline.catalogue.search import SearchFilters
 from pipeline.text import fold
 

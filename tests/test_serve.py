@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from pipeline.desk import editing, webapp
+from pipeline.desk import webapp
 from pipeline import database
 from pipeline.cli import cli
 
@@ -53,7 +53,7 @@ def test_the_listing_shows_progress_and_filters(client, archive):
     assert "2 / 2 phỏng vấn" in page
     filtered = client.get("/", params={"commune": "Phố Mới"}).text
     assert "LK-2026-002" in filtered and "LK-2026-001" not in filtered.split("<tbody>")[1]
-    post(client, f"/api/segments/{first_segment(archive)['id']}", {"version": 1, "status": "verified"})
+    post(client, f"/api/segments/{first_segment(archive).id}", {"version": 1, "status": "verified"})
     started = client.get("/", params={"status": "started"}).text.split("<tbody>")[1]
     assert "LK-2026-001" in started and "Lan" in started and "1/4" in started
 
@@ -71,10 +71,10 @@ def test_the_editor_is_asked_for_a_name_once(archive):
 
 def test_an_edit_persists_is_a_revision_and_reaches_the_static_sheet(client, archive):
     seg = first_segment(archive)
-    answer = post(client, f"/api/segments/{seg['id']}", {"version": 1, "text": "Thưa bác Hùng"})
+    answer = post(client, f"/api/segments/{seg.id}", {"version": 1, "text": "Thưa bác Hùng"})
     assert answer.status_code == 200 and answer.json()["version"] == 2
     assert "Thưa bác Hùng" in client.get("/interviews/LK-2026-001").text
-    history = client.get(f"/api/segments/{seg['id']}/history").json()
+    history = client.get(f"/api/segments/{seg.id}/history").json()
     assert history["revisions"][0]["editor"] == "Lan" and history["machine_text"] == reviewdesk.LINES[0]
     client.app.state.sheets.flush()
     assert "Thưa bác Hùng" in (archive.sheets_dir / "LK-2026-001.html").read_text(encoding="utf-8")
@@ -82,8 +82,8 @@ def test_an_edit_persists_is_a_revision_and_reaches_the_static_sheet(client, arc
 
 def test_a_stale_save_is_refused_with_both_versions(client, archive):
     seg = first_segment(archive)
-    post(client, f"/api/segments/{seg['id']}", {"version": 1, "text": "bản thứ nhất"})
-    answer = post(client, f"/api/segments/{seg['id']}", {"version": 1, "text": "bản thứ hai"})
+    post(client, f"/api/segments/{seg.id}", {"version": 1, "text": "bản thứ nhất"})
+    answer = post(client, f"/api/segments/{seg.id}", {"version": 1, "text": "bản thứ hai"})
     assert answer.status_code == 409
     assert answer.json()["current"]["text"] == "bản thứ nhất" and answer.json()["yours"]["text"] == "bản thứ hai"
     assert "Lan" in answer.json()["error"]
@@ -91,14 +91,14 @@ def test_a_stale_save_is_refused_with_both_versions(client, archive):
 
 def test_split_merge_tag_restore_and_quote_through_the_api(client, archive):
     first, second = database.segments(database.open_database(archive.database), 1)[:2]
-    split = post(client, f"/api/segments/{first['id']}/split", {"version": 1, "offset": len("Thưa bác,")})
+    split = post(client, f"/api/segments/{first.id}/split", {"version": 1, "offset": len("Thưa bác,")})
     assert [s["text"] for s in split.json()["segments"]] == ["Thưa bác,", "bác kể về ngày thành lập chi bộ"]
     new = split.json()["segments"][1]
-    merged = post(client, f"/api/segments/{first['id']}/merge", {"version": 2, "next_version": new["version"]})
+    merged = post(client, f"/api/segments/{first.id}/merge", {"version": 2, "next_version": new["version"]})
     assert merged.json()["text"] == reviewdesk.LINES[0]
     tagged = post(client, f"/api/segments/{second.id}/tags", {"kind": "event", "id": 1})
     assert tagged.json()["tags"] == [{"kind": "event", "id": 1, "name": "Thành lập chi bộ"}]
-    restored = post(client, f"/api/segments/{first['id']}/restore", {"version": 3, "revision": "machine"})
+    restored = post(client, f"/api/segments/{first.id}/restore", {"version": 3, "revision": "machine"})
     assert restored.json()["text"] == reviewdesk.LINES[0] and restored.json()["version"] == 4
     quote_made = post(client, "/api/quotes", {"first": second.id, "last": second.id, "comment": "năm 1945",
                                               "tags": {"event": [1]}})
@@ -109,11 +109,11 @@ def test_split_merge_tag_restore_and_quote_through_the_api(client, archive):
 
 def test_bad_edits_get_a_vietnamese_sentence(client, archive):
     seg = first_segment(archive)
-    empty = post(client, f"/api/segments/{seg['id']}", {"version": 1, "text": "   "})
+    empty = post(client, f"/api/segments/{seg.id}", {"version": 1, "text": "   "})
     assert empty.status_code == 400 and "không được để trống" in empty.json()["error"]
     missing = post(client, "/api/segments/999/split", {"version": 1, "offset": 2})
     assert missing.status_code == 404 and "tải lại" in missing.json()["error"]
-    garbage = client.post(f"/api/segments/{seg['id']}", content=b"{not json",
+    garbage = client.post(f"/api/segments/{seg.id}", content=b"{not json",
                           headers={"X-CSRF-Token": token(client), "Content-Type": "application/json"})
     assert garbage.status_code == 400
 
@@ -123,7 +123,7 @@ def test_script_in_a_segment_and_in_metadata_is_shown_as_text(client, archive):
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     db.execute("UPDATE interviews SET title = ?", [payload])
     db.conn.commit()
-    post(client, f"/api/segments/{first_segment(archive)['id']}", {"version": 1, "text": payload})
+    post(client, f"/api/segments/{first_segment(archive).id}", {"version": 1, "text": payload})
     for page in (client.get("/interviews/LK-2026-001").text, client.get("/").text):
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;script&gt;alert" in page
@@ -131,14 +131,14 @@ def test_script_in_a_segment_and_in_metadata_is_shown_as_text(client, archive):
 
 
 def test_a_forged_post_is_refused(client, archive):
-    seg_path = f"/api/segments/{first_segment(archive)['id']}"
+    seg_path = f"/api/segments/{first_segment(archive).id}"
     without_token = client.post(seg_path, json={"version": 1, "text": "giả mạo"})
     assert without_token.status_code == 403 and "tải lại trang" in without_token.json()["error"]
     wrong_token = client.post(seg_path, json={"version": 1, "text": "giả"}, headers={"X-CSRF-Token": "0" * 64})
     assert wrong_token.status_code == 403
     other_site = post(client, seg_path, {"version": 1, "text": "giả"}, Origin="http://evil.example")
     assert other_site.status_code == 403
-    assert first_segment(archive)["text"] == reviewdesk.LINES[0]
+    assert first_segment(archive).text == reviewdesk.LINES[0]
 
 
 def test_a_token_from_another_browser_session_does_not_work(client, archive):
@@ -146,7 +146,7 @@ def test_a_token_from_another_browser_session_does_not_work(client, archive):
     other = client_for(archive)
     other.cookies.set(webapp.EDITOR_COOKIE, quote("Kẻ lạ"))
     other.get("/")
-    answer = other.post(f"/api/segments/{first_segment(archive)['id']}", json={"version": 1, "text": "x"},
+    answer = other.post(f"/api/segments/{first_segment(archive).id}", json={"version": 1, "text": "x"},
                         headers={"X-CSRF-Token": stolen})
     assert answer.status_code == 403
 
@@ -168,7 +168,7 @@ def test_audio_is_served_by_interview_number_only(client):
 
 def test_a_body_too_large_is_refused(client, archive):
     big = {"version": 1, "text": "a" * 300_000}
-    answer = post(client, f"/api/segments/{first_segment(archive)['id']}", big)
+    answer = post(client, f"/api/segments/{first_segment(archive).id}", big)
     assert answer.status_code == 413
 
 
@@ -212,16 +212,16 @@ def test_a_speaker_label_is_named_for_the_whole_interview(client, archive):
     assert "Các giọng trong bản ghi" in client.get("/interviews/LK-2026-001").text
     answer = post(client, "/api/speakers", {"interview_id": 1, "label": "S1", "person_id": 2})
     assert answer.json()["name"] == "Trần Thị Mai"
-    assert [(r["label"], r["person_id"]) for r in editing.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
+    assert [(r.label, r.person_id) for r in database.speaker_labels(db, 1)] == [("S1", 2), ("S2", None)]
     assert client.get("/interviews/LK-2026-001").text.count('<span class="speaker">Trần Thị Mai</span>') == 2
 
 
 def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(client, archive):
     from concurrent.futures import ThreadPoolExecutor
 
-    seg_path, csrf = f"/api/segments/{first_segment(archive)['id']}", token(client)
+    seg_path, csrf = f"/api/segments/{first_segment(archive).id}", token(client)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda n: client.post(seg_path, json={"version": 1, "text": f"bản {n}"},
                                                       headers={"X-CSRF-Token": csrf}).status_code, range(8)))
     assert sorted(answers) == [200] + [409] * 7
-    assert len(editing.history(database.open_database(archive.database), first_segment(archive)["id"])) == 1
+    assert len(database.segment_history(database.open_database(archive.database), first_segment(archive).id)) == 1

@@ -6,7 +6,8 @@ import pytest
 
 from pipeline import database
 from pipeline.errors import ArchiveError
-from pipeline.database.models import MachineSegment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Word
 
 
 def test_final_schema(tmp_path):

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipeline.database.models import MetadataProblem
+from pipeline.database.metadata_records import MetadataProblem
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.database.models import InterviewMeta, MetadataFound, MetadataProblem
+from pipeline.database.metadata_records import InterviewMeta, MetadataFound, MetadataProblem
 from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, PERSON_FIELDS, SHEET_NAMES, Sink
 from pipeline.catalogue.disk import Disk, file_key
 from pipeline.catalogue.spreadsheets import assign_rows, from_sheets, read_sheet

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import errors
-from pipeline.database.models import InterviewMeta, MetadataProblem
+from pipeline.database.metadata_records import InterviewMeta, MetadataProblem
 from pipeline.text import nfc
 from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, Field, Invalid, PERSON_FIELDS, Sink, YAML_HOW
 from pipeline.catalogue.disk import Disk, read_regular

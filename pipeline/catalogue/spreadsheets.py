@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.database.models import MetadataFound, MetadataProblem
+from pipeline.database.metadata_records import MetadataFound, MetadataProblem
 from pipeline.text import fold
 from pipeline.catalogue.fields import CSV_HOW, FIELDS, HEADERS, IGNORED_HEADERS, Invalid, LABEL, Sink
 from pipeline.catalogue.disk import Disk, file_key, read_regular

@@ -9,7 +9,8 @@ import json
 import re
 from datetime import date, datetime
 
-from pipeline.database.models import Consent, InterviewMeta, PersonMeta, RoleHeld
+from pipeline.database.metadata_records import Consent, InterviewMeta, PersonMeta
+from pipeline.database.models import RoleHeld
 from pipeline.text import fold, nfc
 from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, FIRST_YEAR, Field, Invalid, LABEL, PERSON_FIELDS, Sink, TEXT
 

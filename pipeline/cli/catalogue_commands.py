@@ -178,13 +178,12 @@ def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
     if len(chosen) != 1:
         raise click.UsageError("Give exactly one of --person, --place or --event.")
     db = obj.database()
-    found = db.execute("SELECT id FROM segments WHERE interview_id = ? AND idx = ?",
-                       [interview_id(db, interview), line - 1]).fetchone()
-    if not found:
+    found = database.segment_at(db, interview_id(db, interview), line - 1)
+    if found is None:
         raise click.ClickException(f"{interview} has no line {line}: the review sheet numbers its lines.")
     [(kind, target)] = chosen.items()
     try:
-        database.tag_segment(db, found[0], kind, target)
+        database.tag_segment(db, found.id, kind, target)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Line {line} of {interview} tagged with {kind} {target}.")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from pipeline.database.models import MachineSegment
+from pipeline.database.heard import MachineSegment
 
 OVERLAP_SHARE = 0.5
 """A new segment stands for a kept one when they share more than this part of the shorter of the two: the new

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from sqlite_utils import Database
 
 from pipeline.database.connection import now
-from pipeline.database.models import Consent, InterviewMeta, MetadataFound
+from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound
 from pipeline.database.subjects import ROLES, event_id, person_id, place_id
 from pipeline.text import fold, nfc
 

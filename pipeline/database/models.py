@@ -9,29 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
-
-
-@dataclass(frozen=True)
-class AudioInfo:
-    """What a recording's container declares about itself."""
-
-    container: str  # e.g. "mp3", "mov,mp4,m4a,3gp,3g2,mj2", "wav"
-    codec: str  # e.g. "mp3", "aac", "pcm_s16le", "amr_nb"
-    channels: int
-    sample_rate: int
-    declared_duration: float | None  # seconds; None when the container does not say
-    has_video: bool = False
-
-
-@dataclass(frozen=True)
-class NormalisedAudio:
-    """The 16 kHz mono 16-bit WAV derivative made from an original."""
-
-    path: Path
-    duration: float  # seconds actually decoded
-    gain_db: float  # gain applied to reach the loudness target
-    loudness_dbfs: float  # gated loudness of the original speech before the gain
 
 
 @dataclass
@@ -40,24 +17,6 @@ class Word:
     end: float
     text: str
     probability: float
-
-
-@dataclass
-class MachineSegment:
-    """A segment as the transcriber wrote it, before it is stored."""
-
-    start: float
-    end: float
-    text: str
-    avg_logprob: float
-    no_speech_prob: float
-    compression_ratio: float
-    words: list[Word] = field(default_factory=list)
-    speaker: str | None = None
-    flags: list[str] = field(default_factory=list)
-    """Codes from ``pipeline.flags`` when the segment looks made up by the model; empty when clean."""
-    speech_fraction: float | None = None
-    """Share (0–1) of the segment's time in which Silero VAD found speech; None when not measured."""
 
 
 @dataclass
@@ -74,79 +33,6 @@ class RoleHeld:
         if self.start_year is None:
             return self.title
         return f"{self.title} ({self.start_year}–{self.end_year or ''})"
-
-
-@dataclass
-class PersonMeta:
-    """A person as the metadata names them (witness, interviewer or other present)."""
-
-    full_name: str
-    birth_year: int | None = None
-    sex: str | None = None  # "nam" | "nữ"
-    home_village: str | None = None
-    roles: list[RoleHeld] = field(default_factory=list)
-    party_joined: str | None = None  # ISO date (yyyy-mm-dd) or year "yyyy"
-
-
-@dataclass
-class Consent:
-    status: str = "allowed"  # "allowed" | "restricted" | "embargoed"
-    until: str | None = None  # ISO date, for "embargoed"
-    given_by: str | None = None
-
-    def narrows(self, status: str | None, until: str | None) -> bool:
-        """Whether this consent publishes less than ``status`` (until ``until``), as stored: restricted over
-        an embargo over allowed, a later embargo over an earlier one. Unknown (None) publishes nothing."""
-        rank = {"allowed": 0, "embargoed": 1, "restricted": 2}
-        mine, theirs = rank.get(self.status, 2), rank.get(status or "", 2)
-        if mine != theirs:
-            return mine > theirs
-        return self.status == "embargoed" and (self.until or "9999") > (until or "9999")
-
-
-@dataclass
-class InterviewMeta:
-    """Everything a field team writes about one recording."""
-
-    witnesses: list[PersonMeta] = field(default_factory=list)
-    interviewers: list[PersonMeta] = field(default_factory=list)
-    others_present: list[PersonMeta] = field(default_factory=list)
-    date: str | None = None  # ISO yyyy-mm-dd; written dd/mm/yyyy by people
-    place: str | None = None
-    commune: str | None = None  # xã / phường / thị trấn
-    district: str | None = None
-    province: str | None = None
-    events: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    consent: Consent = field(default_factory=Consent)
-    notes: str | None = None
-    equipment: str | None = None
-    title: str | None = None
-
-
-@dataclass(frozen=True)
-class MetadataProblem:
-    """One problem in one place of one metadata file, said in Vietnamese and in English."""
-
-    source: str  # the metadata file, relative to recordings/
-    location: str  # "line 4" / "dòng 4", "row 3" …
-    field: str
-    message_vi: str
-    message_en: str
-
-    def __str__(self) -> str:
-        return f"{self.source}, {self.location}, {self.field}: {self.message_vi} / {self.message_en}"
-
-
-@dataclass
-class MetadataFound:
-    """The metadata for one recording, as read: ``meta`` is None when it is missing or unusable."""
-
-    recording: str  # relpath of the recording it describes
-    source: str | None  # relpath of the sidecar or spreadsheet it came from
-    meta: InterviewMeta | None
-    problems: list[MetadataProblem] = field(default_factory=list)
-    fingerprint: str = ""  # sha256 of the canonical JSON of meta, to notice edits
 
 
 # --- what the data layer hands out ------------------------------------------------------------------
@@ -261,6 +147,7 @@ class Segment:
     id: int
     interview_id: int
     idx: int
+    """Its place in the interview, from 0; the review sheet numbers its lines from 1."""
     start: float
     end: float
     text: str
@@ -276,6 +163,7 @@ class Segment:
     flags: str | None = None
     """Flag codes, comma-separated, as stored; ``flag_codes`` reads them."""
     version: int = 1
+    """Raised by every save; a change based on an older version is refused."""
     note: str | None = None
     edited_by: str | None = None
     edited_at: str | None = None
@@ -372,3 +260,5 @@ class FileTaken:
     path: str
     recording_id: int
     sha256: str
+
+

@@ -9,7 +9,8 @@ from dataclasses import asdict
 from sqlite_utils import Database
 
 from pipeline.database.connection import now
-from pipeline.database.models import AudioInfo, FileTaken, LogEntry, NormalisedAudio, Recording
+from pipeline.database.heard import AudioInfo, NormalisedAudio
+from pipeline.database.models import FileTaken, LogEntry, Recording
 
 # --- the event log (append-only: triggers refuse UPDATE and DELETE) ---------------------------
 

@@ -12,7 +12,8 @@ import json
 from sqlite_utils import Database
 
 from pipeline.database.connection import now, rows
-from pipeline.database.models import Event, Person, PersonMeta, Place, RoleHeld, Tag
+from pipeline.database.metadata_records import PersonMeta
+from pipeline.database.models import Event, Person, Place, RoleHeld
 from pipeline.errors import NotFound
 from pipeline.text import fold, nfc
 
@@ -44,7 +45,7 @@ def interview_places(db: Database, interview_id: int) -> list[Place]:
         " JOIN up ON p.id = up.parent_id) SELECT id, name, kind, parent_id FROM up ORDER BY depth", [interview_id])]
 
 
-def interview_people(db: Database, interview_id: int, role: str) -> list[Person]:
+def people_in_role(db: Database, interview_id: int, role: str) -> list[Person]:
     """The people the metadata names for an interview in one role (witness, interviewer, present), by name."""
     ids = [row[0] for row in db.execute(
         "SELECT p.id FROM interview_people ip JOIN people p ON p.id = ip.person_id "
@@ -77,23 +78,6 @@ def interview_events(db: Database, interview_id: int) -> list[Event]:
     return [Event(*row) for row in db.execute(
         "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie JOIN events e ON e.id = ie.event_id "
         "WHERE ie.interview_id = ? ORDER BY coalesce(e.date_start, '9999'), e.name", [interview_id])]
-
-
-TAG_NAMES = {"person": ("segment_people", "person_id", "people", "full_name"),
-             "place": ("segment_places", "place_id", "places", "name"),
-             "event": ("segment_events", "event_id", "events", "name")}
-
-
-def segment_tags(db: Database, interview_id: int) -> dict[int, list[Tag]]:
-    """The tags editors put on an interview's passages: segment id → tags, by kind then name."""
-    found: dict[int, list[Tag]] = {}
-    for kind, (table, column, targets, name) in TAG_NAMES.items():
-        for segment_id, target, label in db.execute(
-            f"SELECT t.segment_id, x.id, x.{name} FROM {table} t JOIN {targets} x ON x.id = t.{column} "
-            f"JOIN segments s ON s.id = t.segment_id WHERE s.interview_id = ? ORDER BY x.{name}", [interview_id]
-        ).fetchall():
-            found.setdefault(segment_id, []).append(Tag(kind, target, label))
-    return found
 
 
 # --- people -----------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from sqlite_utils import Database
 from pipeline import crashtest
 from pipeline.database import kept_edits
 from pipeline.database.connection import connect
-from pipeline.database.models import MachineSegment, Segment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Segment, Word
 from pipeline.database.recordings import interview_id_of, log_event, update_recording
 from pipeline.text import fold
 
@@ -115,12 +116,6 @@ def segments(db: Database, interview_id: int, with_words: bool = True) -> list[S
         for seg in segs:
             seg.words = words.get(seg.id, [])
     return segs
-
-
-def segment(db: Database, segment_id: int) -> Segment | None:
-    """One segment, without its words."""
-    found = db.execute(SELECT_SEGMENTS + "WHERE id = ?", [segment_id]).fetchone()
-    return Segment(*found) if found else None
 
 
 def sheet_segments(db: Database, interview_id: int) -> list[Segment]:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from starlette.exceptions import HTTPException
 
 from pipeline import database
-from pipeline.speech import flags
+from pipeline.database.models import Segment, Tag
 from pipeline.publishing import templating
-from pipeline.desk import editing
+from pipeline.speech import flags
+
+SEGMENT_FIELDS = ("id", "idx", "start", "end", "text", "speaker", "person_id", "review_status", "version", "note",
+                  "edited_by", "edited_at")
+"""What the JSON API tells the page about a segment, beside its flags, speaker name and tags."""
+
 
 def listing(db, chosen: dict) -> dict:
-    everything = database.interviews(db)
-    progress = editing.progress(db)
-    for row in everything:
-        row.update(progress.get(row["id"], {}))
+    last_edits = database.last_edits(db)
+    view = []
+    for interview in database.interviews(db):
+        row = templating.interview_view(interview)
+        last = last_edits.get(interview.id)
+        if last:
+            row.update(last_editor=last.editor, last_edited_at=last.at)
         row["review"] = review_state(row)
-    view = [templating.interview_view(row) for row in everything]
+        view.append(row)
     options = {
         "communes": sorted({v["commune"] for v in view if v["commune"]}),
         "witnesses": sorted({w for v in view for w in v["witness_list"]}),
@@ -44,70 +54,50 @@ def interview_context(db, code: str) -> dict:
     found = database.interview(db, code)
     if found is None:
         raise HTTPException(404, f"Không có phỏng vấn {code}.")
-    segments = database.segments(db, found["id"], with_words=False)
-    tags = editing.tags(db, found["id"])
-    names = speaker_names(db, found["id"])
-    for seg in segments:
-        seg["tags"] = tags.get(seg["id"], [])
-        seg["speaker_name"] = speaker_name(seg, names)
+    tags = database.interview_tags(db, found.id)
+    names = database.speaker_names(db, found.id)
+    segments = [desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker))
+                for seg in database.segments(db, found.id, with_words=False)]
+    alternatives = database.alternatives(db, found.id)
     return {
         "interview": templating.interview_view(found),
-        "segments": [desk_view(s) for s in segments],
-        "people": interview_people(db, found["id"]),
+        "segments": segments,
+        "people": database.interview_people(db, found.id),
         "choices": choices(db),
-        "quotes": editing.quotes(db, found["id"]),
-        "labels": editing.speaker_labels(db, found["id"]),
-        "alternatives": editing.alternatives(db, found["id"]),
+        "quotes": database.interview_quotes(db, found.id),
+        "labels": database.speaker_labels(db, found.id),
+        # plain dicts: the page carries them as JSON too
+        "alternatives": {sid: [asdict(a) for a in alts] for sid, alts in alternatives.items()},
     }
 
 
 def choices(db) -> dict[str, list[dict]]:
     """Everything an editor can tag, as ``{kind: [{id, label}]}``; labels tell namesakes apart."""
-    people = [{"id": p["id"], "label": p["full_name"] + (f" ({p['birth_year']})" if p["birth_year"] else "")}
+    people = [{"id": p.id, "label": p.name + (f" ({p.birth_year})" if p.birth_year else "")}
               for p in database.people(db)]
-    places = [{"id": p["id"], "label": p["name"] + (f", {p['parent']}" if p["parent"] else "")}
-              for p in database.places(db)]
-    events = [{"id": e["id"], "label": e["name"]} for e in database.events(db)]
+    places = [{"id": p.id, "label": p.name + (f", {p.parent}" if p.parent else "")} for p in database.places(db)]
+    events = [{"id": e.id, "label": e.name} for e in database.events(db)]
     return {"person": people, "place": places, "event": events}
 
 
-def desk_view(segment: dict) -> dict:
-    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked."""
-    codes = flags.parse(segment.get("flags"))
-    logprob = segment.get("avg_logprob")
-    return {**segment, "flags": codes, "flag_reasons": "; ".join(flags.REASONS_VN.get(c, c) for c in codes),
+def desk_view(segment: Segment, tags: list[Tag], speaker_name: str | None) -> dict:
+    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked, its tags and speaker."""
+    codes = segment.flag_codes
+    logprob = segment.avg_logprob
+    fields = {key: value for key, value in templating.fields_of(segment).items() if key != "words"}
+    return {**fields, "tags": tags, "speaker_name": speaker_name, "flags": codes, "flag_reasons": flag_reasons(codes),
             "low_segment": logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB}
 
 
-def interview_people(db, interview_id: int) -> list[dict]:
-    return database.rows(db.execute(
-        "SELECT DISTINCT p.id, p.full_name, p.birth_year, ip.role FROM interview_people ip "
-        "JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? ORDER BY ip.role DESC, p.full_name",
-        [interview_id]))
+def flag_reasons(codes: list[str]) -> str:
+    return "; ".join(flags.REASONS_VN.get(c, c) for c in codes)
 
 
-def speaker_names(db, interview_id: int) -> dict:
-    """Names for the speaker labels and the people an editor chose."""
-    labels = dict(db.execute(
-        "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id WHERE s.interview_id = ?",
-        [interview_id]).fetchall())
-    people = dict(db.execute("SELECT id, full_name FROM people").fetchall())
-    return {"labels": labels, "people": people}
-
-
-def speaker_name(seg: dict, names: dict) -> str | None:
-    if seg.get("person_id"):
-        return names["people"].get(seg["person_id"])
-    return names["labels"].get(seg.get("speaker")) or seg.get("speaker")
-
-
-def segment_json(db, row: dict) -> dict:
-    names = speaker_names(db, row["interview_id"])
-    view = desk_view(row)
-    return {
-        key: view.get(key) for key in ("id", "idx", "start", "end", "text", "speaker", "person_id", "review_status",
-                                       "version", "note", "flags", "flag_reasons", "edited_by", "edited_at")
-    } | {"speaker_name": speaker_name(row, names),
-         "tags": editing.tags(db, row["interview_id"], row["id"]).get(row["id"], [])}
-
-
+def segment_json(db, segment: Segment) -> dict:
+    """A segment as the JSON API answers with it, after a change or with a refused one."""
+    codes = flags.parse(segment.flags)
+    names = database.speaker_names(db, segment.interview_id)
+    tags = database.segment_tags(db, segment.interview_id, segment.id)
+    return {key: getattr(segment, key) for key in SEGMENT_FIELDS} | {
+        "flags": codes, "flag_reasons": flag_reasons(codes),
+        "speaker_name": names.name_for(segment.person_id, segment.speaker), "tags": [asdict(t) for t in tags]}

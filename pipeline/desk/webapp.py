@@ -1,7 +1,8 @@
 """The review app: a small web server over the archive where editors listen, correct, verify and quote.
 
-Starlette routes are thin: each reads the request, makes one call into :mod:`pipeline.review` or
-:mod:`pipeline.store`, and answers. The guards every change passes through live in :mod:`pipeline.guard`.
+Starlette routes are thin: each reads the request, makes one call into :mod:`pipeline.desk.editing` (the rules
+of every change) or :mod:`pipeline.desk.views` (what the pages show), and answers. The guards every change passes
+through live in :mod:`pipeline.desk.security`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import os
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from urllib.parse import quote as urlquote, unquote
 
 from starlette.applications import Starlette
@@ -26,7 +27,7 @@ from pipeline.desk import views, security, editing
 from pipeline.publishing import review_sheets
 from pipeline.publishing import templating
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
-from pipeline.database.models import PersonMeta
+from pipeline.database.metadata_records import PersonMeta
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
 
     async def audio(request: Request) -> Response:
         found = database.interview(db(), str(request.path_params["interview_id"]))
-        path = archive.audio_dir / f"{found['code']}.wav" if found else None
+        path = archive.audio_dir / f"{found.code}.wav" if found else None
         if path is None or not path.is_file():
             raise HTTPException(404, "Chưa có bản nghe của phỏng vấn này: hãy chạy `loike run`.")
         return FileResponse(path, media_type="audio/wav")
@@ -178,11 +179,11 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
     async def segment_history(request: Request) -> Response:
         segment_id = request.path_params["segment_id"]
         try:
-            revisions = await on_db(editing.history, segment_id)
+            revisions = await on_db(database.segment_history, segment_id)
             machine = await on_db(editing.machine_text, segment_id)
         except NotFound as error:
             return JSONResponse({"error": vietnamese(error)}, status_code=404)
-        return JSONResponse({"revisions": revisions, "machine_text": machine})
+        return JSONResponse({"revisions": [asdict(r) for r in revisions], "machine_text": machine})
 
     routes = [
         Route("/", index),
@@ -253,17 +254,17 @@ def check_port(host: str, port: int) -> None:
 def save_segment(db, params, body, editor):
     fields = {key: body[key] for key in ("text", "speaker", "person_id", "note", "status") if key in body}
     saved = editing.edit(db, params["segment_id"], int(body["version"]), editor, **fields)
-    return views.segment_json(db, saved), saved["interview_id"]
+    return views.segment_json(db, saved), saved.interview_id
 
 
 def split_segment(db, params, body, editor):
     first, second = editing.split(db, params["segment_id"], int(body["version"]), int(body["offset"]), editor)
-    return {"segments": [views.segment_json(db, first), views.segment_json(db, second)]}, first["interview_id"]
+    return {"segments": [views.segment_json(db, first), views.segment_json(db, second)]}, first.interview_id
 
 
 def merge_segment(db, params, body, editor):
     merged = editing.merge(db, params["segment_id"], int(body["version"]), int(body["next_version"]), editor)
-    return views.segment_json(db, merged), merged["interview_id"]
+    return views.segment_json(db, merged), merged.interview_id
 
 
 def restore_segment(db, params, body, editor):
@@ -272,13 +273,13 @@ def restore_segment(db, params, body, editor):
         saved = editing.restore_machine(db, segment_id, version, editor)
     else:
         saved = editing.restore(db, segment_id, int(body["revision"]), version, editor)
-    return views.segment_json(db, saved), saved["interview_id"]
+    return views.segment_json(db, saved), saved.interview_id
 
 
 def tag_segment(db, params, body, editor):
     segment_id = params["segment_id"]
     found = editing.tag(db, segment_id, str(body["kind"]), int(body["id"]), editor, bool(body.get("remove")))
-    return {"tags": found}, editing.segment(db, segment_id)["interview_id"]
+    return {"tags": [asdict(t) for t in found]}, editing.segment(db, segment_id).interview_id
 
 
 def add_quote(db, params, body, editor):
@@ -288,11 +289,11 @@ def add_quote(db, params, body, editor):
                             start_offset=int(body.get("start_offset") or 0),
                             end_offset=None if end is None else int(end),
                             comment=str(body.get("comment") or ""), tags=tags)
-    return made, made["interview_id"]
+    return asdict(made), made.interview_id
 
 
 def delete_quote(db, params, body, editor):
-    interview_id = editing.quote(db, params["quote_id"])["interview_id"]
+    interview_id = editing.quote(db, params["quote_id"]).interview_id
     editing.delete_quote(db, params["quote_id"])
     return {"deleted": params["quote_id"]}, interview_id
 
@@ -300,9 +301,9 @@ def delete_quote(db, params, body, editor):
 def name_speaker(db, params, body, editor):
     interview_id, person = int(body["interview_id"]), body.get("person_id")
     editing.name_speaker(db, interview_id, str(body["label"]), int(person) if person not in (None, "") else None)
-    names = views.speaker_names(db, interview_id)
+    names = database.speaker_names(db, interview_id)
     return {"label": body["label"], "person_id": person or None,
-            "name": names["labels"].get(body["label"]) or body["label"]}, interview_id
+            "name": names.labels.get(body["label"]) or body["label"]}, interview_id
 
 
 def add_subject(db, params, body, editor):
@@ -326,8 +327,8 @@ def editor_of(request: Request) -> str | None:
 
 
 def conflict_message(conflict: Conflict) -> str:
-    who = conflict.current.get("edited_by") or "người khác"
-    return (f"Đoạn này vừa được {who} sửa (phiên bản {conflict.current['version']}). "
+    who = conflict.current.edited_by or "người khác"
+    return (f"Đoạn này vừa được {who} sửa (phiên bản {conflict.current.version}). "
             "Bản của bạn chưa được lưu: hãy so sánh hai bản, rồi chọn và lưu lại.")
 
 

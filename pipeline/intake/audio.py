@@ -22,7 +22,7 @@ import numpy as np
 
 from pipeline import files
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
-from pipeline.database.models import AudioInfo, NormalisedAudio
+from pipeline.database.heard import AudioInfo, NormalisedAudio
 
 log = logging.getLogger(__name__)
 

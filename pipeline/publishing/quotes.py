@@ -201,7 +201,7 @@ def _interview_events(db: Database, interview_id: int) -> set[int]:
 
 def _quote(db: Database, row: dict, witness_id: int | None, event_ids: set[int], verified: bool,
            restricted: bool) -> Quote:
-    t_people = database.interview_people(db, row["interview_id"], "interviewer")
+    t_people = database.people_in_role(db, row["interview_id"], "interviewer")
     events = rows(db.execute(
         f"SELECT id, name, date_start, date_end FROM events WHERE id IN {search._in(event_ids)} "
         "ORDER BY coalesce(date_start, '9999'), name"))

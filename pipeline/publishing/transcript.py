@@ -132,9 +132,9 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
         ))
     places = database.interview_places(db, interview.id)
     commune = next((place.name for place in places if place.kind == "commune"), None)
-    return Transcript(interview, lines, database.interview_people(db, interview.id, "witness"),
-                      database.interview_people(db, interview.id, "interviewer"), database.interview_events(db, interview.id),
-                      [place.name for place in places], commune, database.segment_tags(db, interview.id))
+    return Transcript(interview, lines, database.people_in_role(db, interview.id, "witness"),
+                      database.people_in_role(db, interview.id, "interviewer"), database.interview_events(db, interview.id),
+                      [place.name for place in places], commune, database.interview_tags(db, interview.id))
 
 
 def clock(seconds: float | None) -> str:

@@ -26,7 +26,9 @@ from pipeline.speech import flags, speakers
 from pipeline.catalogue import metadata
 from pipeline.publishing import review_sheets
 from pipeline.errors import ArchiveError, DiarizeError, LoikeError, NotFound, PassedOver, RecordingError
-from pipeline.database.models import MachineSegment, MetadataFound, Recording
+from pipeline.database.heard import MachineSegment
+from pipeline.database.metadata_records import MetadataFound
+from pipeline.database.models import Recording
 from pipeline.reports import Problem, Retranscribed, RunReport
 from pipeline.intake.discovery import SourceFile
 from pipeline.options import TranscribeOptions

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from pipeline.intake import audio
 from pipeline.errors import ArchiveError
-from pipeline.database.models import AudioInfo, NormalisedAudio, Recording
+from pipeline.database.heard import AudioInfo, NormalisedAudio
+from pipeline.database.models import Recording
 from pipeline.settings import Archive
 
 PREFETCH = True

@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.speech.voice_encoder import WINDOW_SECONDS, VoiceEncoder
-from pipeline.database.models import MachineSegment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Word
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.database.models import MachineSegment
+from pipeline.database.heard import MachineSegment
 from pipeline.text import fold
 
 KNOWN_PHRASES = (

@@ -18,7 +18,8 @@ from pipeline import database
 from pipeline.speech import diarize, transcribe, voice_encoder
 from pipeline import crashtest
 from pipeline.speech.diarize import DiarizeOptions
-from pipeline.database.models import MachineSegment, Segment
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Segment
 
 # --- who is the interviewer ----------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ import numpy as np
 
 from pipeline.speech import flags
 from pipeline.errors import ModelError
-from pipeline.database.models import MachineSegment, Word
+from pipeline.database.heard import MachineSegment
+from pipeline.database.models import Word
 from pipeline.options import TranscribeOptions
 
 log = logging.getLogger(__name__)
