@@ -7,7 +7,8 @@ outside this package runs SQL (``tests/test_architecture.py`` checks it).
 connection: opening, transactions, network shares; migrations: the schema; models: the records; recordings: taking
 recordings in and their log; transcripts: segments and words, stored and read (kept_edits: what a new transcription
 keeps); interviews: the list and one interview; metadata: applying an interview's metadata; subjects: people,
-places, events and tags; subject_passages: what their pages list.
+places, events and tags; subject_passages: what their pages list; subject_names: a person, event or place as typed,
+read into ids; search_index: the passages' and interviews' search indexes.
 """
 
 from pipeline.database.connection import connect, network_filesystem, now, open_database, rows, warn_if_network, writing
@@ -19,6 +20,8 @@ from pipeline.database.recordings import (
     record_normalised, record_probe, record_problem, recording_by_hash, recording_log, recording_of,
     recording_with_path, recordings_to_process, remember_file, update_recording,
 )
+from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
+from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
 from pipeline.database.subjects import (
     ROLES, add_former_name, describe_event, domain_words, event_id, events, interview_roles, map_speaker,
@@ -38,4 +41,6 @@ __all__ = [
     "recordings_to_process", "remember_file", "save_transcript", "search_text", "segments", "sheet_segments",
     "subjects", "suggest_speakers", "tag_segment", "transcript_counts", "update_recording", "warn_if_network",
     "writing", "rows",
+    # search and the quotes selection
+    "events_named", "interviews_found_by_metadata", "passages_found", "people_named", "places_named", "reindex",
 ]

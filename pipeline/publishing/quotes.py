@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pipeline.publishing import clips, word_documents, templating, transcript
-from pipeline.catalogue import search
-from pipeline import files
+from pipeline import database, files
+from pipeline.database.connection import id_list
 from pipeline.errors import ExportError, unwritable
 from pipeline.settings import Archive
 from pipeline.database import rows
@@ -121,8 +121,8 @@ def _interviews_matching(db: Database, f: QuoteFilters) -> set[int] | None:
             raise ExportError(f"There is no interview {f.interview!r}: `loike status` lists the interview codes.")
         ids &= {found[0]}
     if f.commune is not None:
-        places = search._places(db, f.commune, "commune")  # the search filters' own reading of names
-        ids &= {r[0] for r in db.execute(f"SELECT id FROM interviews WHERE place_id IN {search._in(places)}")}
+        places = database.places_named(db, f.commune, "commune")  # as the search filters read names
+        ids &= {r[0] for r in db.execute(f"SELECT id FROM interviews WHERE place_id IN {id_list(places)}")}
     return ids
 
 
@@ -160,9 +160,9 @@ def _witness_id(db: Database, row: dict) -> int | None:
 def select(db: Database, f: QuoteFilters = QuoteFilters()) -> tuple[list[Quote], list[str]]:
     """The quotes the filters keep, in interview order, and the codes of interviews withheld for consent."""
     interviews = _interviews_matching(db, f)
-    people = search._people(db, f.person) if f.person is not None else None
-    events = search._events(db, f.event) if f.event is not None else None
-    places = search._places(db, f.place) if f.place is not None else None
+    people = database.people_named(db, f.person) if f.person is not None else None
+    events = database.events_named(db, f.event) if f.event is not None else None
+    places = database.places_named(db, f.place) if f.place is not None else None
     kept, withheld = [], []
     for row in _quote_rows(db):
         if interviews is not None and row["interview_id"] not in interviews:
@@ -201,7 +201,7 @@ def _quote(db: Database, row: dict, witness_id: int | None, event_ids: set[int],
            restricted: bool) -> Quote:
     t_people = transcript.people(db, row["interview_id"], "interviewer")
     events = rows(db.execute(
-        f"SELECT id, name, date_start, date_end FROM events WHERE id IN {search._in(event_ids)} "
+        f"SELECT id, name, date_start, date_end FROM events WHERE id IN {id_list(event_ids)} "
         "ORDER BY coalesce(date_start, '9999'), name"))
     witness = transcript.person(db, witness_id) if witness_id else None
     tags = [{"kind": kind, "name": name} for kind, name in db.execute(
