@@ -8,11 +8,15 @@ connection: opening, transactions, network shares; migrations: the schema; model
 recordings in and their log; transcripts: segments and words, stored and read (kept_edits: what a new transcription
 keeps); interviews: the list and one interview; metadata: applying an interview's metadata; subjects: people,
 places, events and tags; subject_passages: what their pages list; subject_names: a person, event or place as typed,
-read into ids; search_index: the passages' and interviews' search indexes.
+read into ids; search_index: the passages' and interviews' search indexes; manuscript_quotes: the editors' quotes as
+the manuscript export reads them.
 """
 
 from pipeline.database.connection import connect, network_filesystem, now, open_database, rows, warn_if_network, writing
 from pipeline.database.interviews import interview, interviews
+from pipeline.database.manuscript_quotes import (
+    dated_events, interview_numbered, interviews_held_in, manuscript_quotes,
+)
 from pipeline.database.metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.migrations import migrations
 from pipeline.database.recordings import (
@@ -42,5 +46,6 @@ __all__ = [
     "subjects", "suggest_speakers", "tag_segment", "transcript_counts", "update_recording", "warn_if_network",
     "writing", "rows",
     # search and the quotes selection
-    "events_named", "interviews_found_by_metadata", "passages_found", "people_named", "places_named", "reindex",
+    "dated_events", "events_named", "interview_numbered", "interviews_found_by_metadata", "interviews_held_in",
+    "manuscript_quotes", "passages_found", "people_named", "places_named", "reindex",
 ]
