@@ -63,7 +63,7 @@ class QuoteReport:
 
 
 def _interviews_matching(db: Database, f: QuoteFilters) -> frozenset[int] | None:
-    """The interviews the filters on interviews keep; None when there are none."""
+    """The interviews that the --interview and --commune filters keep; None when neither is given."""
     kept = None
     if f.interview is not None:
         found = database.interview_numbered(db, f.interview)
