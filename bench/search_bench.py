@@ -11,7 +11,7 @@ Each build run writes a fresh database in the work folder and times the passage 
 transaction) and the FTS5 index build, two ways: with the index triggers dropped during the load and a
 'rebuild' after, and (once, with --with-triggers) with the triggers left on. Then it times --queries varied
 queries through ``search.search`` (1–4 words, folded, with tones, exact, mixed, prefix; a quarter of them
-filtered; see KINDS), each the median of --rounds rounds, wall clock and CPU, and ``search.reindex``
+filtered; see KINDS), each the median of --rounds rounds, wall clock and CPU, and ``database.reindex``
 once, and reports medians, p50/p95 and the database size. --prefix-index tries FTS5 prefix indexes.
 
     /tmp/venv/bin/python bench/search_bench.py --runs 3 --with-triggers
@@ -329,7 +329,7 @@ def main() -> None:
     load_after = os.getloadavg()[0]
     db = database.open_database(path)
     started = time.perf_counter()
-    count = search.reindex(db)
+    count = database.reindex(db)
     reindexed = time.perf_counter() - started
     db.close()
     report(args, builds, kept, size, timed, (load_before, load_after), reindexed, count)
@@ -346,7 +346,7 @@ def report(args, builds, kept, size, timed, load, reindexed, count) -> None:
                   f"{', '.join(f'{b[key]:.1f}' for b in builds)}) |")
         if kept:
             print(f"| insert with triggers on (one run) | {kept['total']:.1f} |")
-        print(f"| `search.reindex` (refold + rebuild both, one run, {count:,} passages) | {reindexed:.1f} |")
+        print(f"| `database.reindex` (refold + rebuild both, one run, {count:,} passages) | {reindexed:.1f} |")
         total = statistics.median(b["total"] for b in builds)
         print(f"\nBuild bar {BUILD_BAR:.0f} s: {'met' if total < BUILD_BAR else 'MISSED'}.")
     walls = [t[2] for t in timed]

@@ -5,6 +5,7 @@ import pytest
 
 from pipeline.catalogue import search
 from pipeline import database
+from pipeline.database import search_index
 from pipeline.errors import LoikeError, NotFound
 from pipeline.database.heard import MachineSegment
 from pipeline.catalogue.search import SearchFilters
@@ -95,16 +96,16 @@ def test_side_by_side_means_whole_words_and_allows_punctuation_after(db):
     interview(db, "a", ["tiền của vàng và bạc", "cả nhà của và", *FILLER])
     assert texts(search.search(db, "cua va")) == ["cả nhà của và", "tiền của vàng và bạc"]
     hits = search.search(db, "cua van*")  # a prefix may end inside a word
-    assert texts(hits) == ["tiền của vàng và bạc"] and hits[0].score > search.ADJACENT_BONUS
+    assert texts(hits) == ["tiền của vàng và bạc"] and hits[0].score > search_index.ADJACENT_BONUS
 
 
 def test_a_query_too_broad_to_rank_comes_newest_first(db, monkeypatch):
-    monkeypatch.setattr(search, "RANK_AT_MOST", 3)
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 3)
     interview(db, "a", ["nạn đói", "đói rồi nạn", "nạn lụt đói", "nạn đói năm ấy", "đói nạn", *FILLER])
     hits = search.search(db, "nan doi")
     assert texts(hits) == ["nạn đói năm ấy", "đói nạn", "nạn lụt đói"]  # the newest 3, side by side first
-    assert [h.score for h in hits] == [search.ADJACENT_BONUS, 0, 0]
-    monkeypatch.setattr(search, "RANK_AT_MOST", 5)
+    assert [h.score for h in hits] == [search_index.ADJACENT_BONUS, 0, 0]
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 5)
     assert texts(search.search(db, "nan doi"))[:2] == ["nạn đói", "nạn đói năm ấy"]  # ranked: shortest first
 
 
@@ -190,7 +191,7 @@ def archive(db, request, monkeypatch):
 
     Each test runs twice: filters checked on the joined rows only, and checked first on the rowids.
     """
-    monkeypatch.setattr(search, "NARROW_AT_MOST", request.param)
+    monkeypatch.setattr(search_index, "NARROW_AT_MOST", request.param)
     province = db["places"].insert({"name": "Thái Nguyên", "name_folded": "thai nguyen", "kind": "province"}).last_pk
     district = db["places"].insert({"name": "Đại Từ", "name_folded": "dai tu", "kind": "district",
                                     "parent_id": province}).last_pk
@@ -300,7 +301,7 @@ def test_restricted_interviews_are_found_and_marked_unless_left_out(archive):
 
 def test_a_broad_filtered_query_keeps_the_newest_passages_that_pass(archive, monkeypatch):
     db, ids = archive
-    monkeypatch.setattr(search, "RANK_AT_MOST", 1)
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 1)
     assert found(db, place="Hà Nội") == {ids["b2"]}
     assert found(db, person="Nguyễn Văn Cường") == {ids["a2"]}
     assert found(db, reviewed_only=True) == {ids["b2"]}
@@ -392,7 +393,7 @@ def test_reindex_refolds_text_changed_behind_the_index(party):
     segment_id = party.execute("SELECT id FROM segments WHERE text = ?", [LEAVING]).fetchone()[0]
     party.execute("UPDATE segments SET text = 'Hợp tác xã Đồng Tâm' WHERE id = ?", [segment_id])
     assert search.search(party, "dong tam") == []  # text_folded is stale
-    assert search.reindex(party) == 2 + len(FILLER)
+    assert database.reindex(party) == 2 + len(FILLER)
     assert texts(search.search(party, "dong tam")) == ["Hợp tác xã Đồng Tâm"]
     assert texts(search.search(party, "dang bo")) == [PARTY]
     assert party.execute("SELECT text_folded FROM segments WHERE id = ?", [segment_id]).fetchone()[0] == \
@@ -403,7 +404,7 @@ def test_reindex_refolds_interview_metadata(db):
     interview_id, _ = interview(db, "a", FILLER, search_text="Cải cách ruộng đất")
     db.execute("UPDATE interviews SET search_text = 'Nạn đói Ất Dậu' WHERE id = ?", [interview_id])
     assert search.search(db, "nan doi") == []
-    search.reindex(db)
+    database.reindex(db)
     assert [h.interview_id for h in search.search(db, "nan doi at dau")] == [interview_id]
 
 

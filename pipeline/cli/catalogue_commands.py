@@ -65,9 +65,9 @@ def search(obj: Context, query, person, event, place, commune, date_from, date_t
 @click.pass_obj
 def reindex(obj: Context) -> None:
     """Rebuild the search index from the stored text."""
-    from pipeline.catalogue import search as searching
+    from pipeline import database
 
-    count = searching.reindex(obj.database())
+    count = database.reindex(obj.database())
     click.echo(f"Search index rebuilt: {count} passages.")
 
 

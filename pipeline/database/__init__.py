@@ -8,7 +8,9 @@ connection: opening, transactions, network shares; backup; migrations: the schem
 handed out (heard, metadata_records and review_records: those handed in, and the desk's); recordings: taking
 recordings in and their log; transcripts: segments and words, stored and read (kept_edits: what a new transcription
 keeps); interviews: the list and one interview; metadata: applying an interview's metadata; subjects: people,
-places and events; subject_passages: what their pages list. The editors' desk: review (segments as the
+places and events; subject_passages: what their pages list; subject_names: people, events and places by name.
+Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
+search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change) and quotes_kept (the passages editors keep for the book).
 """
@@ -16,6 +18,9 @@ of every change) and quotes_kept (the passages editors keep for the book).
 from pipeline.database.backup import backup
 from pipeline.database.connection import connect, network_filesystem, now, open_database, rows, warn_if_network, writing
 from pipeline.database.interviews import interview, interview_for, interviews
+from pipeline.database.manuscript_quotes import (
+    dated_events, interview_numbered, interviews_held_in, manuscript_quotes,
+)
 from pipeline.database.metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.migrations import migrations
 from pipeline.database.recordings import (
@@ -31,6 +36,8 @@ from pipeline.database.review import (
     unmap_speaker, untag_segment, update_segment,
 )
 from pipeline.database.revisions import add_revision, last_edits, segment_history, snapshot
+from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
+from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
 from pipeline.database.subjects import (
     ROLES, add_former_name, describe_event, domain_words, event_id, events, interview_events, interview_places,
@@ -43,15 +50,17 @@ from pipeline.database.transcripts import (
 
 __all__ = [
     "add_former_name", "add_quote", "add_recording", "add_revision", "all_recordings", "alternatives", "Applied",
-    "apply_metadata", "backup", "connect", "count_waiting_for_metadata", "delete_quote", "describe_event",
-    "domain_words", "event_id", "events", "file_names", "file_seen", "files_taken", "interview", "interview_events",
-    "interview_for", "interview_id_of", "interview_paths", "interview_people", "interview_places",
-    "interview_quotes", "interview_roles", "interview_tags", "interviews", "known_file", "last_edits", "last_run",
-    "log_event", "map_speaker", "merge_people", "migrations", "move_attachments", "narrowed_consent",
-    "network_filesystem", "now", "open_database", "PASSAGES_PER_INTERVIEW", "people", "people_in_role", "person",
-    "person_id", "person_names", "place_id", "place_path", "places", "quote", "record_normalised", "record_probe",
+    "apply_metadata", "backup", "connect", "count_waiting_for_metadata", "dated_events", "delete_quote",
+    "describe_event", "domain_words", "event_id", "events", "events_named", "file_names", "file_seen",
+    "files_taken", "interview", "interview_events", "interview_for", "interview_id_of", "interview_numbered",
+    "interview_paths", "interview_people", "interview_places", "interview_quotes", "interview_roles",
+    "interview_tags", "interviews", "interviews_found_by_metadata", "interviews_held_in", "known_file",
+    "last_edits", "last_run", "log_event", "manuscript_quotes", "map_speaker", "merge_people", "migrations",
+    "move_attachments", "narrowed_consent", "network_filesystem", "now", "open_database", "passages_found",
+    "PASSAGES_PER_INTERVIEW", "people", "people_in_role", "people_named", "person", "person_id", "person_names",
+    "place_id", "place_path", "places", "places_named", "quote", "record_normalised", "record_probe",
     "record_problem", "recording_by_hash", "recording_log", "recording_of", "recording_with_path",
-    "recordings_to_process", "recordings_to_rebuild", "remember_file", "remove_segment", "ROLES", "rows",
+    "recordings_to_process", "recordings_to_rebuild", "reindex", "remember_file", "remove_segment", "ROLES", "rows",
     "save_transcript", "search_text", "segment", "segment_at", "segment_history", "segment_tags", "segment_words",
     "segments", "segments_between", "sheet_segments", "SheetSegments", "snapshot", "speaker_labels",
     "speaker_names", "speaker_people", "split_segment", "subject_exists", "subjects", "suggest_speakers",

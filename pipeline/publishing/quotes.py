@@ -19,13 +19,12 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pipeline.publishing import clips, word_documents, templating, transcript
-from pipeline.catalogue import search
-from pipeline import files
+from pipeline import database, files
+from pipeline.database.search_records import DatedEvent, ManuscriptQuote
 from pipeline.errors import ExportError, unwritable
 from pipeline.settings import Archive
-from pipeline import database
-from pipeline.database import rows
 from pipeline.text import fold
+from pipeline.publishing.quote_records import Quote, QuoteGroup
 from pipeline.database.models import Person
 from pipeline.publishing.transcript import CONSENT_VN, date_vn, minutes
 
@@ -52,54 +51,6 @@ class QuoteFilters:
 
 
 @dataclass
-class Quote:
-    id: int
-    code: str
-    text: str
-    start: float
-    end: float
-    witness: Person | None
-    role: str | None  # the historical role the citation gives the witness
-    interviewers: list[str]
-    date: str | None  # ISO
-    where: str | None  # "xã Bắc Cường"
-    consent: str
-    restricted: bool
-    verified: bool
-    events: list[dict] = field(default_factory=list)  # {id, name, date_start, date_end}, earliest first
-    tags: list[dict] = field(default_factory=list)  # {kind, name}
-    comment: str | None = None
-    citation: str = ""
-    clip: str | None = None
-
-    @property
-    def range(self) -> str:
-        return f"{minutes(self.start)}–{minutes(self.end, up=True)}"
-
-    def details(self) -> str:
-        status = "đã duyệt" if self.verified else "chưa duyệt hết"
-        return f"Bản ghi {self.code} · {self.range} · {status} · trích dẫn số {self.id}"
-
-    def record(self) -> dict:
-        """The flat fields CSV and JSON carry."""
-        w = self.witness
-        return {
-            "id": self.id, "interview": self.code, "date": self.date, "date_vn": date_vn(self.date), "place": self.where,
-            "witness": w.name if w else None, "birth_year": w.birth_year if w else None, "sex": w.sex if w else None,
-            "role": self.role, "interviewers": "; ".join(self.interviewers), "start": round(self.start, 3),
-            "end": round(self.end, 3), "time_range": self.range, "text": self.text, "citation": self.citation,
-            "verified": self.verified, "consent": self.consent, "restricted": self.restricted,
-            "events": "; ".join(e["name"] for e in self.events), "comment": self.comment, "clip": self.clip,
-        }
-
-
-@dataclass
-class QuoteGroup:
-    heading: str
-    quotes: list[Quote]
-
-
-@dataclass
 class QuoteReport:
     output: Path | None
     data: bytes
@@ -112,130 +63,69 @@ class QuoteReport:
 # ---------------------------------------------------------------- choosing
 
 
-def _interviews_matching(db: Database, f: QuoteFilters) -> set[int] | None:
-    if f.interview is None and f.commune is None:
-        return None
-    ids = {r[0] for r in db.execute("SELECT id FROM interviews")}
+def _interviews_matching(db: Database, f: QuoteFilters) -> frozenset[int] | None:
+    """The interviews that the --interview and --commune filters keep; None when neither is given."""
+    kept = None
     if f.interview is not None:
-        found = db.execute("SELECT id FROM interviews WHERE code = ? OR CAST(id AS TEXT) = ?",
-                           [f.interview, f.interview]).fetchone()
-        if not found:
+        found = database.interview_numbered(db, f.interview)
+        if found is None:
             raise ExportError(f"There is no interview {f.interview!r}: `loike status` lists the interview codes.")
-        ids &= {found[0]}
+        kept = frozenset({found})
     if f.commune is not None:
-        places = search._places(db, f.commune, "commune")  # the search filters' own reading of names
-        ids &= {r[0] for r in db.execute(f"SELECT id FROM interviews WHERE place_id IN {search._in(places)}")}
-    return ids
-
-
-def _quote_rows(db: Database) -> list[dict]:
-    return rows(db.execute(
-        "SELECT q.*, i.code, i.date, i.place_id, coalesce(i.consent_status, 'unknown') AS consent_status, "
-        "i.consent_until, f.idx AS first_idx, l.idx AS last_idx, f.person_id AS first_person, "
-        "f.speaker AS first_label FROM quotes q JOIN interviews i ON i.id = q.interview_id "
-        "JOIN segments f ON f.id = q.first_segment_id JOIN segments l ON l.id = q.last_segment_id "
-        "ORDER BY i.date, i.code, q.start, q.id"))
-
-
-def _linked(db: Database, row: dict, quote_table: str, segment_table: str, column: str) -> set[int]:
-    """Targets tagged on the quote itself or on any passage it spans."""
-    found = {r[0] for r in db.execute(f"SELECT {column} FROM {quote_table} WHERE quote_id = ?", [row["id"]])}
-    return found | {r[0] for r in db.execute(
-        f"SELECT t.{column} FROM {segment_table} t JOIN segments s ON s.id = t.segment_id "
-        "WHERE s.interview_id = ? AND s.idx BETWEEN ? AND ?", [row["interview_id"], row["first_idx"], row["last_idx"]])}
-
-
-def _witness_id(db: Database, row: dict) -> int | None:
-    """Who speaks the quote: the person an editor set on its first passage, else the person its speaker label is
-    mapped to, else the interview's witness when it has exactly one."""
-    if row["first_person"]:
-        return row["first_person"]
-    mapped = db.execute("SELECT person_id FROM speakers WHERE interview_id = ? AND label IS ?",
-                        [row["interview_id"], row["first_label"]]).fetchone()
-    if mapped and mapped[0]:
-        return mapped[0]
-    witnesses = [r[0] for r in db.execute(
-        "SELECT person_id FROM interview_people WHERE interview_id = ? AND role = 'witness'", [row["interview_id"]])]
-    return witnesses[0] if len(witnesses) == 1 else None
+        held = database.interviews_held_in(db, database.places_named(db, f.commune, "commune"))
+        kept = held if kept is None else kept & held
+    return kept
 
 
 def select(db: Database, f: QuoteFilters = QuoteFilters()) -> tuple[list[Quote], list[str]]:
     """The quotes the filters keep, in interview order, and the codes of interviews withheld for consent."""
     interviews = _interviews_matching(db, f)
-    people = search._people(db, f.person) if f.person is not None else None
-    events = search._events(db, f.event) if f.event is not None else None
-    places = search._places(db, f.place) if f.place is not None else None
+    people = database.people_named(db, f.person) if f.person is not None else None
+    events = database.events_named(db, f.event) if f.event is not None else None
+    places = database.places_named(db, f.place) if f.place is not None else None
     kept, withheld = [], []
-    for row in _quote_rows(db):
-        if interviews is not None and row["interview_id"] not in interviews:
+    for quote in database.manuscript_quotes(db, interviews):
+        if people is not None and quote.witness_id not in people and not people & quote.people:
             continue
-        witness = _witness_id(db, row)
-        if people is not None and witness not in people and not (
-                people & _linked(db, row, "quote_people", "segment_people", "person_id")):
+        if events is not None and not events & quote.events:
             continue
-        # The events tagged on the quote or its passages say what it is about; only an untagged quote takes
-        # the events its interview names.
-        event_ids = _linked(db, row, "quote_events", "segment_events", "event_id") or _interview_events(
-            db, row["interview_id"])
-        if events is not None and not events & event_ids:
+        if places is not None and quote.place_id not in places and not places & quote.places:
             continue
-        if places is not None and row["place_id"] not in places and not (
-                places & _linked(db, row, "quote_places", "segment_places", "place_id")):
+        if f.verified_only and not quote.verified:
             continue
-        verified = db.execute(
-            "SELECT count(*) = 0 FROM segments WHERE interview_id = ? AND idx BETWEEN ? AND ? "
-            "AND review_status != 'verified'", [row["interview_id"], row["first_idx"], row["last_idx"]]).fetchone()[0]
-        if f.verified_only and not verified:
-            continue
-        restricted = not transcript.publishable(row["consent_status"], row["consent_until"])
+        restricted = not transcript.publishable(quote.consent_status, quote.consent_until)
         if restricted and not f.include_restricted:
-            withheld.append(row["code"])
+            withheld.append(quote.code)
             continue
-        kept.append(_quote(db, row, witness, event_ids, bool(verified), restricted))
-    return kept, list(dict.fromkeys(withheld))
+        kept.append((quote, restricted))
+    dated = database.dated_events(db, set().union(*(quote.events for quote, _ in kept)))
+    return [_quote(db, quote, restricted, dated) for quote, restricted in kept], list(dict.fromkeys(withheld))
 
 
-def _interview_events(db: Database, interview_id: int) -> set[int]:
-    return {r[0] for r in db.execute("SELECT event_id FROM interview_events WHERE interview_id = ?", [interview_id])}
-
-
-def _quote(db: Database, row: dict, witness_id: int | None, event_ids: set[int], verified: bool,
-           restricted: bool) -> Quote:
-    t_people = database.people_in_role(db, row["interview_id"], "interviewer")
-    events = rows(db.execute(
-        f"SELECT id, name, date_start, date_end FROM events WHERE id IN {search._in(event_ids)} "
-        "ORDER BY coalesce(date_start, '9999'), name"))
-    witness = database.person(db, witness_id) if witness_id else None
-    tags = [{"kind": kind, "name": name} for kind, name in db.execute(
-        "SELECT 'person', p.full_name FROM quote_people x JOIN people p ON p.id = x.person_id WHERE x.quote_id = ? "
-        "UNION ALL SELECT 'place', p.name FROM quote_places x JOIN places p ON p.id = x.place_id WHERE x.quote_id = ? "
-        "UNION ALL SELECT 'event', e.name FROM quote_events x JOIN events e ON e.id = x.event_id WHERE x.quote_id = ?",
-        [row["id"]] * 3)]
+def _quote(db: Database, chosen: ManuscriptQuote, restricted: bool, dated: list[DatedEvent]) -> Quote:
+    """The quote as printed; ``dated`` holds at least the events it is about, in date order."""
+    events = [event for event in dated if event.id in chosen.events]
+    witness = database.person(db, chosen.witness_id) if chosen.witness_id else None
+    interviewers = database.people_in_role(db, chosen.interview_id, "interviewer")
     return Quote(
-        id=row["id"], code=row["code"], text=row["text"], start=row["start"], end=row["end"], witness=witness,
-        role=role_phrase(witness, events, row["date"]) if witness else None,
-        interviewers=[p.name for p in t_people], date=row["date"], where=_where(db, row["place_id"]),
-        consent=row["consent_status"], restricted=restricted, verified=verified, events=events, tags=tags,
-        comment=row["comment"])
+        id=chosen.id, code=chosen.code, text=chosen.text, start=chosen.start, end=chosen.end, witness=witness,
+        role=role_phrase(witness, events, chosen.date) if witness else None,
+        interviewers=[p.name for p in interviewers], date=chosen.date, where=_where(chosen),
+        consent=chosen.consent_status, restricted=restricted, verified=chosen.verified, events=events,
+        tags=list(chosen.tags), comment=chosen.comment)
 
 
-def _where(db: Database, place_id: int | None) -> str | None:
+def _where(chosen: ManuscriptQuote) -> str | None:
     """The commune the interview was held in ("xã Bắc Cường"), else the most precise place named."""
-    first = None
-    while place_id:
-        name, kind, place_id = db.execute("SELECT name, kind, parent_id FROM places WHERE id = ?", [place_id]).fetchone()
-        if kind == "commune":
-            return transcript.commune_phrase(name)
-        first = first or name
-    return first
+    return transcript.commune_phrase(chosen.commune) if chosen.commune is not None else chosen.place_name
 
 
-def role_phrase(witness: Person, events: list[dict], interview_date: str | None) -> str | None:
+def role_phrase(witness: Person, events: list[DatedEvent], interview_date: str | None) -> str | None:
     """The role the citation gives: the one held in the year of the quote's event, else the latest held; "nguyên"
     (former) before it when it had ended by the interview and the title does not already say so."""
     if not witness.roles:
         return None
-    years = [int(e["date_start"][:4]) for e in events if (e.get("date_start") or "")[:4].isdigit()]
+    years = [int(e.date_start[:4]) for e in events if (e.date_start or "")[:4].isdigit()]
     chosen = next((r for r in witness.roles for y in years
                    if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)), None)
     chosen = chosen or max(witness.roles, key=lambda r: (r.start_year or 0))
@@ -257,7 +147,7 @@ def group(quotes: list[Quote], by: str = "event") -> list[QuoteGroup]:
     for quote in quotes:
         if by == "event":
             e = quote.events[0] if quote.events else None
-            key = (0, e["date_start"] or "9999", fold(e["name"])) if e else (1, "", "")
+            key = (0, e.date_start or "9999", fold(e.name)) if e else (1, "", "")
             heading = _event_heading(e) if e else NO_EVENT
         else:
             w = quote.witness
@@ -267,9 +157,9 @@ def group(quotes: list[Quote], by: str = "event") -> list[QuoteGroup]:
     return [groups[key] for key in sorted(groups)]
 
 
-def _event_heading(e: dict) -> str:
-    period = " – ".join(date_vn(d) for d in (e.get("date_start"), e.get("date_end")) if d)
-    return f"{e['name']} ({period})" if period else e["name"]
+def _event_heading(e: DatedEvent) -> str:
+    period = " – ".join(date_vn(d) for d in (e.date_start, e.date_end) if d)
+    return f"{e.name} ({period})" if period else e.name
 
 
 def _witness_heading(w: Person) -> str:
@@ -336,7 +226,8 @@ def to_json(groups: list[QuoteGroup], title: str, subtitle: str) -> str:
     document = {"format": "loike-quotes/1", "title": title, "filters": subtitle,
                 "groups": [{"heading": g.heading, "quotes": [
                     {**q.record(), "witness": asdict(q.witness) if q.witness else None,
-                     "events": q.events, "tags": q.tags} for q in g.quotes]} for g in groups]}
+                     "events": [asdict(e) for e in q.events], "tags": [asdict(t) for t in q.tags]}
+                    for q in g.quotes]} for g in groups]}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -9,7 +9,6 @@ print as boxes, so every style names one font that has them for all four slots a
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.text import WD_BREAK
@@ -17,10 +16,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from pipeline.publishing.quote_records import QuoteGroup
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock, date_vn
-
-if TYPE_CHECKING:
-    from pipeline.publishing.quotes import QuoteGroup
 
 FONT = "Times New Roman"
 """Ships with Windows, macOS and LibreOffice (as a metric twin) and has every Vietnamese letter."""
