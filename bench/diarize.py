@@ -12,7 +12,7 @@ between turns. The reference turn is where the clip's voice is (its leading and 
 Each dialogue goes the way a run takes a recording: ``audio.normalise`` keeps the decoded float32 copy, Silero VAD
 finds the speech (``speakers.speech_regions``), ``diarize.speaker_turns`` tells the voices apart, with the count
 given (as when the metadata names everyone) and estimated; with --whisper, Whisper base transcribes it over
-``slicing.read_chunks`` and ``diarize.label`` puts the turns on its words, as ``process.finish`` does. Rows:
+``slicing.read_chunks`` and ``diarize.label`` puts the turns on its words, as ``steps.finish`` does. Rows:
 
 - ``oracle``: speaker_turns over the reference speech: telling voices apart, nothing else;
 - ``vad``: speaker_turns over VAD's speech: the turns a run finds (the DER that answers the target);

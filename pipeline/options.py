@@ -1,6 +1,6 @@
 """How a run transcribes: every option and its default declared once, here.
 
-The command line builds its options from these declarations (``pipeline.cli.options``), so ``loike run``,
+The command line builds its options from these declarations (``pipeline.cli.transcription_flags``), so ``loike run``,
 ``eval``, ``watch`` and ``retranscribe`` offer the same choices with the same defaults.
 """
 
@@ -20,7 +20,7 @@ MAX_LOCAL_WORKERS = 16
 @dataclass(frozen=True)
 class Flag:
     """How an option is offered on the command line: ``--`` and the field's name with dashes, the field's
-    default. Plain data, so that this module needs no click (``pipeline.cli.options`` makes the click option)."""
+    default. Plain data, so that this module needs no click (``pipeline.cli.transcription_flags`` makes the click option)."""
 
     help: str = ""
     choices: tuple[str, ...] = ()

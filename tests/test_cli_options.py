@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import cli, database
-from pipeline.cli.options import DECLARED, transcribe_options, transcription_options
+from pipeline.cli.transcription_flags import DECLARED, transcribe_options, transcription_options
 from pipeline.errors import LoikeError
 from pipeline.options import TranscribeOptions
 
@@ -70,7 +70,7 @@ def test_every_option_but_chunk_seconds_is_offered_somewhere():
 @pytest.fixture
 def caught(monkeypatch):
     """The TranscribeOptions each command hands to the library, which then stops it (exit 1) before any work."""
-    from pipeline.run import process, watch
+    from pipeline.run import process, retranscribe, watch
     from pipeline.speech import evaluate
 
     handed = []
@@ -79,7 +79,7 @@ def caught(monkeypatch):
         handed.extend(a for a in (*args, *kwargs.values()) if isinstance(a, TranscribeOptions))
         raise LoikeError("Stopped by the test.")
 
-    for module, name in ((process, "process_archive"), (process, "retranscribe"), (evaluate, "evaluate"),
+    for module, name in ((process, "process_archive"), (retranscribe, "retranscribe"), (evaluate, "evaluate"),
                          (watch, "watch")):
         monkeypatch.setattr(module, name, stop_here)
     return handed

@@ -236,7 +236,7 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
 def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
     import os
 
-    from pipeline.run import process
+    from pipeline.run import process, retranscribe
     from pipeline.errors import ModelError
     from pipeline.options import TranscribeOptions
 
@@ -246,7 +246,7 @@ def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
     before, events = database.segments(db, 1), database.recording_log(db, 1)
 
     with pytest.raises(ModelError, match="not on this machine and could not be downloaded"):
-        process.retranscribe(archive, "1", TranscribeOptions(model="large-v3"))
+        retranscribe.retranscribe(archive, "1", TranscribeOptions(model="large-v3"))
 
     assert database.segments(db, 1) == before and database.recording_log(db, 1) == events
     assert database.interviews(db)[0].status == "transcribed"
@@ -255,7 +255,7 @@ def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
 def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, transcriber):
     import os
 
-    from pipeline.run import process
+    from pipeline.run import process, retranscribe
 
     original = archive.drop("vi_dialogue.ogg")
     os.utime(original, (0, 0))
@@ -264,7 +264,7 @@ def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, tr
     before = database.segments(db, 1)
     original.unlink()
 
-    done = process.retranscribe(archive, "1", transcriber=transcriber)
+    done = retranscribe.retranscribe(archive, "1", transcriber=transcriber)
 
     [failure] = done.run.failures
     assert "vi_dialogue.ogg is no longer in recordings/: put the original back and run again." in failure.message

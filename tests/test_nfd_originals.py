@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pipeline import cli
 from pipeline import database
-from pipeline.run import process
+from pipeline.run import process, retranscribe
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -105,8 +105,8 @@ def test_rebuild_makes_the_wav_of_an_nfd_original_again(done):
 
 
 def test_an_nfd_original_is_transcribed_again(done, transcriber, monkeypatch):
-    real = process.retranscribe
-    monkeypatch.setattr(process, "retranscribe", lambda *a, **k: real(*a, **{**k, "transcriber": transcriber}))
+    real = retranscribe.retranscribe
+    monkeypatch.setattr(retranscribe, "retranscribe", lambda *a, **k: real(*a, **{**k, "transcriber": transcriber}))
     code = codes(done)[IN_A_FOLDER]
 
     result = loike(done, "retranscribe", code)

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlite_utils import Database
+from pipeline.database import Database
 
 from pipeline import database
 from pipeline.database.search_records import IndexMatch, SearchScope, TextQuery

@@ -16,7 +16,7 @@ from pipeline.errors import LoikeError
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
-from pipeline.cli.options import transcribe_options, transcription_options
+from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 
 
 RUN_OPTIONS = ("model", "device", "compute_type", "beam_size", "language", "domain_words", "workers")
@@ -63,13 +63,13 @@ def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, sh
 def retranscribe(obj: Context, interview, cache, **chosen) -> None:
     """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
     touched are kept as they are, with the new machine text beside them in the review app."""
-    from pipeline.run import process  # imported when there is work: PyAV and numpy come with it
+    from pipeline.run import retranscribe as redo  # imported when there is work: PyAV and numpy come with it
 
     obj.database().close()
     options = transcribe_options(chosen)
     with ProgressBar() as bar:
         try:
-            done = process.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
+            done = redo.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
         except LoikeError as error:
             raise click.ClickException(str(error)) from error
     for failure in done.run.failures:

@@ -7,7 +7,7 @@ outside this package runs SQL (``tests/test_architecture.py`` checks it).
 connection: opening, transactions, network shares; backup; migrations: the schema; models: the records
 handed out (heard, metadata_records and review_records: those handed in, and the desk's); recordings: taking
 recordings in and their log; transcripts: segments and words, stored and read (kept_edits: what a new transcription
-keeps); interviews: the list and one interview; metadata: applying an interview's metadata; subjects: people,
+keeps); interviews: the list and one interview; interview_metadata: applying an interview's metadata; subjects: people,
 places and events; subject_passages: what their pages list; subject_names: people, events and places by name.
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
 search_records. The editors' desk: review (segments as the
@@ -16,12 +16,14 @@ of every change) and quotes_kept (the passages editors keep for the book).
 """
 
 from pipeline.database.backup import backup
-from pipeline.database.connection import connect, network_filesystem, now, open_database, rows, warn_if_network, writing
+from pipeline.database.connection import (
+    Database, connect, network_filesystem, now, open_database, rows, warn_if_network, writing,
+)
 from pipeline.database.interviews import interview, interview_for, interviews
 from pipeline.database.manuscript_quotes import (
     dated_events, interview_numbered, interviews_held_in, manuscript_quotes,
 )
-from pipeline.database.metadata import Applied, apply_metadata, narrowed_consent, search_text
+from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.migrations import migrations
 from pipeline.database.recordings import (
     add_recording, all_recordings, count_waiting_for_metadata, file_names, file_seen, files_taken, interview_id_of,
@@ -50,7 +52,7 @@ from pipeline.database.transcripts import (
 
 __all__ = [
     "add_former_name", "add_quote", "add_recording", "add_revision", "all_recordings", "alternatives", "Applied",
-    "apply_metadata", "backup", "connect", "count_waiting_for_metadata", "dated_events", "delete_quote",
+    "apply_metadata", "backup", "connect", "count_waiting_for_metadata", "Database", "dated_events", "delete_quote",
     "describe_event", "domain_words", "event_id", "events", "events_named", "file_names", "file_seen",
     "files_taken", "interview", "interview_events", "interview_for", "interview_id_of", "interview_numbered",
     "interview_paths", "interview_people", "interview_places", "interview_quotes", "interview_roles",

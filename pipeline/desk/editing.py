@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
-from sqlite_utils import Database
+from pipeline.database import Database
 
 from pipeline import database
 from pipeline.database.models import Segment, Tag, Word

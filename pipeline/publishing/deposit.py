@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import bagit
-from sqlite_utils import Database
+from pipeline.database import Database
 
 from pipeline import __version__
 from pipeline.publishing import exports, transcript

@@ -14,7 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlite_utils import Database
+from pipeline.database import Database
 
 from pipeline import files
 from pipeline.publishing import archival_xml, transcript

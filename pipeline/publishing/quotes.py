@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlite_utils import Database
+from pipeline.database import Database
 
 from pipeline.publishing import clips, word_documents, templating, transcript
 from pipeline import database, files

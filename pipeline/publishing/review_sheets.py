@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from markupsafe import Markup, escape
-from sqlite_utils import Database
+from pipeline.database import Database
 
 from pipeline import database
 from pipeline.database.models import Interview, Segment, Word

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
+from pipeline.database import Database
 
 from pipeline import database
 from pipeline.database.models import Event, Interview, Person, Tag, Word

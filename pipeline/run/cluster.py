@@ -2,9 +2,9 @@
 
 The run is the local one with one difference: ``Transcriber.transcribe`` runs in Ray actors, on whatever nodes
 have room, instead of in this process. This process, the coordinator, still normalises each recording
-(``process.begin``), hands its decoded samples to Ray's object store (one ``ray.put`` per piece, cut exactly as
+(``steps.begin``), hands its decoded samples to Ray's object store (one ``ray.put`` per piece, cut exactly as
 a local run cuts them) or, with shared storage, the path of the decoded copy, and stores each result through
-``process.finish``: speaker labels, flags and one transaction per recording, this process being the only
+``steps.finish``: speaker labels, flags and one transaction per recording, this process being the only
 writer of the SQLite database. Ray is imported here only, and only when a cluster is asked for.
 
 How a transcriber that dies is handled, and why the pool is ours rather than ``ray.util.ActorPool``:
@@ -39,9 +39,9 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
+from pipeline.database import Database
 
-from pipeline.run import process, scheduling, transcribers
+from pipeline.run import scheduling, steps, transcribers
 from pipeline.run.transcribers import Outcome, Pool, Task
 from pipeline import database
 from pipeline.database.models import Recording
@@ -119,7 +119,7 @@ class Cluster:
         self.options = options
 
     def transcribe_pending(self, db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
-                           progress: process.Progress | None, report: RunReport, transcriber=None,
+                           progress: steps.Progress | None, report: RunReport, transcriber=None,
                            should_stop: Callable[[], bool] | None = None) -> None:
         """Transcribe what is pending on the cluster. ``cache`` and ``transcriber`` are not used: each
         transcriber keeps the model in its own node's cache ($LOIKE_CACHE there, else the user's cache)."""
@@ -171,7 +171,7 @@ class Coordinator:
         if not prefetch.done(recording):
             return False
         waiting.popleft()
-        job = self._guarded(recording, lambda: process.begin(self.db, self.archive, recording, self.pool,
+        job = self._guarded(recording, lambda: steps.begin(self.db, self.archive, recording, self.pool,
                                                               self.report, prefetch))
         task = job and self._guarded(recording, lambda: self._task(job))
         if task is None:
@@ -207,18 +207,18 @@ class Coordinator:
         else:
             future.set_result(outcome.segments)
         task.job.future = future
-        self._guarded(recording, lambda: process.finish(self.db, self.archive, outcome.worker or self.pool,
+        self._guarded(recording, lambda: steps.finish(self.db, self.archive, outcome.worker or self.pool,
                                                         task.job, self.report))
         self.tally.finished(recording)
 
     def _guarded(self, recording: Recording, step):
-        return process.guarded(self.db, self.archive, self.report, recording, step)
+        return steps.guarded(self.db, self.archive, self.report, recording, step)
 
 
 class Tally:
     """Recordings and seconds of audio done across the cluster, for the progress bar and its ETA."""
 
-    def __init__(self, progress: process.Progress | None, pending: list[Recording]):
+    def __init__(self, progress: steps.Progress | None, pending: list[Recording]):
         self.progress = progress
         self.count = len(pending)
         self.total = sum(r.length for r in pending)

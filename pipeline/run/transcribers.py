@@ -76,7 +76,7 @@ def _checkpointed(pieces) -> Iterator:
 
 @dataclass
 class Worker:
-    """What one transcriber said about itself; ``process.finish`` records it with each transcript."""
+    """What one transcriber said about itself; ``steps.finish`` records it with each transcript."""
 
     options: TranscribeOptions
     model_path: str
