@@ -36,7 +36,7 @@ def heavy_imports(argv: list[str]) -> list[str]:
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline.cli", *argv], capture_output=True,
                           text=True, check=True)
     names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
-    return sorted(name for name in HEAVY if name in names)
+    return sorted(heavy for heavy in HEAVY if any(n == heavy or n.startswith(heavy + ".") for n in names))
 
 
 def main() -> None:

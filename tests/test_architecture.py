@@ -197,3 +197,22 @@ def test_each_library_is_imported_in_its_one_place():
         users = {name for name, path in SOURCES.items() if library in third_party(path)}
         outside = {u for u in users if not any(u == home or u.startswith(home + ".") for home in homes)}
         assert not outside, f"{library} is imported in {sorted(outside)}; only {sorted(homes)} may"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["status"]], ids=["help", "status"])
+def test_commands_that_need_no_model_load_no_heavy_library(argv, tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "transcripts").mkdir()
+    from pipeline import database
+
+    database.open_database(tmp_path / "transcripts" / "loike.db").close()
+    script = ("import sys\nfrom pipeline.cli import main\nsys.argv = ['loike', *sys.argv[1:]]\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "heavy = ('av', 'numpy', 'faster_whisper', 'ctranslate2', 'starlette', 'torch', 'ray')\n"
+              "print(sorted(name for name in heavy if name in sys.modules), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script, "--root", str(tmp_path), *argv], capture_output=True,
+                          text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import sys
 
 import click
 
 from pipeline import __version__, settings
 from pipeline import database
+from pipeline.errors import LoikeError
 from pipeline.reports import RunReport
 
 
@@ -26,7 +28,22 @@ class Context:
         return database.open_database(self.archive.database)
 
 
-@click.group()
+class Group(click.Group):
+    """The `loike` group: a failure no command foresaw, but that says what to do (an archive that cannot be opened,
+    a database found damaged half-way through a command), becomes its one sentence instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LoikeError as error:
+            raise click.ClickException(str(error)) from error
+        except sqlite3.DatabaseError as error:
+            if not database.is_damage(error) or not isinstance(ctx.obj, Context):
+                raise
+            raise click.ClickException(str(database.damaged(ctx.obj.archive.database, error))) from error
+
+
+@click.group(cls=Group)
 @click.version_option(__version__, prog_name="loike")
 @click.option("--root", envvar=settings.ROOT_ENV, type=click.Path(file_okay=False),
               help="Archive folder holding recordings/ and transcripts/ [default: current folder; env LOIKE_ROOT].")

@@ -17,7 +17,8 @@ of every change) and quotes_kept (the passages editors keep for the book).
 
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
-    Database, connect, network_filesystem, now, open_database, rows, warn_if_network, writing,
+    Database, connect, damage, damaged, is_damage, network_filesystem, now, open_database, warn_if_network,
+    writing,
 )
 from pipeline.database.interviews import interview, interview_for, interviews
 from pipeline.database.manuscript_quotes import (
@@ -52,20 +53,20 @@ from pipeline.database.transcripts import (
 
 __all__ = [
     "add_former_name", "add_quote", "add_recording", "add_revision", "all_recordings", "alternatives", "Applied",
-    "apply_metadata", "backup", "connect", "count_waiting_for_metadata", "Database", "dated_events", "delete_quote",
-    "describe_event", "domain_words", "event_id", "events", "events_named", "file_names", "file_seen",
-    "files_taken", "interview", "interview_events", "interview_for", "interview_id_of", "interview_numbered",
-    "interview_paths", "interview_people", "interview_places", "interview_quotes", "interview_roles",
-    "interview_tags", "interviews", "interviews_found_by_metadata", "interviews_held_in", "known_file",
-    "last_edits", "last_run", "log_event", "manuscript_quotes", "map_speaker", "merge_people", "migrations",
-    "move_attachments", "narrowed_consent", "network_filesystem", "now", "open_database", "passages_found",
-    "PASSAGES_PER_INTERVIEW", "people", "people_in_role", "people_named", "person", "person_id", "person_names",
-    "place_id", "place_path", "places", "places_named", "quote", "record_normalised", "record_probe",
-    "record_problem", "recording_by_hash", "recording_log", "recording_of", "recording_with_path",
-    "recordings_to_process", "recordings_to_rebuild", "reindex", "remember_file", "remove_segment", "ROLES", "rows",
-    "save_transcript", "search_text", "segment", "segment_at", "segment_history", "segment_tags", "segment_words",
-    "segments", "segments_between", "sheet_segments", "SheetSegments", "snapshot", "speaker_labels",
-    "speaker_names", "speaker_people", "split_segment", "subject_exists", "subjects", "suggest_speakers",
-    "tag_segment", "transcript_counts", "unmap_speaker", "untag_segment", "update_recording", "update_segment",
-    "warn_if_network", "writing",
+    "apply_metadata", "backup", "connect", "count_waiting_for_metadata", "damage", "damaged", "Database",
+    "dated_events", "delete_quote", "describe_event", "domain_words", "event_id", "events", "events_named",
+    "file_names", "file_seen", "files_taken", "interview", "interview_events", "interview_for", "interview_id_of",
+    "interview_numbered", "interview_paths", "interview_people", "interview_places", "interview_quotes",
+    "interview_roles", "interview_tags", "interviews", "interviews_found_by_metadata", "interviews_held_in",
+    "is_damage", "known_file", "last_edits", "last_run", "log_event", "manuscript_quotes", "map_speaker",
+    "merge_people", "migrations", "move_attachments", "narrowed_consent", "network_filesystem", "now",
+    "open_database", "passages_found", "PASSAGES_PER_INTERVIEW", "people", "people_in_role", "people_named",
+    "person", "person_id", "person_names", "place_id", "place_path", "places", "places_named", "quote",
+    "record_normalised", "record_probe", "record_problem", "recording_by_hash", "recording_log", "recording_of",
+    "recording_with_path", "recordings_to_process", "recordings_to_rebuild", "reindex", "remember_file",
+    "remove_segment", "ROLES", "save_transcript", "search_text", "segment", "segment_at", "segment_history",
+    "segment_tags", "segment_words", "segments", "segments_between", "sheet_segments", "SheetSegments", "snapshot",
+    "speaker_labels", "speaker_names", "speaker_people", "split_segment", "subject_exists", "subjects",
+    "suggest_speakers", "tag_segment", "transcript_counts", "unmap_speaker", "untag_segment", "update_recording",
+    "update_segment", "warn_if_network", "writing",
 ]

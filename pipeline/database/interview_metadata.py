@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.connection import now
 from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound

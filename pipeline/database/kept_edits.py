@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.heard import MachineSegment
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.connection import now
 from pipeline.database.models import Tag

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.connection import now
 from pipeline.database.heard import AudioInfo, NormalisedAudio

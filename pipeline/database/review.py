@@ -8,7 +8,7 @@ and opens ``connection.writing`` around them); nothing here commits. Every segme
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.kept_edits import next_segment_id
 from pipeline.database.connection import now

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.connection import id_list
 from pipeline.errors import NotFound

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.connection import rows
 from pipeline.database.subjects import TAG_TABLES

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline.database.connection import now, rows
 from pipeline.database.metadata_records import PersonMeta

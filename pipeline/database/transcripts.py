@@ -10,7 +10,7 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
-from sqlite_utils import Database
+from pipeline.database.sqlite import Database
 
 from pipeline import crashtest
 from pipeline.database import kept_edits

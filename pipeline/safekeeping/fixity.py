@@ -59,6 +59,10 @@ def verify(archive: Archive) -> VerifyReport:
     db = database.open_database(archive.database)
     report = VerifyReport()
     try:
+        broken = database.damage(db)
+        if broken:
+            report.findings.append(Finding("damaged", "transcripts/loike.db", str(database.damaged(archive.database, broken))))
+            return report
         problems: dict[int, list[str]] = {}
         known = database.files_taken(db)
         for taken in known:
