@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Set up Lời Kể from a fresh clone and run it; safe to run again and again.
 
-    python3 dev.py demo    install into .venv, then transcribe the demo in recordings/
-    python3 dev.py test    install the test tools and Ray too, then run the test suite (extra args go to pytest)
+    python3 dev.py demo           install into .venv, then transcribe the demo in recordings/
+    python3 dev.py test           install the test tools and Ray too, then run the test suite (extra args go to pytest)
+    python3 dev.py test --fast    the same without the slow, browser and Ray tests (about a minute)
+    python3 dev.py check          ruff (lint and format) and mypy over the code
 
 Uses only the standard library, so it runs before anything is installed.
 """
@@ -48,18 +50,31 @@ def demo() -> None:
     run(BIN / "loike", "--root", HERE, "run")
 
 
+DEVELOPMENT = "test,cluster,dev"
+"""The test tools, Ray (so the tests of `loike run --cluster` run: 80 MB, ~12 s to install), ruff and mypy."""
+FAST = "not slow and not browser and not ray"
+"""What `test --fast` leaves out (the markers are in pyproject.toml)."""
+
+
 def test(pytest_args: list[str]) -> None:
-    install("test,cluster")  # Ray too, so the tests of `loike run --cluster` run (80 MB, ~12 s to install)
+    install(DEVELOPMENT)
+    if "--fast" in pytest_args:
+        pytest_args = [arg for arg in pytest_args if arg != "--fast"] + ["-m", FAST]
     run(PYTHON, "-m", "pytest", *pytest_args)
 
 
+def check() -> None:
+    install(DEVELOPMENT)
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "mypy")
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test"):
+    commands = {"demo": lambda: demo(), "test": lambda: test(sys.argv[2:]), "check": lambda: check()}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
-    if sys.argv[1] == "demo":
-        demo()
-    else:
-        test(sys.argv[2:])
+    commands[sys.argv[1]]()
 
 
 if __name__ == "__main__":

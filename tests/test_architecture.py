@@ -192,6 +192,7 @@ def test_no_two_modules_share_a_name():
     assert sorted(leaf for leaf in set(leaves) if leaves.count(leaf) > 1) == []
 
 
+@pytest.mark.slow
 def test_each_library_is_imported_in_its_one_place():
     for library, homes in ONLY_IN.items():
         users = {name for name, path in SOURCES.items() if library in third_party(path)}

@@ -249,6 +249,7 @@ def bursts_and_silences(seconds: int, seed: int = 7) -> tuple[np.ndarray, list[t
     return x, silences
 
 
+@pytest.mark.slow
 def test_read_chunks_cuts_long_audio_in_silences(tmp_path):
     x, silences = bursts_and_silences(25 * 60)
     wav = write_wav(tmp_path / "long.wav", x)

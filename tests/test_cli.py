@@ -29,6 +29,7 @@ def aged(path):
     os.utime(path, (past, past))
 
 
+@pytest.mark.slow
 def test_run_status_and_export(archive, loike):
     aged(archive.drop("vi_dialogue.ogg", "Bắc Cường/ông A.ogg"))
 
@@ -57,6 +58,7 @@ def test_run_status_and_export(archive, loike):
     assert again.exit_code == 0 and "Nothing new: 1 recordings, all up to date." in again.output
 
 
+@pytest.mark.slow
 def test_run_exits_1_after_a_summary_when_a_file_failed(archive, loike):
     aged(archive.drop("not_audio.mp3"))
     aged(archive.drop("vi_speech.wav"))
@@ -106,6 +108,7 @@ consent: {status: "hạn chế"}
 """
 
 
+@pytest.mark.slow
 def test_metadata_search_people_and_tags_from_the_command_line(archive, loike):
     recording = archive.drop("vi_dialogue.ogg", "ong-hung.ogg")
     aged(recording)

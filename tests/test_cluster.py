@@ -26,6 +26,8 @@ from pipeline.database.models import Segment
 from pipeline.options import ClusterOptions
 from pipeline.settings import Archive
 
+pytestmark = [pytest.mark.ray]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="Ray is not installed (pip install .[cluster] installs it)")

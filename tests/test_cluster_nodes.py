@@ -18,6 +18,8 @@ import socket
 import pytest
 from test_cluster import dialogues, loike, needs_ray, new_archive, runs, transcripts
 
+pytestmark = [pytest.mark.ray]
+
 
 def client_port() -> int:
     """A free port below the ephemeral range (32768 and up on Linux, 49152 and up elsewhere): Ray picks its own

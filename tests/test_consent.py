@@ -69,6 +69,7 @@ def consent_of(archive) -> str:
 
 
 @pytest.mark.parametrize("mistake", [("notes:", "note:"), ('"12/03/2020"', '"31/02/2020"')])
+@pytest.mark.slow
 def test_a_withdrawn_consent_in_a_sidecar_with_a_mistake_takes_effect_and_nothing_is_published(
         allowed_interview, tmp_path, mistake):
     archive = allowed_interview
@@ -86,6 +87,7 @@ def test_a_withdrawn_consent_in_a_sidecar_with_a_mistake_takes_effect_and_nothin
     assert database.interviews(db)[0].metadata_status == "waiting", "the rest of the file still waits for a fix"
 
 
+@pytest.mark.slow
 def test_a_withdrawn_consent_in_interviews_csv_with_a_mistake_takes_effect(allowed_interview, tmp_path):
     archive = allowed_interview
     (archive.recordings / "ong-hung.yaml").unlink()
@@ -99,6 +101,7 @@ def test_a_withdrawn_consent_in_interviews_csv_with_a_mistake_takes_effect(allow
     assert not any(published(archive, tmp_path).values())
 
 
+@pytest.mark.slow
 def test_widening_consent_takes_valid_metadata(allowed_interview, tmp_path):
     archive = allowed_interview
     sidecar = archive.recordings / "ong-hung.yaml"
@@ -116,6 +119,7 @@ def test_widening_consent_takes_valid_metadata(allowed_interview, tmp_path):
     assert all(published(archive, tmp_path).values())
 
 
+@pytest.mark.slow
 def test_a_sidecar_that_no_longer_parses_withholds_the_interview_until_it_is_fixed(allowed_interview, tmp_path):
     archive = allowed_interview
     sidecar = archive.recordings / "ong-hung.yaml"

@@ -71,6 +71,7 @@ def assert_finished(archive) -> None:
 
 
 @pytest.mark.parametrize("kill_at", ["normalised", "transcribed", "storing"])
+@pytest.mark.slow
 def test_a_run_killed_at_each_stage_leaves_a_consistent_archive_and_the_next_run_finishes(
     archive, transcriber, model_cache, kill_at
 ):
@@ -87,6 +88,7 @@ def test_a_run_killed_at_each_stage_leaves_a_consistent_archive_and_the_next_run
     assert_finished(archive)
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_a_random_moment_is_finished_by_the_next(archive, transcriber, model_cache):
     age(archive.drop("vi_dialogue.ogg"))
 

@@ -205,6 +205,7 @@ def test_der_counts_missed_speech_false_alarm_and_confusion_after_the_best_mappi
 
 
 @needs_model
+@pytest.mark.slow
 def test_the_voice_prints_are_resemblyzers_without_its_code_or_librosa():
     pytest.importorskip("librosa")
     import torch
@@ -222,6 +223,7 @@ def test_the_voice_prints_are_resemblyzers_without_its_code_or_librosa():
 
 
 @needs_model
+@pytest.mark.slow
 def test_two_espeak_voices_are_told_apart_with_turns_where_the_reference_has_them(tmp_path):
     audio.normalise(FIXTURES / "vi_two_voices.ogg", tmp_path / "x.wav", tmp_path / "x.f32")
     samples = slicing.decoded_samples(tmp_path / "x.f32")
@@ -243,6 +245,7 @@ def run(archive, transcriber):
 
 
 @needs_model
+@pytest.mark.slow
 def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors_choice(archive, transcriber):
     age(archive.drop("vi_two_voices.ogg", "bac-hung.ogg"))
     (archive.recordings / "bac-hung.yaml").write_text(SIDECAR, encoding="utf-8")
@@ -274,6 +277,7 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     assert {s.speaker for s in database.segments(db, interview.id)} == {"S1", "S2"}
 
 
+@pytest.mark.slow
 def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speakers_are_not_told_apart(
         archive, transcriber, monkeypatch, caplog, capsys):
     monkeypatch.setattr(diarize, "available", lambda: False)
@@ -299,6 +303,7 @@ def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speaker
     assert len(hints) == 1 and f"`loike retranscribe {code}` adds them" in hints[0], status  # b.ogg has no text
 
 
+@pytest.mark.slow
 def test_a_run_killed_while_naming_speakers_stores_neither_transcript_nor_names_and_the_next_does_both(
         archive, model_cache):
     age(archive.drop("vi_two_voices_stereo.ogg", "stereo.ogg"))  # by channel: no model needed

@@ -91,6 +91,7 @@ def test_a_missing_folder_or_one_without_references_says_what_to_do(tmp_path):
         evaluate.reference_pairs(tmp_path)
 
 
+@pytest.mark.slow
 def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path, monkeypatch, transcriber):
     folder = tmp_path / "corpus"
     (folder / "commune").mkdir(parents=True)

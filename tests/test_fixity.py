@@ -56,6 +56,7 @@ def code(archive):
     return database.interviews(database.open_database(archive.database))[0].code
 
 
+@pytest.mark.slow
 def test_verify_says_all_is_well_on_an_untouched_archive(done):
     result = loike(done, "verify")
     assert result.exit_code == 0, result.output

@@ -193,6 +193,7 @@ def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
 
 # --- re-transcribing a real interview ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, transcriber):
     """Real Whisper on the dialogue (two segments): the first edited, the second left as the machine wrote it."""
     import os
@@ -233,6 +234,7 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
     assert "There is no interview 'LK-1999-001': `loike status` lists the interview codes." in missing.output
 
 
+@pytest.mark.slow
 def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
     import os
 
@@ -252,6 +254,7 @@ def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
     assert database.interviews(db)[0].status == "transcribed"
 
 
+@pytest.mark.slow
 def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, transcriber):
     import os
 
@@ -280,6 +283,7 @@ def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, tr
            "The transcript of " in said.output and "is as it was." in said.output
 
 
+@pytest.mark.slow
 def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_the_next_run_finishes(
     archive, transcriber, model_cache
 ):

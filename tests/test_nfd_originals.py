@@ -70,6 +70,7 @@ def codes(archive) -> dict[str, str]:
         db.close()
 
 
+@pytest.mark.slow
 def test_verify_finds_nfd_originals_where_they_are(done):
     assert set(codes(done)) == {AT_THE_TOP, IN_A_FOLDER}, "stored in NFC"
 
@@ -104,6 +105,7 @@ def test_rebuild_makes_the_wav_of_an_nfd_original_again(done):
     assert loike(done, "verify").exit_code == 0
 
 
+@pytest.mark.slow
 def test_an_nfd_original_is_transcribed_again(done, transcriber, monkeypatch):
     real = retranscribe.retranscribe
     monkeypatch.setattr(retranscribe, "retranscribe", lambda *a, **k: real(*a, **{**k, "transcriber": transcriber}))

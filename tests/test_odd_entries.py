@@ -107,6 +107,7 @@ def loike_run(transcriber, monkeypatch):
     return lambda *args: CliRunner().invoke(cli.cli, [str(a) for a in args], catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_each_odd_entry_gets_one_sentence_and_the_real_recording_is_transcribed(archive, tmp_path, loike_run):
     fill_with_odd_entries(archive, tmp_path)
 
@@ -124,6 +125,7 @@ def test_each_odd_entry_gets_one_sentence_and_the_real_recording_is_transcribed(
     assert interview.status == "transcribed"
 
 
+@pytest.mark.slow
 def test_loike_watch_keeps_watching_past_odd_entries(archive, tmp_path, transcriber):
     fill_with_odd_entries(archive, tmp_path)
     reports, lines, started = [], [], time.monotonic()
@@ -195,6 +197,7 @@ def as_someone_else(root: Path) -> dict:
     return {"user": 65534, "group": 65534, "env": {"HOME": str(root)}}
 
 
+@pytest.mark.slow
 def test_a_file_or_folder_that_cannot_be_read_fails_with_one_sentence_and_verify_says_so(shared_tmp):
     recordings = shared_tmp / "archive" / "recordings"
     recordings.mkdir(parents=True)

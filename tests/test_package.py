@@ -145,6 +145,7 @@ def loike_run(monkeypatch, transcriber):
     return lambda *args: runner.invoke(cli.cli, [str(a) for a in args], catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_from_a_real_recording_to_every_format_and_a_valid_bag(archive, loike_run, tmp_path):
     path = archive.drop("vi_dialogue.ogg", "Bắc Cường/ông A.ogg")
     past = time.time() - 60

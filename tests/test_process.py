@@ -35,6 +35,7 @@ def open_db(archive):
     return database.open_database(archive.database)
 
 
+@pytest.mark.slow
 def test_a_dropped_recording_becomes_a_transcribed_interview_with_a_sheet(archive, transcriber):
     age(archive.drop("vi_dialogue.ogg", "xã Bắc Cường/ông Nguyễn Văn A.ogg"))
 
@@ -57,6 +58,7 @@ def test_a_dropped_recording_becomes_a_transcribed_interview_with_a_sheet(archiv
     assert (archive.sheets_dir / "index.html").exists()
 
 
+@pytest.mark.slow
 def test_running_again_over_an_unchanged_folder_does_no_work(archive, transcriber):
     age(archive.drop("vi_speech.wav"))
     run(archive, transcriber)
@@ -69,6 +71,7 @@ def test_running_again_over_an_unchanged_folder_does_no_work(archive, transcribe
     assert index.stat().st_mtime_ns == before
 
 
+@pytest.mark.slow
 def test_the_same_file_twice_or_renamed_is_one_interview(archive, transcriber):
     age(archive.drop("vi_speech.wav", "a.wav"))
     run(archive, transcriber)
@@ -80,6 +83,7 @@ def test_the_same_file_twice_or_renamed_is_one_interview(archive, transcriber):
     assert len(database.interviews(open_db(archive))) == 1
 
 
+@pytest.mark.slow
 def test_new_content_under_an_old_name_never_replaces_the_first(archive, transcriber):
     age(archive.drop("vi_speech.wav", "phong-van.wav"))
     run(archive, transcriber)
@@ -100,6 +104,7 @@ def test_new_content_under_an_old_name_never_replaces_the_first(archive, transcr
     ("not_audio.mp3", "not_audio", "is not a recording that can be decoded"),
     ("video_no_audio.mp4", "no_audio", "has no audio track"),
 ])
+@pytest.mark.slow
 def test_bad_files_get_one_sentence_and_the_batch_goes_on(archive, transcriber, fixture, kind, words):
     age(archive.drop(fixture))
     age(archive.drop("vi_speech.wav"))
@@ -119,6 +124,7 @@ def test_bad_files_get_one_sentence_and_the_batch_goes_on(archive, transcriber, 
 
 
 @pytest.mark.parametrize("fixture", ["truncated.wav", "truncated.mp3"])
+@pytest.mark.slow
 def test_a_truncated_recording_is_flagged_and_what_decodes_is_transcribed(archive, transcriber, fixture):
     age(archive.drop(fixture))
 
@@ -131,6 +137,7 @@ def test_a_truncated_recording_is_flagged_and_what_decodes_is_transcribed(archiv
     assert interview.problem_kind == "damaged"
 
 
+@pytest.mark.slow
 def test_a_file_still_being_copied_is_taken_on_a_later_run(archive, transcriber):
     partial = archive.recordings / "dang-chep.wav"
     data = (FIXTURES / "vi_speech.wav").read_bytes()
@@ -161,6 +168,7 @@ def test_a_file_still_being_copied_is_taken_on_a_later_run(archive, transcriber)
     assert report.new == 1 and report.transcribed == 1
 
 
+@pytest.mark.slow
 def test_a_crash_while_storing_leaves_no_partial_transcript_and_the_next_run_finishes(
     archive, transcriber, monkeypatch
 ):
@@ -210,6 +218,7 @@ consent:
 """
 
 
+@pytest.mark.slow
 def test_metadata_from_a_sidecar_reaches_the_interview_and_edits_are_kept_in_history(archive, transcriber):
     age(archive.drop("vi_dialogue.ogg", "xa/ong-hung.ogg"))
     sidecar = archive.recordings / "xa" / "ong-hung.yaml"
@@ -233,6 +242,7 @@ def test_metadata_from_a_sidecar_reaches_the_interview_and_edits_are_kept_in_his
     assert db["metadata_versions"].count == 2
 
 
+@pytest.mark.slow
 def test_bad_metadata_holds_the_interview_as_waiting_but_it_is_transcribed(archive, transcriber):
     age(archive.drop("vi_dialogue.ogg", "ong-hung.ogg"))
     (archive.recordings / "ong-hung.yaml").write_text(SIDECAR.replace("12/03/2020", "31/02/2020"), encoding="utf-8")
@@ -282,6 +292,7 @@ def three_recordings(archive):
         age(path)
 
 
+@pytest.mark.slow
 def test_the_next_recording_is_normalised_while_one_is_transcribed(archive, transcriber):
     three_recordings(archive)
     listening = ListeningTranscriber(transcriber, archive, workers=1)
@@ -295,6 +306,7 @@ def test_the_next_recording_is_normalised_while_one_is_transcribed(archive, tran
     assert {r.status for r in database.interviews(open_db(archive))} == {"transcribed"}
 
 
+@pytest.mark.slow
 def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, transcriber):
     three_recordings(archive)
     listening = ListeningTranscriber(transcriber, archive, workers=2)
@@ -312,6 +324,7 @@ def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, tra
     assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
 
 
+@pytest.mark.slow
 def test_a_transcription_that_fails_in_a_worker_fails_alone(archive, transcriber):
     three_recordings(archive)
     (archive.recordings / "b.ogg").write_bytes((FIXTURES / "vi_dialogue.ogg").read_bytes()[:-3000])  # shorter
@@ -327,6 +340,7 @@ def test_a_transcription_that_fails_in_a_worker_fails_alone(archive, transcriber
     assert not list(archive.audio_dir.glob(".*")), "no temporaries left"
 
 
+@pytest.mark.slow
 def test_a_stop_leaves_no_decoded_copy_of_the_recording_made_ahead(archive, transcriber):
     three_recordings(archive)
     listening = ListeningTranscriber(transcriber, archive, workers=1)

@@ -724,6 +724,7 @@ def test_rows_can_be_linked_to_and_the_script_follows_links(env):
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="needs chromium")
+@pytest.mark.slow
 def test_opening_a_sheet_at_a_moment_marks_that_row_in_a_real_browser(tmp_path):
     out = tmp_path / "sheets"
     segs = [segment(i, f"đoạn {i}") for i in range(40)]

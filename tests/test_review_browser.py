@@ -16,8 +16,8 @@ import reviewdesk
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
-                                reason="needs the chromium and chromium-driver packages")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
+                                reason="needs the chromium and chromium-driver packages")]
 
 
 @pytest.fixture(scope="module")

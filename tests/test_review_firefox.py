@@ -12,7 +12,7 @@ import reviewdesk
 
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 marionette = pytest.importorskip("marionette_driver.marionette", reason="needs marionette-driver")
-pytestmark = pytest.mark.skipif(not FIREFOX, reason="needs the firefox-esr package")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not FIREFOX, reason="needs the firefox-esr package")]
 
 
 @pytest.fixture

@@ -85,6 +85,7 @@ def test_phone_audio_at_8_khz_mu_law_becomes_16_khz(tmp_path):
         assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (16000, 1, 2)
 
 
+@pytest.mark.slow
 def test_twenty_minutes_of_silence_finish_without_invented_text(archive, transcriber):
     silent_wav(archive.recordings / "im lặng.wav", 20 * 60)
     age(archive.recordings / "im lặng.wav")
@@ -110,6 +111,7 @@ def test_read_chunks_streams_a_three_hour_wav_in_bounded_pieces(tmp_path):
     assert total == 3 * 3600 * audio.SAMPLE_RATE and longest <= 120 * audio.SAMPLE_RATE and 90 <= pieces < 100
 
 
+@pytest.mark.slow
 def test_an_nfd_vietnamese_name_with_spaces_goes_end_to_end(archive, transcriber):
     nfc = "xã Bắc Cường/bà Trần Thị Hường kể chuyện.ogg"
     nfd = unicodedata.normalize("NFD", nfc)

@@ -48,6 +48,7 @@ def read_wav(path):
         return np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16).astype(np.float32) / 32768
 
 
+@pytest.mark.slow
 def test_vietnamese_speech_is_transcribed_on_the_recordings_timeline(transcriber, tmp_path):
     from pipeline.intake import audio
 
@@ -65,6 +66,7 @@ def test_vietnamese_speech_is_transcribed_on_the_recordings_timeline(transcriber
     assert seen == sorted(seen) and seen[-1] == pytest.approx(100.0 + len(samples) / 16000)
 
 
+@pytest.mark.slow
 def test_hotwords_are_accepted_as_a_hint(transcriber, tmp_path):
     from pipeline.intake import audio
 
@@ -73,6 +75,7 @@ def test_hotwords_are_accepted_as_a_hint(transcriber, tmp_path):
     assert "bắc cường" in " ".join(s.text for s in segments).lower()
 
 
+@pytest.mark.slow
 def test_text_whisper_writes_across_silence_is_flagged_and_real_speech_is_not(transcriber, tmp_path):
     """The dialogue, then 24 s of silence broken every 4 s by a 0.25 s burst of sound (a tap on the microphone,
     a word from the next room). VAD lets Whisper hear the bursts, and Whisper writes sentences whose word times
@@ -103,6 +106,7 @@ def test_every_decode_runs_on_one_thread_so_the_words_never_depend_on_the_core_c
     assert TranscribeOptions(workers=1).settings()["cpu_threads"] == 1, "recorded with each run"
 
 
+@pytest.mark.slow
 def test_the_words_are_the_same_with_one_worker_or_two_and_whatever_omp_num_threads_says(tmp_path, model_cache):
     import json
     import os

@@ -59,6 +59,7 @@ def statuses(archive) -> dict[str, str]:
         db.close()
 
 
+@pytest.mark.slow
 def test_a_file_dropped_while_watching_is_transcribed_and_a_bad_one_reported_once(archive, transcriber):
     with Watching(archive, transcriber) as watching:
         watching.until(lambda: watching.reports)  # the first pass, over an empty folder
@@ -72,6 +73,7 @@ def test_a_file_dropped_while_watching_is_transcribed_and_a_bad_one_reported_onc
     assert sorted(os.listdir(archive.recordings)) == ["Bắc Cường", "not_audio.mp3"], "nothing moved or deleted"
 
 
+@pytest.mark.slow
 def test_a_growing_file_is_not_taken_until_it_stops_changing(archive, transcriber):
     reports = []
 
@@ -97,6 +99,7 @@ def test_a_growing_file_is_not_taken_until_it_stops_changing(archive, transcribe
     assert watcher.look() is None
 
 
+@pytest.mark.slow
 def test_recordings_folder_lost_and_back(archive, transcriber):
     away = archive.root / "recordings-unplugged"
     with Watching(archive, transcriber) as watching:
@@ -133,6 +136,7 @@ def test_once_is_one_pass_like_run(archive):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.slow
 def test_a_signal_stops_the_command_cleanly(archive, model_cache, signum):
     env = {**os.environ, "LOIKE_CACHE": str(model_cache), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "pipeline.cli", "--root", str(archive.root), "watch", "--interval", "0.2"]
