@@ -25,9 +25,8 @@ LOIKE = BIN / "loike"
 
 # --- text: the scoring lives in the library (pipeline/evaluate.py, what `loike eval` uses) -------------
 
-from pipeline.speech.evaluate import char_errors, edit_distance, ratio, word_errors# noqa: E402,F401
-from pipeline.speech.evaluate import normalise as normalise_text# noqa: E402,F401
-
+from pipeline.speech.evaluate import char_errors, edit_distance, ratio, word_errors  # noqa: E402,F401
+from pipeline.speech.evaluate import normalise as normalise_text  # noqa: E402,F401
 
 # --- data ------------------------------------------------------------------------------------------
 
@@ -67,8 +66,11 @@ def transcripts_by_source(root: Path) -> dict[str, dict]:
     for row in database.interviews(db):
         segments = database.segments(db, row.id)
         found[row.source_path] = {
-            "code": row.code, "duration": row.duration, "status": row.status,
-            "segments": segments, "text": " ".join(s["text"] for s in segments),
+            "code": row.code,
+            "duration": row.duration,
+            "status": row.status,
+            "segments": segments,
+            "text": " ".join(s["text"] for s in segments),
         }
     db.close()
     return found
@@ -112,10 +114,15 @@ def versions() -> str:
         where = Path(pipeline.__file__).resolve().parent
         if where.parent == REPO:
             git = ["git", "-C", str(REPO)]
-            commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                    check=True).stdout.strip()
-            dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "pipeline", "templates"],
-                                   capture_output=True, text=True, check=True).stdout.strip()
+            commit = subprocess.run(
+                [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            dirty = subprocess.run(
+                [*git, "status", "--porcelain", "--untracked-files=no", "pipeline", "templates"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
             out.append(f"loike {commit}{' + uncommitted changes' if dirty else ''}")
         else:
             out.append(f"loike from {where}")
@@ -127,8 +134,10 @@ def versions() -> str:
 def header(command: str) -> str:
     """Date, command, machine and versions; the commit is the one checked out when the script started
     (a long benchmark can outlive a commit made meanwhile)."""
-    return (f"<!-- {datetime.date.today().isoformat()} -->\n"
-            f"Command: `{command}`  \nMachine: {machine()}  \nVersions: {AT_START}\n")
+    return (
+        f"<!-- {datetime.date.today().isoformat()} -->\n"
+        f"Command: `{command}`  \nMachine: {machine()}  \nVersions: {AT_START}\n"
+    )
 
 
 def median(values: list[float]) -> float:
@@ -142,14 +151,15 @@ def command_line() -> str:
 # --- longer interviews built from the clips ------------------------------------------------------------
 
 
-def build_folder(data_dir: Path, work: Path, count: int, minutes: tuple[float, float], seed: int) -> list[tuple[Path, str]]:
+def build_folder(
+    data_dir: Path, work: Path, count: int, minutes: tuple[float, float], seed: int
+) -> list[tuple[Path, str]]:
     """``count`` MP3 interviews of ``minutes`` (min, max) each, clips shuffled with 1–3 s pauses, in ``work``.
 
     Each gets its reference NAME.txt beside it. Returns (mp3, reference text) pairs. The work folder must be
     outside the repository: the clips are for evaluation only.
     """
     import random
-
 
     if REPO in work.resolve().parents or work.resolve() == REPO:
         raise SystemExit("the work folder must be outside the repository (the clips' licence)")

@@ -56,8 +56,10 @@ def run_side(side: str, files: list[Path], work: Path, address: str) -> tuple[fl
 
 
 def segments(root: Path) -> dict[str, list]:
-    return {name: [(s["start"], s["end"], s["text"], s["words"]) for s in row["segments"]]
-            for name, row in c.transcripts_by_source(root).items()}
+    return {
+        name: [(s["start"], s["end"], s["text"], s["words"]) for s in row["segments"]]
+        for name, row in c.transcripts_by_source(root).items()
+    }
 
 
 def writes(root: Path, seconds: float) -> str:
@@ -73,10 +75,12 @@ def writes(root: Path, seconds: float) -> str:
     schema = empty.stat().st_size  # an empty archive's database: not part of what an hour adds
     shutil.rmtree(empty.parent)
     hours = seconds / 3600
-    return (f"per hour of audio: {counts['segments'] / hours:,.0f} segments and {counts['words'] / hours:,.0f} words "
-            f"stored, loike.db grew {(db.stat().st_size - schema) / hours / 2**20:.2f} MiB (beyond the "
-            f"{schema / 1024:.0f} KiB of an empty archive); object store {seconds * 16000 * 4 / hours / 1e6:.1f} MB "
-            "(float32, 16 kHz)")
+    return (
+        f"per hour of audio: {counts['segments'] / hours:,.0f} segments and {counts['words'] / hours:,.0f} words "
+        f"stored, loike.db grew {(db.stat().st_size - schema) / hours / 2**20:.2f} MiB (beyond the "
+        f"{schema / 1024:.0f} KiB of an empty archive); object store {seconds * 16000 * 4 / hours / 1e6:.1f} MB "
+        "(float32, 16 kHz)"
+    )
 
 
 def normalising(files: list[Path], work: Path, seconds: float) -> str:
@@ -90,8 +94,10 @@ def normalising(files: list[Path], work: Path, seconds: float) -> str:
         audio.normalise(path, out / f"{path.stem}.wav", out / f".{path.stem}.f32")
     spent = time.perf_counter() - started
     shutil.rmtree(out)
-    return (f"normalising here: {spent / seconds * 3600:.0f} s per hour of audio ({seconds / spent:.0f}x real time, "
-            "one thread)")
+    return (
+        f"normalising here: {spent / seconds * 3600:.0f} s per hour of audio ({seconds / spent:.0f}x real time, "
+        "one thread)"
+    )
 
 
 def main() -> None:
@@ -133,18 +139,22 @@ def main() -> None:
         node.shutdown()
 
     print(c.header(c.command_line()))
-    print(f"{len(files)} MP3 interviews, {seconds / 60:.1f} min of audio "
-          f"({', '.join(f'{c.audio_seconds(p) / 60:.1f}' for p in files)} min); Whisper base, int8, beam 5, vi; "
-          f"a local Ray node of {args.cpus} CPUs; {args.runs} round(s), sides alternating; 1-minute load average "
-          f"before each run {min(loads):.2f}–{max(loads):.2f}\n")
+    print(
+        f"{len(files)} MP3 interviews, {seconds / 60:.1f} min of audio "
+        f"({', '.join(f'{c.audio_seconds(p) / 60:.1f}' for p in files)} min); Whisper base, int8, beam 5, vi; "
+        f"a local Ray node of {args.cpus} CPUs; {args.runs} round(s), sides alternating; 1-minute load average "
+        f"before each run {min(loads):.2f}–{max(loads):.2f}\n"
+    )
     print("| side | wall (s), median | runs (s) | audio min per wall min | against the first side | same transcript |")
     print("|---|---|---|---|---|---|")
     first = c.median(times[sides[0]])
     for side in sides:
         med = c.median(times[side])
         same = "yes" if texts[side] == texts[sides[0]] else "**no**"
-        print(f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {seconds / med:.2f} | "
-              f"{first / med:.2f} × | {same} |")
+        print(
+            f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {seconds / med:.2f} | "
+            f"{first / med:.2f} × | {same} |"
+        )
     print(f"\n{written}; {normalising(files, work, seconds)}")
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)

@@ -45,8 +45,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import DEFAULT_DATA, REPO, command_line, header, median  # noqa: E402
 
-VOICES = ["Binh_nam_mien_Bac", "Tuyen_nam_mien_Bac", "Vinh_nam_mien_Nam", "Ly_nu_mien_Bac", "Ngoc_nu_mien_Bac",
-          "Doan_nu_mien_Nam"]
+VOICES = [
+    "Binh_nam_mien_Bac",
+    "Tuyen_nam_mien_Bac",
+    "Vinh_nam_mien_Nam",
+    "Ly_nu_mien_Bac",
+    "Ngoc_nu_mien_Bac",
+    "Doan_nu_mien_Nam",
+]
 RATE = 16_000
 
 
@@ -54,9 +60,32 @@ def clip(data: Path, work: Path, voice: str, tempo: float) -> np.ndarray:
     """The voice's clip at 16 kHz and ``tempo``, leading and trailing silence trimmed (sox), cached in work."""
     out = work / f"{voice}-{tempo:.2f}.wav"
     if not out.exists():
-        subprocess.run(["sox", str(data / f"{voice}.wav"), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
-                        "tempo", f"{tempo:.2f}", "silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01",
-                        "0.5%", "reverse"], check=True)
+        subprocess.run(
+            [
+                "sox",
+                str(data / f"{voice}.wav"),
+                "-r",
+                str(RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(out),
+                "tempo",
+                f"{tempo:.2f}",
+                "silence",
+                "1",
+                "0.01",
+                "0.5%",
+                "reverse",
+                "silence",
+                "1",
+                "0.01",
+                "0.5%",
+                "reverse",
+            ],
+            check=True,
+        )
     with wave.open(str(out)) as reader:
         return np.frombuffer(reader.readframes(reader.getnframes()), "<i2").astype(np.float32) / 32768
 
@@ -71,8 +100,9 @@ def dialogue(data: Path, work: Path, voices: list[str], turns: int, rng: random.
         want = rng.uniform(3.0, 8.0)
         while len(speech) < want * RATE:  # too short for the turn: go on from a random point of another take
             more = clip(data, work, voice, rng.choice([0.9, 1.0, 1.1]))
-            speech = np.concatenate([speech, np.zeros(int(0.15 * RATE), np.float32),
-                                     more[rng.randrange(0, len(more) // 2):]])
+            speech = np.concatenate(
+                [speech, np.zeros(int(0.15 * RATE), np.float32), more[rng.randrange(0, len(more) // 2) :]]
+            )
         gap = np.zeros(int(rng.uniform(0.3, 1.0) * RATE), np.float32)
         pieces += [gap, speech]
         t += len(gap) / RATE
@@ -106,14 +136,15 @@ def word_error(reference, segments) -> float:
         return float("nan")
     labels = sorted({h for h, _ in counts})
     people = sorted({r for _, r in counts})
-    best = max(sum(counts.get((h, r), 0) for h, r in zip(labels, perm))
-               for perm in itertools.permutations(people + [None] * len(labels), len(labels)))
+    best = max(
+        sum(counts.get((h, r), 0) for h, r in zip(labels, perm))
+        for perm in itertools.permutations(people + [None] * len(labels), len(labels))
+    )
     return 1 - best / total
 
 
 def accuracy(args) -> list[dict]:
-    from pipeline.intake import audio
-    from pipeline.intake import slicing
+    from pipeline.intake import audio, slicing
     from pipeline.speech import diarize, speakers, voice_encoder
     from pipeline.speech.diarize import Turn
 
@@ -150,11 +181,19 @@ def accuracy(args) -> list[dict]:
                 outcomes.append(("words", diarize.turns(labelled), word_error(reference, labelled)))
             for name, hypothesis, wrong in outcomes:
                 scores = diarize.der(ref, hypothesis, collar=0.25)
-                rows.append({"speech": name, "speakers": count, "known": known is not None, "dialogue": k,
-                             "audio": round(len(samples) / RATE, 1), "found": len({t.speaker for t in found}),
-                             **{key: round(v, 4) for key, v in scores.items()},
-                             "word_error": None if wrong is None else round(wrong, 4),
-                             "diarize_seconds": round(seconds, 2)})
+                rows.append(
+                    {
+                        "speech": name,
+                        "speakers": count,
+                        "known": known is not None,
+                        "dialogue": k,
+                        "audio": round(len(samples) / RATE, 1),
+                        "found": len({t.speaker for t in found}),
+                        **{key: round(v, 4) for key, v in scores.items()},
+                        "word_error": None if wrong is None else round(wrong, 4),
+                        "diarize_seconds": round(seconds, 2),
+                    }
+                )
                 print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -197,28 +236,39 @@ def cost(samples_path: Path, reference_path: Path) -> dict:
     done = time.perf_counter()
     hours = len(samples) / RATE / 3600
     scores = diarize.der([Turn(*t) for t in json.loads(reference_path.read_text())], found)
-    return {"audio_hours": round(hours, 2), "vad_seconds": round(after_vad - started, 1),
-            "load_seconds": round(loaded - after_vad, 1), "turns_seconds": round(done - loaded, 1),
-            "seconds_per_hour": round((done - loaded + after_vad - started) / hours),
-            "rss_before_mb": base, "peak_after_vad_mb": vad_peak, "peak_rss_mb": peak(),
-            "der": round(scores["der"], 4), "found": len({t.speaker for t in found})}
+    return {
+        "audio_hours": round(hours, 2),
+        "vad_seconds": round(after_vad - started, 1),
+        "load_seconds": round(loaded - after_vad, 1),
+        "turns_seconds": round(done - loaded, 1),
+        "seconds_per_hour": round((done - loaded + after_vad - started) / hours),
+        "rss_before_mb": base,
+        "peak_after_vad_mb": vad_peak,
+        "peak_rss_mb": peak(),
+        "der": round(scores["der"], 4),
+        "found": len({t.speaker for t in found}),
+    }
 
 
 def print_table(rows: list[dict]) -> None:
-    print("\n| speech from | speakers | count given | dialogues | audio (median s) | DER median | DER max | "
-          "missed | false alarm | confusion | count right | word error (median) | seconds (median) |")
+    print(
+        "\n| speech from | speakers | count given | dialogues | audio (median s) | DER median | DER max | "
+        "missed | false alarm | confusion | count right | word error (median) | seconds (median) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for where, count, known in itertools.product(("oracle", "vad", "words"), (2, 3), (False, True)):
         sel = [r for r in rows if r["speech"] == where and r["speakers"] == count and r["known"] == known]
         if not sel:
             continue
         wrong = [r["word_error"] for r in sel if r["word_error"] is not None]
-        print(f"| {where} | {count} | {'yes' if known else 'no (estimated)'} | {len(sel)} | "
-              f"{median([r['audio'] for r in sel]):.0f} | {median([r['der'] for r in sel]):.1%} | "
-              f"{max(r['der'] for r in sel):.1%} | {median([r['missed'] for r in sel]):.1%} | "
-              f"{median([r['false_alarm'] for r in sel]):.1%} | {median([r['confusion'] for r in sel]):.1%} | "
-              f"{sum(r['found'] == count for r in sel)}/{len(sel)} | "
-              f"{f'{median(wrong):.1%}' if wrong else '–'} | {median([r['diarize_seconds'] for r in sel]):.1f} |")
+        print(
+            f"| {where} | {count} | {'yes' if known else 'no (estimated)'} | {len(sel)} | "
+            f"{median([r['audio'] for r in sel]):.0f} | {median([r['der'] for r in sel]):.1%} | "
+            f"{max(r['der'] for r in sel):.1%} | {median([r['missed'] for r in sel]):.1%} | "
+            f"{median([r['false_alarm'] for r in sel]):.1%} | {median([r['confusion'] for r in sel]):.1%} | "
+            f"{sum(r['found'] == count for r in sel)}/{len(sel)} | "
+            f"{f'{median(wrong):.1%}' if wrong else '–'} | {median([r['diarize_seconds'] for r in sel]):.1f} |"
+        )
 
 
 def main() -> None:
@@ -227,8 +277,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/loike-diarize"))
     parser.add_argument("--dialogues", type=int, default=10, help="two-speaker dialogues")
     parser.add_argument("--three", type=int, default=4, help="three-speaker dialogues")
-    parser.add_argument("--whisper", action="store_true",
-                        help="also transcribe each dialogue and label Whisper's words, as a run does")
+    parser.add_argument(
+        "--whisper", action="store_true", help="also transcribe each dialogue and label Whisper's words, as a run does"
+    )
     parser.add_argument("--hours", type=float, nargs="*", default=[], help="cost on dialogues this long")
     parser.add_argument("--cost-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -243,8 +294,12 @@ def main() -> None:
         print_table(accuracy(args))
     for hours in args.hours:
         samples_path, reference_path = long_dialogue(args, hours)
-        child = subprocess.run([sys.executable, __file__, "--cost-child", str(samples_path), str(reference_path)],
-                               capture_output=True, text=True, check=True)
+        child = subprocess.run(
+            [sys.executable, __file__, "--cost-child", str(samples_path), str(reference_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         print(f"\nCost on {hours:g} h: {child.stdout.strip().splitlines()[-1]}", flush=True)
 
 

@@ -40,8 +40,12 @@ def _short(text: str, limit: int = 160) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="*", type=Path,
-                        default=[c.REPO / "tests/fixtures/vi_speech.wav", c.REPO / "tests/fixtures/vi_dialogue.ogg"])
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        default=[c.REPO / "tests/fixtures/vi_speech.wav", c.REPO / "tests/fixtures/vi_dialogue.ogg"],
+    )
     parser.add_argument("--compute-type", default="int8")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -60,7 +64,9 @@ def main() -> None:
     logger.propagate = False
 
     print(c.header(c.command_line()))
-    print("| file | s | temperatures | decodes that missed a threshold (temperature) | windows skipped as silence | median s | text |")
+    print(
+        "| file | s | temperatures | decodes that missed a threshold (temperature) | windows skipped as silence | median s | text |"
+    )
     print("|---|---|---|---|---|---|---|")
     for path in args.files:
         with av.open(str(path)) as container:
@@ -71,13 +77,20 @@ def main() -> None:
                 counter.failed, counter.silences = [], 0
                 started = time.perf_counter()
                 segments, _info = model.transcribe(
-                    str(path), language="vi", beam_size=5, vad_filter=True, condition_on_previous_text=False,
-                    word_timestamps=True, temperature=temperature,
+                    str(path),
+                    language="vi",
+                    beam_size=5,
+                    vad_filter=True,
+                    condition_on_previous_text=False,
+                    word_timestamps=True,
+                    temperature=temperature,
                 )
                 text = " ".join(s.text.strip() for s in segments)
                 times.append(time.perf_counter() - started)
-            print(f"| {path.name} | {seconds:.1f} | {label} | {', '.join(dict.fromkeys(counter.failed)) or 'none'} | {counter.silences} | "
-                  f"{c.median(times):.2f} | {_short(text) or '(empty)'} |")
+            print(
+                f"| {path.name} | {seconds:.1f} | {label} | {', '.join(dict.fromkeys(counter.failed)) or 'none'} | {counter.silences} | "
+                f"{c.median(times):.2f} | {_short(text) or '(empty)'} |"
+            )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@ def spawn_children(children: int, threads: int) -> dict:
         yield from requests
 
     server = grpc.server(futures.ThreadPoolExecutor(2 * threads))
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-        "bench.Echo", {"Echo": grpc.stream_stream_rpc_method_handler(echo)}),))
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler("bench.Echo", {"Echo": grpc.stream_stream_rpc_method_handler(echo)}),)
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
 
@@ -70,12 +71,28 @@ def main() -> None:
     for run in range(1, args.runs + 1):
         for side, extra in (("default", {}), ("off", {"GRPC_ENABLE_FORK_SUPPORT": "0"})):
             env = {key: value for key, value in os.environ.items() if key != "GRPC_ENABLE_FORK_SUPPORT"}
-            done = subprocess.run([sys.executable, __file__, "--side", side, "--children", str(args.children),
-                                   "--threads", str(args.threads)], env={**env, **extra}, capture_output=True,
-                                  text=True, timeout=600)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--side",
+                    side,
+                    "--children",
+                    str(args.children),
+                    "--threads",
+                    str(args.threads),
+                ],
+                env={**env, **extra},
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             result = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"run {run} {side:8} grpcio {result['grpcio']}: {sum(result['killed'].values())} of "
-                  f"{args.children} children died before exec {result['killed'] or ''}", flush=True)
+            print(
+                f"run {run} {side:8} grpcio {result['grpcio']}: {sum(result['killed'].values())} of "
+                f"{args.children} children died before exec {result['killed'] or ''}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from _common import DEFAULT_DATA, edit_distance, normalise_text
 
-from pipeline.intake import audio
-from pipeline.intake import slicing
+from pipeline.intake import audio, slicing
 from pipeline.options import TranscribeOptions
 from pipeline.settings import model_cache
 from pipeline.speech.transcribe import Transcriber

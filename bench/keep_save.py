@@ -36,8 +36,8 @@ def transcript(count: int, shift: float, label: str):
 
 
 def once(segments: int, every: int) -> tuple[float, float, dict]:
-    from pipeline.desk import editing
     from pipeline import database
+    from pipeline.desk import editing
 
     with tempfile.TemporaryDirectory(prefix="loike-keep-") as work:
         db = database.open_database(Path(work) / "loike.db")
@@ -66,8 +66,10 @@ def main() -> None:
     again = [r[1] for r in results]
     print(c.header(c.command_line()))
     print(f"- first save of {args.segments} segments: {c.median(first):.2f} s (median of {args.repeats})")
-    print(f"- saved again with every {args.every}th segment edited: **{c.median(again):.2f} s** "
-          f"({', '.join(f'{t:.2f}' for t in again)}); {results[0][2]}")
+    print(
+        f"- saved again with every {args.every}th segment edited: **{c.median(again):.2f} s** "
+        f"({', '.join(f'{t:.2f}' for t in again)}); {results[0][2]}"
+    )
 
 
 if __name__ == "__main__":

@@ -98,9 +98,11 @@ def main() -> None:
 
     print(c.header(c.command_line()))
     words = sum(len(c.normalise_text(t).split()) for t in references.values())
-    print(f"{len(made)} MP3 interviews, {seconds / 60:.1f} min ({', '.join(f'{len(a) / 16000 / 60:.1f}' for a in audio.values())} min), "
-          f"{words} reference words; bare faster-whisper, beam 5, vi, VAD, word timestamps; decoding not timed; "
-          f"{args.runs} run(s) per variant, interleaved\n")
+    print(
+        f"{len(made)} MP3 interviews, {seconds / 60:.1f} min ({', '.join(f'{len(a) / 16000 / 60:.1f}' for a in audio.values())} min), "
+        f"{words} reference words; bare faster-whisper, beam 5, vi, VAD, word timestamps; decoding not timed; "
+        f"{args.runs} run(s) per variant, interleaved\n"
+    )
     print("| variant | wall (s), median | runs (s) | RTF | speed-up vs int8 | WER | CER | words out / reference |")
     print("|---|---|---|---|---|---|---|---|")
     base = c.median(times.get("int8", [])) if "int8" in times else None
@@ -108,8 +110,10 @@ def main() -> None:
         we, wn, ce, cn, out = c.corpus_errors(references, texts[variant])
         med = c.median(times[variant])
         speedup = f"{base / med:.2f}×" if base else ""
-        print(f"| {variant} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[variant])} | {med / seconds:.3f} | "
-              f"{speedup} | {c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} | {out} / {wn} |")
+        print(
+            f"| {variant} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[variant])} | {med / seconds:.3f} | "
+            f"{speedup} | {c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} | {out} / {wn} |"
+        )
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -40,8 +40,17 @@ def run_loike(files: list[Path], work: Path, threshold_mb: int) -> dict[str, flo
     for path in files:
         shutil.copyfile(path, root / "recordings" / path.name)
         os.utime(root / "recordings" / path.name, (settled, settled))
-    argv = [sys.executable, "-c", WITH_THRESHOLD, str(threshold_mb * 2**20), "--root", str(root), "run",
-            "--workers", "2"]
+    argv = [
+        sys.executable,
+        "-c",
+        WITH_THRESHOLD,
+        str(threshold_mb * 2**20),
+        "--root",
+        str(root),
+        "run",
+        "--workers",
+        "2",
+    ]
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=work)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -49,8 +58,12 @@ def run_loike(files: list[Path], work: Path, threshold_mb: int) -> dict[str, flo
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"loike run failed with a {threshold_mb} MB threshold:\n{proc.stderr.read().decode()}")
     shutil.rmtree(root)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "sys": usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "sys": usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -73,25 +86,35 @@ def main() -> None:
 
     results: dict[int, list[dict[str, float]]] = {mb: [] for mb in thresholds}
     for run in range(args.runs):
-        for mb in thresholds[run % len(thresholds):] + thresholds[:run % len(thresholds)]:
+        for mb in thresholds[run % len(thresholds) :] + thresholds[: run % len(thresholds)]:
             results[mb].append(run_loike(files, work, mb))
             got = results[mb][-1]
-            print(f"run {run + 1} {mb} MB: {got['wall']:.1f} s, CPU {got['cpu']:.0f} s (sys {got['sys']:.0f}), "
-                  f"peak {got['peak_mb']:.0f} MB", file=sys.stderr)
+            print(
+                f"run {run + 1} {mb} MB: {got['wall']:.1f} s, CPU {got['cpu']:.0f} s (sys {got['sys']:.0f}), "
+                f"peak {got['peak_mb']:.0f} MB",
+                file=sys.stderr,
+            )
 
     print(c.header(c.command_line()))
-    print(f"{len(files)} MP3 interviews, {seconds / 60:.1f} min of audio; `loike run --workers 2`; "
-          f"{args.runs} round(s), thresholds rotating\n")
-    print("| blocks mapped on their own from | wall (s), median | runs (s) | CPU user + sys (s), runs | sys (s) | peak RSS |")
+    print(
+        f"{len(files)} MP3 interviews, {seconds / 60:.1f} min of audio; `loike run --workers 2`; "
+        f"{args.runs} round(s), thresholds rotating\n"
+    )
+    print(
+        "| blocks mapped on their own from | wall (s), median | runs (s) | CPU user + sys (s), runs | sys (s) | peak RSS |"
+    )
     print("|---|---|---|---|---|---|")
     for mb, runs in results.items():
         walls, cpus, syss, peaks = ([r[key] for r in runs] for key in ("wall", "cpu", "sys", "peak_mb"))
-        print(f"| {mb} MB | {c.median(walls):.1f} | {listed(walls, 1)} | {listed(cpus)} | {listed(syss)} | "
-              f"{min(peaks):.0f}–{max(peaks):.0f} MB |")
+        print(
+            f"| {mb} MB | {c.median(walls):.1f} | {listed(walls, 1)} | {listed(cpus)} | {listed(syss)} | "
+            f"{min(peaks):.0f}–{max(peaks):.0f} MB |"
+        )
 
 
 def listed(values: list[float], decimals: int = 0) -> str:
     return ", ".join(f"{value:.{decimals}f}" for value in values)
+
 
 if __name__ == "__main__":
     main()

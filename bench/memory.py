@@ -33,7 +33,9 @@ import _common as c  # noqa: E402
 BAR_MB = 800
 
 
-def build(data_dir: Path, minutes: float, work: Path, seed: int, want_mp3: bool) -> tuple[Path, Path | None, str, float]:
+def build(
+    data_dir: Path, minutes: float, work: Path, seed: int, want_mp3: bool
+) -> tuple[Path, Path | None, str, float]:
     """Write long.wav (and long.mp3) into ``work``; returns their paths, the reference text and the seconds."""
     loaded = [(c.read_pcm16(wav), text) for wav, text in c.clips(data_dir)]
     rates = {rate for (_, rate), _ in loaded}
@@ -129,9 +131,16 @@ def run_loike(root: Path, extra: list[str], log_path: Path, interval: float, chu
         wall = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
     return {
-        "wall": wall, "exit": proc.returncode, "peak_rss_polled_kb": peak_rss, "vmhwm_kb": peak_hwm,
-        "ru_maxrss_kb": usage.ru_maxrss, "normalise_peak_kb": normalise_peak, "normalised_at": normalised_at,
-        "user": usage.ru_utime, "sys": usage.ru_stime, "timeline": timeline,
+        "wall": wall,
+        "exit": proc.returncode,
+        "peak_rss_polled_kb": peak_rss,
+        "vmhwm_kb": peak_hwm,
+        "ru_maxrss_kb": usage.ru_maxrss,
+        "normalise_peak_kb": normalise_peak,
+        "normalised_at": normalised_at,
+        "user": usage.ru_utime,
+        "sys": usage.ru_stime,
+        "timeline": timeline,
     }
 
 
@@ -139,17 +148,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=120.0, help="length of the recording (default 120)")
     parser.add_argument("--data", type=Path, default=c.DEFAULT_DATA, help=f"clips folder (default {c.DEFAULT_DATA})")
-    parser.add_argument("--format", choices=["mp3", "wav"], default=None,
-                        help="which file goes into recordings/ (default mp3 when PyAV can encode it, else wav)")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="work folder for the recording and the archive (default a new folder in /tmp)")
+    parser.add_argument(
+        "--format",
+        choices=["mp3", "wav"],
+        default=None,
+        help="which file goes into recordings/ (default mp3 when PyAV can encode it, else wav)",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="work folder for the recording and the archive (default a new folder in /tmp)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed for the clip order and pauses (default 1)")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between /proc polls (default 0.2)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
-    parser.add_argument("--chunk-seconds", type=float, default=None,
-                        help="instead of `loike run`, run process_archive in a subprocess with "
-                             "TranscribeOptions(chunk_seconds=...) (the CLI has no such option; default 600)")
-    parser.add_argument("loike_args", nargs="*", help="extra options for `loike run` (after --), e.g. -- --compute-type float32")
+    parser.add_argument(
+        "--chunk-seconds",
+        type=float,
+        default=None,
+        help="instead of `loike run`, run process_archive in a subprocess with "
+        "TranscribeOptions(chunk_seconds=...) (the CLI has no such option; default 600)",
+    )
+    parser.add_argument(
+        "loike_args", nargs="*", help="extra options for `loike run` (after --), e.g. -- --compute-type float32"
+    )
     args = parser.parse_args()
 
     mp3 = can_encode_mp3()
@@ -164,9 +187,12 @@ def main() -> None:
 
     t0 = time.monotonic()
     wav_path, mp3_path, reference, seconds = build(args.data, args.minutes, work, args.seed, mp3)
-    print(f"built {seconds / 60:.1f} min in {time.monotonic() - t0:.0f} s: {wav_path} "
-          f"({wav_path.stat().st_size / 1e6:.0f} MB)" + (f", {mp3_path} ({mp3_path.stat().st_size / 1e6:.0f} MB)" if mp3_path else ""),
-          file=sys.stderr)
+    print(
+        f"built {seconds / 60:.1f} min in {time.monotonic() - t0:.0f} s: {wav_path} "
+        f"({wav_path.stat().st_size / 1e6:.0f} MB)"
+        + (f", {mp3_path} ({mp3_path.stat().st_size / 1e6:.0f} MB)" if mp3_path else ""),
+        file=sys.stderr,
+    )
     root = work / "archive"
     (root / "recordings").mkdir(parents=True)
     chosen = mp3_path if fmt == "mp3" else wav_path
@@ -183,25 +209,39 @@ def main() -> None:
     ce, cn = c.char_errors(reference, hyp)
     mb = lambda kb: kb / 1024  # noqa: E731
     peak = max(result["vmhwm_kb"], result["ru_maxrss_kb"], result["peak_rss_polled_kb"])
-    (work / "result.json").write_text(json.dumps({**result, "seconds": seconds, "format": fmt,
-                                                    "wer": c.ratio(we, wn), "cer": c.ratio(ce, cn)}, indent=1))
+    (work / "result.json").write_text(
+        json.dumps(
+            {**result, "seconds": seconds, "format": fmt, "wer": c.ratio(we, wn), "cer": c.ratio(ce, cn)}, indent=1
+        )
+    )
 
     print(c.header(c.command_line()))
-    how = (f"`loike run {' '.join(args.loike_args)}`".replace(" `", "`") if args.chunk_seconds is None
-           else f"process_archive(chunk_seconds={args.chunk_seconds:g})")
-    print(f"Recording: {seconds / 60:.1f} min {fmt.upper()} ({chosen.name}, {len(reference.split())} reference words), "
-          f"{how} exit {result['exit']}, status {found.get('status')}, {len(found.get('segments', []))} segments\n")
-    print("| minutes | format | peak RSS (MB) | peak while normalising (MB) | wall (s) | normalising (s) | RTF | "
-          "CPU user+sys (s) | WER | CER | bar < 800 MB |")
+    how = (
+        f"`loike run {' '.join(args.loike_args)}`".replace(" `", "`")
+        if args.chunk_seconds is None
+        else f"process_archive(chunk_seconds={args.chunk_seconds:g})"
+    )
+    print(
+        f"Recording: {seconds / 60:.1f} min {fmt.upper()} ({chosen.name}, {len(reference.split())} reference words), "
+        f"{how} exit {result['exit']}, status {found.get('status')}, {len(found.get('segments', []))} segments\n"
+    )
+    print(
+        "| minutes | format | peak RSS (MB) | peak while normalising (MB) | wall (s) | normalising (s) | RTF | "
+        "CPU user+sys (s) | WER | CER | bar < 800 MB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     norm = result["normalised_at"]
     verdict = "pass" if peak / 1024 < BAR_MB else "FAIL"
-    print(f"| {seconds / 60:.1f} | {fmt} | {mb(peak):.0f} | {mb(result['normalise_peak_kb']):.0f} | "
-          f"{result['wall']:.0f} | {'?' if norm is None else f'{norm:.0f}'} | {result['wall'] / seconds:.3f} | "
-          f"{result['user'] + result['sys']:.0f} | {c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} | {verdict} |")
+    print(
+        f"| {seconds / 60:.1f} | {fmt} | {mb(peak):.0f} | {mb(result['normalise_peak_kb']):.0f} | "
+        f"{result['wall']:.0f} | {'?' if norm is None else f'{norm:.0f}'} | {result['wall'] / seconds:.3f} | "
+        f"{result['user'] + result['sys']:.0f} | {c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} | {verdict} |"
+    )
     print(f"\nRSS timeline (s, MB): {', '.join(f'{t:.0f}:{kb / 1024:.0f}' for t, kb in result['timeline'])}")
-    print(f"ru_maxrss {mb(result['ru_maxrss_kb']):.0f} MB, VmHWM {mb(result['vmhwm_kb']):.0f} MB, "
-          f"polled VmRSS max {mb(result['peak_rss_polled_kb']):.0f} MB")
+    print(
+        f"ru_maxrss {mb(result['ru_maxrss_kb']):.0f} MB, VmHWM {mb(result['vmhwm_kb']):.0f} MB, "
+        f"polled VmRSS max {mb(result['peak_rss_polled_kb']):.0f} MB"
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -49,8 +49,9 @@ def run_loike(mp3: Path, work: Path, compute: str) -> tuple[float, str]:
     old = time.time() - 3600
     os.utime(root / "recordings" / mp3.name, (old, old))
     started = time.perf_counter()
-    done = subprocess.run([str(c.LOIKE), "--root", str(root), "run", "--compute-type", compute],
-                          capture_output=True, text=True, cwd=work)
+    done = subprocess.run(
+        [str(c.LOIKE), "--root", str(root), "run", "--compute-type", compute], capture_output=True, text=True, cwd=work
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"loike run failed:\n{done.stdout}\n{done.stderr}")
@@ -61,8 +62,9 @@ def run_loike(mp3: Path, work: Path, compute: str) -> tuple[float, str]:
 
 def run_bare(mp3: Path, work: Path, model: Path, compute: str) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", BARE, str(mp3), str(model), compute], capture_output=True,
-                          text=True, cwd=work)
+    done = subprocess.run(
+        [sys.executable, "-c", BARE, str(mp3), str(model), compute], capture_output=True, text=True, cwd=work
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"bare faster-whisper failed:\n{done.stderr}")
@@ -91,22 +93,30 @@ def main() -> None:
     texts: dict[str, str] = {}
     for run in range(args.runs):
         for side in ("loike", "bare"):
-            wall, text = run_loike(mp3, work, args.compute_type) if side == "loike" else run_bare(mp3, work, model, args.compute_type)
+            wall, text = (
+                run_loike(mp3, work, args.compute_type)
+                if side == "loike"
+                else run_bare(mp3, work, model, args.compute_type)
+            )
             times[side].append(wall)
             texts.setdefault(side, text)
             print(f"run {run + 1} {side}: {wall:.1f} s", file=sys.stderr)
 
     print(c.header(c.command_line()))
-    print(f"{seconds / 60:.1f} min MP3 ({len(reference.split())} reference words), {args.compute_type}, beam 5, vi; "
-          f"{args.runs} round(s), sides alternating\n")
+    print(
+        f"{seconds / 60:.1f} min MP3 ({len(reference.split())} reference words), {args.compute_type}, beam 5, vi; "
+        f"{args.runs} round(s), sides alternating\n"
+    )
     print("| side | wall (s), median | runs (s) | RTF | WER | CER |")
     print("|---|---|---|---|---|---|")
     for side in ("loike", "bare"):
         med = c.median(times[side])
         we, wn = c.word_errors(reference, texts[side])
         ce, cn = c.char_errors(reference, texts[side])
-        print(f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {med / seconds:.3f} | "
-              f"{c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} |")
+        print(
+            f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {med / seconds:.3f} | "
+            f"{c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} |"
+        )
     ratio = c.median(times["loike"]) / c.median(times["bare"])
     print(f"\nloike / bare = {ratio:.3f} (bar ≤ {BAR:.2f}: {'pass' if ratio <= BAR else 'FAIL'})")
     if args.work is None:

@@ -37,30 +37,64 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
 BAR_SECONDS = 30.0
-SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Vũ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
-MIDDLE = "Văn Thị Đức Minh Hữu Quang Thanh Ngọc Xuân".split()
-GIVEN = "Cường Lan Hùng Mai Tuấn Hoa Dũng Thảo Sơn Hương Bình Nga Toàn Yến Phúc Liên".split()
-EVENTS = ["Cải cách ruộng đất", "Tổng khởi nghĩa", "Hợp tác hóa", "Kháng chiến chống Pháp", "Chiến dịch Điện Biên Phủ",
-          "Thành lập chi bộ", "Phong trào thi đua", "Chống Mỹ cứu nước", "Đổi mới", "Lũ lụt năm 1971"]
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Hữu", "Quang", "Thanh", "Ngọc", "Xuân"]
+GIVEN = [
+    "Cường",
+    "Lan",
+    "Hùng",
+    "Mai",
+    "Tuấn",
+    "Hoa",
+    "Dũng",
+    "Thảo",
+    "Sơn",
+    "Hương",
+    "Bình",
+    "Nga",
+    "Toàn",
+    "Yến",
+    "Phúc",
+    "Liên",
+]
+EVENTS = [
+    "Cải cách ruộng đất",
+    "Tổng khởi nghĩa",
+    "Hợp tác hóa",
+    "Kháng chiến chống Pháp",
+    "Chiến dịch Điện Biên Phủ",
+    "Thành lập chi bộ",
+    "Phong trào thi đua",
+    "Chống Mỹ cứu nước",
+    "Đổi mới",
+    "Lũ lụt năm 1971",
+]
 EVENTS += [f"{e} đợt {k}" for e in EVENTS[:10] for k in (2, 3)]
 
 
 def build(root: Path, interviews: int, segments: int, seed: int) -> None:
     from pipeline import database
-    from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
     from pipeline.catalogue.metadata import fingerprint
+    from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
 
     rng = random.Random(seed)
     sentences = [text for _, text in c.clips(c.DEFAULT_DATA)]
     people = list({f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}": None for _ in range(2000)})[:412]
     witnesses, interviewers = people[:400], people[400:412]
-    communes = [(f"Xã {rng.choice(GIVEN)} {rng.choice(GIVEN)} {i}", f"Huyện {['Vũ Thư', 'Kiến Xương', 'Đông Hưng'][i % 3]} {i % 6}",
-                 ["Thái Bình", "Nam Định"][i % 2]) for i in range(60)]
+    communes = [
+        (
+            f"Xã {rng.choice(GIVEN)} {rng.choice(GIVEN)} {i}",
+            f"Huyện {['Vũ Thư', 'Kiến Xương', 'Đông Hưng'][i % 3]} {i % 6}",
+            ["Thái Bình", "Nam Định"][i % 2],
+        )
+        for i in range(60)
+    ]
     db = database.open_database(root / "transcripts" / "loike.db")
     started = time.perf_counter()
     for n in range(interviews):
-        recording_id = database.add_recording(db, f"{n:064x}", f"xa-{n % 60:02d}/phong-van-{n:04d}.mp3", 30_000_000,
-                                           f"phong-van-{n:04d}")
+        recording_id = database.add_recording(
+            db, f"{n:064x}", f"xa-{n % 60:02d}/phong-van-{n:04d}.mp3", 30_000_000, f"phong-van-{n:04d}"
+        )
         interview_id = database.interview_id_of(db, recording_id)
         witness, commune = rng.choice(witnesses), rng.choice(communes)
         events = rng.sample(EVENTS, rng.randint(1, 2))
@@ -68,14 +102,22 @@ def build(root: Path, interviews: int, segments: int, seed: int) -> None:
             witnesses=[PersonMeta(witness, birth_year=rng.randint(1925, 1950))],
             interviewers=[PersonMeta(rng.choice(interviewers), birth_year=rng.randint(1970, 2000))],
             date=f"20{rng.randint(10, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-            commune=commune[0], district=commune[1], province=commune[2], events=events,
-            topics=["lịch sử Đảng bộ"], consent=Consent(rng.choice(["allowed"] * 4 + ["restricted"])),
+            commune=commune[0],
+            district=commune[1],
+            province=commune[2],
+            events=events,
+            topics=["lịch sử Đảng bộ"],
+            consent=Consent(rng.choice(["allowed"] * 4 + ["restricted"])),
         )
-        database.apply_metadata(db, interview_id, MetadataFound(f"xa/{n}.mp3", f"xa/{n}.yaml", meta, [], fingerprint(meta)))
+        database.apply_metadata(
+            db, interview_id, MetadataFound(f"xa/{n}.mp3", f"xa/{n}.yaml", meta, [], fingerprint(meta))
+        )
         _transcript(db, recording_id, interview_id, segments, rng, sentences, [witness, commune[0], *events])
     db.execute("ANALYZE")
     db.close()
-    print(f"built {interviews} interviews × {segments} segments in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(
+        f"built {interviews} interviews × {segments} segments in {time.perf_counter() - started:.0f} s", file=sys.stderr
+    )
 
 
 def _transcript(db, recording_id: int, interview_id: int, count: int, rng, sentences, names) -> None:
@@ -83,9 +125,21 @@ def _transcript(db, recording_id: int, interview_id: int, count: int, rng, sente
     from pipeline.text import fold
 
     with db.atomic():
-        run_id = db["transcription_runs"].insert({
-            "interview_id": interview_id, "model": "base", "settings": "{}", "versions": "{}",
-            "started_at": database.now(), "finished_at": database.now(), "audio_seconds": count * 5.0}).last_pk
+        run_id = (
+            db["transcription_runs"]
+            .insert(
+                {
+                    "interview_id": interview_id,
+                    "model": "base",
+                    "settings": "{}",
+                    "versions": "{}",
+                    "started_at": database.now(),
+                    "finished_at": database.now(),
+                    "audio_seconds": count * 5.0,
+                }
+            )
+            .last_pk
+        )
         segment_rows, word_rows, t = [], [], 0.0
         first_id = (db.execute("SELECT max(id) FROM segments").fetchone()[0] or 0) + 1
         for idx in range(count):
@@ -93,19 +147,54 @@ def _transcript(db, recording_id: int, interview_id: int, count: int, rng, sente
             if rng.random() < 0.2:
                 words[rng.randrange(len(words))] = rng.choice(names)
             text = " ".join(words)
-            segment_rows.append((first_id + idx, interview_id, run_id, idx, round(t, 3), round(t + 4.8, 3), text, fold(text),
-                                 -0.3, 0.05, 1.4, "machine", "hallucination" if rng.random() < 0.01 else None))
+            segment_rows.append(
+                (
+                    first_id + idx,
+                    interview_id,
+                    run_id,
+                    idx,
+                    round(t, 3),
+                    round(t + 4.8, 3),
+                    text,
+                    fold(text),
+                    -0.3,
+                    0.05,
+                    1.4,
+                    "machine",
+                    "hallucination" if rng.random() < 0.01 else None,
+                )
+            )
             for i, word in enumerate(words):
-                word_rows.append((first_id + idx, i, round(t + i * 0.3, 3), round(t + i * 0.3 + 0.25, 3), word,
-                                  rng.uniform(0.1, 0.5) if rng.random() < 0.1 else rng.uniform(0.5, 1.0)))
+                word_rows.append(
+                    (
+                        first_id + idx,
+                        i,
+                        round(t + i * 0.3, 3),
+                        round(t + i * 0.3 + 0.25, 3),
+                        word,
+                        rng.uniform(0.1, 0.5) if rng.random() < 0.1 else rng.uniform(0.5, 1.0),
+                    )
+                )
             t += 5.0
-        db.conn.executemany("INSERT INTO segments (id, interview_id, run_id, idx, start, \"end\", text, text_folded, "
-                       "avg_logprob, no_speech_prob, compression_ratio, review_status, flags) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", segment_rows)
-        db.conn.executemany("INSERT INTO words (segment_id, idx, start, \"end\", text, probability) VALUES (?, ?, ?, ?, ?, ?)",
-                       word_rows)
-        database.update_recording(db, recording_id, status="transcribed", decoded_duration=count * 5.0,
-                               container="mp3", codec="mp3", channels=1, sample_rate=44100)
+        db.conn.executemany(
+            'INSERT INTO segments (id, interview_id, run_id, idx, start, "end", text, text_folded, '
+            "avg_logprob, no_speech_prob, compression_ratio, review_status, flags) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            segment_rows,
+        )
+        db.conn.executemany(
+            'INSERT INTO words (segment_id, idx, start, "end", text, probability) VALUES (?, ?, ?, ?, ?, ?)', word_rows
+        )
+        database.update_recording(
+            db,
+            recording_id,
+            status="transcribed",
+            decoded_duration=count * 5.0,
+            container="mp3",
+            codec="mp3",
+            channels=1,
+            sample_rate=44100,
+        )
 
 
 def timed(argv: list[str], package: Path | None = None) -> tuple[float, float, float]:
@@ -140,10 +229,14 @@ def breakdown(root: Path) -> dict[str, float]:
     review_sheets.write_sheets(arch.root, arch.sheets_dir, interviews, segments, {}, workers=workers)
     segments.close()
     out[f"load segments, render and write {len(interviews)} sheets and the index (up to {workers} processes)"], t = (
-        time.perf_counter() - t, time.perf_counter())
+        time.perf_counter() - t,
+        time.perf_counter(),
+    )
     subjects = database.subjects(db)
     out[f"gather {len(subjects)} subjects and their passages (`database.subjects`)"], t = (
-        time.perf_counter() - t, time.perf_counter())
+        time.perf_counter() - t,
+        time.perf_counter(),
+    )
     subject_pages.write_subject_pages(arch.root, arch.sheets_dir, subjects)
     out["render and write the subject pages"] = time.perf_counter() - t
     db.close()
@@ -156,10 +249,18 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=720, help="segments per interview (default 720: one hour)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each kind (default 3)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--work", type=Path, default=None, help="work folder (default a new folder in /tmp); "
-                        "an archive already there is reused")
-    parser.add_argument("--before", type=Path, default=None,
-                        help="a source tree holding an earlier pipeline/ (and templates/) to time alongside")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="work folder (default a new folder in /tmp); an archive already there is reused",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="a source tree holding an earlier pipeline/ (and templates/) to time alongside",
+    )
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="loike-render-", dir="/tmp"))
@@ -178,8 +279,11 @@ def main() -> None:
         shutil.rmtree(sheets, ignore_errors=True)
         first.append(timed(rebuild))
         again.append(timed(rebuild))
-        print(f"first {first[-1][0]:.1f} s ({first[-1][1]:.1f} CPU s), again {again[-1][0]:.1f} s; load "
-              f"{os.getloadavg()[0]:.1f}", file=sys.stderr)
+        print(
+            f"first {first[-1][0]:.1f} s ({first[-1][1]:.1f} CPU s), again {again[-1][0]:.1f} s; load "
+            f"{os.getloadavg()[0]:.1f}",
+            file=sys.stderr,
+        )
     pages = sum(1 for _ in sheets.rglob("*.html"))
     size = sum(p.stat().st_size for p in sheets.rglob("*.html"))
     shutil.rmtree(sheets, ignore_errors=True)
@@ -187,24 +291,30 @@ def main() -> None:
     db_mb = (root / "transcripts" / "loike.db").stat().st_size / 1e6
 
     print(c.header(c.command_line()))
-    print(f"{args.interviews} interviews × {args.segments} segments ({args.interviews * args.segments:,} segments), "
-          f"database {db_mb:.0f} MB; {pages:,} HTML pages written ({size / 1e6:.0f} MB); "
-          f"load average before the summary {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"{args.interviews} interviews × {args.segments} segments ({args.interviews * args.segments:,} segments), "
+        f"database {db_mb:.0f} MB; {pages:,} HTML pages written ({size / 1e6:.0f} MB); "
+        f"load average before the summary {os.getloadavg()[0]:.1f}\n"
+    )
     print("| what | median wall (s) | runs, wall (s) | median CPU (s) | peak memory (MB) | bar |")
     print("|---|---|---|---|---|---|")
 
     def line(name: str, times: list[tuple[float, float, float]], bar: bool) -> None:
         wall = c.median([w for w, _, _ in times])
         verdict = f"< {BAR_SECONDS:.0f} s: {'pass' if wall < BAR_SECONDS else 'FAIL'}" if bar else ""
-        print(f"| {name} | {wall:.1f} | {', '.join(f'{w:.1f}' for w, _, _ in times)} | "
-              f"{c.median([u for _, u, _ in times]):.1f} | {max(m for _, _, m in times):.0f} | {verdict} |")
+        print(
+            f"| {name} | {wall:.1f} | {', '.join(f'{w:.1f}' for w, _, _ in times)} | "
+            f"{c.median([u for _, u, _ in times]):.1f} | {max(m for _, _, m in times):.0f} | {verdict} |"
+        )
 
     if before:
         line(f"before ({args.before}): `loike rebuild --sheets`, no sheets yet", before, True)
     line("`loike rebuild --sheets`, no sheets yet", first, True)
     line("the same, nothing changed", again, False)
-    print("\nIn-process, one run, sheets folder emptied first, the steps one after another (`process.write_sheets` "
-          "gathers and writes the subject pages in a thread while the sheets render):\n")
+    print(
+        "\nIn-process, one run, sheets folder emptied first, the steps one after another (`process.write_sheets` "
+        "gathers and writes the subject pages in a thread while the sheets render):\n"
+    )
     print("| step | s |\n|---|---|")
     for name, seconds in parts.items():
         print(f"| {name} | {seconds:.1f} |")

@@ -40,8 +40,13 @@ VARIANTS = {
 
 
 def run(data: Path, env: dict, options: list[str]) -> dict:
-    done = subprocess.run([str(c.LOIKE), "eval", str(data), "--json", *options], env={**os.environ, **env},
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(c.LOIKE), "eval", str(data), "--json", *options],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 

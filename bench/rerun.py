@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
 
-
 def bar_seconds(recordings: int) -> float:
     """Issue 7: under 2 s for 1,000 recordings; the spine issue: under 3 s for 100."""
     return 2.0 if recordings >= 1000 else 3.0
@@ -91,8 +90,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.5, help="longest speech per recording (default 2.5)")
     parser.add_argument("--runs", type=int, default=5, help="timed re-runs (default 5)")
     parser.add_argument("--data", type=Path, default=c.DEFAULT_DATA, help=f"clips folder (default {c.DEFAULT_DATA})")
-    parser.add_argument("--work", type=Path, default=None, help="archive folder (default a new folder in /tmp); "
-                        "an existing archive there is reused as it is")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="archive folder (default a new folder in /tmp); an existing archive there is reused as it is",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--stub-model", action="store_true", help="take the archive in without Whisper (see above)")
     args = parser.parse_args()
@@ -132,6 +135,7 @@ def main() -> None:
     started = time.perf_counter()
     from pipeline import archive, process_archive
     from pipeline.options import TranscribeOptions
+
     imports = time.perf_counter() - started
     inprocess = []
     for _ in range(args.runs):
@@ -142,17 +146,23 @@ def main() -> None:
             raise SystemExit(f"in-process re-run did work: {report}")
 
     print(c.header(c.command_line()))
-    print(f"{args.recordings} recordings in {root.name}/recordings ({-(-args.recordings // 25)} sub-folders); `loike run` says: \"{last_output}\""
-          + (f"; first run (not timed for the bar) {first:.0f} s" if first is not None else ""))
+    print(
+        f'{args.recordings} recordings in {root.name}/recordings ({-(-args.recordings // 25)} sub-folders); `loike run` says: "{last_output}"'
+        + (f"; first run (not timed for the bar) {first:.0f} s" if first is not None else "")
+    )
     print()
     print("| what | median (s) | all runs (s) | bar |")
     print("|---|---|---|---|")
     med, BAR_SECONDS = c.median(times), bar_seconds(args.recordings)
-    print(f"| `loike run`, nothing new, {args.recordings} recordings | {med:.2f} | "
-          f"{', '.join(f'{t:.2f}' for t in times)} | < {BAR_SECONDS:.0f} s: {'pass' if med < BAR_SECONDS else 'FAIL'} |")
+    print(
+        f"| `loike run`, nothing new, {args.recordings} recordings | {med:.2f} | "
+        f"{', '.join(f'{t:.2f}' for t in times)} | < {BAR_SECONDS:.0f} s: {'pass' if med < BAR_SECONDS else 'FAIL'} |"
+    )
     print(f"| `loike --help` (start-up alone) | {c.median(startup):.2f} | {', '.join(f'{t:.2f}' for t in startup)} | |")
-    print(f"| `process_archive` in-process (imports {imports:.2f} s done before) | {c.median(inprocess):.3f} | "
-          f"{', '.join(f'{t:.3f}' for t in inprocess)} | |")
+    print(
+        f"| `process_archive` in-process (imports {imports:.2f} s done before) | {c.median(inprocess):.3f} | "
+        f"{', '.join(f'{t:.3f}' for t in inprocess)} | |"
+    )
     if not args.keep and args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -30,8 +30,12 @@ import reviewdesk  # noqa: E402  (the tests' archive builder: library calls, no 
 
 
 def start_server(root: Path) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--root", str(root), "serve", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "--root", str(root), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     line = process.stdout.readline()
     return process, re.search(r"http://127\.0\.0\.1:\d+", line).group(0)
 
@@ -42,8 +46,13 @@ def chromium():
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--mute-audio",
-                     "--window-size=1366,900"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--mute-audio",
+        "--window-size=1366,900",
+    ):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
@@ -59,7 +68,8 @@ def page_load(base: str, runs: int) -> list[float]:
             ready = None
             for _ in range(100):
                 ready = browser.execute_script(
-                    "const m = performance.getEntriesByName('loike-ready'); return m.length ? m[0].startTime : null")
+                    "const m = performance.getEntriesByName('loike-ready'); return m.length ? m[0].startTime : null"
+                )
                 if ready is not None:
                     break
                 time.sleep(0.05)
@@ -79,8 +89,11 @@ def saves(base: str, count: int) -> list[float]:
     times = []
     for n, segment_id in enumerate(ids[:count]):
         started = time.perf_counter()
-        answer = client.post(f"/api/segments/{segment_id}", json={"version": 1, "text": f"đoạn đã sửa số {n}"},
-                             headers={"X-CSRF-Token": token})
+        answer = client.post(
+            f"/api/segments/{segment_id}",
+            json={"version": 1, "text": f"đoạn đã sửa số {n}"},
+            headers={"X-CSRF-Token": token},
+        )
         times.append(time.perf_counter() - started)
         assert answer.status_code == 200, answer.text
     return times
@@ -93,8 +106,10 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=50)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        lines = [f"Đoạn số {i}: năm một chín bốn lăm chi bộ xã Bắc Cường được thành lập, có năm đảng viên"
-                 for i in range(args.segments)]
+        lines = [
+            f"Đoạn số {i}: năm một chín bốn lăm chi bộ xã Bắc Cường được thành lập, có năm đảng viên"
+            for i in range(args.segments)
+        ]
         reviewdesk.build(Path(folder), lines=lines, spacing=4.0, audio=False)
         process, base = start_server(Path(folder))
         try:
@@ -103,10 +118,14 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait()
-    print(f"page interactive, {args.segments} segments: median {statistics.median(page):.3f} s "
-          f"(min {min(page):.3f}, max {max(page):.3f}, {len(page)} loads)")
-    print(f"save: median {statistics.median(save) * 1000:.1f} ms, p95 {save[int(len(save) * 0.95) - 1] * 1000:.1f} ms "
-          f"({len(save)} saves)")
+    print(
+        f"page interactive, {args.segments} segments: median {statistics.median(page):.3f} s "
+        f"(min {min(page):.3f}, max {max(page):.3f}, {len(page)} loads)"
+    )
+    print(
+        f"save: median {statistics.median(save) * 1000:.1f} ms, p95 {save[int(len(save) * 0.95) - 1] * 1000:.1f} ms "
+        f"({len(save)} saves)"
+    )
 
 
 if __name__ == "__main__":

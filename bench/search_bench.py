@@ -35,29 +35,353 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import _common as c  # noqa: E402
 
-from pipeline.catalogue import search# noqa: E402
 from pipeline import database
-from pipeline.text import fold# noqa: E402
+from pipeline.catalogue import search  # noqa: E402
+from pipeline.text import fold  # noqa: E402
 
 BUILD_BAR, P95_BAR = 120.0, 0.050
-COMMON = """và của là có không những người một được trong cho đã các với này tôi thì ở để khi ra năm nhà đi làm
-lại cũng nhưng mà như về đó từ rồi thế lên anh chị ông bà con cái gì nói biết hồi đấy ạ vào sau trước nhiều lúc
-ngày đến hai ba chúng họ ta mình mới còn nào đang bị sẽ nước làng xã đảng bộ dân ruộng hợp tác đội chiến tranh
-giặc đói cải cách đất huyện tỉnh bắc cường nam việt hà nội thái nguyên lúa gạo trâu bò đồng xóm thôn cụ bố mẹ em
-ấy kia vậy chứ nhỉ nhé đâu sao bao giờ tháng mấy mười trăm nghìn cả hết phải muốn thấy nghe nhớ quên kể học
-trường lớp thầy cô bác chú cậu mợ dì cháu vợ chồng sống chết đánh bom máy bay pháo súng đạn hầm đào chạy trốn
-giấu nuôi ăn cơm cháo rau khoai sắn ngô mùa vụ cấy gặt phơi kho công điểm họp chi bí thư chủ tịch ủy ban""".split()
+COMMON = [
+    "và",
+    "của",
+    "là",
+    "có",
+    "không",
+    "những",
+    "người",
+    "một",
+    "được",
+    "trong",
+    "cho",
+    "đã",
+    "các",
+    "với",
+    "này",
+    "tôi",
+    "thì",
+    "ở",
+    "để",
+    "khi",
+    "ra",
+    "năm",
+    "nhà",
+    "đi",
+    "làm",
+    "lại",
+    "cũng",
+    "nhưng",
+    "mà",
+    "như",
+    "về",
+    "đó",
+    "từ",
+    "rồi",
+    "thế",
+    "lên",
+    "anh",
+    "chị",
+    "ông",
+    "bà",
+    "con",
+    "cái",
+    "gì",
+    "nói",
+    "biết",
+    "hồi",
+    "đấy",
+    "ạ",
+    "vào",
+    "sau",
+    "trước",
+    "nhiều",
+    "lúc",
+    "ngày",
+    "đến",
+    "hai",
+    "ba",
+    "chúng",
+    "họ",
+    "ta",
+    "mình",
+    "mới",
+    "còn",
+    "nào",
+    "đang",
+    "bị",
+    "sẽ",
+    "nước",
+    "làng",
+    "xã",
+    "đảng",
+    "bộ",
+    "dân",
+    "ruộng",
+    "hợp",
+    "tác",
+    "đội",
+    "chiến",
+    "tranh",
+    "giặc",
+    "đói",
+    "cải",
+    "cách",
+    "đất",
+    "huyện",
+    "tỉnh",
+    "bắc",
+    "cường",
+    "nam",
+    "việt",
+    "hà",
+    "nội",
+    "thái",
+    "nguyên",
+    "lúa",
+    "gạo",
+    "trâu",
+    "bò",
+    "đồng",
+    "xóm",
+    "thôn",
+    "cụ",
+    "bố",
+    "mẹ",
+    "em",
+    "ấy",
+    "kia",
+    "vậy",
+    "chứ",
+    "nhỉ",
+    "nhé",
+    "đâu",
+    "sao",
+    "bao",
+    "giờ",
+    "tháng",
+    "mấy",
+    "mười",
+    "trăm",
+    "nghìn",
+    "cả",
+    "hết",
+    "phải",
+    "muốn",
+    "thấy",
+    "nghe",
+    "nhớ",
+    "quên",
+    "kể",
+    "học",
+    "trường",
+    "lớp",
+    "thầy",
+    "cô",
+    "bác",
+    "chú",
+    "cậu",
+    "mợ",
+    "dì",
+    "cháu",
+    "vợ",
+    "chồng",
+    "sống",
+    "chết",
+    "đánh",
+    "bom",
+    "máy",
+    "bay",
+    "pháo",
+    "súng",
+    "đạn",
+    "hầm",
+    "đào",
+    "chạy",
+    "trốn",
+    "giấu",
+    "nuôi",
+    "ăn",
+    "cơm",
+    "cháo",
+    "rau",
+    "khoai",
+    "sắn",
+    "ngô",
+    "mùa",
+    "vụ",
+    "cấy",
+    "gặt",
+    "phơi",
+    "kho",
+    "công",
+    "điểm",
+    "họp",
+    "chi",
+    "bí",
+    "thư",
+    "chủ",
+    "tịch",
+    "ủy",
+    "ban",
+]
 PHRASES = """hợp tác xã|cải cách ruộng đất|Đảng bộ|Bắc Cường|kháng chiến chống Pháp|chống Mỹ cứu nước|nạn đói Ất Dậu|
 bộ đội|du kích|dân quân tự vệ|chi bộ|bí thư chi bộ|chủ tịch xã|ủy ban hành chính|thanh niên xung phong|hội phụ nữ|
 nông dân|địa chủ|phú nông|tem phiếu|thời bao cấp|đổi mới|Điện Biên Phủ|Hà Nội|Thái Nguyên|Đại Từ|Bác Hồ|mặt trận|
 Việt Minh|tổng khởi nghĩa|Cách mạng tháng Tám|hợp tác hóa|lúa chiêm|lúa mùa|công điểm|đội sản xuất|
 sân phơi|bình dân học vụ|máy bay Mỹ|hầm trú ẩn|đắp đê|thủy lợi|nhà văn hóa|trạm xá|lò gạch|chợ phiên"""
 PHRASES = PHRASES.replace("\n", "").split("|")
-ONSETS = "- b c ch d đ g gh gi h k kh l m n ng ngh nh ph qu r s t th tr v x".split()
-RHYMES = """a ai ao au ay an ang anh am ăn ăng ăm âu ây ân âng âm e eo en eng em ê êu ên ênh êm i ia iu in inh im iêu
-iên iêng iêm o oi on ong om ô ôi ôn ông ôm ơ ơi ơn ơm u ua ui un ung um uôi uôn uông uôm ư ưa ưi ưu ưng ươi ươn
-ương ươu y oa oai oan oang oanh oe uê uy uyên at ac ach ap ăt ăc ăp ât âc âp et ep êt êch êp it ich ip iêt iêc iêp
-ot oc op ôt ôc ôp ơt ơp ut uc up uôt uôc ưt ưc ươt ươc ươp oat oac oach uyêt""".split()
+ONSETS = [
+    "-",
+    "b",
+    "c",
+    "ch",
+    "d",
+    "đ",
+    "g",
+    "gh",
+    "gi",
+    "h",
+    "k",
+    "kh",
+    "l",
+    "m",
+    "n",
+    "ng",
+    "ngh",
+    "nh",
+    "ph",
+    "qu",
+    "r",
+    "s",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "x",
+]
+RHYMES = [
+    "a",
+    "ai",
+    "ao",
+    "au",
+    "ay",
+    "an",
+    "ang",
+    "anh",
+    "am",
+    "ăn",
+    "ăng",
+    "ăm",
+    "âu",
+    "ây",
+    "ân",
+    "âng",
+    "âm",
+    "e",
+    "eo",
+    "en",
+    "eng",
+    "em",
+    "ê",
+    "êu",
+    "ên",
+    "ênh",
+    "êm",
+    "i",
+    "ia",
+    "iu",
+    "in",
+    "inh",
+    "im",
+    "iêu",
+    "iên",
+    "iêng",
+    "iêm",
+    "o",
+    "oi",
+    "on",
+    "ong",
+    "om",
+    "ô",
+    "ôi",
+    "ôn",
+    "ông",
+    "ôm",
+    "ơ",
+    "ơi",
+    "ơn",
+    "ơm",
+    "u",
+    "ua",
+    "ui",
+    "un",
+    "ung",
+    "um",
+    "uôi",
+    "uôn",
+    "uông",
+    "uôm",
+    "ư",
+    "ưa",
+    "ưi",
+    "ưu",
+    "ưng",
+    "ươi",
+    "ươn",
+    "ương",
+    "ươu",
+    "y",
+    "oa",
+    "oai",
+    "oan",
+    "oang",
+    "oanh",
+    "oe",
+    "uê",
+    "uy",
+    "uyên",
+    "at",
+    "ac",
+    "ach",
+    "ap",
+    "ăt",
+    "ăc",
+    "ăp",
+    "ât",
+    "âc",
+    "âp",
+    "et",
+    "ep",
+    "êt",
+    "êch",
+    "êp",
+    "it",
+    "ich",
+    "ip",
+    "iêt",
+    "iêc",
+    "iêp",
+    "ot",
+    "oc",
+    "op",
+    "ôt",
+    "ôc",
+    "ôp",
+    "ơt",
+    "ơp",
+    "ut",
+    "uc",
+    "up",
+    "uôt",
+    "uôc",
+    "ưt",
+    "ưc",
+    "ươt",
+    "ươc",
+    "ươp",
+    "oat",
+    "oac",
+    "oach",
+    "uyêt",
+]
 TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]  # ngang, huyền, sắc, hỏi, ngã, nặng
 VOWELS, MARKED = "aăâeêioôơuưy", "ăâêôơư"
 
@@ -72,13 +396,17 @@ def syllable(onset: str, rhyme: str, tone: str) -> str:
         where = at[-1]
     else:
         where = at[1] if len(at) == 3 else at[0]
-    text = (onset if onset != "-" else "") + rhyme[:where + 1] + tone + rhyme[where + 1:]
+    text = (onset if onset != "-" else "") + rhyme[: where + 1] + tone + rhyme[where + 1 :]
     return unicodedata.normalize("NFC", text)
 
 
 def vocabulary(size: int, rng: random.Random) -> list[str]:
-    made = [syllable(o, r, t) for o in ONSETS for r in RHYMES
-            for t in (TONES[2::3] if r[-1] in "ptc" or r.endswith("ch") else TONES)]
+    made = [
+        syllable(o, r, t)
+        for o in ONSETS
+        for r in RHYMES
+        for t in (TONES[2::3] if r[-1] in "ptc" or r.endswith("ch") else TONES)
+    ]
     rng.shuffle(made)
     words = list(dict.fromkeys(COMMON + made))
     return words[:size]
@@ -97,12 +425,14 @@ class Corpus:
         lengths = np_rng.integers(8, 23, segments)  # 8–22 words, 15 on average
         drawn = np_rng.choice(len(self.vocab), size=int(lengths.sum()), p=self.p)
         families, middles = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Đỗ"], ["Văn", "Thị", "Đức", "Hữu", "Ngọc"]
-        self.names = [f"{rng.choice(families)} {rng.choice(middles)} {rng.choice(self.vocab[200:1200]).capitalize()}"
-                      for _ in range(300)]
+        self.names = [
+            f"{rng.choice(families)} {rng.choice(middles)} {rng.choice(self.vocab[200:1200]).capitalize()}"
+            for _ in range(300)
+        ]
         extras = PHRASES + self.names
         self.texts, self.folded, self.extra, at = [], [], {}, 0
         for n in lengths:
-            words_here = [self.vocab[i] for i in drawn[at:at + n]]
+            words_here = [self.vocab[i] for i in drawn[at : at + n]]
             at += n
             if rng.random() < 0.3:
                 self.extra[len(self.texts)] = rng.choice(extras)
@@ -122,23 +452,39 @@ def build(path: Path, corpus: Corpus, interviews: int, triggers: bool, seed: int
     db = database.open_database(path)
     if prefix:
         db.execute("DROP TABLE segments_fts")
-        db.execute("CREATE VIRTUAL TABLE segments_fts USING FTS5 (text_folded, text, "
-                   f"tokenize='unicode61 remove_diacritics 0', content='segments', prefix='{prefix}')")
+        db.execute(
+            "CREATE VIRTUAL TABLE segments_fts USING FTS5 (text_folded, text, "
+            f"tokenize='unicode61 remove_diacritics 0', content='segments', prefix='{prefix}')"
+        )
     with db.atomic():
         places = _places(db)
         people = [db["people"].insert({"full_name": n, "name_folded": fold(n)}).last_pk for n in corpus.names]
         events = [db["events"].insert({"name": p, "name_folded": fold(p)}).last_pk for p in PHRASES[:30]]
         for n in range(interviews):
             place, witness = rng.choice(places), rng.choice(people)
-            meta = " · ".join([corpus.names[people.index(witness)], db["places"].get(place)["name"],
-                               rng.choice(PHRASES)])
-            db.execute("INSERT INTO recordings (id, sha256, source_path, size, status, first_seen) "
-                       "VALUES (?, ?, ?, 1, 'transcribed', 'x')", [n + 1, f"{n:064d}", f"r{n}.wav"])
-            db.execute("INSERT INTO interviews (id, recording_id, code, title, date, place_id, consent_status, "
-                       "search_text, search_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [n + 1, n + 1, f"LK-2026-{n + 1:04d}", f"Phỏng vấn {n + 1}",
-                        f"{rng.randint(1990, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", place,
-                        rng.choice(["allowed"] * 8 + ["restricted", None]), meta, fold(meta)])
+            meta = " · ".join(
+                [corpus.names[people.index(witness)], db["places"].get(place)["name"], rng.choice(PHRASES)]
+            )
+            db.execute(
+                "INSERT INTO recordings (id, sha256, source_path, size, status, first_seen) "
+                "VALUES (?, ?, ?, 1, 'transcribed', 'x')",
+                [n + 1, f"{n:064d}", f"r{n}.wav"],
+            )
+            db.execute(
+                "INSERT INTO interviews (id, recording_id, code, title, date, place_id, consent_status, "
+                "search_text, search_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    n + 1,
+                    n + 1,
+                    f"LK-2026-{n + 1:04d}",
+                    f"Phỏng vấn {n + 1}",
+                    f"{rng.randint(1990, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    place,
+                    rng.choice(["allowed"] * 8 + ["restricted", None]),
+                    meta,
+                    fold(meta),
+                ],
+            )
             db.execute("INSERT INTO interview_people VALUES (?, ?, 'witness')", [n + 1, witness])
             db.execute("INSERT INTO interview_events VALUES (?, ?)", [n + 1, rng.choice(events)])
             db.execute("INSERT INTO transcription_runs (id, interview_id, model) VALUES (?, ?, 'base')", [n + 1, n + 1])
@@ -149,8 +495,11 @@ def build(path: Path, corpus: Corpus, interviews: int, triggers: bool, seed: int
         if not triggers:
             for name in ("segments_ai", "segments_ad", "segments_au"):
                 db.execute(f"DROP TRIGGER {name}")
-        db.conn.executemany('INSERT INTO segments (id, interview_id, run_id, idx, start, "end", text, text_folded, '
-                            "speaker, review_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.conn.executemany(
+            'INSERT INTO segments (id, interview_id, run_id, idx, start, "end", text, text_folded, '
+            "speaker, review_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         loaded = time.perf_counter()
         if not triggers:
             db.execute("INSERT INTO segments_fts(segments_fts) VALUES('rebuild')")
@@ -159,12 +508,18 @@ def build(path: Path, corpus: Corpus, interviews: int, triggers: bool, seed: int
     indexed = time.perf_counter()
     with db.atomic():  # tags on 2% of passages, for the filters
         count = len(corpus.texts)
-        db.conn.executemany("INSERT OR IGNORE INTO segment_people VALUES (?, ?)",
-                            [(rng.randrange(count) + 1, rng.choice(people)) for _ in range(count // 50)])
-        db.conn.executemany("INSERT OR IGNORE INTO segment_places VALUES (?, ?)",
-                            [(rng.randrange(count) + 1, rng.choice(places)) for _ in range(count // 50)])
-        db.conn.executemany("INSERT OR IGNORE INTO segment_events VALUES (?, ?)",
-                            [(rng.randrange(count) + 1, rng.choice(events)) for _ in range(count // 50)])
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO segment_people VALUES (?, ?)",
+            [(rng.randrange(count) + 1, rng.choice(people)) for _ in range(count // 50)],
+        )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO segment_places VALUES (?, ?)",
+            [(rng.randrange(count) + 1, rng.choice(places)) for _ in range(count // 50)],
+        )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO segment_events VALUES (?, ?)",
+            [(rng.randrange(count) + 1, rng.choice(events)) for _ in range(count // 50)],
+        )
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return {"load": loaded - started, "index": indexed - loaded, "total": indexed - started}
@@ -177,8 +532,18 @@ def _segment_rows(corpus: Corpus, interviews: int):
         interview = i * interviews // count + 1
         idx = idx + 1 if interview == previous else 0
         previous = interview
-        yield (i + 1, interview, interview, idx, idx * 5.0, idx * 5.0 + 4.5, text, folded, f"SPEAKER_{i % 2}",
-               "verified" if i % 10 == 0 else "machine")
+        yield (
+            i + 1,
+            interview,
+            interview,
+            idx,
+            idx * 5.0,
+            idx * 5.0 + 4.5,
+            text,
+            folded,
+            f"SPEAKER_{i % 2}",
+            "verified" if i % 10 == 0 else "machine",
+        )
 
 
 def _places(db) -> list[int]:
@@ -187,21 +552,57 @@ def _places(db) -> list[int]:
     for p in range(5):
         province = db["places"].insert({"name": f"Tỉnh {p}", "name_folded": f"tinh {p}", "kind": "province"}).last_pk
         for d in range(6):
-            district = db["places"].insert({"name": f"Huyện {p}.{d}", "name_folded": f"huyen {p}.{d}",
-                                            "kind": "district", "parent_id": province}).last_pk
+            district = (
+                db["places"]
+                .insert(
+                    {
+                        "name": f"Huyện {p}.{d}",
+                        "name_folded": f"huyen {p}.{d}",
+                        "kind": "district",
+                        "parent_id": province,
+                    }
+                )
+                .last_pk
+            )
             for k in range(10):
                 name = f"Xã {p}.{d}.{k}" if (p, d, k) != (0, 0, 0) else "Bắc Cường"
-                commune = db["places"].insert({"name": name, "name_folded": fold(name), "kind": "commune",
-                                               "parent_id": district}).last_pk
+                commune = (
+                    db["places"]
+                    .insert({"name": name, "name_folded": fold(name), "kind": "commune", "parent_id": district})
+                    .last_pk
+                )
                 found.append(commune)
                 for h in range(2):
-                    found.append(db["places"].insert({"name": f"Xóm {h}", "name_folded": f"xom {h}", "kind": "place",
-                                                      "parent_id": commune}).last_pk)
+                    found.append(
+                        db["places"]
+                        .insert({"name": f"Xóm {h}", "name_folded": f"xom {h}", "kind": "place", "parent_id": commune})
+                        .last_pk
+                    )
     return found
 
 
-KINDS = ["word", "phrase", "window", "exact", "word", "mixed", "prefix", "window", "word", "phrase",
-         "exact", "common", "word", "window", "mixed", "phrase", "prefix", "exact", "word", "window"]
+KINDS = [
+    "word",
+    "phrase",
+    "window",
+    "exact",
+    "word",
+    "mixed",
+    "prefix",
+    "window",
+    "word",
+    "phrase",
+    "exact",
+    "common",
+    "word",
+    "window",
+    "mixed",
+    "phrase",
+    "prefix",
+    "exact",
+    "word",
+    "window",
+]
 """Per 20 queries: 5 words and 1 of the 100 commonest; 3 set phrases or names; 3 exact; 2 mixed; 2 prefixes;
 4 windows of 2–4 consecutive words cut from a passage (mostly function words: the hard case)."""
 
@@ -219,7 +620,7 @@ def queries(corpus: Corpus, count: int, seed: int) -> list[tuple[str, str, searc
     def window(n: int) -> str:
         words = passage_words()
         at = rng.randrange(max(1, len(words) - n + 1))
-        return " ".join(words[at:at + n])
+        return " ".join(words[at : at + n])
 
     def content() -> str:
         return rng.choice(corpus.vocab[100:])
@@ -256,7 +657,8 @@ def queries(corpus: Corpus, count: int, seed: int) -> list[tuple[str, str, searc
                 event=rng.choice(PHRASES[:30]) if choice == "event" else None,
                 date_from="01/01/2000" if choice == "dates" else None,
                 date_to="31/12/2010" if choice == "dates" else None,
-                reviewed_only=choice == "reviewed")
+                reviewed_only=choice == "reviewed",
+            )
             kind += "+" + choice
         made.append((kind, query, filters))
     return made
@@ -276,8 +678,10 @@ def time_queries(path: Path, made: list, rounds: int) -> list[tuple[str, str, fl
             walls[n].append(time.perf_counter() - started)
             cpus[n].append(time.thread_time() - cpu)
     db.close()
-    return [(kind, query, statistics.median(walls[n]), hits[n], statistics.median(cpus[n]))
-            for n, (kind, query, _) in enumerate(made)]
+    return [
+        (kind, query, statistics.median(walls[n]), hits[n], statistics.median(cpus[n]))
+        for n, (kind, query, _) in enumerate(made)
+    ]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -292,8 +696,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="build runs (the median is reported)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--with-triggers", action="store_true", help="also time one load with the triggers on")
-    parser.add_argument("--prefix-index", default="", metavar="SIZES",
-                        help="build segments_fts with FTS5 prefix indexes of these sizes, e.g. '2 3' (an experiment)")
+    parser.add_argument(
+        "--prefix-index",
+        default="",
+        metavar="SIZES",
+        help="build segments_fts with FTS5 prefix indexes of these sizes, e.g. '2 3' (an experiment)",
+    )
     parser.add_argument("--work", type=Path, default=None, help="folder for the databases [default: a temp dir]")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="times each query is run (its median is reported)")
@@ -304,8 +712,11 @@ def main() -> None:
 
     started = time.perf_counter()
     corpus = Corpus(args.segments, args.words, args.seed)
-    print(f"generated {len(corpus.texts):,} passages, {sum(len(t.split()) for t in corpus.texts):,} words, "
-          f"{len(corpus.vocab):,}-syllable vocabulary in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"generated {len(corpus.texts):,} passages, {sum(len(t.split()) for t in corpus.texts):,} words, "
+        f"{len(corpus.vocab):,}-syllable vocabulary in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     assert all(fold(t) == f for t, f in zip(corpus.texts[:2000], corpus.folded[:2000]))
 
     builds, path = [], work / "bulk-0.db"
@@ -313,8 +724,11 @@ def main() -> None:
         target = work / f"bulk-{run}.db"
         target.unlink(missing_ok=True)
         builds.append(build(target, corpus, args.interviews, triggers=False, seed=args.seed, prefix=args.prefix_index))
-        print(f"build {run + 1} (triggers off, then rebuild): "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in builds[-1].items()), flush=True)
+        print(
+            f"build {run + 1} (triggers off, then rebuild): "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in builds[-1].items()),
+            flush=True,
+        )
     size = path.stat().st_size
     kept = None
     if args.with_triggers:
@@ -337,31 +751,41 @@ def main() -> None:
 
 def report(args, builds, kept, size, timed, load, reindexed, count) -> None:
     print(f"\n{c.header(c.command_line())}")
-    print(f"Passages: {args.segments:,} over {args.interviews:,} interviews; database {size / 2**20:,.0f} MiB "
-          f"(FTS5 indexes included{', prefix indexes ' + args.prefix_index if args.prefix_index else ''}).\n")
+    print(
+        f"Passages: {args.segments:,} over {args.interviews:,} interviews; database {size / 2**20:,.0f} MiB "
+        f"(FTS5 indexes included{', prefix indexes ' + args.prefix_index if args.prefix_index else ''}).\n"
+    )
     if builds:
         print(f"| build (median of {len(builds)}) | seconds |\n|---|---|")
         for key, label in (("load", "insert passages, triggers off"), ("index", "FTS5 rebuild"), ("total", "total")):
-            print(f"| {label} | {statistics.median(b[key] for b in builds):.1f} (runs: "
-                  f"{', '.join(f'{b[key]:.1f}' for b in builds)}) |")
+            print(
+                f"| {label} | {statistics.median(b[key] for b in builds):.1f} (runs: "
+                f"{', '.join(f'{b[key]:.1f}' for b in builds)}) |"
+            )
         if kept:
             print(f"| insert with triggers on (one run) | {kept['total']:.1f} |")
         print(f"| `database.reindex` (refold + rebuild both, one run, {count:,} passages) | {reindexed:.1f} |")
         total = statistics.median(b["total"] for b in builds)
         print(f"\nBuild bar {BUILD_BAR:.0f} s: {'met' if total < BUILD_BAR else 'MISSED'}.")
     walls = [t[2] for t in timed]
-    print(f"Query p95 bar {P95_BAR * 1000:.0f} ms (wall): {'met' if percentile(walls, 95) < P95_BAR else 'MISSED'}. "
-          f"Each query's median of {args.rounds} rounds; load average {load[0]:.1f} before, {load[1]:.1f} after.\n")
-    print("| queries | n | wall p50 ms | wall p95 ms | wall max ms | CPU p50 ms | CPU p95 ms | median hits |\n"
-          "|---|---|---|---|---|---|---|---|")
+    print(
+        f"Query p95 bar {P95_BAR * 1000:.0f} ms (wall): {'met' if percentile(walls, 95) < P95_BAR else 'MISSED'}. "
+        f"Each query's median of {args.rounds} rounds; load average {load[0]:.1f} before, {load[1]:.1f} after.\n"
+    )
+    print(
+        "| queries | n | wall p50 ms | wall p95 ms | wall max ms | CPU p50 ms | CPU p95 ms | median hits |\n"
+        "|---|---|---|---|---|---|---|---|"
+    )
     groups = {"all": timed}
     for kind in sorted({t[0].split("+")[0] for t in timed}):
         groups[kind] = [t for t in timed if t[0].split("+")[0] == kind]
     groups["filtered"] = [t for t in timed if "+" in t[0]]
     for name, rows in groups.items():
         wall, cpu = [t[2] * 1000 for t in rows], [t[4] * 1000 for t in rows]
-        print(f"| {name} | {len(rows)} | {percentile(wall, 50):.1f} | {percentile(wall, 95):.1f} | {max(wall):.1f} | "
-              f"{percentile(cpu, 50):.1f} | {percentile(cpu, 95):.1f} | {statistics.median(t[3] for t in rows):.0f} |")
+        print(
+            f"| {name} | {len(rows)} | {percentile(wall, 50):.1f} | {percentile(wall, 95):.1f} | {max(wall):.1f} | "
+            f"{percentile(cpu, 50):.1f} | {percentile(cpu, 95):.1f} | {statistics.median(t[3] for t in rows):.0f} |"
+        )
     print("\nSlowest (wall):")
     for kind, query, seconds, hits, cpu in sorted(timed, key=lambda t: -t[2])[:8]:
         print(f"- {seconds * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms) `{query}` ({kind}, {hits} hits)")

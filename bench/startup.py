@@ -33,8 +33,9 @@ def timed(argv: list[str]) -> float:
 
 def heavy_imports(argv: list[str]) -> list[str]:
     """The heavy top-level packages ``python -X importtime`` shows the command importing."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline.cli", *argv], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pipeline.cli", *argv], capture_output=True, text=True, check=True
+    )
     names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     return sorted(heavy for heavy in HEAVY if any(n == heavy or n.startswith(heavy + ".") for n in names))
 
@@ -53,7 +54,7 @@ def main() -> None:
     commands = {"loike --help": ["--help"], "loike status": ["--root", str(root), "status"]}
     print(c.header(c.command_line()))
     print(f"Archive: {args.interviews} interviews × {args.segments} segments.\n")
-    print("| command | median of {} runs | heavy libraries imported |".format(args.runs))
+    print(f"| command | median of {args.runs} runs | heavy libraries imported |")
     print("|---|---|---|")
     for name, argv in commands.items():
         times = [timed([str(c.LOIKE), *argv]) for _ in range(args.runs)]

@@ -36,8 +36,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
-WCT2_EXTRA = {"wct2": [], "wct2-vad": ["--vad_filter", "True"],
-              "wct2-batched": ["--vad_filter", "True", "--batched", "True"]}
+WCT2_EXTRA = {
+    "wct2": [],
+    "wct2-vad": ["--vad_filter", "True"],
+    "wct2-batched": ["--vad_filter", "True", "--batched", "True"],
+}
 
 
 NO_PREFETCH = "import sys; from pipeline import ahead, cli; ahead.PREFETCH = False; sys.argv[0] = 'loike'; cli.main()"
@@ -61,11 +64,31 @@ def run_loike(files: list[Path], work: Path, extra: list[str], prefetch: bool = 
     return wall, texts
 
 
-def run_wct2(exe: str, side: str, files: list[Path], model: Path, work: Path, compute: str) -> tuple[float, dict[str, str]]:
+def run_wct2(
+    exe: str, side: str, files: list[Path], model: Path, work: Path, compute: str
+) -> tuple[float, dict[str, str]]:
     out = Path(tempfile.mkdtemp(prefix=f"{side}-", dir=work))
-    argv = [exe, *map(str, files), "--model_directory", str(model), "--language", "vi", "--beam_size", "5",
-            "--compute_type", compute, "--device", "cpu", "--output_dir", str(out), "--output_format", "txt",
-            "--verbose", "False", *WCT2_EXTRA[side]]
+    argv = [
+        exe,
+        *map(str, files),
+        "--model_directory",
+        str(model),
+        "--language",
+        "vi",
+        "--beam_size",
+        "5",
+        "--compute_type",
+        compute,
+        "--device",
+        "cpu",
+        "--output_dir",
+        str(out),
+        "--output_format",
+        "txt",
+        "--verbose",
+        "False",
+        *WCT2_EXTRA[side],
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     env.pop("PYTHONPATH", None)
     started = time.perf_counter()
@@ -87,10 +110,16 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=6, help="interviews to build (default 6)")
     parser.add_argument("--seed", type=int, default=2, help="seed for lengths, clip order and pauses (default 2)")
     parser.add_argument("--runs", type=int, default=3, help="rounds; every side once per round (default 3)")
-    parser.add_argument("--sides", default="loike,wct2,wct2-vad", help="comma-separated: loike, loike-w1, loike-w2 …, loike-noprefetch, wct2, wct2-vad, wct2-batched")
+    parser.add_argument(
+        "--sides",
+        default="loike,wct2,wct2-vad",
+        help="comma-separated: loike, loike-w1, loike-w2 …, loike-noprefetch, wct2, wct2-vad, wct2-batched",
+    )
     parser.add_argument("--compute-type", default="int8", help="for both tools (default int8)")
     parser.add_argument("--loike-args", default="", help="extra options for `loike run`, e.g. '--compute-type float32'")
-    parser.add_argument("--wct2", default="/tmp/wct2/bin/whisper-ctranslate2", help="the whisper-ctranslate2 executable")
+    parser.add_argument(
+        "--wct2", default="/tmp/wct2/bin/whisper-ctranslate2", help="the whisper-ctranslate2 executable"
+    )
     parser.add_argument("--work", type=Path, default=None, help="work folder (default a new folder in /tmp)")
     parser.add_argument("--cache", type=Path, default=None, help="model cache (default $LOIKE_CACHE or the user cache)")
     args = parser.parse_args()
@@ -113,7 +142,9 @@ def main() -> None:
     for run in range(args.runs):
         for side in sides:
             if side.startswith("loike"):
-                extra = loike_extra + (["--workers", side.removeprefix("loike-w")] if side.startswith("loike-w") else [])
+                extra = loike_extra + (
+                    ["--workers", side.removeprefix("loike-w")] if side.startswith("loike-w") else []
+                )
                 wall, got = run_loike(files, work, extra, prefetch=side != "loike-noprefetch")
             else:
                 wall, got = run_wct2(args.wct2, side, files, model, work, args.compute_type)
@@ -123,10 +154,12 @@ def main() -> None:
 
     print(c.header(c.command_line()))
     words = sum(len(c.normalise_text(t).split()) for t in references.values())
-    print(f"{len(files)} MP3 interviews, {seconds / 60:.1f} min of audio "
-          f"({', '.join(f'{c.audio_seconds(p) / 60:.1f}' for p in files)} min), {words} reference words; "
-          f"model {model.name}, {args.compute_type}, beam 5, vi; {args.runs} round(s), sides alternating; "
-          f"loike run {' '.join(loike_extra)}\n")
+    print(
+        f"{len(files)} MP3 interviews, {seconds / 60:.1f} min of audio "
+        f"({', '.join(f'{c.audio_seconds(p) / 60:.1f}' for p in files)} min), {words} reference words; "
+        f"model {model.name}, {args.compute_type}, beam 5, vi; {args.runs} round(s), sides alternating; "
+        f"loike run {' '.join(loike_extra)}\n"
+    )
     print("| side | wall (s), median | runs (s) | RTF | loike faster by | WER | CER | words out / reference |")
     print("|---|---|---|---|---|---|---|---|")
     first = next((side for side in sides if side.startswith("loike")), None)  # the reference for "faster by"
@@ -135,8 +168,10 @@ def main() -> None:
         we, wn, ce, cn, out = c.corpus_errors(references, texts[side])
         med = c.median(times[side])
         faster = f"{med / ours:.2f}×" if ours and not side.startswith("loike") else ""
-        print(f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {med / seconds:.3f} | {faster} | "
-              f"{c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} | {out} / {wn} |")
+        print(
+            f"| {side} | {med:.1f} | {', '.join(f'{t:.1f}' for t in times[side])} | {med / seconds:.3f} | {faster} | "
+            f"{c.ratio(we, wn):.3f} | {c.ratio(ce, cn):.3f} | {out} / {wn} |"
+        )
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -40,11 +40,10 @@ def main() -> None:
         bursts()
         return
 
-    from pipeline.intake import audio
-    from pipeline.intake import slicing
-    from pipeline.speech import flags
+    from pipeline.intake import audio, slicing
     from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
+    from pipeline.speech import flags
     from pipeline.speech.transcribe import Transcriber, speech_spans
 
     with tempfile.TemporaryDirectory(prefix="loike-vad-") as work:
@@ -63,8 +62,10 @@ def main() -> None:
         speech = sum(b - a for piece in spans for a, b in piece)
         print(c.header(c.command_line()))
         print(f"- recording: {seconds:.0f} s in {len(pieces)} pieces; VAD found {speech:.0f} s of speech")
-        print(f"- VAD over all pieces: **{vad:.2f} s** (median of {args.repeats}: "
-              f"{', '.join(f'{t:.2f}' for t in timings)}), {seconds / vad:.0f}× real time")
+        print(
+            f"- VAD over all pieces: **{vad:.2f} s** (median of {args.repeats}: "
+            f"{', '.join(f'{t:.2f}' for t in timings)}), {seconds / vad:.0f}× real time"
+        )
         if args.vad_only:
             return
         transcriber = Transcriber(options, model_cache())
@@ -73,11 +74,15 @@ def main() -> None:
         wall = time.perf_counter() - started
         shares = sorted(s.speech_fraction for s in segments)
         flagged = [s for s in segments if "vad_no_speech" in s.flags]
-        print(f"- transcription with the check: {wall:.1f} s (RTF {wall / seconds:.3f}); the VAD check is "
-              f"{vad / wall:.1%} of it")
-        print(f"- {len(segments)} segments; share in speech: min {shares[0]:.2f}, "
-              f"5th percentile {shares[len(shares) // 20]:.2f}, median {statistics.median(shares):.2f}; "
-              f"flagged under {flags.VAD_SPEECH_MIN:.0%}: {len(flagged)}")
+        print(
+            f"- transcription with the check: {wall:.1f} s (RTF {wall / seconds:.3f}); the VAD check is "
+            f"{vad / wall:.1%} of it"
+        )
+        print(
+            f"- {len(segments)} segments; share in speech: min {shares[0]:.2f}, "
+            f"5th percentile {shares[len(shares) // 20]:.2f}, median {statistics.median(shares):.2f}; "
+            f"flagged under {flags.VAD_SPEECH_MIN:.0%}: {len(flagged)}"
+        )
         for segment in flagged:
             print(f"  - {segment.start:.1f}–{segment.end:.1f} s, {segment.speech_fraction:.2f}: {segment.text!r}")
 
@@ -93,11 +98,10 @@ BURST_LAYOUTS = {  # name: (where the bursts are cut from the dialogue, s; silen
 def bursts() -> None:
     import numpy as np
 
-    from pipeline.intake import audio
-    from pipeline.intake import slicing
-    from pipeline.speech import flags
+    from pipeline.intake import audio, slicing
     from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
+    from pipeline.speech import flags
     from pipeline.speech.transcribe import SAMPLE_RATE, Transcriber
 
     print(c.header(c.command_line()))
@@ -109,13 +113,16 @@ def bursts() -> None:
     print("| audio | segment | share in speech | flags | text |\n|---|---|---|---|---|")
     for name, (cuts, gap, length) in BURST_LAYOUTS.items():
         silence = np.zeros(int(gap * SAMPLE_RATE), np.float32)
-        stretch = [part for at in cuts for part in
-                   (silence, speech[int(at * SAMPLE_RATE):int((at + length) * SAMPLE_RATE)])] + [silence]
+        stretch = [
+            part for at in cuts for part in (silence, speech[int(at * SAMPLE_RATE) : int((at + length) * SAMPLE_RATE)])
+        ] + [silence]
         for label, samples in ((f"dialogue + {name}", [speech, *stretch]), (f"{name} alone", stretch)):
             for s in transcriber.transcribe([(0.0, np.concatenate(samples))]):
                 mark = "**" if s.speech_fraction < flags.VAD_SPEECH_MIN else ""
-                print(f"| {label} ({len(cuts)} × {length} s every {gap + length:g} s) | {s.start:.1f}–{s.end:.1f} s "
-                      f"| {mark}{s.speech_fraction:.2f}{mark} | {', '.join(s.flags)} | {s.text} |")
+                print(
+                    f"| {label} ({len(cuts)} × {length} s every {gap + length:g} s) | {s.start:.1f}–{s.end:.1f} s "
+                    f"| {mark}{s.speech_fraction:.2f}{mark} | {', '.join(s.flags)} | {s.text} |"
+                )
 
 
 if __name__ == "__main__":

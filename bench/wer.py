@@ -56,8 +56,12 @@ def bare_run(clips, model, beam_size: int) -> tuple[dict[str, str], float]:
     texts, started = {}, time.perf_counter()
     for wav, _ in clips:
         segments, _info = model.transcribe(
-            str(wav), language="vi", beam_size=beam_size, vad_filter=True,
-            condition_on_previous_text=False, word_timestamps=True,
+            str(wav),
+            language="vi",
+            beam_size=beam_size,
+            vad_filter=True,
+            condition_on_previous_text=False,
+            word_timestamps=True,
         )
         texts[wav.name] = " ".join(s.text.strip() for s in segments)
     return texts, time.perf_counter() - started
@@ -65,8 +69,13 @@ def bare_run(clips, model, beam_size: int) -> tuple[dict[str, str], float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", nargs="?", type=Path, default=c.DEFAULT_DATA,
-                        help=f"folder of WAV clips with reference .txt (default {c.DEFAULT_DATA})")
+    parser.add_argument(
+        "data",
+        nargs="?",
+        type=Path,
+        default=c.DEFAULT_DATA,
+        help=f"folder of WAV clips with reference .txt (default {c.DEFAULT_DATA})",
+    )
     parser.add_argument("--compute-type", default="int8", help="CTranslate2 compute type for both sides (default int8)")
     parser.add_argument("--beam-size", type=int, default=5, help="beam size for both sides (default 5)")
     parser.add_argument("--runs", type=int, default=3, help="timed repetitions per side (default 3)")
@@ -116,24 +125,34 @@ def main() -> None:
         rows.append((wav, ref, p, b, nw, pw, bw, pc, bc, nc))
 
     print(c.header(c.command_line()))
-    print(f"{len(clips)} clips, {audio:.1f} s of audio, {totals['nw']} reference words; compute type "
-          f"{args.compute_type}, beam {args.beam_size}; {args.runs} timed runs per side"
-          + (f"; OUTPUT DIFFERED between runs: {', '.join(unstable)}" if unstable else "; output identical across runs"))
+    print(
+        f"{len(clips)} clips, {audio:.1f} s of audio, {totals['nw']} reference words; compute type "
+        f"{args.compute_type}, beam {args.beam_size}; {args.runs} timed runs per side"
+        + (f"; OUTPUT DIFFERED between runs: {', '.join(unstable)}" if unstable else "; output identical across runs")
+    )
     print()
     print("| clip | s | words | WER pipeline | WER bare | CER pipeline | CER bare |")
     print("|---|---|---|---|---|---|---|")
     for wav, ref, p, b, nw, pw, bw, pc, bc, nc in rows:
-        print(f"| {wav.stem} | {c.wav_seconds(wav):.1f} | {nw} | {c.ratio(pw, nw):.3f} | {c.ratio(bw, nw):.3f} | "
-              f"{c.ratio(pc, nc):.3f} | {c.ratio(bc, nc):.3f} |")
+        print(
+            f"| {wav.stem} | {c.wav_seconds(wav):.1f} | {nw} | {c.ratio(pw, nw):.3f} | {c.ratio(bw, nw):.3f} | "
+            f"{c.ratio(pc, nc):.3f} | {c.ratio(bc, nc):.3f} |"
+        )
     print()
-    print("| compute type | WER pipeline | WER bare | CER pipeline | CER bare | RTF pipeline (median) | RTF bare (median) | runs | bar: pipeline WER ≤ bare |")
+    print(
+        "| compute type | WER pipeline | WER bare | CER pipeline | CER bare | RTF pipeline (median) | RTF bare (median) | runs | bar: pipeline WER ≤ bare |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     pwer, bwer = c.ratio(totals["pw"], totals["nw"]), c.ratio(totals["bw"], totals["nw"])
-    print(f"| {args.compute_type} | {pwer:.3f} | {bwer:.3f} | {c.ratio(totals['pc'], totals['nc']):.3f} | "
-          f"{c.ratio(totals['bc'], totals['nc']):.3f} | {c.median(pipe_times) / audio:.3f} | "
-          f"{c.median(bare_times) / audio:.3f} | {args.runs} | {'pass' if pwer <= bwer else 'FAIL'} |")
-    print(f"\nseconds per run: pipeline {', '.join(f'{t:.1f}' for t in pipe_times)}; "
-          f"bare {', '.join(f'{t:.1f}' for t in bare_times)}")
+    print(
+        f"| {args.compute_type} | {pwer:.3f} | {bwer:.3f} | {c.ratio(totals['pc'], totals['nc']):.3f} | "
+        f"{c.ratio(totals['bc'], totals['nc']):.3f} | {c.median(pipe_times) / audio:.3f} | "
+        f"{c.median(bare_times) / audio:.3f} | {args.runs} | {'pass' if pwer <= bwer else 'FAIL'} |"
+    )
+    print(
+        f"\nseconds per run: pipeline {', '.join(f'{t:.1f}' for t in pipe_times)}; "
+        f"bare {', '.join(f'{t:.1f}' for t in bare_times)}"
+    )
     if args.texts:
         print()
         for wav, ref, p, b, *_ in rows:

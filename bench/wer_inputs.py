@@ -21,7 +21,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
-VARIANTS = ("bare decode", "pipeline WAV", "pipeline WAV, gain undone", "bare decode × gain", "bare decode × gain, clipped")
+VARIANTS = (
+    "bare decode",
+    "pipeline WAV",
+    "pipeline WAV, gain undone",
+    "bare decode × gain",
+    "bare decode × gain, clipped",
+)
 
 
 def main() -> None:
@@ -33,16 +39,21 @@ def main() -> None:
     from faster_whisper import WhisperModel
     from faster_whisper.audio import decode_audio
 
-    from pipeline.intake import audio
-    from pipeline.intake import slicing
+    from pipeline.intake import audio, slicing
     from pipeline.settings import model_cache
     from pipeline.speech.transcribe import embedded_model
 
     model = WhisperModel(str(embedded_model(model_cache())), compute_type=args.compute_type)
 
     def transcribe(samples: np.ndarray) -> str:
-        segments, _ = model.transcribe(samples.astype(np.float32), language="vi", beam_size=5, vad_filter=True,
-                                       condition_on_previous_text=False, word_timestamps=True)
+        segments, _ = model.transcribe(
+            samples.astype(np.float32),
+            language="vi",
+            beam_size=5,
+            vad_filter=True,
+            condition_on_previous_text=False,
+            word_timestamps=True,
+        )
         return " ".join(s.text.strip() for s in segments)
 
     totals = dict.fromkeys(VARIANTS, 0)

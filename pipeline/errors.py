@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+
 class LoikeError(Exception):
     """Base class: an expected failure with a message meant for the user."""
 

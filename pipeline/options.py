@@ -10,7 +10,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 """More would need more memory (a few hundred MB a piece) for little gain on a laptop's few cores."""
 MAX_LOCAL_WORKERS = 16
@@ -40,8 +39,9 @@ class TranscribeOptions:
     """How faster-whisper is called. Every default is documented here and only here, and so is each option's
     ``Flag`` on the command line (a field without one, such as chunk_seconds, has no option)."""
 
-    model: str = flag("base", help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as "
-                      "large-v3.")
+    model: str = flag(
+        "base", help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3."
+    )
     """"base" is the embedded Whisper base; also a local CTranslate2 model folder or a hub name."""
     device: str = flag("cpu", choices=("cpu", "cuda", "auto"))
     """cpu, cuda or auto."""
@@ -49,22 +49,27 @@ class TranscribeOptions:
     """int8, float32, float16, default (the type the model was saved in) …; see docs/benchmarks.md."""
     beam_size: int = flag(5, min=1, max=20)
     language: str = flag("vi")
-    cpu_threads: int = flag(1, min=1, help="Threads per worker. More can change the words on some processors "
-                                          "(docs/reproducibility.md).")
+    cpu_threads: int = flag(
+        1, min=1, help="Threads per worker. More can change the words on some processors (docs/reproducibility.md)."
+    )
     """CTranslate2 threads per worker. One, so that a recording's words are the same whoever transcribes it:
     on some processors they depend on the number of threads a decode uses (docs/reproducibility.md). The cores
     are kept busy by running workers side by side instead."""
     workers: int = flag(
-        DEFAULT_WORKERS, min=1,
+        DEFAULT_WORKERS,
+        min=1,
         help=f"Recordings (or pieces of one) transcribed at once, up to {MAX_LOCAL_WORKERS}; the cores are shared "
-             "among them.",
-        with_cluster="With --cluster: transcribers on the cluster [default there: as many as it has room for].")
+        "among them.",
+        with_cluster="With --cluster: transcribers on the cluster [default there: as many as it has room for].",
+    )
     """Recordings (or pieces of one) transcribed at the same time by the one loaded model, each worker on
     its share of the cores. On 2 cores, two workers of one thread each transcribed a folder 1.7 times as
     fast as one worker on both (docs/benchmarks.md, "Throughput over a folder"): Whisper base's decoder
     gains little from a second thread. A run never starts more workers than it has pieces to transcribe."""
-    domain_words: bool = flag(False, help="Hint Whisper with the names in the metadata and recordings/glossary.txt "
-                                          "(off: see docs/benchmarks.md).")
+    domain_words: bool = flag(
+        False,
+        help="Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).",
+    )
     """Hand the names in the interview's metadata (and recordings/glossary.txt) to Whisper as hotwords.
     Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""
     chunk_seconds: float = 120.0

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pipeline.speech import transcribe
 from pipeline.cli import cli
+from pipeline.speech import transcribe
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "recordings" / "demo"
@@ -48,8 +48,11 @@ class RecordingTranscriber(transcribe.Transcriber):
         segments = super().transcribe(noted(pieces, seen), progress=progress, hotwords=hotwords)
         RecordingTranscriber.returned.append([dataclasses.asdict(s) for s in segments])
         RecordingTranscriber.pieces_seen.append(seen)
-        RecordingTranscriber.versions_seen = {**self.versions(), "model": self.options.model,
-                                              "compute_type": self.options.compute_type}
+        RecordingTranscriber.versions_seen = {
+            **self.versions(),
+            "model": self.options.model,
+            "compute_type": self.options.compute_type,
+        }
         return segments
 
 
@@ -72,8 +75,11 @@ def capture(root: Path) -> dict:
     return {
         "recording": "demo/phong-van-mau.mp3",
         # Where the words came from: they may differ with another instruction set or another version.
-        "captured_with": {**RecordingTranscriber.versions_seen, "machine": platform.machine(),
-                          "instruction_set": instruction_set()},
+        "captured_with": {
+            **RecordingTranscriber.versions_seen,
+            "machine": platform.machine(),
+            "instruction_set": instruction_set(),
+        },
         "pieces": RecordingTranscriber.pieces_seen[0],
         "segments": RecordingTranscriber.returned[0],
     }

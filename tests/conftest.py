@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import reviewdesk
+
 from pipeline.options import TranscribeOptions
 from pipeline.settings import Archive
 
@@ -78,7 +78,9 @@ def app(tmp_path):
     archive = reviewdesk.build(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "--root", str(tmp_path), "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     line = process.stdout.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", line)

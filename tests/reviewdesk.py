@@ -6,14 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive_data import tone_wav
-from pipeline import database
-from pipeline import settings
+
+from pipeline import database, settings
 from pipeline.database.heard import MachineSegment
 from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
 from pipeline.database.models import Word
 
-RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "2026-11-24T09:00:00+07:00",
-       "finished_at": "2026-11-24T09:01:00+07:00", "audio_seconds": 30.0}
+RUN = {
+    "model": "base",
+    "settings": {},
+    "versions": {},
+    "started_at": "2026-11-24T09:00:00+07:00",
+    "finished_at": "2026-11-24T09:01:00+07:00",
+    "audio_seconds": 30.0,
+}
 LINES = [
     "Thưa bác, bác kể về ngày thành lập chi bộ",
     "Năm một chín bốn lăm chi bộ xã Bắc Cường được thành lập",
@@ -31,8 +37,14 @@ def segments_for(lines: list[str], spacing: float = 7.0) -> list[MachineSegment]
     return made
 
 
-def build(root: Path, lines: list[str] = LINES, title: str = "Ngày thành lập chi bộ", spacing: float = 7.0,
-          commune: str = "Bắc Cường", audio: bool = True) -> settings.Archive:
+def build(
+    root: Path,
+    lines: list[str] = LINES,
+    title: str = "Ngày thành lập chi bộ",
+    spacing: float = 7.0,
+    commune: str = "Bắc Cường",
+    audio: bool = True,
+) -> settings.Archive:
     archive = settings.archive(root)
     archive.recordings.mkdir(parents=True, exist_ok=True)
     db = database.open_database(archive.database)
@@ -42,9 +54,14 @@ def build(root: Path, lines: list[str] = LINES, title: str = "Ngày thành lập
     database.save_transcript(db, recording, segments_for(lines, spacing), RUN)
     interview = database.interview_for(db, recording)
     meta = InterviewMeta(
-        title=title, date="2020-03-12", province="Lào Cai", commune=commune,
+        title=title,
+        date="2020-03-12",
+        province="Lào Cai",
+        commune=commune,
         witnesses=[PersonMeta(full_name="Nguyễn Văn Hùng", birth_year=1932)],
-        interviewers=[PersonMeta(full_name="Trần Thị Mai")], events=["Thành lập chi bộ"], consent=Consent("allowed"),
+        interviewers=[PersonMeta(full_name="Trần Thị Mai")],
+        events=["Thành lập chi bộ"],
+        consent=Consent("allowed"),
     )
     relpath = f"phong-van-{number}.wav"
     database.apply_metadata(db, interview.id, MetadataFound(relpath, "test.yaml", meta, [], f"fp{number}"))

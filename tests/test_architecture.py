@@ -15,20 +15,40 @@ ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "pipeline"
 
 LAYERS = {
-    "base": 0, "database": 1, "catalogue": 2, "intake": 3, "speech": 4, "publishing": 5, "run": 6,
-    "safekeeping": 6, "desk": 7, "cli": 8, "templates": 0,
+    "base": 0,
+    "database": 1,
+    "catalogue": 2,
+    "intake": 3,
+    "speech": 4,
+    "publishing": 5,
+    "run": 6,
+    "safekeeping": 6,
+    "desk": 7,
+    "cli": 8,
+    "templates": 0,
 }
 """Each sub-package's layer: a module imports only from its own package and from lower layers (the modules at the
 top of ``pipeline/`` are the base: errors, text, settings, files, options, reports, crashtest). Two packages on
 one layer (the run and safekeeping) do not import each other."""
 LONGEST = 400
 ONLY_IN = {
-    "click": {"cli"}, "faster_whisper": {"speech.transcribe"}, "ctranslate2": {"speech.transcribe"},
-    "av": {"intake.audio"}, "jinja2": {"publishing.templating"}, "docx": {"publishing.word_documents"},
-    "pydub": {"publishing.clips"}, "bagit": {"publishing.deposit"}, "resemblyzer": {"speech.voice_encoder"},
-    "torch": {"speech.voice_encoder"}, "scipy": {"speech.diarize"}, "ray": {"run.cluster", "run.transcribers"},
-    "starlette": {"desk"}, "uvicorn": {"desk"}, "yaml": {"catalogue.sidecar"},
-    "openpyxl": {"catalogue.workbook", "catalogue.spreadsheets"}, "sqlite_utils": {"database"},
+    "click": {"cli"},
+    "faster_whisper": {"speech.transcribe"},
+    "ctranslate2": {"speech.transcribe"},
+    "av": {"intake.audio"},
+    "jinja2": {"publishing.templating"},
+    "docx": {"publishing.word_documents"},
+    "pydub": {"publishing.clips"},
+    "bagit": {"publishing.deposit"},
+    "resemblyzer": {"speech.voice_encoder"},
+    "torch": {"speech.voice_encoder"},
+    "scipy": {"speech.diarize"},
+    "ray": {"run.cluster", "run.transcribers"},
+    "starlette": {"desk"},
+    "uvicorn": {"desk"},
+    "yaml": {"catalogue.sidecar"},
+    "openpyxl": {"catalogue.workbook", "catalogue.spreadsheets"},
+    "sqlite_utils": {"database"},
 }
 """Where each third-party library may be imported: a module (``speech.transcribe``) or a whole package (``cli``)."""
 SQL = re.compile(r"\.execute\(|\.executemany\(|\.query\(|\bdb\[|\.rows_where\(")
@@ -52,9 +72,9 @@ def pipeline_imports(path: Path, name: str) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found |= {alias.name[len("pipeline."):] for alias in node.names if alias.name.startswith("pipeline.")}
+            found |= {alias.name[len("pipeline.") :] for alias in node.names if alias.name.startswith("pipeline.")}
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pipeline":
-            base = node.module[len("pipeline."):] if node.module != "pipeline" else ""
+            base = node.module[len("pipeline.") :] if node.module != "pipeline" else ""
             for alias in node.names:
                 candidate = f"{base}.{alias.name}" if base else alias.name
                 found.add(candidate if candidate in SOURCES else base)
@@ -103,8 +123,11 @@ def test_sql_only_in_the_data_layer():
     for name, path in SOURCES.items():
         if package_of(name) == "database":
             continue
-        lines = [f"{i}: {line.strip()}" for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                 if SQL.search(line)]
+        lines = [
+            f"{i}: {line.strip()}"
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if SQL.search(line)
+        ]
         assert not lines, f"pipeline/{path.relative_to(PACKAGE)} runs SQL:\n" + "\n".join(lines)
 
 
@@ -178,12 +201,18 @@ def test_no_private_name_is_used_from_another_module():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
                 for alias in node.names:
                     assert not (alias.name.startswith("_") and not alias.name.startswith("__")), (
-                        f"pipeline.{name} imports the private {alias.name} from {node.module}")
-                    if f"{node.module[len('pipeline.'):]}.{alias.name}".lstrip(".") in SOURCES:
+                        f"pipeline.{name} imports the private {alias.name} from {node.module}"
+                    )
+                    if f"{node.module[len('pipeline.') :]}.{alias.name}".lstrip(".") in SOURCES:
                         modules.add(alias.asname or alias.name)
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
-                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in modules
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
                 raise AssertionError(f"pipeline.{name} uses the private {node.value.id}.{node.attr}")
 
 
@@ -210,10 +239,13 @@ def test_commands_that_need_no_model_load_no_heavy_library(argv, tmp_path):
     from pipeline import database
 
     database.open_database(tmp_path / "transcripts" / "loike.db").close()
-    script = ("import sys\nfrom pipeline.cli import main\nsys.argv = ['loike', *sys.argv[1:]]\n"
-              "try:\n    main()\nexcept SystemExit:\n    pass\n"
-              "heavy = ('av', 'numpy', 'faster_whisper', 'ctranslate2', 'starlette', 'torch', 'ray')\n"
-              "print(sorted(name for name in heavy if name in sys.modules), file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", script, "--root", str(tmp_path), *argv], capture_output=True,
-                          text=True, check=True)
+    script = (
+        "import sys\nfrom pipeline.cli import main\nsys.argv = ['loike', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('av', 'numpy', 'faster_whisper', 'ctranslate2', 'starlette', 'torch', 'ray')\n"
+        "print(sorted(name for name in heavy if name in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--root", str(tmp_path), *argv], capture_output=True, text=True, check=True
+    )
     assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.intake import audio
-from pipeline.intake import slicing
-from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
 from pipeline.database.heard import AudioInfo
+from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
+from pipeline.intake import audio, slicing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SPEECH_SECONDS = 85620 / 22050  # what espeak-ng made, before any encoding
@@ -72,7 +71,11 @@ def rms_db(x: np.ndarray) -> float:
 def test_probe_reports_what_the_container_declares(name, container, codec, channels, rate, has_video, seconds):
     info = audio.probe(FIXTURES / name)
     assert (info.container, info.codec, info.channels, info.sample_rate, info.has_video) == (
-        container, codec, channels, rate, has_video,
+        container,
+        codec,
+        channels,
+        rate,
+        has_video,
     )
     assert info.declared_duration == pytest.approx(seconds, abs=0.2)
 
@@ -189,10 +192,19 @@ def test_a_source_made_here_is_not_modified(tmp_path):
 # --- damage --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, damaged", [
-    ("vi_speech.wav", False), ("truncated.wav", True), ("vi_speech.mp3", False), ("truncated.mp3", True),
-    ("vi_speech.m4a", False), ("vi_speech.ogg", False), ("vi_speech.amr", False), ("vi_speech_video.mp4", False),
-])
+@pytest.mark.parametrize(
+    "name, damaged",
+    [
+        ("vi_speech.wav", False),
+        ("truncated.wav", True),
+        ("vi_speech.mp3", False),
+        ("truncated.mp3", True),
+        ("vi_speech.m4a", False),
+        ("vi_speech.ogg", False),
+        ("vi_speech.amr", False),
+        ("vi_speech_video.mp4", False),
+    ],
+)
 def test_damage_flags_truncated_files(name, damaged, tmp_path):
     # truncated.wav: FFmpeg's WAV demuxer trusts the data chunk size only when it fits in the file
     # (wavdec.c, "wav->data_end <= avio_size(pb)"), else it estimates the duration from the file size,

@@ -5,10 +5,10 @@ import dataclasses
 import pytest
 
 from pipeline import database
-from pipeline.errors import NotFound
 from pipeline.database.heard import MachineSegment
 from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
 from pipeline.database.models import RoleHeld
+from pipeline.errors import NotFound
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
 
@@ -20,8 +20,13 @@ def witness(name="Nguyễn Văn A", year=1932, **more):
 def meta(**changes):
     base = InterviewMeta(
         witnesses=[witness(roles=[RoleHeld("nguyên Bí thư Chi bộ xã Bắc Cường", 1965, 1970)])],
-        interviewers=[PersonMeta("Lê Văn C")], date="2020-03-12", commune="Bắc Cường", district="Hưng Hà",
-        province="Thái Bình", events=["Cách mạng tháng Tám"], topics=["chi bộ"],
+        interviewers=[PersonMeta("Lê Văn C")],
+        date="2020-03-12",
+        commune="Bắc Cường",
+        district="Hưng Hà",
+        province="Thái Bình",
+        events=["Cách mạng tháng Tám"],
+        topics=["chi bộ"],
         consent=Consent("restricted", given_by="ông A"),
     )
     return dataclasses.replace(base, **changes)
@@ -53,7 +58,8 @@ def test_metadata_lands_on_the_interview_with_its_people_places_and_events(db):
     assert row.date == "2020-03-12"
     roles = list(db["person_roles"].rows)
     assert [(r["title"], r["start_year"], r["end_year"]) for r in roles] == [
-        ("nguyên Bí thư Chi bộ xã Bắc Cường", 1965, 1970)]
+        ("nguyên Bí thư Chi bộ xã Bắc Cường", 1965, 1970)
+    ]
     hits = db.execute("SELECT rowid FROM interviews_fts WHERE interviews_fts MATCH 'search_folded: bac cuong'")
     assert [h[0] for h in hits] == [interview]
 
@@ -119,11 +125,16 @@ def test_edited_metadata_replaces_the_old_and_keeps_it_in_history(db):
 def test_subjects_list_tagged_spoken_and_mentioned_passages(db):
     interview, recording = new_interview(db)
     database.apply_metadata(db, interview, found(meta()))
-    database.save_transcript(db, recording, [
-        MachineSegment(0, 2, "Bác kể về chi bộ.", -0.2, 0.0, 1.0, speaker="SPEAKER_1"),
-        MachineSegment(2, 4, "Hồi đó ông Nguyễn Văn A làm bí thư.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
-        MachineSegment(4, 6, "Cách mạng tháng Tám thành công ở Bắc Cường.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
-    ], RUN)
+    database.save_transcript(
+        db,
+        recording,
+        [
+            MachineSegment(0, 2, "Bác kể về chi bộ.", -0.2, 0.0, 1.0, speaker="SPEAKER_1"),
+            MachineSegment(2, 4, "Hồi đó ông Nguyễn Văn A làm bí thư.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
+            MachineSegment(4, 6, "Cách mạng tháng Tám thành công ở Bắc Cường.", -0.2, 0.0, 1.0, speaker="SPEAKER_2"),
+        ],
+        RUN,
+    )
     person = next(p.id for p in database.people(db) if p.name == "Nguyễn Văn A")
     db["speakers"].insert({"interview_id": interview, "label": "SPEAKER_2", "person_id": person})
     first_segment = db.execute("SELECT id FROM segments WHERE idx = 0").fetchone()[0]
@@ -160,7 +171,10 @@ def test_places_keep_former_names_and_events_get_dates_places_and_aliases(db):
     assert [p.former_names for p in database.places(db) if p.id == commune] == [["xã Bắc Cường cũ"]]
     [described] = database.events(db)
     assert (described.date_start, described.place, described.aliases) == (
-        "1945-08-19", "Bắc Cường", ["Tổng khởi nghĩa"])
+        "1945-08-19",
+        "Bắc Cường",
+        ["Tổng khởi nghĩa"],
+    )
     subject = next(s for s in database.subjects(db) if s["kind"] == "event")
     assert ["Thời gian", "19/08/1945"] in subject["facts"] and ["Tên khác", "Tổng khởi nghĩa"] in subject["facts"]
     with pytest.raises(NotFound, match="There is no place 99: `loike places` lists them"):
@@ -170,9 +184,16 @@ def test_places_keep_former_names_and_events_get_dates_places_and_aliases(db):
 def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_interview(db):
     interview, recording = new_interview(db)
     database.apply_metadata(db, interview, found(meta()))
-    database.save_transcript(db, recording, [
-        MachineSegment(i * 2, i * 2 + 2, f"Đoạn {i}: Cách mạng tháng Tám về tới làng.", -0.2, 0.0, 1.0) for i in range(12)
-    ] + [MachineSegment(30, 32, "Chuyện khác.", -0.2, 0.0, 1.0)], RUN)
+    database.save_transcript(
+        db,
+        recording,
+        [
+            MachineSegment(i * 2, i * 2 + 2, f"Đoạn {i}: Cách mạng tháng Tám về tới làng.", -0.2, 0.0, 1.0)
+            for i in range(12)
+        ]
+        + [MachineSegment(30, 32, "Chuyện khác.", -0.2, 0.0, 1.0)],
+        RUN,
+    )
     event = database.events(db)[0].id
     ids = {idx: sid for sid, idx in db.execute("SELECT id, idx FROM segments")}
     for idx in (1, 9, 10, 11, 12):  # the last one does not name the event: tagged all the same
@@ -198,15 +219,28 @@ def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_intervi
 def test_spoken_and_mentioned_passages_share_the_cap_and_count_once(db):
     interview, recording = new_interview(db)
     database.apply_metadata(db, interview, found(meta()))
-    database.save_transcript(db, recording, [
-        MachineSegment(i * 2, i * 2 + 2, "Tôi là Nguyễn Văn A." if i % 2 else "Tôi kể tiếp.", -0.2, 0.0, 1.0,
-                speaker="SPEAKER_1") for i in range(6)
-    ] + [MachineSegment(20, 22, "Ông Nguyễn Văn A về.", -0.2, 0.0, 1.0, speaker="SPEAKER_2")], RUN)
+    database.save_transcript(
+        db,
+        recording,
+        [
+            MachineSegment(
+                i * 2,
+                i * 2 + 2,
+                "Tôi là Nguyễn Văn A." if i % 2 else "Tôi kể tiếp.",
+                -0.2,
+                0.0,
+                1.0,
+                speaker="SPEAKER_1",
+            )
+            for i in range(6)
+        ]
+        + [MachineSegment(20, 22, "Ông Nguyễn Văn A về.", -0.2, 0.0, 1.0, speaker="SPEAKER_2")],
+        RUN,
+    )
     person = next(p.id for p in database.people(db) if p.name == "Nguyễn Văn A")
     database.map_speaker(db, interview, "SPEAKER_1", person)
 
     a = next(s for s in database.subjects(db, per_interview=4) if s["name"] == "Nguyễn Văn A")
 
-    assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "spoken"), (1, "spoken"), (2, "spoken"),
-                                                               (3, "spoken")]
+    assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "spoken"), (1, "spoken"), (2, "spoken"), (3, "spoken")]
     assert sum(a["more"].values()) == 3  # idx 4, 5 spoken and 6 mentioned: 7 passages in all, each once

@@ -22,18 +22,28 @@ OFFERED = {
 
 CLUSTER = " With --cluster: transcribers on the cluster [default there: as many as it has room for]."
 HELP = {
-    "model": ("--model TEXT", "'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3."
-              "  [default: {}]"),
+    "model": (
+        "--model TEXT",
+        "'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3.  [default: {}]",
+    ),
     "device": ("--device [cpu|cuda|auto]", "[default: {}]"),
     "compute_type": ("--compute-type TEXT", "int8, float32, float16, default …  [default: {}]"),
     "beam_size": ("--beam-size INTEGER RANGE", "[default: {}; 1<=x<=20]"),
     "language": ("--language TEXT", "[default: {}]"),
-    "domain_words": ("--domain-words", "Hint Whisper with the names in the metadata and recordings/glossary.txt "
-                     "(off: see docs/benchmarks.md)."),
-    "workers": ("--workers INTEGER RANGE", "Recordings (or pieces of one) transcribed at once, up to 16; the cores "
-                "are shared among them.{cluster}  [default: {}; x>=1]"),
-    "cpu_threads": ("--cpu-threads INTEGER RANGE", "Threads per worker. More can change the words on some "
-                    "processors (docs/reproducibility.md).  [default: {}; x>=1]"),
+    "domain_words": (
+        "--domain-words",
+        "Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).",
+    ),
+    "workers": (
+        "--workers INTEGER RANGE",
+        "Recordings (or pieces of one) transcribed at once, up to 16; the cores "
+        "are shared among them.{cluster}  [default: {}; x>=1]",
+    ),
+    "cpu_threads": (
+        "--cpu-threads INTEGER RANGE",
+        "Threads per worker. More can change the words on some "
+        "processors (docs/reproducibility.md).  [default: {}; x>=1]",
+    ),
 }
 """Each option as `loike COMMAND --help` shows it (on one line), its default from TranscribeOptions."""
 
@@ -79,27 +89,61 @@ def caught(monkeypatch):
         handed.extend(a for a in (*args, *kwargs.values()) if isinstance(a, TranscribeOptions))
         raise LoikeError("Stopped by the test.")
 
-    for module, name in ((process, "process_archive"), (retranscribe, "retranscribe"), (evaluate, "evaluate"),
-                         (watch, "watch")):
+    for module, name in (
+        (process, "process_archive"),
+        (retranscribe, "retranscribe"),
+        (evaluate, "evaluate"),
+        (watch, "watch"),
+    ):
         monkeypatch.setattr(module, name, stop_here)
     return handed
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["run"], TranscribeOptions()),
-    (["run", "--model", "large-v3", "--device", "cuda", "--compute-type", "float16", "--beam-size", "1",
-      "--language", "en", "--domain-words", "--workers", "16"],
-     TranscribeOptions(model="large-v3", device="cuda", compute_type="float16", beam_size=1, language="en",
-                       domain_words=True, workers=16)),
-    (["retranscribe", "LK-2026-001"], TranscribeOptions()),
-    (["retranscribe", "LK-2026-001", "--model", "small", "--beam-size", "3", "--workers", "1"],
-     TranscribeOptions(model="small", beam_size=3, workers=1)),
-    (["eval", "corpus"], TranscribeOptions()),
-    (["eval", "corpus", "--compute-type", "float32", "--cpu-threads", "4", "--workers", "1", "--json"],
-     TranscribeOptions(compute_type="float32", cpu_threads=4, workers=1)),
-    (["watch", "--once"], TranscribeOptions()),
-    (["watch", "--once", "--model", "tiny"], TranscribeOptions(model="tiny")),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run"], TranscribeOptions()),
+        (
+            [
+                "run",
+                "--model",
+                "large-v3",
+                "--device",
+                "cuda",
+                "--compute-type",
+                "float16",
+                "--beam-size",
+                "1",
+                "--language",
+                "en",
+                "--domain-words",
+                "--workers",
+                "16",
+            ],
+            TranscribeOptions(
+                model="large-v3",
+                device="cuda",
+                compute_type="float16",
+                beam_size=1,
+                language="en",
+                domain_words=True,
+                workers=16,
+            ),
+        ),
+        (["retranscribe", "LK-2026-001"], TranscribeOptions()),
+        (
+            ["retranscribe", "LK-2026-001", "--model", "small", "--beam-size", "3", "--workers", "1"],
+            TranscribeOptions(model="small", beam_size=3, workers=1),
+        ),
+        (["eval", "corpus"], TranscribeOptions()),
+        (
+            ["eval", "corpus", "--compute-type", "float32", "--cpu-threads", "4", "--workers", "1", "--json"],
+            TranscribeOptions(compute_type="float32", cpu_threads=4, workers=1),
+        ),
+        (["watch", "--once"], TranscribeOptions()),
+        (["watch", "--once", "--model", "tiny"], TranscribeOptions(model="tiny")),
+    ],
+)
 def test_the_options_given_reach_the_library_the_others_keep_their_defaults(archive, caught, args, expected):
     database.open_database(archive.database).close()  # retranscribe opens it first
 

@@ -19,18 +19,19 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.intake import audio
-from pipeline.run import cluster, process, transcribers
 from pipeline import database
 from pipeline.database.models import Segment
+from pipeline.intake import audio
 from pipeline.options import ClusterOptions
+from pipeline.run import cluster, process, transcribers
 from pipeline.settings import Archive
 
 pytestmark = [pytest.mark.ray]
 
 FIXTURES = Path(__file__).parent / "fixtures"
-needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                               reason="Ray is not installed (pip install .[cluster] installs it)")
+needs_ray = pytest.mark.skipif(
+    importlib.util.find_spec("ray") is None, reason="Ray is not installed (pip install .[cluster] installs it)"
+)
 
 
 def dialogues(folder: Path, count: int) -> list[Path]:
@@ -67,8 +68,10 @@ def transcripts(archive: Archive) -> dict[str, list[Segment]]:
     probability)."""
     db = database.open_database(archive.database)
     try:
-        return {row.source_path: [replace(s, id=0, run_id=None) for s in database.segments(db, row.id)]
-                for row in database.interviews(db)}
+        return {
+            row.source_path: [replace(s, id=0, run_id=None) for s in database.segments(db, row.id)]
+            for row in database.interviews(db)
+        }
     finally:
         db.close()
 
@@ -94,9 +97,14 @@ def transcribed(archive: Archive) -> int:
 
 
 def loike(*args: str, env: dict | None = None, **popen) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "from pipeline.cli import main; main()", *args],
-                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-c", "from pipeline.cli import main; main()", *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +121,13 @@ def ray_address(model_cache):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LOIKE_CACHE", str(model_cache))
         env.setenv("HF_HUB_OFFLINE", "1")
-        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 2**20, log_to_driver=False,
-                 logging_level="WARNING")
+        ray.init(
+            num_cpus=2,
+            include_dashboard=False,
+            object_store_memory=100 * 2**20,
+            log_to_driver=False,
+            logging_level="WARNING",
+        )
         try:
             yield ray.get_runtime_context().gcs_address
         finally:
@@ -130,12 +143,19 @@ def test_loike_run_without_cluster_never_imports_ray(tmp_path, model_cache):
     """Over an empty folder, for speed: test_architecture.py keeps Ray in pipeline/cluster.py, which only
     `loike run --cluster` imports."""
     archive = new_archive(tmp_path / "archive", [])
-    check = ("import sys\nfrom pipeline.cli import main\n"
-             f"sys.argv = ['loike', '--root', {str(archive.root)!r}, 'run']\n"
-             "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
-             "print('ray imported' if 'ray' in sys.modules else 'no ray')\n")
-    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "LOIKE_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1"})
+    check = (
+        "import sys\nfrom pipeline.cli import main\n"
+        f"sys.argv = ['loike', '--root', {str(archive.root)!r}, 'run']\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
+        "print('ray imported' if 'ray' in sys.modules else 'no ray')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "LOIKE_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1"},
+    )
 
     assert done.returncode == 0, done.stderr
     assert "Nothing new: 0 recordings" in done.stdout and done.stdout.strip().endswith("no ray")
@@ -144,13 +164,18 @@ def test_loike_run_without_cluster_never_imports_ray(tmp_path, model_cache):
 def test_cluster_without_ray_says_how_to_install_it(tmp_path):
     (tmp_path / "recordings").mkdir()
     without_ray = "import sys\nsys.modules['ray'] = None  # as if not installed\nfrom pipeline.cli import main\nmain()"
-    done = subprocess.run([sys.executable, "-c", without_ray, "--root", str(tmp_path), "run", "--cluster", "auto"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", without_ray, "--root", str(tmp_path), "run", "--cluster", "auto"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert done.returncode == 1
     assert done.stderr.strip() == (
         "Error: Ray is not installed here: install the cluster extra (pip install .[cluster], in .venv: "
-        ".venv/bin/pip install -e .[cluster]), or run without --cluster.")
+        ".venv/bin/pip install -e .[cluster]), or run without --cluster."
+    )
 
 
 def test_cluster_options_need_cluster(tmp_path):
@@ -175,8 +200,11 @@ def test_the_pool_takes_the_gpus_where_there_are_some_and_fits_the_cluster():
     assert shape({"CPU": 32.0, "GPU": 4.0}, ClusterOptions("auto", gpus_per_worker=0.5)) == (8, 1.0, 0.5)
     assert shape({"CPU": 32.0, "GPU": 4.0}, ClusterOptions("auto", gpus_per_worker=0)) == (32, 1.0, 0.0)
     assert shape({"CPU": 8.0}, ClusterOptions("auto", workers=3, cpus_per_worker=2)) == (3, 2, 0.0)
-    with pytest.raises(ClusterError, match=r"The cluster \(2 CPU, 0 GPU\) has no room for a transcriber of 1 CPU "
-                                           r"and 1 GPU: lower --cpus-per-worker or --gpus-per-worker, or add nodes."):
+    with pytest.raises(
+        ClusterError,
+        match=r"The cluster \(2 CPU, 0 GPU\) has no room for a transcriber of 1 CPU "
+        r"and 1 GPU: lower --cpus-per-worker or --gpus-per-worker, or add nodes.",
+    ):
         shape({"CPU": 2.0}, ClusterOptions("auto", gpus_per_worker=1))
 
 
@@ -197,20 +225,23 @@ def test_a_head_that_cannot_start_ray_clients_server_is_one_sentence_that_says_h
     grpcio's fork handlers made it do now and then, see test_cluster_nodes.py): the server's traceback, whose
     last line says what failed and which log to read."""
     server_said = ConnectionAbortedError(
-        "Initialization failure from server:\nTraceback (most recent call last):\n  File \"proxier.py\", line 764, "
+        'Initialization failure from server:\nTraceback (most recent call last):\n  File "proxier.py", line 764, '
         "in Datapath\n    raise RuntimeError(\nRuntimeError: Starting Ray client server failed. See "
-        "ray_client_server_23000.err for detailed logs.\n")
+        "ray_client_server_23000.err for detailed logs.\n"
+    )
 
     assert cluster._cannot_connect("ray://head:10001", server_said) == (
         "The Ray cluster at ray://head:10001 answered but could not start its Ray Client server for this connection "
         "(Initialization failure from server: RuntimeError: Starting Ray client server failed. See "
         "ray_client_server_23000.err for detailed logs.): start Ray on the head with GRPC_ENABLE_FORK_SUPPORT=0 "
-        "set, as the README shows, or try again.")
+        "set, as the README shows, or try again."
+    )
 
 
 @needs_ray
-def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(tmp_path, ray_address,
-                                                                                 recordings, transcriber):
+def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(
+    tmp_path, ray_address, recordings, transcriber
+):
     here = new_archive(tmp_path / "here", recordings[:2])
     there = new_archive(tmp_path / "there", recordings[:2])
     shared = new_archive(tmp_path / "shared", recordings[:1])  # the audio read from the archive's own folder
@@ -218,8 +249,9 @@ def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(
 
     progress = []
     with cluster.connect(ClusterOptions("auto", workers=2)) as on:
-        remote = process.process_archive(there, settle_seconds=0, cluster=on,
-                                         progress=lambda *args: progress.append(args))
+        remote = process.process_archive(
+            there, settle_seconds=0, cluster=on, progress=lambda *args: progress.append(args)
+        )
     with cluster.connect(ClusterOptions("auto", workers=1, shared_storage=True)) as on:
         assert process.process_archive(shared, settle_seconds=0, cluster=on).transcribed == 1
 
@@ -235,8 +267,9 @@ def test_a_recording_transcribed_on_the_cluster_is_the_same_as_transcribed_here(
 
 
 @needs_ray
-def test_a_transcriber_killed_in_the_middle_of_a_recording_costs_only_that_task(tmp_path, ray_address, recordings,
-                                                                                monkeypatch, caplog):
+def test_a_transcriber_killed_in_the_middle_of_a_recording_costs_only_that_task(
+    tmp_path, ray_address, recordings, monkeypatch, caplog
+):
     from test_crash import assert_consistent
 
     archive = new_archive(tmp_path / "archive", recordings[:2])
@@ -258,8 +291,7 @@ def test_a_transcriber_killed_in_the_middle_of_a_recording_costs_only_that_task(
 
 
 @needs_ray
-def test_a_model_the_transcribers_cannot_load_is_one_sentence_and_nothing_is_lost(tmp_path, ray_address,
-                                                                                   recordings):
+def test_a_model_the_transcribers_cannot_load_is_one_sentence_and_nothing_is_lost(tmp_path, ray_address, recordings):
     from pipeline.errors import ClusterError
     from pipeline.options import TranscribeOptions
     from pipeline.speech.transcribe import HUB_NAMES
@@ -268,16 +300,18 @@ def test_a_model_the_transcribers_cannot_load_is_one_sentence_and_nothing_is_los
     with cluster.connect(ClusterOptions("auto", workers=1)) as on, pytest.raises(ClusterError) as failed:
         process.process_archive(archive, TranscribeOptions(model="no-such-model"), settle_seconds=0, cluster=on)
 
-    assert str(failed.value) == ("No transcriber could work on the cluster: Unknown model 'no-such-model': use "
-                                 "'base' (embedded), a local CTranslate2 model folder, or one of "
-                                 + ", ".join(HUB_NAMES) + ".")
+    assert str(failed.value) == (
+        "No transcriber could work on the cluster: Unknown model 'no-such-model': use "
+        "'base' (embedded), a local CTranslate2 model folder, or one of " + ", ".join(HUB_NAMES) + "."
+    )
     assert transcribed(archive) == 0 and not runs(archive)
     assert not [p for p in archive.audio_dir.iterdir() if p.name.startswith(".")], "no decoded copy left"
 
 
 @needs_ray
-def test_ctrl_c_on_the_coordinator_keeps_what_is_stored_and_the_next_run_finishes(tmp_path, ray_address,
-                                                                                 recordings, model_cache):
+def test_ctrl_c_on_the_coordinator_keeps_what_is_stored_and_the_next_run_finishes(
+    tmp_path, ray_address, recordings, model_cache
+):
     from test_crash import assert_consistent
 
     archive = new_archive(tmp_path / "archive", recordings[:3])

@@ -49,8 +49,10 @@ def two_nodes(model_cache):
         env.setenv("HF_HUB_OFFLINE", "1")
         with pytest.MonkeyPatch.context() as head_only:  # the head's processes only, not the worker's or loike's
             head_only.setenv("GRPC_ENABLE_FORK_SUPPORT", "0")
-            nodes = Cluster(initialize_head=True, head_node_args={**store, "num_cpus": 0, "include_dashboard": False,
-                                                                  "ray_client_server_port": port})
+            nodes = Cluster(
+                initialize_head=True,
+                head_node_args={**store, "num_cpus": 0, "include_dashboard": False, "ray_client_server_port": port},
+            )
         try:
             worker = nodes.add_node(**store, num_cpus=2)
             nodes.wait_for_nodes()
@@ -60,8 +62,9 @@ def two_nodes(model_cache):
 
 
 @needs_ray
-def test_recordings_transcribed_on_the_other_node_of_a_two_node_cluster_through_ray_client(tmp_path, two_nodes,
-                                                                                          model_cache):
+def test_recordings_transcribed_on_the_other_node_of_a_two_node_cluster_through_ray_client(
+    tmp_path, two_nodes, model_cache
+):
     address, worker_node = two_nodes
     archive = new_archive(tmp_path / "archive", dialogues(tmp_path / "in", 3))
 

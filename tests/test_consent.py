@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import database
-from pipeline.desk import editing
 from pipeline.cli import cli
 from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, MetadataProblem, PersonMeta
+from pipeline.desk import editing
 
 ALLOWED = """date: "12/03/2020"
 witnesses:
@@ -71,7 +71,8 @@ def consent_of(archive) -> str:
 @pytest.mark.parametrize("mistake", [("notes:", "note:"), ('"12/03/2020"', '"31/02/2020"')])
 @pytest.mark.slow
 def test_a_withdrawn_consent_in_a_sidecar_with_a_mistake_takes_effect_and_nothing_is_published(
-        allowed_interview, tmp_path, mistake):
+    allowed_interview, tmp_path, mistake
+):
     archive = allowed_interview
     assert all(published(archive, tmp_path).values()), "cleared: it is published everywhere"
     withdrawn = ALLOWED.replace("được công bố", "không đồng ý") + 'notes: "bà con xin rút lại"\n'
@@ -93,7 +94,9 @@ def test_a_withdrawn_consent_in_interviews_csv_with_a_mistake_takes_effect(allow
     (archive.recordings / "ong-hung.yaml").unlink()
     (archive.recordings / "interviews.csv").write_text(
         "Tệp,Ngày phỏng vấn,Người kể,Năm sinh,Xã/Phường,Tỉnh,Đồng ý công bố\n"
-        "ong-hung.ogg,31/02/2020,Nguyễn Văn Hùng,1932,Bắc Cường,Lào Cai,hạn chế\n", encoding="utf-8")
+        "ong-hung.ogg,31/02/2020,Nguyễn Văn Hùng,1932,Bắc Cường,Lào Cai,hạn chế\n",
+        encoding="utf-8",
+    )
 
     loike(archive, "run")
 
@@ -146,12 +149,18 @@ def test_apply_metadata_with_problems_narrows_only_the_consent(tmp_path):
     db = database.open_database(tmp_path / "loike.db")
     recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     interview = db.execute("SELECT id FROM interviews WHERE recording_id = ?", [recording]).fetchone()[0]
-    meta = InterviewMeta(witnesses=[PersonMeta("Bà Lụa", 1930)], date="2020-03-12", commune="X", province="Y",
-                         consent=Consent("allowed"))
+    meta = InterviewMeta(
+        witnesses=[PersonMeta("Bà Lụa", 1930)], date="2020-03-12", commune="X", province="Y", consent=Consent("allowed")
+    )
     database.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", meta, [], "v1"))
     problem = MetadataProblem("a.yaml", "line 2", "date", "sai", "wrong")
-    worse = InterviewMeta(witnesses=[PersonMeta("Someone else", 1950)], date=None, commune="Z", province="Y",
-                          consent=Consent("embargoed", "2040-01-01"))
+    worse = InterviewMeta(
+        witnesses=[PersonMeta("Someone else", 1950)],
+        date=None,
+        commune="Z",
+        province="Y",
+        consent=Consent("embargoed", "2040-01-01"),
+    )
 
     applied = database.apply_metadata(db, interview, MetadataFound("a.wav", "a.yaml", worse, [problem], "v2"))
 

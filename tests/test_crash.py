@@ -17,10 +17,9 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from pipeline.run import process
 from pipeline import database
 from pipeline.cli import cli
-
+from pipeline.run import process
 
 
 def age(path, seconds=60):
@@ -35,7 +34,9 @@ def loike_run(archive, model_cache, kill_at: str | None = None) -> subprocess.Po
         env["LOIKE_KILL_AT"] = kill_at
     return subprocess.Popen(
         [sys.executable, "-c", "from pipeline.cli import main; main()", "--root", str(archive.root), "run"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -108,14 +109,18 @@ def test_a_run_killed_at_a_random_moment_is_finished_by_the_next(archive, transc
 def refuse(code):
     def raising(*args, **kwargs):
         raise OSError(code, os.strerror(code), str(args[-1]) if args else None)
+
     return raising
 
 
-@pytest.mark.parametrize("code, advice", [
-    (errno.ENOSPC, "free some space"),
-    (errno.EROFS, "make it writable"),
-    (errno.EACCES, "make it writable"),
-])
+@pytest.mark.parametrize(
+    "code, advice",
+    [
+        (errno.ENOSPC, "free some space"),
+        (errno.EROFS, "make it writable"),
+        (errno.EACCES, "make it writable"),
+    ],
+)
 def test_a_full_or_read_only_disk_stops_the_run_with_one_sentence(archive, transcriber, monkeypatch, code, advice):
     age(archive.drop("vi_speech.wav"))
     monkeypatch.setattr("pipeline.speech.transcribe.Transcriber", lambda *a, **k: transcriber)
@@ -124,8 +129,10 @@ def test_a_full_or_read_only_disk_stops_the_run_with_one_sentence(archive, trans
     result = CliRunner().invoke(cli, ["--root", str(archive.root), "run"])
 
     assert result.exit_code == 1
-    assert f"Cannot write to {archive.transcripts} ({os.strerror(code)}): {advice} or choose another --root; " \
-           "nothing was lost." in result.output
+    assert (
+        f"Cannot write to {archive.transcripts} ({os.strerror(code)}): {advice} or choose another --root; "
+        "nothing was lost." in result.output
+    )
     assert "Traceback" not in result.output and not isinstance(result.exception, OSError)
 
 

@@ -15,21 +15,21 @@ import pytest
 from click.testing import CliRunner
 from test_crash import assert_consistent, loike_run
 
-from pipeline.intake import audio
-from pipeline.intake import slicing
 from pipeline import database
-from pipeline.speech import diarize, speakers, voice_encoder
-from pipeline.run import process
 from pipeline.cli import cli
 from pipeline.cli.base import print_summary
-from pipeline.speech.diarize import DiarizeOptions, Turn
 from pipeline.database.heard import MachineSegment
 from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Segment, Word
+from pipeline.intake import audio, slicing
+from pipeline.run import process
+from pipeline.speech import diarize, speakers, voice_encoder
+from pipeline.speech.diarize import DiarizeOptions, Turn
 
 FIXTURES = Path(__file__).parent / "fixtures"
-needs_model = pytest.mark.skipif(not diarize.available(),
-                                 reason="the speaker model is not installed: pip install .[diarize]")
+needs_model = pytest.mark.skipif(
+    not diarize.available(), reason="the speaker model is not installed: pip install .[diarize]"
+)
 SIDECAR = """title: "Hai giọng"
 date: "12/03/2020"
 commune: "Bắc Cường"
@@ -49,8 +49,10 @@ def segment(start, end, text="", words=None, speaker=None):
 
 def _words(start, end, length=0.4):
     edges = np.arange(start, end - 1e-9, length)
-    return [Word(round(float(a), 3), round(float(min(a + length - 0.05, end)), 3), f"t{i}", 0.9)
-            for i, a in enumerate(edges)]
+    return [
+        Word(round(float(a), 3), round(float(min(a + length - 0.05, end)), 3), f"t{i}", 0.9)
+        for i, a in enumerate(edges)
+    ]
 
 
 def reference_turns() -> list[Turn]:
@@ -156,23 +158,40 @@ def test_stereo_with_a_microphone_per_speaker_decides_by_channel():
 # --- who is who ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["Bác còn nhớ trận càn năm năm mươi mốt thế nào không ạ?",
-                                  "Hồi đó bác ở đâu", "Thế bác vào Đảng năm nào", "Chi bộ có mấy người hả bác",
-                                  "Bác đi bộ đội từ bao giờ ạ?"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bác còn nhớ trận càn năm năm mươi mốt thế nào không ạ?",
+        "Hồi đó bác ở đâu",
+        "Thế bác vào Đảng năm nào",
+        "Chi bộ có mấy người hả bác",
+        "Bác đi bộ đội từ bao giờ ạ?",
+    ],
+)
 def test_questions_are_recognised(text):
     assert speakers.is_question(text)
 
 
-@pytest.mark.parametrize("text", ["Vâng ạ.", "Nhớ chứ, giặc đốt gần hết làng.",
-                                  "Hồi đó cái gì cũng thiếu, gạo không có mà ăn, chúng tôi phải đào củ mài trên "
-                                  "núi, đêm đi đưa thư cho chi bộ, ngày đi cấy."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vâng ạ.",
+        "Nhớ chứ, giặc đốt gần hết làng.",
+        "Hồi đó cái gì cũng thiếu, gạo không có mà ăn, chúng tôi phải đào củ mài trên "
+        "núi, đêm đi đưa thư cho chi bộ, ngày đi cấy.",
+    ],
+)
 def test_answers_are_not_questions(text):
     assert not speakers.is_question(text)
 
 
 def test_the_interviewer_is_the_one_who_asks_even_when_talking_as_much():
-    segs = [segment(0, 3, "Hồi đó bác ở đâu ạ?", speaker="S2"), segment(3, 9, "Tôi ở làng Bắc Cường.", speaker="S1"),
-            segment(9, 12, "Chi bộ có mấy người?", speaker="S2"), segment(12, 14, "Năm người.", speaker="S1")]
+    segs = [
+        segment(0, 3, "Hồi đó bác ở đâu ạ?", speaker="S2"),
+        segment(3, 9, "Tôi ở làng Bắc Cường.", speaker="S1"),
+        segment(9, 12, "Chi bộ có mấy người?", speaker="S2"),
+        segment(12, 14, "Năm người.", speaker="S1"),
+    ]
     assert speakers.pick_interviewer(segs) == "S2"
     assert speakers.main_speaker(segs, exclude="S2") == "S1"
     garbled = [segment(s.start, s.end, "lời không rõ ràng", speaker=s.speaker) for s in segs]
@@ -229,8 +248,14 @@ def test_two_espeak_voices_are_told_apart_with_turns_where_the_reference_has_the
     samples = slicing.decoded_samples(tmp_path / "x.f32")
     ref = reference_turns()
     # One segment per question and answer, glued: every segment must be split at the turn.
-    segs = [segment(ref[i].start, ref[i + 1].end, words=_words(ref[i].start, ref[i].end) + _words(
-        ref[i + 1].start, ref[i + 1].end)) for i in range(0, len(ref), 2)]
+    segs = [
+        segment(
+            ref[i].start,
+            ref[i + 1].end,
+            words=_words(ref[i].start, ref[i].end) + _words(ref[i + 1].start, ref[i + 1].end),
+        )
+        for i in range(0, len(ref), 2)
+    ]
     speech = speakers.speech_regions(samples)
     for known in (None, 2):
         found = diarize.speaker_turns(samples, speech, known, voice_encoder.encoder())
@@ -260,8 +285,11 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     hypothesis = [Turn(s.start, s.end, s.speaker) for s in segs]
     scores = diarize.der(reference_turns(), hypothesis)
     assert scores["der"] < 0.15, scores  # speech Whisper wrote no words for is missing from the segments
-    names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
-                            "ORDER BY s.label").fetchall())
+    names = dict(
+        db.execute(
+            "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id ORDER BY s.label"
+        ).fetchall()
+    )
     assert names == {"S1": "Trần Thị Mai", "S2": "Nguyễn Văn Hùng"}  # she asks first
 
     # The editor says S2 is someone else; a new transcription keeps that and maps nobody over it.
@@ -271,15 +299,19 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     db.close()
     run(archive, transcriber)
     db = database.open_database(archive.database)
-    names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
-                            "ORDER BY s.label").fetchall())
+    names = dict(
+        db.execute(
+            "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id ORDER BY s.label"
+        ).fetchall()
+    )
     assert names == {"S1": "Trần Thị Mai", "S2": "Lê Văn Ba"}
     assert {s.speaker for s in database.segments(db, interview.id)} == {"S1", "S2"}
 
 
 @pytest.mark.slow
 def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speakers_are_not_told_apart(
-        archive, transcriber, monkeypatch, caplog, capsys):
+    archive, transcriber, monkeypatch, caplog, capsys
+):
     monkeypatch.setattr(diarize, "available", lambda: False)
     age(archive.drop("vi_two_voices_stereo.ogg", "stereo.ogg"))
     age(archive.drop("vi_dialogue.ogg", "a.ogg"))
@@ -305,7 +337,8 @@ def test_stereo_needs_no_model_and_without_one_a_mono_run_says_once_that_speaker
 
 @pytest.mark.slow
 def test_a_run_killed_while_naming_speakers_stores_neither_transcript_nor_names_and_the_next_does_both(
-        archive, model_cache):
+    archive, model_cache
+):
     age(archive.drop("vi_two_voices_stereo.ogg", "stereo.ogg"))  # by channel: no model needed
     (archive.recordings / "stereo.yaml").write_text(SIDECAR, encoding="utf-8")
     age(archive.recordings / "stereo.yaml")
@@ -322,8 +355,11 @@ def test_a_run_killed_while_naming_speakers_stores_neither_transcript_nor_names_
     again.communicate(timeout=120)
     assert again.returncode == 0
     db = database.open_database(archive.database)
-    names = dict(db.execute("SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id "
-                            "ORDER BY s.label").fetchall())
+    names = dict(
+        db.execute(
+            "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id ORDER BY s.label"
+        ).fetchall()
+    )
     assert names == {"S1": "Trần Thị Mai", "S2": "Nguyễn Văn Hùng"}
 
 

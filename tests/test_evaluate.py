@@ -10,13 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import cli
-from pipeline.speech import evaluate
 from pipeline.errors import EvaluationError
+from pipeline.speech import evaluate
 from pipeline.speech.evaluate import EvalReport, FileScore, char_errors, edit_distance, normalise, word_errors
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DIALOGUE = ("Thưa bác, bác có thể kể về ngày thành lập chi bộ xã Bắc Cường không ạ? "
-            "Năm một nghìn chín trăm bốn mươi lăm, chi bộ xã Bắc Cường được thành lập.")
+DIALOGUE = (
+    "Thưa bác, bác có thể kể về ngày thành lập chi bộ xã Bắc Cường không ạ? "
+    "Năm một nghìn chín trăm bốn mươi lăm, chi bộ xã Bắc Cường được thành lập."
+)
 """What espeak-ng was told to say in vi_dialogue.ogg (tests/fixtures/make_fixtures.sh): 33 words (17 + 16)."""
 
 
@@ -113,7 +115,9 @@ def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path
     assert scored["words"] == 33 and scored["audio_seconds"] == pytest.approx(12.7, abs=0.2)
     assert "thưa bác" in scored["hypothesis"].lower() and " chi " in scored["hypothesis"].lower()
     assert (scored["word_edits"], scored["words"]) == word_errors(DIALOGUE, scored["hypothesis"])
-    assert scored["wer"] == pytest.approx(scored["word_edits"] / 33, abs=1e-4) and 0 < scored["wer"] < 0.8  # espeak + base
+    assert (
+        scored["wer"] == pytest.approx(scored["word_edits"] / 33, abs=1e-4) and 0 < scored["wer"] < 0.8
+    )  # espeak + base
     assert report["corpus"]["wer"] == scored["wer"] and report["corpus"]["rtf"] > 0
     assert report["settings"]["language"] == "vi" and report["settings"]["beam_size"] == 5
     [skipped] = report["skipped"]

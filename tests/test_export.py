@@ -10,10 +10,10 @@ import docx
 import pytest
 import srt
 import webvtt
+from archive_data import DECOMPOSED, NASTY, VIETNAMESE, build
 from click.testing import CliRunner
 from lxml import etree
 
-from archive_data import DECOMPOSED, NASTY, VIETNAMESE, build
 from pipeline import cli
 from pipeline.publishing import exports, transcript
 
@@ -170,8 +170,9 @@ def test_export_all_leaves_restricted_interviews_out_unless_asked(data, tmp_path
 
 def test_an_embargo_whose_date_has_passed_lets_the_interview_out(data, tmp_path):
     db, _, ids = data
-    db.execute("UPDATE interviews SET consent_status = 'embargoed', consent_until = '2001-01-01' WHERE code = ?",
-               [ids["two"]])
+    db.execute(
+        "UPDATE interviews SET consent_status = 'embargoed', consent_until = '2001-01-01' WHERE code = ?", [ids["two"]]
+    )
     assert len(exports.export_all(db, "srt", tmp_path).written) == 2
 
 
@@ -196,20 +197,31 @@ def test_cli_exports_all_and_says_what_it_left_out(loike, data, tmp_path):
     result = loike("export", "--all", "--format", "tei", "--output-dir", tmp_path / "tei")
     assert result.exit_code == 0
     assert f"1 interview(s) exported as tei into {tmp_path / 'tei'}." in result.output
-    assert f"Left out, not cleared for publication: {ids['two']} (--include-restricted takes them in, marked)." \
+    assert (
+        f"Left out, not cleared for publication: {ids['two']} (--include-restricted takes them in, marked)."
         in result.output
+    )
     assert (tmp_path / "tei" / f"{ids['one']}.tei.xml").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["export", "LK-1999-999", "--format", "srt"],
-     "Error: There is no interview 'LK-1999-999': `loike status` lists the interview codes."),
-    (["export", "LK-2026-001", "--format", "docx"],
-     "Error: DOCX is not text and cannot be printed: give a file with -o, e.g. -o LK-2026-001.docx."),
-    (["export", "LK-2026-001", "--format", "txt", "-o", "/proc/no/such/x.txt"],
-     "Error: The export /proc/no/such/x.txt could not be written (No such file or directory): check that the folder "
-     "exists and is writable and that the disk is not full, or choose another place with -o / --output-dir."),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["export", "LK-1999-999", "--format", "srt"],
+            "Error: There is no interview 'LK-1999-999': `loike status` lists the interview codes.",
+        ),
+        (
+            ["export", "LK-2026-001", "--format", "docx"],
+            "Error: DOCX is not text and cannot be printed: give a file with -o, e.g. -o LK-2026-001.docx.",
+        ),
+        (
+            ["export", "LK-2026-001", "--format", "txt", "-o", "/proc/no/such/x.txt"],
+            "Error: The export /proc/no/such/x.txt could not be written (No such file or directory): check that the folder "
+            "exists and is writable and that the disk is not full, or choose another place with -o / --output-dir.",
+        ),
+    ],
+)
 def test_cli_errors_are_one_sentence_and_exit_1(loike, args, message):
     result = loike(*args)
     assert result.exit_code == 1 and result.output.strip() == message

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli
-from pipeline.run import process
-from pipeline import database
+from pipeline import cli, database
 from pipeline.database import connection
+from pipeline.run import process
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -73,8 +72,10 @@ def test_verify_reports_an_original_changed_in_place(done):
     result = loike(done, "verify")
 
     assert result.exit_code == 1
-    assert ("changed: The original xã Bắc Cường/phong van.wav has changed since it was taken in: its bytes no "
-            "longer match; restore it from a copy (sha256 ") in result.output
+    assert (
+        "changed: The original xã Bắc Cường/phong van.wav has changed since it was taken in: its bytes no "
+        "longer match; restore it from a copy (sha256 "
+    ) in result.output
     assert "1 problem(s)." in result.output
 
 
@@ -88,10 +89,13 @@ def test_verify_reports_missing_originals_missing_derivatives_and_untracked_file
 
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0].startswith("missing: The original xã Bắc Cường/phong van.wav is missing from recordings/: "
-                               "put it back from a copy (sha256 ")
+    assert lines[0].startswith(
+        "missing: The original xã Bắc Cường/phong van.wav is missing from recordings/: put it back from a copy (sha256 "
+    )
     assert f"missing: transcripts/audio/{code(done)}.wav is missing: `loike rebuild --audio` makes it again." in lines
-    assert f"missing: transcripts/sheets/{code(done)}.html is missing: `loike rebuild --sheets` makes it again." in lines
+    assert (
+        f"missing: transcripts/sheets/{code(done)}.html is missing: `loike rebuild --sheets` makes it again." in lines
+    )
     assert "untracked: moi.mp3 is not in the database yet: run `loike run` to take it in." in lines
     assert lines[-1].endswith("4 problem(s).")
     kinds = [f["kind"] for f in json.loads(loike(done, "verify", "--json").output)["findings"]]
@@ -120,7 +124,8 @@ def test_the_event_log_tells_the_story_in_order_and_cannot_be_rewritten(done):
     assert [line.split()[2] for line in lines] == story
     assert lines[0][:2].isdigit() and lines[0][2] == "/" and lines[0][5] == "/" and lines[0][10:11] == " "
     assert loike(done, "log", "LK-1999-001").output.strip() == (
-        "Error: There is no interview 'LK-1999-001': `loike status` lists the interview codes.")
+        "Error: There is no interview 'LK-1999-001': `loike status` lists the interview codes."
+    )
 
 
 def test_backup_is_a_checked_consistent_copy_while_another_connection_holds_the_database(done, tmp_path):
@@ -190,14 +195,17 @@ user@host:/data /home/me/remote fuse.sshfs rw 0 0
 """
 
 
-@pytest.mark.parametrize("path, kind", [
-    ("/home/me/archive/transcripts", None),
-    ("/mnt/archive/transcripts", "nfs"),
-    ("/mnt/archive/local/transcripts", None),  # a local disk mounted inside the share
-    ("/mnt/oral history/transcripts", "cifs"),
-    ("/mnt/archived", None),
-    ("/home/me/remote/transcripts", "sshfs"),
-])
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("/home/me/archive/transcripts", None),
+        ("/mnt/archive/transcripts", "nfs"),
+        ("/mnt/archive/local/transcripts", None),  # a local disk mounted inside the share
+        ("/mnt/oral history/transcripts", "cifs"),
+        ("/mnt/archived", None),
+        ("/home/me/remote/transcripts", "sshfs"),
+    ],
+)
 def test_network_filesystem_finds_the_mount_that_holds_the_path(path, kind):
     assert database.network_filesystem(path, MOUNTS) == kind
 
@@ -210,4 +218,5 @@ def test_a_database_on_a_network_share_warns_once(tmp_path, monkeypatch, caplog)
     warnings = [r.getMessage() for r in caplog.records if "network share" in r.getMessage()]
     assert warnings == [
         "transcripts/ is on a network share (nfs): SQLite can corrupt a database there when two machines write; "
-        "keep transcripts/ on a local disk and back it up with `loike backup`."]
+        "keep transcripts/ on a local disk and back it up with `loike backup`."
+    ]

@@ -9,33 +9,39 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from pipeline import cli
-from pipeline.publishing import exports, templating, review_sheets
-from pipeline.speech import flags
-from pipeline import database
+from pipeline import cli, database
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Interview, Segment
+from pipeline.publishing import exports, review_sheets, templating
 from pipeline.settings import Archive
+from pipeline.speech import flags
 
 OUTRO_SUBSCRIBE = "Hãy subscribe cho kênh Ghiền Mì Gõ để không bỏ lỡ những video hấp dẫn"
 OUTRO_SEE_YOU = "Hẹn gặp lại các bạn trong những video tiếp theo."
-NORMAL = ("Hồi đó tôi và anh Hai ở xã Bắc Cường, tôi đi gánh lúa và anh ấy đi canh gác, "
-          "rồi đến năm bốn mươi bảy thì cả làng đi kháng chiến và tôi vào du kích.")
+NORMAL = (
+    "Hồi đó tôi và anh Hai ở xã Bắc Cường, tôi đi gánh lúa và anh ấy đi canh gác, "
+    "rồi đến năm bốn mươi bảy thì cả làng đi kháng chiến và tôi vào du kích."
+)
 
 
-def seg(text: str, avg_logprob: float = -0.3, no_speech_prob: float = 0.01, compression_ratio: float = 1.3,
-        **kw) -> MachineSegment:
+def seg(
+    text: str, avg_logprob: float = -0.3, no_speech_prob: float = 0.01, compression_ratio: float = 1.3, **kw
+) -> MachineSegment:
     return MachineSegment(0.0, 4.0, text, avg_logprob, no_speech_prob, compression_ratio, **kw)
 
 
-@pytest.mark.parametrize("text", [
-    OUTRO_SUBSCRIBE, OUTRO_SEE_YOU,
-    unicodedata.normalize("NFD", OUTRO_SUBSCRIBE),  # macOS hands out decomposed text
-    "HÃY ĐĂNG KÝ KÊNH, like và subscribe!",
-    "Cảm ơn các bạn đã theo dõi.",
-    "Thank you for watching!",
-    "hen gap lai cac ban trong nhung video tiep theo",  # typed without tones
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        OUTRO_SUBSCRIBE,
+        OUTRO_SEE_YOU,
+        unicodedata.normalize("NFD", OUTRO_SUBSCRIBE),  # macOS hands out decomposed text
+        "HÃY ĐĂNG KÝ KÊNH, like và subscribe!",
+        "Cảm ơn các bạn đã theo dõi.",
+        "Thank you for watching!",
+        "hen gap lai cac ban trong nhung video tiep theo",  # typed without tones
+    ],
+)
 def test_youtube_outros_are_known_phrases(text):
     assert flags.codes(seg(text)) == ["known_phrase"]
 
@@ -45,23 +51,29 @@ def test_a_known_phrase_matches_whole_words_only():
     assert flags.known_phrase("Ông ấy nhớ bấm chuôngx") is None
 
 
-@pytest.mark.parametrize("text", [
-    "cục cục cục cục",
-    "Cục, cục, cục, CỤC.",
-    "thì là thì là thì là thì là",
-    "ông ấy nói rằng ông ấy nói rằng ông ấy nói rằng ông ấy nói rằng",
-    "vâng ạ vâng ạ vâng ạ tôi nhớ vâng ạ rồi vâng ạ",  # one bigram is 10 of 13 words
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cục cục cục cục",
+        "Cục, cục, cục, CỤC.",
+        "thì là thì là thì là thì là",
+        "ông ấy nói rằng ông ấy nói rằng ông ấy nói rằng ông ấy nói rằng",
+        "vâng ạ vâng ạ vâng ạ tôi nhớ vâng ạ rồi vâng ạ",  # one bigram is 10 of 13 words
+    ],
+)
 def test_loops_are_repetition(text):
     assert "repetition" in flags.codes(seg(text))
 
 
-@pytest.mark.parametrize("text", [
-    NORMAL,
-    "Tôi và anh và chị và em cùng đi.",
-    "cục cục cục",  # three in a row is still speech
-    "dạ dạ vâng",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        NORMAL,
+        "Tôi và anh và chị và em cùng đi.",
+        "cục cục cục",  # three in a row is still speech
+        "dạ dạ vâng",
+    ],
+)
 def test_normal_vietnamese_is_not_flagged(text):
     assert flags.flags(seg(text)) == []
 
@@ -88,32 +100,53 @@ def test_a_segment_where_vad_found_little_speech_is_flagged_below_a_fifth():
     assert flags.flags(seg("Thưa bác", speech_fraction=0.04))[0].reason == "VAD found speech in 4% of it (< 20%)"
 
 
-@pytest.mark.parametrize("start, end, speech, share", [
-    (0.0, 4.0, [(0.0, 4.0)], 1.0),
-    (1.0, 3.0, [(0.0, 10.0)], 1.0),  # inside one long span
-    (0.0, 10.0, [(1.0, 2.0), (5.0, 5.5)], 0.15),  # two spans inside
-    (2.0, 6.0, [(0.0, 3.0), (5.0, 9.0)], 0.5),  # spans overlapping either end
-    (0.0, 4.0, [(4.0, 8.0), (10.0, 11.0)], 0.0),  # touching is not overlapping
-    (0.0, 4.0, [], 0.0),
-    (3.0, 3.0, [(2.0, 4.0)], 1.0),  # no length: its instant is in speech
-    (3.0, 3.0, [(4.0, 5.0)], 0.0),
-])
+@pytest.mark.parametrize(
+    "start, end, speech, share",
+    [
+        (0.0, 4.0, [(0.0, 4.0)], 1.0),
+        (1.0, 3.0, [(0.0, 10.0)], 1.0),  # inside one long span
+        (0.0, 10.0, [(1.0, 2.0), (5.0, 5.5)], 0.15),  # two spans inside
+        (2.0, 6.0, [(0.0, 3.0), (5.0, 9.0)], 0.5),  # spans overlapping either end
+        (0.0, 4.0, [(4.0, 8.0), (10.0, 11.0)], 0.0),  # touching is not overlapping
+        (0.0, 4.0, [], 0.0),
+        (3.0, 3.0, [(2.0, 4.0)], 1.0),  # no length: its instant is in speech
+        (3.0, 3.0, [(4.0, 5.0)], 0.0),
+    ],
+)
 def test_speech_share_is_the_overlap_over_the_segments_length(start, end, speech, share):
     assert flags.speech_share(start, end, speech) == pytest.approx(share)
 
 
 def test_every_flag_says_why_and_has_a_vietnamese_reason():
-    found = flags.flags(seg(OUTRO_SUBSCRIBE + " cục cục cục cục", compression_ratio=3.0, no_speech_prob=0.9,
-                            avg_logprob=-1.5, speech_fraction=0.05))
+    found = flags.flags(
+        seg(
+            OUTRO_SUBSCRIBE + " cục cục cục cục",
+            compression_ratio=3.0,
+            no_speech_prob=0.9,
+            avg_logprob=-1.5,
+            speech_fraction=0.05,
+        )
+    )
     assert [f.code for f in found] == ["known_phrase", "repetition", "compression", "no_speech", "vad_no_speech"]
     assert all(f.reason for f in found)
     assert set(flags.REASONS_VN) == {f.code for f in found}
 
 
 def sheet_interview(**overrides) -> Interview:
-    return Interview(**{"id": 1, "code": "LK-2026-001", "title": None, "recording_id": 1, "sha256": "a" * 64,
-                        "size": 1, "status": "transcribed", "first_seen": "2026-03-05T14:22:01+07:00",
-                        "source_path": "a.wav", **overrides})
+    return Interview(
+        **{
+            "id": 1,
+            "code": "LK-2026-001",
+            "title": None,
+            "recording_id": 1,
+            "sha256": "a" * 64,
+            "size": 1,
+            "status": "transcribed",
+            "first_seen": "2026-03-05T14:22:01+07:00",
+            "source_path": "a.wav",
+            **overrides,
+        }
+    )
 
 
 def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
@@ -123,8 +156,10 @@ def test_a_flagged_segment_is_marked_on_the_sheet_with_its_reasons(tmp_path):
     ]
     page = review_sheets.render_sheet(templating.environment(tmp_path), sheet_interview(), rows, None)
     assert page.count('class="segment review-machine flagged"') == 1
-    assert ('<span class="flag-mark ui" title="Nghi máy tự sinh: câu quen thuộc máy hay tự sinh; lặp lại">'
-            "⚑ nghi máy tự sinh</span>") in page
+    assert (
+        '<span class="flag-mark ui" title="Nghi máy tự sinh: câu quen thuộc máy hay tự sinh; lặp lại">'
+        "⚑ nghi máy tự sinh</span>"
+    ) in page
     legend = page.split('<aside class="legend')[1].split("</aside>")[0]
     assert "nghi máy tự sinh" in legend
 
@@ -137,8 +172,9 @@ def test_a_segment_where_vad_heard_no_speech_says_so_on_the_sheet(tmp_path):
 
 
 def test_the_index_shows_how_many_segments_are_flagged(tmp_path):
-    page = review_sheets.render_index(templating.environment(tmp_path), [
-        sheet_interview(segment_count=9, flagged_count=3)], "x")
+    page = review_sheets.render_index(
+        templating.environment(tmp_path), [sheet_interview(segment_count=9, flagged_count=3)], "x"
+    )
     assert "⚑ 3" in page and "Nghi máy sinh" in page
 
 
@@ -149,10 +185,17 @@ def test_flags_are_stored_counted_in_status_and_exported(tmp_path):
     segments = [seg("Ông kể chuyện làng."), seg(OUTRO_SUBSCRIBE), seg("cục cục cục cục", compression_ratio=2.6)]
     for s in segments:
         s.flags = flags.codes(s)
-    database.save_transcript(db, recording, segments, {
-        "model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0})
+    database.save_transcript(
+        db,
+        recording,
+        segments,
+        {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0},
+    )
     assert [r[0] for r in db.execute("SELECT flags FROM segments ORDER BY idx")] == [
-        None, "known_phrase", "repetition,compression"]
+        None,
+        "known_phrase",
+        "repetition,compression",
+    ]
     [summary] = database.interviews(db)
     assert summary.flagged_count == 2
     exported = json.loads(exports.interview_json(db, summary.code))
@@ -175,7 +218,17 @@ def test_segments_stored_before_flags_existed_are_flagged_by_the_migration(tmp_p
     recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
     interview_id = database.interview_id_of(db, recording)
     for idx, text in enumerate(["Ông kể.", OUTRO_SEE_YOU]):
-        db["segments"].insert({"interview_id": interview_id, "idx": idx, "start": idx, "end": idx + 1, "text": text,
-                               "avg_logprob": -0.3, "no_speech_prob": 0.01, "compression_ratio": 1.2})
+        db["segments"].insert(
+            {
+                "interview_id": interview_id,
+                "idx": idx,
+                "start": idx,
+                "end": idx + 1,
+                "text": text,
+                "avg_logprob": -0.3,
+                "no_speech_prob": 0.01,
+                "compression_ratio": 1.2,
+            }
+        )
     database.migrations.apply(db)
     assert [r[0] for r in db.execute("SELECT flags FROM segments ORDER BY idx")] == [None, "known_phrase"]

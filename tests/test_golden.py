@@ -50,8 +50,15 @@ CAPTURED = GOLDEN / "demo_transcript.json"
 DEMO = ("phong-van-mau.mp3", "phong-van-mau.yaml")
 UPDATE = os.environ.get("LOIKE_UPDATE_GOLDEN") == "1"
 
-EXPORTS = {"txt": "export.txt", "srt": "export.srt", "vtt": "export.vtt", "json": "export.json",
-           "ohms": "export.ohms.xml", "tei": "export.tei.xml", "docx": "export.docx-document.xml"}
+EXPORTS = {
+    "txt": "export.txt",
+    "srt": "export.srt",
+    "vtt": "export.vtt",
+    "json": "export.json",
+    "ohms": "export.ohms.xml",
+    "tei": "export.tei.xml",
+    "docx": "export.docx-document.xml",
+}
 """``loike export --format F``: the golden file each format is compared with (DOCX: its word/document.xml)."""
 SHEETS = ("sheet.html", "sheets-index.html")
 """The interview's review sheet (transcripts/sheets/LK-….html) and the sheets' index page."""
@@ -182,8 +189,12 @@ def test_output_is_as_pinned(produced, name):
         path.write_bytes(actual.encode("utf-8"))
         pytest.skip(f"wrote {path.relative_to(REPO)}: review `git diff tests/golden/` before committing")
     if expected is None:
-        pytest.fail(f"{path.relative_to(REPO)} is missing: LOIKE_UPDATE_GOLDEN=1 pytest tests/test_golden.py "
-                    "writes it")
-    diff = difflib.unified_diff(expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                                f"golden/{name}", f"this run's {name}", n=2)
+        pytest.fail(f"{path.relative_to(REPO)} is missing: LOIKE_UPDATE_GOLDEN=1 pytest tests/test_golden.py writes it")
+    diff = difflib.unified_diff(
+        expected.splitlines(keepends=True),
+        actual.splitlines(keepends=True),
+        f"golden/{name}",
+        f"this run's {name}",
+        n=2,
+    )
     pytest.fail(f"{name} differs from the golden file (masks: see volatile()):\n{''.join(diff)}", pytrace=False)

@@ -33,9 +33,12 @@ RECURSIVE = b"title: &a [*a]\n"  # the adversary's 15 bytes
 LAUGHS = "\n".join(  # "billion laughs": 316 bytes that an alias-expanding reader grows to 9^8 strings
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     + [f"{now}: &{now} [{','.join(['*' + before] * 9)}]" for before, now in zip("abcdefg", "bcdefgh")]
-    + ["title: *h"]).encode()
-ALIAS = ("Tệp dùng ký hiệu & hoặc * (YAML anchor/alias), tệp mẫu không cần: xoá chúng / "
-         "the file uses YAML anchors or aliases (& or *), which a metadata file never needs: remove them")
+    + ["title: *h"]
+).encode()
+ALIAS = (
+    "Tệp dùng ký hiệu & hoặc * (YAML anchor/alias), tệp mẫu không cần: xoá chúng / "
+    "the file uses YAML anchors or aliases (& or *), which a metadata file never needs: remove them"
+)
 
 
 class ScriptedTranscriber:
@@ -101,6 +104,7 @@ def assert_only_bad_waits(result, archive, loike, warning: str) -> None:
 
 # --- sidecars --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sidecar", [RECURSIVE, LAUGHS], ids=["recursive", "billion-laughs"])
 def test_an_alias_sidecar_is_refused_and_the_other_recording_goes_on(archive, loike, sidecar):
     (two_recordings(archive) / "bad.yaml").write_bytes(sidecar)
@@ -115,14 +119,17 @@ def test_the_alias_bomb_is_refused_at_once_and_never_expanded(tmp_path):
     pytest.importorskip("resource")  # the limit is set in the child, on systems that have it
     (tmp_path / "bomb.wav").write_bytes(b"")
     (tmp_path / "bomb.yaml").write_bytes(LAUGHS)
-    script = ("import resource, sys, time; from pathlib import Path; "
-              "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-              "from pipeline.catalogue import metadata; started = time.monotonic(); "
-              "found = metadata.read_all(Path(sys.argv[1]), ['bomb.wav'])['bomb.wav']; "
-              "print(round(time.monotonic() - started, 3)); print(found.problems[0].message_en)")
+    script = (
+        "import resource, sys, time; from pathlib import Path; "
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+        "from pipeline.catalogue import metadata; started = time.monotonic(); "
+        "found = metadata.read_all(Path(sys.argv[1]), ['bomb.wav'])['bomb.wav']; "
+        "print(round(time.monotonic() - started, 3)); print(found.problems[0].message_en)"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     seconds, message = done.stdout.splitlines()
     assert float(seconds) < 1 and message == ALIAS.split(" / ")[1]
@@ -133,9 +140,15 @@ def test_an_oversize_sidecar_is_refused_and_the_other_recording_goes_on(archive,
 
     result = loike("--root", archive.root, "run")
 
-    assert_only_bad_waits(result, archive, loike, (
-        "bad.yaml, —, —: Tệp quá lớn cho một tệp thông tin (293 KB, tối đa 256 KB): kiểm tra xem có đúng tệp không / "
-        "the file is too big for a metadata file (293 KB, at most 256 KB): check that it is the right file"))
+    assert_only_bad_waits(
+        result,
+        archive,
+        loike,
+        (
+            "bad.yaml, —, —: Tệp quá lớn cho một tệp thông tin (293 KB, tối đa 256 KB): kiểm tra xem có đúng tệp không / "
+            "the file is too big for a metadata file (293 KB, at most 256 KB): check that it is the right file"
+        ),
+    )
 
 
 def test_a_folder_named_like_a_sidecar_is_refused_and_the_other_recording_goes_on(archive, loike):
@@ -143,9 +156,15 @@ def test_a_folder_named_like_a_sidecar_is_refused_and_the_other_recording_goes_o
 
     result = loike("--root", archive.root, "run")
 
-    assert_only_bad_waits(result, archive, loike, (
-        "bad.yaml, —, —: Đây là một thư mục, không phải một tệp bình thường: đổi tên hoặc chuyển nó đi / "
-        "this is a folder, not an ordinary file: rename it or move it away"))
+    assert_only_bad_waits(
+        result,
+        archive,
+        loike,
+        (
+            "bad.yaml, —, —: Đây là một thư mục, không phải một tệp bình thường: đổi tên hoặc chuyển nó đi / "
+            "this is a folder, not an ordinary file: rename it or move it away"
+        ),
+    )
 
 
 class Unblocking:
@@ -185,18 +204,32 @@ def test_a_fifo_named_like_a_sidecar_never_blocks_the_run(archive, loike):
         result = loike("--root", archive.root, "run")
 
     assert not watchdog.fired, "the run waited on the FIFO until something wrote to it"
-    assert_only_bad_waits(result, archive, loike, (
-        "bad.yaml, —, —: Đây là một đường ống (FIFO), không phải một tệp bình thường: đổi tên hoặc chuyển nó đi / "
-        "this is a pipe (FIFO), not an ordinary file: rename it or move it away"))
+    assert_only_bad_waits(
+        result,
+        archive,
+        loike,
+        (
+            "bad.yaml, —, —: Đây là một đường ống (FIFO), không phải một tệp bình thường: đổi tên hoặc chuyển nó đi / "
+            "this is a pipe (FIFO), not an ordinary file: rename it or move it away"
+        ),
+    )
 
 
-@pytest.mark.parametrize("text, warning", [
-    ("title: " + "[" * 5000 + "]" * 5000 + "\n",
-     "bad.yaml, line 1, —: Tệp lồng nhau quá sâu (hơn 20 mức): tệp mẫu chỉ cần vài mức, hãy viết lại theo tệp mẫu / "
-     "the file nests more than 20 levels deep where the template needs a few: write it again from the template"),
-    (GOOD + "notes: ab\x07c\n",
-     "bad.yaml, line 6, —: Tệp YAML bị lỗi ở dòng 6 (special characters are not allowed)"),
-], ids=["deeply-nested", "control-character"])
+@pytest.mark.parametrize(
+    "text, warning",
+    [
+        (
+            "title: " + "[" * 5000 + "]" * 5000 + "\n",
+            "bad.yaml, line 1, —: Tệp lồng nhau quá sâu (hơn 20 mức): tệp mẫu chỉ cần vài mức, hãy viết lại theo tệp mẫu / "
+            "the file nests more than 20 levels deep where the template needs a few: write it again from the template",
+        ),
+        (
+            GOOD + "notes: ab\x07c\n",
+            "bad.yaml, line 6, —: Tệp YAML bị lỗi ở dòng 6 (special characters are not allowed)",
+        ),
+    ],
+    ids=["deeply-nested", "control-character"],
+)
 def test_other_hostile_yaml_is_one_sentence_at_its_line(tmp_path, text, warning):
     (tmp_path / "bad.wav").write_bytes(b"")
     (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
@@ -226,7 +259,8 @@ def test_an_error_no_reader_foresaw_stays_with_its_file(tmp_path, monkeypatch, c
     assert found["bad.wav"].meta is None and str(problem) == (
         "bad.yaml, —, —: Không đọc được tệp này (RecursionError: maximum recursion depth exceeded): kiểm tra lại "
         "tệp hoặc viết lại theo tệp mẫu (`loike new`) / this file could not be read (RecursionError: maximum "
-        "recursion depth exceeded): check it, or write it again from the template (`loike new`)")
+        "recursion depth exceeded): check it, or write it again from the template (`loike new`)"
+    )
     assert "interview_meta" in caplog.text, "the traceback is in the debug log"
 
 
@@ -239,6 +273,7 @@ def test_loike_watch_once_survives_the_recursive_sidecar(archive, loike):
 
 
 # --- spreadsheets ----------------------------------------------------------------------------------
+
 
 def zipped(**members: bytes) -> bytes:
     out = io.BytesIO()
@@ -269,23 +304,38 @@ def with_sheet(sheet_xml: bytes) -> bytes:
     return out.getvalue()
 
 
-SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-         b"<sheetData>%s</sheetData></worksheet>")
+SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData>%s</sheetData></worksheet>"
+)
 CELL = b'<c t="inlineStr"><is><t>%s</t></is></c>'
 HEADER = b'<row r="1">' + CELL % "Tệp".encode() + b"</row>"
 
 
-@pytest.mark.parametrize("content, vi, en", [
-    (lambda: os.urandom(4096), "Không mở được tệp Excel (", "the Excel file cannot be opened ("),
-    (lambda: zipped(notes__readme_txt=b"not a workbook"), "Không mở được tệp Excel (",
-     "the Excel file cannot be opened ("),
-    (lambda: with_sheet(SHEET % (HEADER + b'<row r="2">' + b"<c/>" * 100_000 + b"</row>")),  # 100 KB → 100 MB
-     "Tệp Excel chứa quá nhiều dữ liệu (hàng 2 có hơn 16384 ô, nhiều hơn Excel có thể tạo)",
-     "the Excel file holds too much (row 2 has more than 16384 cells, more than Excel itself makes)"),
-    (lambda: with_sheet(SHEET % (HEADER + b"".join(b'<row r="%d">%s</row>' % (n, CELL % b"x.wav")
-                                                   for n in range(2, 10_003)))),
-     "Bảng có hơn 10000 hàng: chia thành nhiều bảng", "the spreadsheet has more than 10000 rows: split it"),
-], ids=["random-bytes", "zip-not-xlsx", "zip-bomb", "too-many-rows"])
+@pytest.mark.parametrize(
+    "content, vi, en",
+    [
+        (lambda: os.urandom(4096), "Không mở được tệp Excel (", "the Excel file cannot be opened ("),
+        (
+            lambda: zipped(notes__readme_txt=b"not a workbook"),
+            "Không mở được tệp Excel (",
+            "the Excel file cannot be opened (",
+        ),
+        (
+            lambda: with_sheet(SHEET % (HEADER + b'<row r="2">' + b"<c/>" * 100_000 + b"</row>")),  # 100 KB → 100 MB
+            "Tệp Excel chứa quá nhiều dữ liệu (hàng 2 có hơn 16384 ô, nhiều hơn Excel có thể tạo)",
+            "the Excel file holds too much (row 2 has more than 16384 cells, more than Excel itself makes)",
+        ),
+        (
+            lambda: with_sheet(
+                SHEET % (HEADER + b"".join(b'<row r="%d">%s</row>' % (n, CELL % b"x.wav") for n in range(2, 10_003)))
+            ),
+            "Bảng có hơn 10000 hàng: chia thành nhiều bảng",
+            "the spreadsheet has more than 10000 rows: split it",
+        ),
+    ],
+    ids=["random-bytes", "zip-not-xlsx", "zip-bomb", "too-many-rows"],
+)
 def test_a_corrupt_or_hostile_xlsx_stays_with_its_recordings(archive, loike, content, vi, en):
     recordings = two_recordings(archive)
     (recordings / "interviews.xlsx").write_bytes(content())
@@ -307,7 +357,8 @@ def test_an_oversize_xlsx_is_refused_before_it_is_opened(tmp_path):
     [problem] = metadata.read_all(tmp_path, ["a.wav"])["a.wav"].problems
     assert str(problem) == (
         "interviews.xlsx, —, —: Tệp quá lớn cho một tệp thông tin (21 MB, tối đa 20 MB): kiểm tra xem có đúng tệp "
-        "không / the file is too big for a metadata file (21 MB, at most 20 MB): check that it is the right file")
+        "không / the file is too big for a metadata file (21 MB, at most 20 MB): check that it is the right file"
+    )
 
 
 def test_a_legitimate_xlsx_of_many_rows_is_read(tmp_path):
@@ -331,7 +382,9 @@ def test_a_watch_pass_that_fails_unexpectedly_is_one_line_and_the_watch_goes_on(
     watcher = Watcher(archive, WatchOptions(interval=0.2), failing, notify=lines.append)
 
     assert watcher.look() is None and watcher.look() is None
-    assert lines == ["This pass failed (RecursionError: maximum recursion depth exceeded): the watch goes on and "
-                     "tries again when a recording arrives; `loike run` shows where it fails."]
+    assert lines == [
+        "This pass failed (RecursionError: maximum recursion depth exceeded): the watch goes on and "
+        "tries again when a recording arrives; `loike run` shows where it fails."
+    ]
     aged(archive.drop("vi_speech.wav"))
     assert watcher.look() is None and len(passes) == 2, "a recording arriving starts the next pass"

@@ -9,8 +9,21 @@ import pytest
 from pipeline.intake import discovery
 
 
-@pytest.mark.parametrize("name", [".hidden.mp3", "~lock.wav", "._mac.m4a", "a.mp3.part", "b.tmp", "c.crdownload",
-                                  "notes.docx", "interviews.csv", "ong-a.yaml", "photo.jpg"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".hidden.mp3",
+        "~lock.wav",
+        "._mac.m4a",
+        "a.mp3.part",
+        "b.tmp",
+        "c.crdownload",
+        "notes.docx",
+        "interviews.csv",
+        "ong-a.yaml",
+        "photo.jpg",
+    ],
+)
 def test_hidden_temporary_and_other_files_are_not_recordings(name):
     assert not discovery.is_candidate(name)
 

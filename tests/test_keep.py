@@ -6,24 +6,35 @@ from __future__ import annotations
 import pytest
 
 from pipeline import database
-from pipeline.database import kept_edits
-from pipeline.desk import editing
 from pipeline.catalogue import search
+from pipeline.database import kept_edits
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Tag, Word
+from pipeline.desk import editing
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 20.0}
 LARGE = {**RUN, "model": "large-v3"}
-FIRST = [(0.0, 3.0, "tôi sinh năm một"), (4.0, 7.0, "chín ba hai ở"), (8.0, 10.0, "Bắc Cường"),
-         (11.0, 14.0, "hồi đó làng"), (15.0, 18.0, "đi kháng chiến")]
+FIRST = [
+    (0.0, 3.0, "tôi sinh năm một"),
+    (4.0, 7.0, "chín ba hai ở"),
+    (8.0, 10.0, "Bắc Cường"),
+    (11.0, 14.0, "hồi đó làng"),
+    (15.0, 18.0, "đi kháng chiến"),
+]
 
 
 def seg(start: float, end: float, text: str) -> MachineSegment:
     words = text.split()
     step = (end - start) / len(words)
-    return MachineSegment(start, end, text, -0.2, 0.01, 1.2,
-                   [Word(round(start + i * step, 3), round(start + (i + 1) * step, 3), w, 0.9)
-                    for i, w in enumerate(words)])
+    return MachineSegment(
+        start,
+        end,
+        text,
+        -0.2,
+        0.01,
+        1.2,
+        [Word(round(start + i * step, 3), round(start + (i + 1) * step, 3), w, 0.9) for i, w in enumerate(words)],
+    )
 
 
 @pytest.fixture
@@ -53,7 +64,7 @@ TOUCHES = {
     "person tag": "INSERT INTO segment_people (segment_id, person_id) VALUES (:id, 7)",
     "revision": "INSERT INTO segment_revisions (segment_id, interview_id, action, at) VALUES (:id, 1, 'untag', 'x')",
     "quote": "INSERT INTO quotes (interview_id, first_segment_id, last_segment_id, text, created_at) "
-             "VALUES (1, :id, :id, 'Bắc Cường', 'x')",
+    "VALUES (1, :id, :id, 'Bắc Cường', 'x')",
 }
 
 
@@ -77,17 +88,21 @@ def test_the_segments_inside_a_quote_are_kept_with_its_ends(db):
 
 # --- the overlap rule ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("a, b, expected", [
-    ((0.0, 4.0), (0.0, 4.0), True),
-    ((0.0, 4.0), (0.5, 4.4), True),  # the same sentence, cut a little later
-    ((0.0, 4.0), (1.0, 2.0), True),  # all of the shorter one
-    ((0.0, 4.0), (3.0, 6.0), False),  # a neighbour grazing the end: 1 s of 3
-    ((0.0, 4.0), (2.0, 6.0), False),  # exactly half is not more than half
-    ((0.0, 4.0), (1.9, 6.0), True),
-    ((0.0, 4.0), (4.0, 8.0), False),  # touching
-    ((2.0, 2.0), (0.0, 4.0), True),  # no length, inside
-    ((5.0, 5.0), (0.0, 4.0), False),
-])
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ((0.0, 4.0), (0.0, 4.0), True),
+        ((0.0, 4.0), (0.5, 4.4), True),  # the same sentence, cut a little later
+        ((0.0, 4.0), (1.0, 2.0), True),  # all of the shorter one
+        ((0.0, 4.0), (3.0, 6.0), False),  # a neighbour grazing the end: 1 s of 3
+        ((0.0, 4.0), (2.0, 6.0), False),  # exactly half is not more than half
+        ((0.0, 4.0), (1.9, 6.0), True),
+        ((0.0, 4.0), (4.0, 8.0), False),  # touching
+        ((2.0, 2.0), (0.0, 4.0), True),  # no length, inside
+        ((5.0, 5.0), (0.0, 4.0), False),
+    ],
+)
 def test_overlap_is_more_than_half_of_the_shorter(a, b, expected):
     assert kept_edits.overlaps(*a, *b) is expected
     assert kept_edits.overlaps(*b, *a) is expected
@@ -102,6 +117,7 @@ def test_a_new_segment_over_two_kept_ones_goes_beside_the_one_it_shares_most_wit
 
 # --- saving a transcript again ---------------------------------------------------------------------------
 
+
 def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_replaced(db):
     before = by_start(db)
     edited = editing.edit(db, before[0.0].id, 1, "Lan", text="Tôi sinh năm 1932")
@@ -110,22 +126,34 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
     quote = editing.add_quote(db, before[11.0].id, before[11.0].id, "Lan", comment="cho chương 2")
     kept_words = {s.id: s.words for s in rows(db) if s.start < 15.0}
 
-    run_id = database.save_transcript(db, db.recording, [
-        seg(0.2, 3.1, "tôi sinh năm một nghìn chín trăm ba mươi hai"),  # stands for the edited one
-        seg(4.1, 6.8, "ở xã Bắc Cường"),  # for the verified one
-        seg(8.0, 10.2, "Bắc Cường ạ"),  # for the tagged one
-        seg(11.2, 13.9, "hồi đó cả làng"),  # for the quoted one
-        seg(15.0, 17.0, "đi kháng chiến chống Pháp"),  # replaces the untouched one
-        seg(18.5, 20.0, "rồi vào du kích"),  # new: nothing was heard there before
-    ], LARGE)
+    run_id = database.save_transcript(
+        db,
+        db.recording,
+        [
+            seg(0.2, 3.1, "tôi sinh năm một nghìn chín trăm ba mươi hai"),  # stands for the edited one
+            seg(4.1, 6.8, "ở xã Bắc Cường"),  # for the verified one
+            seg(8.0, 10.2, "Bắc Cường ạ"),  # for the tagged one
+            seg(11.2, 13.9, "hồi đó cả làng"),  # for the quoted one
+            seg(15.0, 17.0, "đi kháng chiến chống Pháp"),  # replaces the untouched one
+            seg(18.5, 20.0, "rồi vào du kích"),  # new: nothing was heard there before
+        ],
+        LARGE,
+    )
 
     after = rows(db)
     assert [s.idx for s in after] == list(range(6)) and [s.start for s in after] == [0.0, 4.0, 8.0, 11.0, 15.0, 18.5]
-    assert [s.text for s in after] == ["Tôi sinh năm 1932", "chín ba hai ở", "Bắc Cường", "hồi đó làng",
-                                          "đi kháng chiến chống Pháp", "rồi vào du kích"]
+    assert [s.text for s in after] == [
+        "Tôi sinh năm 1932",
+        "chín ba hai ở",
+        "Bắc Cường",
+        "hồi đó làng",
+        "đi kháng chiến chống Pháp",
+        "rồi vào du kích",
+    ]
     unchanged = ("id", "text", "version", "edited_by", "edited_at", "review_status", "run_id")
-    assert [{k: getattr(s, k) for k in unchanged} for s in after[:2]] == [{k: getattr(s, k) for k in unchanged}
-                                                               for s in (edited, verified)]
+    assert [{k: getattr(s, k) for k in unchanged} for s in after[:2]] == [
+        {k: getattr(s, k) for k in unchanged} for s in (edited, verified)
+    ]
     assert after[1].review_status == "verified" and after[0].review_status == "edited"
     assert {s.id: s.words for s in after[:4]} == kept_words, "kept segments keep their words"
     assert before[15.0].id not in {s.id for s in after}, "the untouched segment was replaced"
@@ -142,7 +170,9 @@ def test_edited_verified_tagged_and_quoted_segments_survive_and_the_rest_is_repl
     }
     assert db.execute("SELECT count(*) FROM words WHERE segment_id NOT IN (SELECT id FROM segments)").fetchone() == (0,)
     [event] = [e for e in database.recording_log(db, db.recording) if e.action == "transcribed"][-1:]
-    assert event.detail == "2 segments, model large-v3; 4 segments editors had touched kept, 4 new texts set beside them"
+    assert (
+        event.detail == "2 segments, model large-v3; 4 segments editors had touched kept, 4 new texts set beside them"
+    )
 
 
 def test_search_follows_the_new_transcript_and_keeps_the_edited_text(db):
@@ -193,6 +223,7 @@ def test_a_new_segment_never_takes_the_id_and_history_of_one_merged_away(db):
 
 # --- re-transcribing a real interview ---------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, transcriber):
     """Real Whisper on the dialogue (two segments): the first edited, the second left as the machine wrote it."""
@@ -215,8 +246,10 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
     result = CliRunner().invoke(cli.cli, ["--root", str(archive.root), "retranscribe", code, "--beam-size", "5"])
 
     assert result.exit_code == 0, result.output
-    assert (f"{code} transcribed again with model base: 2 segments; 1 an editor had touched kept as they were, "
-            "1 new machine texts set beside them.") in result.output
+    assert (
+        f"{code} transcribed again with model base: 2 segments; 1 an editor had touched kept as they were, "
+        "1 new machine texts set beside them."
+    ) in result.output
     db = database.open_database(archive.database)
     now = database.segments(db, 1)
     assert now[0].id == first.id and now[0].text == edited and now[0].words == first.words
@@ -238,9 +271,9 @@ def test_retranscribe_keeps_the_edited_segment_and_replaces_the_other(archive, t
 def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
     import os
 
-    from pipeline.run import process, retranscribe
     from pipeline.errors import ModelError
     from pipeline.options import TranscribeOptions
+    from pipeline.run import process, retranscribe
 
     os.utime(archive.drop("vi_dialogue.ogg"), (0, 0))
     process.process_archive(archive, transcriber=transcriber, settle_seconds=0)
@@ -279,8 +312,11 @@ def test_a_retranscription_that_fails_leaves_the_interview_as_it_was(archive, tr
 
     said = CliRunner().invoke(cli.cli, ["--root", str(archive.root), "retranscribe", "1"])
     assert said.exit_code == 1
-    assert "Failed: vi_dialogue.ogg is no longer in recordings/: put the original back and run again. " \
-           "The transcript of " in said.output and "is as it was." in said.output
+    assert (
+        "Failed: vi_dialogue.ogg is no longer in recordings/: put the original back and run again. The transcript of "
+        in said.output
+        and "is as it was." in said.output
+    )
 
 
 @pytest.mark.slow
@@ -304,8 +340,20 @@ def test_a_retranscription_killed_while_storing_leaves_the_old_transcript_and_th
     db.close()
     env = {**os.environ, "LOIKE_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1", "LOIKE_KILL_AT": "storing"}
 
-    killed = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "--root",
-                             str(archive.root), "retranscribe", "1"], env=env, capture_output=True, timeout=180)
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from pipeline.cli import main; main()",
+            "--root",
+            str(archive.root),
+            "retranscribe",
+            "1",
+        ],
+        env=env,
+        capture_output=True,
+        timeout=180,
+    )
 
     assert killed.returncode == -9, killed.stderr.decode()
     db = database.open_database(archive.database)

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli
-from pipeline import database
+from pipeline import cli, database
 from pipeline.run import process, retranscribe
 from pipeline.settings import Archive
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli
-from pipeline import database
+from pipeline import cli, database
 from pipeline.intake import discovery
 from pipeline.run import process, watch
 
@@ -76,13 +75,20 @@ def said(archive, outside: Path) -> list[str]:
 def loike(*args, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
     """The real command in a process of its own, so a read that blocks fails the test instead of hanging it."""
     env = {**os.environ, "PYTHONPATH": str(CHECKOUT), **kwargs.pop("env", {})}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        **kwargs,
+    )
 
 
 @contextmanager
 def no_hang(seconds: int = 60):
     """An in-process step that blocks (an open() on a named pipe) raises instead of hanging the test run."""
+
     def expired(signum, frame):
         raise TimeoutError(f"still blocked after {seconds} s")
 
@@ -118,8 +124,9 @@ def test_each_odd_entry_gets_one_sentence_and_the_real_recording_is_transcribed(
     lines = result.stdout.splitlines()
     assert [line for line in lines if line.startswith("Warning:")] == said(archive, tmp_path)
     assert "Same recording under two names, kept once: good.wav = album.mp3/inner.wav." in lines
-    assert "Same recording under two names, kept once: usb.wav = album.mp3/inner.wav." in lines, \
+    assert "Same recording under two names, kept once: usb.wav = album.mp3/inner.wav." in lines, (
         "a link to a recording outside recordings/ is followed"
+    )
     assert "3 recordings: 1 new, 1 transcribed (00:04 of audio), 0 failed." in lines
     [interview] = database.interviews(database.open_database(archive.database))
     assert interview.status == "transcribed"
@@ -134,8 +141,14 @@ def test_loike_watch_keeps_watching_past_odd_entries(archive, tmp_path, transcri
         return any(r.transcribed for r in reports) or time.monotonic() - started > 120
 
     with no_hang(150):
-        watch.watch(archive, watch.WatchOptions(interval=0.2, stable_checks=2), should_stop=should_stop,
-                    on_report=reports.append, notify=lines.append, transcriber=transcriber)
+        watch.watch(
+            archive,
+            watch.WatchOptions(interval=0.2, stable_checks=2),
+            should_stop=should_stop,
+            on_report=reports.append,
+            notify=lines.append,
+            transcriber=transcriber,
+        )
 
     assert lines == [], "the watch took recordings/ for unreachable"
     assert [r.transcribed for r in reports] == [1]
@@ -151,14 +164,24 @@ def become_a_pipe(path: Path) -> None:
     os.mkfifo(path)
 
 
-@pytest.mark.parametrize("change, sentence", [
-    (vanish, "recordings/late.mp3 disappeared while it was being looked at (moved or deleted?): if it was moved, the "
-             "next run takes it from its new place."),
-    (become_a_pipe, "recordings/late.mp3 is a named pipe, not a recording file, so it is not read: remove it and put "
-                    "the recording itself there."),
-])
-def test_a_file_that_changes_between_the_look_and_the_read_gets_one_sentence(archive, transcriber, monkeypatch,
-                                                                              change, sentence):
+@pytest.mark.parametrize(
+    "change, sentence",
+    [
+        (
+            vanish,
+            "recordings/late.mp3 disappeared while it was being looked at (moved or deleted?): if it was moved, the "
+            "next run takes it from its new place.",
+        ),
+        (
+            become_a_pipe,
+            "recordings/late.mp3 is a named pipe, not a recording file, so it is not read: remove it and put "
+            "the recording itself there.",
+        ),
+    ],
+)
+def test_a_file_that_changes_between_the_look_and_the_read_gets_one_sentence(
+    archive, transcriber, monkeypatch, change, sentence
+):
     age(archive.drop("vi_speech.wav", "good.wav"))
     late = age(archive.drop("vi_speech.mp3", "late.mp3"))
     archive.dropped.pop(late)
@@ -221,5 +244,7 @@ def test_a_file_or_folder_that_cannot_be_read_fails_with_one_sentence_and_verify
     ]
     verify = loike("--root", recordings.parent, "verify", **other)
     assert verify.returncode == 1 and "Traceback" not in verify.stderr
-    assert ("unreadable: The original taken.mp3 cannot be read (Permission denied): give your user permission to "
-            "read it (chmod a+r), then verify again.") in verify.stdout.splitlines()
+    assert (
+        "unreadable: The original taken.mp3 cannot be read (Permission denied): give your user permission to "
+        "read it (chmod a+r), then verify again."
+    ) in verify.stdout.splitlines()

@@ -8,13 +8,13 @@ import time
 
 import bagit
 import pytest
+from archive_data import build
 from click.testing import CliRunner
 
-from archive_data import build
 from pipeline import cli
-from pipeline.publishing import exports, deposit
-from pipeline.run import process
 from pipeline.errors import ExportError, PackageInvalid
+from pipeline.publishing import deposit, exports
+from pipeline.run import process
 
 
 @pytest.fixture
@@ -37,7 +37,9 @@ def test_the_bag_holds_originals_audio_every_format_and_metadata_and_validates(d
     db, archive, ids = data
     bagit.Bag(str(bag)).validate()  # bagit's own validator, every checksum
     payload = bag / "data"
-    assert digest(payload / "originals" / "Bắc Cường" / "ông A.wav") == digest(archive.recordings / "Bắc Cường" / "ông A.wav")
+    assert digest(payload / "originals" / "Bắc Cường" / "ông A.wav") == digest(
+        archive.recordings / "Bắc Cường" / "ông A.wav"
+    )
     assert (payload / "audio" / f"{ids['one']}.wav").exists()
     for fmt in exports.FORMATS:
         assert (payload / "transcripts" / ids["one"] / exports.filename(ids["one"], fmt)).stat().st_size > 0
@@ -62,17 +64,29 @@ def test_only_publishable_leaves_restricted_interviews_out(data, tmp_path):
     assert not (tmp_path / "public" / "data" / "audio" / f"{ids['two']}.wav").exists()
 
 
-@pytest.mark.parametrize("tamper, expected", [
-    (lambda bag: (bag / "data/audio/LK-2026-001.wav").write_bytes(
-        b"X" + (bag / "data/audio/LK-2026-001.wav").read_bytes()[1:]),
-     "data/audio/LK-2026-001.wav has changed since it was packaged (sha256 expected"),
-    (lambda bag: (bag / "data/metadata/LK-2026-001.json").unlink(),
-     "data/metadata/LK-2026-001.json is listed in the manifest but missing: copy it back, or package again."),
-    (lambda bag: (bag / "data/extra.txt").write_text("x"),
-     "data/extra.txt is in the package but not in its manifest: remove it, or package again."),
-    (lambda bag: (bag / "bag-info.txt").write_text("Source-Organization: khác\n", encoding="utf-8"),
-     "bag-info.txt has changed since it was packaged"),
-])
+@pytest.mark.parametrize(
+    "tamper, expected",
+    [
+        (
+            lambda bag: (bag / "data/audio/LK-2026-001.wav").write_bytes(
+                b"X" + (bag / "data/audio/LK-2026-001.wav").read_bytes()[1:]
+            ),
+            "data/audio/LK-2026-001.wav has changed since it was packaged (sha256 expected",
+        ),
+        (
+            lambda bag: (bag / "data/metadata/LK-2026-001.json").unlink(),
+            "data/metadata/LK-2026-001.json is listed in the manifest but missing: copy it back, or package again.",
+        ),
+        (
+            lambda bag: (bag / "data/extra.txt").write_text("x"),
+            "data/extra.txt is in the package but not in its manifest: remove it, or package again.",
+        ),
+        (
+            lambda bag: (bag / "bag-info.txt").write_text("Source-Organization: khác\n", encoding="utf-8"),
+            "bag-info.txt has changed since it was packaged",
+        ),
+    ],
+)
 def test_verify_finds_each_kind_of_tampering(bag, tamper, expected):
     tamper(bag)
     with pytest.raises(PackageInvalid) as error:

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlite_utils.db import Table
 
-from pipeline.intake import audio
-from pipeline.publishing import review_sheets
-from pipeline.run import process
 from pipeline import database
-from pipeline.errors import ArchiveError, RecordingError
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Recording
+from pipeline.errors import ArchiveError, RecordingError
+from pipeline.intake import audio
 from pipeline.options import TranscribeOptions
+from pipeline.publishing import review_sheets
+from pipeline.run import process
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -99,11 +99,14 @@ def test_new_content_under_an_old_name_never_replaces_the_first(archive, transcr
     assert interviews[1].codec == "aac"
 
 
-@pytest.mark.parametrize("fixture, kind, words", [
-    ("empty.mp3", "empty", "is empty (0 bytes)"),
-    ("not_audio.mp3", "not_audio", "is not a recording that can be decoded"),
-    ("video_no_audio.mp4", "no_audio", "has no audio track"),
-])
+@pytest.mark.parametrize(
+    "fixture, kind, words",
+    [
+        ("empty.mp3", "empty", "is empty (0 bytes)"),
+        ("not_audio.mp3", "not_audio", "is not a recording that can be decoded"),
+        ("video_no_audio.mp4", "no_audio", "has no audio track"),
+    ],
+)
 @pytest.mark.slow
 def test_bad_files_get_one_sentence_and_the_batch_goes_on(archive, transcriber, fixture, kind, words):
     age(archive.drop(fixture))
@@ -312,8 +315,9 @@ def test_two_recordings_are_transcribed_at_once_and_stored_in_order(archive, tra
     listening = ListeningTranscriber(transcriber, archive, workers=2)
     seen = []
 
-    report = process.process_archive(archive, transcriber=listening, settle_seconds=0.2,
-                                     progress=lambda done, total: seen.append((done, total)))
+    report = process.process_archive(
+        archive, transcriber=listening, settle_seconds=0.2, progress=lambda done, total: seen.append((done, total))
+    )
 
     assert report.transcribed == 3 and report.ok, report.failures
     assert listening.most == 2
@@ -346,8 +350,9 @@ def test_a_stop_leaves_no_decoded_copy_of_the_recording_made_ahead(archive, tran
     listening = ListeningTranscriber(transcriber, archive, workers=1)
     asked = []
 
-    report = process.process_archive(archive, transcriber=listening, settle_seconds=0.2,
-                                     should_stop=lambda: asked.append(1) or len(asked) > 1)
+    report = process.process_archive(
+        archive, transcriber=listening, settle_seconds=0.2, should_stop=lambda: asked.append(1) or len(asked) > 1
+    )
 
     assert report.transcribed == 1
     assert not list(archive.audio_dir.glob(".*")), "the copy made ahead is deleted"
@@ -368,11 +373,10 @@ def test_an_interrupted_run_stops_a_running_transcription_after_its_current_piec
 
     job = scheduling.Job({"id": 1}, tmp_path / ".decoded.f32", 600.0, None, "now")
     job.decoded.write_bytes(b"x")
-    with pytest.raises(KeyboardInterrupt):
-        with scheduling.Workers(1) as workers:
-            workers.submit(job, slow_transcribe, iter(range(100)))
-            time.sleep(0.3)
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), scheduling.Workers(1) as workers:
+        workers.submit(job, slow_transcribe, iter(range(100)))
+        time.sleep(0.3)
+        raise KeyboardInterrupt
     assert len(handed) <= 3, "not the whole recording"
     assert not job.decoded.exists(), "its decoded copy is deleted"
 
@@ -388,10 +392,9 @@ def test_a_run_starts_no_more_workers_than_it_has_pieces():
 
 
 def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewritten(tmp_path):
-    from pipeline import database
-    from pipeline.desk import editing
-    from pipeline import settings
+    from pipeline import database, settings
     from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
+    from pipeline.desk import editing
 
     archive = settings.archive(tmp_path)
     db = database.open_database(archive.database)
@@ -399,13 +402,26 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
     for n, (witness, event) in enumerate([("Nguyễn Văn Hùng", "Cải cách ruộng đất"), ("Trần Thị Lan", "Đổi mới")]):
         recording = database.add_recording(db, str(n) * 64, f"{n}.wav", 1, str(n))
         ids[n] = database.interview_id_of(db, recording)
-        meta = InterviewMeta(witnesses=[PersonMeta(witness, birth_year=1930)], events=[event],
-                             consent=Consent("allowed"))
+        meta = InterviewMeta(
+            witnesses=[PersonMeta(witness, birth_year=1930)], events=[event], consent=Consent("allowed")
+        )
         database.apply_metadata(db, ids[n], MetadataFound(f"{n}.wav", f"{n}.yaml", meta, [], str(n)))
-        database.save_transcript(db, recording, [
-            MachineSegment(i * 5.0, i * 5.0 + 4, f"Hồi {event} ông {witness} kể lần {i}.", -0.2, 0.0, 1.0) for i in range(8)
-        ], {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y",
-            "audio_seconds": 40.0})
+        database.save_transcript(
+            db,
+            recording,
+            [
+                MachineSegment(i * 5.0, i * 5.0 + 4, f"Hồi {event} ông {witness} kể lần {i}.", -0.2, 0.0, 1.0)
+                for i in range(8)
+            ],
+            {
+                "model": "base",
+                "settings": {},
+                "versions": {},
+                "started_at": "x",
+                "finished_at": "y",
+                "audio_seconds": 40.0,
+            },
+        )
     review_sheets.write_sheets(db, archive)
     past = time.time_ns() - 3_600_000_000_000
     pages = {str(p.relative_to(archive.sheets_dir)): p for p in archive.sheets_dir.rglob("*.html")}
@@ -422,5 +438,9 @@ def test_after_an_edit_only_its_sheet_the_index_and_the_pages_naming_it_are_rewr
     # counts) change; the other interview's sheet and subjects do not.
     # (index.html is rewritten too when its time stamp's minute has turned.)
     assert set(rewritten) - {"index.html"} == {
-        f"{first}.html", "people/1-nguyen-van-hung.html", "people/index.html", "events/1-cai-cach-ruong-dat.html",
-        "events/index.html"}
+        f"{first}.html",
+        "people/1-nguyen-van-hung.html",
+        "people/index.html",
+        "events/1-cai-cach-ruong-dat.html",
+        "events/index.html",
+    }

@@ -9,16 +9,18 @@ import wave
 
 import docx
 import pytest
+from archive_data import NASTY, VIETNAMESE, build
 from click.testing import CliRunner
 
-from archive_data import NASTY, VIETNAMESE, build
 from pipeline import cli
-from pipeline.publishing import clips, quotes
 from pipeline.errors import ExportError
+from pipeline.publishing import clips, quotes
 from pipeline.publishing.quotes import QuoteFilters
 
-CITATION = ("Lời kể của ông Nguyễn Văn A (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, phỏng vấn ngày "
-            "12/03/2020 tại xã Bắc Cường; bản ghi LK-2026-001, phút 00:00–00:03.")
+CITATION = (
+    "Lời kể của ông Nguyễn Văn A (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, phỏng vấn ngày "
+    "12/03/2020 tại xã Bắc Cường; bản ghi LK-2026-001, phút 00:00–00:03."
+)
 
 
 @pytest.fixture
@@ -55,7 +57,8 @@ def test_a_teams_template_changes_the_citation_without_code(data):
     archive = data[1]
     (archive.root / "templates").mkdir()
     (archive.root / "templates" / "citation.txt.j2").write_text(
-        "{{ witness.name }} – {{ interview.code }} ({{ start }})", encoding="utf-8")
+        "{{ witness.name }} – {{ interview.code }} ({{ start }})", encoding="utf-8"
+    )
     report = export(data, "json")
     first = json.loads(report.data)["groups"][0]["quotes"][0]
     assert first["citation"] == "Nguyễn Văn A – LK-2026-001 (00:00)"
@@ -67,7 +70,9 @@ def test_a_broken_team_template_says_which_file_and_what_to_do(data):
     (archive.root / "templates" / "citation.txt.j2").write_text("{{ witnes.name }}", encoding="utf-8")
     with pytest.raises(Exception) as error:
         export(data, "md")
-    assert "citation.txt.j2" in str(error.value) and "delete it from the archive's templates/ folder" in str(error.value)
+    assert "citation.txt.j2" in str(error.value) and "delete it from the archive's templates/ folder" in str(
+        error.value
+    )
 
 
 def test_restricted_interviews_stay_out_unless_asked_and_are_marked_when_in(data):
@@ -78,21 +83,25 @@ def test_restricted_interviews_stay_out_unless_asked_and_are_marked_when_in(data
     assert "**[HẠN CHẾ CÔNG BỐ]**" in md and "Hợp tác xã thành lập năm 1960." in md
     rows = list(csv.DictReader(io.StringIO(export(data, "csv", include_restricted=True).data.decode("utf-8-sig"))))
     assert [r["restricted"] for r in rows] == ["False", "False", "True"]
-    document = docx.Document(io.BytesIO(export(data, "docx", include_restricted=True, output=data[1].root / "q.docx")
-                                        .data))
+    document = docx.Document(
+        io.BytesIO(export(data, "docx", include_restricted=True, output=data[1].root / "q.docx").data)
+    )
     assert "[HẠN CHẾ CÔNG BỐ]" in [p.text for p in document.paragraphs]
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ({"event": "Kháng chiến chống Pháp"}, ["nasty"]),
-    ({"event": "thanh lap chi bo xa bac cuong"}, ["founding"]),
-    ({"person": "Nguyễn Văn A"}, ["founding"]),
-    ({"person": "tran thi mai"}, ["nasty"]),
-    ({"commune": "Bắc Cường"}, ["founding", "nasty"]),
-    ({"place": "Lào Cai"}, ["founding", "nasty"]),
-    ({"interview": "LK-2026-002", "include_restricted": True}, ["closed"]),
-    ({"verified_only": True}, ["founding"]),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"event": "Kháng chiến chống Pháp"}, ["nasty"]),
+        ({"event": "thanh lap chi bo xa bac cuong"}, ["founding"]),
+        ({"person": "Nguyễn Văn A"}, ["founding"]),
+        ({"person": "tran thi mai"}, ["nasty"]),
+        ({"commune": "Bắc Cường"}, ["founding", "nasty"]),
+        ({"place": "Lào Cai"}, ["founding", "nasty"]),
+        ({"interview": "LK-2026-002", "include_restricted": True}, ["closed"]),
+        ({"verified_only": True}, ["founding"]),
+    ],
+)
 def test_filters(data, filters, expected):
     assert chosen(data, **filters) == [data[2]["quotes"][name] for name in expected]
 
@@ -100,12 +109,17 @@ def test_filters(data, filters, expected):
 def test_grouped_by_event_in_date_order_or_by_witness_by_name(data):
     found, _ = quotes.select(data[0], QuoteFilters(include_restricted=True))
     by_event = quotes.group(found, "event")
-    assert [g.heading for g in by_event] == ["Thành lập Chi bộ xã Bắc Cường (20/09/1945)",
-                                             "Kháng chiến chống Pháp (19/12/1946 – 21/07/1954)",
-                                             "Hợp tác hóa nông nghiệp (1958)"]
+    assert [g.heading for g in by_event] == [
+        "Thành lập Chi bộ xã Bắc Cường (20/09/1945)",
+        "Kháng chiến chống Pháp (19/12/1946 – 21/07/1954)",
+        "Hợp tác hóa nông nghiệp (1958)",
+    ]
     by_witness = quotes.group(found, "witness")
-    assert [g.heading for g in by_witness] == ["Bà Lê Thị Bình (sinh năm 1940)", "Ông Nguyễn Văn A (sinh năm 1932)",
-                                               "Trần Thị Mai"]
+    assert [g.heading for g in by_witness] == [
+        "Bà Lê Thị Bình (sinh năm 1940)",
+        "Ông Nguyễn Văn A (sinh năm 1932)",
+        "Trần Thị Mai",
+    ]
 
 
 def test_markdown_escapes_markup_and_keeps_vietnamese(data):
@@ -129,7 +143,7 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_defused(data):
     db = data[0]
     db.execute("UPDATE quotes SET text = '=HYPERLINK(\"x\")' WHERE id = ?", [data[2]["quotes"]["founding"]])
     rows = list(csv.DictReader(io.StringIO(export(data, "csv").data.decode("utf-8-sig"))))
-    assert rows[0]["text"] == "'=HYPERLINK(\"x\")"
+    assert rows[0]["text"] == '\'=HYPERLINK("x")'
 
 
 def test_json_and_docx_carry_every_field(data, tmp_path):
@@ -164,8 +178,10 @@ def test_mp3_without_ffmpeg_says_so_in_one_sentence_before_cutting_anything(data
     monkeypatch.setattr(clips.shutil, "which", lambda name: None)
     with pytest.raises(ExportError) as error:
         export(data, "md", clips_dir=tmp_path / "clips", clip_format="mp3")
-    assert str(error.value) == ("MP3 clips need ffmpeg, which is not installed on this computer: install it (apt "
-                                "install ffmpeg, brew install ffmpeg or from ffmpeg.org) or use --clip-format wav.")
+    assert str(error.value) == (
+        "MP3 clips need ffmpeg, which is not installed on this computer: install it (apt "
+        "install ffmpeg, brew install ffmpeg or from ffmpeg.org) or use --clip-format wav."
+    )
     assert not (tmp_path / "clips").exists()
 
 
@@ -184,20 +200,29 @@ def loike(data):
 def test_cli_quotes_export(loike, tmp_path):
     result = loike("quotes", "export", "--format", "docx", "-o", tmp_path / "sach.docx", "--group-by", "witness")
     assert result.exit_code == 0
-    assert result.output == (f"2 quote(s) in 2 group(s) written to {tmp_path / 'sach.docx'}.\n"
-                             "Left out, not cleared for publication: LK-2026-002 (--include-restricted takes them in, "
-                             "marked).\n")
+    assert result.output == (
+        f"2 quote(s) in 2 group(s) written to {tmp_path / 'sach.docx'}.\n"
+        "Left out, not cleared for publication: LK-2026-002 (--include-restricted takes them in, "
+        "marked).\n"
+    )
     result = loike("quotes", "export", "--format", "md", "--verified-only")
     assert result.exit_code == 0 and CITATION in result.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--person", "Nobody", "--format", "md"], "Error: No person called “Nobody” in the archive: `loike people` lists the names and "
-                             "numbers."),
-    (["--interview", "LK-1999-9", "--format", "csv"], "Error: There is no interview 'LK-1999-9': `loike status` lists the interview "
-                                   "codes."),
-    ([], "Error: DOCX is not text and cannot be printed: give a file with -o, e.g. -o trich-dan.docx."),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--person", "Nobody", "--format", "md"],
+            "Error: No person called “Nobody” in the archive: `loike people` lists the names and numbers.",
+        ),
+        (
+            ["--interview", "LK-1999-9", "--format", "csv"],
+            "Error: There is no interview 'LK-1999-9': `loike status` lists the interview codes.",
+        ),
+        ([], "Error: DOCX is not text and cannot be printed: give a file with -o, e.g. -o trich-dan.docx."),
+    ],
+)
 def test_cli_quote_errors(loike, args, message):
     result = loike("quotes", "export", *args)
     assert result.exit_code == 1 and result.output.strip() == message

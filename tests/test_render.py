@@ -16,9 +16,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from pipeline.publishing import templating, review_sheets, subject_pages
 from pipeline.database.models import Interview, Segment, Word
 from pipeline.errors import ArchiveError
+from pipeline.publishing import review_sheets, subject_pages, templating
 
 XSS = "<script>alert(1)</script>"
 SUBJECT_FOLDERS = ["events", "index.html", "people", "places"]
@@ -60,18 +60,34 @@ class Page(HTMLParser):
 
     def find(self, tag: str | None = None, cls: str | None = None) -> list[dict]:
         return [
-            e for e in self.elements
+            e
+            for e in self.elements
             if (tag is None or e["tag"] == tag) and (cls is None or cls in (e["attrs"].get("class") or "").split())
         ]
 
 
 def interview(**overrides) -> Interview:
     row = {
-        "id": 1, "code": "LK-2026-001", "title": "Ông Nguyễn Văn A kể chuyện làng", "recording_id": 1, "size": 1000,
-        "source_path": "xã Bắc Cường/ông Nguyễn Văn A.mp3", "sha256": "ab" * 32, "container": "mp3",
-        "codec": "mp3", "channels": 1, "sample_rate": 22050, "declared_duration": 3725.4, "duration": 3725.4,
-        "status": "transcribed", "problem": None, "first_seen": "2026-03-05T14:22:01+07:00",
-        "transcribed_at": "2026-03-06T09:00:00+07:00", "model": "base", "segment_count": 2, "verified_count": 1,
+        "id": 1,
+        "code": "LK-2026-001",
+        "title": "Ông Nguyễn Văn A kể chuyện làng",
+        "recording_id": 1,
+        "size": 1000,
+        "source_path": "xã Bắc Cường/ông Nguyễn Văn A.mp3",
+        "sha256": "ab" * 32,
+        "container": "mp3",
+        "codec": "mp3",
+        "channels": 1,
+        "sample_rate": 22050,
+        "declared_duration": 3725.4,
+        "duration": 3725.4,
+        "status": "transcribed",
+        "problem": None,
+        "first_seen": "2026-03-05T14:22:01+07:00",
+        "transcribed_at": "2026-03-06T09:00:00+07:00",
+        "model": "base",
+        "segment_count": 2,
+        "verified_count": 1,
         "flagged_count": 0,
     }
     return Interview(**{**row, **overrides})
@@ -82,10 +98,22 @@ def segment(idx: int, text: str, probabilities: list[float] | None = None, **ove
     tokens = text.split()
     probabilities = probabilities or [0.95] * len(tokens)
     start = idx * 5.0
-    words = [Word(start + i * 0.4, start + i * 0.4 + 0.3, token, p) for i, (token, p) in enumerate(zip(tokens, probabilities))]
+    words = [
+        Word(start + i * 0.4, start + i * 0.4 + 0.3, token, p)
+        for i, (token, p) in enumerate(zip(tokens, probabilities))
+    ]
     row = {
-        "id": idx + 1, "interview_id": 1, "idx": idx, "start": start, "end": start + 4.5, "speaker": None,
-        "text": text, "avg_logprob": -0.3, "no_speech_prob": 0.01, "review_status": "machine", "words": words,
+        "id": idx + 1,
+        "interview_id": 1,
+        "idx": idx,
+        "start": start,
+        "end": start + 4.5,
+        "speaker": None,
+        "text": text,
+        "avg_logprob": -0.3,
+        "no_speech_prob": 0.01,
+        "review_status": "machine",
+        "words": words,
     }
     return Segment(**{**row, **overrides})
 
@@ -104,25 +132,47 @@ def sheet(env, interview_row=None, segments=None, audio_href="../audio/LK-2026-0
 # ---------------------------------------------------------------- filters
 
 
-@pytest.mark.parametrize("seconds, expected", [
-    (0, "00:00:00"), (59.99, "00:00:59"), (3600, "01:00:00"), (3725.4, "01:02:05"), (7325.5, "02:02:05"),
-    (None, "—"),
-])
+@pytest.mark.parametrize(
+    "seconds, expected",
+    [
+        (0, "00:00:00"),
+        (59.99, "00:00:59"),
+        (3600, "01:00:00"),
+        (3725.4, "01:02:05"),
+        (7325.5, "02:02:05"),
+        (None, "—"),
+    ],
+)
 def test_timecode(seconds, expected):
     assert templating.timecode(seconds) == expected
 
 
-@pytest.mark.parametrize("seconds, expected", [
-    (0, "00:00"), (59.99, "00:59"), (3600, "1:00:00"), (7325.5, "2:02:05"), (754, "12:34"), (None, "—"),
-])
+@pytest.mark.parametrize(
+    "seconds, expected",
+    [
+        (0, "00:00"),
+        (59.99, "00:59"),
+        (3600, "1:00:00"),
+        (7325.5, "2:02:05"),
+        (754, "12:34"),
+        (None, "—"),
+    ],
+)
 def test_duration(seconds, expected):
     assert templating.duration(seconds) == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-03-05T14:22:01+07:00", "05/03/2026"), ("2026-03-05 14:22:01", "05/03/2026"),
-    ("2026-03-05T23:59:59Z", "05/03/2026"), ("2026-12-31", "31/12/2026"), (None, "—"), ("hôm qua", "hôm qua"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-03-05T14:22:01+07:00", "05/03/2026"),
+        ("2026-03-05 14:22:01", "05/03/2026"),
+        ("2026-03-05T23:59:59Z", "05/03/2026"),
+        ("2026-12-31", "31/12/2026"),
+        (None, "—"),
+        ("hôm qua", "hôm qua"),
+    ],
+)
 def test_date_vn(value, expected):
     assert templating.date_vn(value) == expected
 
@@ -185,10 +235,13 @@ def test_a_teams_template_can_still_build_the_text_from_its_pieces(tmp_path):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "sheet.html.j2").write_text(
         "{% for seg in segments %}<p>{% for piece in seg.pieces %}{% if piece.probability is none %}{{ piece.text }}"
-        "{% else %}<b>{{ piece.text }}</b>{% endif %}{% endfor %}</p>{% endfor %}", encoding="utf-8")
+        "{% else %}<b>{{ piece.text }}</b>{% endif %}{% endfor %}</p>{% endfor %}",
+        encoding="utf-8",
+    )
     segs = [segment(0, "ông <kể> chuyện làng", [0.9, 0.2, 0.9, 0.3]), segment(1, "rõ ràng")]
     assert review_sheets.render_sheet(templating.environment(tmp_path), interview(), segs, None) == (
-        "<p>ông <b>&lt;kể&gt;</b> chuyện <b>làng</b></p><p>rõ ràng</p>")
+        "<p>ông <b>&lt;kể&gt;</b> chuyện <b>làng</b></p><p>rõ ràng</p>"
+    )
 
 
 def test_the_legend_explains_the_marks(env):
@@ -209,15 +262,18 @@ def test_rows_carry_time_code_speaker_and_times_for_the_player(env):
     segs[1].start, segs[1].end = 3725.4, 3729.0
     page = Page(sheet(env, segments=segs))
     rows = page.find("li", "segment")
-    assert [(r["attrs"]["data-start"], r["attrs"]["data-end"]) for r in rows] == [("0.000", "4.500"),
-                                                                               ("3725.400", "3729.000")]
+    assert [(r["attrs"]["data-start"], r["attrs"]["data-end"]) for r in rows] == [
+        ("0.000", "4.500"),
+        ("3725.400", "3729.000"),
+    ]
     assert [e["text"] for e in page.find("span", "tc")] == ["00:00:00", "01:02:05"]
     assert [e["text"] for e in page.find("span", "speaker")] == ["—", "Bà Trần Thị B"]
 
 
 def test_edited_text_is_shown_as_edited_without_the_stale_word_marks(env):
-    edited = replace(segment(0, "ông kể chuyện", [0.1, 0.1, 0.1]), text="Ông kể chuyện ngày xưa.",
-                     review_status="edited")
+    edited = replace(
+        segment(0, "ông kể chuyện", [0.1, 0.1, 0.1]), text="Ông kể chuyện ngày xưa.", review_status="edited"
+    )
     page = Page(sheet(env, segments=[edited]))
     assert page.find("p", "text")[0]["text"].startswith("Ông kể chuyện ngày xưa.")
     assert [m for m in page.find("span", "low-confidence") if m["attrs"].get("title")] == []
@@ -225,9 +281,22 @@ def test_edited_text_is_shown_as_edited_without_the_stale_word_marks(env):
 
 def test_the_header_shows_the_facts(env):
     page = sheet(env, interview(title=""))
-    for fact in ("LK-2026-001", "ông Nguyễn Văn A.mp3", "xã Bắc Cường/ông Nguyễn Văn A.mp3", "05/03/2026",
-                 "06/03/2026", "01:02:05", "mp3 · 1 kênh · 22050 Hz", "Mô hình", "base", "Đã phiên âm",
-                 "Thời lượng", "Trạng thái", "Ngày nhận", "Bản ghi"):
+    for fact in (
+        "LK-2026-001",
+        "ông Nguyễn Văn A.mp3",
+        "xã Bắc Cường/ông Nguyễn Văn A.mp3",
+        "05/03/2026",
+        "06/03/2026",
+        "01:02:05",
+        "mp3 · 1 kênh · 22050 Hz",
+        "Mô hình",
+        "base",
+        "Đã phiên âm",
+        "Thời lượng",
+        "Trạng thái",
+        "Ngày nhận",
+        "Bản ghi",
+    ):
         assert fact in page, fact
     assert Page(page).find("h1")[0]["text"] == "LK-2026-001 ông Nguyễn Văn A.mp3"  # no title: the file name
 
@@ -259,8 +328,15 @@ def test_vietnamese_comes_through_byte_identical_in_nfc(env, tmp_path):
 
 def test_a_failed_interview_shows_its_message(env):
     message = "xã Bắc Cường/bà B.amr could not be decoded (invalid data): copy it again."
-    row = interview(status="failed", problem=message, duration=None, model=None, transcribed_at=None,
-                    segment_count=0, verified_count=0)
+    row = interview(
+        status="failed",
+        problem=message,
+        duration=None,
+        model=None,
+        transcribed_at=None,
+        segment_count=0,
+        verified_count=0,
+    )
     page = Page(sheet(env, row, segments=[], audio_href=None))
     [alert] = page.find("div", "problem")
     assert alert["attrs"]["role"] == "alert" and message in alert["text"] and "Lỗi" in alert["text"]
@@ -321,19 +397,36 @@ def test_a_broken_team_template_says_which_file_and_what_to_do(tmp_path):
 def test_the_index_lists_every_interview(env):
     rows = [
         interview(),
-        interview(id=2, code="LK-2026-002", title="", source_path="xã Bắc Cường/bà Trần Thị B.amr",
-                  status="failed", problem="không giải mã được", duration=None, declared_duration=600.0,
-                  segment_count=0, verified_count=0),
+        interview(
+            id=2,
+            code="LK-2026-002",
+            title="",
+            source_path="xã Bắc Cường/bà Trần Thị B.amr",
+            status="failed",
+            problem="không giải mã được",
+            duration=None,
+            declared_duration=600.0,
+            segment_count=0,
+            verified_count=0,
+        ),
         interview(id=3, code="LK-2026-003", status="pending", segment_count=0, verified_count=0),
     ]
     html = review_sheets.render_index(env, rows, "2026-03-07T10:05:00+07:00")
     page = Page(html)
     body_rows = page.find("tr")[1:]
     assert [r["attrs"]["class"].split()[0] for r in body_rows] == [
-        "status-transcribed", "status-failed", "status-pending"]
+        "status-transcribed",
+        "status-failed",
+        "status-pending",
+    ]
     assert [a["attrs"]["href"] for a in page.find("a")] == [
-        "people/index.html", "places/index.html", "events/index.html",
-        "LK-2026-001.html", "LK-2026-002.html", "LK-2026-003.html"]
+        "people/index.html",
+        "places/index.html",
+        "events/index.html",
+        "LK-2026-001.html",
+        "LK-2026-002.html",
+        "LK-2026-003.html",
+    ]
     assert [s["text"] for s in page.find("td", "status")] == ["Đã phiên âm", "Lỗi", "Đang chờ"]
     assert "1:02:05" in body_rows[0]["text"] and "1/2" in body_rows[0]["text"]
     assert "bà Trần Thị B.amr" in body_rows[1]["text"] and "10:00" in body_rows[1]["text"]
@@ -375,12 +468,16 @@ def test_write_sheets_writes_each_sheet_and_the_index_atomically_and_only_when_c
 def test_many_sheets_are_written_by_worker_processes_exactly_as_by_one(tmp_path, monkeypatch):
     count = 9
     rows = [interview(id=n, code=f"LK-2026-{n:03d}", segment_count=4) for n in range(1, count + 1)]
-    segments = {n: [segment(i, f"đoạn {i} của phỏng vấn {n}", [0.3, 0.9, 0.9, 0.9, 0.9, 0.9]) for i in range(4)]
-                for n in range(1, count + 1)}
+    segments = {
+        n: [segment(i, f"đoạn {i} của phỏng vấn {n}", [0.3, 0.9, 0.9, 0.9, 0.9, 0.9]) for i in range(4)]
+        for n in range(1, count + 1)
+    }
     hrefs = {n: f"../audio/LK-2026-{n:03d}.wav" for n in range(1, count + 1, 2)}
 
     pools = []
-    monkeypatch.setattr(review_sheets, "ProcessPoolExecutor", lambda *a, **k: pools.append(a) or ProcessPoolExecutor(*a, **k))
+    monkeypatch.setattr(
+        review_sheets, "ProcessPoolExecutor", lambda *a, **k: pools.append(a) or ProcessPoolExecutor(*a, **k)
+    )
     review_sheets.write_sheet_files(tmp_path, tmp_path / "one", rows, segments, hrefs, workers=2)
     assert pools == []  # 36 segments: not worth starting a process
     monkeypatch.setattr(review_sheets, "SEGMENTS_PER_WORKER", 10)
@@ -411,7 +508,7 @@ def test_a_code_cannot_send_a_sheet_outside_the_folder(tmp_path):
 
 def test_a_long_interview_renders_quickly(env):
     words = VIETNAMESE.split()
-    segs = [segment(i, " ".join(words[i % 5: i % 5 + 12]), [0.9, 0.3] * 6) for i in range(2000)]
+    segs = [segment(i, " ".join(words[i % 5 : i % 5 + 12]), [0.9, 0.3] * 6) for i in range(2000)]
     started = time.perf_counter()
     html = review_sheets.render_sheet(env, interview(), segs, "../audio/LK-2026-001.wav")
     assert time.perf_counter() - started < 2.0
@@ -423,28 +520,56 @@ def test_a_long_interview_renders_quickly(env):
 
 
 def with_metadata(**overrides) -> Interview:
-    return interview(**{
-        "date": "2026-03-01", "place": "nhà ông A, thôn Đông", "place_path": "Bắc Cường, Hưng Hà, Thái Bình",
-        "witnesses": "Nguyễn Văn A (1932); Trần Thị B (1935)", "interviewers": "Lê Văn C; Phạm D",
-        "events": "Cách mạng tháng Tám 1945; Kháng chiến chống Pháp", "topics": '["chi bộ", "dân công"]',
-        "notes": "Ông A nghe kém.\nHỏi to.", "equipment": "Zoom H4n", "consent_status": "allowed",
-        "consent_until": None, "consent_by": "Nguyễn Văn A", "metadata_status": "ok", "metadata_problems": None,
-        "metadata_source": "xã Bắc Cường/ông Nguyễn Văn A.yaml", **overrides,
-    })
+    return interview(
+        **{
+            "date": "2026-03-01",
+            "place": "nhà ông A, thôn Đông",
+            "place_path": "Bắc Cường, Hưng Hà, Thái Bình",
+            "witnesses": "Nguyễn Văn A (1932); Trần Thị B (1935)",
+            "interviewers": "Lê Văn C; Phạm D",
+            "events": "Cách mạng tháng Tám 1945; Kháng chiến chống Pháp",
+            "topics": '["chi bộ", "dân công"]',
+            "notes": "Ông A nghe kém.\nHỏi to.",
+            "equipment": "Zoom H4n",
+            "consent_status": "allowed",
+            "consent_until": None,
+            "consent_by": "Nguyễn Văn A",
+            "metadata_status": "ok",
+            "metadata_problems": None,
+            "metadata_source": "xã Bắc Cường/ông Nguyễn Văn A.yaml",
+            **overrides,
+        }
+    )
 
 
 def test_the_header_shows_the_interview_metadata(env):
     page = Page(sheet(env, with_metadata()))
     [meta] = page.find("dl", "meta")
     facts = {d["text"].strip() for d in page.find("dd")}
-    for label in ("Người kể", "Người phỏng vấn", "Ngày phỏng vấn", "Địa điểm", "Sự kiện", "Chủ đề", "Ghi chú",
-                  "Thiết bị ghi âm", "Quyền công bố"):
+    for label in (
+        "Người kể",
+        "Người phỏng vấn",
+        "Ngày phỏng vấn",
+        "Địa điểm",
+        "Sự kiện",
+        "Chủ đề",
+        "Ghi chú",
+        "Thiết bị ghi âm",
+        "Quyền công bố",
+    ):
         assert label in meta["text"], label
     [witnesses] = page.find("div", "witnesses")
     assert witnesses["text"] == "Người kểNguyễn Văn A (1932)Trần Thị B (1935)"  # one name a line
     assert "01/03/2026" in facts and "Zoom H4n" in facts and "Ông A nghe kém.\nHỏi to." in facts
-    for text in ("Bắc Cường, Hưng Hà, Thái Bình", "nhà ông A, thôn Đông", "Cách mạng tháng Tám 1945",
-                 "Kháng chiến chống Pháp", "Lê Văn C", "Phạm D", "xã Bắc Cường/ông Nguyễn Văn A.yaml"):
+    for text in (
+        "Bắc Cường, Hưng Hà, Thái Bình",
+        "nhà ông A, thôn Đông",
+        "Cách mạng tháng Tám 1945",
+        "Kháng chiến chống Pháp",
+        "Lê Văn C",
+        "Phạm D",
+        "xã Bắc Cường/ông Nguyễn Văn A.yaml",
+    ):
         assert text in meta["text"] or text in page.find("dl", "recording")[0]["text"], text
     assert [t["text"] for t in page.find("span", "topic")] == ["chi bộ", "dân công"]
     assert page.find("div", "consent-banner") == [] and page.find("div", "waiting") == []
@@ -457,10 +582,28 @@ def test_topics_that_are_not_a_json_list_are_shown_as_written(env):
 
 
 def test_every_metadata_field_is_escaped(env):
-    hostile = with_metadata(**{field: XSS for field in (
-        "date", "place", "place_path", "witnesses", "interviewers", "events", "notes", "equipment", "consent_by",
-        "consent_until", "metadata_problems", "metadata_source")},
-        topics=f'["{XSS}", "<img src=x onerror=alert(1)>"]', consent_status="embargoed", metadata_status="waiting")
+    hostile = with_metadata(
+        **dict.fromkeys(
+            (
+                "date",
+                "place",
+                "place_path",
+                "witnesses",
+                "interviewers",
+                "events",
+                "notes",
+                "equipment",
+                "consent_by",
+                "consent_until",
+                "metadata_problems",
+                "metadata_source",
+            ),
+            XSS,
+        ),
+        topics=f'["{XSS}", "<img src=x onerror=alert(1)>"]',
+        consent_status="embargoed",
+        metadata_status="waiting",
+    )
     html = sheet(env, hostile)
     index = review_sheets.render_index(env, [hostile, with_metadata(topics=XSS, consent_status=XSS)], "2026-03-07")
     for page in (html, index):
@@ -468,7 +611,7 @@ def test_every_metadata_field_is_escaped(env):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert len(Page(html).find("script")) == 1 and Page(index).find("script") == []
     # An embargo date that is not a date never reaches the print stylesheet, which is not HTML.
-    assert "Chưa được công bố" in html and "CHƯA ĐƯỢC CÔNG BỐ\"" in html
+    assert "Chưa được công bố" in html and 'CHƯA ĐƯỢC CÔNG BỐ"' in html
 
 
 CONSENTS = [
@@ -489,8 +632,10 @@ def test_a_restricted_interview_is_marked_on_sheet_print_index_and_subject_page(
     assert f'content: "⚠ {label.upper()}"' in html  # repeated at the top of every printed page
     [mark] = Page(review_sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
     assert mark["text"] == f"⚠ {label}" and "loud" in mark["attrs"]["class"]
-    subject = person(interviews=[{**person()["interviews"][0], "consent_status": status, "consent_until": until}],
-                     passages=[{**p, "consent_status": status} for p in person()["passages"]])
+    subject = person(
+        interviews=[{**person()["interviews"][0], "consent_status": status, "consent_until": until}],
+        passages=[{**p, "consent_status": status} for p in person()["passages"]],
+    )
     subject_page = Page(subject_pages.render_subject(env, subject))
     assert subject_page.find("div", "consent-banner")
     badges = [b["text"] for b in subject_page.find("span", "consent-badge")]
@@ -507,24 +652,33 @@ def test_an_interview_allowed_to_be_published_is_marked_quietly(env):
 
 
 def test_metadata_waiting_for_a_fix_shows_each_problem_and_what_to_do(env):
-    problems = ("bà B.yaml, line 4, date: Ngày 31/02/1945 không có thật / 31/02/1945 is not a real date\n"
-                "bà B.yaml, line 7, consent: Thiếu người xác nhận / consent.given_by is missing\n")
-    page = Page(sheet(env, with_metadata(metadata_status="waiting", metadata_problems=problems,
-                                         metadata_source="bà B.yaml")))
+    problems = (
+        "bà B.yaml, line 4, date: Ngày 31/02/1945 không có thật / 31/02/1945 is not a real date\n"
+        "bà B.yaml, line 7, consent: Thiếu người xác nhận / consent.given_by is missing\n"
+    )
+    page = Page(
+        sheet(env, with_metadata(metadata_status="waiting", metadata_problems=problems, metadata_source="bà B.yaml"))
+    )
     [box] = page.find("div", "waiting")
     assert "Chờ bổ sung thông tin" in box["text"] and "bà B.yaml" in box["text"]
     [problem_list] = page.find("ul", "metadata-problems")
     assert [li["text"] for li in page.find("li") if li["parent"] is problem_list] == problems.strip().split("\n")
-    assert ("Điền tệp thông tin bên cạnh bản ghi (lệnh loike new <tệp ghi âm> tạo mẫu), rồi chạy lại loike run."
-            in " ".join(box["text"].split()))
+    assert (
+        "Điền tệp thông tin bên cạnh bản ghi (lệnh loike new <tệp ghi âm> tạo mẫu), rồi chạy lại loike run."
+        in " ".join(box["text"].split())
+    )
 
     [missing] = Page(sheet(env, interview(metadata_status="missing"))).find("div", "waiting")
     assert "Chờ bổ sung thông tin" in missing["text"] and "Chưa có thông tin" in missing["text"]
 
 
 def test_the_index_shows_witness_date_commune_consent_and_waiting(env):
-    rows = [with_metadata(), interview(id=2, code="LK-2026-002", metadata_status="waiting",
-                                       metadata_problems="a.yaml, line 1, date: sai / wrong")]
+    rows = [
+        with_metadata(),
+        interview(
+            id=2, code="LK-2026-002", metadata_status="waiting", metadata_problems="a.yaml, line 1, date: sai / wrong"
+        ),
+    ]
     page = Page(review_sheets.render_index(env, rows, "2026-03-07"))
     first, second = page.find("tr")[1:]
     assert [c["text"] for c in page.find("td", "witnesses")] == ["Nguyễn Văn A (1932)Trần Thị B (1935)", "—"]
@@ -545,22 +699,47 @@ def person(**overrides) -> dict:
     first = {"interview_code": "LK-2026-001", "interview_title": "Ông A kể chuyện làng", "consent_status": "allowed"}
     second = {"interview_code": "LK-2026-002", "interview_title": "Bà B kể", "consent_status": "allowed"}
     row = {
-        "kind": "person", "id": 12, "name": "Nguyễn Văn Đức",
+        "kind": "person",
+        "id": 12,
+        "name": "Nguyễn Văn Đức",
         "facts": [["Năm sinh", "1932"], ["Chức vụ", "nguyên Bí thư Chi bộ xã Bắc Cường (1965–1970)"]],
         "interviews": [
-            {"code": "LK-2026-002", "title": "Bà B kể", "date": "2026-03-02", "role": "Người kể",
-             "consent_status": "allowed"},
-            {"code": "LK-2026-001", "title": "Ông A kể chuyện làng", "date": "2026-03-01", "role": "Người kể",
-             "consent_status": "allowed"},
+            {
+                "code": "LK-2026-002",
+                "title": "Bà B kể",
+                "date": "2026-03-02",
+                "role": "Người kể",
+                "consent_status": "allowed",
+            },
+            {
+                "code": "LK-2026-001",
+                "title": "Ông A kể chuyện làng",
+                "date": "2026-03-01",
+                "role": "Người kể",
+                "consent_status": "allowed",
+            },
         ],
         "passages": [
-            {**first, "idx": 7, "start": 40.0, "end": 44.0, "speaker": "Ông A", "text": "ông Đức về làng",
-             "how": "mentioned"},
+            {
+                **first,
+                "idx": 7,
+                "start": 40.0,
+                "end": 44.0,
+                "speaker": "Ông A",
+                "text": "ông Đức về làng",
+                "how": "mentioned",
+            },
             {**second, "idx": 1, "start": 3.25, "end": 6.0, "speaker": None, "text": "tôi là Đức", "how": "spoken"},
-            {**first, "idx": 2, "start": 12.5, "end": 15.0, "speaker": "Ông A", "text": "bí thư Đức",
-             "how": "tagged"},
-            {**first, "idx": 2, "start": 12.5, "end": 15.0, "speaker": "Ông A", "text": "bí thư Đức",
-             "how": "mentioned"},
+            {**first, "idx": 2, "start": 12.5, "end": 15.0, "speaker": "Ông A", "text": "bí thư Đức", "how": "tagged"},
+            {
+                **first,
+                "idx": 2,
+                "start": 12.5,
+                "end": 15.0,
+                "speaker": "Ông A",
+                "text": "bí thư Đức",
+                "how": "mentioned",
+            },
         ],
     }
     return {**row, **overrides}
@@ -569,18 +748,29 @@ def person(**overrides) -> dict:
 def subjects() -> list[dict]:
     return [
         person(),
-        {"kind": "place", "id": 3, "name": "Bắc Cường", "facts": [["Cấp", "Xã / phường"]], "interviews": [],
-         "passages": []},
-        {"kind": "event", "id": 1, "name": "Cách mạng tháng Tám 1945", "facts": [], "interviews": [],
-         "passages": []},
+        {
+            "kind": "place",
+            "id": 3,
+            "name": "Bắc Cường",
+            "facts": [["Cấp", "Xã / phường"]],
+            "interviews": [],
+            "passages": [],
+        },
+        {"kind": "event", "id": 1, "name": "Cách mạng tháng Tám 1945", "facts": [], "interviews": [], "passages": []},
     ]
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Nguyễn Văn Đức", "nguyen-van-duc"), ("  ĐẢNG BỘ xã Bắc Cường (1930–1945)! ", "dang-bo-xa-bac-cuong-1930-1945"),
-    ("../../etc/passwd", "etc-passwd"), ("", ""), ("a" * 59 + " b", "a" * 59),
-    (unicodedata.normalize("NFD", "Hưng Hà"), "hung-ha"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Nguyễn Văn Đức", "nguyen-van-duc"),
+        ("  ĐẢNG BỘ xã Bắc Cường (1930–1945)! ", "dang-bo-xa-bac-cuong-1930-1945"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("", ""),
+        ("a" * 59 + " b", "a" * 59),
+        (unicodedata.normalize("NFD", "Hưng Hà"), "hung-ha"),
+    ],
+)
 def test_slug(name, expected):
     assert subject_pages.slug(name) == expected
     assert len(subject_pages.slug(name * 5)) <= 60
@@ -605,8 +795,12 @@ def test_a_subject_page_groups_passages_by_interview_and_links_each_to_its_momen
     assert links == ["../LK-2026-002.html#t=3.25", "../LK-2026-001.html#t=12.5", "../LK-2026-001.html#t=40"]
     assert [a["text"] for a in page.find("a", "tc")] == ["00:00:03", "00:00:12", "00:00:40"]
     assert [s["text"] for s in page.find("span", "speaker")] == ["—", "Ông A", "Ông A"]
-    assert [h["text"] for h in page.find("span", "how")] == ["lời của nhân vật", "được gắn thẻ", "có nhắc đến",
-                                                             "có nhắc đến"]
+    assert [h["text"] for h in page.find("span", "how")] == [
+        "lời của nhân vật",
+        "được gắn thẻ",
+        "có nhắc đến",
+        "có nhắc đến",
+    ]
     assert "Các đoạn nhắc đến (3)" in page.find("h2")[1]["text"]
     assert [a["attrs"]["href"] for a in page.find("a", "code")][:2] == ["../LK-2026-002.html", "../LK-2026-001.html"]
     assert "02/03/2026" in page.find("section", "subject-interviews")[0]["text"]
@@ -632,10 +826,24 @@ def test_a_subject_page_says_how_many_passages_it_does_not_list_and_where_to_fin
 
 
 def test_a_subject_page_escapes_what_it_was_given(env):
-    hostile = person(name=XSS, facts=[[XSS, XSS]], interviews=[
-        {"code": XSS, "title": XSS, "date": XSS, "role": XSS, "consent_status": XSS}],
-        passages=[{"interview_code": XSS, "interview_title": XSS, "idx": 0, "start": 1, "end": 2, "speaker": XSS,
-                   "text": XSS, "how": XSS, "consent_status": XSS}])
+    hostile = person(
+        name=XSS,
+        facts=[[XSS, XSS]],
+        interviews=[{"code": XSS, "title": XSS, "date": XSS, "role": XSS, "consent_status": XSS}],
+        passages=[
+            {
+                "interview_code": XSS,
+                "interview_title": XSS,
+                "idx": 0,
+                "start": 1,
+                "end": 2,
+                "speaker": XSS,
+                "text": XSS,
+                "how": XSS,
+                "consent_status": XSS,
+            }
+        ],
+    )
     html = subject_pages.render_subject(env, hostile)
     listing = subject_pages.render_subject_list(env, "person", [hostile])
     for page in (html, listing):
@@ -653,8 +861,14 @@ def test_write_subject_pages_writes_every_kind_and_its_list_only_when_changed(tm
     assert subject_pages.write_subject_pages(tmp_path, out, subjects()) == 6
 
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*.html")) == [
-        "events/1-cach-mang-thang-tam-1945.html", "events/index.html", "people/12-nguyen-van-duc.html",
-        "people/99-da-gop.html", "people/index.html", "places/3-bac-cuong.html", "places/index.html"]
+        "events/1-cach-mang-thang-tam-1945.html",
+        "events/index.html",
+        "people/12-nguyen-van-duc.html",
+        "people/99-da-gop.html",
+        "people/index.html",
+        "places/3-bac-cuong.html",
+        "places/index.html",
+    ]
     assert stale.read_text(encoding="utf-8") == "a page someone cited"  # nothing is removed
     page = (out / "people" / "12-nguyen-van-duc.html").read_text(encoding="utf-8")
     assert 'href="../LK-2026-001.html#t=12.5"' in page
@@ -686,12 +900,20 @@ def test_the_list_pages_link_to_every_subject_with_its_count(tmp_path):
     assert page.find("h1")[0]["text"] == "Nhân vật"
     rows = page.find("tr")[1:]
     assert [a["attrs"]["href"] for a in page.find("a") if a["parent"]["tag"] == "td"] == [
-        "12-nguyen-van-duc.html", "14-nguyen-van-duc.html", "13-tran-thi-binh.html"]  # by name, then number
+        "12-nguyen-van-duc.html",
+        "14-nguyen-van-duc.html",
+        "13-tran-thi-binh.html",
+    ]  # by name, then number
     assert "Năm sinh: 1932" in rows[0]["text"]
     hrefs = [a["attrs"]["href"] for a in page.find("a")]
     assert "../index.html" in hrefs  # the interview list, written by write_sheets
-    for href in ("12-nguyen-van-duc.html", "13-tran-thi-binh.html", "14-nguyen-van-duc.html",
-                 "../places/index.html", "../events/index.html"):
+    for href in (
+        "12-nguyen-van-duc.html",
+        "13-tran-thi-binh.html",
+        "14-nguyen-van-duc.html",
+        "../places/index.html",
+        "../events/index.html",
+    ):
         assert href in hrefs and (out / "people" / href).resolve().exists(), href
     assert [c["text"] for c in page.find("td", "num")] == ["3", "2", "3", "2", "0", "2"]
     for kind, title in (("places", "Địa danh"), ("events", "Sự kiện")):
@@ -705,7 +927,9 @@ def test_the_index_never_links_to_a_list_that_is_not_there(tmp_path):
     for kind in ("people", "places", "events"):
         assert "Chưa có" in (out / kind / "index.html").read_text(encoding="utf-8")
     subject_pages.write_subject_pages(tmp_path, out, subjects())
-    review_sheets.write_sheet_files(tmp_path, out, [interview()], {}, {})  # the real lists are not replaced by empty ones
+    review_sheets.write_sheet_files(
+        tmp_path, out, [interview()], {}, {}
+    )  # the real lists are not replaced by empty ones
     assert "Nguyễn Văn Đức" in (out / "people" / "index.html").read_text(encoding="utf-8")
 
     alone = tmp_path / "alone"  # a caller writing the subject pages beside the sheets asks for no stand-ins
@@ -730,10 +954,22 @@ def test_opening_a_sheet_at_a_moment_marks_that_row_in_a_real_browser(tmp_path):
     segs = [segment(i, f"đoạn {i}") for i in range(40)]
     review_sheets.write_sheet_files(tmp_path, out, [interview()], {1: segs}, {})
     dom = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", (out / "LK-2026-001.html").as_uri() + "#t=150.2"],
-        capture_output=True, text=True, timeout=60,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            (out / "LK-2026-001.html").as_uri() + "#t=150.2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout
     marked = re.findall(r'<li class="([^"]*)" id="seg-(\d+)"', dom)
     assert [idx for cls, idx in marked if "target" in cls.split()] == ["30"]

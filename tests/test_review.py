@@ -4,12 +4,12 @@ import sqlite3
 
 import pytest
 
-from pipeline.desk import editing
-from pipeline.catalogue import search
 from pipeline import database
-from pipeline.errors import Conflict, InvalidEdit, NotFound
+from pipeline.catalogue import search
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Tag, Word
+from pipeline.desk import editing
+from pipeline.errors import Conflict, InvalidEdit, NotFound
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 9.0}
 
@@ -22,11 +22,16 @@ def words(start, text):
 def db(tmp_path):
     db = database.open_database(tmp_path / "loike.db")
     recording = database.add_recording(db, "a" * 64, "a.wav", 1, "a")
-    database.save_transcript(db, recording, [
-        MachineSegment(0.0, 3.0, "tôi sinh năm một", -0.2, 0.01, 1.2, words(0.0, "tôi sinh năm một")),
-        MachineSegment(4.0, 7.0, "chín ba hai ở", -0.2, 0.01, 1.2, words(4.0, "chín ba hai ở")),
-        MachineSegment(8.0, 10.0, "Bắc Cường", -0.2, 0.01, 1.2, words(8.0, "Bắc Cường")),
-    ], RUN)
+    database.save_transcript(
+        db,
+        recording,
+        [
+            MachineSegment(0.0, 3.0, "tôi sinh năm một", -0.2, 0.01, 1.2, words(0.0, "tôi sinh năm một")),
+            MachineSegment(4.0, 7.0, "chín ba hai ở", -0.2, 0.01, 1.2, words(4.0, "chín ba hai ở")),
+            MachineSegment(8.0, 10.0, "Bắc Cường", -0.2, 0.01, 1.2, words(8.0, "Bắc Cường")),
+        ],
+        RUN,
+    )
     return db
 
 
@@ -114,8 +119,16 @@ def test_merging_the_last_segment_is_refused(db):
 
 def test_a_quote_of_part_of_two_segments_takes_its_times_from_the_words(db):
     first, second, _ = ids(db)
-    quote = editing.add_quote(db, first, second, "Lan", start_offset=len("tôi "), end_offset=len("chín ba"),
-                             comment="năm sinh", tags={"person": []})
+    quote = editing.add_quote(
+        db,
+        first,
+        second,
+        "Lan",
+        start_offset=len("tôi "),
+        end_offset=len("chín ba"),
+        comment="năm sinh",
+        tags={"person": []},
+    )
     assert quote.text == "sinh năm một chín ba"
     assert (quote.start, quote.end) == (1.0, 5.8)
     assert database.interview_quotes(db, 1)[0].comment == "năm sinh"

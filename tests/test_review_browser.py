@@ -8,16 +8,20 @@ import shutil
 import time
 
 import pytest
-
-from pipeline.desk import editing
-from pipeline import database
-
 import reviewdesk
+
+from pipeline import database
+from pipeline.desk import editing
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
-                                reason="needs the chromium and chromium-driver packages")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
+        reason="needs the chromium and chromium-driver packages",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +31,14 @@ def chromium():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--mute-audio",
-                     "--autoplay-policy=no-user-gesture-required", "--window-size=1366,900"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--mute-audio",
+        "--autoplay-policy=no-user-gesture-required",
+        "--window-size=1366,900",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.implicitly_wait(3)
@@ -72,7 +82,10 @@ def put_caret(browser, row, offset):
     browser.execute_script(
         "const t = arguments[0].querySelector('.text'); t.focus(); const r = document.createRange();"
         "r.setStart(t.firstChild, arguments[1]); r.collapse(true); const s = getSelection();"
-        "s.removeAllRanges(); s.addRange(r);", row, offset)
+        "s.removeAllRanges(); s.addRange(r);",
+        row,
+        offset,
+    )
 
 
 def saved(archive):
@@ -140,8 +153,9 @@ def test_a_conflicting_save_shows_both_versions_and_loses_nothing(app, browser):
     text.click()
     browser.execute_script("document.execCommand('selectAll')")
     text.send_keys("Bản của Lan", Keys.ENTER)
-    dialog = wait_for(lambda: browser.find_element(By.ID, "conflict").is_displayed()
-                      and browser.find_element(By.ID, "conflict"))
+    dialog = wait_for(
+        lambda: browser.find_element(By.ID, "conflict").is_displayed() and browser.find_element(By.ID, "conflict")
+    )
     assert "Hùng" in dialog.text and "Bản của Hùng" in dialog.text and "Bản của Lan" in dialog.text
     assert saved(archive)[0] == "Bản của Hùng"
     browser.find_element(By.ID, "conflict-mine").click()
@@ -187,7 +201,8 @@ def test_a_forged_post_from_the_page_without_the_token_is_refused(app, browser):
     open_interview(browser, base)
     status = browser.execute_async_script(
         "const done = arguments[0]; fetch('/api/segments/1', {method: 'POST', headers: {'Content-Type': "
-        "'application/json'}, body: JSON.stringify({version: 1, text: 'giả'})}).then(r => done(r.status));")
+        "'application/json'}, body: JSON.stringify({version: 1, text: 'giả'})}).then(r => done(r.status));"
+    )
     assert status == 403 and saved(archive)[0] == reviewdesk.LINES[0]
 
 
@@ -199,7 +214,10 @@ def test_a_quote_from_a_selection(app, browser):
     browser.execute_script(
         "const a = arguments[0].querySelector('.text').firstChild, b = arguments[1].querySelector('.text').firstChild;"
         "const r = document.createRange(); r.setStart(a, 4); r.setEnd(b, 9); const s = getSelection();"
-        "s.removeAllRanges(); s.addRange(r);", rows[1], rows[2])
+        "s.removeAllRanges(); s.addRange(r);",
+        rows[1],
+        rows[2],
+    )
     wait_for(lambda: browser.find_element(By.ID, "quote-form").is_displayed())
     browser.find_element(By.ID, "quote-comment").send_keys("số đảng viên")
     browser.find_element(By.ID, "quote-save").click()

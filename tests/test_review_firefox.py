@@ -5,10 +5,9 @@ import shutil
 import time
 
 import pytest
+import reviewdesk
 
 from pipeline import database
-
-import reviewdesk
 
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 marionette = pytest.importorskip("marionette_driver.marionette", reason="needs marionette-driver")
@@ -49,7 +48,9 @@ def test_the_desk_works_in_firefox(app, firefox):
     firefox.execute_script(
         "const t = document.querySelectorAll('li.seg .text')[0]; t.focus(); const r = document.createRange();"
         "r.setStart(t.firstChild, arguments[0]); r.collapse(true); getSelection().removeAllRanges();"
-        "getSelection().addRange(r);", script_args=[len("Thưa bác,")])
+        "getSelection().addRange(r);",
+        script_args=[len("Thưa bác,")],
+    )
     firefox.find_element(By.ID, "split").click()
     wait_for(lambda: firefox.execute_script("return document.querySelectorAll('li.seg').length") == 5)
     firefox.find_element(By.ID, "merge").click()

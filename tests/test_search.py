@@ -3,17 +3,23 @@ import unicodedata
 
 import pytest
 
-from pipeline.catalogue import search
 from pipeline import database
-from pipeline.database import search_index
-from pipeline.errors import LoikeError, NotFound
-from pipeline.database.heard import MachineSegment
+from pipeline.catalogue import search
 from pipeline.catalogue.search import SearchFilters
+from pipeline.database import search_index
+from pipeline.database.heard import MachineSegment
+from pipeline.errors import LoikeError, NotFound
 from pipeline.text import fold
 
 RUN = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 3.0}
-FILLER = ["hôm ấy trời mưa to lắm", "bà con ra đồng từ sáng sớm", "chúng tôi ăn cơm độn khoai",
-          "cái giếng làng ở đầu xóm", "mẹ tôi dệt vải bán ở chợ", "anh em trong nhà đều đi học"]
+FILLER = [
+    "hôm ấy trời mưa to lắm",
+    "bà con ra đồng từ sáng sớm",
+    "chúng tôi ăn cơm độn khoai",
+    "cái giếng làng ở đầu xóm",
+    "mẹ tôi dệt vải bán ở chợ",
+    "anh em trong nhà đều đi học",
+]
 
 
 @pytest.fixture
@@ -24,8 +30,10 @@ def db(tmp_path):
 def interview(db, name: str, texts: list[str], speakers: list[str] | None = None, **metadata) -> tuple[int, list[int]]:
     """A transcribed interview holding ``texts`` (one segment each); returns its id and the segment ids."""
     recording = database.add_recording(db, hashlib.sha256(name.encode()).hexdigest(), f"{name}.wav", 1, name)
-    segments = [MachineSegment(i, i + 1.0, text, -0.2, 0.01, 1.2, speaker=(speakers or [None] * len(texts))[i])
-                for i, text in enumerate(texts)]
+    segments = [
+        MachineSegment(i, i + 1.0, text, -0.2, 0.01, 1.2, speaker=(speakers or [None] * len(texts))[i])
+        for i, text in enumerate(texts)
+    ]
     database.save_transcript(db, recording, segments, RUN)
     interview_id = database.interview_id_of(db, recording)
     if "search_text" in metadata:
@@ -50,10 +58,16 @@ def party(db):
     return db
 
 
-@pytest.mark.parametrize("query", [
-    "dang bo bac cuong", "Đảng bộ Bắc Cường", unicodedata.normalize("NFD", "Đảng bộ Bắc Cường"),
-    "ĐẢNG BỘ BẮC CƯỜNG", "  đảng   bộ, bắc-cường ",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "dang bo bac cuong",
+        "Đảng bộ Bắc Cường",
+        unicodedata.normalize("NFD", "Đảng bộ Bắc Cường"),
+        "ĐẢNG BỘ BẮC CƯỜNG",
+        "  đảng   bộ, bắc-cường ",
+    ],
+)
 def test_tones_marks_case_and_spelling_do_not_matter(party, query):
     assert texts(search.search(party, query)) == [PARTY]
 
@@ -120,10 +134,40 @@ def test_every_word_must_match(party):
     assert texts(search.search(party, "dang bo ruong cuong")) == []
 
 
-@pytest.mark.parametrize("query", ['"', 'a"b', "OR", "NOT", "dang OR bo", "NOT dang", "-", "-dang", "*", "dang*bo",
-                                   ":", "text:dang", "text_folded : dang", "(", "(dang", "dang)", "'", "l'dang",
-                                   "", "   ", "NEAR(dang bo)", "^dang", "dang + bo", '""', '"""', "{text} : dang",
-                                   "AND", "\x00", "đ̉"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        'a"b',
+        "OR",
+        "NOT",
+        "dang OR bo",
+        "NOT dang",
+        "-",
+        "-dang",
+        "*",
+        "dang*bo",
+        ":",
+        "text:dang",
+        "text_folded : dang",
+        "(",
+        "(dang",
+        "dang)",
+        "'",
+        "l'dang",
+        "",
+        "   ",
+        "NEAR(dang bo)",
+        "^dang",
+        "dang + bo",
+        '""',
+        '"""',
+        "{text} : dang",
+        "AND",
+        "\x00",
+        "đ̉",
+    ],
+)
 def test_hostile_queries_do_not_raise(party, query):
     assert isinstance(search.search(party, query), list)
     assert isinstance(search.search(party, query, exact=True), list)
@@ -152,8 +196,9 @@ def test_the_html_snippet_escapes_the_text_before_marking_it(db):
     interview(db, "a", ['Ông <script>alert("x")</script> & Đảng bộ', *FILLER])
     [hit] = search.search(db, "dang bo")
     assert "<script>" not in hit.snippet_html
-    assert hit.snippet_html == ("Ông &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; "
-                                "<mark>Đảng</mark> <mark>bộ</mark>")
+    assert hit.snippet_html == (
+        "Ông &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; <mark>Đảng</mark> <mark>bộ</mark>"
+    )
     assert hit.snippet == 'Ông <script>alert("x")</script> & ⟦Đảng⟧ ⟦bộ⟧'
     [hit] = search.search(db, "script")
     assert "&lt;<mark>script</mark>&gt;" in hit.snippet_html and "<script" not in hit.snippet_html
@@ -172,8 +217,13 @@ def test_a_long_passage_is_cut_around_the_first_match(db):
 
 def test_hits_carry_where_and_who(db):
     interview_id, [segment_id, *_] = interview(
-        db, "a", [PARTY, *FILLER], speakers=["SPEAKER_1"] + [None] * len(FILLER),
-        date="1995-04-30", consent_status="restricted")
+        db,
+        "a",
+        [PARTY, *FILLER],
+        speakers=["SPEAKER_1"] + [None] * len(FILLER),
+        date="1995-04-30",
+        consent_status="restricted",
+    )
     person = db["people"].insert({"full_name": "Nguyễn Văn Cường", "name_folded": "nguyen van cuong"}).last_pk
     [hit] = search.search(db, "bac cuong")
     assert hit.speaker == "SPEAKER_1"
@@ -181,7 +231,11 @@ def test_hits_carry_where_and_who(db):
     [hit] = search.search(db, "bac cuong")
     assert (hit.interview_id, hit.segment_id, hit.start, hit.end) == (interview_id, segment_id, 0, 1.0)
     assert (hit.speaker, hit.consent_status, hit.date, hit.interview_title) == (
-        "Nguyễn Văn Cường", "restricted", "1995-04-30", "a")
+        "Nguyễn Văn Cường",
+        "restricted",
+        "1995-04-30",
+        "a",
+    )
     assert hit.interview_code.startswith("LK-")
 
 
@@ -193,32 +247,72 @@ def archive(db, request, monkeypatch):
     """
     monkeypatch.setattr(search_index, "NARROW_AT_MOST", request.param)
     province = db["places"].insert({"name": "Thái Nguyên", "name_folded": "thai nguyen", "kind": "province"}).last_pk
-    district = db["places"].insert({"name": "Đại Từ", "name_folded": "dai tu", "kind": "district",
-                                    "parent_id": province}).last_pk
-    commune = db["places"].insert({"name": "Bắc Cường", "name_folded": "bac cuong", "kind": "commune",
-                                   "parent_id": district, "former_names": '["Hợp Thành"]'}).last_pk
-    hamlet = db["places"].insert({"name": "Xóm Đồng", "name_folded": "xom dong", "kind": "place",
-                                  "parent_id": commune}).last_pk
+    district = (
+        db["places"]
+        .insert({"name": "Đại Từ", "name_folded": "dai tu", "kind": "district", "parent_id": province})
+        .last_pk
+    )
+    commune = (
+        db["places"]
+        .insert(
+            {
+                "name": "Bắc Cường",
+                "name_folded": "bac cuong",
+                "kind": "commune",
+                "parent_id": district,
+                "former_names": '["Hợp Thành"]',
+            }
+        )
+        .last_pk
+    )
+    hamlet = (
+        db["places"]
+        .insert({"name": "Xóm Đồng", "name_folded": "xom dong", "kind": "place", "parent_id": commune})
+        .last_pk
+    )
     elsewhere = db["places"].insert({"name": "Hà Nội", "name_folded": "ha noi", "kind": "province"}).last_pk
-    first, (a1, a2, *_) = interview(db, "first", ["ruộng của hợp tác xã", "ruộng chia cho dân", *FILLER],
-                                    speakers=["S1", "S2"] + [None] * len(FILLER),
-                                    date="1995-04-30", place_id=hamlet, consent_status="allowed")
-    second, (b1, b2, *_) = interview(db, "second", ["ruộng bị bỏ hoang", "ruộng lúa chiêm", *FILLER],
-                                     date="2001-12-01", place_id=elsewhere, consent_status="restricted")
+    first, (a1, a2, *_) = interview(
+        db,
+        "first",
+        ["ruộng của hợp tác xã", "ruộng chia cho dân", *FILLER],
+        speakers=["S1", "S2"] + [None] * len(FILLER),
+        date="1995-04-30",
+        place_id=hamlet,
+        consent_status="allowed",
+    )
+    second, (b1, b2, *_) = interview(
+        db,
+        "second",
+        ["ruộng bị bỏ hoang", "ruộng lúa chiêm", *FILLER],
+        date="2001-12-01",
+        place_id=elsewhere,
+        consent_status="restricted",
+    )
     lan = db["people"].insert({"full_name": "Trần Thị Lan", "name_folded": "tran thi lan"}).last_pk
     cuong = db["people"].insert({"full_name": "Nguyễn Văn Cường", "name_folded": "nguyen van cuong"}).last_pk
     db["interview_people"].insert({"interview_id": second, "person_id": lan, "role": "witness"})
     db["segment_people"].insert({"segment_id": a2, "person_id": cuong})
-    famine = db["events"].insert({"name": "Nạn đói 1945", "name_folded": "nan doi 1945",
-                                  "aliases": '["Nạn đói Ất Dậu"]'}).last_pk
+    famine = (
+        db["events"]
+        .insert({"name": "Nạn đói 1945", "name_folded": "nan doi 1945", "aliases": '["Nạn đói Ất Dậu"]'})
+        .last_pk
+    )
     reform = db["events"].insert({"name": "Cải cách ruộng đất", "name_folded": "cai cach ruong dat"}).last_pk
     db["segment_events"].insert({"segment_id": a1, "event_id": famine})
     db["interview_events"].insert({"interview_id": second, "event_id": reform})
     db["segment_places"].insert({"segment_id": b1, "place_id": district})
     db.execute("UPDATE segments SET review_status = 'verified' WHERE id = ?", [b2])
     db.execute("UPDATE segments SET review_status = 'edited' WHERE id = ?", [a1])
-    return db, {"a1": a1, "a2": a2, "b1": b1, "b2": b2, "lan": lan, "cuong": cuong, "commune": commune,
-                "famine": famine}
+    return db, {
+        "a1": a1,
+        "a2": a2,
+        "b1": b1,
+        "b2": b2,
+        "lan": lan,
+        "cuong": cuong,
+        "commune": commune,
+        "famine": famine,
+    }
 
 
 def found(db, **filters) -> set[int]:
@@ -236,15 +330,19 @@ def test_person_filter_follows_segment_tags_interview_people_and_speakers(archiv
     assert found(db, person="nguyen van cuong") == found(db, person=ids["cuong"]) == {ids["a2"]}
     assert found(db, person="tran thi lan") == {ids["b1"], ids["b2"]}  # named in the interview
     assert found(db, person="Lan") == {ids["b1"], ids["b2"]}  # a given name alone, when nobody is called just that
-    db["speakers"].insert({"interview_id": db["segments"].get(ids["a1"])["interview_id"], "label": "S1",
-                           "person_id": ids["lan"]})
+    db["speakers"].insert(
+        {"interview_id": db["segments"].get(ids["a1"])["interview_id"], "label": "S1", "person_id": ids["lan"]}
+    )
     assert found(db, person=str(ids["lan"])) == {ids["a1"], ids["b1"], ids["b2"]}  # the speaker of a1
 
 
 def test_person_filter_finds_a_merged_record(archive):
     db, ids = archive
-    old = db["people"].insert({"full_name": "Nguyễn V. Cường", "name_folded": "nguyen v cuong",
-                               "merged_into": ids["cuong"]}).last_pk
+    old = (
+        db["people"]
+        .insert({"full_name": "Nguyễn V. Cường", "name_folded": "nguyen v cuong", "merged_into": ids["cuong"]})
+        .last_pk
+    )
     assert found(db, person=old) == {ids["a2"]}
 
 
@@ -294,8 +392,10 @@ def test_restricted_interviews_are_found_and_marked_unless_left_out(archive):
     hits = search.search(db, "ruong")
     assert {h.consent_status for h in hits} == {"allowed", "restricted"}
     assert found(db, include_restricted=False) == {ids["a1"], ids["a2"]}
-    db.execute("UPDATE interviews SET consent_status = 'embargoed', consent_until = '2000-01-01' "
-               "WHERE consent_status = 'restricted'")  # an embargo that has ended
+    db.execute(
+        "UPDATE interviews SET consent_status = 'embargoed', consent_until = '2000-01-01' "
+        "WHERE consent_status = 'restricted'"
+    )  # an embargo that has ended
     assert found(db, include_restricted=False) == {ids["a1"], ids["a2"], ids["b1"], ids["b2"]}
 
 
@@ -334,7 +434,8 @@ def test_an_interview_found_through_its_metadata_alone_comes_first(db):
     interview(db, "b", ["chuyện cải cách ruộng đất", *FILLER])
     hits = search.search(db, "cai cach ruong")
     assert [(h.interview_id, h.segment_id, h.start, h.end, h.speaker) for h in hits[:1]] == [
-        (interview_id, None, None, None, None)]
+        (interview_id, None, None, None, None)
+    ]
     assert hits[0].snippet == "Nguyễn Văn Cường · xã Bắc Cường · ⟦Cải⟧ ⟦cách⟧ ⟦ruộng⟧ đất"
     assert (hits[0].text, hits[0].consent_status, hits[0].interview_title) == (meta, "allowed", "a")
     assert texts(hits[1:]) == ["chuyện cải cách ruộng đất"]
@@ -353,7 +454,8 @@ def test_interview_hits_follow_the_filters(archive):
     db, ids = archive
     db.execute("UPDATE interviews SET search_text = 'Bà Lan kể chuyện', search_folded = 'ba lan ke chuyen'")
     assert {h.interview_code for h in search.search(db, "ke chuyen")} == {
-        r[0] for r in db.execute("SELECT code FROM interviews")}
+        r[0] for r in db.execute("SELECT code FROM interviews")
+    }
     [hit] = search.search(db, "ke chuyen", SearchFilters(person="Trần Thị Lan"))
     assert hit.interview_title == "second"
     [hit] = search.search(db, "ke chuyen", SearchFilters(date_to="1999"))
@@ -396,8 +498,10 @@ def test_reindex_refolds_text_changed_behind_the_index(party):
     assert database.reindex(party) == 2 + len(FILLER)
     assert texts(search.search(party, "dong tam")) == ["Hợp tác xã Đồng Tâm"]
     assert texts(search.search(party, "dang bo")) == [PARTY]
-    assert party.execute("SELECT text_folded FROM segments WHERE id = ?", [segment_id]).fetchone()[0] == \
-        "hop tac xa dong tam"
+    assert (
+        party.execute("SELECT text_folded FROM segments WHERE id = ?", [segment_id]).fetchone()[0]
+        == "hop tac xa dong tam"
+    )
 
 
 def test_reindex_refolds_interview_metadata(db):
@@ -411,8 +515,10 @@ def test_reindex_refolds_interview_metadata(db):
 def test_parse_reads_quotes_prefixes_and_runs():
     Part = search.Part
     assert search.parse('Đảng bộ "Bắc Cường" xóm*') == [
-        Part(("dang", "bo"), False, False), Part(("bắc", "cường"), True, True),
-        Part(("xom",), False, False, True)]
+        Part(("dang", "bo"), False, False),
+        Part(("bắc", "cường"), True, True),
+        Part(("xom",), False, False, True),
+    ]
     assert search.parse("đảng bộ", exact=True) == [Part(("đảng", "bộ"), True, False)]
     assert search.match_expression(search.parse('ba "x"" y'), "f", "e") == 'f : "ba" AND e : "x" AND f : "y"'
 

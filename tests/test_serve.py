@@ -4,14 +4,13 @@ import re
 from urllib.parse import quote
 
 import pytest
+import reviewdesk
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from pipeline.desk import webapp
 from pipeline import database
 from pipeline.cli import cli
-
-import reviewdesk
+from pipeline.desk import webapp
 
 BASE = "http://127.0.0.1:8765"
 
@@ -63,8 +62,11 @@ def test_the_editor_is_asked_for_a_name_once(archive):
     page = client.get("/interviews/LK-2026-001").text
     assert "Họ và tên" in page
     csrf = re.search(r'name="csrf" value="(\w+)"', page).group(1)
-    answer = client.post("/editor", data={"csrf": csrf, "name": "Nguyễn Thị Lan", "next": "/interviews/LK-2026-001"},
-                         follow_redirects=False)
+    answer = client.post(
+        "/editor",
+        data={"csrf": csrf, "name": "Nguyễn Thị Lan", "next": "/interviews/LK-2026-001"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/interviews/LK-2026-001"
     assert "Năm một chín bốn lăm" in client.get("/interviews/LK-2026-001").text
 
@@ -100,8 +102,9 @@ def test_split_merge_tag_restore_and_quote_through_the_api(client, archive):
     assert tagged.json()["tags"] == [{"kind": "event", "id": 1, "name": "Thành lập chi bộ"}]
     restored = post(client, f"/api/segments/{first.id}/restore", {"version": 3, "revision": "machine"})
     assert restored.json()["text"] == reviewdesk.LINES[0] and restored.json()["version"] == 4
-    quote_made = post(client, "/api/quotes", {"first": second.id, "last": second.id, "comment": "năm 1945",
-                                              "tags": {"event": [1]}})
+    quote_made = post(
+        client, "/api/quotes", {"first": second.id, "last": second.id, "comment": "năm 1945", "tags": {"event": [1]}}
+    )
     assert quote_made.json()["text"] == reviewdesk.LINES[1]
     assert "năm 1945" in client.get("/interviews/LK-2026-001").text
     assert post(client, f"/api/quotes/{quote_made.json()['id']}/delete", {}).status_code == 200
@@ -113,8 +116,11 @@ def test_bad_edits_get_a_vietnamese_sentence(client, archive):
     assert empty.status_code == 400 and "không được để trống" in empty.json()["error"]
     missing = post(client, "/api/segments/999/split", {"version": 1, "offset": 2})
     assert missing.status_code == 404 and "tải lại" in missing.json()["error"]
-    garbage = client.post(f"/api/segments/{seg.id}", content=b"{not json",
-                          headers={"X-CSRF-Token": token(client), "Content-Type": "application/json"})
+    garbage = client.post(
+        f"/api/segments/{seg.id}",
+        content=b"{not json",
+        headers={"X-CSRF-Token": token(client), "Content-Type": "application/json"},
+    )
     assert garbage.status_code == 400
 
 
@@ -146,8 +152,9 @@ def test_a_token_from_another_browser_session_does_not_work(client, archive):
     other = client_for(archive)
     other.cookies.set(webapp.EDITOR_COOKIE, quote("Kẻ lạ"))
     other.get("/")
-    answer = other.post(f"/api/segments/{first_segment(archive).id}", json={"version": 1, "text": "x"},
-                        headers={"X-CSRF-Token": stolen})
+    answer = other.post(
+        f"/api/segments/{first_segment(archive).id}", json={"version": 1, "text": "x"}, headers={"X-CSRF-Token": stolen}
+    )
     assert answer.status_code == 403
 
 
@@ -221,7 +228,15 @@ def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(client
 
     seg_path, csrf = f"/api/segments/{first_segment(archive).id}", token(client)
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda n: client.post(seg_path, json={"version": 1, "text": f"bản {n}"},
-                                                      headers={"X-CSRF-Token": csrf}).status_code, range(8)))
+        answers = list(
+            pool.map(
+                lambda n: (
+                    client.post(
+                        seg_path, json={"version": 1, "text": f"bản {n}"}, headers={"X-CSRF-Token": csrf}
+                    ).status_code
+                ),
+                range(8),
+            )
+        )
     assert sorted(answers) == [200] + [409] * 7
     assert len(database.segment_history(database.open_database(archive.database), first_segment(archive).id)) == 1

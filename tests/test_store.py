@@ -1,13 +1,12 @@
-from dataclasses import replace
 import pickle
 import sqlite3
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 
 from pipeline import database
 from pipeline.cli import cli
-from pipeline.errors import ArchiveError
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Word
 
@@ -15,25 +14,74 @@ from pipeline.database.models import Word
 def test_final_schema(tmp_path):
     db = database.open_database(tmp_path / "loike.db")
     assert set(db.table_names()) >= {
-        "recordings", "files", "interviews", "transcription_runs", "segments", "words", "problems",
+        "recordings",
+        "files",
+        "interviews",
+        "transcription_runs",
+        "segments",
+        "words",
+        "problems",
         "_sqlite_migrations",
     }
     assert {c.name for c in db["segments"].columns} == {
-        "id", "interview_id", "run_id", "idx", "start", "end", "text", "speaker", "avg_logprob",
-        "no_speech_prob", "compression_ratio", "review_status", "text_folded", "flags", "version", "note",
-        "person_id", "edited_by", "edited_at",
+        "id",
+        "interview_id",
+        "run_id",
+        "idx",
+        "start",
+        "end",
+        "text",
+        "speaker",
+        "avg_logprob",
+        "no_speech_prob",
+        "compression_ratio",
+        "review_status",
+        "text_folded",
+        "flags",
+        "version",
+        "note",
+        "person_id",
+        "edited_by",
+        "edited_at",
     }
-    assert {"segment_revisions", "segment_alternatives", "quotes", "quote_people", "quote_places",
-            "quote_events"} <= set(db.table_names())
-    assert {"people", "places", "events", "interview_people", "interview_events", "segment_people",
-            "segment_places", "segment_events", "speakers", "metadata_versions", "person_roles",
-            "segments_fts", "interviews_fts"} <= set(db.table_names())
+    assert {
+        "segment_revisions",
+        "segment_alternatives",
+        "quotes",
+        "quote_people",
+        "quote_places",
+        "quote_events",
+    } <= set(db.table_names())
+    assert {
+        "people",
+        "places",
+        "events",
+        "interview_people",
+        "interview_events",
+        "segment_people",
+        "segment_places",
+        "segment_events",
+        "speakers",
+        "metadata_versions",
+        "person_roles",
+        "segments_fts",
+        "interviews_fts",
+    } <= set(db.table_names())
     assert {c.name for c in db["recordings"].columns} >= {
-        "sha256", "source_path", "size", "container", "codec", "channels", "sample_rate", "declared_duration",
+        "sha256",
+        "source_path",
+        "size",
+        "container",
+        "codec",
+        "channels",
+        "sample_rate",
+        "declared_duration",
     }
     assert {(fk.column, fk.other_table) for fk in db["words"].foreign_keys} == {("segment_id", "segments")}
     assert {(fk.column, fk.other_table) for fk in db["interviews"].foreign_keys} == {
-        ("recording_id", "recordings"), ("place_id", "places")}
+        ("recording_id", "recordings"),
+        ("place_id", "places"),
+    }
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
@@ -116,7 +164,7 @@ def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):
     data = bytearray(path.read_bytes())
     page = 4096
     for number in range(3, len(data) // page):
-        data[page * number: page * number + 200] = b"\xff" * 200
+        data[page * number : page * number + 200] = b"\xff" * 200
     path.write_bytes(bytes(data))
 
     for command in ("status", "verify"):

@@ -1,12 +1,12 @@
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pipeline.speech import transcribe
 from pipeline.errors import ModelError
 from pipeline.options import TranscribeOptions
-from pathlib import Path
+from pipeline.speech import transcribe
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -84,8 +84,11 @@ def test_text_whisper_writes_across_silence_is_flagged_and_real_speech_is_not(tr
 
     speech = read_wav(audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path)
     silence = np.zeros(4 * 16000, np.float32)
-    stretch = [part for at in (1.0, 3.0, 5.2, 7.5, 9.1, 11.0)
-               for part in (silence, speech[int(at * 16000):int((at + 0.25) * 16000)])]
+    stretch = [
+        part
+        for at in (1.0, 3.0, 5.2, 7.5, 9.1, 11.0)
+        for part in (silence, speech[int(at * 16000) : int((at + 0.25) * 16000)])
+    ]
     end_of_speech = len(speech) / 16000
 
     segments = transcriber.transcribe([(0.0, np.concatenate([speech, *stretch, silence]))])
@@ -116,20 +119,26 @@ def test_the_words_are_the_same_with_one_worker_or_two_and_whatever_omp_num_thre
     from pipeline.intake import audio
 
     wav = audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "speech.wav").path
-    script = ("import json, sys, wave, numpy as np\n"
-              "from pathlib import Path\n"
-              "from pipeline.speech.transcribe import Transcriber\n"
-              "from pipeline.options import TranscribeOptions\n"
-              "with wave.open(sys.argv[1]) as w: s = np.frombuffer(w.readframes(w.getnframes()), np.int16)\n"
-              "s = s.astype(np.float32) / 32768\n"
-              "t = Transcriber(TranscribeOptions(workers=int(sys.argv[2])), Path(sys.argv[3]))\n"
-              "found = t.transcribe([(0.0, s[:len(s) // 2]), (len(s) / 32000, s[len(s) // 2:])])\n"
-              "print(json.dumps([[x.start, x.end, x.text, [(w.text, w.probability) for w in x.words]] "
-              "for x in found], ensure_ascii=False))\n")
+    script = (
+        "import json, sys, wave, numpy as np\n"
+        "from pathlib import Path\n"
+        "from pipeline.speech.transcribe import Transcriber\n"
+        "from pipeline.options import TranscribeOptions\n"
+        "with wave.open(sys.argv[1]) as w: s = np.frombuffer(w.readframes(w.getnframes()), np.int16)\n"
+        "s = s.astype(np.float32) / 32768\n"
+        "t = Transcriber(TranscribeOptions(workers=int(sys.argv[2])), Path(sys.argv[3]))\n"
+        "found = t.transcribe([(0.0, s[:len(s) // 2]), (len(s) / 32000, s[len(s) // 2:])])\n"
+        "print(json.dumps([[x.start, x.end, x.text, [(w.text, w.probability) for w in x.words]] "
+        "for x in found], ensure_ascii=False))\n"
+    )
     outputs = set()
     for workers, threads in (("1", "1"), ("2", "4"), ("1", "4")):
-        done = subprocess.run([sys.executable, "-c", script, str(wav), workers, str(model_cache)],
-                              env={**os.environ, "OMP_NUM_THREADS": threads}, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(wav), workers, str(model_cache)],
+            env={**os.environ, "OMP_NUM_THREADS": threads},
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout), "speech was transcribed"
         outputs.add(done.stdout)

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli
+from pipeline import cli, database
 from pipeline.run import process, watch
-from pipeline import database
 from pipeline.run.watch import Watcher, WatchOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -27,9 +26,16 @@ class Watching:
     def __init__(self, archive, transcriber, options=QUICK):
         self.stop = False
         self.reports, self.lines = [], []
-        self.thread = threading.Thread(target=lambda: watch.watch(
-            archive, options, should_stop=lambda: self.stop, on_report=self.reports.append,
-            notify=self.lines.append, transcriber=transcriber))
+        self.thread = threading.Thread(
+            target=lambda: watch.watch(
+                archive,
+                options,
+                should_stop=lambda: self.stop,
+                on_report=self.reports.append,
+                notify=self.lines.append,
+                transcriber=transcriber,
+            )
+        )
 
     def __enter__(self):
         self.thread.start()
@@ -91,7 +97,7 @@ def test_a_growing_file_is_not_taken_until_it_stops_changing(archive, transcribe
     assert first.still_copying == ["growing.wav"] and first.new == 0
     for end in (2 * third, len(data)):  # still being copied: looks run no pass
         with open(target, "ab") as handle:
-            handle.write(data[len(target.read_bytes()):end])
+            handle.write(data[len(target.read_bytes()) : end])
         assert watcher.look() is None
     assert watcher.look() is None, "unchanged for 2 looks only"
     taken = watcher.look()

@@ -14,15 +14,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.database.metadata_records import InterviewMeta, MetadataFound, MetadataProblem
-from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, PERSON_FIELDS, SHEET_NAMES, Sink
 from pipeline.catalogue.disk import Disk, file_key
-from pipeline.catalogue.spreadsheets import assign_rows, from_sheets, read_sheet
+from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, PERSON_FIELDS, SHEET_NAMES, Sink
 from pipeline.catalogue.sidecar import read_sidecar, sidecar_template, write_sidecar
+from pipeline.catalogue.spreadsheets import assign_rows, from_sheets, read_sheet
 from pipeline.catalogue.values import fingerprint, parse_date, parse_role
+from pipeline.database.metadata_records import InterviewMeta, MetadataFound, MetadataProblem
 
-__all__ = ["CONSENT_FIELDS", "FIELDS", "PERSON_FIELDS", "MetadataRead", "fingerprint", "parse_date", "parse_role",
-           "read_all", "read_metadata", "sidecar_template", "write_sidecar"]
+__all__ = [
+    "CONSENT_FIELDS",
+    "FIELDS",
+    "PERSON_FIELDS",
+    "MetadataRead",
+    "fingerprint",
+    "parse_date",
+    "parse_role",
+    "read_all",
+    "read_metadata",
+    "sidecar_template",
+    "write_sidecar",
+]
 
 
 @dataclass
@@ -53,8 +64,10 @@ def read_metadata(recordings: Path, relpaths: list[str]) -> MetadataRead:
     it describes, or to ``spreadsheets`` if it describes none.
     """
     disk, wanted = Disk(recordings), {file_key(rel): rel for rel in relpaths}
-    sheets = {folder: [read_sheet(*hit) for name in SHEET_NAMES if (hit := disk.find(folder, name))]
-              for folder in sorted({f for rel in relpaths for f in _folders_up(rel)})}
+    sheets = {
+        folder: [read_sheet(*hit) for name in SHEET_NAMES if (hit := disk.find(folder, name))]
+        for folder in sorted({f for rel in relpaths for f in _folders_up(rel)})
+    }
     for sheet in (sheet for level in sheets.values() for sheet in level):
         assign_rows(sheet, wanted, disk)
     sidecars: dict[str, tuple[InterviewMeta | None, list[MetadataProblem]]] = {}
@@ -84,5 +97,3 @@ def _nothing(rel: str) -> MetadataFound:
     sink = Sink(rel, lambda _: "—")
     sink.add("", "none", rel=rel)
     return MetadataFound(rel, None, None, sink.problems)
-
-

@@ -31,9 +31,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.database import Database
-
 from pipeline import database
+from pipeline.database import Database
 from pipeline.database.search_records import IndexMatch, SearchScope, TextQuery
 from pipeline.errors import LoikeError
 from pipeline.text import fold, nfc
@@ -92,7 +91,7 @@ def parse(query: str, exact: bool = False) -> list[Part]:
     """The query's quoted phrases and runs of unquoted words, in order (NFC first, so NFD input is alike)."""
     query, parts, at = nfc(query), [], 0
     for quoted in _QUOTED.finditer(query):
-        parts += _runs(query[at:quoted.start()], exact)
+        parts += _runs(query[at : quoted.start()], exact)
         found = _WORD.findall(quoted.group(1))
         if found:
             words = tuple(w.lower() for w, _ in found)
@@ -120,8 +119,13 @@ def match_expression(parts: list[Part], folded_column: str, exact_column: str) -
         if part.phrase or len(part.words) == 1:
             clauses.append(f"{column} : {_string(part.words, part.prefix)}")
         else:
-            clauses.append(f"{column} : (" + " AND ".join(
-                _string((w,), part.prefix and i == len(part.words) - 1) for i, w in enumerate(part.words)) + ")")
+            clauses.append(
+                f"{column} : ("
+                + " AND ".join(
+                    _string((w,), part.prefix and i == len(part.words) - 1) for i, w in enumerate(part.words)
+                )
+                + ")"
+            )
     return " AND ".join(clauses)
 
 
@@ -136,10 +140,13 @@ def search(db: Database, query: str, filters: SearchFilters | None = None, exact
     if not parts or filters.limit <= 0:
         return []
     scope, text = _scope(db, filters), _text_query(parts)
-    found = database.interviews_found_by_metadata(db, text, scope) if (
-        filters.interviews and not filters.reviewed_only) else []
+    found = (
+        database.interviews_found_by_metadata(db, text, scope)
+        if (filters.interviews and not filters.reviewed_only)
+        else []
+    )
     offset, limit = max(filters.offset, 0), filters.limit
-    page = found[offset:offset + limit]
+    page = found[offset : offset + limit]
     offset, limit = max(offset - len(found), 0), limit - len(page)
     page += database.passages_found(db, text, scope, limit, offset) if limit > 0 else []
     return [_hit(parts, match) for match in page]
@@ -147,10 +154,14 @@ def search(db: Database, query: str, filters: SearchFilters | None = None, exact
 
 def _text_query(parts: list[Part]) -> TextQuery:
     """The match texts for both indexes, and the runs of unquoted words that rank higher side by side."""
-    runs = tuple((" ".join(fold(w) for w in part.words), part.prefix)
-                 for part in parts if not part.phrase and len(part.words) > 1)
-    return TextQuery(match_expression(parts, "text_folded", "text"),
-                     match_expression(parts, "search_folded", "search_text"), runs)
+    runs = tuple(
+        (" ".join(fold(w) for w in part.words), part.prefix)
+        for part in parts
+        if not part.phrase and len(part.words) > 1
+    )
+    return TextQuery(
+        match_expression(parts, "text_folded", "text"), match_expression(parts, "search_folded", "search_text"), runs
+    )
 
 
 def _scope(db: Database, f: SearchFilters) -> SearchScope:
@@ -160,14 +171,30 @@ def _scope(db: Database, f: SearchFilters) -> SearchScope:
         events=database.events_named(db, f.event) if f.event is not None else None,
         places=database.places_named(db, f.place) if f.place is not None else None,
         communes=database.places_named(db, f.commune, "commune") if f.commune is not None else None,
-        date_from=_iso(f.date_from) if f.date_from else None, date_to=_iso(f.date_to) if f.date_to else None,
-        reviewed_only=f.reviewed_only, include_restricted=f.include_restricted)
+        date_from=_iso(f.date_from) if f.date_from else None,
+        date_to=_iso(f.date_to) if f.date_to else None,
+        reviewed_only=f.reviewed_only,
+        include_restricted=f.include_restricted,
+    )
 
 
 def _hit(parts: list[Part], match: IndexMatch) -> Hit:
     plain, marked = snippets(match.text or "", parts)
-    return Hit(match.interview_id, match.interview_code, match.interview_title, match.segment_id, match.start,
-               match.end, match.speaker, match.text, plain, marked, match.score, match.consent_status, match.date)
+    return Hit(
+        match.interview_id,
+        match.interview_code,
+        match.interview_title,
+        match.segment_id,
+        match.start,
+        match.end,
+        match.speaker,
+        match.text,
+        plain,
+        marked,
+        match.score,
+        match.consent_status,
+        match.date,
+    )
 
 
 def snippets(text: str, parts: list[Part]) -> tuple[str, str]:
@@ -181,13 +208,13 @@ def snippets(text: str, parts: list[Part]) -> tuple[str, str]:
     first = 0
     if len(words) > SNIPPET_WORDS:
         first = min(max(0, min(hit, default=0) - SNIPPET_WORDS // 4), len(words) - SNIPPET_WORDS)
-    shown = words[first:first + SNIPPET_WORDS]
+    shown = words[first : first + SNIPPET_WORDS]
     start = shown[0].start() if first else 0
     end = shown[-1].end() if first + SNIPPET_WORDS < len(words) else len(text)
     plain, marked, at = [], [], start
     for i, word in enumerate(shown, first):
         if i in hit:
-            between, inside = text[at:word.start(1)], word.group(1)
+            between, inside = text[at : word.start(1)], word.group(1)
             plain += [between, "⟦", inside, "⟧"]
             marked += [html.escape(between), "<mark>", html.escape(inside), "</mark>"]
             at = word.end(1)
@@ -198,8 +225,11 @@ def snippets(text: str, parts: list[Part]) -> tuple[str, str]:
 
 
 def _matches(word: str, parts: list[Part]) -> bool:
-    return any((own := word.lower() if part.exact else fold(word)) in part.words
-               or (part.prefix and own.startswith(part.words[-1])) for part in parts)
+    return any(
+        (own := word.lower() if part.exact else fold(word)) in part.words
+        or (part.prefix and own.startswith(part.words[-1]))
+        for part in parts
+    )
 
 
 def _iso(day: str) -> str:

@@ -8,11 +8,11 @@ from pathlib import Path
 import yaml
 
 from pipeline import errors
+from pipeline.catalogue.disk import Disk, read_regular
+from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, PERSON_FIELDS, YAML_HOW, Field, Invalid, Sink
+from pipeline.catalogue.values import decode, interview_meta, join_path
 from pipeline.database.metadata_records import InterviewMeta, MetadataProblem
 from pipeline.text import nfc
-from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, Field, Invalid, PERSON_FIELDS, Sink, YAML_HOW
-from pipeline.catalogue.disk import Disk, read_regular
-from pipeline.catalogue.values import decode, interview_meta, join_path
 
 SIZE_LIMIT = 256 * 1024
 """Bytes a sidecar may have: a filled-in template is under 5 KB."""
@@ -104,8 +104,14 @@ def _read_sidecar(path: Path, source: str) -> tuple[InterviewMeta | None, list[M
         return None, sink.problems
     data = {} if root is None else _plain(root, "", lines, sink)
     if not isinstance(data, dict):
-        sink.add("", "shape", label="Nội dung tệp", key="the file",
-                 want_vi="các mục 'tên: giá trị' như tệp mẫu", want_en="'key: value' fields as in the template")
+        sink.add(
+            "",
+            "shape",
+            label="Nội dung tệp",
+            key="the file",
+            want_vi="các mục 'tên: giá trị' như tệp mẫu",
+            want_en="'key: value' fields as in the template",
+        )
         return None, sink.problems
     meta = interview_meta(data, sink)
     return meta, sorted(sink.problems, key=lambda p: int(p.location.split()[-1]) if p.location[-1].isdigit() else 0)
@@ -147,8 +153,10 @@ def _template_lines(f: Field, indent: str, bullet: str = "") -> list[str]:
 def sidecar_template(recording_name: str) -> str:
     """The sidecar to fill in: every field with its Vietnamese comment. Read back unedited, it only lacks
     the required fields."""
-    lines = [f"# Lời Kể — thông tin buổi phỏng vấn cho tệp ghi âm: {nfc(recording_name)}",
-             "# Điền vào giữa hai dấu ngoặc kép; mục (bắt buộc) phải có. Lưu tệp với mã UTF-8."]
+    lines = [
+        f"# Lời Kể — thông tin buổi phỏng vấn cho tệp ghi âm: {nfc(recording_name)}",
+        "# Điền vào giữa hai dấu ngoặc kép; mục (bắt buộc) phải có. Lưu tệp với mã UTF-8.",
+    ]
     for f in FIELDS:
         lines += _template_lines(f, "")
     return "\n".join(lines) + "\n"

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.database.metadata_records import MetadataFound, MetadataProblem
-from pipeline.text import fold
-from pipeline.catalogue.fields import CSV_HOW, FIELDS, HEADERS, IGNORED_HEADERS, Invalid, LABEL, Sink
 from pipeline.catalogue.disk import Disk, file_key, read_regular
+from pipeline.catalogue.fields import CSV_HOW, FIELDS, HEADERS, IGNORED_HEADERS, LABEL, Invalid, Sink
 from pipeline.catalogue.values import blank, decode, fingerprint, interview_meta, listed, shown
 from pipeline.catalogue.workbook import FILE_LIMIT, ROW_LIMIT, xlsx_rows
+from pipeline.database.metadata_records import MetadataFound, MetadataProblem
+from pipeline.text import fold
 
 
 def _header_key(text: object) -> str:
@@ -82,15 +82,21 @@ def _read_sheet(path: Path, source: str) -> _Sheet:
         sink.add("", "unreadable", "—", detail=str(error))
         table = []
     # The header is the first row with a file column, so a title row above it does no harm.
-    at = next((i for i, (_, cells) in enumerate(table[:10])
-               if "file" in {_HEADER_INDEX.get(_header_key(c)) for c in cells if not blank(c)}), None)
+    at = next(
+        (
+            i
+            for i, (_, cells) in enumerate(table[:10])
+            if "file" in {_HEADER_INDEX.get(_header_key(c)) for c in cells if not blank(c)}
+        ),
+        None,
+    )
     if at is None:
         if not sheet.problems:
             sink.add("file", "no_file_column", "row 1")
         sheet.readable = False
         return sheet
     columns, width = _columns(table[at], sink)
-    for number, cells in table[at + 1:]:
+    for number, cells in table[at + 1 :]:
         if not blank(cells):
             sheet.rows.append(_row(source, number, cells, columns, width))
     return sheet
@@ -107,8 +113,11 @@ def _columns(header: tuple[int, list], sink: Sink) -> tuple[dict[str, int], int]
         elif key and key not in ignored:
             close = difflib.get_close_matches(key, list(_HEADER_INDEX), n=1, cutoff=0.75)
             known = HEADERS[_HEADER_INDEX[close[0]]] if close else None
-            hint = ((f": có phải '{known[0]}'?", f": did you mean '{known[1]}'?") if known else
-                    (": xem danh sách cột trong tệp mẫu", ": see the list of columns"))
+            hint = (
+                (f": có phải '{known[0]}'?", f": did you mean '{known[1]}'?")
+                if known
+                else (": xem danh sách cột trong tệp mẫu", ": see the list of columns")
+            )
             sink.add(shown(name), "column", f"row {number}", key=shown(name), hint_vi=hint[0], hint_en=hint[1])
     return columns, max((i for i, name in enumerate(names, 1) if not blank(name)), default=0)
 
@@ -144,8 +153,13 @@ def assign_rows(sheet: _Sheet, wanted: dict[str, str], disk: Disk) -> None:
         elif len(matches) == 1:
             sheet.assigned.setdefault(matches[0], []).append(row)
         elif matches:
-            sink.add("file", "ambiguous", name=row.file, names=", ".join(sorted(matches)),
-                     first=sorted(matches)[0][len(prefix):])
+            sink.add(
+                "file",
+                "ambiguous",
+                name=row.file,
+                names=", ".join(sorted(matches)),
+                first=sorted(matches)[0][len(prefix) :],
+            )
         elif not disk.exists(prefix + name):  # a recording not in this batch (still being copied) is no error
             sink.add("file", "not_found", name=row.file, folder=f"recordings/{sheet.folder}".rstrip("/"))
 
@@ -180,13 +194,15 @@ def from_sheets(rel: str, chain: list[list[_Sheet]]) -> MetadataFound | None:
             sink = Sink(sheet.source, lambda _: f"row {row.number}", list(sheet.problems) + row.problems)
             meta = interview_meta(_row_data(row.cells, sink), sink)
             if len(rows) > 1:
-                sink.add("file", "duplicate", f"row {rows[1][1].number}",
-                         rows=", ".join(f"{s.source} row {r.number}" for s, r in rows))
+                sink.add(
+                    "file",
+                    "duplicate",
+                    f"row {rows[1][1].number}",
+                    rows=", ".join(f"{s.source} row {r.number}" for s, r in rows),
+                )
             return MetadataFound(rel, sheet.source, meta, sink.problems, fingerprint(meta))
         for sheet in level:
             if not sheet.readable:
                 sheet.used = True
                 return MetadataFound(rel, sheet.source, None, list(sheet.problems))
     return None
-
-

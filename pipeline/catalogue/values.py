@@ -9,10 +9,20 @@ import json
 import re
 from datetime import date, datetime
 
+from pipeline.catalogue.fields import (
+    CONSENT_FIELDS,
+    FIELDS,
+    FIRST_YEAR,
+    LABEL,
+    PERSON_FIELDS,
+    TEXT,
+    Field,
+    Invalid,
+    Sink,
+)
 from pipeline.database.metadata_records import Consent, InterviewMeta, PersonMeta
 from pipeline.database.models import RoleHeld
 from pipeline.text import fold, nfc
-from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, FIRST_YEAR, Field, Invalid, LABEL, PERSON_FIELDS, Sink, TEXT
 
 
 def blank(raw: object) -> bool:
@@ -89,8 +99,18 @@ def _year(raw: object) -> int | None:
     raise Invalid("year", raw=text, last=date.today().year)
 
 
-_SEXES = {"nam": "nam", "nam gioi": "nam", "male": "nam", "m": "nam", "ong": "nam",
-          "nu": "nữ", "nu gioi": "nữ", "female": "nữ", "f": "nữ", "ba": "nữ"}
+_SEXES = {
+    "nam": "nam",
+    "nam gioi": "nam",
+    "male": "nam",
+    "m": "nam",
+    "ong": "nam",
+    "nu": "nữ",
+    "nu gioi": "nữ",
+    "female": "nữ",
+    "f": "nữ",
+    "ba": "nữ",
+}
 
 
 def _sex(raw: object) -> str | None:
@@ -153,7 +173,7 @@ def _consent_status(raw: object) -> tuple[str, str | None]:
     text, until = shown(raw), None
     if match := _TRAILING_DATE.search(text):
         until = _date(match[1], "until")
-        text = text[:match.start()]
+        text = text[: match.start()]
     words = re.sub(r"\s*\b(den ngay|toi ngay|den|until)$", "", fold(text).strip(" :,.-("))
     for status, accepted in _CONSENT.items():
         if words in accepted:
@@ -170,8 +190,11 @@ def _unknown(raw: dict, fields: tuple[Field, ...], path: str, sink: Sink) -> Non
     for key in raw:
         if key not in keys:
             close = difflib.get_close_matches(str(key), keys, n=1, cutoff=0.6)
-            hint = ((f": có phải '{close[0]}'?", f": did you mean '{close[0]}'?") if close else
-                    (f": các mục là {', '.join(keys)}", f": the fields are {', '.join(keys)}"))
+            hint = (
+                (f": có phải '{close[0]}'?", f": did you mean '{close[0]}'?")
+                if close
+                else (f": các mục là {', '.join(keys)}", f": the fields are {', '.join(keys)}")
+            )
             sink.add(join_path(path, key), "unknown", key=key, hint_vi=hint[0], hint_en=hint[1])
 
 
@@ -193,8 +216,10 @@ def _person(raw: object, path: str, sink: Sink) -> PersonMeta | None:
         return PersonMeta(name) if name else None
     _unknown(raw, PERSON_FIELDS, path, sink)
     name = sink.take(f"{path}.full_name", _text, raw.get("full_name"), "full_name")
-    roles = [sink.take(f"{path}.roles[{i}]", _role, item)
-             for i, item in enumerate(listed(raw.get("roles"), f"{path}.roles", sink), 1)]
+    roles = [
+        sink.take(f"{path}.roles[{i}]", _role, item)
+        for i, item in enumerate(listed(raw.get("roles"), f"{path}.roles", sink), 1)
+    ]
     person = PersonMeta(
         full_name=name or "",
         birth_year=sink.take(f"{path}.birth_year", _year, raw.get("birth_year")),
@@ -226,21 +251,42 @@ def _consent(raw: object, sink: Sink) -> Consent:
 def interview_meta(data: dict, sink: Sink) -> InterviewMeta:
     """The InterviewMeta a sidecar or a row describes, as far as it can be read; problems go to ``sink``."""
     _unknown(data, FIELDS, "", sink)
-    people = {key: [p for i, item in enumerate(listed(data.get(key), key, sink, mapping_ok=True), 1)
-                    if (p := _person(item, f"{key}[{i}]", sink))]
-              for key in ("witnesses", "interviewers", "others_present")}
-    lists = {key: [t for i, item in enumerate(listed(data.get(key), key, sink), 1)
-                   if (t := sink.take(f"{key}[{i}]", _text, item, key))]
-             for key in ("events", "topics")}
-    texts = {key: sink.take(key, _text, data.get(key), key)
-             for key in ("title", "place", "commune", "district", "province", "equipment")}
-    meta = InterviewMeta(**people, **lists, **texts, date=sink.take("date", _date, data.get("date"), "date"),
-                         consent=_consent(data.get("consent"), sink),
-                         notes=sink.take("notes", _notes, data.get("notes"), "notes"))
+    people = {
+        key: [
+            p
+            for i, item in enumerate(listed(data.get(key), key, sink, mapping_ok=True), 1)
+            if (p := _person(item, f"{key}[{i}]", sink))
+        ]
+        for key in ("witnesses", "interviewers", "others_present")
+    }
+    lists = {
+        key: [
+            t
+            for i, item in enumerate(listed(data.get(key), key, sink), 1)
+            if (t := sink.take(f"{key}[{i}]", _text, item, key))
+        ]
+        for key in ("events", "topics")
+    }
+    texts = {
+        key: sink.take(key, _text, data.get(key), key)
+        for key in ("title", "place", "commune", "district", "province", "equipment")
+    }
+    meta = InterviewMeta(
+        **people,
+        **lists,
+        **texts,
+        date=sink.take("date", _date, data.get("date"), "date"),
+        consent=_consent(data.get("consent"), sink),
+        notes=sink.take("notes", _notes, data.get("notes"), "notes"),
+    )
     for f in (f for f in FIELDS if f.required and blank(data.get(f.key))):
         people = f.kind == "people"
-        sink.add(f.key, "missing", label=f.label + (" (ít nhất một người có họ và tên)" if people else ""),
-                 key=f.key + (" (at least one, with a full_name)" if people else ""))
+        sink.add(
+            f.key,
+            "missing",
+            label=f.label + (" (ít nhất một người có họ và tên)" if people else ""),
+            key=f.key + (" (at least one, with a full_name)" if people else ""),
+        )
     return meta
 
 
@@ -256,5 +302,5 @@ def decode(data: bytes, how: tuple[str, str]) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
+        line = data[: error.start].count(b"\n") + 1
         raise Invalid("encoding", at=f"line {line}", line=line, how_vi=how[0], how_en=how[1]) from None

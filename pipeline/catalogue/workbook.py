@@ -70,16 +70,23 @@ def _check_parts(file: BinaryIO) -> None:
         parts = [i for i in archive.infolist() if i.filename.endswith((".xml", ".rels"))]
         unpacked = sum(i.file_size for i in parts)  # zipfile never reads past the size a part declares
         if unpacked > UNPACKED_LIMIT:
-            _too_much(f"giải nén ra {size_text(unpacked)}, tối đa {size_text(UNPACKED_LIMIT)}",
-                      f"it unpacks to {size_text(unpacked)}, at most {size_text(UNPACKED_LIMIT)}")
+            _too_much(
+                f"giải nén ra {size_text(unpacked)}, tối đa {size_text(UNPACKED_LIMIT)}",
+                f"it unpacks to {size_text(unpacked)}, at most {size_text(UNPACKED_LIMIT)}",
+            )
         for part in parts:
             with archive.open(part) as stream:
                 _count_elements(stream, part.filename)
 
 
 def _count_elements(stream: BinaryIO, name: str) -> None:
-    limit = (ELEMENTS_IN_A_SHEET if name.startswith("xl/worksheets/") else
-             ELEMENTS_IN_SHARED_STRINGS if name == "xl/sharedStrings.xml" else ELEMENTS_IN_A_PART)
+    limit = (
+        ELEMENTS_IN_A_SHEET
+        if name.startswith("xl/worksheets/")
+        else ELEMENTS_IN_SHARED_STRINGS
+        if name == "xl/sharedStrings.xml"
+        else ELEMENTS_IN_A_PART
+    )
     counts = {"elements": 0, "cells": 0, "row": 0}
 
     def start(tag: str, attributes: dict) -> None:
@@ -92,8 +99,10 @@ def _count_elements(stream: BinaryIO, name: str) -> None:
         elif local == "c":
             counts["cells"] += 1
             if counts["cells"] > CELLS_IN_A_ROW:
-                _too_much(f"hàng {counts['row']} có hơn {CELLS_IN_A_ROW} ô, nhiều hơn Excel có thể tạo",
-                          f"row {counts['row']} has more than {CELLS_IN_A_ROW} cells, more than Excel itself makes")
+                _too_much(
+                    f"hàng {counts['row']} có hơn {CELLS_IN_A_ROW} ô, nhiều hơn Excel có thể tạo",
+                    f"row {counts['row']} has more than {CELLS_IN_A_ROW} cells, more than Excel itself makes",
+                )
         if counts["elements"] > limit:
             _too_much(f"{name} có hơn {limit} phần tử", f"{name} has more than {limit} elements")
 

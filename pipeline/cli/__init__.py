@@ -3,8 +3,8 @@
 base: the group and shared printing; options: the transcription options, made from pipeline.options;
 transcription, catalogue, outputs, care: the commands."""
 
+from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands  # noqa: F401  (they add their commands to cli)
 from pipeline.cli.base import cli
-from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands# noqa: F401  (they add their commands to cli)
 
 
 def main() -> None:

@@ -9,8 +9,7 @@ import sys
 
 import click
 
-from pipeline import __version__, settings
-from pipeline import database
+from pipeline import __version__, database, settings
 from pipeline.errors import LoikeError
 from pipeline.reports import RunReport
 
@@ -45,8 +44,12 @@ class Group(click.Group):
 
 @click.group(cls=Group)
 @click.version_option(__version__, prog_name="loike")
-@click.option("--root", envvar=settings.ROOT_ENV, type=click.Path(file_okay=False),
-              help="Archive folder holding recordings/ and transcripts/ [default: current folder; env LOIKE_ROOT].")
+@click.option(
+    "--root",
+    envvar=settings.ROOT_ENV,
+    type=click.Path(file_okay=False),
+    help="Archive folder holding recordings/ and transcripts/ [default: current folder; env LOIKE_ROOT].",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log each step.")
 @click.pass_context
 def cli(ctx: click.Context, root: str | None, verbose: bool) -> None:
@@ -76,8 +79,13 @@ class ProgressBar:
     def update(self, done: float, total: float, recordings: tuple[int, int] | None = None) -> None:
         self.recordings = recordings
         if self.bar is None:
-            self.bar = click.progressbar(length=max(1, int(total)), label="Transcribing", show_eta=True,
-                                         item_show_func=lambda _: self.shown(total), file=sys.stderr)
+            self.bar = click.progressbar(
+                length=max(1, int(total)),
+                label="Transcribing",
+                show_eta=True,
+                item_show_func=lambda _: self.shown(total),
+                file=sys.stderr,
+            )
             self.bar.__enter__()
         step = int(done) - self.done
         if step > 0 or recordings:  # on a cluster a recording done is news even when it added no second
@@ -105,15 +113,21 @@ def print_summary(report: RunReport) -> None:
     if report.did_nothing:
         click.echo(f"Nothing new: {report.found} recordings, all up to date.")
     else:
-        click.echo(f"{report.found} recordings: {report.new} new, {report.transcribed} transcribed "
-                   f"({clock(report.audio_seconds)} of audio), {len(report.failures)} failed.")
+        click.echo(
+            f"{report.found} recordings: {report.new} new, {report.transcribed} transcribed "
+            f"({clock(report.audio_seconds)} of audio), {len(report.failures)} failed."
+        )
     if report.waiting_for_metadata:
-        click.echo(f"{report.waiting_for_metadata} interview(s) wait for metadata (chờ bổ sung thông tin): "
-                   "`loike status` says what is missing; `loike new RECORDING` writes a template.")
+        click.echo(
+            f"{report.waiting_for_metadata} interview(s) wait for metadata (chờ bổ sung thông tin): "
+            "`loike status` says what is missing; `loike new RECORDING` writes a template."
+        )
     if report.unseparated:
-        click.echo(f"{report.unseparated} recording(s) transcribed without telling speakers apart (chưa tách người "
-                   "nói): install the speaker model with pip install .[diarize], then `loike retranscribe INTERVIEW` labels "
-                   "one (an editor's corrections are kept).")
+        click.echo(
+            f"{report.unseparated} recording(s) transcribed without telling speakers apart (chưa tách người "
+            "nói): install the speaker model with pip install .[diarize], then `loike retranscribe INTERVIEW` labels "
+            "one (an editor's corrections are kept)."
+        )
     if report.sheets_dir:
         click.echo(f"Review sheets: {report.sheets_dir / 'index.html'}")
 

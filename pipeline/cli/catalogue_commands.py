@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import LoikeError
 from pipeline.cli.base import Context, cli, clock, highlighted, interview_id
+from pipeline.errors import LoikeError
 
 
 @cli.command()
@@ -38,13 +38,22 @@ def new(recording: str) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def search(obj: Context, query, person, event, place, commune, date_from, date_to, reviewed, exact, limit,
-           as_json) -> None:
+def search(
+    obj: Context, query, person, event, place, commune, date_from, date_to, reviewed, exact, limit, as_json
+) -> None:
     """Find passages: 'dang bo bac cuong' finds "Đảng bộ Bắc Cường"."""
     from pipeline.catalogue import search as searching
 
-    filters = searching.SearchFilters(person=person, event=event, place=place, commune=commune,
-                                      date_from=date_from, date_to=date_to, reviewed_only=reviewed, limit=limit)
+    filters = searching.SearchFilters(
+        person=person,
+        event=event,
+        place=place,
+        commune=commune,
+        date_from=date_from,
+        date_to=date_to,
+        reviewed_only=reviewed,
+        limit=limit,
+    )
     try:
         hits = searching.search(obj.database(), " ".join(query), filters, exact=exact)
     except LoikeError as error:

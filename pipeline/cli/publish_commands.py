@@ -7,25 +7,38 @@ from pathlib import Path
 
 import click
 
-from pipeline.publishing import exports
-from pipeline.errors import LoikeError
 from pipeline.cli.base import Context, cli
+from pipeline.errors import LoikeError
+from pipeline.publishing import exports
 
 
 @cli.command("export")
 @click.argument("interview", required=False)
-@click.option("--all", "everything", is_flag=True, help="Every transcribed interview, one file each (see --output-dir).")
+@click.option(
+    "--all", "everything", is_flag=True, help="Every transcribed interview, one file each (see --output-dir)."
+)
 @click.option("--format", "fmt", type=click.Choice(exports.FORMATS), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write [default: stdout].")
-@click.option("--output-dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Folder for --all.")
+@click.option(
+    "--output-dir", type=click.Path(file_okay=False), default=".", show_default=True, help="Folder for --all."
+)
 @click.option("--no-timecodes", is_flag=True, help="TXT: no [hh:mm:ss] before each line.")
 @click.option("--no-speakers", is_flag=True, help="TXT, SRT, DOCX: no speaker names.")
 @click.option("--no-marks", is_flag=True, help="TXT, SRT: no [máy]/[sửa]/[duyệt] after each line.")
 @click.option("--include-restricted", is_flag=True, help="--all: also interviews that may not be published.")
 @click.pass_obj
-def export_command(obj: Context, interview, everything, fmt, output, output_dir, no_timecodes, no_speakers,
-                   no_marks, include_restricted) -> None:
+def export_command(
+    obj: Context,
+    interview,
+    everything,
+    fmt,
+    output,
+    output_dir,
+    no_timecodes,
+    no_speakers,
+    no_marks,
+    include_restricted,
+) -> None:
     """Export one INTERVIEW (its code, e.g. LK-2026-001, or its number), or --all, as txt, srt, vtt, json, docx,
     ohms (OHMS XML) or tei (TEI P5)."""
     if bool(interview) == everything:
@@ -41,8 +54,10 @@ def export_command(obj: Context, interview, everything, fmt, output, output_dir,
     if everything:
         click.echo(f"{len(report.written)} interview(s) exported as {fmt} into {Path(output_dir).resolve()}.")
         if report.withheld:
-            click.echo(f"Left out, not cleared for publication: {', '.join(report.withheld)} "
-                       "(--include-restricted takes them in, marked).")
+            click.echo(
+                f"Left out, not cleared for publication: {', '.join(report.withheld)} "
+                "(--include-restricted takes them in, marked)."
+            )
     elif output:
         click.echo(f"Wrote {result}.", err=True)
     else:
@@ -68,15 +83,36 @@ def quotes_group() -> None:
 @click.option("--clips", "clips_dir", type=click.Path(file_okay=False), help="Also cut an audio clip per quote here.")
 @click.option("--clip-format", type=click.Choice(["wav", "mp3", "ogg"]), default="wav", show_default=True)
 @click.pass_obj
-def quotes_export(obj: Context, event, person, place, commune, interview, verified_only, include_restricted, fmt,
-                  group_by, output, clips_dir, clip_format) -> None:
+def quotes_export(
+    obj: Context,
+    event,
+    person,
+    place,
+    commune,
+    interview,
+    verified_only,
+    include_restricted,
+    fmt,
+    group_by,
+    output,
+    clips_dir,
+    clip_format,
+) -> None:
     """Write the chosen quotes with their citations as DOCX, Markdown, CSV or JSON."""
     from pipeline.publishing import quotes
 
     chosen = quotes.QuoteFilters(event, person, place, commune, interview, verified_only, include_restricted)
     try:
-        report = quotes.export_quotes(obj.database(), obj.archive, chosen, fmt, Path(output) if output else None,
-                                      group_by, Path(clips_dir) if clips_dir else None, clip_format)
+        report = quotes.export_quotes(
+            obj.database(),
+            obj.archive,
+            chosen,
+            fmt,
+            Path(output) if output else None,
+            group_by,
+            Path(clips_dir) if clips_dir else None,
+            clip_format,
+        )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     if not output:
@@ -84,8 +120,11 @@ def quotes_export(obj: Context, event, person, place, commune, interview, verifi
     said = f"{report.count} quote(s) in {report.groups} group(s)" + (f" written to {output}" if output else "")
     click.echo(said + (f"; {len(report.clips)} clip(s) in {clips_dir}" if clips_dir else "") + ".", err=not output)
     if report.withheld:
-        click.echo(f"Left out, not cleared for publication: {', '.join(report.withheld)} "
-                   "(--include-restricted takes them in, marked).", err=not output)
+        click.echo(
+            f"Left out, not cleared for publication: {', '.join(report.withheld)} "
+            "(--include-restricted takes them in, marked).",
+            err=not output,
+        )
 
 
 @cli.command("package")
@@ -98,8 +137,8 @@ def quotes_export(obj: Context, event, person, place, commune, interview, verifi
 @click.pass_obj
 def package_command(obj: Context, path, verify, organization, identifier, contact, only_publishable) -> None:
     """Write a BagIt package (RFC 8493) of the archive at PATH for deposit, or --verify one."""
-    from pipeline.publishing import deposit
     from pipeline.errors import PackageInvalid
+    from pipeline.publishing import deposit
 
     try:
         if verify:
@@ -117,22 +156,35 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
     if verify:
         click.echo(f"{path} is a valid BagIt package: every file is present and matches its SHA-256.")
     else:
-        click.echo(f"Packaged {len(report.interviews)} interview(s), {report.files} files ({report.bytes:,} bytes) "
-                   f"into {report.path}; check it with `loike package --verify {report.path}`.")
+        click.echo(
+            f"Packaged {len(report.interviews)} interview(s), {report.files} files ({report.bytes:,} bytes) "
+            f"into {report.path}; check it with `loike package --verify {report.path}`."
+        )
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; 0.0.0.0 shares the app on the office network (needs a password).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 shares the app on the office network (needs a password).",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
-@click.option("--password", envvar="LOIKE_PASSWORD",
-              help="Password for other machines (with --host); one is made up and printed when not given.")
-@click.option("--allow-host", "allowed_hosts", multiple=True,
-              help="Another name this machine is reached by on the network (repeatable).")
+@click.option(
+    "--password",
+    envvar="LOIKE_PASSWORD",
+    help="Password for other machines (with --host); one is made up and printed when not given.",
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    help="Another name this machine is reached by on the network (repeatable).",
+)
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, password: str | None, allowed_hosts: tuple[str, ...]) -> None:
     """Open the editors' review app in the browser (Ctrl-C stops it)."""
-    from pipeline.desk import webapp as review_app# Starlette and uvicorn load only for this command
+    from pipeline.desk import webapp as review_app  # Starlette and uvicorn load only for this command
 
     obj.database().close()
     options = review_app.ServeOptions(host=host, port=port, password=password, allowed_hosts=allowed_hosts)

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from pipeline import database
-from pipeline.errors import LoikeError
 from pipeline.cli.base import Context, cli
+from pipeline.errors import LoikeError
 
 
 @cli.command("log")
@@ -47,8 +47,10 @@ def verify(obj: Context, as_json: bool) -> None:
     else:
         for finding in report.findings:
             click.echo(f"{finding.kind}: {finding.message}")
-        click.echo(f"{report.originals} originals and {report.derivatives} interviews' derivatives checked: "
-                   + ("all well." if report.ok else f"{len(report.findings)} problem(s)."))
+        click.echo(
+            f"{report.originals} originals and {report.derivatives} interviews' derivatives checked: "
+            + ("all well." if report.ok else f"{len(report.findings)} problem(s).")
+        )
     sys.exit(0 if report.ok else 1)
 
 

@@ -18,8 +18,12 @@ from pipeline.options import MAX_LOCAL_WORKERS, Flag, TranscribeOptions
 DECLARED: dict[str, Field] = {f.name: f for f in fields(TranscribeOptions) if "cli" in f.metadata}
 """The fields of TranscribeOptions a command can offer, by name."""
 
-CACHE = click.option("--cache", envvar=settings.CACHE_ENV, type=click.Path(file_okay=False),
-                     help="Where the assembled model is kept [env LOIKE_CACHE].")
+CACHE = click.option(
+    "--cache",
+    envvar=settings.CACHE_ENV,
+    type=click.Path(file_okay=False),
+    help="Where the assembled model is kept [env LOIKE_CACHE].",
+)
 
 
 def transcription_options(*names: str, cluster: bool = False) -> Callable:
@@ -39,8 +43,9 @@ def transcription_options(*names: str, cluster: bool = False) -> Callable:
 def click_option(name: str, cluster: bool = False) -> Callable:
     """The click option of one field: its type from its default, its help, range and choices from its Flag."""
     if name not in DECLARED:
-        raise ValueError(f"TranscribeOptions has no field {name!r} with a command-line Flag; "
-                         f"there are: {', '.join(DECLARED)}.")
+        raise ValueError(
+            f"TranscribeOptions has no field {name!r} with a command-line Flag; there are: {', '.join(DECLARED)}."
+        )
     declared = DECLARED[name]
     flag: Flag = declared.metadata["cli"]
     option = "--" + name.replace("_", "-")

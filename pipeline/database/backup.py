@@ -29,13 +29,16 @@ def backup(path: Path, dest: Path) -> Path:
         os.replace(partial, dest)
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
-        raise ArchiveError(f"Could not write the backup {dest} ({error}): check that the folder exists and is "
-                           "writable.") from error
+        raise ArchiveError(
+            f"Could not write the backup {dest} ({error}): check that the folder exists and is writable."
+        ) from error
     check = _integrity(dest)
     if check != "ok":
         dest.unlink(missing_ok=True)
-        raise ArchiveError(f"The backup {dest} failed its integrity check ({check}), so it was deleted: "
-                           "run `loike backup` again, and if it fails again copy transcripts/ while nothing runs.")
+        raise ArchiveError(
+            f"The backup {dest} failed its integrity check ({check}), so it was deleted: "
+            "run `loike backup` again, and if it fails again copy transcripts/ while nothing runs."
+        )
     return dest
 
 

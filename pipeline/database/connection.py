@@ -13,15 +13,22 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.migrations import migrations
+from pipeline.database.sqlite import Database
 from pipeline.errors import ArchiveError
 
 log = logging.getLogger(__name__)
 
-NETWORK_TYPES = {"nfs": "nfs", "nfs4": "nfs", "cifs": "cifs", "smb3": "smb", "smbfs": "smb", "sshfs": "sshfs",
-                 "fuse.sshfs": "sshfs", "9p": "9p"}
+NETWORK_TYPES = {
+    "nfs": "nfs",
+    "nfs4": "nfs",
+    "cifs": "cifs",
+    "smb3": "smb",
+    "smbfs": "smb",
+    "sshfs": "sshfs",
+    "fuse.sshfs": "sshfs",
+    "9p": "9p",
+}
 """Filesystem types (as /proc/mounts names them) where SQLite's file locks may not hold across machines."""
 _warned: set[str] = set()
 
@@ -94,8 +101,9 @@ def is_damage(error: sqlite3.DatabaseError) -> bool:
 
 
 def damaged(path: Path, error: Exception | str) -> ArchiveError:
-    return ArchiveError(f"The database {path} is damaged ({error}): restore it from a backup; "
-                        "the recordings themselves are untouched.")
+    return ArchiveError(
+        f"The database {path} is damaged ({error}): restore it from a backup; the recordings themselves are untouched."
+    )
 
 
 def damage(db: Database) -> str | None:
@@ -140,8 +148,11 @@ def warn_if_network(folder: Path) -> None:
     _warned.add(key)
     kind = network_filesystem(folder.resolve())
     if kind:
-        log.warning("transcripts/ is on a network share (%s): SQLite can corrupt a database there when two machines "
-                    "write; keep transcripts/ on a local disk and back it up with `loike backup`.", kind)
+        log.warning(
+            "transcripts/ is on a network share (%s): SQLite can corrupt a database there when two machines "
+            "write; keep transcripts/ on a local disk and back it up with `loike backup`.",
+            kind,
+        )
 
 
 def rows(cursor: sqlite3.Cursor) -> list[dict]:

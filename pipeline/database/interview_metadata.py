@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import now
 from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound
+from pipeline.database.sqlite import Database
 from pipeline.database.subjects import ROLES, event_id, person_id, place_id
 from pipeline.text import fold, nfc
 
@@ -39,26 +38,42 @@ def apply_metadata(db: Database, interview_id: int, found: MetadataFound) -> App
     problems = "\n".join(str(p) for p in found.problems) or None
     fingerprint = found.fingerprint if usable else current["metadata_fingerprint"]
     narrowed = None if usable else narrowed_consent(current, found)
-    stale = usable and (found.fingerprint != current["metadata_fingerprint"]
-                        or _consent_of(current) != found.meta.consent)
-    if not stale and not narrowed and (current["metadata_status"], current["metadata_problems"],
-                                       current["metadata_fingerprint"]) == (status, problems, fingerprint):
+    stale = usable and (
+        found.fingerprint != current["metadata_fingerprint"] or _consent_of(current) != found.meta.consent
+    )
+    if (
+        not stale
+        and not narrowed
+        and (current["metadata_status"], current["metadata_problems"], current["metadata_fingerprint"])
+        == (status, problems, fingerprint)
+    ):
         return Applied(False)
     with db.atomic():
         if usable and found.fingerprint != current["metadata_fingerprint"]:
-            db["metadata_versions"].insert({
-                "interview_id": interview_id, "source": found.source, "fingerprint": found.fingerprint,
-                "metadata": json.dumps(asdict(found.meta), ensure_ascii=False, sort_keys=True),
-                "recorded_at": now(),
-            })
+            db["metadata_versions"].insert(
+                {
+                    "interview_id": interview_id,
+                    "source": found.source,
+                    "fingerprint": found.fingerprint,
+                    "metadata": json.dumps(asdict(found.meta), ensure_ascii=False, sort_keys=True),
+                    "recorded_at": now(),
+                }
+            )
         if stale:
             _write_interview(db, interview_id, found.meta, found.source)
         if narrowed:
-            db["interviews"].update(interview_id, {"consent_status": narrowed.status, "consent_until": narrowed.until,
-                                                   "consent_by": narrowed.given_by})
-        db["interviews"].update(interview_id, {
-            "metadata_status": status, "metadata_problems": problems, "metadata_fingerprint": fingerprint,
-        })
+            db["interviews"].update(
+                interview_id,
+                {"consent_status": narrowed.status, "consent_until": narrowed.until, "consent_by": narrowed.given_by},
+            )
+        db["interviews"].update(
+            interview_id,
+            {
+                "metadata_status": status,
+                "metadata_problems": problems,
+                "metadata_fingerprint": fingerprint,
+            },
+        )
     return Applied(True, narrowed)
 
 
@@ -91,10 +106,16 @@ def _write_interview(db: Database, interview_id: int, meta: InterviewMeta, sourc
     for name in meta.events:
         db["interview_events"].insert({"interview_id": interview_id, "event_id": event_id(db, name)}, ignore=True)
     changes = {
-        "date": meta.date, "place": meta.place, "place_id": place_id(db, meta.province, meta.district, meta.commune),
-        "topics": json.dumps(meta.topics, ensure_ascii=False), "consent_status": meta.consent.status,
-        "consent_until": meta.consent.until, "consent_by": meta.consent.given_by, "notes": meta.notes,
-        "equipment": meta.equipment, "metadata_source": source,
+        "date": meta.date,
+        "place": meta.place,
+        "place_id": place_id(db, meta.province, meta.district, meta.commune),
+        "topics": json.dumps(meta.topics, ensure_ascii=False),
+        "consent_status": meta.consent.status,
+        "consent_until": meta.consent.until,
+        "consent_by": meta.consent.given_by,
+        "notes": meta.notes,
+        "equipment": meta.equipment,
+        "metadata_source": source,
         "search_text": search_text(meta),
     }
     changes["search_folded"] = fold(changes["search_text"])

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import rows
 from pipeline.database.models import Interview
+from pipeline.database.sqlite import Database
 
 INTERVIEW_SUMMARY = """
 SELECT i.id, i.code, i.title, r.id AS recording_id, r.sha256, r.size, r.container, r.codec, r.channels,

@@ -9,9 +9,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.heard import MachineSegment
+from pipeline.database.sqlite import Database
 
 OVERLAP_SHARE = 0.5
 """A new segment stands for a kept one when they share more than this part of the shorter of the two: the new
@@ -86,7 +85,7 @@ def place(new: list[MachineSegment], kept: list[dict]) -> Placement:
     longest = max((k["end"] - k["start"] for k in kept), default=0.0)
     for segment in new:
         # Only kept segments starting less than the longest one's length before this one can reach it.
-        nearby = kept[bisect.bisect_left(starts, segment.start - longest):bisect.bisect_right(starts, segment.end)]
+        nearby = kept[bisect.bisect_left(starts, segment.start - longest) : bisect.bisect_right(starts, segment.end)]
         matches = [k for k in nearby if overlaps(segment.start, segment.end, k["start"], k["end"])]
         if not matches:
             placement.insert.append(segment)
@@ -101,7 +100,11 @@ def renumber(db: Database, interview_id: int) -> None:
     unique and SQLite checks it row by row: first every idx to a distinct negative number (from the id), then
     each to its place; callers must leave every idx at 0 or above before. (No UPDATE … FROM or window
     function: the SQLite of an older Linux may lack them.)"""
-    order = [row[0] for row in db.execute(
-        'SELECT id FROM segments WHERE interview_id = ? ORDER BY start, "end", id', [interview_id])]
+    order = [
+        row[0]
+        for row in db.execute(
+            'SELECT id FROM segments WHERE interview_id = ? ORDER BY start, "end", id', [interview_id]
+        )
+    ]
     db.execute("UPDATE segments SET idx = -1 - id WHERE interview_id = ?", [interview_id])
     db.conn.executemany("UPDATE segments SET idx = ? WHERE id = ?", list(enumerate(order)))

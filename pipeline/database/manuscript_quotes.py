@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import id_list
 from pipeline.database.search_records import DatedEvent, ManuscriptQuote, QuoteTag
+from pipeline.database.sqlite import Database
 
 # The person an editor set on the quote's first passage, else the person its speaker label is mapped to, else the
 # interview's witness when it has exactly one.
@@ -52,20 +51,57 @@ def manuscript_quotes(db: Database, interview_ids: Collection[int] | None = None
     """Every quote (of these interviews, if given), in the order of their interviews' dates and codes, then of
     their start."""
     where = f"WHERE q.interview_id IN {id_list(interview_ids)}" if interview_ids is not None else ""
-    people, places, events = (_linked(db, table, column, where) for table, column in (
-        ("people", "person_id"), ("places", "place_id"), ("events", "event_id")))
+    people, places, events = (
+        _linked(db, table, column, where)
+        for table, column in (("people", "person_id"), ("places", "place_id"), ("events", "event_id"))
+    )
     named_events = _grouped(db.execute("SELECT interview_id, event_id FROM interview_events"))
     tags = _grouped((quote_id, QuoteTag(kind, name)) for quote_id, _, _, kind, name in db.execute(TAGS))
-    held = {pid: (name, kind, parent) for pid, name, kind, parent in db.execute(
-        "SELECT id, name, kind, parent_id FROM places")}
+    held = {
+        pid: (name, kind, parent)
+        for pid, name, kind, parent in db.execute("SELECT id, name, kind, parent_id FROM places")
+    }
     found = []
-    for (quote_id, interview_id, code, text, start, end, comment, day, place_id, consent, until, witness,
-         verified) in db.execute(QUOTES.format(where=where)):
+    for (
+        quote_id,
+        interview_id,
+        code,
+        text,
+        start,
+        end,
+        comment,
+        day,
+        place_id,
+        consent,
+        until,
+        witness,
+        verified,
+    ) in db.execute(QUOTES.format(where=where)):
         commune, place_name = _where_held(held, place_id)
-        found.append(ManuscriptQuote(
-            quote_id, interview_id, code, text, start, end, comment, day, place_id, place_name, commune, consent,
-            until, witness, bool(verified), frozenset(people[quote_id]), frozenset(places[quote_id]),
-            frozenset(events[quote_id]), frozenset(named_events[interview_id]), tuple(tags[quote_id])))
+        found.append(
+            ManuscriptQuote(
+                quote_id,
+                interview_id,
+                code,
+                text,
+                start,
+                end,
+                comment,
+                day,
+                place_id,
+                place_name,
+                commune,
+                consent,
+                until,
+                witness,
+                bool(verified),
+                frozenset(people[quote_id]),
+                frozenset(places[quote_id]),
+                frozenset(events[quote_id]),
+                frozenset(named_events[interview_id]),
+                tuple(tags[quote_id]),
+            )
+        )
     return found
 
 
@@ -93,9 +129,13 @@ def _where_held(places: dict[int, tuple[str, str, int | None]], place_id: int | 
 
 def dated_events(db: Database, ids: Collection[int]) -> list[DatedEvent]:
     """These events, earliest first (undated ones last), then by name."""
-    return [DatedEvent(*row) for row in db.execute(
-        f"SELECT id, name, date_start, date_end FROM events WHERE id IN {id_list(ids)} "
-        "ORDER BY coalesce(date_start, '9999'), name, id")]
+    return [
+        DatedEvent(*row)
+        for row in db.execute(
+            f"SELECT id, name, date_start, date_end FROM events WHERE id IN {id_list(ids)} "
+            "ORDER BY coalesce(date_start, '9999'), name, id"
+        )
+    ]
 
 
 def interview_numbered(db: Database, key: str) -> int | None:

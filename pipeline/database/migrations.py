@@ -12,8 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from pipeline.database.sqlite import Database
-from pipeline.database.sqlite import Migrations
+from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
 
@@ -22,10 +21,23 @@ migrations = Migrations("loike")
 def m001_initial(db: Database) -> None:
     db["recordings"].create(
         {
-            "id": int, "sha256": str, "source_path": str, "size": int, "container": str, "codec": str, "channels": int,
-            "sample_rate": int, "declared_duration": float, "decoded_duration": float, "gain_db": float,
-            "loudness_dbfs": float, "status": str, "problem_kind": str, "problem": str,
-            "first_seen": str, "updated_at": str,
+            "id": int,
+            "sha256": str,
+            "source_path": str,
+            "size": int,
+            "container": str,
+            "codec": str,
+            "channels": int,
+            "sample_rate": int,
+            "declared_duration": float,
+            "decoded_duration": float,
+            "gain_db": float,
+            "loudness_dbfs": float,
+            "status": str,
+            "problem_kind": str,
+            "problem": str,
+            "first_seen": str,
+            "updated_at": str,
         },
         pk="id",
         not_null={"sha256", "source_path", "size", "status", "first_seen"},
@@ -47,17 +59,33 @@ def m001_initial(db: Database) -> None:
     db["interviews"].create_index(["recording_id"], unique=True)
     db["transcription_runs"].create(
         {
-            "id": int, "interview_id": int, "model": str, "settings": str, "versions": str,
-            "started_at": str, "finished_at": str, "audio_seconds": float, "wall_seconds": float,
+            "id": int,
+            "interview_id": int,
+            "model": str,
+            "settings": str,
+            "versions": str,
+            "started_at": str,
+            "finished_at": str,
+            "audio_seconds": float,
+            "wall_seconds": float,
         },
         pk="id",
         foreign_keys=[("interview_id", "interviews", "id")],
     )
     db["segments"].create(
         {
-            "id": int, "interview_id": int, "run_id": int, "idx": int, "start": float, "end": float,
-            "text": str, "speaker": str, "avg_logprob": float, "no_speech_prob": float,
-            "compression_ratio": float, "review_status": str,
+            "id": int,
+            "interview_id": int,
+            "run_id": int,
+            "idx": int,
+            "start": float,
+            "end": float,
+            "text": str,
+            "speaker": str,
+            "avg_logprob": float,
+            "no_speech_prob": float,
+            "compression_ratio": float,
+            "review_status": str,
         },
         pk="id",
         not_null={"interview_id", "idx", "start", "end", "text", "review_status"},
@@ -78,37 +106,72 @@ def m001_initial(db: Database) -> None:
     )
 
 
-
 @migrations()
 def m002_people_places_events_search(db: Database) -> None:
     """Interview metadata, the people/places/events it names, segment tags, and the search index."""
     db["places"].create(
         {"id": int, "name": str, "name_folded": str, "kind": str, "parent_id": int, "former_names": str},
-        pk="id", not_null={"name", "name_folded", "kind"}, foreign_keys=[("parent_id", "places", "id")],
+        pk="id",
+        not_null={"name", "name_folded", "kind"},
+        foreign_keys=[("parent_id", "places", "id")],
     )
     db["places"].create_index(["kind", "name_folded", "parent_id"], unique=True)
     db["people"].create(
-        {"id": int, "full_name": str, "name_folded": str, "birth_year": int, "sex": str, "home_village": str,
-         "party_joined": str, "merged_into": int, "created_at": str},
-        pk="id", not_null={"full_name", "name_folded"}, foreign_keys=[("merged_into", "people", "id")],
+        {
+            "id": int,
+            "full_name": str,
+            "name_folded": str,
+            "birth_year": int,
+            "sex": str,
+            "home_village": str,
+            "party_joined": str,
+            "merged_into": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"full_name", "name_folded"},
+        foreign_keys=[("merged_into", "people", "id")],
     )
     db["people"].create_index(["name_folded", "birth_year"])
     db["person_roles"].create(
         {"id": int, "person_id": int, "title": str, "start_year": int, "end_year": int},
-        pk="id", not_null={"person_id", "title"}, foreign_keys=[("person_id", "people", "id")],
+        pk="id",
+        not_null={"person_id", "title"},
+        foreign_keys=[("person_id", "people", "id")],
     )
     db["person_roles"].create_index(["person_id", "title", "start_year", "end_year"], unique=True)
     db["events"].create(
-        {"id": int, "name": str, "name_folded": str, "date_start": str, "date_end": str, "place_id": int,
-         "aliases": str},
-        pk="id", not_null={"name", "name_folded"}, foreign_keys=[("place_id", "places", "id")],
+        {
+            "id": int,
+            "name": str,
+            "name_folded": str,
+            "date_start": str,
+            "date_end": str,
+            "place_id": int,
+            "aliases": str,
+        },
+        pk="id",
+        not_null={"name", "name_folded"},
+        foreign_keys=[("place_id", "places", "id")],
     )
     db["events"].create_index(["name_folded"], unique=True)
-    for column, kind in (("date", str), ("place", str), ("place_id", int), ("topics", str),
-                         ("consent_status", str), ("consent_until", str), ("consent_by", str), ("notes", str),
-                         ("equipment", str), ("metadata_status", str), ("metadata_source", str),
-                         ("metadata_problems", str), ("metadata_fingerprint", str), ("search_text", str),
-                         ("search_folded", str)):
+    for column, kind in (
+        ("date", str),
+        ("place", str),
+        ("place_id", int),
+        ("topics", str),
+        ("consent_status", str),
+        ("consent_until", str),
+        ("consent_by", str),
+        ("notes", str),
+        ("equipment", str),
+        ("metadata_status", str),
+        ("metadata_source", str),
+        ("metadata_problems", str),
+        ("metadata_fingerprint", str),
+        ("search_text", str),
+        ("search_folded", str),
+    ):
         db["interviews"].add_column(column, kind)
     db["interviews"].add_foreign_key("place_id", "places", "id")
     # Consent stays NULL (unknown) until the metadata states it; exports treat unknown as restricted.
@@ -119,31 +182,35 @@ def m002_people_places_events_search(db: Database) -> None:
         foreign_keys=[("interview_id", "interviews", "id"), ("person_id", "people", "id")],
     )
     db["interview_events"].create(
-        {"interview_id": int, "event_id": int}, pk=("interview_id", "event_id"),
+        {"interview_id": int, "event_id": int},
+        pk=("interview_id", "event_id"),
         foreign_keys=[("interview_id", "interviews", "id"), ("event_id", "events", "id")],
     )
     for target in ("people", "places", "events"):
         column = {"people": "person_id", "places": "place_id", "events": "event_id"}[target]
         db[f"segment_{target}"].create(
-            {"segment_id": int, column: int}, pk=("segment_id", column),
+            {"segment_id": int, column: int},
+            pk=("segment_id", column),
             foreign_keys=[("segment_id", "segments", "id"), (column, target, "id")],
         )
     db["speakers"].create(
-        {"interview_id": int, "label": str, "person_id": int}, pk=("interview_id", "label"),
+        {"interview_id": int, "label": str, "person_id": int},
+        pk=("interview_id", "label"),
         foreign_keys=[("interview_id", "interviews", "id"), ("person_id", "people", "id")],
     )
     db["metadata_versions"].create(
         {"id": int, "interview_id": int, "source": str, "fingerprint": str, "metadata": str, "recorded_at": str},
-        pk="id", foreign_keys=[("interview_id", "interviews", "id")],
+        pk="id",
+        foreign_keys=[("interview_id", "interviews", "id")],
     )
     db["segments"].add_column("text_folded", str)
     for segment_id, text in db.execute("SELECT id, text FROM segments").fetchall():
         db["segments"].update(segment_id, {"text_folded": _m002_fold(text)})
     # Two columns per index: the folded one answers tone-insensitive queries, the NFC one exact ones.
-    db["segments"].enable_fts(["text_folded", "text"], create_triggers=True,
-                              tokenize="unicode61 remove_diacritics 0")
-    db["interviews"].enable_fts(["search_folded", "search_text"], create_triggers=True,
-                                tokenize="unicode61 remove_diacritics 0")
+    db["segments"].enable_fts(["text_folded", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0")
+    db["interviews"].enable_fts(
+        ["search_folded", "search_text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0"
+    )
 
 
 def _m002_fold(text: str) -> str:
@@ -182,9 +249,18 @@ def m004_segment_flags(db: Database) -> None:
 
 
 _M004_PHRASES = (
-    "hay subscribe cho kenh ghien mi go de khong bo lo nhung video hap dan", "hen gap lai cac ban trong nhung video "
-    "tiep theo", "cam on cac ban da theo doi", "hay dang ky kenh", "like va subscribe", "nho bam chuong",
-    "de khong bo lo", "video hap dan", "cac ban da xem video", "ghien mi go", "thank you for watching", "subtitles by",
+    "hay subscribe cho kenh ghien mi go de khong bo lo nhung video hap dan",
+    "hen gap lai cac ban trong nhung video tiep theo",
+    "cam on cac ban da theo doi",
+    "hay dang ky kenh",
+    "like va subscribe",
+    "nho bam chuong",
+    "de khong bo lo",
+    "video hap dan",
+    "cac ban da xem video",
+    "ghien mi go",
+    "thank you for watching",
+    "subtitles by",
 )
 
 
@@ -207,13 +283,13 @@ def _m004_loops(words: list[str]) -> bool:
     """A word or n-gram (up to 4 words) 4 times in a row, or one n-gram over half of a segment of 8+ words."""
     for n in range(1, 5):
         for start in range(len(words) - n * 4 + 1):
-            gram = words[start:start + n]
-            if all(words[start + k * n:start + (k + 1) * n] == gram for k in range(1, 4)):
+            gram = words[start : start + n]
+            if all(words[start + k * n : start + (k + 1) * n] == gram for k in range(1, 4)):
                 return True
     if len(words) < 8:
         return False
     for n in range(1, 5):
-        grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+        grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
         if grams and grams.most_common(1)[0][1] * n > len(words) / 2:
             return True
     return False
@@ -224,7 +300,8 @@ def m006_recording_events(db: Database) -> None:
     """An append-only log of what was done to each recording, and the hash of its normalised WAV for fixity."""
     db["recording_events"].create(
         {"id": int, "recording_id": int, "at": str, "action": str, "tool": str, "outcome": str, "detail": str},
-        pk="id", not_null={"recording_id", "at", "action", "outcome"},
+        pk="id",
+        not_null={"recording_id", "at", "action", "outcome"},
         foreign_keys=[("recording_id", "recordings", "id")],
     )
     db["recording_events"].create_index(["recording_id", "id"])
@@ -248,9 +325,19 @@ def m007_review(db: Database) -> None:
     db.execute("ALTER TABLE segments ADD COLUMN person_id INTEGER REFERENCES people(id)")
     # segment_id is not a foreign key: the history of a segment merged into another outlives it.
     db["segment_revisions"].create(
-        {"id": int, "segment_id": int, "interview_id": int, "version": int, "action": str, "editor": str,
-         "at": str, "before": str, "after": str},
-        pk="id", not_null={"segment_id", "interview_id", "action", "at"},
+        {
+            "id": int,
+            "segment_id": int,
+            "interview_id": int,
+            "version": int,
+            "action": str,
+            "editor": str,
+            "at": str,
+            "before": str,
+            "after": str,
+        },
+        pk="id",
+        not_null={"segment_id", "interview_id", "action", "at"},
         foreign_keys=[("interview_id", "interviews", "id")],
     )
     db["segment_revisions"].create_index(["segment_id", "id"])
@@ -262,21 +349,38 @@ def m007_review(db: Database) -> None:
         )
     db["segment_alternatives"].create(
         {"id": int, "segment_id": int, "run_id": int, "start": float, "end": float, "text": str},
-        pk="id", not_null={"segment_id", "run_id", "text"},
+        pk="id",
+        not_null={"segment_id", "run_id", "text"},
         foreign_keys=[("segment_id", "segments", "id"), ("run_id", "transcription_runs", "id")],
     )
     db["segment_alternatives"].create_index(["segment_id"])
     db["quotes"].create(
-        {"id": int, "interview_id": int, "first_segment_id": int, "last_segment_id": int, "start": float,
-         "end": float, "text": str, "comment": str, "editor": str, "created_at": str, "updated_at": str},
-        pk="id", not_null={"interview_id", "first_segment_id", "last_segment_id", "text", "created_at"},
-        foreign_keys=[("interview_id", "interviews", "id"), ("first_segment_id", "segments", "id"),
-                      ("last_segment_id", "segments", "id")],
+        {
+            "id": int,
+            "interview_id": int,
+            "first_segment_id": int,
+            "last_segment_id": int,
+            "start": float,
+            "end": float,
+            "text": str,
+            "comment": str,
+            "editor": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"interview_id", "first_segment_id", "last_segment_id", "text", "created_at"},
+        foreign_keys=[
+            ("interview_id", "interviews", "id"),
+            ("first_segment_id", "segments", "id"),
+            ("last_segment_id", "segments", "id"),
+        ],
     )
     db["quotes"].create_index(["interview_id"])
     for target, column in (("people", "person_id"), ("places", "place_id"), ("events", "event_id")):
         db[f"quote_{target}"].create(
-            {"quote_id": int, column: int}, pk=("quote_id", column),
+            {"quote_id": int, column: int},
+            pk=("quote_id", column),
             foreign_keys=[("quote_id", "quotes", "id"), (column, target, "id")],
         )
 

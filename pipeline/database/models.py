@@ -29,7 +29,7 @@ class RoleHeld:
 
     @property
     def text(self) -> str:
-        """"Bí thư chi bộ (1965–1970)", "Chủ tịch xã (1971–)", or the title alone."""
+        """ "Bí thư chi bộ (1965–1970)", "Chủ tịch xã (1971–)", or the title alone."""
         if self.start_year is None:
             return self.title
         return f"{self.title} ({self.start_year}–{self.end_year or ''})"
@@ -208,12 +208,12 @@ class Person:
 
     @property
     def honorific(self) -> str:
-        """"ông" or "bà", as a citation names an elder; empty when the metadata does not say."""
+        """ "ông" or "bà", as a citation names an elder; empty when the metadata does not say."""
         return {"nam": "ông", "nữ": "bà"}.get(self.sex or "", "")
 
     @property
     def roles_text(self) -> str:
-        """"Bí thư chi bộ (1965–1970); Chủ tịch xã (1971–)"."""
+        """ "Bí thư chi bộ (1965–1970); Chủ tịch xã (1971–)"."""
         return "; ".join(role.text for role in self.roles)
 
 
@@ -260,5 +260,3 @@ class FileTaken:
     path: str
     recording_id: int
     sha256: str
-
-

@@ -8,30 +8,67 @@ from __future__ import annotations
 
 import json
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import now
 from pipeline.database.models import Tag
-from pipeline.database.review_records import Quote
 from pipeline.database.review import NAME_COLUMNS
+from pipeline.database.review_records import Quote
+from pipeline.database.sqlite import Database
 from pipeline.database.subjects import TAG_TABLES
 
-QUOTE_TAG_TABLES = {"person": ("quote_people", "person_id"), "place": ("quote_places", "place_id"),
-                    "event": ("quote_events", "event_id")}
-QUOTE_COLUMNS = ("id", "interview_id", "first_segment_id", "last_segment_id", "start", "end", "text", "comment",
-                 "editor", "created_at", "updated_at")
+QUOTE_TAG_TABLES = {
+    "person": ("quote_people", "person_id"),
+    "place": ("quote_places", "place_id"),
+    "event": ("quote_events", "event_id"),
+}
+QUOTE_COLUMNS = (
+    "id",
+    "interview_id",
+    "first_segment_id",
+    "last_segment_id",
+    "start",
+    "end",
+    "text",
+    "comment",
+    "editor",
+    "created_at",
+    "updated_at",
+)
 SELECT_QUOTE = "SELECT " + ", ".join(f'"{column}"' for column in QUOTE_COLUMNS) + " FROM quotes"
 
 
-def add_quote(db: Database, interview_id: int, first_segment_id: int, last_segment_id: int, *, start: float,
-              end: float, text: str, comment: str | None, editor: str, tags: dict[str, list[int]]) -> int:
+def add_quote(
+    db: Database,
+    interview_id: int,
+    first_segment_id: int,
+    last_segment_id: int,
+    *,
+    start: float,
+    end: float,
+    text: str,
+    comment: str | None,
+    editor: str,
+    tags: dict[str, list[int]],
+) -> int:
     """Store a quote and its tags (kind → ids); returns its id."""
     stamp = now()
-    quote_id = db["quotes"].insert({
-        "interview_id": interview_id, "first_segment_id": first_segment_id, "last_segment_id": last_segment_id,
-        "start": start, "end": end, "text": text, "comment": comment, "editor": editor, "created_at": stamp,
-        "updated_at": stamp,
-    }).last_pk
+    quote_id = (
+        db["quotes"]
+        .insert(
+            {
+                "interview_id": interview_id,
+                "first_segment_id": first_segment_id,
+                "last_segment_id": last_segment_id,
+                "start": start,
+                "end": end,
+                "text": text,
+                "comment": comment,
+                "editor": editor,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+        .last_pk
+    )
     for kind, targets in tags.items():
         table, column = QUOTE_TAG_TABLES[kind]
         for target in targets:
@@ -70,7 +107,8 @@ def _with_tags(db: Database, found: list[Quote]) -> list[Quote]:
         name = NAME_COLUMNS[targets]
         for quote_id, target, label in db.execute(
             f"SELECT q.quote_id, x.id, x.{name} FROM {table} q JOIN {targets} x ON x.id = q.{column} "
-            f"WHERE q.quote_id IN (SELECT value FROM json_each(?)) ORDER BY q.quote_id, q.{column}", [ids],
+            f"WHERE q.quote_id IN (SELECT value FROM json_each(?)) ORDER BY q.quote_id, q.{column}",
+            [ids],
         ).fetchall():
             by_id[quote_id].tags.append(Tag(kind, target, label))
     return found

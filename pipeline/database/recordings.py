@@ -6,16 +6,22 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import now
 from pipeline.database.heard import AudioInfo, NormalisedAudio
 from pipeline.database.models import FileTaken, LogEntry, Recording
+from pipeline.database.sqlite import Database
 
 # --- the event log (append-only: triggers refuse UPDATE and DELETE) ---------------------------
 
-def log_event(db: Database, recording_id: int, action: str, outcome: str = "ok", detail: str | None = None,
-              tool: str | None = None) -> None:
+
+def log_event(
+    db: Database,
+    recording_id: int,
+    action: str,
+    outcome: str = "ok",
+    detail: str | None = None,
+    tool: str | None = None,
+) -> None:
     """Append one event to a recording's history; call it inside the step's own transaction."""
     from pipeline import __version__
 
@@ -32,17 +38,25 @@ def log_event(db: Database, recording_id: int, action: str, outcome: str = "ok",
 
 def recording_log(db: Database, recording_id: int) -> list[LogEntry]:
     """Everything done to a recording, oldest first."""
-    return [LogEntry(*row) for row in db.execute(
-        "SELECT id, recording_id, at, action, tool, outcome, detail FROM recording_events WHERE recording_id = ? "
-        "ORDER BY id", [recording_id])]
+    return [
+        LogEntry(*row)
+        for row in db.execute(
+            "SELECT id, recording_id, at, action, tool, outcome, detail FROM recording_events WHERE recording_id = ? "
+            "ORDER BY id",
+            [recording_id],
+        )
+    ]
 
 
 # --- files and recordings --------------------------------------------------------------------
 
+
 def known_file(db: Database, relpath: str, size: int, mtime: float) -> bool:
     """Whether ``relpath`` was seen before with the same size and mtime."""
-    return db.execute("SELECT 1 FROM files WHERE path = ? AND size = ? AND mtime = ?",
-                      [relpath, size, mtime]).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM files WHERE path = ? AND size = ? AND mtime = ?", [relpath, size, mtime]).fetchone()
+        is not None
+    )
 
 
 def file_seen(db: Database, relpath: str) -> bool:
@@ -66,13 +80,28 @@ def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str
     """A new recording and its interview, in one transaction; returns the recording id."""
     stamp = now()
     with db.atomic():
-        recording_id = db["recordings"].insert(
-            {"sha256": sha256, "source_path": relpath, "size": size, "status": "pending",
-             "first_seen": stamp, "updated_at": stamp}
-        ).last_pk
+        recording_id = (
+            db["recordings"]
+            .insert(
+                {
+                    "sha256": sha256,
+                    "source_path": relpath,
+                    "size": size,
+                    "status": "pending",
+                    "first_seen": stamp,
+                    "updated_at": stamp,
+                }
+            )
+            .last_pk
+        )
         db["interviews"].insert(
-            {"recording_id": recording_id, "code": next_code(db, stamp[:4]), "title": title, "created_at": stamp,
-             "metadata_status": "missing"}
+            {
+                "recording_id": recording_id,
+                "code": next_code(db, stamp[:4]),
+                "title": title,
+                "created_at": stamp,
+                "metadata_status": "missing",
+            }
         )
         log_event(db, recording_id, "ingested", "ok", f"{relpath} sha256 {sha256}")
     return recording_id
@@ -109,14 +138,21 @@ def record_probe(db: Database, recording_id: int, info: AudioInfo) -> None:
         log_event(db, recording_id, "probed", "ok", f"{info.container} {info.codec}")
 
 
-def record_normalised(db: Database, recording_id: int, audio: NormalisedAudio, damage: str | None,
-                      sha256: str | None = None) -> None:
+def record_normalised(
+    db: Database, recording_id: int, audio: NormalisedAudio, damage: str | None, sha256: str | None = None
+) -> None:
     """The normalised WAV's figures and its sha256 (``loike verify`` checks it against the file later)."""
     with db.atomic():
         update_recording(
-            db, recording_id, decoded_duration=audio.duration, gain_db=audio.gain_db,
-            loudness_dbfs=audio.loudness_dbfs, status="normalised",
-            problem_kind="damaged" if damage else None, problem=damage, normalised_sha256=sha256,
+            db,
+            recording_id,
+            decoded_duration=audio.duration,
+            gain_db=audio.gain_db,
+            loudness_dbfs=audio.loudness_dbfs,
+            status="normalised",
+            problem_kind="damaged" if damage else None,
+            problem=damage,
+            normalised_sha256=sha256,
         )
         log_event(db, recording_id, "normalised", "ok", f"{audio.path.name} sha256 {sha256}")
 
@@ -124,23 +160,47 @@ def record_normalised(db: Database, recording_id: int, audio: NormalisedAudio, d
 def record_problem(db: Database, recording_id: int | None, relpath: str, kind: str, message: str, failed: bool) -> None:
     """Log a problem; when ``failed`` the recording is marked so it is not retried until its bytes change."""
     with db.atomic():
-        db["problems"].insert({"recording_id": recording_id, "path": relpath, "kind": kind, "message": message, "at": now()})
+        db["problems"].insert(
+            {"recording_id": recording_id, "path": relpath, "kind": kind, "message": message, "at": now()}
+        )
         if failed and recording_id is not None:
             update_recording(db, recording_id, status="failed", problem_kind=kind, problem=message)
         if recording_id is not None:
             log_event(db, recording_id, "failed" if failed else "problem", "error", message)
 
 
-RECORDING_COLUMNS = ("id", "sha256", "source_path", "size", "status", "first_seen", "container", "codec", "channels",
-                     "sample_rate", "declared_duration", "decoded_duration", "gain_db", "loudness_dbfs", "problem_kind",
-                     "problem", "updated_at", "normalised_sha256")
+RECORDING_COLUMNS = (
+    "id",
+    "sha256",
+    "source_path",
+    "size",
+    "status",
+    "first_seen",
+    "container",
+    "codec",
+    "channels",
+    "sample_rate",
+    "declared_duration",
+    "decoded_duration",
+    "gain_db",
+    "loudness_dbfs",
+    "problem_kind",
+    "problem",
+    "updated_at",
+    "normalised_sha256",
+)
 
 
 def _recordings(db: Database, where: str, params: list) -> list[Recording]:
     columns = ", ".join(f"r.{c}" for c in RECORDING_COLUMNS)
-    return [Recording(*row) for row in db.execute(
-        f"SELECT {columns}, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
-        f"FROM recordings r JOIN interviews i ON i.recording_id = r.id {where}", params)]
+    return [
+        Recording(*row)
+        for row in db.execute(
+            f"SELECT {columns}, i.code, (SELECT path FROM files f WHERE f.recording_id = r.id ORDER BY f.path LIMIT 1) "
+            f"FROM recordings r JOIN interviews i ON i.recording_id = r.id {where}",
+            params,
+        )
+    ]
 
 
 def recordings_to_process(db: Database) -> list[Recording]:
@@ -160,8 +220,12 @@ def all_recordings(db: Database) -> list[Recording]:
 
 def files_taken(db: Database) -> list[FileTaken]:
     """Every file name in recordings/ that holds a known recording, with the hash taken when it came in."""
-    return [FileTaken(*row) for row in db.execute(
-        "SELECT f.path, f.recording_id, r.sha256 FROM files f JOIN recordings r ON r.id = f.recording_id ORDER BY f.path")]
+    return [
+        FileTaken(*row)
+        for row in db.execute(
+            "SELECT f.path, f.recording_id, r.sha256 FROM files f JOIN recordings r ON r.id = f.recording_id ORDER BY f.path"
+        )
+    ]
 
 
 def recordings_to_rebuild(db: Database) -> list[Recording]:
@@ -171,9 +235,9 @@ def recordings_to_rebuild(db: Database) -> list[Recording]:
 
 def interview_paths(db: Database) -> dict[str, int]:
     """Every file name in recordings/ that holds a known recording, with its interview id."""
-    return dict(db.execute(
-        "SELECT f.path, i.id FROM files f JOIN interviews i ON i.recording_id = f.recording_id"
-    ).fetchall())
+    return dict(
+        db.execute("SELECT f.path, i.id FROM files f JOIN interviews i ON i.recording_id = f.recording_id").fetchall()
+    )
 
 
 def count_waiting_for_metadata(db: Database) -> int:

@@ -8,18 +8,35 @@ and opens ``connection.writing`` around them); nothing here commits. Every segme
 
 from __future__ import annotations
 
-from pipeline.database.sqlite import Database
-
-from pipeline.database.kept_edits import next_segment_id
 from pipeline.database.connection import now
+from pipeline.database.kept_edits import next_segment_id
 from pipeline.database.models import Segment, Tag, Word
 from pipeline.database.review_records import Alternative, InterviewPerson, SpeakerLabel, SpeakerNames
+from pipeline.database.sqlite import Database
 from pipeline.database.subjects import TAG_TABLES
 from pipeline.text import fold
 
-SEGMENT_COLUMNS = ("id", "interview_id", "idx", "start", "end", "text", "review_status", "run_id", "speaker",
-                   "avg_logprob", "no_speech_prob", "compression_ratio", "text_folded", "flags", "version", "note",
-                   "edited_by", "edited_at", "person_id")
+SEGMENT_COLUMNS = (
+    "id",
+    "interview_id",
+    "idx",
+    "start",
+    "end",
+    "text",
+    "review_status",
+    "run_id",
+    "speaker",
+    "avg_logprob",
+    "no_speech_prob",
+    "compression_ratio",
+    "text_folded",
+    "flags",
+    "version",
+    "note",
+    "edited_by",
+    "edited_at",
+    "person_id",
+)
 SELECT_SEGMENT = "SELECT " + ", ".join(f'"{column}"' for column in SEGMENT_COLUMNS) + " FROM segments"
 INHERITED = ("run_id", "speaker", "person_id", "avg_logprob", "no_speech_prob", "compression_ratio", "flags")
 """What the second half of a split segment takes from the first, beside its interview."""
@@ -27,6 +44,7 @@ NAME_COLUMNS = {"people": "full_name", "places": "name", "events": "name"}
 
 
 # --- reading segments -------------------------------------------------------------------------------
+
 
 def segment(db: Database, segment_id: int) -> Segment | None:
     found = _segments(db, " WHERE id = ?", [segment_id])
@@ -41,14 +59,19 @@ def segment_at(db: Database, interview_id: int, idx: int) -> Segment | None:
 
 def segments_between(db: Database, interview_id: int, first_idx: int, last_idx: int) -> list[Segment]:
     """An interview's segments from place ``first_idx`` to ``last_idx``, both included, in order."""
-    return _segments(db, " WHERE interview_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
-                     [interview_id, first_idx, last_idx])
+    return _segments(
+        db, " WHERE interview_id = ? AND idx BETWEEN ? AND ? ORDER BY idx", [interview_id, first_idx, last_idx]
+    )
 
 
 def segment_words(db: Database, segment_id: int) -> list[Word]:
     """A segment's words in order, with their times."""
-    return [Word(start, end, text, probability) for start, end, text, probability in db.execute(
-        'SELECT start, "end", text, probability FROM words WHERE segment_id = ? ORDER BY idx', [segment_id])]
+    return [
+        Word(start, end, text, probability)
+        for start, end, text, probability in db.execute(
+            'SELECT start, "end", text, probability FROM words WHERE segment_id = ? ORDER BY idx', [segment_id]
+        )
+    ]
 
 
 def _segments(db: Database, where: str, parameters: list) -> list[Segment]:
@@ -57,34 +80,55 @@ def _segments(db: Database, where: str, parameters: list) -> list[Segment]:
 
 # --- changing segments ------------------------------------------------------------------------------
 
+
 def update_segment(db: Database, current: Segment, changes: dict, editor: str) -> bool:
     """Write ``changes`` (column → value) over ``current`` and raise its version; False, and nothing written,
     when the stored segment is no longer at ``current.version``."""
     changes = {**changes, "text_folded": fold(changes["text"])} if "text" in changes else dict(changes)
     updated = db.execute(
-        "UPDATE segments SET " + ", ".join(f'"{key}" = ?' for key in changes)
+        "UPDATE segments SET "
+        + ", ".join(f'"{key}" = ?' for key in changes)
         + ", version = version + 1, edited_by = ?, edited_at = ? WHERE id = ? AND version = ?",
         [*changes.values(), editor, now(), current.id, current.version],
     ).rowcount
     return bool(updated)
 
 
-def split_segment(db: Database, current: Segment, start: float, text: str, first_moved_word: int,
-                  editor: str) -> int:
+def split_segment(db: Database, current: Segment, start: float, text: str, first_moved_word: int, editor: str) -> int:
     """Make the second half of a split: a new segment right after ``current``, from ``start`` to its end, with
     ``text``, its words from position ``first_moved_word`` on, and its tags. Returns the new segment's id;
     ``current`` itself is left for the caller to shorten."""
     _shift(db, current.interview_id, after=current.idx, by=1)
-    new_id = db["segments"].insert({
-        "id": next_segment_id(db), "interview_id": current.interview_id,
-        **{key: getattr(current, key) for key in INHERITED},
-        "idx": current.idx + 1, "start": start, "end": current.end, "text": text, "text_folded": fold(text),
-        "review_status": "edited", "version": 1, "edited_by": editor, "edited_at": now(),
-    }).last_pk
-    moving = [row[0] for row in db.execute(
-        "SELECT id FROM words WHERE segment_id = ? ORDER BY idx LIMIT -1 OFFSET ?", [current.id, first_moved_word])]
-    db.conn.executemany("UPDATE words SET segment_id = ?, idx = ? WHERE id = ?",
-                        [(new_id, i, word_id) for i, word_id in enumerate(moving)])
+    new_id = (
+        db["segments"]
+        .insert(
+            {
+                "id": next_segment_id(db),
+                "interview_id": current.interview_id,
+                **{key: getattr(current, key) for key in INHERITED},
+                "idx": current.idx + 1,
+                "start": start,
+                "end": current.end,
+                "text": text,
+                "text_folded": fold(text),
+                "review_status": "edited",
+                "version": 1,
+                "edited_by": editor,
+                "edited_at": now(),
+            }
+        )
+        .last_pk
+    )
+    moving = [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM words WHERE segment_id = ? ORDER BY idx LIMIT -1 OFFSET ?", [current.id, first_moved_word]
+        )
+    ]
+    db.conn.executemany(
+        "UPDATE words SET segment_id = ?, idx = ? WHERE id = ?",
+        [(new_id, i, word_id) for i, word_id in enumerate(moving)],
+    )
     _copy_tags(db, current.id, new_id)
     return new_id
 
@@ -116,11 +160,15 @@ def _shift(db: Database, interview_id: int, after: int, by: int) -> None:
 
 def _copy_tags(db: Database, source_id: int, target_id: int) -> None:
     for table, column, _ in TAG_TABLES.values():
-        db.execute(f"INSERT OR IGNORE INTO {table} (segment_id, {column}) "
-                   f"SELECT ?, {column} FROM {table} WHERE segment_id = ?", [target_id, source_id])
+        db.execute(
+            f"INSERT OR IGNORE INTO {table} (segment_id, {column}) "
+            f"SELECT ?, {column} FROM {table} WHERE segment_id = ?",
+            [target_id, source_id],
+        )
 
 
 # --- tags ----------------------------------------------------------------------------------------------
+
 
 def subject_exists(db: Database, kind: str, subject_id: int) -> bool:
     """Whether there is a person, place or event (``kind``) with this id."""
@@ -149,7 +197,8 @@ def _tags(db: Database, only: str, parameters: list) -> dict[int, list[Tag]]:
         name = NAME_COLUMNS[targets]
         for segment_id, target, label in db.execute(
             f"SELECT t.segment_id, x.id, x.{name} FROM {table} t JOIN {targets} x ON x.id = t.{column} "
-            f"JOIN segments s ON s.id = t.segment_id WHERE s.interview_id = ?{only} ORDER BY x.{name}", parameters,
+            f"JOIN segments s ON s.id = t.segment_id WHERE s.interview_id = ?{only} ORDER BY x.{name}",
+            parameters,
         ).fetchall():
             found.setdefault(segment_id, []).append(Tag(kind, target, label))
     return found
@@ -157,12 +206,18 @@ def _tags(db: Database, only: str, parameters: list) -> dict[int, list[Tag]]:
 
 # --- speakers and people ---------------------------------------------------------------------------
 
+
 def speaker_labels(db: Database, interview_id: int) -> list[SpeakerLabel]:
     """The interview's speaker labels with how many segments carry each and who they are."""
-    return [SpeakerLabel(label, count, person_id) for label, count, person_id in db.execute(
-        "SELECT s.speaker, count(*), sp.person_id FROM segments s "
-        "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
-        "WHERE s.interview_id = ? AND s.speaker IS NOT NULL GROUP BY s.speaker ORDER BY s.speaker", [interview_id])]
+    return [
+        SpeakerLabel(label, count, person_id)
+        for label, count, person_id in db.execute(
+            "SELECT s.speaker, count(*), sp.person_id FROM segments s "
+            "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
+            "WHERE s.interview_id = ? AND s.speaker IS NOT NULL GROUP BY s.speaker ORDER BY s.speaker",
+            [interview_id],
+        )
+    ]
 
 
 def unmap_speaker(db: Database, interview_id: int, label: str) -> None:
@@ -172,22 +227,30 @@ def unmap_speaker(db: Database, interview_id: int, label: str) -> None:
 
 def speaker_names(db: Database, interview_id: int) -> SpeakerNames:
     """Names for the interview's speaker labels, and for everyone an editor may choose."""
-    labels = dict(db.execute(
-        "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id WHERE s.interview_id = ?",
-        [interview_id]).fetchall())
+    labels = dict(
+        db.execute(
+            "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id WHERE s.interview_id = ?",
+            [interview_id],
+        ).fetchall()
+    )
     people = dict(db.execute("SELECT id, full_name FROM people").fetchall())
     return SpeakerNames(labels, people)
 
 
 def interview_people(db: Database, interview_id: int) -> list[InterviewPerson]:
     """The people the interview's metadata names, witnesses first, with their role."""
-    return [InterviewPerson(*row) for row in db.execute(
-        "SELECT DISTINCT p.id, p.full_name, p.birth_year, ip.role FROM interview_people ip "
-        "JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? ORDER BY ip.role DESC, p.full_name",
-        [interview_id])]
+    return [
+        InterviewPerson(*row)
+        for row in db.execute(
+            "SELECT DISTINCT p.id, p.full_name, p.birth_year, ip.role FROM interview_people ip "
+            "JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? ORDER BY ip.role DESC, p.full_name",
+            [interview_id],
+        )
+    ]
 
 
 # --- machine text from later runs ------------------------------------------------------------------
+
 
 def alternatives(db: Database, interview_id: int) -> dict[int, list[Alternative]]:
     """By segment id: machine text from later runs kept beside segments an editor had already changed."""
@@ -195,7 +258,8 @@ def alternatives(db: Database, interview_id: int) -> dict[int, list[Alternative]
     for row in db.execute(
         'SELECT a.id, a.segment_id, a.run_id, a.start, a."end", a.text, r.model FROM segment_alternatives a '
         "JOIN segments s ON s.id = a.segment_id JOIN transcription_runs r ON r.id = a.run_id "
-        "WHERE s.interview_id = ? ORDER BY a.id", [interview_id]
+        "WHERE s.interview_id = ? ORDER BY a.id",
+        [interview_id],
     ):
         alternative = Alternative(*row)
         found.setdefault(alternative.segment_id, []).append(alternative)

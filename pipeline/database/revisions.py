@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import now
 from pipeline.database.models import Segment
 from pipeline.database.review_records import LastEdit, Revision
+from pipeline.database.sqlite import Database
 
 SNAPSHOT = ("text", "speaker", "person_id", "start", "end", "review_status", "note")
 """What a revision keeps of a segment, before and after the change."""
@@ -25,22 +24,22 @@ def snapshot(segment: Segment) -> dict:
     return {key: getattr(segment, key) for key in SNAPSHOT}
 
 
-def add_revision(db: Database, segment: Segment, action: str, editor: str, before: dict | None,
-                 after: dict | None) -> None:
+def add_revision(
+    db: Database, segment: Segment, action: str, editor: str, before: dict | None, after: dict | None
+) -> None:
     """Append a revision of ``segment`` at its ``version``; part of the caller's transaction."""
     db.execute(
         "INSERT INTO segment_revisions (segment_id, interview_id, version, action, editor, at, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [segment.id, segment.interview_id, segment.version, action, editor, now(), _encoded(before),
-         _encoded(after)],
+        [segment.id, segment.interview_id, segment.version, action, editor, now(), _encoded(before), _encoded(after)],
     )
 
 
 def segment_history(db: Database, segment_id: int) -> list[Revision]:
     """Every revision of a segment, oldest first, with before and after decoded."""
     cursor = db.execute(
-        f"SELECT {', '.join(REVISION_COLUMNS)} FROM segment_revisions WHERE segment_id = ? ORDER BY id",
-        [segment_id])
+        f"SELECT {', '.join(REVISION_COLUMNS)} FROM segment_revisions WHERE segment_id = ? ORDER BY id", [segment_id]
+    )
     return [_decoded(row) for row in cursor.fetchall()]
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import id_list
 from pipeline.database.search_records import IndexMatch, SearchScope, TextQuery
+from pipeline.database.sqlite import Database
 from pipeline.text import fold
 
 RANK_AT_MOST = 5_000  # a query with more matches is not ranked, see passages_found
@@ -47,20 +46,34 @@ def interviews_found_by_metadata(db: Database, query: TextQuery, scope: SearchSc
     rows = db.execute(
         "SELECT i.id, i.code, i.title, i.search_text, interviews_fts.rank, i.consent_status, i.date "
         f"FROM interviews_fts JOIN interviews i ON i.id = interviews_fts.rowid WHERE {where} "
-        f"ORDER BY interviews_fts.rank LIMIT {INTERVIEWS_AT_MOST}", [query.interviews]).fetchall()
+        f"ORDER BY interviews_fts.rank LIMIT {INTERVIEWS_AT_MOST}",
+        [query.interviews],
+    ).fetchall()
     # An interview's passages are mostly stored in one go (transcripts.save_transcript), so they lie between its
     # lowest and highest ids: FTS5 then reads just that stretch. Not between the ids of its first and last by
     # idx: passages kept through a re-transcription, and halves of a split, are numbered out of id order.
     # Hence two queries for each of these few interviews, rather than one for all.
-    check = " AND ".join(["segments_fts MATCH ?", "segments_fts.rowid BETWEEN ? AND ?", "s.interview_id = i.id",
-                          *(c.passage for c in clauses)])
+    check = " AND ".join(
+        [
+            "segments_fts MATCH ?",
+            "segments_fts.rowid BETWEEN ? AND ?",
+            "s.interview_id = i.id",
+            *(c.passage for c in clauses),
+        ]
+    )
     found = []
     for interview_id, code, title, text, rank, consent, day in rows:
-        low, high = db.execute("SELECT min(id), max(id) FROM segments WHERE interview_id = ?",
-                               [interview_id]).fetchone()
-        if low is None or not db.execute(
+        low, high = db.execute(
+            "SELECT min(id), max(id) FROM segments WHERE interview_id = ?", [interview_id]
+        ).fetchone()
+        if (
+            low is None
+            or not db.execute(
                 "SELECT 1 FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid JOIN interviews i "
-                f"ON i.id = s.interview_id WHERE {check} LIMIT 1", [query.passages, low, high]).fetchone():
+                f"ON i.id = s.interview_id WHERE {check} LIMIT 1",
+                [query.passages, low, high],
+            ).fetchone()
+        ):
             found.append(IndexMatch(interview_id, code, title, None, None, None, None, text, -rank, consent, day))
     return found
 
@@ -82,31 +95,40 @@ def passages_found(db: Database, query: TextQuery, scope: SearchScope, limit: in
     tables = f"{joined} JOIN interviews i ON i.id = s.interview_id" if clauses else fts
     newest = f"ORDER BY {fts}.rowid DESC LIMIT {RANK_AT_MOST + 1}"
     if narrowed:  # few passages can pass: score them in the same pass
-        rows = db.execute(f"SELECT {fts}.rowid, {together}, bm25({fts}) FROM {tables} WHERE {where} {newest}",
-                          [match]).fetchall()
+        rows = db.execute(
+            f"SELECT {fts}.rowid, {together}, bm25({fts}) FROM {tables} WHERE {where} {newest}", [match]
+        ).fetchall()
         broad, rows = len(rows) > RANK_AT_MOST, rows[:RANK_AT_MOST]
     else:  # the newest matches that pass, without scores (cheap); then scores, if there are few enough
         ids = [r[0] for r in db.execute(f"SELECT {fts}.rowid FROM {tables} WHERE {where} {newest}", [match])]
         broad, rows = len(ids) > RANK_AT_MOST, []
         if broad:
-            rows = db.execute(f"SELECT s.id, {together}, 0 FROM segments s WHERE s.id IN {id_list(ids[:-1])}"
-                              ).fetchall()
+            rows = db.execute(
+                f"SELECT s.id, {together}, 0 FROM segments s WHERE s.id IN {id_list(ids[:-1])}"
+            ).fetchall()
         elif ids:  # the filters were checked: the rowids they let through are enough now
             known = f" AND +{fts}.rowid IN {id_list(ids)}" if clauses else ""
-            rows = db.execute(f"SELECT {fts}.rowid, {together}, bm25({fts}) FROM {joined if together != '0' else fts}"
-                              f" WHERE {fts} MATCH ? AND {fts}.rowid >= ?{known}", [match, ids[-1]]).fetchall()
+            rows = db.execute(
+                f"SELECT {fts}.rowid, {together}, bm25({fts}) FROM {joined if together != '0' else fts}"
+                f" WHERE {fts} MATCH ? AND {fts}.rowid >= ?{known}",
+                [match, ids[-1]],
+            ).fetchall()
     scored = [(r[0], r[1] * ADJACENT_BONUS - (0 if broad else r[2])) for r in rows]
-    ranked = sorted(scored, key=lambda r: (r[1], r[0]), reverse=True)[offset:offset + limit]
+    ranked = sorted(scored, key=lambda r: (r[1], r[0]), reverse=True)[offset : offset + limit]
     return _matches(db, ranked)
 
 
 def _matches(db: Database, ranked: list[tuple[int, float]]) -> list[IndexMatch]:
     """The passages of ``ranked`` (id, score), in its order, with their interview and speaker."""
-    details = {row[3]: row for row in db.execute(
-        "SELECT i.id, i.code, i.title, s.id, s.start, s.\"end\", coalesce(p.full_name, s.speaker), s.text, "
-        "i.consent_status, i.date FROM segments s JOIN interviews i ON i.id = s.interview_id "
-        "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
-        f"LEFT JOIN people p ON p.id = sp.person_id WHERE s.id IN {id_list(r[0] for r in ranked)}")}
+    details = {
+        row[3]: row
+        for row in db.execute(
+            'SELECT i.id, i.code, i.title, s.id, s.start, s."end", coalesce(p.full_name, s.speaker), s.text, '
+            "i.consent_status, i.date FROM segments s JOIN interviews i ON i.id = s.interview_id "
+            "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
+            f"LEFT JOIN people p ON p.id = sp.person_id WHERE s.id IN {id_list(r[0] for r in ranked)}"
+        )
+    }
     return [IndexMatch(*details[r[0]][:8], float(r[1]), *details[r[0]][8:]) for r in ranked if r[0] in details]
 
 
@@ -118,8 +140,7 @@ def _together(runs: tuple[tuple[str, bool], ...]) -> str:
         if READ_AS_SYNTAX.search(run):  # it is written into the SQL
             raise ValueError(f"not a run of words: {run!r}")
         end = "" if prefix else "[^a-z0-9]"  # the last word ends there (unless it is a prefix)
-        checks.append(f"instr(' ' || s.text_folded, ' {run}') AND ' ' || s.text_folded || ' ' "
-                      f"GLOB '* {run}{end}*'")
+        checks.append(f"instr(' ' || s.text_folded, ' {run}') AND ' ' || s.text_folded || ' ' GLOB '* {run}{end}*'")
     return "(" + " AND ".join(checks) + ")" if checks else "0"
 
 
@@ -129,8 +150,15 @@ def _clauses(scope: SearchScope) -> list[Clause]:
         ids = id_list(scope.people)
         named = f"EXISTS (SELECT 1 FROM interview_people x WHERE x.interview_id = i.id AND x.person_id IN {ids})"
         speaks = f"EXISTS (SELECT 1 FROM speakers x WHERE x.interview_id = i.id AND x.person_id IN {ids}"
-        clauses.append(_tagged("segment_people", "person_id", ids, f"({named} OR {speaks}))",
-                               f"{named} OR {speaks} AND x.label = s.speaker)"))
+        clauses.append(
+            _tagged(
+                "segment_people",
+                "person_id",
+                ids,
+                f"({named} OR {speaks}))",
+                f"{named} OR {speaks} AND x.label = s.speaker)",
+            )
+        )
     if scope.events is not None:
         ids = id_list(scope.events)
         named = f"EXISTS (SELECT 1 FROM interview_events x WHERE x.interview_id = i.id AND x.event_id IN {ids})"
@@ -146,8 +174,9 @@ def _clauses(scope: SearchScope) -> list[Clause]:
         bound = _iso(scope.date_to)  # "1975-04" takes in every day of April 1975
         held.append(f"substr(i.date, 1, {len(bound)}) <= '{bound}'")
     if not scope.include_restricted:
-        held.append("(i.consent_status = 'allowed' OR (i.consent_status = 'embargoed' "
-                    "AND i.consent_until < date('now')))")
+        held.append(
+            "(i.consent_status = 'allowed' OR (i.consent_status = 'embargoed' AND i.consent_until < date('now')))"
+        )
     if held:
         clauses.append(Clause(" AND ".join(held), " AND ".join(held)))
     if scope.reviewed_only:
@@ -180,8 +209,9 @@ def _narrowed(db: Database, clauses: list[Clause]) -> list[str]:
             continue
         held = f"SELECT id FROM segments WHERE interview_id IN (SELECT i.id FROM interviews i WHERE {c.interview})"
         size = db.execute(f"SELECT count(*) FROM interviews i WHERE {c.interview}").fetchone()[0] * passages
-        size = size / max(interviews, 1) + (db.execute(f"SELECT count(*) FROM ({c.tagged})").fetchone()[0]
-                                            if c.tagged else 0)
+        size = size / max(interviews, 1) + (
+            db.execute(f"SELECT count(*) FROM ({c.tagged})").fetchone()[0] if c.tagged else 0
+        )
         if size <= passages * NARROW_AT_MOST:
             sets.append(f"{held} UNION {c.tagged}" if c.tagged else held)
     # The unary + keeps SQLite from handing the list to FTS5 as rowid lookups, a whole query each.
@@ -195,8 +225,10 @@ def reindex(db: Database) -> int:
     with db.atomic():
         # Only rows whose folding changed are written, so the index triggers fire for those alone.
         db.execute("UPDATE segments SET text_folded = loike_fold(text) WHERE text_folded IS NOT loike_fold(text)")
-        db.execute("UPDATE interviews SET search_folded = loike_fold(search_text) "
-                   "WHERE search_folded IS NOT loike_fold(search_text)")
+        db.execute(
+            "UPDATE interviews SET search_folded = loike_fold(search_text) "
+            "WHERE search_folded IS NOT loike_fold(search_text)"
+        )
         db.execute("INSERT INTO segments_fts(segments_fts) VALUES('rebuild')")
         db.execute("INSERT INTO interviews_fts(interviews_fts) VALUES('rebuild')")
         return db.execute("SELECT count(*) FROM segments").fetchone()[0]

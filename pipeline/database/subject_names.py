@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import id_list
+from pipeline.database.sqlite import Database
 from pipeline.errors import NotFound
 from pipeline.text import fold
 
@@ -26,20 +25,31 @@ def people_named(db: Database, who: str | int) -> frozenset[int]:
     else:
         key = fold(str(who))
         ids = {r[0] for r in db.execute("SELECT id FROM people WHERE name_folded = ?", [key])} or {
-            r[0] for r in db.execute("SELECT id FROM people WHERE ' ' || name_folded || ' ' LIKE ?", [f"% {key} %"])}
+            r[0] for r in db.execute("SELECT id FROM people WHERE ' ' || name_folded || ' ' LIKE ?", [f"% {key} %"])
+        }
     if not ids:
         raise NotFound(f"No person called “{who}” in the archive: `loike people` lists the names and numbers.")
     # A merged record points at the one kept; either number finds both.
-    return frozenset(ids | {r[0] for r in db.execute(
-        f"SELECT id FROM people WHERE merged_into IN {id_list(ids)} UNION "
-        f"SELECT merged_into FROM people WHERE id IN {id_list(ids)} AND merged_into IS NOT NULL")})
+    return frozenset(
+        ids
+        | {
+            r[0]
+            for r in db.execute(
+                f"SELECT id FROM people WHERE merged_into IN {id_list(ids)} UNION "
+                f"SELECT merged_into FROM people WHERE id IN {id_list(ids)} AND merged_into IS NOT NULL"
+            )
+        }
+    )
 
 
 def events_named(db: Database, what: str | int) -> frozenset[int]:
     """The events so numbered, named or known by an alias."""
     key = fold(str(what))
-    ids = {r[0] for r in db.execute("SELECT id, name_folded, aliases FROM events")
-           if str(r[0]) == key or key in [r[1]] + [fold(a) for a in json.loads(r[2] or "[]")]}
+    ids = {
+        r[0]
+        for r in db.execute("SELECT id, name_folded, aliases FROM events")
+        if str(r[0]) == key or key in [r[1]] + [fold(a) for a in json.loads(r[2] or "[]")]
+    }
     if not ids:
         raise NotFound(f"No event called “{what}” in the archive: check the spelling in the metadata.")
     return frozenset(ids)
@@ -55,6 +65,10 @@ def places_named(db: Database, where: str | int, kind: str | None = None) -> fro
             found.add(pid)
     if not found:
         raise NotFound(f"No {kind or 'place'} called “{where}” in the archive: check the spelling in the metadata.")
-    return frozenset(r[0] for r in db.execute(
-        f"WITH RECURSIVE under(id) AS (SELECT id FROM places WHERE id IN {id_list(found)} "
-        "UNION SELECT p.id FROM places p JOIN under u ON p.parent_id = u.id) SELECT id FROM under"))
+    return frozenset(
+        r[0]
+        for r in db.execute(
+            f"WITH RECURSIVE under(id) AS (SELECT id FROM places WHERE id IN {id_list(found)} "
+            "UNION SELECT p.id FROM places p JOIN under u ON p.parent_id = u.id) SELECT id FROM under"
+        )
+    )

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import rows
+from pipeline.database.sqlite import Database
 from pipeline.database.subjects import TAG_TABLES
 from pipeline.text import date_vn, fold
 
@@ -30,13 +29,18 @@ PASSAGE = (
     "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
     "LEFT JOIN people sp_person ON sp_person.id = sp.person_id "
 )
-TAGGED = "SELECT t.{column} AS subject, 'tagged' AS how, NULL AS total, " + PASSAGE + "JOIN {table} t ON t.segment_id = s.id"
-SPOKEN = ("UNION ALL SELECT sp.person_id, s.id, 1 FROM speakers sp "
-          "JOIN segments s ON s.interview_id = sp.interview_id AND s.speaker = sp.label")
+TAGGED = (
+    "SELECT t.{column} AS subject, 'tagged' AS how, NULL AS total, " + PASSAGE + "JOIN {table} t ON t.segment_id = s.id"
+)
+SPOKEN = (
+    "UNION ALL SELECT sp.person_id, s.id, 1 FROM speakers sp "
+    "JOIN segments s ON s.interview_id = sp.interview_id AND s.speaker = sp.label"
+)
 # Every mention of every name of one kind in one statement: each distinct name is looked up once in the
 # search index, a passage found twice for a subject counts once (as spoken rather than mentioned), passages an
 # editor tagged are listed apart, and of the rest only the first few of each interview are read in full.
-UNTAGGED = """
+UNTAGGED = (
+    """
 WITH names(subject, phrase) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)),
 phrases(phrase) AS (SELECT DISTINCT phrase FROM names),
 hits(phrase, segment) AS (
@@ -54,11 +58,16 @@ ranked(subject, segment, how, n, total) AS (
                s.flags IS NOT NULL, s.start, s.idx),
            count(*) OVER (PARTITION BY u.subject, s.interview_id)
     FROM untagged u JOIN segments s ON s.id = u.segment)
-SELECT r.subject, CASE r.how WHEN 1 THEN 'spoken' ELSE 'mentioned' END AS how, r.total, """ + PASSAGE + """
+SELECT r.subject, CASE r.how WHEN 1 THEN 'spoken' ELSE 'mentioned' END AS how, r.total, """
+    + PASSAGE
+    + """
 JOIN ranked r ON r.segment = s.id WHERE r.n <= ?
 """
-INTERVIEW = ("i.code, i.title, i.date, coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until "
-             "FROM interviews i ")
+)
+INTERVIEW = (
+    "i.code, i.title, i.date, coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until "
+    "FROM interviews i "
+)
 
 
 def subjects(db: Database, per_interview: int = PASSAGES_PER_INTERVIEW) -> list[dict]:
@@ -68,22 +77,33 @@ def subjects(db: Database, per_interview: int = PASSAGES_PER_INTERVIEW) -> list[
     they speak) the first ``per_interview`` of each interview; ``more`` counts the rest by interview code.
     A few statements per kind, whatever the size of the archive.
     """
-    return [*_people_subjects(db, per_interview), *_place_subjects(db, per_interview),
-            *_event_subjects(db, per_interview)]
+    return [
+        *_people_subjects(db, per_interview),
+        *_place_subjects(db, per_interview),
+        *_event_subjects(db, per_interview),
+    ]
 
 
 def _people_subjects(db: Database, per_interview: int) -> list[dict]:
     everyone = rows(db.execute("SELECT * FROM people WHERE merged_into IS NULL ORDER BY name_folded"))
-    roles = _grouped(db.execute("SELECT person_id, title, start_year, end_year FROM person_roles "
-                                "ORDER BY person_id, start_year"))
-    interviews = _grouped(db.execute(
-        "SELECT ip.person_id, ip.role, " + INTERVIEW + "JOIN interview_people ip ON ip.interview_id = i.id "
-        "ORDER BY i.code"))
+    roles = _grouped(
+        db.execute("SELECT person_id, title, start_year, end_year FROM person_roles ORDER BY person_id, start_year")
+    )
+    interviews = _grouped(
+        db.execute(
+            "SELECT ip.person_id, ip.role, " + INTERVIEW + "JOIN interview_people ip ON ip.interview_id = i.id "
+            "ORDER BY i.code"
+        )
+    )
     passages = _passages(db, "person", {p["id"]: [p["full_name"]] for p in everyone}, per_interview)
     found = []
     for person in everyone:
-        facts = [["Năm sinh", person["birth_year"]], ["Giới tính", SEX_VN.get(person["sex"] or "", person["sex"])],
-                 ["Quê quán", person["home_village"]], ["Ngày vào Đảng", date_vn(person["party_joined"])]]
+        facts = [
+            ["Năm sinh", person["birth_year"]],
+            ["Giới tính", SEX_VN.get(person["sex"] or "", person["sex"])],
+            ["Quê quán", person["home_village"]],
+            ["Ngày vào Đảng", date_vn(person["party_joined"])],
+        ]
         facts += [["Chức vụ", _role_text(role)] for role in roles.get(person["id"], [])]
         named = [{**iv, "role": ROLE_VN.get(iv["role"], iv["role"])} for iv in interviews.get(person["id"], [])]
         found.append(_subject("person", person["id"], person["full_name"], facts, named, passages, per_interview))
@@ -94,40 +114,73 @@ def _place_subjects(db: Database, per_interview: int) -> list[dict]:
     every = rows(db.execute("SELECT * FROM places ORDER BY kind, name_folded"))
     names = {p["id"]: p["name"] for p in every}
     former = {p["id"]: json.loads(p["former_names"] or "[]") for p in every}
-    interviews = _grouped(db.execute(
-        "WITH RECURSIVE below(top, id) AS (SELECT id, id FROM places "
-        "UNION ALL SELECT below.top, p.id FROM places p JOIN below ON p.parent_id = below.id) "
-        "SELECT below.top, 'Nơi phỏng vấn' AS role, " + INTERVIEW + "JOIN below ON i.place_id = below.id "
-        "ORDER BY i.code"))
+    interviews = _grouped(
+        db.execute(
+            "WITH RECURSIVE below(top, id) AS (SELECT id, id FROM places "
+            "UNION ALL SELECT below.top, p.id FROM places p JOIN below ON p.parent_id = below.id) "
+            "SELECT below.top, 'Nơi phỏng vấn' AS role, " + INTERVIEW + "JOIN below ON i.place_id = below.id "
+            "ORDER BY i.code"
+        )
+    )
     passages = _passages(db, "place", {p["id"]: [p["name"], *former[p["id"]]] for p in every}, per_interview)
     found = []
     for place in every:
-        facts = [["Cấp", KIND_VN.get(place["kind"], place["kind"])], ["Thuộc", names.get(place["parent_id"])],
-                 ["Tên cũ", "; ".join(former[place["id"]]) or None]]
-        found.append(_subject("place", place["id"], place["name"], facts, interviews.get(place["id"], []), passages, per_interview))
+        facts = [
+            ["Cấp", KIND_VN.get(place["kind"], place["kind"])],
+            ["Thuộc", names.get(place["parent_id"])],
+            ["Tên cũ", "; ".join(former[place["id"]]) or None],
+        ]
+        found.append(
+            _subject(
+                "place", place["id"], place["name"], facts, interviews.get(place["id"], []), passages, per_interview
+            )
+        )
     return found
 
 
 def _event_subjects(db: Database, per_interview: int) -> list[dict]:
     every = rows(db.execute("SELECT * FROM events ORDER BY coalesce(date_start, '9999'), name_folded"))
     aliases = {e["id"]: json.loads(e["aliases"] or "[]") for e in every}
-    interviews = _grouped(db.execute(
-        "SELECT ie.event_id, 'Có kể về sự kiện' AS role, " + INTERVIEW
-        + "JOIN interview_events ie ON ie.interview_id = i.id ORDER BY i.code"))
+    interviews = _grouped(
+        db.execute(
+            "SELECT ie.event_id, 'Có kể về sự kiện' AS role, "
+            + INTERVIEW
+            + "JOIN interview_events ie ON ie.interview_id = i.id ORDER BY i.code"
+        )
+    )
     passages = _passages(db, "event", {e["id"]: [e["name"], *aliases[e["id"]]] for e in every}, per_interview)
     found = []
     for event in every:
         period = " – ".join(date_vn(d) for d in (event["date_start"], event["date_end"]) if d) or None
         facts = [["Thời gian", period], ["Tên khác", "; ".join(aliases[event["id"]]) or None]]
-        found.append(_subject("event", event["id"], event["name"], facts, interviews.get(event["id"], []), passages, per_interview))
+        found.append(
+            _subject(
+                "event", event["id"], event["name"], facts, interviews.get(event["id"], []), passages, per_interview
+            )
+        )
     return found
 
 
-def _subject(kind: str, sid: int, name: str, facts: list, interviews: list[dict],
-             passages: dict[int, tuple[list[dict], dict[str, int]]], per_interview: int) -> dict:
+def _subject(
+    kind: str,
+    sid: int,
+    name: str,
+    facts: list,
+    interviews: list[dict],
+    passages: dict[int, tuple[list[dict], dict[str, int]]],
+    per_interview: int,
+) -> dict:
     listed, more = passages.get(sid, ([], {}))
-    return {"kind": kind, "id": sid, "name": name, "facts": [[k, str(v)] for k, v in facts if v],
-            "interviews": interviews, "passages": listed, "more": more, "per_interview": per_interview}
+    return {
+        "kind": kind,
+        "id": sid,
+        "name": name,
+        "facts": [[k, str(v)] for k, v in facts if v],
+        "interviews": interviews,
+        "passages": listed,
+        "more": more,
+        "per_interview": per_interview,
+    }
 
 
 def _grouped(cursor) -> dict[int, list[dict]]:
@@ -138,17 +191,27 @@ def _grouped(cursor) -> dict[int, list[dict]]:
     return found
 
 
-def _passages(db: Database, kind: str, names: dict[int, list[str]], per_interview: int,
-              ) -> dict[int, tuple[list[dict], dict[str, int]]]:
+def _passages(
+    db: Database,
+    kind: str,
+    names: dict[int, list[str]],
+    per_interview: int,
+) -> dict[int, tuple[list[dict], dict[str, int]]]:
     """For each subject of ``kind``: its passages (every tagged one, then per interview the first
     ``per_interview`` of those that name it or that they speak), and how many more each interview holds."""
     table, column, _ = TAG_TABLES[kind]
-    phrases = [[sid, 'text_folded : "' + " ".join(tokens) + '"']
-               for sid, spellings in names.items() for name in spellings if (tokens := re.findall(r"\w+", fold(name)))]
+    phrases = [
+        [sid, 'text_folded : "' + " ".join(tokens) + '"']
+        for sid, spellings in names.items()
+        for name in spellings
+        if (tokens := re.findall(r"\w+", fold(name)))
+    ]
     found: dict[int, tuple[list[dict], dict[str, int]]] = {}
     untagged = UNTAGGED.format(table=table, column=column, spoken=SPOKEN if kind == "person" else "")
-    for row in [*rows(db.execute(TAGGED.format(table=table, column=column))),
-                *rows(db.execute(untagged, [json.dumps(phrases, ensure_ascii=False), per_interview]))]:
+    for row in [
+        *rows(db.execute(TAGGED.format(table=table, column=column))),
+        *rows(db.execute(untagged, [json.dumps(phrases, ensure_ascii=False), per_interview])),
+    ]:
         listed, more = found.setdefault(row.pop("subject"), ([], {}))
         total = row.pop("total")
         if total is not None and total > per_interview:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 
-from pipeline.database.sqlite import Database
-
 from pipeline.database.connection import now, rows
 from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Event, Person, Place, RoleHeld
+from pipeline.database.sqlite import Database
 from pipeline.errors import NotFound
 from pipeline.text import fold, nfc
 
@@ -22,10 +21,14 @@ ROLES = {"witness": "witnesses", "interviewer": "interviewers", "present": "othe
 
 def domain_words(db: Database, interview_id: int, glossary: list[str] = ()) -> str:
     """Names an interview's metadata gives (people, places, events) and the project glossary, as one hint."""
-    names = [r[0] for r in db.execute(
-        "SELECT p.full_name FROM interview_people ip JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? "
-        "UNION ALL SELECT e.name FROM interview_events ie JOIN events e ON e.id = ie.event_id WHERE ie.interview_id = ?",
-        [interview_id, interview_id])]
+    names = [
+        r[0]
+        for r in db.execute(
+            "SELECT p.full_name FROM interview_people ip JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? "
+            "UNION ALL SELECT e.name FROM interview_events ie JOIN events e ON e.id = ie.event_id WHERE ie.interview_id = ?",
+            [interview_id, interview_id],
+        )
+    ]
     place = place_path(db, interview_id)
     return nfc(" ".join(dict.fromkeys([*names, *place, *glossary])))
 
@@ -38,28 +41,44 @@ def place_path(db: Database, interview_id: int) -> list[str]:
 def interview_places(db: Database, interview_id: int) -> list[Place]:
     """The place an interview was held in and those it lies in, the most precise first (commune, district,
     province)."""
-    return [Place(id_, name, kind, parent_id) for id_, name, kind, parent_id in db.execute(
-        "WITH RECURSIVE up(id, name, kind, parent_id, depth) AS ("
-        " SELECT p.id, p.name, p.kind, p.parent_id, 0 FROM places p JOIN interviews i ON i.place_id = p.id"
-        " WHERE i.id = ? UNION ALL SELECT p.id, p.name, p.kind, p.parent_id, depth + 1 FROM places p"
-        " JOIN up ON p.id = up.parent_id) SELECT id, name, kind, parent_id FROM up ORDER BY depth", [interview_id])]
+    return [
+        Place(id_, name, kind, parent_id)
+        for id_, name, kind, parent_id in db.execute(
+            "WITH RECURSIVE up(id, name, kind, parent_id, depth) AS ("
+            " SELECT p.id, p.name, p.kind, p.parent_id, 0 FROM places p JOIN interviews i ON i.place_id = p.id"
+            " WHERE i.id = ? UNION ALL SELECT p.id, p.name, p.kind, p.parent_id, depth + 1 FROM places p"
+            " JOIN up ON p.id = up.parent_id) SELECT id, name, kind, parent_id FROM up ORDER BY depth",
+            [interview_id],
+        )
+    ]
 
 
 def people_in_role(db: Database, interview_id: int, role: str) -> list[Person]:
     """The people the metadata names for an interview in one role (witness, interviewer, present), by name."""
-    ids = [row[0] for row in db.execute(
-        "SELECT p.id FROM interview_people ip JOIN people p ON p.id = ip.person_id "
-        "WHERE ip.interview_id = ? AND ip.role = ? ORDER BY p.full_name", [interview_id, role])]
+    ids = [
+        row[0]
+        for row in db.execute(
+            "SELECT p.id FROM interview_people ip JOIN people p ON p.id = ip.person_id "
+            "WHERE ip.interview_id = ? AND ip.role = ? ORDER BY p.full_name",
+            [interview_id, role],
+        )
+    ]
     return [person(db, person_id) for person_id in ids]
 
 
 def person(db: Database, person_id: int) -> Person:
     """One person with the roles they held, earliest first."""
     id_, name, birth_year, sex, home_village = db.execute(
-        "SELECT id, full_name, birth_year, sex, home_village FROM people WHERE id = ?", [person_id]).fetchone()
-    roles = [RoleHeld(*row) for row in db.execute(
-        "SELECT title, start_year, end_year FROM person_roles WHERE person_id = ? "
-        "ORDER BY coalesce(start_year, 9999), id", [person_id])]
+        "SELECT id, full_name, birth_year, sex, home_village FROM people WHERE id = ?", [person_id]
+    ).fetchone()
+    roles = [
+        RoleHeld(*row)
+        for row in db.execute(
+            "SELECT title, start_year, end_year FROM person_roles WHERE person_id = ? "
+            "ORDER BY coalesce(start_year, 9999), id",
+            [person_id],
+        )
+    ]
     return Person(id_, name, birth_year, sex, home_village, roles)
 
 
@@ -75,26 +94,49 @@ def speaker_people(db: Database, interview_id: int) -> dict[str, int]:
 
 def interview_events(db: Database, interview_id: int) -> list[Event]:
     """The events an interview's metadata names, by date then name."""
-    return [Event(*row) for row in db.execute(
-        "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie JOIN events e ON e.id = ie.event_id "
-        "WHERE ie.interview_id = ? ORDER BY coalesce(e.date_start, '9999'), e.name", [interview_id])]
+    return [
+        Event(*row)
+        for row in db.execute(
+            "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie JOIN events e ON e.id = ie.event_id "
+            "WHERE ie.interview_id = ? ORDER BY coalesce(e.date_start, '9999'), e.name",
+            [interview_id],
+        )
+    ]
 
 
 # --- people -----------------------------------------------------------------------------------
+
 
 def person_id(db: Database, person: PersonMeta) -> int:
     """The id of this person, found by name and birth year or created; extra facts fill in blanks."""
     found = _same_person(db, person)
     if found is None:
-        found = db["people"].insert({
-            "full_name": nfc(person.full_name), "name_folded": fold(person.full_name),
-            "birth_year": person.birth_year, "sex": person.sex, "home_village": person.home_village,
-            "party_joined": person.party_joined, "created_at": now(),
-        }).last_pk
+        found = (
+            db["people"]
+            .insert(
+                {
+                    "full_name": nfc(person.full_name),
+                    "name_folded": fold(person.full_name),
+                    "birth_year": person.birth_year,
+                    "sex": person.sex,
+                    "home_village": person.home_village,
+                    "party_joined": person.party_joined,
+                    "created_at": now(),
+                }
+            )
+            .last_pk
+        )
     else:
         row = db["people"].get(found)
-        blanks = {k: v for k, v in (("sex", person.sex), ("home_village", person.home_village),
-                                    ("party_joined", person.party_joined)) if v and not row[k]}
+        blanks = {
+            k: v
+            for k, v in (
+                ("sex", person.sex),
+                ("home_village", person.home_village),
+                ("party_joined", person.party_joined),
+            )
+            if v and not row[k]
+        }
         if blanks:
             db["people"].update(found, blanks)
     for role in person.roles:
@@ -140,15 +182,17 @@ def merge_people(db: Database, keep: int, other: int) -> None:
 def map_speaker(db: Database, interview_id: int, label: str, person: int) -> None:
     """Say who a transcript's speaker label is; kept across re-runs (labels are per interview)."""
     _require(db, "people", person, "person", "`loike people` lists them with their numbers")
-    db["speakers"].upsert({"interview_id": interview_id, "label": label, "person_id": person},
-                          pk=("interview_id", "label"))
+    db["speakers"].upsert(
+        {"interview_id": interview_id, "label": label, "person_id": person}, pk=("interview_id", "label")
+    )
 
 
 def interview_roles(db: Database, interview_id: int) -> dict[str, list[int]]:
     """The people the metadata names for an interview, by role (witness, interviewer, present)."""
     found: dict[str, list[int]] = {role: [] for role in ROLES}
-    for row in rows(db.execute("SELECT person_id, role FROM interview_people WHERE interview_id = ? ORDER BY rowid",
-                               [interview_id])):
+    for row in rows(
+        db.execute("SELECT person_id, role FROM interview_people WHERE interview_id = ? ORDER BY rowid", [interview_id])
+    ):
         found.setdefault(row["role"], []).append(row["person_id"])
     return found
 
@@ -157,17 +201,21 @@ def suggest_speakers(db: Database, interview_id: int, mapping: dict[str, int]) -
     """Map labels to people where nobody has yet: a label already mapped (by an editor, or by an earlier run
     that the labels were kept in line with) and a person who already has a label are left as they are.
     Returns what was added."""
-    taken = {r["label"]: r["person_id"] for r in rows(db.execute(
-        "SELECT label, person_id FROM speakers WHERE interview_id = ?", [interview_id]))}
-    added = {label: person for label, person in mapping.items()
-             if label not in taken and person not in taken.values()}
+    taken = {
+        r["label"]: r["person_id"]
+        for r in rows(db.execute("SELECT label, person_id FROM speakers WHERE interview_id = ?", [interview_id]))
+    }
+    added = {label: person for label, person in mapping.items() if label not in taken and person not in taken.values()}
     for label, person in added.items():
         db["speakers"].insert({"interview_id": interview_id, "label": label, "person_id": person})
     return added
 
 
-TAG_TABLES = {"person": ("segment_people", "person_id", "people"), "place": ("segment_places", "place_id", "places"),
-              "event": ("segment_events", "event_id", "events")}
+TAG_TABLES = {
+    "person": ("segment_people", "person_id", "people"),
+    "place": ("segment_places", "place_id", "places"),
+    "event": ("segment_events", "event_id", "events"),
+}
 
 
 def tag_segment(db: Database, segment_id: int, kind: str, target: int) -> None:
@@ -182,11 +230,13 @@ def _require(db: Database, table: str, row_id: int, what: str, hint: str) -> Non
     if not db[table].count_where("id = ?", [row_id]):
         raise NotFound(f"There is no {what} {row_id}: {hint}.")
 
+
 def people(db: Database) -> list[Person]:
     """Everyone not merged away, with how many interviews name them and possible duplicates flagged."""
     roles: dict[int, list[RoleHeld]] = {}
     for person_id, *role in db.execute(
-            "SELECT person_id, title, start_year, end_year FROM person_roles ORDER BY person_id, id"):
+        "SELECT person_id, title, start_year, end_year FROM person_roles ORDER BY person_id, id"
+    ):
         roles.setdefault(person_id, []).append(RoleHeld(*role))
     found = []
     by_name: dict[str, list[int]] = {}
@@ -204,6 +254,7 @@ def people(db: Database) -> list[Person]:
 
 # --- places and events ------------------------------------------------------------------------
 
+
 def place_id(db: Database, province: str | None, district: str | None, commune: str | None) -> int | None:
     """The most precise place named, creating province > district > commune as needed."""
     parent = None
@@ -219,9 +270,11 @@ def _place(db: Database, kind: str, name: str, parent: int | None) -> int:
     ).fetchone()
     if existing:
         return existing[0]
-    return db["places"].insert(
-        {"name": nfc(name), "name_folded": fold(name), "kind": kind, "parent_id": parent, "former_names": "[]"}
-    ).last_pk
+    return (
+        db["places"]
+        .insert({"name": nfc(name), "name_folded": fold(name), "kind": kind, "parent_id": parent, "former_names": "[]"})
+        .last_pk
+    )
 
 
 def event_id(db: Database, name: str) -> int:
@@ -232,16 +285,24 @@ def event_id(db: Database, name: str) -> int:
 
 
 def places(db: Database) -> list[Place]:
-    return [Place(id_, name, kind, parent_id, parent, json.loads(former or "[]")) for id_, name, kind, parent_id, parent, former
-            in db.execute("SELECT p.id, p.name, p.kind, p.parent_id, parent.name, p.former_names FROM places p "
-                          "LEFT JOIN places parent ON parent.id = p.parent_id ORDER BY p.kind, p.name_folded")]
+    return [
+        Place(id_, name, kind, parent_id, parent, json.loads(former or "[]"))
+        for id_, name, kind, parent_id, parent, former in db.execute(
+            "SELECT p.id, p.name, p.kind, p.parent_id, parent.name, p.former_names FROM places p "
+            "LEFT JOIN places parent ON parent.id = p.parent_id ORDER BY p.kind, p.name_folded"
+        )
+    ]
 
 
 def events(db: Database) -> list[Event]:
-    return [Event(id_, name, start, end, place, json.loads(aliases or "[]")) for id_, name, start, end, place, aliases
-            in db.execute("SELECT e.id, e.name, e.date_start, e.date_end, p.name, e.aliases FROM events e "
-                          "LEFT JOIN places p ON p.id = e.place_id "
-                          "ORDER BY coalesce(e.date_start, '9999'), e.name_folded")]
+    return [
+        Event(id_, name, start, end, place, json.loads(aliases or "[]"))
+        for id_, name, start, end, place, aliases in db.execute(
+            "SELECT e.id, e.name, e.date_start, e.date_end, p.name, e.aliases FROM events e "
+            "LEFT JOIN places p ON p.id = e.place_id "
+            "ORDER BY coalesce(e.date_start, '9999'), e.name_folded"
+        )
+    ]
 
 
 def add_former_name(db: Database, place: int, name: str) -> None:
@@ -250,8 +311,14 @@ def add_former_name(db: Database, place: int, name: str) -> None:
     _add_to_list(db, "places", "former_names", place, nfc(name))
 
 
-def describe_event(db: Database, event: int, start: str | None = None, end: str | None = None,
-                   place: int | None = None, alias: str | None = None) -> None:
+def describe_event(
+    db: Database,
+    event: int,
+    start: str | None = None,
+    end: str | None = None,
+    place: int | None = None,
+    alias: str | None = None,
+) -> None:
     """Give an event its date or period (ISO dates or years), place and other names."""
     _require(db, "events", event, "event", "`loike events` lists them")
     changes = {k: v for k, v in (("date_start", start), ("date_end", end), ("place_id", place)) if v}

@@ -10,9 +10,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
-from pipeline.database import Database
-
 from pipeline import database
+from pipeline.database import Database
 from pipeline.database.models import Segment, Tag, Word
 from pipeline.database.review_records import Quote
 from pipeline.errors import Conflict, InvalidEdit, NotFound
@@ -26,6 +25,7 @@ UNCHANGED = object()
 
 
 # --- reading --------------------------------------------------------------------------------------
+
 
 def segment(db: Database, segment_id: int) -> Segment:
     found = database.segment(db, segment_id)
@@ -44,8 +44,19 @@ def machine_text(db: Database, segment_id: int) -> str:
 
 # --- changing one segment ---------------------------------------------------------------------------
 
-def edit(db: Database, segment_id: int, version: int, editor: str, *, text=UNCHANGED, speaker=UNCHANGED,
-         person_id=UNCHANGED, note=UNCHANGED, status=UNCHANGED) -> Segment:
+
+def edit(
+    db: Database,
+    segment_id: int,
+    version: int,
+    editor: str,
+    *,
+    text=UNCHANGED,
+    speaker=UNCHANGED,
+    person_id=UNCHANGED,
+    note=UNCHANGED,
+    status=UNCHANGED,
+) -> Segment:
     """Change a segment's text, speaker, note or review status; returns the segment as saved.
 
     A text change makes the segment 'edited' unless ``status`` says otherwise in the same call.
@@ -61,8 +72,9 @@ def edit(db: Database, segment_id: int, version: int, editor: str, *, text=UNCHA
         changes["note"] = clean_note(note)
     if status is not UNCHANGED:
         if status not in STATUSES:
-            raise InvalidEdit(f"Unknown review status {status!r}: use one of {', '.join(STATUSES)}.",
-                              "Trạng thái duyệt không hợp lệ.")
+            raise InvalidEdit(
+                f"Unknown review status {status!r}: use one of {', '.join(STATUSES)}.", "Trạng thái duyệt không hợp lệ."
+            )
         changes["review_status"] = status
     with database.writing(db):
         current = _locked(db, segment_id, version)
@@ -89,8 +101,9 @@ def restore_machine(db: Database, segment_id: int, version: int, editor: str) ->
     """Bring back the machine's text for a segment."""
     with database.writing(db):
         current = _locked(db, segment_id, version)
-        return _save(db, current, {"text": machine_text(db, segment_id), "review_status": "edited"}, editor,
-                     "restore:machine")
+        return _save(
+            db, current, {"text": machine_text(db, segment_id), "review_status": "edited"}, editor, "restore:machine"
+        )
 
 
 def tag(db: Database, segment_id: int, kind: str, target: int, editor: str, remove: bool = False) -> list[Tag]:
@@ -122,6 +135,7 @@ def name_speaker(db: Database, interview_id: int, label: str, person_id: int | N
 
 # --- splitting and merging -------------------------------------------------------------------------
 
+
 def split(db: Database, segment_id: int, version: int, offset: int, editor: str) -> tuple[Segment, Segment]:
     """Split a segment at character ``offset`` of its text; the second half starts where its first word does."""
     with database.writing(db):
@@ -129,8 +143,10 @@ def split(db: Database, segment_id: int, version: int, offset: int, editor: str)
         text = current.text
         head, tail = text[:offset].strip(), text[offset:].strip()
         if not 0 < offset < len(text) or not head or not tail:
-            raise InvalidEdit("Put the cursor inside the text, between two words, to split a segment there.",
-                              "Hãy đặt con trỏ vào giữa hai từ trong đoạn rồi mới tách.")
+            raise InvalidEdit(
+                "Put the cursor inside the text, between two words, to split a segment there.",
+                "Hãy đặt con trỏ vào giữa hai từ trong đoạn rồi mới tách.",
+            )
         words = database.segment_words(db, segment_id)
         cut, first_moved = _split_time(current, words, len(head), len(text))
         new_id = database.split_segment(db, current, cut, tail, first_moved, editor)
@@ -147,8 +163,10 @@ def merge(db: Database, segment_id: int, version: int, next_version: int, editor
         first = _locked(db, segment_id, version)
         following = database.segment_at(db, first.interview_id, first.idx + 1)
         if following is None:
-            raise InvalidEdit("This is the last segment: there is nothing after it to merge with.",
-                              "Đây là đoạn cuối: không có đoạn sau để gộp.")
+            raise InvalidEdit(
+                "This is the last segment: there is nothing after it to merge with.",
+                "Đây là đoạn cuối: không có đoạn sau để gộp.",
+            )
         second = _at_version(following, next_version)
         database.move_attachments(db, second.id, first.id)
         database.add_revision(db, second, f"merged-into:{first.id}", editor, database.snapshot(second), None)
@@ -164,15 +182,27 @@ def merge(db: Database, segment_id: int, version: int, next_version: int, editor
 
 # --- quotes --------------------------------------------------------------------------------------------
 
-def add_quote(db: Database, first_segment_id: int, last_segment_id: int, editor: str, *, start_offset: int = 0,
-              end_offset: int | None = None, comment: str = "", tags: dict[str, list[int]] | None = None) -> Quote:
+
+def add_quote(
+    db: Database,
+    first_segment_id: int,
+    last_segment_id: int,
+    editor: str,
+    *,
+    start_offset: int = 0,
+    end_offset: int | None = None,
+    comment: str = "",
+    tags: dict[str, list[int]] | None = None,
+) -> Quote:
     """Keep a passage for the book: from ``start_offset`` in the first segment's text to ``end_offset`` in the
     last's (whole segments by default). Its time range comes from the words the selection covers."""
     with database.writing(db):
         first, last = segment(db, first_segment_id), segment(db, last_segment_id)
         if first.interview_id != last.interview_id or first.idx > last.idx:
-            raise InvalidEdit("A quote runs forward through one interview: select it again from start to end.",
-                              "Trích dẫn phải nằm trong một phỏng vấn: hãy chọn lại từ đầu đến cuối.")
+            raise InvalidEdit(
+                "A quote runs forward through one interview: select it again from start to end.",
+                "Trích dẫn phải nằm trong một phỏng vấn: hãy chọn lại từ đầu đến cuối.",
+            )
         chosen = database.segments_between(db, first.interview_id, first.idx, last.idx)
         end_offset = len(last.text) if end_offset is None else end_offset
         pieces = [s.text for s in chosen]
@@ -184,8 +214,17 @@ def add_quote(db: Database, first_segment_id: int, last_segment_id: int, editor:
         start = _time_at(first, database.segment_words(db, first.id), start_offset, first.start)
         end = _time_at(last, database.segment_words(db, last.id), end_offset, last.end, ending=True)
         quote_id = database.add_quote(
-            db, first.interview_id, first.id, last.id, start=start, end=max(end, start), text=text,
-            comment=clean_note(comment) or None, editor=editor, tags=_quote_tags(tags or {}))
+            db,
+            first.interview_id,
+            first.id,
+            last.id,
+            start=start,
+            end=max(end, start),
+            text=text,
+            comment=clean_note(comment) or None,
+            editor=editor,
+            tags=_quote_tags(tags or {}),
+        )
     return quote(db, quote_id)
 
 
@@ -204,14 +243,19 @@ def delete_quote(db: Database, quote_id: int) -> None:
 
 # --- rules ---------------------------------------------------------------------------------------------
 
+
 def clean_text(text: str) -> str:
     text = " ".join(unicodedata.normalize("NFC", str(text)).split())
     if not text:
-        raise InvalidEdit("A segment cannot be empty: merge it with its neighbour instead.",
-                          "Đoạn không được để trống: hãy gộp nó với đoạn bên cạnh.")
+        raise InvalidEdit(
+            "A segment cannot be empty: merge it with its neighbour instead.",
+            "Đoạn không được để trống: hãy gộp nó với đoạn bên cạnh.",
+        )
     if len(text) > MAX_TEXT:
-        raise InvalidEdit(f"A segment holds at most {MAX_TEXT} characters: split it first.",
-                          f"Một đoạn dài tối đa {MAX_TEXT} ký tự: hãy tách nó trước.")
+        raise InvalidEdit(
+            f"A segment holds at most {MAX_TEXT} characters: split it first.",
+            f"Một đoạn dài tối đa {MAX_TEXT} ký tự: hãy tách nó trước.",
+        )
     return text
 
 

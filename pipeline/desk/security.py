@@ -34,12 +34,16 @@ MAX_BODY = 256 * 1024
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 OPEN_PATHS = {"/login", "/static/app.css"}
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
-ERRORS = {400: "Yêu cầu không hợp lệ.", 404: "Không tìm thấy trang này.", 405: "Không dùng được cách gửi này.",
-          413: "Yêu cầu quá lớn."}
+ERRORS = {
+    400: "Yêu cầu không hợp lệ.",
+    404: "Không tìm thấy trang này.",
+    405: "Không dùng được cách gửi này.",
+    413: "Yêu cầu quá lớn.",
+}
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "media-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-                               "base-uri 'none'",
+    "media-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -79,8 +83,7 @@ class Gate:
         return self.password is not None and hmac.compare_digest(given.strip().encode(), self.password.encode())
 
     def remember_login(self, response: Response) -> None:
-        response.set_cookie(AUTH_COOKIE, self._auth_value(), httponly=True, samesite="strict",
-                            max_age=3600 * 24 * 30)
+        response.set_cookie(AUTH_COOKIE, self._auth_value(), httponly=True, samesite="strict", max_age=3600 * 24 * 30)
 
     def _auth_value(self) -> str:
         return hmac.new(self.secret, f"auth:{self.password}".encode(), hashlib.sha256).hexdigest()
@@ -128,8 +131,11 @@ class GateMiddleware:
     async def refusal(self, request: Request) -> Response | None:
         gate, path = self.gate, request.url.path
         if not gate.host_allowed(request):
-            return refuse(request, 400, "Tên máy trong địa chỉ không đúng: hãy mở ứng dụng bằng địa chỉ mà "
-                                        "lệnh `loike serve` đã in ra.")
+            return refuse(
+                request,
+                400,
+                "Tên máy trong địa chỉ không đúng: hãy mở ứng dụng bằng địa chỉ mà lệnh `loike serve` đã in ra.",
+            )
         if not gate.logged_in(request) and path not in OPEN_PATHS:
             if request.method in SAFE_METHODS and not path.startswith("/api/"):
                 return RedirectResponse("/login", status_code=303)
@@ -195,10 +201,12 @@ async def _body(request: Request) -> bytes:
 def _error_page(message: str) -> str:
     from html import escape
 
-    return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lời Kể</title>'
-            f'<link rel="stylesheet" href="/static/app.css"></head><body class="error-page">'
-            f'<main><h1>Lời Kể</h1><p role="alert">{escape(message)}</p><p><a href="/">Về danh sách</a></p>'
-            f'</main></body></html>')
+    return (
+        f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lời Kể</title>'
+        f'<link rel="stylesheet" href="/static/app.css"></head><body class="error-page">'
+        f'<main><h1>Lời Kể</h1><p role="alert">{escape(message)}</p><p><a href="/">Về danh sách</a></p>'
+        f"</main></body></html>"
+    )
 
 
 def _secret(path: Path) -> bytes:
@@ -250,7 +258,7 @@ def _primary_address() -> str | None:
 def _hostname(header: str) -> str:
     header = header.strip().lower()
     if header.startswith("["):
-        return header[1:header.find("]")]
+        return header[1 : header.find("]")]
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 

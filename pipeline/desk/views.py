@@ -11,8 +11,20 @@ from pipeline.database.models import Segment, Tag
 from pipeline.publishing import templating
 from pipeline.speech import flags
 
-SEGMENT_FIELDS = ("id", "idx", "start", "end", "text", "speaker", "person_id", "review_status", "version", "note",
-                  "edited_by", "edited_at")
+SEGMENT_FIELDS = (
+    "id",
+    "idx",
+    "start",
+    "end",
+    "text",
+    "speaker",
+    "person_id",
+    "review_status",
+    "version",
+    "note",
+    "edited_by",
+    "edited_at",
+)
 """What the JSON API tells the page about a segment, beside its flags, speaker name and tags."""
 
 
@@ -44,10 +56,12 @@ def review_state(row: dict) -> str:
 
 
 def matches(view: dict, chosen: dict) -> bool:
-    return ((not chosen["commune"] or view["commune"] == chosen["commune"])
-            and (not chosen["witness"] or chosen["witness"] in view["witness_list"])
-            and (not chosen["event"] or chosen["event"] in view["event_list"])
-            and (not chosen["status"] or view["review"] == chosen["status"]))
+    return (
+        (not chosen["commune"] or view["commune"] == chosen["commune"])
+        and (not chosen["witness"] or chosen["witness"] in view["witness_list"])
+        and (not chosen["event"] or chosen["event"] in view["event_list"])
+        and (not chosen["status"] or view["review"] == chosen["status"])
+    )
 
 
 def interview_context(db, code: str) -> dict:
@@ -56,8 +70,10 @@ def interview_context(db, code: str) -> dict:
         raise HTTPException(404, f"Không có phỏng vấn {code}.")
     tags = database.interview_tags(db, found.id)
     names = database.speaker_names(db, found.id)
-    segments = [desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker))
-                for seg in database.segments(db, found.id, with_words=False)]
+    segments = [
+        desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker))
+        for seg in database.segments(db, found.id, with_words=False)
+    ]
     alternatives = database.alternatives(db, found.id)
     return {
         "interview": templating.interview_view(found),
@@ -73,8 +89,9 @@ def interview_context(db, code: str) -> dict:
 
 def choices(db) -> dict[str, list[dict]]:
     """Everything an editor can tag, as ``{kind: [{id, label}]}``; labels tell namesakes apart."""
-    people = [{"id": p.id, "label": p.name + (f" ({p.birth_year})" if p.birth_year else "")}
-              for p in database.people(db)]
+    people = [
+        {"id": p.id, "label": p.name + (f" ({p.birth_year})" if p.birth_year else "")} for p in database.people(db)
+    ]
     places = [{"id": p.id, "label": p.name + (f", {p.parent}" if p.parent else "")} for p in database.places(db)]
     events = [{"id": e.id, "label": e.name} for e in database.events(db)]
     return {"person": people, "place": places, "event": events}
@@ -85,8 +102,14 @@ def desk_view(segment: Segment, tags: list[Tag], speaker_name: str | None) -> di
     codes = segment.flag_codes
     logprob = segment.avg_logprob
     fields = {key: value for key, value in templating.fields_of(segment).items() if key != "words"}
-    return {**fields, "tags": tags, "speaker_name": speaker_name, "flags": codes, "flag_reasons": flag_reasons(codes),
-            "low_segment": logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB}
+    return {
+        **fields,
+        "tags": tags,
+        "speaker_name": speaker_name,
+        "flags": codes,
+        "flag_reasons": flag_reasons(codes),
+        "low_segment": logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
+    }
 
 
 def flag_reasons(codes: list[str]) -> str:
@@ -99,5 +122,8 @@ def segment_json(db, segment: Segment) -> dict:
     names = database.speaker_names(db, segment.interview_id)
     tags = database.segment_tags(db, segment.interview_id, segment.id)
     return {key: getattr(segment, key) for key in SEGMENT_FIELDS} | {
-        "flags": codes, "flag_reasons": flag_reasons(codes),
-        "speaker_name": names.name_for(segment.person_id, segment.speaker), "tags": [asdict(t) for t in tags]}
+        "flags": codes,
+        "flag_reasons": flag_reasons(codes),
+        "speaker_name": names.name_for(segment.person_id, segment.speaker),
+        "tags": [asdict(t) for t in tags],
+    }

@@ -13,7 +13,8 @@ import os
 import socket
 import threading
 from dataclasses import asdict, dataclass, field
-from urllib.parse import quote as urlquote, unquote
+from urllib.parse import quote as urlquote
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,11 +24,10 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 
 from pipeline import database
-from pipeline.desk import views, security, editing
-from pipeline.publishing import review_sheets
-from pipeline.publishing import templating
-from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.database.metadata_records import PersonMeta
+from pipeline.desk import editing, security, views
+from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
+from pipeline.publishing import review_sheets, templating
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,9 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
 
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         editor = editor_of(request)
-        html = templating.render_page(env, name, editor=editor, csrf=gate.csrf_token(request), request=request,
-                                  **context)
+        html = templating.render_page(
+            env, name, editor=editor, csrf=gate.csrf_token(request), request=request, **context
+        )
         return HTMLResponse(html, status_code=status)
 
     async def index(request: Request) -> Response:
@@ -133,8 +134,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         name = request.path_params["name"]
         if name not in ASSETS:
             raise HTTPException(404, "Không có tệp này.")
-        return Response(templating.asset(env, name), media_type=ASSETS[name],
-                        headers={"Cache-Control": "no-cache"})
+        return Response(templating.asset(env, name), media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
 
     async def set_editor(request: Request) -> Response:
         form = await security.read_form(request)
@@ -143,8 +143,9 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         target = target if target.startswith("/") and not target.startswith("//") else "/"
         response = RedirectResponse(target, status_code=303)
         if name:
-            response.set_cookie(EDITOR_COOKIE, urlquote(name), max_age=3600 * 24 * 365, httponly=True,
-                                samesite="strict")
+            response.set_cookie(
+                EDITOR_COOKIE, urlquote(name), max_age=3600 * 24 * 365, httponly=True, samesite="strict"
+            )
         return response
 
     async def login(request: Request) -> Response:
@@ -159,6 +160,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
 
     def change(action):
         """A JSON endpoint that changes the archive: body parsed, editor required, library errors mapped."""
+
         async def endpoint(request: Request) -> Response:
             body = await security.read_json(request)
             editor = editor_of(request)
@@ -167,13 +169,20 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
             try:
                 result, interview_id = await on_db(action, request.path_params, body, editor)
             except Conflict as conflict:
-                return JSONResponse({"error": conflict_message(conflict), "current": views.segment_json(
-                    db(), conflict.current), "yours": body}, status_code=409)
+                return JSONResponse(
+                    {
+                        "error": conflict_message(conflict),
+                        "current": views.segment_json(db(), conflict.current),
+                        "yours": body,
+                    },
+                    status_code=409,
+                )
             except (InvalidEdit, NotFound, ValueError, KeyError, TypeError) as error:
                 status = 404 if isinstance(error, NotFound) else 400
                 return JSONResponse({"error": vietnamese(error)}, status_code=status)
             sheets.touch(interview_id)
             return JSONResponse(result)
+
         return endpoint
 
     async def segment_history(request: Request) -> Response:
@@ -216,8 +225,14 @@ def serve(archive: Archive, options: ServeOptions, announce) -> None:
 
     check_port(options.host, options.port)
     app = create_app(archive, options)
-    config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
-                            limit_concurrency=64, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        host=options.host,
+        port=options.port,
+        log_level="warning",
+        limit_concurrency=64,
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     original_startup = server.startup
 
@@ -243,13 +258,15 @@ def check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
-                raise ServeError(f"Port {port} is already in use on {host} (is `loike serve` already running?): "
-                                 "stop the other program, or choose another port with --port.") from error
-            raise ServeError(f"Cannot listen on {host}:{port} ({error.strerror}): check --host and --port.") \
-                from error
+                raise ServeError(
+                    f"Port {port} is already in use on {host} (is `loike serve` already running?): "
+                    "stop the other program, or choose another port with --port."
+                ) from error
+            raise ServeError(f"Cannot listen on {host}:{port} ({error.strerror}): check --host and --port.") from error
 
 
 # --- what the routes do, each a plain function of (db, path params, body, editor) ----------------
+
 
 def save_segment(db, params, body, editor):
     fields = {key: body[key] for key in ("text", "speaker", "person_id", "note", "status") if key in body}
@@ -285,10 +302,16 @@ def tag_segment(db, params, body, editor):
 def add_quote(db, params, body, editor):
     tags = {kind: [int(i) for i in ids] for kind, ids in (body.get("tags") or {}).items()}
     end = body.get("end_offset")
-    made = editing.add_quote(db, int(body["first"]), int(body["last"]), editor,
-                            start_offset=int(body.get("start_offset") or 0),
-                            end_offset=None if end is None else int(end),
-                            comment=str(body.get("comment") or ""), tags=tags)
+    made = editing.add_quote(
+        db,
+        int(body["first"]),
+        int(body["last"]),
+        editor,
+        start_offset=int(body.get("start_offset") or 0),
+        end_offset=None if end is None else int(end),
+        comment=str(body.get("comment") or ""),
+        tags=tags,
+    )
     return asdict(made), made.interview_id
 
 
@@ -302,8 +325,11 @@ def name_speaker(db, params, body, editor):
     interview_id, person = int(body["interview_id"]), body.get("person_id")
     editing.name_speaker(db, interview_id, str(body["label"]), int(person) if person not in (None, "") else None)
     names = database.speaker_names(db, interview_id)
-    return {"label": body["label"], "person_id": person or None,
-            "name": names.labels.get(body["label"]) or body["label"]}, interview_id
+    return {
+        "label": body["label"],
+        "person_id": person or None,
+        "name": names.labels.get(body["label"]) or body["label"],
+    }, interview_id
 
 
 def add_subject(db, params, body, editor):
@@ -328,8 +354,10 @@ def editor_of(request: Request) -> str | None:
 
 def conflict_message(conflict: Conflict) -> str:
     who = conflict.current.edited_by or "người khác"
-    return (f"Đoạn này vừa được {who} sửa (phiên bản {conflict.current.version}). "
-            "Bản của bạn chưa được lưu: hãy so sánh hai bản, rồi chọn và lưu lại.")
+    return (
+        f"Đoạn này vừa được {who} sửa (phiên bản {conflict.current.version}). "
+        "Bản của bạn chưa được lưu: hãy so sánh hai bản, rồi chọn và lưu lại."
+    )
 
 
 def vietnamese(error: Exception) -> str:

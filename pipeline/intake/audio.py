@@ -21,8 +21,8 @@ import av
 import numpy as np
 
 from pipeline import files
-from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
 from pipeline.database.heard import AudioInfo, NormalisedAudio
+from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
 
 log = logging.getLogger(__name__)
 

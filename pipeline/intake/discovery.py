@@ -24,8 +24,44 @@ log = logging.getLogger(__name__)
 
 IGNORED = (".*", "~*", "._*", "*.part", "*.tmp", "*.crdownload", "*.partial")
 MEDIA_SUFFIXES = frozenset(
-    ".mp3 .m4a .aac .amr .awb .wav .wave .flac .ogg .oga .opus .wma .aif .aiff .caf .ac3 .mka .wv .dss"
-    " .mp4 .m4v .mov .3gp .3gpp .3g2 .mkv .webm .avi .mpeg .mpg .ts .mts .m2ts .vob .wmv .flv".split()
+    [
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".amr",
+        ".awb",
+        ".wav",
+        ".wave",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".wma",
+        ".aif",
+        ".aiff",
+        ".caf",
+        ".ac3",
+        ".mka",
+        ".wv",
+        ".dss",
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".3gp",
+        ".3gpp",
+        ".3g2",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".mpeg",
+        ".mpg",
+        ".ts",
+        ".mts",
+        ".m2ts",
+        ".vob",
+        ".wmv",
+        ".flv",
+    ]
 )
 """Extensions taken as recordings; anything else (notes, sidecar metadata, photos) is left alone."""
 SETTLE_SECONDS = 2.0
@@ -100,14 +136,28 @@ def _descend(archive: Archive, folder: Path, passed_over: list[PassedOver]) -> b
     """Whether to look inside ``folder``; a link to a folder, or a folder named like a recording, is said."""
     rel = archive.relpath(folder)
     if folder.is_symlink():
-        passed_over.append(PassedOver(rel, "link_to_folder", (
-            f"recordings/{rel} is a link to the folder {_target(folder)}, which is not followed (a link to a "
-            "folder can lead back into itself): copy the recordings into recordings/, or link each file.")))
+        passed_over.append(
+            PassedOver(
+                rel,
+                "link_to_folder",
+                (
+                    f"recordings/{rel} is a link to the folder {_target(folder)}, which is not followed (a link to a "
+                    "folder can lead back into itself): copy the recordings into recordings/, or link each file."
+                ),
+            )
+        )
         return False
     if is_candidate(folder.name):
-        passed_over.append(PassedOver(rel, "folder", (
-            f"recordings/{rel} is a folder, not a recording: the recordings inside it are taken as from any "
-            "other folder; rename it if the name is a mistake.")))
+        passed_over.append(
+            PassedOver(
+                rel,
+                "folder",
+                (
+                    f"recordings/{rel} is a folder, not a recording: the recordings inside it are taken as from any "
+                    "other folder; rename it if the name is a mistake."
+                ),
+            )
+        )
     return True
 
 
@@ -122,15 +172,22 @@ def _examine(archive: Archive, path: Path) -> SourceFile:
         info = path.stat()
     except FileNotFoundError:
         if path.is_symlink():
-            raise PassedOver(rel, "broken_link", (
-                f"recordings/{rel} is a link to {_target(path)}, which is not there: plug in the drive it "
-                "points to, or remove the link.")) from None
+            raise PassedOver(
+                rel,
+                "broken_link",
+                (
+                    f"recordings/{rel} is a link to {_target(path)}, which is not there: plug in the drive it "
+                    "points to, or remove the link."
+                ),
+            ) from None
         raise _vanished(rel) from None
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise PassedOver(rel, "broken_link", (
-                f"recordings/{rel} is a link that leads back to itself: remove it and copy the recording itself "
-                "in.")) from None
+            raise PassedOver(
+                rel,
+                "broken_link",
+                (f"recordings/{rel} is a link that leads back to itself: remove it and copy the recording itself in."),
+            ) from None
         raise _unreadable(rel, error) from None
     if not stat.S_ISREG(info.st_mode):
         raise _not_a_file(rel, path, info.st_mode)
@@ -147,15 +204,32 @@ def identify(archive: Archive, source: SourceFile) -> str:
 
 
 def _not_a_file(rel: str, path: Path, mode: int) -> PassedOver:
-    what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    what = (
+        "a named pipe"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
     if path.is_symlink():
-        return PassedOver(rel, "not_a_file", (
-            f"recordings/{rel} is a link to {_target(path)}, {what}, so it is not read: remove the link and "
-            "copy the recording itself in."))
-    return PassedOver(rel, "not_a_file", (
-        f"recordings/{rel} is {what}, not a recording file, so it is not read: remove it and put the recording "
-        "itself there."))
+        return PassedOver(
+            rel,
+            "not_a_file",
+            (
+                f"recordings/{rel} is a link to {_target(path)}, {what}, so it is not read: remove the link and "
+                "copy the recording itself in."
+            ),
+        )
+    return PassedOver(
+        rel,
+        "not_a_file",
+        (
+            f"recordings/{rel} is {what}, not a recording file, so it is not read: remove it and put the recording "
+            "itself there."
+        ),
+    )
 
 
 def _target(link: Path) -> str:
@@ -164,26 +238,45 @@ def _target(link: Path) -> str:
 
 
 def _vanished(rel: str) -> PassedOver:
-    return PassedOver(rel, "vanished", (
-        f"recordings/{rel} disappeared while it was being looked at (moved or deleted?): if it was moved, the "
-        "next run takes it from its new place."))
+    return PassedOver(
+        rel,
+        "vanished",
+        (
+            f"recordings/{rel} disappeared while it was being looked at (moved or deleted?): if it was moved, the "
+            "next run takes it from its new place."
+        ),
+    )
 
 
 def _unreadable(rel: str, error: OSError) -> PassedOver:
-    return PassedOver(rel, "unreadable", (
-        f"recordings/{rel} cannot be read ({error.strerror or error}): give your user permission to read it "
-        "(chmod a+r) or copy it again, then run again."), failed=True)
+    return PassedOver(
+        rel,
+        "unreadable",
+        (
+            f"recordings/{rel} cannot be read ({error.strerror or error}): give your user permission to read it "
+            "(chmod a+r) or copy it again, then run again."
+        ),
+        failed=True,
+    )
 
 
 def _unreadable_folder(archive: Archive, folder: Path, error: OSError) -> PassedOver:
     rel = archive.relpath(folder)
     shown = f"recordings/{rel}" if rel != "." else "recordings/"
-    return PassedOver(rel, "unreadable", (
-        f"The folder {shown} cannot be read ({error.strerror or error}): give your user permission to open it "
-        "(chmod a+rx), then run again."), failed=True)
+    return PassedOver(
+        rel,
+        "unreadable",
+        (
+            f"The folder {shown} cannot be read ({error.strerror or error}): give your user permission to open it "
+            "(chmod a+rx), then run again."
+        ),
+        failed=True,
+    )
 
 
-def settled(files: Iterable[SourceFile], settle_seconds: float = SETTLE_SECONDS) -> tuple[list[SourceFile], list[SourceFile]]:
+def settled(
+    files: Iterable[SourceFile], settle_seconds: float = SETTLE_SECONDS
+) -> tuple[list[SourceFile], list[SourceFile]]:
     """Split files into (settled, still changing).
 
     Files last touched within ``settle_seconds`` are stat'ed again after that long: one wait for

@@ -72,6 +72,7 @@ def _sample_reader(path: Path) -> Iterator[Callable[[np.ndarray], int]]:
     """A function filling an array with the file's next samples (float32 in [-1, 1]); returns how many."""
     if path.suffix == ".f32":
         with open(path, "rb") as raw:
+
             def fill_raw(out: np.ndarray) -> int:
                 got = np.frombuffer(raw.read(len(out) * 4), "<f4")
                 out[: len(got)] = got

@@ -52,7 +52,7 @@ def ohms_lines(t: Transcript) -> list[str]:
 
 
 def ohms_sync(t: Transcript, interval_minutes: int = 1) -> str:
-    """"1:|3(5)|7(1)": at minute 1 line 3, fifth word, is being spoken; at minute 2 line 7 begins."""
+    """ "1:|3(5)|7(1)": at minute 1 line 3, fifth word, is being spoken; at minute 2 line 7 begins."""
     texts = ohms_lines(t)
     if not t.lines:
         return f"{interval_minutes}:"
@@ -144,13 +144,27 @@ def ohms_index(t: Transcript) -> list[dict]:
         names = [tag.name for tag in t.tags.get(line.id, [])]
         if names:
             events = [tag.name for tag in t.tags[line.id] if tag.kind == "event"]
-            points.append({"time": int(line.start), "title": "; ".join(events or names),
-                           "partial_transcript": _opening(line.text), "synopsis": line.text,
-                           "keywords": ";".join(names), "subjects": ";".join(events)})
+            points.append(
+                {
+                    "time": int(line.start),
+                    "title": "; ".join(events or names),
+                    "partial_transcript": _opening(line.text),
+                    "synopsis": line.text,
+                    "keywords": ";".join(names),
+                    "subjects": ";".join(events),
+                }
+            )
     if not points and t.lines:
-        points.append({"time": 0, "title": t.interview.title or t.code,
-                       "partial_transcript": _opening(t.lines[0].text), "synopsis": t.interview.notes or "",
-                       "keywords": ";".join(_topics(t)), "subjects": ";".join(e.name for e in t.events)})
+        points.append(
+            {
+                "time": 0,
+                "title": t.interview.title or t.code,
+                "partial_transcript": _opening(t.lines[0].text),
+                "synopsis": t.interview.notes or "",
+                "keywords": ";".join(_topics(t)),
+                "subjects": ";".join(e.name for e in t.events),
+            }
+        )
     return points
 
 
@@ -190,11 +204,16 @@ def tei_xml(t: Transcript) -> str:
     _sub(publication, q("publisher"), "Lời Kể")
     _sub(publication, q("idno"), t.code, type="loike")
     availability = _sub(publication, q("availability"), status=AVAILABILITY.get(t.consent, "unknown"))
-    _sub(availability, q("p"), f"Quyền công bố: {CONSENT_VN.get(t.consent, t.consent)}"
-         + (f" đến {i.consent_until}" if i.consent_until else ""))
+    _sub(
+        availability,
+        q("p"),
+        f"Quyền công bố: {CONSENT_VN.get(t.consent, t.consent)}"
+        + (f" đến {i.consent_until}" if i.consent_until else ""),
+    )
     source = _sub(file_desc, q("sourceDesc"))
-    recording = _sub(_sub(source, q("recordingStmt")), q("recording"), type="audio",
-                     dur=f"PT{float(i.duration or 0):.3f}S")
+    recording = _sub(
+        _sub(source, q("recordingStmt")), q("recording"), type="audio", dur=f"PT{float(i.duration or 0):.3f}S"
+    )
     if i.date:
         _sub(recording, q("date"), i.date, when=i.date)
     _sub(recording, q("p"), f"Tệp gốc: {i.source_path or ''}; SHA-256 {i.sha256 or ''}")
@@ -212,10 +231,18 @@ def tei_xml(t: Transcript) -> str:
     who = speaker_ids(t)
     body = _sub(text, q("body"))
     for line in t.lines:
-        _sub(body, q("u"), line.text, **{
-            XML_ID: f"u{line.idx + 1}", "who": f"#{who[line.speaker]}" if line.speaker else None,
-            "start": f"#{ids[_ms(line.start)]}", "end": f"#{ids[_ms(max(line.end, line.start))]}",
-            "ana": f"#review-{line.review_status}"})
+        _sub(
+            body,
+            q("u"),
+            line.text,
+            **{
+                XML_ID: f"u{line.idx + 1}",
+                "who": f"#{who[line.speaker]}" if line.speaker else None,
+                "start": f"#{ids[_ms(line.start)]}",
+                "end": f"#{ids[_ms(max(line.end, line.start))]}",
+                "ana": f"#review-{line.review_status}",
+            },
+        )
     interp = _sub(_sub(text, q("back")), q("interpGrp"), type="review")
     for status, label in REVIEW_VN.items():
         _sub(interp, q("interp"), label, **{XML_ID: f"review-{status}"})
@@ -232,16 +259,22 @@ def _participants(t: Transcript, listing: ET.Element, q) -> None:
             person = _sub(listing, q("person"), **{XML_ID: xml_id, "role": "speaker"})
             _sub(person, q("persName"), name)
     for person_id, (role, p) in known.items():
-        element = _sub(listing, q("person"), **{XML_ID: f"p{person_id}", "role": role,
-                                                 "sex": {"nam": "M", "nữ": "F"}.get(p.sex or "") if p else None})
+        element = _sub(
+            listing,
+            q("person"),
+            **{XML_ID: f"p{person_id}", "role": role, "sex": {"nam": "M", "nữ": "F"}.get(p.sex or "") if p else None},
+        )
         name = p.name if p else next(x.speaker for x in t.lines if x.person_id == person_id)
         _sub(element, q("persName"), name)
         if p and p.birth_year:
             _sub(element, q("birth"), when=f"{p.birth_year:04d}")
         for r in p.roles if p else []:
-            _sub(element, q("occupation"), r.title,
-                 **{"from": str(r.start_year) if r.start_year else None,
-                    "to": str(r.end_year) if r.end_year else None})
+            _sub(
+                element,
+                q("occupation"),
+                r.title,
+                **{"from": str(r.start_year) if r.start_year else None, "to": str(r.end_year) if r.end_year else None},
+            )
 
 
 def _ms(seconds: float) -> int:

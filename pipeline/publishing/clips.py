@@ -28,8 +28,10 @@ def check_encoder(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"Unknown clip format {fmt!r}: use one of {', '.join(FORMATS)}.")
     if fmt != "wav" and shutil.which("ffmpeg") is None:
-        raise ExportError(f"{fmt.upper()} clips need ffmpeg, which is not installed on this computer: install it "
-                          "(apt install ffmpeg, brew install ffmpeg or from ffmpeg.org) or use --clip-format wav.")
+        raise ExportError(
+            f"{fmt.upper()} clips need ffmpeg, which is not installed on this computer: install it "
+            "(apt install ffmpeg, brew install ffmpeg or from ffmpeg.org) or use --clip-format wav."
+        )
 
 
 def safe_name(text: str, suffix: str) -> str:
@@ -56,14 +58,17 @@ def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Pa
             last = min(source.getnframes(), math.ceil(end * rate))
             source.setpos(min(first, source.getnframes()))
             frames = source.readframes(max(0, last - first))
-            piece = AudioSegment(data=frames, sample_width=source.getsampwidth(), frame_rate=rate,
-                                 channels=source.getnchannels())
+            piece = AudioSegment(
+                data=frames, sample_width=source.getsampwidth(), frame_rate=rate, channels=source.getnchannels()
+            )
     except FileNotFoundError:
-        raise ExportError(f"The listening copy {wav} is missing: run `loike rebuild --audio`, then export again.") \
-            from None
+        raise ExportError(
+            f"The listening copy {wav} is missing: run `loike rebuild --audio`, then export again."
+        ) from None
     except (wave.Error, EOFError) as error:
-        raise ExportError(f"The listening copy {wav} cannot be read ({error}): run `loike rebuild --audio`, "
-                          "then export again.") from error
+        raise ExportError(
+            f"The listening copy {wav} cannot be read ({error}): run `loike rebuild --audio`, then export again."
+        ) from error
     piece = piece.fade_in(min(FADE_MS, len(piece) // 2)).fade_out(min(FADE_MS, len(piece) // 2))
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +77,5 @@ def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Pa
     except OSError as error:
         raise unwritable(dest, error, "The clip") from error
     except Exception as error:  # pydub raises its own errors when ffmpeg fails
-        raise ExportError(f"The clip {dest} could not be encoded as {fmt} ({error}): try --clip-format wav.") \
-            from error
+        raise ExportError(f"The clip {dest} could not be encoded as {fmt} ({error}): try --clip-format wav.") from error
     return dest

@@ -20,13 +20,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import bagit
-from pipeline.database import Database
 
-from pipeline import __version__
-from pipeline.publishing import exports, transcript
-from pipeline import database
+from pipeline import __version__, database
+from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
+from pipeline.publishing import exports, transcript
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -58,15 +57,20 @@ def _original(archive: Archive, db: Database, interview: Interview) -> Path:
     for name in database.file_names(db, interview.recording_id) + [interview.source_path]:
         if found := archive.original(name):
             return found
-    raise ExportError(f"The original of {interview.code} ({interview.source_path}) is not in {archive.recordings}: "
-                      "put it back (`loike verify` lists what is missing), then package again.")
+    raise ExportError(
+        f"The original of {interview.code} ({interview.source_path}) is not in {archive.recordings}: "
+        "put it back (`loike verify` lists what is missing), then package again."
+    )
 
 
 def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
     document = json.loads(exports.to_json(t))
     document.pop("segments")
-    document["files"] = {"original": f"originals/{original}", "audio": f"audio/{t.code}.wav",
-                         "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS]}
+    document["files"] = {
+        "original": f"originals/{original}",
+        "audio": f"audio/{t.code}.wav",
+        "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS],
+    }
     document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
     return document
 
@@ -105,8 +109,9 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         _copy(original, work / "originals" / relative)
         wav = archive.audio_dir / f"{t.code}.wav"
         if not wav.is_file():
-            raise ExportError(f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, "
-                              "then package again.")
+            raise ExportError(
+                f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, then package again."
+            )
         _copy(wav, work / "audio" / wav.name)
         for fmt in options.formats:
             target = work / "transcripts" / t.code / exports.filename(t.code, fmt)
@@ -114,22 +119,32 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
             target.write_bytes(exports.render(t, fmt))
         meta = _metadata(db, t, relative)
         (work / "metadata").mkdir(exist_ok=True)
-        (work / "metadata" / f"{t.code}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
-                                                         encoding="utf-8")
-        catalogue.append({"code": t.code, "title": t.interview.title, "date": t.interview.date,
-                          "consent_status": t.consent, "restricted": t.restricted, "original": f"originals/{relative}",
-                          "sha256": t.interview.sha256})
+        (work / "metadata" / f"{t.code}.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        catalogue.append(
+            {
+                "code": t.code,
+                "title": t.interview.title,
+                "date": t.interview.date,
+                "consent_status": t.consent,
+                "restricted": t.restricted,
+                "original": f"originals/{relative}",
+                "sha256": t.interview.sha256,
+            }
+        )
         report.interviews.append(t.code)
     (work / "metadata").mkdir(exist_ok=True)
     (work / "metadata" / "interviews.json").write_text(
         json.dumps({"interviews": catalogue, "withheld": withheld}, ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     restricted = [c["code"] for c in catalogue if c["restricted"]]
     info = {
         "Source-Organization": options.organization,
         "External-Identifier": options.identifier or f"loike-{database.now()[:10]}",
         "External-Description": f"Lời Kể: {len(catalogue)} cuộc phỏng vấn (bản gốc, âm thanh chuẩn hoá, "
-                                f"bản phiên âm {', '.join(options.formats)}, siêu dữ liệu).",
+        f"bản phiên âm {', '.join(options.formats)}, siêu dữ liệu).",
         "Bag-Software-Agent": f"Lời Kể {__version__} (bagit-python {bagit.VERSION})",
         "Internal-Sender-Identifier": str(archive.root),
         "Access-Restrictions": ("Hạn chế công bố: " + ", ".join(restricted)) if restricted else "Không",
@@ -155,8 +170,10 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
         meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
         if found != interview.sha256:
-            raise ExportError(f"The original of {code} ({interview.source_path}) no longer has the hash it had when "
-                              "taken in: run `loike verify`, restore it from a backup, then package again.")
+            raise ExportError(
+                f"The original of {code} ({interview.source_path}) no longer has the hash it had when "
+                "taken in: run `loike verify`, restore it from a backup, then package again."
+            )
 
 
 def verify(path: Path) -> None:
@@ -168,12 +185,15 @@ def verify(path: Path) -> None:
     except bagit.BagValidationError as error:
         problems = [_sentence(path, d) for d in error.details]
         if not problems:  # bagit stops at a wrong Payload-Oxum before it looks at any file: look at each anyway
-            problems = [f"{path}: the files are not the number and size bag-info.txt records (Payload-Oxum): "
-                        "something was added, removed or changed."] + _each_file(bag)
+            problems = [
+                f"{path}: the files are not the number and size bag-info.txt records (Payload-Oxum): "
+                "something was added, removed or changed."
+            ] + _each_file(bag)
         raise PackageInvalid(path, problems) from error
     except bagit.BagError as error:
-        raise PackageInvalid(path, [f"{path} is not a BagIt package ({error}): give the folder that holds "
-                                    "bagit.txt."]) from error
+        raise PackageInvalid(
+            path, [f"{path} is not a BagIt package ({error}): give the folder that holds bagit.txt."]
+        ) from error
 
 
 def _each_file(bag: bagit.Bag) -> list[str]:
@@ -183,16 +203,21 @@ def _each_file(bag: bagit.Bag) -> list[str]:
         try:
             check()
         except bagit.BagValidationError as error:
-            problems += [_sentence(Path(bag.path), d) for d in error.details
-                         if not isinstance(d, bagit.ChecksumMismatch) or (Path(bag.path) / d.path).exists()]
+            problems += [
+                _sentence(Path(bag.path), d)
+                for d in error.details
+                if not isinstance(d, bagit.ChecksumMismatch) or (Path(bag.path) / d.path).exists()
+            ]
     return problems
 
 
 def _sentence(bag: Path, detail: bagit.BagError) -> str:
     where = bag / str(getattr(detail, "path", ""))
     if isinstance(detail, bagit.ChecksumMismatch):
-        return (f"{where} has changed since it was packaged ({detail.algorithm} expected {detail.expected}, "
-                f"found {detail.found}): take it again from the archive, or package again.")
+        return (
+            f"{where} has changed since it was packaged ({detail.algorithm} expected {detail.expected}, "
+            f"found {detail.found}): take it again from the archive, or package again."
+        )
     if isinstance(detail, bagit.FileMissing):
         return f"{where} is listed in the manifest but missing: copy it back, or package again."
     if isinstance(detail, bagit.UnexpectedFile):

@@ -14,26 +14,56 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.database import Database
-
 from pipeline import files
-from pipeline.publishing import archival_xml, transcript
+from pipeline.database import Database
 from pipeline.errors import ExportError, unwritable
+from pipeline.publishing import archival_xml, transcript
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = {"txt": ".txt", "srt": ".srt", "vtt": ".vtt", "json": ".json", "docx": ".docx",
-              "ohms": ".ohms.xml", "tei": ".tei.xml"}
+EXTENSIONS = {
+    "txt": ".txt",
+    "srt": ".srt",
+    "vtt": ".vtt",
+    "json": ".json",
+    "docx": ".docx",
+    "ohms": ".ohms.xml",
+    "tei": ".tei.xml",
+}
 FORMATS = tuple(EXTENSIONS)
 BINARY = {"docx"}
 MARKS = {"machine": "[máy]", "edited": "[sửa]", "verified": "[duyệt]"}
 LEGEND = "[máy] máy phiên âm, chưa sửa · [sửa] biên tập viên đã sửa · [duyệt] đã nghe lại và duyệt"
 INTERVIEW_FIELDS = (
-    "id", "code", "title", "source_path", "sha256", "container", "codec", "channels", "sample_rate",
-    "declared_duration", "duration", "status", "problem", "first_seen", "transcribed_at", "model",
-    "date", "place_path", "place", "witnesses", "interviewers", "events", "notes", "equipment",
-    "consent_status", "consent_until", "consent_by", "metadata_status",
+    "id",
+    "code",
+    "title",
+    "source_path",
+    "sha256",
+    "container",
+    "codec",
+    "channels",
+    "sample_rate",
+    "declared_duration",
+    "duration",
+    "status",
+    "problem",
+    "first_seen",
+    "transcribed_at",
+    "model",
+    "date",
+    "place_path",
+    "place",
+    "witnesses",
+    "interviewers",
+    "events",
+    "notes",
+    "equipment",
+    "consent_status",
+    "consent_until",
+    "consent_by",
+    "metadata_status",
 )
 
 
@@ -64,8 +94,7 @@ def header_lines(t: Transcript) -> list[str]:
         "Nhân chứng: " + "; ".join(_person_text(p) for p in t.witnesses) if t.witnesses else "",
         "Người phỏng vấn: " + "; ".join(p.name for p in t.interviewers) if t.interviewers else "",
         f"Ngày phỏng vấn: {transcript.date_vn(i.date)}" if i.date else "",
-        "Nơi phỏng vấn: " + ", ".join(x for x in [i.place, *t.place_path] if x) if i.place or t.place_path
-        else "",
+        "Nơi phỏng vấn: " + ", ".join(x for x in [i.place, *t.place_path] if x) if i.place or t.place_path else "",
         f"Quyền công bố: {CONSENT_VN.get(t.consent, t.consent)}"
         + (f" đến {transcript.date_vn(i.consent_until)}" if i.consent_until else ""),
         t.review_note(),
@@ -149,8 +178,16 @@ def _note_safe(text: str) -> str:
 
 def to_json(t: Transcript) -> str:
     """The interview, its people and every segment with its words; ``text`` is the editor's where edited."""
-    people = [{"id": p.id, "name": p.name, "birth_year": p.birth_year, "sex": p.sex,
-               "roles": [asdict(role) for role in p.roles]} for p in t.witnesses]
+    people = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "birth_year": p.birth_year,
+            "sex": p.sex,
+            "roles": [asdict(role) for role in p.roles],
+        }
+        for p in t.witnesses
+    ]
     document = {
         "format": "loike-transcript/2",
         "interview": {name: getattr(t.interview, name) for name in INTERVIEW_FIELDS},
@@ -159,9 +196,19 @@ def to_json(t: Transcript) -> str:
         "events": [{"id": e.id, "name": e.name, "date_start": e.date_start, "date_end": e.date_end} for e in t.events],
         "review": {**t.review_counts, "note": t.review_note()},
         "segments": [
-            {"id": line.id, "line": line.idx + 1, "start": line.start, "end": line.end, "speaker": line.speaker,
-             "speaker_label": line.label, "person_id": line.person_id, "text": line.text,
-             "review_status": line.review_status, "flags": line.flags, "words": [asdict(w) for w in line.words]}
+            {
+                "id": line.id,
+                "line": line.idx + 1,
+                "start": line.start,
+                "end": line.end,
+                "speaker": line.speaker,
+                "speaker_label": line.label,
+                "person_id": line.person_id,
+                "text": line.text,
+                "review_status": line.review_status,
+                "flags": line.flags,
+                "words": [asdict(w) for w in line.words],
+            }
             for line in t.lines
         ],
     }
@@ -171,12 +218,18 @@ def to_json(t: Transcript) -> str:
 def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) -> bytes:
     """One transcript in one format, as the bytes of the file."""
     if fmt == "docx":
-        from pipeline.publishing import word_documents# here, not at the top: python-docx and lxml would slow every loike command
+        from pipeline.publishing import (
+            word_documents,  # here, not at the top: python-docx and lxml would slow every loike command
+        )
 
         return word_documents.transcript_docx(t, options.speakers)
     writers = {
-        "txt": lambda: to_txt(t, options), "srt": lambda: to_srt(t, options), "vtt": lambda: to_vtt(t, options),
-        "json": lambda: to_json(t), "ohms": lambda: archival_xml.ohms_xml(t), "tei": lambda: archival_xml.tei_xml(t),
+        "txt": lambda: to_txt(t, options),
+        "srt": lambda: to_srt(t, options),
+        "vtt": lambda: to_vtt(t, options),
+        "json": lambda: to_json(t),
+        "ohms": lambda: archival_xml.ohms_xml(t),
+        "tei": lambda: archival_xml.tei_xml(t),
     }
     if fmt not in writers:
         raise ExportError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
@@ -199,18 +252,21 @@ def write_export(path: Path, data: bytes, what: str = "The export") -> Path:
         raise unwritable(path, error, what) from error
 
 
-def export_one(db: Database, key: str, fmt: str, options: ExportOptions = ExportOptions(),
-               output: Path | None = None) -> bytes | Path:
+def export_one(
+    db: Database, key: str, fmt: str, options: ExportOptions = ExportOptions(), output: Path | None = None
+) -> bytes | Path:
     """One interview: the bytes when ``output`` is None, else the path written."""
     if fmt in BINARY and output is None:
-        raise ExportError(f"{fmt.upper()} is not text and cannot be printed: give a file with -o, "
-                          f"e.g. -o {filename(key, fmt)}.")
+        raise ExportError(
+            f"{fmt.upper()} is not text and cannot be printed: give a file with -o, e.g. -o {filename(key, fmt)}."
+        )
     data = render(transcript.load(db, key), fmt, options)
     return data if output is None else write_export(output, data)
 
 
-def export_all(db: Database, fmt: str, out_dir: Path, options: ExportOptions = ExportOptions(),
-               include_restricted: bool = False) -> ExportReport:
+def export_all(
+    db: Database, fmt: str, out_dir: Path, options: ExportOptions = ExportOptions(), include_restricted: bool = False
+) -> ExportReport:
     """Every transcribed interview into ``out_dir``, one file each, named by code; restricted ones left out unless
     ``include_restricted``."""
     transcripts, withheld = transcript.load_all(db, include_restricted)

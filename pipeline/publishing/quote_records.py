@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.database.search_records import DatedEvent, QuoteTag
 from pipeline.database.models import Person
+from pipeline.database.search_records import DatedEvent, QuoteTag
 from pipeline.publishing.transcript import date_vn, minutes
 
 
@@ -45,12 +45,27 @@ class Quote:
         """The flat fields CSV and JSON carry."""
         w = self.witness
         return {
-            "id": self.id, "interview": self.code, "date": self.date, "date_vn": date_vn(self.date), "place": self.where,
-            "witness": w.name if w else None, "birth_year": w.birth_year if w else None, "sex": w.sex if w else None,
-            "role": self.role, "interviewers": "; ".join(self.interviewers), "start": round(self.start, 3),
-            "end": round(self.end, 3), "time_range": self.range, "text": self.text, "citation": self.citation,
-            "verified": self.verified, "consent": self.consent, "restricted": self.restricted,
-            "events": "; ".join(e.name for e in self.events), "comment": self.comment, "clip": self.clip,
+            "id": self.id,
+            "interview": self.code,
+            "date": self.date,
+            "date_vn": date_vn(self.date),
+            "place": self.where,
+            "witness": w.name if w else None,
+            "birth_year": w.birth_year if w else None,
+            "sex": w.sex if w else None,
+            "role": self.role,
+            "interviewers": "; ".join(self.interviewers),
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "time_range": self.range,
+            "text": self.text,
+            "citation": self.citation,
+            "verified": self.verified,
+            "consent": self.consent,
+            "restricted": self.restricted,
+            "events": "; ".join(e.name for e in self.events),
+            "comment": self.comment,
+            "clip": self.clip,
         }
 
 

@@ -16,17 +16,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.database import Database
-
-from pipeline.publishing import clips, word_documents, templating, transcript
 from pipeline import database, files
+from pipeline.database import Database
+from pipeline.database.models import Person
 from pipeline.database.search_records import DatedEvent, ManuscriptQuote
 from pipeline.errors import ExportError, unwritable
+from pipeline.publishing import clips, templating, transcript, word_documents
+from pipeline.publishing.quote_records import Quote, QuoteGroup
+from pipeline.publishing.transcript import CONSENT_VN, date_vn, minutes
 from pipeline.settings import Archive
 from pipeline.text import fold
-from pipeline.publishing.quote_records import Quote, QuoteGroup
-from pipeline.database.models import Person
-from pipeline.publishing.transcript import CONSENT_VN, date_vn, minutes
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +107,23 @@ def _quote(db: Database, chosen: ManuscriptQuote, restricted: bool, dated: list[
     witness = database.person(db, chosen.witness_id) if chosen.witness_id else None
     interviewers = database.people_in_role(db, chosen.interview_id, "interviewer")
     return Quote(
-        id=chosen.id, code=chosen.code, text=chosen.text, start=chosen.start, end=chosen.end, witness=witness,
+        id=chosen.id,
+        code=chosen.code,
+        text=chosen.text,
+        start=chosen.start,
+        end=chosen.end,
+        witness=witness,
         role=role_phrase(witness, events, chosen.date) if witness else None,
-        interviewers=[p.name for p in interviewers], date=chosen.date, where=_where(chosen),
-        consent=chosen.consent_status, restricted=restricted, verified=chosen.verified, events=events,
-        tags=list(chosen.tags), comment=chosen.comment)
+        interviewers=[p.name for p in interviewers],
+        date=chosen.date,
+        where=_where(chosen),
+        consent=chosen.consent_status,
+        restricted=restricted,
+        verified=chosen.verified,
+        events=events,
+        tags=list(chosen.tags),
+        comment=chosen.comment,
+    )
 
 
 def _where(chosen: ManuscriptQuote) -> str | None:
@@ -126,9 +137,11 @@ def role_phrase(witness: Person, events: list[DatedEvent], interview_date: str |
     if not witness.roles:
         return None
     years = [int(e.date_start[:4]) for e in events if (e.date_start or "")[:4].isdigit()]
-    chosen = next((r for r in witness.roles for y in years
-                   if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)), None)
-    chosen = chosen or max(witness.roles, key=lambda r: (r.start_year or 0))
+    chosen = next(
+        (r for r in witness.roles for y in years if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)),
+        None,
+    )
+    chosen = chosen or max(witness.roles, key=lambda r: r.start_year or 0)
     title = chosen.title
     ended = chosen.end_year and (not interview_date or chosen.end_year < int(interview_date[:4]))
     if ended and not title.lower().startswith(FORMER):
@@ -173,11 +186,21 @@ def cite(quotes: list[Quote], archive: Archive) -> None:
     for q in quotes:
         w = q.witness
         q.citation = templating.citation(
-            env, quote={"id": q.id, "text": q.text},
-            witness={"name": w.name, "honorific": w.honorific, "birth_year": w.birth_year, "role": q.role} if w else None,
-            interview={"code": q.code, "date_vn": date_vn(q.date) or "", "where": q.where,
-                       "interviewers": q.interviewers, "consent": q.consent},
-            start=minutes(q.start), end=minutes(q.end, up=True))
+            env,
+            quote={"id": q.id, "text": q.text},
+            witness={"name": w.name, "honorific": w.honorific, "birth_year": w.birth_year, "role": q.role}
+            if w
+            else None,
+            interview={
+                "code": q.code,
+                "date_vn": date_vn(q.date) or "",
+                "where": q.where,
+                "interviewers": q.interviewers,
+                "consent": q.consent,
+            },
+            start=minutes(q.start),
+            end=minutes(q.end, up=True),
+        )
 
 
 # ---------------------------------------------------------------- writing
@@ -196,8 +219,14 @@ def to_markdown(groups: list[QuoteGroup], title: str, subtitle: str) -> str:
         for q in g.quotes:
             if q.restricted:
                 out += [f"**[{md_escape(CONSENT_VN.get(q.consent, q.consent).upper())}]**", ""]
-            out += [f"> “{md_escape(q.text)}”", ">", f"> — {md_escape(q.citation)}", "",
-                    f"_{md_escape(q.details())}_", ""]
+            out += [
+                f"> “{md_escape(q.text)}”",
+                ">",
+                f"> — {md_escape(q.citation)}",
+                "",
+                f"_{md_escape(q.details())}_",
+                "",
+            ]
             if q.comment:
                 out += [f"Ghi chú: {md_escape(q.comment)}", ""]
     return "\n".join(out)
@@ -205,8 +234,11 @@ def to_markdown(groups: list[QuoteGroup], title: str, subtitle: str) -> str:
 
 def _cell(value) -> object:
     # A cell starting with =, +, @ or - followed by no space is a formula to a spreadsheet ("CSV injection").
-    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r") or (
-            isinstance(value, str) and value[:1] == "-" and value[1:2] not in ("", " ")):
+    if (
+        isinstance(value, str)
+        and value[:1] in ("=", "+", "@", "\t", "\r")
+        or (isinstance(value, str) and value[:1] == "-" and value[1:2] not in ("", " "))
+    ):
         return "'" + value
     return value
 
@@ -223,28 +255,61 @@ def to_csv(groups: list[QuoteGroup]) -> str:
 
 
 def to_json(groups: list[QuoteGroup], title: str, subtitle: str) -> str:
-    document = {"format": "loike-quotes/1", "title": title, "filters": subtitle,
-                "groups": [{"heading": g.heading, "quotes": [
-                    {**q.record(), "witness": asdict(q.witness) if q.witness else None,
-                     "events": [asdict(e) for e in q.events], "tags": [asdict(t) for t in q.tags]}
-                    for q in g.quotes]} for g in groups]}
+    document = {
+        "format": "loike-quotes/1",
+        "title": title,
+        "filters": subtitle,
+        "groups": [
+            {
+                "heading": g.heading,
+                "quotes": [
+                    {
+                        **q.record(),
+                        "witness": asdict(q.witness) if q.witness else None,
+                        "events": [asdict(e) for e in q.events],
+                        "tags": [asdict(t) for t in q.tags],
+                    }
+                    for q in g.quotes
+                ],
+            }
+            for g in groups
+        ],
+    }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def describe(f: QuoteFilters, by: str, count: int) -> str:
-    said = [f"{label} {value}" for label, value in (
-        ("sự kiện", f.event), ("nhân vật", f.person), ("địa danh", f.place), ("xã", f.commune),
-        ("bản ghi", f.interview)) if value]
+    said = [
+        f"{label} {value}"
+        for label, value in (
+            ("sự kiện", f.event),
+            ("nhân vật", f.person),
+            ("địa danh", f.place),
+            ("xã", f.commune),
+            ("bản ghi", f.interview),
+        )
+        if value
+    ]
     said += ["chỉ đoạn đã duyệt"] if f.verified_only else []
     said += ["gồm cả bản ghi hạn chế công bố"] if f.include_restricted else []
     grouped = "theo sự kiện" if by == "event" else "theo người kể"
-    return (f"{count} trích dẫn, xếp {grouped}" + (f"; lọc: {', '.join(said)}" if said else "")
-            + f"; lập ngày {date.today().strftime('%d/%m/%Y')}.")
+    return (
+        f"{count} trích dẫn, xếp {grouped}"
+        + (f"; lọc: {', '.join(said)}" if said else "")
+        + f"; lập ngày {date.today().strftime('%d/%m/%Y')}."
+    )
 
 
-def export_quotes(db: Database, archive: Archive, f: QuoteFilters = QuoteFilters(), fmt: str = "docx",
-                  output: Path | None = None, by: str = "event", clips_dir: Path | None = None,
-                  clip_format: str = "wav") -> QuoteReport:
+def export_quotes(
+    db: Database,
+    archive: Archive,
+    f: QuoteFilters = QuoteFilters(),
+    fmt: str = "docx",
+    output: Path | None = None,
+    by: str = "event",
+    clips_dir: Path | None = None,
+    clip_format: str = "wav",
+) -> QuoteReport:
     """Select, cite, group and write the quotes; cut a clip per quote into ``clips_dir`` if given."""
     if fmt not in FORMATS:
         raise ExportError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
@@ -260,8 +325,11 @@ def export_quotes(db: Database, archive: Archive, f: QuoteFilters = QuoteFilters
     if fmt == "docx":
         data = word_documents.quotes_docx(groups, title, subtitle)
     else:
-        text = {"md": lambda: to_markdown(groups, title, subtitle), "csv": lambda: to_csv(groups),
-                "json": lambda: to_json(groups, title, subtitle)}[fmt]()
+        text = {
+            "md": lambda: to_markdown(groups, title, subtitle),
+            "csv": lambda: to_csv(groups),
+            "json": lambda: to_json(groups, title, subtitle),
+        }[fmt]()
         data = text.encode("utf-8")
     if output is not None:
         try:

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Callable, Mapping
 import os
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from markupsafe import Markup, escape
-from pipeline.database import Database
 
 from pipeline import database
+from pipeline.database import Database
 from pipeline.database.models import Interview, Segment, Word
-from pipeline.speech import flags
-from pipeline.publishing import templating, subject_pages
+from pipeline.publishing import subject_pages, templating
 from pipeline.settings import Archive
+from pipeline.speech import flags
 
 log = logging.getLogger(__name__)
 
@@ -151,29 +151,38 @@ def segment_row(seg: SegmentView) -> str:
     over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
     """
     status = escape(seg.get("review_status"))
-    classes = f"segment review-{status}" + (" low-segment" if seg["low_segment"] else "") + (
-        " flagged" if seg["flags"] else "")
+    classes = (
+        f"segment review-{status}"
+        + (" low-segment" if seg["low_segment"] else "")
+        + (" flagged" if seg["flags"] else "")
+    )
     title = ' title="Độ tin cậy thấp cho cả đoạn"' if seg["low_segment"] else ""
     marks = ""
     if seg["flags"]:
-        marks += (f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
-                  "⚑ nghi máy tự sinh</span>")
+        marks += (
+            f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
+            "⚑ nghi máy tự sinh</span>"
+        )
     if seg.get("review_status") in ("edited", "verified"):
         marks += f' <span class="review ui">{templating.REVIEW_VN[seg["review_status"]]}</span>'
-    return (f'    <li class="{classes}" id="seg-{escape(seg.get("idx"))}" data-start="{seg["start"]:.3f}" '
-            f'data-end="{seg["end"]:.3f}" tabindex="0"{title}>\n'
-            f'      <span class="tc">{templating.timecode(seg["start"])}</span>\n'
-            f'      <span class="speaker">{escape(seg.get("speaker") or templating.MISSING)}</span>\n'
-            f'      <p class="text">{seg["text_html"]}{marks}</p>\n'
-            "    </li>")
+    return (
+        f'    <li class="{classes}" id="seg-{escape(seg.get("idx"))}" data-start="{seg["start"]:.3f}" '
+        f'data-end="{seg["end"]:.3f}" tabindex="0"{title}>\n'
+        f'      <span class="tc">{templating.timecode(seg["start"])}</span>\n'
+        f'      <span class="speaker">{escape(seg.get("speaker") or templating.MISSING)}</span>\n'
+        f'      <p class="text">{seg["text_html"]}{marks}</p>\n'
+        "    </li>"
+    )
 
 
-def render_sheet(env: templating.Environment, interview: Interview, segments: list[Segment],
-                 audio_href: str | None) -> str:
+def render_sheet(
+    env: templating.Environment, interview: Interview, segments: list[Segment], audio_href: str | None
+) -> str:
     """One interview's review sheet as a complete HTML page."""
     views = [segment_view(s) for s in segments]
     return templating.render_page(
-        env, SHEET_TEMPLATE,
+        env,
+        SHEET_TEMPLATE,
         interview=templating.interview_view(interview),
         segments=views,
         segment_rows=Markup("\n".join(segment_row(v) for v in views)),
@@ -184,10 +193,12 @@ def render_sheet(env: templating.Environment, interview: Interview, segments: li
 def render_index(env: templating.Environment, interviews: list[Interview], generated_at: str) -> str:
     """The table of every interview, linking to the sheets."""
     return templating.render_page(
-        env, INDEX_TEMPLATE,
+        env,
+        INDEX_TEMPLATE,
         interviews=[templating.interview_view(i) for i in interviews],
         generated_at=generated_at,
     )
+
 
 SEGMENTS_PER_WORKER = 20_000
 """A worker process is started for every this many segments to render (by the interviews' ``segment_count``):
@@ -211,8 +222,16 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
         pages = beside.submit(_write_subject_pages, archive)
         segments = database.SheetSegments(archive.database)
         try:
-            index = write_sheet_files(archive.root, archive.sheets_dir, interviews, segments, hrefs, only,
-                                      workers=os.cpu_count() or 1, subject_lists=False)
+            index = write_sheet_files(
+                archive.root,
+                archive.sheets_dir,
+                interviews,
+                segments,
+                hrefs,
+                only,
+                workers=os.cpu_count() or 1,
+                subject_lists=False,
+            )
         finally:
             segments.close()
         pages.result()
@@ -250,8 +269,9 @@ def write_sheet_files(
     """
     env = templating.environment(archive_root, reload=False)
     templating.make_folder(out_dir)
-    jobs = [(interview, audio_hrefs.get(interview.id)) for interview in interviews
-            if only is None or interview.id in only]
+    jobs = [
+        (interview, audio_hrefs.get(interview.id)) for interview in interviews if only is None or interview.id in only
+    ]
     load = segments if callable(segments) else partial(_segments_of, segments)
     workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
     if workers == 1:
@@ -259,8 +279,12 @@ def write_sheet_files(
     else:
         # "spawn": the caller may have threads (the review app, the transcription workers), and forking a
         # process with threads can copy a held lock into the child.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-                                 initargs=(archive_root, out_dir, load)) as pool:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(archive_root, out_dir, load),
+        ) as pool:
             written = sum(pool.map(_write_sheet_in_worker, jobs, chunksize=8))
     index = out_dir / templating.INDEX_NAME
     generated_at = datetime.now().astimezone().isoformat(timespec="seconds")
@@ -278,8 +302,9 @@ def _segments_of(segments: Mapping[int, list[Segment]], interview_id: int) -> li
     return segments.get(interview_id, [])
 
 
-def _write_sheet(env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]],
-                 job: tuple[Interview, str | None]) -> bool:
+def _write_sheet(
+    env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]], job: tuple[Interview, str | None]
+) -> bool:
     interview, audio_href = job
     page = render_sheet(env, interview, load(interview.id), audio_href)
     return templating.write_if_changed(out_dir / templating.sheet_filename(interview.code or ""), page)

@@ -23,7 +23,7 @@ HOW_VN = {"tagged": "được gắn thẻ", "mentioned": "có nhắc đến", "s
 
 
 def slug(name: str) -> str:
-    """"Nguyễn Văn Đức" → "nguyen-van-duc": a file name every system, zip tool and browser takes as it is."""
+    """ "Nguyễn Văn Đức" → "nguyen-van-duc": a file name every system, zip tool and browser takes as it is."""
     decomposed = unicodedata.normalize("NFD", str(name).replace("đ", "d").replace("Đ", "D"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:SLUG_LENGTH].strip("-")
@@ -63,17 +63,28 @@ def _passage_groups(passages: list[dict], interviews: list[dict], more: dict[str
     for passage in passages:
         code = passage.get("interview_code") or ""
         iv = known.get(code, {})
-        group = groups.setdefault(code, {
-            "code": code, "title": iv.get("display_title") or passage.get("interview_title") or code,
-            "date": iv.get("date"), "href": _sheet_href(code),
-            "consent": iv.get("consent") or templating.consent_mark(passage.get("consent_status")), "passages": {},
-            "more": more.get(code, 0),
-        })
+        group = groups.setdefault(
+            code,
+            {
+                "code": code,
+                "title": iv.get("display_title") or passage.get("interview_title") or code,
+                "date": iv.get("date"),
+                "href": _sheet_href(code),
+                "consent": iv.get("consent") or templating.consent_mark(passage.get("consent_status")),
+                "passages": {},
+                "more": more.get(code, 0),
+            },
+        )
         key = (passage.get("idx"), passage.get("start"))
         how = HOW_VN.get(passage.get("how"), passage.get("how"))
-        seen = group["passages"].setdefault(key, {
-            **passage, "hows": [], "href": _sheet_href(code, passage.get("start") or 0),
-        })
+        seen = group["passages"].setdefault(
+            key,
+            {
+                **passage,
+                "hows": [],
+                "href": _sheet_href(code, passage.get("start") or 0),
+            },
+        )
         if how and how not in seen["hows"]:
             seen["hows"].append(how)
     ordered = sorted(groups.values(), key=lambda g: order.get(g["code"], len(order)))
@@ -87,16 +98,24 @@ def subject_view(subject: dict) -> dict:
     """A subject with what its page and its line in the list need on top of what the catalogue gave."""
     _, kind_vn = _folder(subject.get("kind"))
     interviews = [
-        {**iv, "consent": templating.consent_mark(iv.get("consent_status"), iv.get("consent_until")),
-         "href": _sheet_href(iv.get("code")), "display_title": (iv.get("title") or "").strip() or iv.get("code")}
+        {
+            **iv,
+            "consent": templating.consent_mark(iv.get("consent_status"), iv.get("consent_until")),
+            "href": _sheet_href(iv.get("code")),
+            "display_title": (iv.get("title") or "").strip() or iv.get("code"),
+        }
         for iv in subject.get("interviews") or []
     ]
     groups = _passage_groups(subject.get("passages") or [], interviews, subject.get("more") or {})
     href = subject_href(subject["kind"], subject["id"], subject.get("name") or "")
     return {
-        **subject, "kind_vn": kind_vn, "href": href, "file": PurePosixPath(href).name,
+        **subject,
+        "kind_vn": kind_vn,
+        "href": href,
+        "file": PurePosixPath(href).name,
         "facts": [(str(f[0]), f[1]) for f in subject.get("facts") or [] if len(f) > 1 and f[1] not in (None, "")],
-        "interviews": interviews, "groups": groups,
+        "interviews": interviews,
+        "groups": groups,
         "passage_count": sum(g["count"] for g in groups),
         "unlisted": sum(g["more"] for g in groups),
         "loud": any(i["consent"]["loud"] for i in interviews) or any(g["consent"]["loud"] for g in groups),
@@ -136,6 +155,8 @@ def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[dict])
         for view in views:
             page = templating.render_page(env, SUBJECT_TEMPLATE, subject=view)
             written += templating.write_if_changed(out_dir / view["href"], page)
-        written += templating.write_if_changed(out_dir / folder / templating.INDEX_NAME, _subject_list(env, kind, views))
+        written += templating.write_if_changed(
+            out_dir / folder / templating.INDEX_NAME, _subject_list(env, kind, views)
+        )
     log.info("subject pages: %d written, in %s", written, out_dir)
     return written

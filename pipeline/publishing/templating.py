@@ -46,7 +46,9 @@ threshold for a doubtful decode)."""
 STATUS_VN = {"transcribed": "Đã phiên âm", "failed": "Lỗi", "pending": "Đang chờ"}
 REVIEW_VN = {"machine": "Máy", "edited": "Đã sửa", "verified": "Đã duyệt"}
 CONSENT_VN = {
-    "allowed": "Được công bố", "restricted": "Hạn chế công bố", "embargoed": "Chưa được công bố",
+    "allowed": "Được công bố",
+    "restricted": "Hạn chế công bố",
+    "embargoed": "Chưa được công bố",
     "unknown": "Chưa rõ quyền công bố",
 }
 METADATA_WAITING = {"waiting", "missing"}
@@ -103,7 +105,7 @@ def _parse_iso(value: str) -> datetime | date | None:
 
 
 def date_vn(value: str | date | None) -> str:
-    """"2026-03-05T14:22:01+07:00" → "05/03/2026", the day as it was where it was written; None → "—".
+    """ "2026-03-05T14:22:01+07:00" → "05/03/2026", the day as it was where it was written; None → "—".
 
     A value that is not an ISO date is shown as it is rather than failing a whole sheet.
     """
@@ -116,7 +118,7 @@ def date_vn(value: str | date | None) -> str:
 
 
 def datetime_vn(value: str | datetime | None) -> str:
-    """"2026-03-05T14:22:01+07:00" → "05/03/2026 14:22"; a bare date gets no time."""
+    """ "2026-03-05T14:22:01+07:00" → "05/03/2026 14:22"; a bare date gets no time."""
     if not value:  # None, "", or a field a team's template names but the row lacks
         return MISSING
     parsed = value if isinstance(value, date) else _parse_iso(str(value))
@@ -152,10 +154,12 @@ def environment(archive_root: Path, reload: bool = True) -> jinja2.Environment:
     sheet), a tenth of a sheet's time on a busy machine."""
     builtin = str(importlib.resources.files("pipeline.templates"))
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(Path(archive_root) / "templates"),
-            jinja2.FileSystemLoader(builtin),
-        ]),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(Path(archive_root) / "templates"),
+                jinja2.FileSystemLoader(builtin),
+            ]
+        ),
         # "j2" is listed so "sheet.html.j2" is escaped by its last suffix too; anything unlisted (the CSS and JS
         # partials) is escaped as well, because nothing here ever needs raw output of data.
         autoescape=jinja2.select_autoescape(
@@ -167,12 +171,19 @@ def environment(archive_root: Path, reload: bool = True) -> jinja2.Environment:
         auto_reload=reload,
     )
     env.filters.update(
-        timecode=timecode, date_vn=date_vn, datetime_vn=datetime_vn, duration=duration, percent=percent,
+        timecode=timecode,
+        date_vn=date_vn,
+        datetime_vn=datetime_vn,
+        duration=duration,
+        percent=percent,
         csp_hash=csp_hash,
     )
     env.globals.update(
-        status_vn=STATUS_VN, review_vn=REVIEW_VN, kinds=KINDS,
-        low_word_probability=LOW_WORD_PROBABILITY, low_segment_logprob=LOW_SEGMENT_LOGPROB,
+        status_vn=STATUS_VN,
+        review_vn=REVIEW_VN,
+        kinds=KINDS,
+        low_word_probability=LOW_WORD_PROBABILITY,
+        low_segment_logprob=LOW_SEGMENT_LOGPROB,
     )
     return env
 
@@ -183,9 +194,12 @@ def text_environment(archive_root: Path) -> jinja2.Environment:
     is an error that says where, not a silent gap in a citation."""
     builtin = str(importlib.resources.files("pipeline.templates"))
     return jinja2.Environment(
-        loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(Path(archive_root) / "templates"), jinja2.FileSystemLoader(builtin),
-        ]),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(Path(archive_root) / "templates"),
+                jinja2.FileSystemLoader(builtin),
+            ]
+        ),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -220,7 +234,7 @@ def sheet_filename(code: str) -> str:
 
 
 def audio_format(interview: Interview) -> str:
-    """"mp3 · 1 kênh · 22050 Hz" from whatever the container declared."""
+    """ "mp3 · 1 kênh · 22050 Hz" from whatever the container declared."""
     parts = []
     if interview.codec:
         parts.append(str(interview.codec))
@@ -247,7 +261,7 @@ def consent_mark(status: str | None, until: str | None = None) -> dict:
 
 
 def _items(value: str | None, separator: str = ";") -> list[str]:
-    """"Nguyễn Văn A (1932); Trần Thị B (1935)" → the two names; None → []."""
+    """ "Nguyễn Văn A (1932); Trần Thị B (1935)" → the two names; None → []."""
     return [part.strip() for part in str(value or "").split(separator) if part.strip()]
 
 
@@ -285,8 +299,9 @@ def interview_view(interview: Interview) -> dict:
         "topic_list": topic_list(interview.topics),
         "commune": place_path[0] if place_path else None,
         "metadata_waiting": interview.metadata_status in METADATA_WAITING,
-        "metadata_problem_list": [line.strip() for line in str(interview.metadata_problems or "").splitlines()
-                                  if line.strip()],
+        "metadata_problem_list": [
+            line.strip() for line in str(interview.metadata_problems or "").splitlines() if line.strip()
+        ],
     }
 
 

@@ -7,12 +7,11 @@ Every export format reads the same ``Transcript``, so a line says the same thing
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
 from dataclasses import dataclass, field
-
-from pipeline.database import Database
+from datetime import date
 
 from pipeline import database
+from pipeline.database import Database
 from pipeline.database.models import Event, Interview, Person, Tag, Word
 from pipeline.errors import NotFound
 from pipeline.text import date_vn  # noqa: F401  (the exports format dates through here)
@@ -27,9 +26,14 @@ def publishable(status: str | None, until: str | None = None) -> bool:
         return True
     return status == "embargoed" and bool(until) and str(until) < date.today().isoformat()
 
+
 REVIEW_VN = {"machine": "máy phiên âm, chưa sửa", "edited": "đã sửa", "verified": "đã duyệt"}
-CONSENT_VN = {"allowed": "được công bố", "restricted": "hạn chế công bố", "embargoed": "chưa được công bố",
-              "unknown": "chưa rõ quyền công bố"}
+CONSENT_VN = {
+    "allowed": "được công bố",
+    "restricted": "hạn chế công bố",
+    "embargoed": "chưa được công bố",
+    "unknown": "chưa rõ quyền công bố",
+}
 
 
 @dataclass
@@ -78,7 +82,7 @@ class Transcript:
 
     @property
     def review_counts(self) -> dict[str, int]:
-        counts = {status: 0 for status in REVIEW_VN}
+        counts = dict.fromkeys(REVIEW_VN, 0)
         for line in self.lines:
             counts[line.review_status] = counts.get(line.review_status, 0) + 1
         return counts
@@ -86,9 +90,11 @@ class Transcript:
     def review_note(self) -> str:
         """One sentence every export carries: which text it holds."""
         c = self.review_counts
-        return (f"Văn bản: {c['verified']} đoạn đã duyệt, {c['edited']} đoạn đã sửa, {c['machine']} đoạn máy phiên âm "
-                f"chưa sửa (mỗi đoạn ghi rõ). Text: {c['verified']} verified, {c['edited']} edited, "
-                f"{c['machine']} machine-transcribed segments (each is marked).")
+        return (
+            f"Văn bản: {c['verified']} đoạn đã duyệt, {c['edited']} đoạn đã sửa, {c['machine']} đoạn máy phiên âm "
+            f"chưa sửa (mỗi đoạn ghi rõ). Text: {c['verified']} verified, {c['edited']} edited, "
+            f"{c['machine']} machine-transcribed segments (each is marked)."
+        )
 
     @property
     def speakers(self) -> list[str]:
@@ -123,18 +129,36 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
     for seg in database.segments(db, interview.id):
         person_id = seg.person_id or mapped.get(seg.speaker)
         status = seg.review_status or "machine"
-        lines.append(Line(
-            id=seg.id, idx=seg.idx, start=seg.start, end=seg.end, text=_nfc(seg.text), review_status=status,
-            speaker=_nfc(names.get(person_id) or seg.speaker), person_id=person_id, label=seg.speaker,
-            flags=seg.flag_codes,
-            # Word times belong to the machine's text; after an edit they no longer spell the line.
-            words=[Word(w.start, w.end, _nfc(w.text), w.probability) for w in seg.words] if status == "machine" else [],
-        ))
+        lines.append(
+            Line(
+                id=seg.id,
+                idx=seg.idx,
+                start=seg.start,
+                end=seg.end,
+                text=_nfc(seg.text),
+                review_status=status,
+                speaker=_nfc(names.get(person_id) or seg.speaker),
+                person_id=person_id,
+                label=seg.speaker,
+                flags=seg.flag_codes,
+                # Word times belong to the machine's text; after an edit they no longer spell the line.
+                words=[Word(w.start, w.end, _nfc(w.text), w.probability) for w in seg.words]
+                if status == "machine"
+                else [],
+            )
+        )
     places = database.interview_places(db, interview.id)
     commune = next((place.name for place in places if place.kind == "commune"), None)
-    return Transcript(interview, lines, database.people_in_role(db, interview.id, "witness"),
-                      database.people_in_role(db, interview.id, "interviewer"), database.interview_events(db, interview.id),
-                      [place.name for place in places], commune, database.interview_tags(db, interview.id))
+    return Transcript(
+        interview,
+        lines,
+        database.people_in_role(db, interview.id, "witness"),
+        database.people_in_role(db, interview.id, "interviewer"),
+        database.interview_events(db, interview.id),
+        [place.name for place in places],
+        commune,
+        database.interview_tags(db, interview.id),
+    )
 
 
 def clock(seconds: float | None) -> str:
@@ -158,7 +182,7 @@ def _nfc(text: str | None) -> str | None:
 
 
 def commune_phrase(name: str | None) -> str | None:
-    """"Bắc Cường" → "xã Bắc Cường"; a name that already says xã, phường or thị trấn is left as written."""
+    """ "Bắc Cường" → "xã Bắc Cường"; a name that already says xã, phường or thị trấn is left as written."""
     if not name:
         return None
     lowered = name.lower()

@@ -83,8 +83,14 @@ def _page_number(paragraph) -> None:
         run._r.append(node)
 
 
-def _run(paragraph, text: str, bold: bool = False, italic: bool = False, size: float | None = None,
-         colour: RGBColor | None = None):
+def _run(
+    paragraph,
+    text: str,
+    bold: bool = False,
+    italic: bool = False,
+    size: float | None = None,
+    colour: RGBColor | None = None,
+):
     run = paragraph.add_run(text)
     run.bold, run.italic = bold or None, italic or None
     if size:
@@ -114,16 +120,20 @@ def _facts_table(doc, facts: list[tuple[str, str]]) -> None:
 def transcript_facts(t: Transcript) -> list[tuple[str, str]]:
     i = t.interview
     witnesses = "; ".join(
-        p.name + (f" (sinh năm {p.birth_year})" if p.birth_year else "")
-        + "".join(f"; {r.title}" for r in p.roles) for p in t.witnesses)
-    consent = CONSENT_VN.get(t.consent, t.consent) + (
-        f" đến {date_vn(i.consent_until)}" if i.consent_until else "")
+        p.name + (f" (sinh năm {p.birth_year})" if p.birth_year else "") + "".join(f"; {r.title}" for r in p.roles)
+        for p in t.witnesses
+    )
+    consent = CONSENT_VN.get(t.consent, t.consent) + (f" đến {date_vn(i.consent_until)}" if i.consent_until else "")
     facts = [
-        ("Mã bản ghi", t.code), ("Nhân chứng", witnesses), ("Người phỏng vấn", "; ".join(p.name for p in t.interviewers)),
+        ("Mã bản ghi", t.code),
+        ("Nhân chứng", witnesses),
+        ("Người phỏng vấn", "; ".join(p.name for p in t.interviewers)),
         ("Ngày phỏng vấn", date_vn(i.date) or ""),
         ("Nơi phỏng vấn", ", ".join(x for x in [i.place, *t.place_path] if x)),
-        ("Sự kiện", "; ".join(e.name for e in t.events)), ("Thời lượng", clock(i.duration)),
-        ("Tệp gốc", i.source_path or ""), ("Quyền công bố", consent),
+        ("Sự kiện", "; ".join(e.name for e in t.events)),
+        ("Thời lượng", clock(i.duration)),
+        ("Tệp gốc", i.source_path or ""),
+        ("Quyền công bố", consent),
     ]
     return [(label, value) for label, value in facts if value]
 
@@ -134,8 +144,12 @@ def transcript_docx(t: Transcript, speakers: bool = True) -> bytes:
     doc = new_document(f"{t.code} — {title}", f"Lời Kể · {t.code}")
     doc.add_heading(title, level=0)
     if t.restricted:
-        _run(doc.add_paragraph(), f"{CONSENT_VN.get(t.consent, t.consent).upper()} — không công bố khi chưa được phép.",
-             bold=True, colour=RED)
+        _run(
+            doc.add_paragraph(),
+            f"{CONSENT_VN.get(t.consent, t.consent).upper()} — không công bố khi chưa được phép.",
+            bold=True,
+            colour=RED,
+        )
     _facts_table(doc, transcript_facts(t))
     note = doc.add_paragraph()
     _run(note, t.review_note(), italic=True, size=10)
@@ -166,8 +180,13 @@ def quotes_docx(groups: list[QuoteGroup], title: str, subtitle: str) -> bytes:
         doc.add_heading(group.heading, level=1)
         for quote in group.quotes:
             if quote.restricted:
-                _run(doc.add_paragraph(), f"[{CONSENT_VN.get(quote.consent, quote.consent).upper()}]",
-                     bold=True, size=9, colour=RED)
+                _run(
+                    doc.add_paragraph(),
+                    f"[{CONSENT_VN.get(quote.consent, quote.consent).upper()}]",
+                    bold=True,
+                    size=9,
+                    colour=RED,
+                )
             _run(doc.add_paragraph(style="Quote"), f"“{quote.text}”")
             _run(doc.add_paragraph(), quote.citation, size=11)
             details = doc.add_paragraph()
@@ -176,4 +195,3 @@ def quotes_docx(groups: list[QuoteGroup], title: str, subtitle: str) -> bytes:
                 _run(details, f"\nGhi chú: {quote.comment}", size=9, colour=GREY)
             details.add_run().add_break(WD_BREAK.LINE)
     return _save(doc)
-

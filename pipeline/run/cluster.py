@@ -39,15 +39,14 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.database import Database
-
-from pipeline.run import scheduling, steps, transcribers
-from pipeline.run.transcribers import Outcome, Pool, Task
 from pipeline import database
+from pipeline.database import Database
 from pipeline.database.models import Recording
 from pipeline.errors import ClusterError
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
+from pipeline.run import scheduling, steps, transcribers
+from pipeline.run.transcribers import Outcome, Pool, Task
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -96,12 +95,16 @@ def _cannot_connect(address: str, error: Exception) -> str:
     for each connection is, in all we saw, grpcio's fork handlers crashing it (docs/benchmarks.md)."""
     why = transcribers.first_line(error)
     if "Starting Ray client server failed" in why or "Proxy failed to Connect to backend" in why:
-        return (f"The Ray cluster at {address} answered but could not start its Ray Client server for this "
-                f"connection ({why}): start Ray on the head with GRPC_ENABLE_FORK_SUPPORT=0 set, as the README "
-                "shows, or try again.")
-    return (f"Cannot connect to a Ray cluster at {address} ({why}): start one with `ray start --head` and pass its "
-            "address (--cluster ray://HEAD:10001; a cluster that uses token authentication also needs "
-            "RAY_AUTH_MODE=token here), or run without --cluster.")
+        return (
+            f"The Ray cluster at {address} answered but could not start its Ray Client server for this "
+            f"connection ({why}): start Ray on the head with GRPC_ENABLE_FORK_SUPPORT=0 set, as the README "
+            "shows, or try again."
+        )
+    return (
+        f"Cannot connect to a Ray cluster at {address} ({why}): start one with `ray start --head` and pass its "
+        "address (--cluster ray://HEAD:10001; a cluster that uses token authentication also needs "
+        "RAY_AUTH_MODE=token here), or run without --cluster."
+    )
 
 
 def _answers(address: str) -> None:
@@ -118,9 +121,17 @@ class Cluster:
     def __init__(self, options: ClusterOptions):
         self.options = options
 
-    def transcribe_pending(self, db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
-                           progress: steps.Progress | None, report: RunReport, transcriber=None,
-                           should_stop: Callable[[], bool] | None = None) -> None:
+    def transcribe_pending(
+        self,
+        db: Database,
+        archive: Archive,
+        options: TranscribeOptions,
+        cache: Path,
+        progress: steps.Progress | None,
+        report: RunReport,
+        transcriber=None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
         """Transcribe what is pending on the cluster. ``cache`` and ``transcriber`` are not used: each
         transcriber keeps the model in its own node's cache ($LOIKE_CACHE there, else the user's cache)."""
         pending = database.recordings_to_process(db)
@@ -129,7 +140,8 @@ class Cluster:
         pool = Pool(self.options, options)
         try:
             Coordinator(db, archive, pool, report, Tally(progress, pending), self.options).run(
-                pending, should_stop or (lambda: False))
+                pending, should_stop or (lambda: False)
+            )
         finally:
             pool.close()
 
@@ -137,8 +149,9 @@ class Cluster:
 class Coordinator:
     """The run's loop: normalise ahead, hand out, store what comes back, until everything is done or it stops."""
 
-    def __init__(self, db: Database, archive: Archive, pool: Pool, report: RunReport, tally: Tally,
-                 where: ClusterOptions):
+    def __init__(
+        self, db: Database, archive: Archive, pool: Pool, report: RunReport, tally: Tally, where: ClusterOptions
+    ):
         self.db, self.archive, self.pool, self.report, self.tally = db, archive, pool, report, tally
         self.attempts = max(1, where.attempts)
         self.ready: deque[Task] = deque()
@@ -149,8 +162,10 @@ class Coordinator:
             try:
                 while waiting or self.ready or self.pool.running:
                     if should_stop():
-                        log.info("Stopping: %d recording(s) wait for the next run",
-                                 len(waiting) + len(self.ready) + len(self.pool.running))
+                        log.info(
+                            "Stopping: %d recording(s) wait for the next run",
+                            len(waiting) + len(self.ready) + len(self.pool.running),
+                        )
                         return
                     prepared = self.prepare(waiting, prefetch)
                     outcomes = self.pool.collect(0 if prepared else WAIT)
@@ -171,8 +186,9 @@ class Coordinator:
         if not prefetch.done(recording):
             return False
         waiting.popleft()
-        job = self._guarded(recording, lambda: steps.begin(self.db, self.archive, recording, self.pool,
-                                                              self.report, prefetch))
+        job = self._guarded(
+            recording, lambda: steps.begin(self.db, self.archive, recording, self.pool, self.report, prefetch)
+        )
         task = job and self._guarded(recording, lambda: self._task(job))
         if task is None:
             self.tally.finished(recording)
@@ -194,21 +210,25 @@ class Coordinator:
         if outcome.lost:
             task.attempts += 1
             if task.attempts < self.attempts:
-                log.warning("The transcriber of %s died (%s): it goes to another.", relpath, transcribers.reason(outcome.error))
+                log.warning(
+                    "The transcriber of %s died (%s): it goes to another.", relpath, transcribers.reason(outcome.error)
+                )
                 self.ready.appendleft(task)
                 return
             outcome.error = ClusterError(
                 f"{relpath}: its transcriber died {task.attempts} times while transcribing it "
                 f"({transcribers.reason(outcome.error)}); it waits for the next run (if it happens again, the Ray logs of the "
-                "nodes say why: out of memory?).")
+                "nodes say why: out of memory?)."
+            )
         future: Future = Future()
         if outcome.error is not None:
             future.set_exception(outcome.error)
         else:
             future.set_result(outcome.segments)
         task.job.future = future
-        self._guarded(recording, lambda: steps.finish(self.db, self.archive, outcome.worker or self.pool,
-                                                        task.job, self.report))
+        self._guarded(
+            recording, lambda: steps.finish(self.db, self.archive, outcome.worker or self.pool, task.job, self.report)
+        )
         self.tally.finished(recording)
 
     def _guarded(self, recording: Recording, step):

@@ -11,27 +11,24 @@ import math
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from pipeline.database import Database
-
-from pipeline.run import scheduling
-from pipeline.intake import audio, discovery
-from pipeline.intake import slicing
 from pipeline import database
 from pipeline.catalogue import metadata
-from pipeline.publishing import review_sheets
-from pipeline.errors import ArchiveError, PassedOver, RecordingError
+from pipeline.database import Database
 from pipeline.database.metadata_records import MetadataFound
 from pipeline.database.models import Recording
-from pipeline.reports import Problem, RunReport
+from pipeline.errors import ArchiveError, PassedOver, RecordingError
+from pipeline.intake import audio, discovery, slicing
 from pipeline.intake.discovery import SourceFile
 from pipeline.options import TranscribeOptions
+from pipeline.publishing import review_sheets
+from pipeline.publishing.transcript import CONSENT_VN
+from pipeline.reports import Problem, RunReport
+from pipeline.run import scheduling
+from pipeline.run.steps import Progress, begin, fail, finish, guarded, write_failures_in_one_sentence
 from pipeline.settings import Archive, model_cache
 from pipeline.text import date_vn
-from pipeline.publishing.transcript import CONSENT_VN
-from pipeline.run.steps import Progress, begin, fail, finish, guarded, write_failures_in_one_sentence
 
 log = logging.getLogger(__name__)
-
 
 
 def process_archive(
@@ -62,9 +59,17 @@ def process_archive(
         return _process(archive, options, cache, progress, settle_seconds, transcriber, should_stop, hold, cluster)
 
 
-def _process(archive: Archive, options: TranscribeOptions, cache: Path | None, progress: Progress | None,
-             settle_seconds: float, transcriber, should_stop: Callable[[], bool] | None = None,
-             hold: Collection[str] = (), cluster=None) -> RunReport:
+def _process(
+    archive: Archive,
+    options: TranscribeOptions,
+    cache: Path | None,
+    progress: Progress | None,
+    settle_seconds: float,
+    transcriber,
+    should_stop: Callable[[], bool] | None = None,
+    hold: Collection[str] = (),
+    cluster=None,
+) -> RunReport:
     db = database.open_database(archive.database)
     report = RunReport(sheets_dir=archive.sheets_dir)
     try:
@@ -139,24 +144,43 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
         applied = database.apply_metadata(db, interview_id, item)
         if applied:
             report.metadata_updated += 1
-            database.log_event(db, database.recording_of(db, interview_id), "metadata", "error" if item.problems else "ok",
-                            str(item.source or "no metadata"))
+            database.log_event(
+                db,
+                database.recording_of(db, interview_id),
+                "metadata",
+                "error" if item.problems else "ok",
+                str(item.source or "no metadata"),
+            )
             if item.source:  # a missing file is counted below, not repeated as a warning per recording
                 report.warnings += [Problem(item.recording, "metadata", str(p)) for p in item.problems]
         if applied.narrowed:
             consent = CONSENT_VN[applied.narrowed.status] + (
-                f" đến {date_vn(applied.narrowed.until)}" if applied.narrowed.until else "")
+                f" đến {date_vn(applied.narrowed.until)}" if applied.narrowed.until else ""
+            )
             database.log_event(db, database.recording_of(db, interview_id), "consent", "narrowed", consent)
-            report.warnings.append(Problem(item.recording, "consent", (
-                f"quyền công bố đã đổi thành '{consent}' theo {item.source}, dù tệp còn lỗi: không xuất bản nữa / "
-                f"consent narrowed to {applied.narrowed.status} from {item.source} although it has mistakes; "
-                "the interview is no longer published")))
+            report.warnings.append(
+                Problem(
+                    item.recording,
+                    "consent",
+                    (
+                        f"quyền công bố đã đổi thành '{consent}' theo {item.source}, dù tệp còn lỗi: không xuất bản nữa / "
+                        f"consent narrowed to {applied.narrowed.status} from {item.source} although it has mistakes; "
+                        "the interview is no longer published"
+                    ),
+                )
+            )
     report.waiting_for_metadata = database.count_waiting_for_metadata(db)
 
 
 def transcribe_pending(
-    db: Database, archive: Archive, options: TranscribeOptions, cache: Path,
-    progress: Progress | None, report: RunReport, transcriber=None, should_stop: Callable[[], bool] | None = None,
+    db: Database,
+    archive: Archive,
+    options: TranscribeOptions,
+    cache: Path,
+    progress: Progress | None,
+    report: RunReport,
+    transcriber=None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     """Transcribe what is pending, ``workers`` recordings at a time, the next one normalised ahead.
 
@@ -166,7 +190,7 @@ def transcribe_pending(
     if not pending:
         return
     if transcriber is None:
-        from pipeline.speech.transcribe import Transcriber# loads faster-whisper only when there is work
+        from pipeline.speech.transcribe import Transcriber  # loads faster-whisper only when there is work
 
         transcriber = Transcriber(fitted(options, pending), cache)
     counter = scheduling.Counter(progress, pending)
@@ -185,8 +209,9 @@ def transcribe_pending(
             prefetch.start(recording)  # no-op when it was started while the one before was transcribed
             if index + 1 < len(pending):
                 prefetch.start(pending[index + 1])
-            job = guarded(db, archive, report, recording,
-                           lambda: begin(db, archive, recording, transcriber, report, prefetch))
+            job = guarded(
+                db, archive, report, recording, lambda: begin(db, archive, recording, transcriber, report, prefetch)
+            )
             if job is None:
                 counter.finished(recording)
                 continue

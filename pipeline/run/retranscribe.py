@@ -23,8 +23,12 @@ from pipeline.run.steps import Progress, begin, fail, finish, is_write_failure, 
 
 
 def retranscribe(
-    archive: Archive, key: str, options: TranscribeOptions = TranscribeOptions(), cache: Path | None = None,
-    progress: Progress | None = None, transcriber=None,
+    archive: Archive,
+    key: str,
+    options: TranscribeOptions = TranscribeOptions(),
+    cache: Path | None = None,
+    progress: Progress | None = None,
+    transcriber=None,
 ) -> Retranscribed:
     """Transcribe one interview (its code or number) again, with ``options`` (another model, say).
 
@@ -45,20 +49,27 @@ def retranscribe(
                 transcriber = Transcriber(fitted(options, [recording]), cache or model_cache())
             result = Retranscribed(found.code, transcriber.options.model, RunReport(sheets_dir=archive.sheets_dir))
             with db.atomic():
-                database.log_event(db, recording.id, "retranscribe", "ok",
-                                f"asked for, model {transcriber.options.model}; segments editors touched are kept")
+                database.log_event(
+                    db,
+                    recording.id,
+                    "retranscribe",
+                    "ok",
+                    f"asked for, model {transcriber.options.model}; segments editors touched are kept",
+                )
             _redo(db, archive, recording, transcriber, progress, result.run)
             if result.run.transcribed:
                 result.segments, result.kept, result.beside = database.transcript_counts(
-                    db, found.id, database.last_run(db, found.id))
+                    db, found.id, database.last_run(db, found.id)
+                )
             review_sheets.write_sheets(db, archive, only={found.id})
     finally:
         db.close()
     return result
 
 
-def _redo(db: Database, archive: Archive, recording: Recording, transcriber, progress: Progress | None,
-          report: RunReport) -> None:
+def _redo(
+    db: Database, archive: Archive, recording: Recording, transcriber, progress: Progress | None, report: RunReport
+) -> None:
     total = recording.length
 
     def advance(seconds: float) -> None:
@@ -74,8 +85,7 @@ def _redo(db: Database, archive: Archive, recording: Recording, transcriber, pro
     except (LoikeError, OSError) as error:
         if isinstance(error, OSError) and is_write_failure(archive, error):
             raise
-        fail(db, report, recording.id, recording.relpath, error,
-             permanent=False)
+        fail(db, report, recording.id, recording.relpath, error, permanent=False)
         if recording.status == "transcribed":  # normalising again left it 'normalised'; the old transcript stands
             with db.atomic():
                 database.update_recording(db, recording.id, status="transcribed")

@@ -15,10 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.intake import audio
-from pipeline.errors import ArchiveError
 from pipeline.database.heard import AudioInfo, NormalisedAudio
 from pipeline.database.models import Recording
+from pipeline.errors import ArchiveError
+from pipeline.intake import audio
 from pipeline.settings import Archive
 
 PREFETCH = True
@@ -162,4 +162,3 @@ class Counter:
         with self.lock:
             self.done[key] = seconds
             self.progress(min(sum(self.done.values()), self.total), self.total)
-

@@ -69,8 +69,14 @@ def guarded(db: Database, archive: Archive, report: RunReport, recording: Record
     return None
 
 
-def begin(db: Database, archive: Archive, recording: Recording, transcriber, report: RunReport,
-          prefetch: scheduling.Prefetch | None = None) -> scheduling.Job:
+def begin(
+    db: Database,
+    archive: Archive,
+    recording: Recording,
+    transcriber,
+    report: RunReport,
+    prefetch: scheduling.Prefetch | None = None,
+) -> scheduling.Job:
     """Normalise one recording (unless already done) and record it; the transcription is then started."""
     wav, decoded = scheduling.derived_paths(archive, recording)
     duration = recording.decoded_duration
@@ -100,14 +106,19 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
             segment.flags = flags.codes(segment)
         crashtest.checkpoint("transcribed")
         with db.atomic():  # the transcript and who its speakers are: both stored, or neither
-            database.save_transcript(db, job.recording.id, told.segments, {
-                "model": transcriber.options.model,
-                "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
-                "versions": transcriber.versions(),
-                "started_at": job.started,
-                "finished_at": database.now(),
-                "audio_seconds": job.duration,
-            })
+            database.save_transcript(
+                db,
+                job.recording.id,
+                told.segments,
+                {
+                    "model": transcriber.options.model,
+                    "settings": {**transcriber.options.settings(), "model_path": transcriber.model_path},
+                    "versions": transcriber.versions(),
+                    "started_at": job.started,
+                    "finished_at": database.now(),
+                    "audio_seconds": job.duration,
+                },
+            )
             speakers.remember(db, told)
     finally:
         job.decoded.unlink(missing_ok=True)
@@ -115,8 +126,14 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
     report.audio_seconds += job.duration
 
 
-def tell_speakers(db: Database, archive: Archive, recording: Recording, segments: list[MachineSegment], decoded: Path,
-                  report: RunReport) -> speakers.Outcome:
+def tell_speakers(
+    db: Database,
+    archive: Archive,
+    recording: Recording,
+    segments: list[MachineSegment],
+    decoded: Path,
+    report: RunReport,
+) -> speakers.Outcome:
     """Speaker labels on the segments (``pipeline.speakers``), not yet stored; without a way to tell voices
     apart the run says so, once, and the transcript goes on unlabelled."""
     levels = None
@@ -127,15 +144,18 @@ def tell_speakers(db: Database, archive: Archive, recording: Recording, segments
             levels = audio.channel_levels(original, LEVEL_FRAME)
     interview_id = database.interview_id_of(db, recording.id)
     try:
-        outcome = speakers.label_speakers(db, interview_id, segments, slicing.decoded_samples(decoded), levels,
-                                         LEVEL_FRAME)
+        outcome = speakers.label_speakers(
+            db, interview_id, segments, slicing.decoded_samples(decoded), levels, LEVEL_FRAME
+        )
     except DiarizeError as error:
         report.warnings.append(Problem(recording.source_path, "speakers", str(error)))
         return speakers.Outcome(segments, "none", interview_id)
     if outcome.method == "none":
         if not report.unseparated:
-            log.warning("Speakers are not told apart: install the optional speaker model with "
-                        "pip install .[diarize] (or record in stereo, one microphone per person).")
+            log.warning(
+                "Speakers are not told apart: install the optional speaker model with "
+                "pip install .[diarize] (or record in stereo, one microphone per person)."
+            )
         report.unseparated += 1
     return outcome
 
@@ -167,8 +187,9 @@ def glossary(archive: Archive) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
 
 
-def fail(db: Database, report: RunReport, recording_id: int | None, relpath: str, error: Exception,
-         permanent: bool) -> None:
+def fail(
+    db: Database, report: RunReport, recording_id: int | None, relpath: str, error: Exception, permanent: bool
+) -> None:
     kind = getattr(error, "kind", type(error).__name__)
     message = str(error)
     log.warning(message)

@@ -47,8 +47,11 @@ class RemoteTranscriber:
 
         if self.error:
             raise self.error
-        versions = {**self.transcriber.versions(), "ray": ray.__version__,
-                    "ray_node": ray.get_runtime_context().get_node_id()}
+        versions = {
+            **self.transcriber.versions(),
+            "ray": ray.__version__,
+            "ray_node": ray.get_runtime_context().get_node_id(),
+        }
         return {"model_path": self.transcriber.model_path, "versions": versions, "pid": os.getpid()}
 
     def transcribe(self, source: str | list, hotwords: str | None) -> list:
@@ -121,10 +124,12 @@ class Pool:
         self.ray = ray
         self.shared = where.shared_storage
         count, cpus, gpus = pool_shape(ray.cluster_resources(), where)
-        self.options = replace(options, workers=max(1, int(cpus)),
-                               device="cuda" if gpus and options.device == "cpu" else options.device)
-        actor = ray.remote(RemoteTranscriber).options(num_cpus=cpus, num_gpus=gpus, max_restarts=MAX_RESTARTS,
-                                                      max_task_retries=0)
+        self.options = replace(
+            options, workers=max(1, int(cpus)), device="cuda" if gpus and options.device == "cpu" else options.device
+        )
+        actor = ray.remote(RemoteTranscriber).options(
+            num_cpus=cpus, num_gpus=gpus, max_restarts=MAX_RESTARTS, max_task_retries=0
+        )
         self.starting: dict = {}
         for _ in range(count):
             self._welcome(Member(actor.remote(self.options, crashtest.settings())))
@@ -143,8 +148,10 @@ class Pool:
         """What a transcriber needs to read the job's audio: the path, or the pieces put in the object store."""
         if self.shared:
             return str(job.decoded)
-        return [(offset, self.ray.put(samples))
-                for offset, samples in slicing.read_chunks(job.decoded, self.options.chunk_seconds)]
+        return [
+            (offset, self.ray.put(samples))
+            for offset, samples in slicing.read_chunks(job.decoded, self.options.chunk_seconds)
+        ]
 
     def hand_out(self, ready: deque[Task]) -> None:
         while ready and self.free:
@@ -172,12 +179,14 @@ class Pool:
             raise ClusterError(
                 f"No transcriber is left on the cluster ({reason(self.last_error)}): check that every node has Lời "
                 "Kể installed with the same Python and Ray (the Ray logs of the nodes say more); the recordings not "
-                "transcribed wait for the next run.")
+                "transcribed wait for the next run."
+            )
         if not self.members_up() and time.monotonic() - self.since > START_TIMEOUT:
             raise ClusterError(
                 f"No transcriber could start on the cluster in {START_TIMEOUT:.0f} s (it has "
                 f"{_resources(self.ray.available_resources())} free): ask for fewer or smaller ones (--workers, "
-                "--cpus-per-worker, --gpus-per-worker) or add nodes; nothing was lost.")
+                "--cpus-per-worker, --gpus-per-worker) or add nodes; nothing was lost."
+            )
         return outcomes
 
     def members_up(self) -> bool:
@@ -237,11 +246,13 @@ def pool_shape(total: dict, where: ClusterOptions) -> tuple[int, float, float]:
     if room < 1:
         raise ClusterError(
             f"The cluster ({_resources(total)}) has no room for a transcriber of {cpus:g} CPU and {gpus:g} GPU: "
-            "lower --cpus-per-worker or --gpus-per-worker, or add nodes.")
+            "lower --cpus-per-worker or --gpus-per-worker, or add nodes."
+        )
     count = where.workers or room
     if count > room:
-        log.warning("%d transcribers asked for; the cluster has room for %d: the others start when room is made.",
-                    count, room)
+        log.warning(
+            "%d transcribers asked for; the cluster has room for %d: the others start when room is made.", count, room
+        )
     return count, cpus, gpus
 
 

@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.intake import discovery
-from pipeline.run import process
 from pipeline.errors import LoikeError
-from pipeline.reports import RunReport
+from pipeline.intake import discovery
 from pipeline.intake.discovery import SourceFile
 from pipeline.options import TranscribeOptions
+from pipeline.reports import RunReport
+from pipeline.run import process
 from pipeline.settings import Archive, model_cache
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class LazyTranscriber:
 
     def __getattr__(self, name: str):
         if self._loaded is None:
-            from pipeline.speech.transcribe import Transcriber# faster-whisper only when there is work
+            from pipeline.speech.transcribe import Transcriber  # faster-whisper only when there is work
 
             self._loaded = Transcriber(*self._args)
         return getattr(self._loaded, name)
@@ -102,8 +102,13 @@ def unreachable(folder: Path) -> str | None:
 class Watcher:
     """One watch over one archive; ``look()`` is one pass."""
 
-    def __init__(self, archive: Archive, options: WatchOptions, run: Callable[[set[str]], RunReport],
-                 notify: Callable[[str], None]):
+    def __init__(
+        self,
+        archive: Archive,
+        options: WatchOptions,
+        run: Callable[[set[str]], RunReport],
+        notify: Callable[[str], None],
+    ):
         self.archive = archive
         self.run = run
         self.notify = notify
@@ -131,8 +136,10 @@ class Watcher:
             return None
         except Exception as error:  # a watch runs unattended for days: one pass's surprise must not end it
             log.debug("The pass failed", exc_info=error)
-            self.notify(f"This pass failed ({type(error).__name__}: {error}): the watch goes on and tries again "
-                        "when a recording arrives; `loike run` shows where it fails.")
+            self.notify(
+                f"This pass failed ({type(error).__name__}: {error}): the watch goes on and tries again "
+                "when a recording arrives; `loike run` shows where it fails."
+            )
             return None
 
     def _scan(self) -> list[SourceFile] | None:
@@ -144,8 +151,9 @@ class Watcher:
                 why = error.strerror or type(error).__name__
         if why is not None:
             if self.reachable:
-                self.notify(f"recordings/ is not reachable ({why}: {self.archive.recordings}): "
-                            "waiting for it to come back.")
+                self.notify(
+                    f"recordings/ is not reachable ({why}: {self.archive.recordings}): waiting for it to come back."
+                )
             self.reachable = False
             return None
         if not self.reachable:
@@ -172,8 +180,15 @@ def watch(
     transcriber = transcriber or LazyTranscriber(transcribe_options, cache or model_cache())
 
     def run(hold: set[str], settle_seconds: float = 0.0) -> RunReport:
-        report = process.process_archive(archive, transcribe_options, cache, settle_seconds=settle_seconds,
-                                         transcriber=transcriber, should_stop=should_stop, hold=hold)
+        report = process.process_archive(
+            archive,
+            transcribe_options,
+            cache,
+            settle_seconds=settle_seconds,
+            transcriber=transcriber,
+            should_stop=should_stop,
+            hold=hold,
+        )
         on_report(report)
         return report
 

@@ -11,15 +11,14 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.intake import audio, discovery
-from pipeline.publishing import review_sheets
 from pipeline import database
 from pipeline.database.models import FileTaken, Recording
 from pipeline.errors import ArchiveError
+from pipeline.intake import audio, discovery
+from pipeline.publishing import review_sheets
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -51,6 +50,7 @@ class RebuildReport:
 
 # --- verify --------------------------------------------------------------------------------------
 
+
 def verify(archive: Archive) -> VerifyReport:
     """Re-hash every known original and normalised WAV, check the sheets exist, list untracked recordings.
 
@@ -61,7 +61,9 @@ def verify(archive: Archive) -> VerifyReport:
     try:
         broken = database.damage(db)
         if broken:
-            report.findings.append(Finding("damaged", "transcripts/loike.db", str(database.damaged(archive.database, broken))))
+            report.findings.append(
+                Finding("damaged", "transcripts/loike.db", str(database.damaged(archive.database, broken)))
+            )
             return report
         problems: dict[int, list[str]] = {}
         known = database.files_taken(db)
@@ -80,13 +82,23 @@ def verify(archive: Archive) -> VerifyReport:
         tracked = {taken.path for taken in known}
         for source in discovery.scan(archive):
             if source.relpath not in tracked:
-                report.findings.append(Finding("untracked", source.relpath, (
-                    f"{source.relpath} is not in the database yet: run `loike run` to take it in.")))
+                report.findings.append(
+                    Finding(
+                        "untracked",
+                        source.relpath,
+                        (f"{source.relpath} is not in the database yet: run `loike run` to take it in."),
+                    )
+                )
         with db.atomic():
             for recording in recordings:
                 kinds = problems.get(recording.id)
-                database.log_event(db, recording.id, "verified", "error" if kinds else "ok",
-                                ", ".join(kinds) if kinds else "original and derivatives match")
+                database.log_event(
+                    db,
+                    recording.id,
+                    "verified",
+                    "error" if kinds else "ok",
+                    ", ".join(kinds) if kinds else "original and derivatives match",
+                )
     finally:
         db.close()
     return report
@@ -95,18 +107,33 @@ def verify(archive: Archive) -> VerifyReport:
 def _check_original(archive: Archive, taken: FileTaken) -> Finding | None:
     path = archive.original(taken.path)
     if path is None:
-        return Finding("missing", taken.path, (
-            f"The original {taken.path} is missing from recordings/: put it back from a copy (sha256 {taken.sha256})."))
+        return Finding(
+            "missing",
+            taken.path,
+            (
+                f"The original {taken.path} is missing from recordings/: put it back from a copy (sha256 {taken.sha256})."
+            ),
+        )
     try:
         digest = discovery.sha256(path)
     except OSError as error:
-        return Finding("unreadable", taken.path, (
-            f"The original {taken.path} cannot be read ({error.strerror or error}): give your user permission to "
-            "read it (chmod a+r), then verify again."))
+        return Finding(
+            "unreadable",
+            taken.path,
+            (
+                f"The original {taken.path} cannot be read ({error.strerror or error}): give your user permission to "
+                "read it (chmod a+r), then verify again."
+            ),
+        )
     if digest != taken.sha256:
-        return Finding("changed", taken.path, (
-            f"The original {taken.path} has changed since it was taken in: its bytes no longer match; "
-            "restore it from a copy (sha256 " + taken.sha256 + ") and find out what wrote to it."))
+        return Finding(
+            "changed",
+            taken.path,
+            (
+                f"The original {taken.path} has changed since it was taken in: its bytes no longer match; "
+                "restore it from a copy (sha256 " + taken.sha256 + ") and find out what wrote to it."
+            ),
+        )
     return None
 
 
@@ -127,6 +154,7 @@ def _check_derivatives(archive: Archive, recording: Recording) -> list[Finding]:
 
 
 # --- rebuild -------------------------------------------------------------------------------------
+
 
 def rebuild(archive: Archive, audio_files: bool = True, sheets: bool = True) -> RebuildReport:
     """Re-create missing or altered normalised WAVs from the originals, and re-render every sheet.
@@ -153,8 +181,10 @@ def _rebuild_wav(db, archive: Archive, recording: Recording, report: RebuildRepo
         return
     original = archive.original(recording.current_path) if recording.current_path else None
     if original is None or discovery.sha256(original) != recording.sha256:
-        report.skipped.append(f"{wav.name} cannot be rebuilt: its original is missing or changed "
-                              "(`loike verify` says which); put the original back first.")
+        report.skipped.append(
+            f"{wav.name} cannot be rebuilt: its original is missing or changed "
+            "(`loike verify` says which); put the original back first."
+        )
         return
     wav.parent.mkdir(parents=True, exist_ok=True)
     audio.normalise(original, wav)
@@ -167,6 +197,7 @@ def _rebuild_wav(db, archive: Archive, recording: Recording, report: RebuildRepo
 
 
 # --- backup --------------------------------------------------------------------------------------
+
 
 def backup(archive: Archive, dest: Path) -> Path:
     """A consistent copy of the database at ``dest`` (a folder gets loike-YYYYmmdd-HHMMSS.db), integrity-checked."""

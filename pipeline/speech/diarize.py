@@ -25,9 +25,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.speech.voice_encoder import WINDOW_SECONDS, VoiceEncoder
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Word
+from pipeline.speech.voice_encoder import WINDOW_SECONDS, VoiceEncoder
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,9 @@ def available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("resemblyzer", "torch", "scipy"))
 
 
-def stretches(speech: list[tuple[float, float]], gap: float, longest: float = LONGEST_STRETCH
-              ) -> list[tuple[float, float]]:
+def stretches(
+    speech: list[tuple[float, float]], gap: float, longest: float = LONGEST_STRETCH
+) -> list[tuple[float, float]]:
     """Speech regions joined across pauses under ``gap`` s, and cut into pieces of at most ``longest`` s."""
     joined: list[list[float]] = []
     for start, end in sorted(speech):
@@ -100,8 +101,9 @@ def stretches(speech: list[tuple[float, float]], gap: float, longest: float = LO
 # --- clustering ----------------------------------------------------------------------------------
 
 
-def cluster(embeddings: np.ndarray, speakers: int | None = None, options: DiarizeOptions = DiarizeOptions()
-            ) -> np.ndarray:
+def cluster(
+    embeddings: np.ndarray, speakers: int | None = None, options: DiarizeOptions = DiarizeOptions()
+) -> np.ndarray:
     """A cluster number (0, 1, …) per window: ``speakers`` clusters when known, else as many as the voices.
 
     Average-linkage agglomeration on cosine distance over at most ``options.most_windows`` windows, then every
@@ -193,8 +195,13 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
 # --- turns ---------------------------------------------------------------------------------------
 
 
-def speaker_turns(samples: np.ndarray, speech: list[tuple[float, float]], speakers: int | None,
-                  encoder: VoiceEncoder, options: DiarizeOptions = DiarizeOptions()) -> list[Turn]:
+def speaker_turns(
+    samples: np.ndarray,
+    speech: list[tuple[float, float]],
+    speakers: int | None,
+    encoder: VoiceEncoder,
+    options: DiarizeOptions = DiarizeOptions(),
+) -> list[Turn]:
     """Who speaks when, within the ``speech`` regions (seconds, from VAD); ``speakers`` from the metadata when
     known. ``samples``: 16 kHz mono float32, an array or anything sliced like one (``slicing.DecodedSamples``)."""
     _give_back_freed_memory()
@@ -214,8 +221,12 @@ def _give_back_freed_memory() -> None:
         pass
 
 
-def turns_from_windows(speech: list[tuple[float, float]], starts: np.ndarray, labels: np.ndarray,
-                       options: DiarizeOptions = DiarizeOptions()) -> list[Turn]:
+def turns_from_windows(
+    speech: list[tuple[float, float]],
+    starts: np.ndarray,
+    labels: np.ndarray,
+    options: DiarizeOptions = DiarizeOptions(),
+) -> list[Turn]:
     """Each frame of speech takes the speaker its windows vote for, the nearer the window's centre the heavier
     the vote; runs shorter than ``min_turn_seconds`` between two runs of one speaker become that speaker's."""
     step = options.frame_seconds
@@ -268,7 +279,7 @@ def _speaker_at(found: list[Turn], ends: list[float], start: float, end: float) 
         overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + min(end, turn.end) - max(start, turn.start)
     if overlap:
         return max(overlap, key=lambda speaker: overlap[speaker])
-    near = [t for t in found[max(0, i - 1):i + 1]]
+    near = [t for t in found[max(0, i - 1) : i + 1]]
     return min(near, key=lambda t: max(t.start - end, start - t.end)).speaker
 
 
@@ -288,7 +299,7 @@ def smooth(segments: list[MachineSegment], labels: list[list], min_turn: float) 
     new = [run[0] for run in runs for _ in range(run[1], run[2] + 1)]
     out, i = [], 0
     for ls in labels:
-        out.append(new[i:i + len(ls)])
+        out.append(new[i : i + len(ls)])
         i += len(ls)
     return out
 
@@ -307,9 +318,17 @@ def split_at_turns(segments: list[MachineSegment], labels: list[list[str]]) -> l
             continue
         for n, group in enumerate(groups):  # the outer edges stay the segment's, the inner ones are word times
             words = [w for w, _ in group]
-            out.append(replace(segment, start=segment.start if n == 0 else words[0].start,
-                               end=segment.end if n == len(groups) - 1 else words[-1].end, words=words, flags=[],
-                               text=" ".join(w.text for w in words), speaker=group[0][1]))
+            out.append(
+                replace(
+                    segment,
+                    start=segment.start if n == 0 else words[0].start,
+                    end=segment.end if n == len(groups) - 1 else words[-1].end,
+                    words=words,
+                    flags=[],
+                    text=" ".join(w.text for w in words),
+                    speaker=group[0][1],
+                )
+            )
     return out
 
 
@@ -329,8 +348,9 @@ def turns(segments: list[MachineSegment], gap: float = 0.5) -> list[Turn]:
 # --- by microphone -------------------------------------------------------------------------------
 
 
-def by_channel(segments: list[MachineSegment], levels: np.ndarray, frame_seconds: float,
-               options: DiarizeOptions = DiarizeOptions()) -> list[MachineSegment] | None:
+def by_channel(
+    segments: list[MachineSegment], levels: np.ndarray, frame_seconds: float, options: DiarizeOptions = DiarizeOptions()
+) -> list[MachineSegment] | None:
     """Stereo with one microphone per channel: S1 is the left microphone, S2 the right. None when the channels
     do not tell the speakers apart (mono copied to both, a single stereo microphone, one person speaking)."""
     if levels.ndim != 2 or levels.shape[1] != 2 or not segments:
@@ -356,8 +376,7 @@ def by_channel(segments: list[MachineSegment], levels: np.ndarray, frame_seconds
 # --- scoring -------------------------------------------------------------------------------------
 
 
-def der(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25, step: float = 0.01
-        ) -> dict[str, float]:
+def der(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25, step: float = 0.01) -> dict[str, float]:
     """Diarisation error rate, the standard way: (missed speech + false alarm + speaker confusion) / reference
     speech, in 10 ms frames, after the mapping of hypothesis to reference speakers that maximises their overlap.
     ``collar`` seconds either side of every reference turn boundary are not scored (0.25 s is customary)."""
@@ -366,13 +385,13 @@ def der(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25, ste
     scored = np.ones(frames, bool)
     for t in reference:
         for edge in (t.start, t.end):
-            scored[max(0, int((edge - collar) / step)):int(np.ceil((edge + collar) / step))] = False
+            scored[max(0, int((edge - collar) / step)) : int(np.ceil((edge + collar) / step))] = False
 
     def grid(turns_: list[Turn]) -> tuple[list[str], np.ndarray]:
         names = sorted({t.speaker for t in turns_})
         out = np.zeros((len(names), frames), bool)
         for t in turns_:
-            out[names.index(t.speaker), int(round(t.start / step)):int(round(t.end / step))] = True
+            out[names.index(t.speaker), int(round(t.start / step)) : int(round(t.end / step))] = True
         return names, out[:, scored]
 
     ref_names, ref = grid(reference)
@@ -383,11 +402,17 @@ def der(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25, ste
     if len(ref_names) and len(hyp_names):
         small, large = sorted((len(ref_names), len(hyp_names)))
         matrix = overlap if len(ref_names) <= len(hyp_names) else overlap.T
-        best = max(sum(matrix[i, p] for i, p in enumerate(perm))
-                   for perm in itertools.permutations(range(large), small))
+        best = max(
+            sum(matrix[i, p] for i, p in enumerate(perm)) for perm in itertools.permutations(range(large), small)
+        )
     total = float(r.sum()) or 1.0
     missed = float(np.maximum(r - h, 0).sum())
     false_alarm = float(np.maximum(h - r, 0).sum())
     confusion = float(np.minimum(r, h).sum() - best)
-    return {"der": (missed + false_alarm + confusion) / total, "missed": missed / total,
-            "false_alarm": false_alarm / total, "confusion": confusion / total, "speech_seconds": total * step}
+    return {
+        "der": (missed + false_alarm + confusion) / total,
+        "missed": missed / total,
+        "false_alarm": false_alarm / total,
+        "confusion": confusion / total,
+        "speech_seconds": total * step,
+    }

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.intake import audio, discovery
-from pipeline.intake import slicing
 from pipeline.errors import EvaluationError, LoikeError, RecordingError
-from pipeline.reports import Problem
+from pipeline.intake import audio, discovery, slicing
 from pipeline.options import TranscribeOptions
+from pipeline.reports import Problem
 
 log = logging.getLogger(__name__)
 
@@ -145,17 +144,32 @@ class EvalReport:
             "folder": str(self.folder),
             "settings": self.settings,
             "corpus": {
-                "files": len(self.files), "audio_seconds": round(self.total("seconds"), 2),
-                "words": int(self.total("words")), "word_edits": int(self.total("word_edits")),
-                "chars": int(self.total("chars")), "char_edits": int(self.total("char_edits")),
-                "wer": _rounded(self.wer), "cer": _rounded(self.cer), "rtf": _rounded(self.rtf),
-                "wall_seconds": round(self.wall_seconds, 2), "model_load_seconds": round(self.load_seconds, 2),
+                "files": len(self.files),
+                "audio_seconds": round(self.total("seconds"), 2),
+                "words": int(self.total("words")),
+                "word_edits": int(self.total("word_edits")),
+                "chars": int(self.total("chars")),
+                "char_edits": int(self.total("char_edits")),
+                "wer": _rounded(self.wer),
+                "cer": _rounded(self.cer),
+                "rtf": _rounded(self.rtf),
+                "wall_seconds": round(self.wall_seconds, 2),
+                "model_load_seconds": round(self.load_seconds, 2),
             },
             "files": [
-                {"file": str(s.path.relative_to(self.folder)), "audio_seconds": round(s.seconds, 2),
-                 "words": s.words, "word_edits": s.word_edits, "wer": _rounded(s.wer),
-                 "chars": s.chars, "char_edits": s.char_edits, "cer": _rounded(s.cer),
-                 "rtf": _rounded(s.rtf), "reference": s.reference, "hypothesis": s.hypothesis}
+                {
+                    "file": str(s.path.relative_to(self.folder)),
+                    "audio_seconds": round(s.seconds, 2),
+                    "words": s.words,
+                    "word_edits": s.word_edits,
+                    "wer": _rounded(s.wer),
+                    "chars": s.chars,
+                    "char_edits": s.char_edits,
+                    "cer": _rounded(s.cer),
+                    "rtf": _rounded(s.rtf),
+                    "reference": s.reference,
+                    "hypothesis": s.hypothesis,
+                }
                 for s in self.files
             ],
             "skipped": [{"file": p.relpath, "kind": p.kind, "message": p.message} for p in self.skipped],
@@ -189,7 +203,10 @@ def reference_pairs(folder: Path) -> list[tuple[Path, Path]]:
 
 
 def evaluate(
-    folder: Path, options: TranscribeOptions, cache: Path, transcriber=None,
+    folder: Path,
+    options: TranscribeOptions,
+    cache: Path,
+    transcriber=None,
     on_file: Callable[[FileScore], None] | None = None,
 ) -> EvalReport:
     """Transcribe every recording in ``folder`` that has a reference and score it.
@@ -201,17 +218,21 @@ def evaluate(
     pairs = reference_pairs(folder)
     started = time.perf_counter()
     if transcriber is None:
-        from pipeline.speech.transcribe import Transcriber# faster-whisper is imported only when there is work
+        from pipeline.speech.transcribe import Transcriber  # faster-whisper is imported only when there is work
 
         transcriber = Transcriber(options, cache)
-    report = EvalReport(folder, {**transcriber.options.settings(), "model": transcriber.options.model,
-                                 "model_path": transcriber.model_path},
-                        load_seconds=time.perf_counter() - started)
+    report = EvalReport(
+        folder,
+        {**transcriber.options.settings(), "model": transcriber.options.model, "model_path": transcriber.model_path},
+        load_seconds=time.perf_counter() - started,
+    )
     at_once = max(1, transcriber.options.workers)  # as `loike run`: that many recordings at a time
     with tempfile.TemporaryDirectory(prefix="loike-eval-") as work, ThreadPoolExecutor(at_once) as pool:
         began = time.perf_counter()
-        jobs = [(recording, pool.submit(_read_and_score, recording, reference_file, transcriber, Path(work) / str(n)))
-                for n, (recording, reference_file) in enumerate(pairs)]
+        jobs = [
+            (recording, pool.submit(_read_and_score, recording, reference_file, transcriber, Path(work) / str(n)))
+            for n, (recording, reference_file) in enumerate(pairs)
+        ]
         for recording, job in jobs:  # in order, as they finish
             relpath = recording.relative_to(folder).as_posix()
             try:
@@ -253,8 +274,9 @@ def _score(recording: Path, reference: str, transcriber, work: Path) -> FileScor
     hypothesis = " ".join(segment.text for segment in segments)
     word_edits, words = word_errors(reference, hypothesis)
     char_edits, chars = char_errors(reference, hypothesis)
-    return FileScore(recording, normalised.duration, elapsed, words, word_edits, chars, char_edits,
-                     reference.strip(), hypothesis)
+    return FileScore(
+        recording, normalised.duration, elapsed, words, word_edits, chars, char_edits, reference.strip(), hypothesis
+    )
 
 
 def _unreadable(relpath: str, error: Exception) -> str:

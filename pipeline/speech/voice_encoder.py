@@ -50,8 +50,9 @@ class VoiceEncoder:
         self.model.load_state_dict({k: v for k, v in weights.items() if k.split(".")[0] in ("lstm", "linear")})
         self.model.eval()
 
-    def windows(self, samples: np.ndarray, stretches: list[tuple[float, float]], step: float
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def windows(
+        self, samples: np.ndarray, stretches: list[tuple[float, float]], step: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Voice prints of 1.6 s windows every ``step`` s over the stretches of speech: (starts, embeddings).
         One stretch at a time, so memory does not grow with the recording."""
         hop = max(1, int(round(step * SAMPLE_RATE / MEL_HOP)))
@@ -70,7 +71,7 @@ class VoiceEncoder:
             if firsts[-1] + MEL_WINDOW < len(mel):  # one more window, so the stretch's end is heard too
                 firsts.append(len(mel) - MEL_WINDOW)
             starts += [a / SAMPLE_RATE + first * MEL_HOP / SAMPLE_RATE for first in firsts]
-            embeddings.append(self.embed(np.stack([mel[first:first + MEL_WINDOW] for first in firsts])))
+            embeddings.append(self.embed(np.stack([mel[first : first + MEL_WINDOW] for first in firsts])))
         if not embeddings:
             return np.zeros(0), np.zeros((0, 256), np.float32)
         return np.array(starts), np.concatenate(embeddings)
@@ -80,7 +81,7 @@ class VoiceEncoder:
         out = []
         with self.torch.no_grad():
             for i in range(0, len(mels), 64):
-                out.append(self.model(self.torch.from_numpy(np.ascontiguousarray(mels[i:i + 64]))).numpy())
+                out.append(self.model(self.torch.from_numpy(np.ascontiguousarray(mels[i : i + 64]))).numpy())
         return np.concatenate(out)
 
 
@@ -89,8 +90,7 @@ def mel_spectrogram(samples: np.ndarray) -> np.ndarray:
     librosa (Hann window, centred frames, Slaney mel scale and norm), in numpy."""
     padded = np.pad(samples.astype(np.float32), MEL_FFT // 2)
     count = 1 + (len(padded) - MEL_FFT) // MEL_HOP
-    frames = np.lib.stride_tricks.as_strided(padded, (count, MEL_FFT), (padded.strides[0] * MEL_HOP,
-                                                                        padded.strides[0]))
+    frames = np.lib.stride_tricks.as_strided(padded, (count, MEL_FFT), (padded.strides[0] * MEL_HOP, padded.strides[0]))
     power = np.abs(np.fft.rfft(frames * _HANN, axis=1)) ** 2
     return (power @ _MEL_BASIS.T).astype(np.float32)
 
@@ -133,7 +133,9 @@ def encoder() -> VoiceEncoder:
         try:
             _encoder = VoiceEncoder()
         except Exception as error:  # torch and resemblyzer fail in many ways; all mean "no usable model"
-            raise DiarizeError(f"The speaker model could not be loaded ({type(error).__name__}: {error}): "
-                               "reinstall it with pip install .[diarize], or uninstall resemblyzer to go "
-                               "without speaker labels.") from error
+            raise DiarizeError(
+                f"The speaker model could not be loaded ({type(error).__name__}: {error}): "
+                "reinstall it with pip install .[diarize], or uninstall resemblyzer to go "
+                "without speaker labels."
+            ) from error
     return _encoder
