@@ -20,7 +20,7 @@ given (as when the metadata names everyone) and estimated; with --whisper, Whisp
   shows; its missed speech is speech Whisper gave no words. "word error" is the share of Whisper's words
   (those inside a reference turn) given the wrong person after the best mapping of labels to people.
 
-DER is ``pipeline.diarize.der``: missed + false alarm + confusion over reference speech, 10 ms frames, a 0.25 s
+DER is ``pipeline.speech.evaluate.der``: missed + false alarm + confusion over reference speech, 10 ms frames, a 0.25 s
 collar either side of every reference boundary. Cost (--hours): a two-speaker dialogue of that length written as
 a float32 file, then labelled in a child process (its own peak RSS): VAD, encoder load, speaker_turns.
 The clips stay in --data and the dialogues in --work; nothing is copied into the repository.
@@ -145,7 +145,7 @@ def word_error(reference, segments) -> float:
 
 def accuracy(args) -> list[dict]:
     from pipeline.intake import audio, slicing
-    from pipeline.speech import diarize, speakers, voice_encoder
+    from pipeline.speech import diarize, evaluate, speakers, voice_encoder
     from pipeline.speech.diarize import Turn
 
     transcriber = None
@@ -180,7 +180,7 @@ def accuracy(args) -> list[dict]:
                 labelled = diarize.label(segments, found)
                 outcomes.append(("words", diarize.turns(labelled), word_error(reference, labelled)))
             for name, hypothesis, wrong in outcomes:
-                scores = diarize.der(ref, hypothesis, collar=0.25)
+                scores = evaluate.der(ref, hypothesis, collar=0.25)
                 rows.append(
                     {
                         "speech": name,
@@ -218,7 +218,7 @@ def long_dialogue(args, hours: float) -> tuple[Path, Path]:
 def cost(samples_path: Path, reference_path: Path) -> dict:
     """Child process: VAD and speaker_turns over a long dialogue, as a run does; time, peak RSS and DER."""
     from pipeline.intake import slicing
-    from pipeline.speech import diarize, speakers, voice_encoder
+    from pipeline.speech import diarize, evaluate, speakers, voice_encoder
     from pipeline.speech.diarize import Turn
 
     def peak() -> int:
@@ -235,7 +235,7 @@ def cost(samples_path: Path, reference_path: Path) -> dict:
     found = diarize.speaker_turns(samples, speech, None, encoder)
     done = time.perf_counter()
     hours = len(samples) / RATE / 3600
-    scores = diarize.der([Turn(*t) for t in json.loads(reference_path.read_text())], found)
+    scores = evaluate.der([Turn(*t) for t in json.loads(reference_path.read_text())], found)
     return {
         "audio_hours": round(hours, 2),
         "vad_seconds": round(after_vad - started, 1),

@@ -30,7 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
 DEFAULT_VARIANTS = "int8,float32,int8-w2,float32-w2,int8-t1,batched8"
-OPTIONS = dict(language="vi", beam_size=5, vad_filter=True, condition_on_previous_text=False, word_timestamps=True)
+OPTIONS = {
+    "language": "vi",
+    "beam_size": 5,
+    "vad_filter": True,
+    "condition_on_previous_text": False,
+    "word_timestamps": True,
+}
 
 
 def model_for(variant: str, path: str):

@@ -19,7 +19,8 @@ MAX_LOCAL_WORKERS = 16
 @dataclass(frozen=True)
 class Flag:
     """How an option is offered on the command line: ``--`` and the field's name with dashes, the field's
-    default. Plain data, so that this module needs no click (``pipeline.cli.transcription_flags`` makes the click option)."""
+    default. Plain data, so that this module needs no click (``pipeline.cli.transcription_flags`` makes the
+    click option)."""
 
     help: str = ""
     choices: tuple[str, ...] = ()

@@ -23,7 +23,7 @@ from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Segment, Word
 from pipeline.intake import audio, slicing
 from pipeline.run import process
-from pipeline.speech import diarize, speakers, voice_encoder
+from pipeline.speech import diarize, evaluate, speakers, voice_encoder
 from pipeline.speech.diarize import DiarizeOptions, Turn
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -211,13 +211,13 @@ def test_labels_follow_the_previous_transcript_so_an_editors_names_stay_right():
 
 def test_der_counts_missed_speech_false_alarm_and_confusion_after_the_best_mapping():
     ref = [Turn(0, 10, "A"), Turn(10, 20, "B")]
-    assert diarize.der(ref, [Turn(0, 10, "x"), Turn(10, 20, "y")], collar=0)["der"] == 0.0
-    assert diarize.der(ref, [], collar=0)["der"] == pytest.approx(1.0)
-    half_confused = diarize.der(ref, [Turn(0, 15, "x"), Turn(15, 20, "y")], collar=0)
+    assert evaluate.der(ref, [Turn(0, 10, "x"), Turn(10, 20, "y")], collar=0)["der"] == 0.0
+    assert evaluate.der(ref, [], collar=0)["der"] == pytest.approx(1.0)
+    half_confused = evaluate.der(ref, [Turn(0, 15, "x"), Turn(15, 20, "y")], collar=0)
     assert half_confused["confusion"] == pytest.approx(0.25, abs=0.01) and half_confused["missed"] == 0
-    extra = diarize.der(ref, [Turn(0, 10, "x"), Turn(10, 25, "y")], collar=0)
+    extra = evaluate.der(ref, [Turn(0, 10, "x"), Turn(10, 25, "y")], collar=0)
     assert extra["false_alarm"] == pytest.approx(0.25, abs=0.01)
-    assert diarize.der(ref, [Turn(0.2, 10.2, "x"), Turn(10.2, 20, "y")], collar=0.25)["der"] == 0.0
+    assert evaluate.der(ref, [Turn(0.2, 10.2, "x"), Turn(10.2, 20, "y")], collar=0.25)["der"] == 0.0
 
 
 # --- end to end ----------------------------------------------------------------------------------
@@ -259,10 +259,10 @@ def test_two_espeak_voices_are_told_apart_with_turns_where_the_reference_has_the
     speech = speakers.speech_regions(samples)
     for known in (None, 2):
         found = diarize.speaker_turns(samples, speech, known, voice_encoder.encoder())
-        assert diarize.der(ref, found)["der"] < 0.05
+        assert evaluate.der(ref, found)["der"] < 0.05
         out = diarize.label(segs, found)
         assert len({s.speaker for s in out}) == 2 and len(out) == len(ref)
-        assert diarize.der(ref, diarize.turns(out))["der"] < 0.05
+        assert evaluate.der(ref, diarize.turns(out))["der"] < 0.05
 
 
 def run(archive, transcriber):
@@ -283,7 +283,7 @@ def test_a_run_labels_speakers_maps_interviewer_and_witness_and_keeps_an_editors
     [interview] = database.interviews(db)
     segs = database.segments(db, interview.id)
     hypothesis = [Turn(s.start, s.end, s.speaker) for s in segs]
-    scores = diarize.der(reference_turns(), hypothesis)
+    scores = evaluate.der(reference_turns(), hypothesis)
     assert scores["der"] < 0.15, scores  # speech Whisper wrote no words for is missing from the segments
     names = dict(
         db.execute(

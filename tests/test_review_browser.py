@@ -168,7 +168,7 @@ def test_restore_the_machine_text_from_history(app, browser):
     from selenium.webdriver.common.by import By
 
     archive, base = app
-    rows = open_interview(browser, base)
+    open_interview(browser, base)
     db = database.open_database(archive.database)
     editing.edit(db, database.segments(db, 1)[0].id, 1, "Hùng", text="sửa nhầm")
     browser.refresh()

@@ -191,7 +191,7 @@ def from_sheets(rel: str, chain: list[list[_Sheet]]) -> MetadataFound | None:
         if rows:
             sheet, row = rows[0]
             sheet.used = True
-            sink = Sink(sheet.source, lambda _: f"row {row.number}", list(sheet.problems) + row.problems)
+            sink = Sink(sheet.source, lambda _, number=row.number: f"row {number}", list(sheet.problems) + row.problems)
             meta = interview_meta(_row_data(row.cells, sink), sink)
             if len(rows) > 1:
                 sink.add(

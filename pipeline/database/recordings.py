@@ -223,7 +223,8 @@ def files_taken(db: Database) -> list[FileTaken]:
     return [
         FileTaken(*row)
         for row in db.execute(
-            "SELECT f.path, f.recording_id, r.sha256 FROM files f JOIN recordings r ON r.id = f.recording_id ORDER BY f.path"
+            "SELECT f.path, f.recording_id, r.sha256 FROM files f JOIN recordings r ON r.id = f.recording_id "
+            "ORDER BY f.path"
         )
     ]
 

@@ -24,8 +24,9 @@ def domain_words(db: Database, interview_id: int, glossary: list[str] = ()) -> s
     names = [
         r[0]
         for r in db.execute(
-            "SELECT p.full_name FROM interview_people ip JOIN people p ON p.id = ip.person_id WHERE ip.interview_id = ? "
-            "UNION ALL SELECT e.name FROM interview_events ie JOIN events e ON e.id = ie.event_id WHERE ie.interview_id = ?",
+            "SELECT p.full_name FROM interview_people ip JOIN people p ON p.id = ip.person_id "
+            "WHERE ip.interview_id = ? UNION ALL SELECT e.name FROM interview_events ie "
+            "JOIN events e ON e.id = ie.event_id WHERE ie.interview_id = ?",
             [interview_id, interview_id],
         )
     ]
@@ -97,7 +98,8 @@ def interview_events(db: Database, interview_id: int) -> list[Event]:
     return [
         Event(*row)
         for row in db.execute(
-            "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie JOIN events e ON e.id = ie.event_id "
+            "SELECT e.id, e.name, e.date_start, e.date_end FROM interview_events ie "
+            "JOIN events e ON e.id = ie.event_id "
             "WHERE ie.interview_id = ? ORDER BY coalesce(e.date_start, '9999'), e.name",
             [interview_id],
         )

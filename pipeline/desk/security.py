@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -236,10 +237,8 @@ def _names_of_this_machine(host: str) -> set[str]:
         return names | {host.lower()}
     hostname = socket.gethostname()
     names |= {hostname.lower(), socket.getfqdn().lower(), f"{hostname.lower()}.local"}
-    try:
+    with contextlib.suppress(OSError):
         names |= {info[4][0] for info in socket.getaddrinfo(hostname, None)}
-    except OSError:
-        pass
     if _primary_address():
         names.add(_primary_address())
     return names

@@ -217,7 +217,8 @@ class Coordinator:
                 return
             outcome.error = ClusterError(
                 f"{relpath}: its transcriber died {task.attempts} times while transcribing it "
-                f"({transcribers.reason(outcome.error)}); it waits for the next run (if it happens again, the Ray logs of the "
+                f"({transcribers.reason(outcome.error)}); it waits for the next run (if it happens again, "
+                "the Ray logs of the "
                 "nodes say why: out of memory?)."
             )
         future: Future = Future()

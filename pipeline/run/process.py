@@ -9,6 +9,7 @@ import dataclasses
 import logging
 import math
 from collections.abc import Callable, Collection
+from functools import partial
 from pathlib import Path
 
 from pipeline import database
@@ -163,7 +164,8 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
                     item.recording,
                     "consent",
                     (
-                        f"quyền công bố đã đổi thành '{consent}' theo {item.source}, dù tệp còn lỗi: không xuất bản nữa / "
+                        f"quyền công bố đã đổi thành '{consent}' theo {item.source}, dù tệp còn lỗi: "
+                        "không xuất bản nữa / "
                         f"consent narrowed to {applied.narrowed.status} from {item.source} although it has mistakes; "
                         "the interview is no longer published"
                     ),
@@ -210,7 +212,7 @@ def transcribe_pending(
             if index + 1 < len(pending):
                 prefetch.start(pending[index + 1])
             job = guarded(
-                db, archive, report, recording, lambda: begin(db, archive, recording, transcriber, report, prefetch)
+                db, archive, report, recording, partial(begin, db, archive, recording, transcriber, report, prefetch)
             )
             if job is None:
                 counter.finished(recording)

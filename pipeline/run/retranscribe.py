@@ -15,11 +15,11 @@ from pipeline.options import TranscribeOptions
 from pipeline.publishing import review_sheets
 from pipeline.reports import Retranscribed, RunReport
 from pipeline.run import scheduling
+from pipeline.run.process import fitted
+from pipeline.run.steps import Progress, begin, fail, finish, is_write_failure, write_failures_in_one_sentence
 from pipeline.settings import Archive, model_cache
 
 log = logging.getLogger(__name__)
-from pipeline.run.process import fitted
-from pipeline.run.steps import Progress, begin, fail, finish, is_write_failure, write_failures_in_one_sentence
 
 
 def retranscribe(

@@ -5,6 +5,7 @@ pool is ours and how a dead transcriber is handled). Ray is imported only when a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -227,10 +228,8 @@ class Pool:
         """Kill every transcriber: at the end of a run, or when it stops, so their CPUs and GPUs are free."""
         members = [*self.starting.values(), *self.free, *(member for _, member in self.running.values())]
         for member in members:
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 self.ray.kill(member.handle)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
         self.starting.clear()
         self.free.clear()
         self.running.clear()

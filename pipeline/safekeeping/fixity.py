@@ -111,7 +111,8 @@ def _check_original(archive: Archive, taken: FileTaken) -> Finding | None:
             "missing",
             taken.path,
             (
-                f"The original {taken.path} is missing from recordings/: put it back from a copy (sha256 {taken.sha256})."
+                f"The original {taken.path} is missing from recordings/: put it back from a copy "
+                f"(sha256 {taken.sha256})."
             ),
         )
     try:

@@ -17,6 +17,7 @@ torch and scipy are imported here only, and lazily; of resemblyzer only the weig
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
 import importlib.util
 import itertools
@@ -215,10 +216,8 @@ def _give_back_freed_memory() -> None:
     """Transcribing leaves hundreds of MB freed but kept by glibc's allocator (a 10-minute piece: 263 MB of
     process memory, 139 MB after this); hand them back before torch adds its own, so that labelling speakers
     does not raise the run's peak. Only glibc has malloc_trim; elsewhere there is nothing to do."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def turns_from_windows(
@@ -279,7 +278,7 @@ def _speaker_at(found: list[Turn], ends: list[float], start: float, end: float) 
         overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + min(end, turn.end) - max(start, turn.start)
     if overlap:
         return max(overlap, key=lambda speaker: overlap[speaker])
-    near = [t for t in found[max(0, i - 1) : i + 1]]
+    near = list(found[max(0, i - 1) : i + 1])
     return min(near, key=lambda t: max(t.start - end, start - t.end)).speaker
 
 
@@ -371,48 +370,3 @@ def by_channel(
         return None
     labels = [["S1" if d > 0 else "S2" for d in ds] for ds in per_segment]
     return split_at_turns(segments, smooth(segments, labels, options.min_turn_seconds))
-
-
-# --- scoring -------------------------------------------------------------------------------------
-
-
-def der(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25, step: float = 0.01) -> dict[str, float]:
-    """Diarisation error rate, the standard way: (missed speech + false alarm + speaker confusion) / reference
-    speech, in 10 ms frames, after the mapping of hypothesis to reference speakers that maximises their overlap.
-    ``collar`` seconds either side of every reference turn boundary are not scored (0.25 s is customary)."""
-    end = max([t.end for t in reference + hypothesis] + [0.0])
-    frames = int(np.ceil(end / step)) + 1
-    scored = np.ones(frames, bool)
-    for t in reference:
-        for edge in (t.start, t.end):
-            scored[max(0, int((edge - collar) / step)) : int(np.ceil((edge + collar) / step))] = False
-
-    def grid(turns_: list[Turn]) -> tuple[list[str], np.ndarray]:
-        names = sorted({t.speaker for t in turns_})
-        out = np.zeros((len(names), frames), bool)
-        for t in turns_:
-            out[names.index(t.speaker), int(round(t.start / step)) : int(round(t.end / step))] = True
-        return names, out[:, scored]
-
-    ref_names, ref = grid(reference)
-    hyp_names, hyp = grid(hypothesis)
-    r, h = ref.sum(axis=0), hyp.sum(axis=0)
-    overlap = ref.astype(np.int64) @ hyp.T.astype(np.int64)  # frames each pair speaks together
-    best = 0
-    if len(ref_names) and len(hyp_names):
-        small, large = sorted((len(ref_names), len(hyp_names)))
-        matrix = overlap if len(ref_names) <= len(hyp_names) else overlap.T
-        best = max(
-            sum(matrix[i, p] for i, p in enumerate(perm)) for perm in itertools.permutations(range(large), small)
-        )
-    total = float(r.sum()) or 1.0
-    missed = float(np.maximum(r - h, 0).sum())
-    false_alarm = float(np.maximum(h - r, 0).sum())
-    confusion = float(np.minimum(r, h).sum() - best)
-    return {
-        "der": (missed + false_alarm + confusion) / total,
-        "missed": missed / total,
-        "false_alarm": false_alarm / total,
-        "confusion": confusion / total,
-        "speech_seconds": total * step,
-    }

@@ -8,6 +8,7 @@ reference after both are normalised alike (``normalise``).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import tempfile
@@ -24,6 +25,7 @@ from pipeline.errors import EvaluationError, LoikeError, RecordingError
 from pipeline.intake import audio, discovery, slicing
 from pipeline.options import TranscribeOptions
 from pipeline.reports import Problem
+from pipeline.speech.diarize import Turn
 
 log = logging.getLogger(__name__)
 
@@ -285,3 +287,48 @@ def _unreadable(relpath: str, error: Exception) -> str:
     if isinstance(error, LoikeError):
         return f"{error} (skipped)"
     return f"{relpath} could not be read ({error.strerror or error}): check the file (skipped)."
+
+
+# --- speaker labels ----------------------------------------------------------------------------------
+
+
+def der(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25, step: float = 0.01) -> dict[str, float]:
+    """Diarisation error rate, the standard way: (missed speech + false alarm + speaker confusion) / reference
+    speech, in 10 ms frames, after the mapping of hypothesis to reference speakers that maximises their overlap.
+    ``collar`` seconds either side of every reference turn boundary are not scored (0.25 s is customary)."""
+    end = max([t.end for t in reference + hypothesis] + [0.0])
+    frames = int(np.ceil(end / step)) + 1
+    scored = np.ones(frames, bool)
+    for t in reference:
+        for edge in (t.start, t.end):
+            scored[max(0, int((edge - collar) / step)) : int(np.ceil((edge + collar) / step))] = False
+
+    def grid(turns_: list[Turn]) -> tuple[list[str], np.ndarray]:
+        names = sorted({t.speaker for t in turns_})
+        out = np.zeros((len(names), frames), bool)
+        for t in turns_:
+            out[names.index(t.speaker), int(round(t.start / step)) : int(round(t.end / step))] = True
+        return names, out[:, scored]
+
+    ref_names, ref = grid(reference)
+    hyp_names, hyp = grid(hypothesis)
+    r, h = ref.sum(axis=0), hyp.sum(axis=0)
+    overlap = ref.astype(np.int64) @ hyp.T.astype(np.int64)  # frames each pair speaks together
+    best = 0
+    if len(ref_names) and len(hyp_names):
+        small, large = sorted((len(ref_names), len(hyp_names)))
+        matrix = overlap if len(ref_names) <= len(hyp_names) else overlap.T
+        best = max(
+            sum(matrix[i, p] for i, p in enumerate(perm)) for perm in itertools.permutations(range(large), small)
+        )
+    total = float(r.sum()) or 1.0
+    missed = float(np.maximum(r - h, 0).sum())
+    false_alarm = float(np.maximum(h - r, 0).sum())
+    confusion = float(np.minimum(r, h).sum() - best)
+    return {
+        "der": (missed + false_alarm + confusion) / total,
+        "missed": missed / total,
+        "false_alarm": false_alarm / total,
+        "confusion": confusion / total,
+        "speech_seconds": total * step,
+    }
