@@ -32,7 +32,7 @@ def apply_metadata(db: Database, interview_id: int, found: MetadataFound) -> App
     had, except its consent, which narrows at once (see ``narrowed_consent``). A new version is recorded
     in ``metadata_versions`` before it replaces the old one.
     """
-    current = db["interviews"].get(interview_id)
+    current = db.table("interviews").get(interview_id)
     usable = found.meta is not None and not found.problems
     status = "ok" if usable else ("missing" if found.meta is None and found.source is None else "waiting")
     problems = "\n".join(str(p) for p in found.problems) or None
@@ -50,7 +50,7 @@ def apply_metadata(db: Database, interview_id: int, found: MetadataFound) -> App
         return Applied(False)
     with db.atomic():
         if usable and found.fingerprint != current["metadata_fingerprint"]:
-            db["metadata_versions"].insert(
+            db.table("metadata_versions").insert(
                 {
                     "interview_id": interview_id,
                     "source": found.source,
@@ -62,11 +62,11 @@ def apply_metadata(db: Database, interview_id: int, found: MetadataFound) -> App
         if stale:
             _write_interview(db, interview_id, found.meta, found.source)
         if narrowed:
-            db["interviews"].update(
+            db.table("interviews").update(
                 interview_id,
                 {"consent_status": narrowed.status, "consent_until": narrowed.until, "consent_by": narrowed.given_by},
             )
-        db["interviews"].update(
+        db.table("interviews").update(
             interview_id,
             {
                 "metadata_status": status,
@@ -100,11 +100,11 @@ def _write_interview(db: Database, interview_id: int, meta: InterviewMeta, sourc
     db.execute("DELETE FROM interview_events WHERE interview_id = ?", [interview_id])
     for role, attribute in ROLES.items():
         for person in getattr(meta, attribute):
-            db["interview_people"].insert(
+            db.table("interview_people").insert(
                 {"interview_id": interview_id, "person_id": person_id(db, person), "role": role}, ignore=True
             )
     for name in meta.events:
-        db["interview_events"].insert({"interview_id": interview_id, "event_id": event_id(db, name)}, ignore=True)
+        db.table("interview_events").insert({"interview_id": interview_id, "event_id": event_id(db, name)}, ignore=True)
     changes = {
         "date": meta.date,
         "place": meta.place,
@@ -121,7 +121,7 @@ def _write_interview(db: Database, interview_id: int, meta: InterviewMeta, sourc
     changes["search_folded"] = fold(changes["search_text"])
     if meta.title:
         changes["title"] = meta.title
-    db["interviews"].update(interview_id, changes)
+    db.table("interviews").update(interview_id, changes)
 
 
 def search_text(meta: InterviewMeta) -> str:

@@ -19,7 +19,7 @@ migrations = Migrations("loike")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["recordings"].create(
+    db.table("recordings").create(
         {
             "id": int,
             "sha256": str,
@@ -43,21 +43,21 @@ def m001_initial(db: Database) -> None:
         not_null={"sha256", "source_path", "size", "status", "first_seen"},
         defaults={"status": "pending"},
     )
-    db["recordings"].create_index(["sha256"], unique=True)
-    db["files"].create(
+    db.table("recordings").create_index(["sha256"], unique=True)
+    db.table("files").create(
         {"path": str, "recording_id": int, "size": int, "mtime": float, "last_seen": str},
         pk="path",
         foreign_keys=[("recording_id", "recordings", "id")],
     )
-    db["interviews"].create(
+    db.table("interviews").create(
         {"id": int, "recording_id": int, "code": str, "title": str, "created_at": str},
         pk="id",
         not_null={"recording_id", "code"},
         foreign_keys=[("recording_id", "recordings", "id")],
     )
-    db["interviews"].create_index(["code"], unique=True)
-    db["interviews"].create_index(["recording_id"], unique=True)
-    db["transcription_runs"].create(
+    db.table("interviews").create_index(["code"], unique=True)
+    db.table("interviews").create_index(["recording_id"], unique=True)
+    db.table("transcription_runs").create(
         {
             "id": int,
             "interview_id": int,
@@ -72,7 +72,7 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("interview_id", "interviews", "id")],
     )
-    db["segments"].create(
+    db.table("segments").create(
         {
             "id": int,
             "interview_id": int,
@@ -92,14 +92,14 @@ def m001_initial(db: Database) -> None:
         defaults={"review_status": "machine"},
         foreign_keys=[("interview_id", "interviews", "id"), ("run_id", "transcription_runs", "id")],
     )
-    db["segments"].create_index(["interview_id", "idx"], unique=True)
-    db["words"].create(
+    db.table("segments").create_index(["interview_id", "idx"], unique=True)
+    db.table("words").create(
         {"id": int, "segment_id": int, "idx": int, "start": float, "end": float, "text": str, "probability": float},
         pk="id",
         foreign_keys=[("segment_id", "segments", "id")],
     )
-    db["words"].create_index(["segment_id", "idx"], unique=True)
-    db["problems"].create(
+    db.table("words").create_index(["segment_id", "idx"], unique=True)
+    db.table("problems").create(
         {"id": int, "recording_id": int, "path": str, "kind": str, "message": str, "at": str},
         pk="id",
         foreign_keys=[("recording_id", "recordings", "id")],
@@ -109,14 +109,14 @@ def m001_initial(db: Database) -> None:
 @migrations()
 def m002_people_places_events_search(db: Database) -> None:
     """Interview metadata, the people/places/events it names, segment tags, and the search index."""
-    db["places"].create(
+    db.table("places").create(
         {"id": int, "name": str, "name_folded": str, "kind": str, "parent_id": int, "former_names": str},
         pk="id",
         not_null={"name", "name_folded", "kind"},
         foreign_keys=[("parent_id", "places", "id")],
     )
-    db["places"].create_index(["kind", "name_folded", "parent_id"], unique=True)
-    db["people"].create(
+    db.table("places").create_index(["kind", "name_folded", "parent_id"], unique=True)
+    db.table("people").create(
         {
             "id": int,
             "full_name": str,
@@ -132,15 +132,15 @@ def m002_people_places_events_search(db: Database) -> None:
         not_null={"full_name", "name_folded"},
         foreign_keys=[("merged_into", "people", "id")],
     )
-    db["people"].create_index(["name_folded", "birth_year"])
-    db["person_roles"].create(
+    db.table("people").create_index(["name_folded", "birth_year"])
+    db.table("person_roles").create(
         {"id": int, "person_id": int, "title": str, "start_year": int, "end_year": int},
         pk="id",
         not_null={"person_id", "title"},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["person_roles"].create_index(["person_id", "title", "start_year", "end_year"], unique=True)
-    db["events"].create(
+    db.table("person_roles").create_index(["person_id", "title", "start_year", "end_year"], unique=True)
+    db.table("events").create(
         {
             "id": int,
             "name": str,
@@ -154,7 +154,7 @@ def m002_people_places_events_search(db: Database) -> None:
         not_null={"name", "name_folded"},
         foreign_keys=[("place_id", "places", "id")],
     )
-    db["events"].create_index(["name_folded"], unique=True)
+    db.table("events").create_index(["name_folded"], unique=True)
     for column, kind in (
         ("date", str),
         ("place", str),
@@ -172,43 +172,45 @@ def m002_people_places_events_search(db: Database) -> None:
         ("search_text", str),
         ("search_folded", str),
     ):
-        db["interviews"].add_column(column, kind)
-    db["interviews"].add_foreign_key("place_id", "places", "id")
+        db.table("interviews").add_column(column, kind)
+    db.table("interviews").add_foreign_key("place_id", "places", "id")
     # Consent stays NULL (unknown) until the metadata states it; exports treat unknown as restricted.
     db.execute("UPDATE interviews SET metadata_status = 'missing'")
-    db["interview_people"].create(
+    db.table("interview_people").create(
         {"interview_id": int, "person_id": int, "role": str},
         pk=("interview_id", "person_id", "role"),
         foreign_keys=[("interview_id", "interviews", "id"), ("person_id", "people", "id")],
     )
-    db["interview_events"].create(
+    db.table("interview_events").create(
         {"interview_id": int, "event_id": int},
         pk=("interview_id", "event_id"),
         foreign_keys=[("interview_id", "interviews", "id"), ("event_id", "events", "id")],
     )
     for target in ("people", "places", "events"):
         column = {"people": "person_id", "places": "place_id", "events": "event_id"}[target]
-        db[f"segment_{target}"].create(
+        db.table(f"segment_{target}").create(
             {"segment_id": int, column: int},
             pk=("segment_id", column),
             foreign_keys=[("segment_id", "segments", "id"), (column, target, "id")],
         )
-    db["speakers"].create(
+    db.table("speakers").create(
         {"interview_id": int, "label": str, "person_id": int},
         pk=("interview_id", "label"),
         foreign_keys=[("interview_id", "interviews", "id"), ("person_id", "people", "id")],
     )
-    db["metadata_versions"].create(
+    db.table("metadata_versions").create(
         {"id": int, "interview_id": int, "source": str, "fingerprint": str, "metadata": str, "recorded_at": str},
         pk="id",
         foreign_keys=[("interview_id", "interviews", "id")],
     )
-    db["segments"].add_column("text_folded", str)
+    db.table("segments").add_column("text_folded", str)
     for segment_id, text in db.execute("SELECT id, text FROM segments").fetchall():
-        db["segments"].update(segment_id, {"text_folded": _m002_fold(text)})
+        db.table("segments").update(segment_id, {"text_folded": _m002_fold(text)})
     # Two columns per index: the folded one answers tone-insensitive queries, the NFC one exact ones.
-    db["segments"].enable_fts(["text_folded", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0")
-    db["interviews"].enable_fts(
+    db.table("segments").enable_fts(
+        ["text_folded", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0"
+    )
+    db.table("interviews").enable_fts(
         ["search_folded", "search_text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0"
     )
 
@@ -239,13 +241,13 @@ def m004_segment_flags(db: Database) -> None:
     """Segments likely made up by the model carry their flag codes, comma-separated ("known_phrase,repetition"),
     NULL when clean, so Datasette can filter on them. Segments stored before are flagged here once, by the rules
     as they stood when this migration was written (``_m004_codes``), not by today's ``speech.flags``."""
-    db["segments"].add_column("flags", str)
+    db.table("segments").add_column("flags", str)
     for segment_id, text, logprob, no_speech, ratio in db.execute(
         "SELECT id, text, avg_logprob, no_speech_prob, compression_ratio FROM segments"
     ).fetchall():
         codes = _m004_codes(text or "", logprob, no_speech, ratio)
         if codes:
-            db["segments"].update(segment_id, {"flags": ",".join(codes)})
+            db.table("segments").update(segment_id, {"flags": ",".join(codes)})
 
 
 _M004_PHRASES = (
@@ -298,19 +300,19 @@ def _m004_loops(words: list[str]) -> bool:
 @migrations()
 def m006_recording_events(db: Database) -> None:
     """An append-only log of what was done to each recording, and the hash of its normalised WAV for fixity."""
-    db["recording_events"].create(
+    db.table("recording_events").create(
         {"id": int, "recording_id": int, "at": str, "action": str, "tool": str, "outcome": str, "detail": str},
         pk="id",
         not_null={"recording_id", "at", "action", "outcome"},
         foreign_keys=[("recording_id", "recordings", "id")],
     )
-    db["recording_events"].create_index(["recording_id", "id"])
+    db.table("recording_events").create_index(["recording_id", "id"])
     for verb in ("UPDATE", "DELETE"):
         db.execute(
             f"CREATE TRIGGER recording_events_no_{verb.lower()} BEFORE {verb} ON recording_events "
             "BEGIN SELECT RAISE(ABORT, 'recording_events is append-only'); END"
         )
-    db["recordings"].add_column("normalised_sha256", str)
+    db.table("recordings").add_column("normalised_sha256", str)
 
 
 @migrations()
@@ -318,13 +320,13 @@ def m007_review(db: Database) -> None:
     """The editors' desk: every segment carries a version for optimistic locking and an editor's note; every
     save is kept in ``segment_revisions`` (append-only); later runs' machine text for edited segments waits in
     ``segment_alternatives``; quotes are passages chosen for the book."""
-    db["segments"].add_column("version", int, not_null_default=1)
+    db.table("segments").add_column("version", int, not_null_default=1)
     for column, kind in (("note", str), ("edited_by", str), ("edited_at", str)):
-        db["segments"].add_column(column, kind)
+        db.table("segments").add_column(column, kind)
     # Plain SQL: sqlite-utils adds a foreign key by rebuilding the table, which would drop the search triggers.
     db.execute("ALTER TABLE segments ADD COLUMN person_id INTEGER REFERENCES people(id)")
     # segment_id is not a foreign key: the history of a segment merged into another outlives it.
-    db["segment_revisions"].create(
+    db.table("segment_revisions").create(
         {
             "id": int,
             "segment_id": int,
@@ -340,21 +342,21 @@ def m007_review(db: Database) -> None:
         not_null={"segment_id", "interview_id", "action", "at"},
         foreign_keys=[("interview_id", "interviews", "id")],
     )
-    db["segment_revisions"].create_index(["segment_id", "id"])
-    db["segment_revisions"].create_index(["interview_id", "id"])
+    db.table("segment_revisions").create_index(["segment_id", "id"])
+    db.table("segment_revisions").create_index(["interview_id", "id"])
     for verb in ("UPDATE", "DELETE"):
         db.execute(
             f"CREATE TRIGGER segment_revisions_no_{verb.lower()} BEFORE {verb} ON segment_revisions "
             "BEGIN SELECT RAISE(ABORT, 'segment_revisions is append-only'); END"
         )
-    db["segment_alternatives"].create(
+    db.table("segment_alternatives").create(
         {"id": int, "segment_id": int, "run_id": int, "start": float, "end": float, "text": str},
         pk="id",
         not_null={"segment_id", "run_id", "text"},
         foreign_keys=[("segment_id", "segments", "id"), ("run_id", "transcription_runs", "id")],
     )
-    db["segment_alternatives"].create_index(["segment_id"])
-    db["quotes"].create(
+    db.table("segment_alternatives").create_index(["segment_id"])
+    db.table("quotes").create(
         {
             "id": int,
             "interview_id": int,
@@ -376,9 +378,9 @@ def m007_review(db: Database) -> None:
             ("last_segment_id", "segments", "id"),
         ],
     )
-    db["quotes"].create_index(["interview_id"])
+    db.table("quotes").create_index(["interview_id"])
     for target, column in (("people", "person_id"), ("places", "place_id"), ("events", "event_id")):
-        db[f"quote_{target}"].create(
+        db.table(f"quote_{target}").create(
             {"quote_id": int, column: int},
             pk=("quote_id", column),
             foreign_keys=[("quote_id", "quotes", "id"), (column, target, "id")],

@@ -52,7 +52,7 @@ def add_quote(
     """Store a quote and its tags (kind → ids); returns its id."""
     stamp = now()
     quote_id = (
-        db["quotes"]
+        db.table("quotes")
         .insert(
             {
                 "interview_id": interview_id,

@@ -65,7 +65,7 @@ def file_seen(db: Database, relpath: str) -> bool:
 
 
 def remember_file(db: Database, relpath: str, recording_id: int, size: int, mtime: float) -> None:
-    db["files"].upsert(
+    db.table("files").upsert(
         {"path": relpath, "recording_id": recording_id, "size": size, "mtime": mtime, "last_seen": now()},
         pk="path",
     )
@@ -81,7 +81,7 @@ def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str
     stamp = now()
     with db.atomic():
         recording_id = (
-            db["recordings"]
+            db.table("recordings")
             .insert(
                 {
                     "sha256": sha256,
@@ -94,7 +94,7 @@ def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str
             )
             .last_pk
         )
-        db["interviews"].insert(
+        db.table("interviews").insert(
             {
                 "recording_id": recording_id,
                 "code": next_code(db, stamp[:4]),
@@ -127,7 +127,7 @@ def interview_id_of(db: Database, recording_id: int) -> int:
 
 
 def update_recording(db: Database, recording_id: int, **values) -> None:
-    db["recordings"].update(recording_id, {**values, "updated_at": now()})
+    db.table("recordings").update(recording_id, {**values, "updated_at": now()})
 
 
 def record_probe(db: Database, recording_id: int, info: AudioInfo) -> None:
@@ -160,7 +160,7 @@ def record_normalised(
 def record_problem(db: Database, recording_id: int | None, relpath: str, kind: str, message: str, failed: bool) -> None:
     """Log a problem; when ``failed`` the recording is marked so it is not retried until its bytes change."""
     with db.atomic():
-        db["problems"].insert(
+        db.table("problems").insert(
             {"recording_id": recording_id, "path": relpath, "kind": kind, "message": message, "at": now()}
         )
         if failed and recording_id is not None:

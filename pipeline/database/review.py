@@ -100,7 +100,7 @@ def split_segment(db: Database, current: Segment, start: float, text: str, first
     ``current`` itself is left for the caller to shorten."""
     _shift(db, current.interview_id, after=current.idx, by=1)
     new_id = (
-        db["segments"]
+        db.table("segments")
         .insert(
             {
                 "id": next_segment_id(db),
@@ -173,7 +173,7 @@ def _copy_tags(db: Database, source_id: int, target_id: int) -> None:
 def subject_exists(db: Database, kind: str, subject_id: int) -> bool:
     """Whether there is a person, place or event (``kind``) with this id."""
     _, _, targets = TAG_TABLES[kind]
-    return bool(db[targets].count_where("id = ?", [subject_id]))
+    return bool(db.table(targets).count_where("id = ?", [subject_id]))
 
 
 def untag_segment(db: Database, segment_id: int, kind: str, target: int) -> None:

@@ -114,7 +114,7 @@ def person_id(db: Database, person: PersonMeta) -> int:
     found = _same_person(db, person)
     if found is None:
         found = (
-            db["people"]
+            db.table("people")
             .insert(
                 {
                     "full_name": nfc(person.full_name),
@@ -129,7 +129,7 @@ def person_id(db: Database, person: PersonMeta) -> int:
             .last_pk
         )
     else:
-        row = db["people"].get(found)
+        row = db.table("people").get(found)
         blanks = {
             k: v
             for k, v in (
@@ -140,9 +140,9 @@ def person_id(db: Database, person: PersonMeta) -> int:
             if v and not row[k]
         }
         if blanks:
-            db["people"].update(found, blanks)
+            db.table("people").update(found, blanks)
     for role in person.roles:
-        db["person_roles"].insert(
+        db.table("person_roles").insert(
             {"person_id": found, "title": nfc(role.title), "start_year": role.start_year, "end_year": role.end_year},
             ignore=True,
         )
@@ -151,7 +151,7 @@ def person_id(db: Database, person: PersonMeta) -> int:
 
 def _same_person(db: Database, person: PersonMeta) -> int | None:
     key = nfc(person.full_name).lower()
-    for row in db["people"].rows_where("name_folded = ?", [fold(person.full_name)]):
+    for row in db.table("people").rows_where("name_folded = ?", [fold(person.full_name)]):
         if nfc(row["full_name"]).lower() == key and row["birth_year"] == person.birth_year:
             return _surviving(db, row["id"])
     return None
@@ -160,7 +160,7 @@ def _same_person(db: Database, person: PersonMeta) -> int | None:
 def _surviving(db: Database, pid: int) -> int:
     """Follow merges to the record that was kept."""
     seen = set()
-    while (merged := db["people"].get(pid)["merged_into"]) and pid not in seen:
+    while (merged := db.table("people").get(pid)["merged_into"]) and pid not in seen:
         seen.add(pid)
         pid = merged
     return pid
@@ -184,7 +184,7 @@ def merge_people(db: Database, keep: int, other: int) -> None:
 def map_speaker(db: Database, interview_id: int, label: str, person: int) -> None:
     """Say who a transcript's speaker label is; kept across re-runs (labels are per interview)."""
     _require(db, "people", person, "person", "`loike people` lists them with their numbers")
-    db["speakers"].upsert(
+    db.table("speakers").upsert(
         {"interview_id": interview_id, "label": label, "person_id": person}, pk=("interview_id", "label")
     )
 
@@ -209,7 +209,7 @@ def suggest_speakers(db: Database, interview_id: int, mapping: dict[str, int]) -
     }
     added = {label: person for label, person in mapping.items() if label not in taken and person not in taken.values()}
     for label, person in added.items():
-        db["speakers"].insert({"interview_id": interview_id, "label": label, "person_id": person})
+        db.table("speakers").insert({"interview_id": interview_id, "label": label, "person_id": person})
     return added
 
 
@@ -225,11 +225,11 @@ def tag_segment(db: Database, segment_id: int, kind: str, target: int) -> None:
     table, column, targets = TAG_TABLES[kind]
     _require(db, "segments", segment_id, "passage", "`loike export INTERVIEW` shows them")
     _require(db, targets, target, kind, f"`loike {targets}` lists them with their numbers")
-    db[table].insert({"segment_id": segment_id, column: target}, ignore=True)
+    db.table(table).insert({"segment_id": segment_id, column: target}, ignore=True)
 
 
 def _require(db: Database, table: str, row_id: int, what: str, hint: str) -> None:
-    if not db[table].count_where("id = ?", [row_id]):
+    if not db.table(table).count_where("id = ?", [row_id]):
         raise NotFound(f"There is no {what} {row_id}: {hint}.")
 
 
@@ -273,7 +273,7 @@ def _place(db: Database, kind: str, name: str, parent: int | None) -> int:
     if existing:
         return existing[0]
     return (
-        db["places"]
+        db.table("places")
         .insert({"name": nfc(name), "name_folded": fold(name), "kind": kind, "parent_id": parent, "former_names": "[]"})
         .last_pk
     )
@@ -283,7 +283,7 @@ def event_id(db: Database, name: str) -> int:
     existing = db.execute("SELECT id FROM events WHERE name_folded = ?", [fold(name)]).fetchone()
     if existing:
         return existing[0]
-    return db["events"].insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}).last_pk
+    return db.table("events").insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}).last_pk
 
 
 def places(db: Database) -> list[Place]:
@@ -328,12 +328,12 @@ def describe_event(
         _require(db, "places", place, "place", "`loike places` lists them")
     with db.atomic():
         if changes:
-            db["events"].update(event, changes)
+            db.table("events").update(event, changes)
         if alias:
             _add_to_list(db, "events", "aliases", event, nfc(alias))
 
 
 def _add_to_list(db: Database, table: str, column: str, row_id: int, value: str) -> None:
-    current = json.loads(db[table].get(row_id)[column] or "[]")
+    current = json.loads(db.table(table).get(row_id)[column] or "[]")
     if value not in current:
-        db[table].update(row_id, {column: json.dumps([*current, value], ensure_ascii=False)})
+        db.table(table).update(row_id, {column: json.dumps([*current, value], ensure_ascii=False)})

@@ -34,7 +34,7 @@ def save_transcript(db: Database, recording_id: int, segments: list[MachineSegme
         # The run row first: this write takes the database's write lock, so no editor's save can slip in
         # between finding the touched segments and replacing the rest.
         run_id = (
-            db["transcription_runs"]
+            db.table("transcription_runs")
             .insert(
                 {
                     **run,
@@ -57,7 +57,7 @@ def save_transcript(db: Database, recording_id: int, segments: list[MachineSegme
             if i == 0:
                 crashtest.checkpoint("storing")  # the crash tests kill here: the transaction must roll back
         for kept_id, beside in placement.beside.items():
-            db["segment_alternatives"].insert_all(
+            db.table("segment_alternatives").insert_all(
                 {"segment_id": kept_id, "run_id": run_id, "start": s.start, "end": s.end, "text": s.text}
                 for s in beside
             )
@@ -90,7 +90,7 @@ def _delete_machine_segments(db: Database, interview_id: int, keep_ids: list[int
 def _insert_segment(
     db: Database, interview_id: int, run_id: int, idx: int, segment: MachineSegment, segment_id: int
 ) -> int:
-    db["segments"].insert(
+    db.table("segments").insert(
         {
             "id": segment_id,
             "interview_id": interview_id,
@@ -108,7 +108,7 @@ def _insert_segment(
             "flags": ",".join(segment.flags) or None,
         }
     )
-    db["words"].insert_all(
+    db.table("words").insert_all(
         {
             "segment_id": segment_id,
             "idx": i,
