@@ -4,6 +4,9 @@ without touching the originals; and one real run from a recording to a verified 
 import hashlib
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 
 import bagit
@@ -11,7 +14,7 @@ import pytest
 from archive_data import build
 from click.testing import CliRunner
 
-from pipeline import cli
+from pipeline import cli, crashtest
 from pipeline.errors import ExportError, PackageInvalid
 from pipeline.publishing import deposit, exports
 from pipeline.run import process
@@ -175,3 +178,39 @@ def test_from_a_real_recording_to_every_format_and_a_valid_bag(archive, loike_ru
     assert result.exit_code == 0, result.output
     assert loike_run("--root", archive.root, "package", "--verify", tmp_path / "bag").exit_code == 0
     assert digest(tmp_path / "bag" / "data" / "originals" / "Bắc Cường" / "ông A.ogg") == digest(path)
+
+
+def loike_package(archive, dest, kill_at: str | None = None) -> subprocess.CompletedProcess:
+    """A real `loike package` in its own process; with ``kill_at`` it is killed there (SIGKILL, no cleanup)."""
+    env = {key: value for key, value in os.environ.items() if key != crashtest.KILL_AT_ENV}
+    env.update({crashtest.KILL_AT_ENV: kill_at} if kill_at else {})
+    command = [sys.executable, "-m", "pipeline.cli", "--root", str(archive.root), "package", str(dest)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_a_package_killed_half_way_leaves_debris_the_next_package_clears(data, tmp_path):
+    _, archive, _ = data
+    dest = tmp_path / "nop-luu"
+    killed = loike_package(archive, dest, kill_at="packaging")
+    assert killed.returncode == -signal.SIGKILL
+    [debris] = tmp_path.glob(".nop-luu.*.partial")
+    unmarked = tmp_path / ".nop-luu.cu.partial"  # no mark of who wrote it: not provably ours
+    unmarked.mkdir()
+    alive = tmp_path / ".nop-luu.dangchay.partial"  # a package being written right now, by this process
+    alive.mkdir()
+    (alive / deposit.OWNER).write_text(json.dumps(deposit.owner_mark(dest)), encoding="utf-8")
+
+    done = loike_package(archive, dest)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == (
+        f"Removed {debris}, an unfinished package an earlier `loike package` to {dest} left when it was stopped."
+    )
+    assert (
+        f"Left {unmarked} as it is: it looks like an unfinished package but does not say which process wrote it; "
+        "remove it yourself once no `loike package` is running."
+    ) in done.stdout.splitlines()
+    assert not debris.exists() and unmarked.exists() and alive.exists()
+    deposit.verify(dest)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["archive", "nop-luu", unmarked.name, alive.name])

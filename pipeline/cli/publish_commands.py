@@ -156,6 +156,16 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
     if verify:
         click.echo(f"{path} is a valid BagIt package: every file is present and matches its SHA-256.")
     else:
+        for folder in report.cleared:
+            click.echo(
+                f"Removed {folder}, an unfinished package an earlier `loike package` to {report.path} left when "
+                "it was stopped."
+            )
+        for folder in report.left:
+            click.echo(
+                f"Left {folder} as it is: it looks like an unfinished package but does not say which process "
+                "wrote it; remove it yourself once no `loike package` is running."
+            )
         click.echo(
             f"Packaged {len(report.interviews)} interview(s), {report.files} files ({report.bytes:,} bytes) "
             f"into {report.path}; check it with `loike package --verify {report.path}`."

@@ -3,25 +3,30 @@
 ``data/`` holds the originals as they were taken in, the normalised listening WAVs, every transcript in every
 export format, and the metadata as JSON; bagit writes ``manifest-sha256.txt``, ``tagmanifest-sha256.txt`` and
 ``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into place when complete, so a DEST
-that exists is always a whole bag. Originals are only read; each copy's SHA-256 in the manifest is checked
-against the hash taken when the recording came in, so the bag never blesses a copy that went wrong.
+that exists is always a whole bag; the hidden folder carries a mark of the process that builds it (``OWNER``), so
+a later package to the same DEST can clear what a stopped one left behind. Originals are only read; each copy's
+SHA-256 in the manifest is checked against the hash taken when the recording came in, so the bag never blesses a
+copy that went wrong.
 
 The bagit library (the Library of Congress's bagit-python) is imported here and nowhere else.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
 import shutil
+import socket
+import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import bagit
 
-from pipeline import __version__, database
+from pipeline import __version__, crashtest, database
 from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
@@ -30,6 +35,8 @@ from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
 
+OWNER = "loike-package.json"
+"""In the hidden folder a package is built in: which process builds it, on which machine, for which DEST."""
 ORGANIZATION = "Lời Kể"
 """Source-Organization when none is given; a team passes its own (Ban Tuyên giáo Huyện ủy …)."""
 
@@ -50,6 +57,8 @@ class PackageReport:
     withheld: list[str] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
+    cleared: list[Path] = field(default_factory=list)  # unfinished packages a stopped `loike package` left
+    left: list[Path] = field(default_factory=list)  # hidden folders that look unfinished but are not provably ours
 
 
 def _original(archive: Archive, db: Database, interview: Interview) -> Path:
@@ -76,27 +85,84 @@ def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
 
 
 def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = PackageOptions()) -> PackageReport:
-    """Write the bag at ``dest`` (which must not exist yet)."""
+    """Write the bag at ``dest`` (which must not exist yet), first clearing what a stopped package left there."""
     dest = dest.expanduser().resolve()
     if dest.exists():
         raise ExportError(f"{dest} already exists: give a new folder name, or remove the old package first.")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
+        cleared, left = clear_unfinished(dest)
         work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"))
     except OSError as error:
         raise unwritable(dest, error, "The package") from error
     try:
-        report = _fill(db, archive, work, dest, options)
-        _check_originals(db, work, report)
-        os.rename(work, dest)
+        (work / OWNER).write_text(json.dumps(owner_mark(dest)), encoding="utf-8")
+        bag = work / "bag"
+        bag.mkdir()
+        report = _fill(db, archive, bag, dest, options)
+        _check_originals(db, bag, report)
+        crashtest.checkpoint("packaging")
+        os.rename(bag, dest)
+        shutil.rmtree(work, ignore_errors=True)
     except OSError as error:
         shutil.rmtree(work, ignore_errors=True)
         raise unwritable(dest, error, "The package") from error
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    report.cleared, report.left = cleared, left
     log.info("package %s: %d interviews, %d files, %d bytes", dest, len(report.interviews), report.files, report.bytes)
     return report
+
+
+def owner_mark(dest: Path) -> dict:
+    """What the hidden folder of a package being built says about who builds it."""
+    return {"pid": os.getpid(), "host": socket.gethostname(), "dest": str(dest)}
+
+
+def clear_unfinished(dest: Path) -> tuple[list[Path], list[Path]]:
+    """Remove the hidden folders a stopped ``loike package`` to ``dest`` left: (removed, left as they are).
+
+    Only a folder whose mark says it was built for ``dest`` on this machine by a process that is no longer
+    running is provably debris; one without a mark is left, and said (an older Lời Kể made none)."""
+    removed, left = [], []
+    for folder in sorted(dest.parent.glob(f".{glob.escape(dest.name)}.*.partial")):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            mark = json.loads((folder / OWNER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            left.append(folder)
+            continue
+        mine = mark.get("dest") == str(dest) and mark.get("host") == socket.gethostname()
+        if mine and not _running(int(mark.get("pid", 0))):
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed, left
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine; when in doubt, it does (its folder is then kept)."""
+    if pid <= 0:
+        return True
+    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
+        import ctypes
+
+        kernel = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # access denied: it runs, as someone else
+        code = ctypes.c_ulong()
+        kernel.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as someone else
+        return True
+    return True
 
 
 def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: PackageOptions) -> PackageReport:
