@@ -102,6 +102,57 @@ def test_verify_reports_missing_originals_missing_derivatives_and_untracked_file
     assert sorted(kinds) == ["missing", "missing", "missing", "untracked"]
 
 
+@pytest.mark.slow
+def test_verify_names_the_interview_whose_original_was_replaced_under_its_name(done, transcriber):
+    original = done.recordings / "xã Bắc Cường" / "phong van.wav"
+    taken = sha256(original)
+    shutil.copyfile(FIXTURES / "vi_speech.mp3", original)  # cp b.mp3 over a.mp3, then loike run
+    done.dropped[original] = sha256(original)
+    report = process.process_archive(done, transcriber=transcriber, settle_seconds=0)
+    assert report.transcribed == 1 and [w.message for w in report.warnings] == [
+        "recordings/xã Bắc Cường/phong van.wav holds other bytes than when it was taken in as LK-2026-001: they are "
+        "taken in as a new interview, LK-2026-002; `loike verify` says what to do about the first."
+    ]
+
+    result = loike(done, "verify")
+
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "replaced: The original of LK-2026-001 is no longer in recordings/: xã Bắc Cường/phong van.wav now holds "
+        f"other bytes, taken in as LK-2026-002; put the original back from a copy (sha256 {taken}) under any name "
+        "and run `loike run`, or, if the new file was meant to replace it, leave LK-2026-001 out of packages with "
+        "`loike package --leave-out-changed`."
+    )
+    [finding] = json.loads(loike(done, "verify", "--json").output)["findings"]
+    assert (finding["kind"], finding["interview"]) == ("replaced", "LK-2026-001")
+
+
+@pytest.mark.slow
+def test_verify_says_an_original_grew_and_names_the_interview_the_whole_file_became(done, transcriber):
+    original = done.recordings / "xã Bắc Cường" / "phong van.wav"
+    size = original.stat().st_size
+    with open(original, "ab") as still_being_written:
+        still_being_written.write(b"\0" * 1000)
+    done.dropped[original] = sha256(original)
+
+    grown = loike(done, "verify")
+
+    assert grown.exit_code == 1
+    assert grown.output.splitlines()[0] == (
+        f"grew: The original xã Bắc Cường/phong van.wav of LK-2026-001 has grown since it was taken in ({size:,} → "
+        f"{size + 1000:,} bytes): LK-2026-001 holds only its beginning; once the file is complete, `loike run` takes "
+        "it in whole as a new interview, and `loike package --leave-out-changed` leaves LK-2026-001 out."
+    )
+    assert process.process_archive(done, transcriber=transcriber, settle_seconds=0).new == 1
+    result = loike(done, "verify")
+    assert result.output.splitlines()[0] == (
+        f"grew: LK-2026-001 was taken from xã Bắc Cường/phong van.wav while it was still being written ({size:,} of "
+        f"its {size + 1000:,} bytes); the whole file is LK-2026-002: work on that one, and leave LK-2026-001 out of "
+        "packages with `loike package --leave-out-changed`."
+    )
+    assert result.output.splitlines()[-1].endswith("1 problem(s).")
+
+
 def test_the_event_log_tells_the_story_in_order_and_cannot_be_rewritten(done):
     loike(done, "verify")
     db = database.open_database(done.database)

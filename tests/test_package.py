@@ -11,7 +11,7 @@ import time
 
 import bagit
 import pytest
-from archive_data import build
+from archive_data import build, tone_wav
 from click.testing import CliRunner
 
 from pipeline import cli, crashtest
@@ -125,9 +125,42 @@ def test_an_original_changed_since_intake_stops_the_package(data, tmp_path):
     db, archive, ids = data
     original = archive.recordings / "bà Bình.wav"
     original.write_bytes(original.read_bytes()[:-2] + b"\x01\x02")
-    with pytest.raises(ExportError, match="no longer has the hash it had when taken in: run `loike verify`"):
+    with pytest.raises(ExportError, match=f"{ids['two']} \\(bà Bình.wav has changed\\); `loike verify` says"):
         deposit.build(db, archive, tmp_path / "bad")
-    assert not (tmp_path / "bad").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive"]
+
+
+def test_the_package_names_every_interview_that_blocks_it_and_leaves_them_out_when_asked(data, tmp_path):
+    _, archive, ids = data
+    changed = archive.recordings / "bà Bình.wav"
+    changed.write_bytes(changed.read_bytes()[:-2] + b"\x01\x02")
+    with open(archive.recordings / "Bắc Cường" / "ông A.wav", "ab") as still_being_written:
+        still_being_written.write(b"\0" * 100)
+    loike = lambda *a: CliRunner().invoke(cli.cli, ["--root", str(archive.root), *map(str, a)])  # noqa: E731
+
+    refused = loike("package", tmp_path / "bag")
+
+    assert refused.exit_code == 1 and not (tmp_path / "bag").exists()
+    assert refused.output == (
+        "Error: The originals of 2 interview(s) are not the bytes taken in, so nothing was packaged: "
+        f"{ids['one']} (Bắc Cường/ông A.wav has grown), {ids['two']} (bà Bình.wav has changed); `loike verify` "
+        "says what to do for each, or --leave-out-changed packages the rest.\n"
+    )
+    (archive.recordings / "Bắc Cường" / "ông A.wav").unlink()
+    refused = loike("package", tmp_path / "bag")
+    assert f"{ids['one']} (Bắc Cường/ông A.wav is missing)" in refused.output
+
+    tone_wav(archive.recordings / "Bắc Cường" / "ông A.wav", 12.0, rate=8000)  # put back from a copy
+    done = loike("package", tmp_path / "bag", "--leave-out-changed")
+
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[0] == (
+        f"Left out, their originals are not the bytes taken in: {ids['two']} (`loike verify` says what to do)."
+    )
+    assert done.output.splitlines()[1].startswith("Packaged 1 interview(s), ")
+    catalogue = json.loads((tmp_path / "bag" / "data" / "metadata" / "interviews.json").read_text(encoding="utf-8"))
+    assert [c["code"] for c in catalogue["interviews"]] == [ids["one"]] and catalogue["left_out"] == [ids["two"]]
+    deposit.verify(tmp_path / "bag")
 
 
 def test_cli_package_and_verify_exit_codes_and_messages(data, tmp_path):

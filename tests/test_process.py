@@ -172,6 +172,40 @@ def test_a_file_still_being_copied_is_taken_on_a_later_run(archive, transcriber)
 
 
 @pytest.mark.slow
+def test_a_file_written_in_bursts_is_not_taken_until_whole_and_becomes_one_interview(archive, transcriber):
+    """A phone syncing over a slow share writes in bursts with pauses longer than one second look: the run
+    must wait for the file to stay still over every look, as `loike watch` does."""
+    data = (FIXTURES / "vi_speech.wav").read_bytes()
+    bursts = [data[i : i + len(data) // 6 + 1] for i in range(0, len(data), len(data) // 6 + 1)]
+    target = archive.recordings / "dong-bo.wav"
+    two_written = threading.Event()
+
+    def write_in_bursts():
+        with open(target, "wb") as handle:
+            for number, burst in enumerate(bursts, 1):
+                handle.write(burst)
+                handle.flush()
+                if number == 2:
+                    two_written.set()
+                time.sleep(1.2)  # longer than the run's 1 s between looks
+
+    writer = threading.Thread(target=write_in_bursts)
+    writer.start()
+    try:
+        two_written.wait()
+        report = process.process_archive(archive, transcriber=transcriber, settle_seconds=1.0)
+    finally:
+        writer.join()
+
+    assert report.still_copying == ["dong-bo.wav"] and report.new == 0
+    age(target)
+    report = run(archive, transcriber)
+    assert report.ok and report.new == 1 and report.transcribed == 1 and not report.warnings
+    [interview] = database.interviews(open_db(archive))
+    assert interview.problem_kind is None and interview.size == len(data)
+
+
+@pytest.mark.slow
 def test_a_crash_while_storing_leaves_no_partial_transcript_and_the_next_run_finishes(
     archive, transcriber, monkeypatch
 ):

@@ -134,8 +134,15 @@ def quotes_export(
 @click.option("--identifier", help="External-Identifier in bag-info.txt [default: loike-<date>].")
 @click.option("--contact", help="Contact-Name in bag-info.txt.")
 @click.option("--only-publishable", is_flag=True, help="Leave out interviews not cleared for publication.")
+@click.option(
+    "--leave-out-changed",
+    is_flag=True,
+    help="Package the rest when some originals are missing or no longer the bytes taken in (those are named).",
+)
 @click.pass_obj
-def package_command(obj: Context, path, verify, organization, identifier, contact, only_publishable) -> None:
+def package_command(
+    obj: Context, path, verify, organization, identifier, contact, only_publishable, leave_out_changed
+) -> None:
     """Write a BagIt package (RFC 8493) of the archive at PATH for deposit, or --verify one."""
     from pipeline.errors import PackageInvalid
     from pipeline.publishing import deposit
@@ -144,7 +151,13 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
         if verify:
             deposit.verify(Path(path))
         else:
-            options = deposit.PackageOptions(organization, identifier, contact, only_publishable=only_publishable)
+            options = deposit.PackageOptions(
+                organization,
+                identifier,
+                contact,
+                only_publishable=only_publishable,
+                leave_out_changed=leave_out_changed,
+            )
             report = deposit.build(obj.database(), obj.archive, Path(path), options)
     except PackageInvalid as error:
         for problem in error.problems:
@@ -165,6 +178,11 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
             click.echo(
                 f"Left {folder} as it is: it looks like an unfinished package but does not say which process "
                 "wrote it; remove it yourself once no `loike package` is running."
+            )
+        if report.left_out:
+            click.echo(
+                f"Left out, their originals are not the bytes taken in: {', '.join(report.left_out)} "
+                "(`loike verify` says what to do)."
             )
         click.echo(
             f"Packaged {len(report.interviews)} interview(s), {report.files} files ({report.bytes:,} bytes) "

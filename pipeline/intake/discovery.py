@@ -65,7 +65,7 @@ MEDIA_SUFFIXES = frozenset(
 )
 """Extensions taken as recordings; anything else (notes, sidecar metadata, photos) is left alone."""
 SETTLE_SECONDS = 2.0
-"""A file changed less than this long ago may still be being copied: it is looked at twice."""
+"""Seconds between the looks ``loike run`` takes at a file that changed lately and may still be being copied."""
 
 
 @dataclass(frozen=True)
@@ -274,22 +274,70 @@ def _unreadable_folder(archive: Archive, folder: Path, error: OSError) -> Passed
     )
 
 
-def settled(
-    files: Iterable[SourceFile], settle_seconds: float = SETTLE_SECONDS
-) -> tuple[list[SourceFile], list[SourceFile]]:
-    """Split files into (settled, still changing).
+STABLE_LOOKS = 3
+"""Looks over which a file that changed lately must keep its size and mtime before it is taken (``loike run``
+makes them ``SETTLE_SECONDS`` apart, ``loike watch`` one interval apart)."""
 
-    Files last touched within ``settle_seconds`` are stat'ed again after that long: one wait for
-    the whole batch, not one per file. A file whose size or mtime moved is still being copied.
+
+class Stability:
+    """The rule ``loike run`` and ``loike watch`` share: a file is stable once its size and mtime stayed the same
+    over ``checks`` consecutive looks; one already older than ``window`` when first seen is stable at once.
+
+    A writer that pauses between bursts (a phone syncing, a slow share) looks finished to a single second look;
+    it has to stay still over every look."""
+
+    def __init__(self, checks: int, window: float):
+        self.checks = checks
+        self.window = window
+        self.seen: dict[str, tuple[tuple[int, float], int]] = {}
+
+    def update(self, files: list[SourceFile], now: float) -> tuple[set[str], set[str]]:
+        """Record one look; returns (files that have just become stable, files still changing)."""
+        seen, became, changing = {}, set(), set()
+        for f in files:
+            signature = (f.size, f.mtime)
+            before = self.seen.get(f.relpath)
+            if before and before[0] == signature:
+                count = before[1] + 1
+            elif before is None and now - f.mtime >= self.window:
+                count = self.checks  # already old when first seen: nothing is writing it
+            else:
+                count = 1
+            seen[f.relpath] = (signature, count)
+            if count < self.checks:
+                changing.add(f.relpath)
+            elif count == self.checks:
+                became.add(f.relpath)
+        self.seen = seen
+        return became, changing
+
+
+def settled(
+    files: Iterable[SourceFile], settle_seconds: float = SETTLE_SECONDS, looks: int = STABLE_LOOKS
+) -> tuple[list[SourceFile], list[SourceFile]]:
+    """Split files into (settled, still changing) by the ``Stability`` rule, with looks ``settle_seconds`` apart.
+
+    Only files that changed within ``looks × settle_seconds`` are looked at again, all together: a run waits
+    ``(looks - 1) × settle_seconds`` at most, and not at all when nothing is recent. A file that moved during the
+    looks, or went away, is still being copied.
     """
     files = list(files)
-    now = time.time()
-    recent = [f for f in files if now - f.mtime < settle_seconds]
-    if not recent:
-        return files, []
-    time.sleep(max(0.0, settle_seconds - (now - max(f.mtime for f in recent))))
-    moving = {f.path for f in recent if not unchanged(f)}
-    return [f for f in files if f.path not in moving], [f for f in files if f.path in moving]
+    rule = Stability(looks, looks * settle_seconds)
+    _, changing = rule.update(files, time.time())
+    for _ in range(looks - 1):
+        if not changing:
+            break
+        time.sleep(settle_seconds)
+        _, changing = rule.update([_looked_at_again(f) for f in files if f.relpath in changing], time.time())
+    return [f for f in files if f.relpath not in changing], [f for f in files if f.relpath in changing]
+
+
+def _looked_at_again(source: SourceFile) -> SourceFile:
+    try:
+        now = source.path.stat()
+    except OSError:
+        return SourceFile(source.path, source.relpath, -1, -1.0)  # gone for now: not settled
+    return SourceFile(source.path, source.relpath, now.st_size, now.st_mtime)
 
 
 def unchanged(source: SourceFile) -> bool:
@@ -304,16 +352,19 @@ class NotAFile(OSError):
     """Raised instead of reading a named pipe, a device or a socket: the read could block or never end."""
 
 
-def sha256(path: Path, block: int = 1 << 20) -> str:
-    """The sha256 of a regular file's bytes; NotAFile for anything else, before a byte is read.
+def sha256(path: Path, block: int = 1 << 20, limit: int | None = None) -> str:
+    """The sha256 of a regular file's bytes (of its first ``limit`` bytes, when given); NotAFile for anything
+    else, before a byte is read.
 
     Opened non-blocking, so a named pipe put in a file's place since it was looked at cannot hang the open.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    remaining = float("inf") if limit is None else limit
     with open(os.open(path, flags), "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise NotAFile(errno.EINVAL, "not a regular file", str(path))
         digest = hashlib.sha256()
-        while chunk := handle.read(block):
+        while remaining > 0 and (chunk := handle.read(int(min(block, remaining)))):
             digest.update(chunk)
+            remaining -= len(chunk)
     return digest.hexdigest()

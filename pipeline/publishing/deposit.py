@@ -13,7 +13,9 @@ The bagit library (the Library of Congress's bagit-python) is imported here and 
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import hashlib
 import json
 import logging
 import os
@@ -48,6 +50,7 @@ class PackageOptions:
     contact: str | None = None  # Contact-Name
     formats: tuple[str, ...] = exports.FORMATS
     only_publishable: bool = False  # leave out interviews that may not be published (by default all go in, marked)
+    leave_out_changed: bool = False  # package the rest when some originals are missing or not the bytes taken in
 
 
 @dataclass
@@ -57,19 +60,52 @@ class PackageReport:
     withheld: list[str] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
+    left_out: list[str] = field(default_factory=list)  # codes whose original is missing or changed
     cleared: list[Path] = field(default_factory=list)  # unfinished packages a stopped `loike package` left
     left: list[Path] = field(default_factory=list)  # hidden folders that look unfinished but are not provably ours
 
 
-def _original(archive: Archive, db: Database, interview: Interview) -> Path:
-    """The original on disk now: any file name it was seen under, the first name otherwise."""
-    for name in database.file_names(db, interview.recording_id) + [interview.source_path]:
-        if found := archive.original(name):
-            return found
-    raise ExportError(
-        f"The original of {interview.code} ({interview.source_path}) is not in {archive.recordings}: "
-        "put it back (`loike verify` lists what is missing), then package again."
-    )
+def _take_original(archive: Archive, db: Database, interview: Interview, work: Path | None) -> tuple[str, str | None]:
+    """Copy the interview's original into ``work`` (only check it when None): (its name in the package, None), or
+    ("", what is wrong) when no file under any of its names holds the bytes taken in."""
+    wrong = None
+    for name in dict.fromkeys(database.file_names(db, interview.recording_id) + [interview.source_path]):
+        path = archive.original(name)
+        if path is None:
+            continue
+        relative = archive.relpath(path)  # NFC, as stored, whatever the name's form on disk
+        problem = _copy_original(path, work / "originals" / relative if work else None, interview)
+        if problem is None:
+            return relative, None
+        wrong = wrong or f"{relative} {problem}"
+    return "", wrong or f"{interview.source_path} is missing"
+
+
+def _copy_original(source: Path, target: Path | None, interview: Interview) -> str | None:
+    """Copy ``source`` to ``target`` (if given) while hashing it: None when it is the bytes taken in, else what
+    is wrong ("has changed", "has grown": it was still being written when taken in), the copy then removed."""
+    whole, beginning, done = hashlib.sha256(), None, 0
+    try:
+        reading = source.open("rb")
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    if target:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with reading, target.open("wb") if target else contextlib.nullcontext() as writing:
+        while chunk := reading.read(1 << 20):
+            if done < interview.size <= done + len(chunk):
+                head = whole.copy()
+                head.update(chunk[: interview.size - done])
+                beginning = head.hexdigest()
+            whole.update(chunk)
+            done += len(chunk)
+            if writing:
+                writing.write(chunk)
+    if whole.hexdigest() == interview.sha256:
+        return None
+    if target:
+        target.unlink()
+    return "has grown" if done > interview.size and beginning == interview.sha256 else "has changed"
 
 
 def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
@@ -168,11 +204,15 @@ def _running(pid: int) -> bool:
 def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: PackageOptions) -> PackageReport:
     transcripts, withheld = transcript.load_all(db, include_restricted=not options.only_publishable)
     report = PackageReport(dest, withheld=withheld)
-    catalogue = []
+    catalogue, blocked = [], []
     for t in transcripts:
-        original = _original(archive, db, t.interview)
-        relative = archive.relpath(original)  # NFC, as stored, whatever the name's form on disk
-        _copy(original, work / "originals" / relative)
+        refused = blocked and not options.leave_out_changed  # nothing more is copied, every original still checked
+        relative, problem = _take_original(archive, db, t.interview, None if refused else work)
+        if problem:
+            blocked.append(f"{t.code} ({problem})")
+            report.left_out.append(t.code)
+        if problem or refused:
+            continue
         wav = archive.audio_dir / f"{t.code}.wav"
         if not wav.is_file():
             raise ExportError(
@@ -200,10 +240,15 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
             }
         )
         report.interviews.append(t.code)
+    if blocked and not options.leave_out_changed:
+        raise ExportError(
+            f"The originals of {len(blocked)} interview(s) are not the bytes taken in, so nothing was packaged: "
+            f"{', '.join(blocked)}; `loike verify` says what to do for each, or --leave-out-changed packages the rest."
+        )
     (work / "metadata").mkdir(exist_ok=True)
+    listing = {"interviews": catalogue, "withheld": withheld, "left_out": report.left_out}
     (work / "metadata" / "interviews.json").write_text(
-        json.dumps({"interviews": catalogue, "withheld": withheld}, ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8",
+        json.dumps(listing, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     restricted = [c["code"] for c in catalogue if c["restricted"]]
     info = {

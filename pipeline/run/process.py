@@ -112,17 +112,29 @@ def register(db: Database, archive: Archive, source: SourceFile, report: RunRepo
             report.duplicates.append(f"{source.relpath} = {existing.source_path}")
         database.remember_file(db, source.relpath, existing.id, source.size, source.mtime)
         return
-    if database.file_seen(db, source.relpath):
-        log.info("%s has new content; the earlier recording under that name is kept", source.relpath)
+    earlier = database.interview_paths(db).get(source.relpath) if database.file_seen(db, source.relpath) else None
     recording_id = database.add_recording(db, digest, source.relpath, source.size, Path(source.relpath).stem)
     database.remember_file(db, source.relpath, recording_id, source.size, source.mtime)
     report.new += 1
+    if earlier:  # the earlier recording is kept: its interview may hold an editor's work
+        report.warnings.append(new_bytes_under_old_name(db, source.relpath, earlier, recording_id))
     try:
         database.record_probe(db, recording_id, audio.probe(source.path))
     except RecordingError as error:
         fail(db, report, recording_id, source.relpath, error, permanent=True)
     except OSError as error:  # moved or made unreadable since it was hashed: normalising it will say so
         log.info("%s could not be probed now (%s): it is probed when it is normalised", source.relpath, error)
+
+
+def new_bytes_under_old_name(db: Database, relpath: str, earlier_id: int, recording_id: int) -> Problem:
+    was = database.interview(db, str(earlier_id))
+    now = database.interview_for(db, recording_id)
+    return Problem(
+        relpath,
+        "replaced",
+        f"recordings/{relpath} holds other bytes than when it was taken in as {was.code if was else '?'}: they are "
+        f"taken in as a new interview, {now.code}; `loike verify` says what to do about the first.",
+    )
 
 
 def passed_over(report: RunReport, odd: PassedOver) -> None:

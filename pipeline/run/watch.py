@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pipeline.errors import LoikeError
 from pipeline.intake import discovery
-from pipeline.intake.discovery import SourceFile
+from pipeline.intake.discovery import SourceFile, Stability
 from pipeline.options import TranscribeOptions
 from pipeline.reports import RunReport
 from pipeline.run import process
@@ -34,40 +34,11 @@ log = logging.getLogger(__name__)
 class WatchOptions:
     interval: float = 30.0
     """Seconds between two looks at recordings/."""
-    stable_checks: int = 3
+    stable_checks: int = discovery.STABLE_LOOKS
     """Consecutive looks over which a new or changed file must keep its size and mtime before it is taken.
     A file already older than ``stable_checks × interval`` when first seen is taken at once."""
     once: bool = False
     """One pass, then return (for cron): files are settled the way ``loike run`` settles them."""
-
-
-class Stability:
-    """Counts, per file, the consecutive looks over which its size and mtime stayed the same."""
-
-    def __init__(self, checks: int, window: float):
-        self.checks = checks
-        self.window = window
-        self.seen: dict[str, tuple[tuple[int, float], int]] = {}
-
-    def update(self, files: list[SourceFile], now: float) -> tuple[set[str], set[str]]:
-        """Record one look; returns (files that have just become stable, files still changing)."""
-        seen, became, changing = {}, set(), set()
-        for f in files:
-            signature = (f.size, f.mtime)
-            before = self.seen.get(f.relpath)
-            if before and before[0] == signature:
-                count = before[1] + 1
-            elif before is None and now - f.mtime >= self.window:
-                count = self.checks  # already old when first seen: nothing is writing it
-            else:
-                count = 1
-            seen[f.relpath] = (signature, count)
-            if count < self.checks:
-                changing.add(f.relpath)
-            elif count == self.checks:
-                became.add(f.relpath)
-        self.seen = seen
-        return became, changing
 
 
 class LazyTranscriber:
