@@ -47,14 +47,35 @@ def test_srt_parses_back_with_times_within_10_ms_and_the_text_as_written(one):
     assert len(cues) == len(one.lines)
     for cue, line in zip(cues, one.lines):
         assert abs(cue.start.total_seconds() - line.start) < 0.01 and abs(cue.end.total_seconds() - line.end) < 0.01
-    assert cues[0].content == f"Nguyễn Văn A: {VIETNAMESE} [duyệt]"
+    assert cues[0].content == f"[Quyền công bố: được công bố]\nNguyễn Văn A: {VIETNAMESE} [duyệt]"
     assert cues[1].content == f"Trần Thị Mai: {NASTY} [sửa]"  # SubRip has no escaping: the text as said
     assert cues[3].content == "Hết ạ. [máy]"
 
 
 def test_srt_without_speakers_and_marks_is_bare_text(one):
     cues = list(srt.parse(exports.render(one, "srt", exports.ExportOptions(speakers=False, marks=False)).decode()))
-    assert [c.content for c in cues] == TEXTS
+    assert [c.content for c in cues] == ["[Quyền công bố: được công bố]\n" + TEXTS[0], *TEXTS[1:]]
+
+
+@pytest.mark.parametrize(
+    "consent, until, said",
+    [
+        (None, None, "chưa rõ quyền công bố"),
+        ("restricted", None, "hạn chế công bố"),
+        ("embargoed", "2040-01-01", "chưa được công bố đến 01/01/2040"),
+    ],
+)
+def test_srt_names_the_consent_in_its_first_cue_even_without_marks_or_lines(data, consent, until, said):
+    db, _, ids = data
+    db.execute(
+        "UPDATE interviews SET consent_status = ?, consent_until = ? WHERE code = ?", [consent, until, ids["two"]]
+    )
+    two = transcript.load(db, ids["two"])
+    cues = list(srt.parse(exports.render(two, "srt", exports.ExportOptions(marks=False)).decode("utf-8")))
+    assert cues[0].content.splitlines()[0] == f"[Quyền công bố: {said}]" and len(cues) == len(two.lines)
+    two.lines.clear()
+    [alone] = srt.parse(exports.render(two, "srt").decode("utf-8"))
+    assert alone.content == f"[Quyền công bố: {said}]" and alone.end.total_seconds() > 0
 
 
 def test_webvtt_parses_back_with_voices_status_and_escaped_markup(one):

@@ -1,4 +1,6 @@
 import hashlib
+import json
+import re
 import unicodedata
 
 import pytest
@@ -526,3 +528,34 @@ def test_parse_reads_quotes_prefixes_and_runs():
 def test_a_prefix_under_three_letters_is_read_as_a_word():
     assert search.parse("ch* cuo*") == [search.Part(("ch", "cuo"), False, False, True)]
     assert search.parse('"ch*"') == [search.Part(("ch",), True, True, False)]
+
+
+def test_loike_search_marks_every_hit_that_may_not_be_published_unknown_consent_too(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    db = database.open_database(tmp_path / "transcripts" / "loike.db")
+    for name, consent, until in [
+        ("chua-ro", None, None),
+        ("han-che", "restricted", None),
+        ("cho-den", "embargoed", "2040-01-01"),
+        ("da-het-han", "embargoed", "2001-01-01"),
+        ("duoc", "allowed", None),
+    ]:
+        interview(db, name, [f"{PARTY} ({name})", *FILLER], consent_status=consent, consent_until=until)
+    loike = lambda *args: CliRunner().invoke(cli, ["--root", str(tmp_path), "search", *args])  # noqa: E731
+
+    lines = loike("bac cuong").output.splitlines()
+    hits = json.loads(loike("bac cuong", "--json").output)
+
+    publishable = {re.search(r"\((\S+)\)", hit["text"]).group(1): hit["publishable"] for hit in hits}
+    assert publishable == {"chua-ro": False, "han-che": False, "cho-den": False, "da-het-han": True, "duoc": True}
+    marks = {re.search(r"\((\S+)\)", line).group(1): re.findall(r" \[(không công bố: [^]]+)\]", line) for line in lines}
+    assert marks == {
+        "chua-ro": ["không công bố: chưa rõ quyền công bố"],
+        "han-che": ["không công bố: hạn chế công bố"],
+        "cho-den": ["không công bố: chưa được công bố đến 01/01/2040"],
+        "da-het-han": [],
+        "duoc": [],
+    }

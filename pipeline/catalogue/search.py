@@ -75,6 +75,8 @@ class Hit:
     score: float  # -bm25 (+ ADJACENT_BONUS when unquoted words stand side by side): higher is better
     consent_status: str | None  # None means unknown, which exports treat as restricted
     date: str | None
+    consent_until: str | None = None  # the day an embargo ends
+    publishable: bool = False  # consent given, or an embargo that has ended: unknown consent is not
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ def _hit(parts: list[Part], match: IndexMatch) -> Hit:
         match.score,
         match.consent_status,
         match.date,
+        match.consent_until,
+        match.publishable,
     )
 
 

@@ -66,8 +66,17 @@ def search(
     for hit in hits:
         where = f"{hit.interview_code} {clock(hit.start)}" if hit.start is not None else hit.interview_code
         who = f" {hit.speaker}:" if hit.speaker else ""
-        mark = " [hạn chế]" if hit.consent_status in ("restricted", "embargoed") else ""
+        mark = "" if hit.publishable else f" [không công bố: {consent_said(hit.consent_status, hit.consent_until)}]"
         click.echo(f"{where}{mark}{who} {highlighted(hit.snippet)}")
+
+
+def consent_said(status: str | None, until: str | None) -> str:
+    """Why a hit may not be published, as the exports say it: "chưa rõ quyền công bố", "hạn chế công bố" …"""
+    from pipeline.publishing.transcript import CONSENT_VN
+    from pipeline.text import date_vn
+
+    said = CONSENT_VN.get(status or "unknown", status or "")
+    return said + (f" đến {date_vn(until)}" if until else "")
 
 
 @cli.command()

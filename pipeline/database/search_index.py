@@ -22,6 +22,8 @@ ADJACENT_BONUS = 1000.0  # added to the score of a passage holding a run of unqu
 INTERVIEWS_AT_MOST = 25  # best metadata matches looked at for interviews found through their metadata alone
 ISO_DATE = re.compile(r"\d{4}(-\d{2}){0,2}")
 READ_AS_SYNTAX = re.compile(r"['*?\[\]]")  # what would end an SQL string or mean something to GLOB
+PUBLISHABLE = "(i.consent_status = 'allowed' OR (i.consent_status = 'embargoed' AND i.consent_until < date('now')))"
+"""Interview ``i`` may be published: consent given, or an embargo that has ended (unknown consent may not)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ def interviews_found_by_metadata(db: Database, query: TextQuery, scope: SearchSc
     clauses = _clauses(scope)
     where = " AND ".join(["interviews_fts MATCH ?", *(c.interview for c in clauses)])
     rows = db.execute(
-        "SELECT i.id, i.code, i.title, i.search_text, interviews_fts.rank, i.consent_status, i.date "
+        "SELECT i.id, i.code, i.title, i.search_text, interviews_fts.rank, i.consent_status, i.date, "
+        f"i.consent_until, {PUBLISHABLE} "
         f"FROM interviews_fts JOIN interviews i ON i.id = interviews_fts.rowid WHERE {where} "
         f"ORDER BY interviews_fts.rank LIMIT {INTERVIEWS_AT_MOST}",
         [query.interviews],
@@ -62,7 +65,7 @@ def interviews_found_by_metadata(db: Database, query: TextQuery, scope: SearchSc
         ]
     )
     found = []
-    for interview_id, code, title, text, rank, consent, day in rows:
+    for interview_id, code, title, text, rank, consent, day, until, publishable in rows:
         low, high = db.execute(
             "SELECT min(id), max(id) FROM segments WHERE interview_id = ?", [interview_id]
         ).fetchone()
@@ -74,7 +77,23 @@ def interviews_found_by_metadata(db: Database, query: TextQuery, scope: SearchSc
                 [query.passages, low, high],
             ).fetchone()
         ):
-            found.append(IndexMatch(interview_id, code, title, None, None, None, None, text, -rank, consent, day))
+            found.append(
+                IndexMatch(
+                    interview_id,
+                    code,
+                    title,
+                    None,
+                    None,
+                    None,
+                    None,
+                    text,
+                    -rank,
+                    consent,
+                    day,
+                    until,
+                    bool(publishable),
+                )
+            )
     return found
 
 
@@ -124,12 +143,17 @@ def _matches(db: Database, ranked: list[tuple[int, float]]) -> list[IndexMatch]:
         row[3]: row
         for row in db.execute(
             'SELECT i.id, i.code, i.title, s.id, s.start, s."end", coalesce(p.full_name, s.speaker), s.text, '
-            "i.consent_status, i.date FROM segments s JOIN interviews i ON i.id = s.interview_id "
+            f"i.consent_status, i.date, i.consent_until, {PUBLISHABLE} FROM segments s "
+            "JOIN interviews i ON i.id = s.interview_id "
             "LEFT JOIN speakers sp ON sp.interview_id = s.interview_id AND sp.label = s.speaker "
             f"LEFT JOIN people p ON p.id = sp.person_id WHERE s.id IN {id_list(r[0] for r in ranked)}"
         )
     }
-    return [IndexMatch(*details[r[0]][:8], float(r[1]), *details[r[0]][8:]) for r in ranked if r[0] in details]
+    return [
+        IndexMatch(*details[r[0]][:8], float(r[1]), *details[r[0]][8:11], bool(details[r[0]][11]))
+        for r in ranked
+        if r[0] in details
+    ]
 
 
 def _together(runs: tuple[tuple[str, bool], ...]) -> str:
@@ -174,9 +198,7 @@ def _clauses(scope: SearchScope) -> list[Clause]:
         bound = _iso(scope.date_to)  # "1975-04" takes in every day of April 1975
         held.append(f"substr(i.date, 1, {len(bound)}) <= '{bound}'")
     if not scope.include_restricted:
-        held.append(
-            "(i.consent_status = 'allowed' OR (i.consent_status = 'embargoed' AND i.consent_until < date('now')))"
-        )
+        held.append(PUBLISHABLE)
     if held:
         clauses.append(Clause(" AND ".join(held), " AND ".join(held)))
     if scope.reviewed_only:

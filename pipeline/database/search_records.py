@@ -46,6 +46,8 @@ class IndexMatch:
     score: float  # -bm25, plus a bonus when the unquoted words stand side by side: higher is better
     consent_status: str | None  # None: unknown
     date: str | None
+    consent_until: str | None = None
+    publishable: bool = False  # consent given, or an embargo that has ended
 
 
 @dataclass(slots=True, frozen=True)

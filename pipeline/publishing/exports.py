@@ -95,11 +95,18 @@ def header_lines(t: Transcript) -> list[str]:
         "Người phỏng vấn: " + "; ".join(p.name for p in t.interviewers) if t.interviewers else "",
         f"Ngày phỏng vấn: {transcript.date_vn(i.date)}" if i.date else "",
         "Nơi phỏng vấn: " + ", ".join(x for x in [i.place, *t.place_path] if x) if i.place or t.place_path else "",
-        f"Quyền công bố: {CONSENT_VN.get(t.consent, t.consent)}"
-        + (f" đến {transcript.date_vn(i.consent_until)}" if i.consent_until else ""),
+        consent_line(t),
         t.review_note(),
     ]
     return [f for f in facts if f]
+
+
+def consent_line(t: Transcript) -> str:
+    """ "Quyền công bố: …", with the date an embargo ends: every format names it."""
+    until = t.interview.consent_until
+    return f"Quyền công bố: {CONSENT_VN.get(t.consent, t.consent)}" + (
+        f" đến {transcript.date_vn(until)}" if until else ""
+    )
 
 
 def _person_text(p: transcript.Person) -> str:
@@ -137,14 +144,20 @@ def _cue_times(line: transcript.Line) -> tuple[float, float]:
 
 
 def to_srt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
-    """SubRip has no escaping and no comments: the text goes as written, the mark after it."""
+    """SubRip has no escaping and no comments: the text goes as written, the mark after it. The consent is the
+    first line of the first cue (a cue of its own when there is no line), which every player shows and every
+    subtitle tool keeps."""
+    consent = f"[{consent_line(t)}]"
     cues = []
     for number, line in enumerate(t.lines, 1):
         start, end = _cue_times(line)
         text = f"{line.speaker}: {line.text}" if options.speakers and line.speaker else line.text
         if options.marks:
             text += " " + MARKS.get(line.review_status, line.review_status)
-        cues.append(f"{number}\n{subtitle_time(start, ',')} --> {subtitle_time(end, ',')}\n{_one_line(text)}\n")
+        text = f"{consent}\n{_one_line(text)}" if number == 1 else _one_line(text)
+        cues.append(f"{number}\n{subtitle_time(start, ',')} --> {subtitle_time(end, ',')}\n{text}\n")
+    if not cues:
+        cues.append(f"1\n{subtitle_time(0, ',')} --> {subtitle_time(5, ',')}\n{consent}\n")
     return "\n".join(cues)
 
 
