@@ -29,7 +29,8 @@ class Context:
 
 class Group(click.Group):
     """The `loike` group: a failure no command foresaw, but that says what to do (an archive that cannot be opened,
-    a database found damaged half-way through a command), becomes its one sentence instead of a traceback."""
+    a database found damaged half-way through a command, one that may only be read), becomes its one sentence
+    instead of a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -37,9 +38,16 @@ class Group(click.Group):
         except LoikeError as error:
             raise click.ClickException(str(error)) from error
         except sqlite3.DatabaseError as error:
-            if not database.is_damage(error) or not isinstance(ctx.obj, Context):
+            if not isinstance(ctx.obj, Context):
                 raise
-            raise click.ClickException(str(database.damaged(ctx.obj.archive.database, error))) from error
+            if database.is_damage(error):
+                raise click.ClickException(str(database.damaged(ctx.obj.archive.database, error))) from error
+            if "readonly database" in str(error):
+                raise click.ClickException(
+                    f"{ctx.obj.archive.transcripts} is read-only and this command writes there: make it writable, "
+                    "or copy the archive to a writable disk and run the command there."
+                ) from error
+            raise
 
 
 @click.group(cls=Group)

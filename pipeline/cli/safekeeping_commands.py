@@ -51,6 +51,10 @@ def verify(obj: Context, as_json: bool) -> None:
             f"{report.originals} originals and {report.derivatives} interviews' derivatives checked: "
             + ("all well." if report.ok else f"{len(report.findings)} problem(s).")
         )
+        if not report.logged:
+            click.echo(
+                f"This check could not be written to the recordings' log: {obj.archive.transcripts} is read-only."
+            )
     sys.exit(0 if report.ok else 1)
 
 

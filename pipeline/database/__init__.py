@@ -25,6 +25,7 @@ from pipeline.database.connection import (
     network_filesystem,
     now,
     open_database,
+    read_only,
     warn_if_network,
     writing,
 )
@@ -183,6 +184,7 @@ __all__ = [
     "places",
     "places_named",
     "quote",
+    "read_only",
     "record_normalised",
     "record_probe",
     "record_problem",

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.database.connection import read_only_connection, writable
 from pipeline.errors import ArchiveError
 
 
@@ -17,7 +18,7 @@ def backup(path: Path, dest: Path) -> Path:
         dest = dest / f"loike-{datetime.now():%Y%m%d-%H%M%S}.db"
     partial = dest.with_name(f".{dest.name}.partial")
     try:
-        source = sqlite3.connect(str(path), timeout=30)
+        source = sqlite3.connect(str(path), timeout=30) if writable(path) else read_only_connection(path)
         target = sqlite3.connect(str(partial))
         try:
             source.backup(target)

@@ -73,11 +73,14 @@ def writing(db: Database) -> Iterator[Database]:
 
 
 def open_database(path: Path) -> Database:
-    """Open (creating if needed) the archive database and bring its schema up to date.
+    """Open (creating if needed) the archive database and bring its schema up to date; one this process may not
+    write is opened to read only (``open_read_only``).
 
     Opening reads only the schema: a full check reads every page (1.4 s for 1,000 one-hour interviews), so it is
     ``loike verify``'s job (``damage``), and a damaged page met later is said as ``damaged`` says it."""
     try:
+        if path.exists() and not writable(path):
+            return open_read_only(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(sqlite3.connect(str(path), timeout=30))
         db.execute("PRAGMA foreign_keys = ON")
@@ -93,6 +96,61 @@ def open_database(path: Path) -> Database:
         ) from error
     warn_if_network(path.parent)
     return db
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write the database and the folder it lives in (not so on a write-protected
+    drive, nor in a colleague's folder shared to read)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def open_read_only(path: Path) -> Database:
+    """The database of an archive this process may only read, for the commands that only read (status, search,
+    export, verify, backup): never written (``read_only`` says so) and never migrated."""
+    db = Database(read_only_connection(path))
+    pending = migrations.pending(db)
+    if pending:
+        db.close()
+        raise ArchiveError(
+            f"The database {path} needs updating to this version of Lời Kể ({len(pending)} step(s)), which cannot "
+            f"be written while {path.parent} is read-only: make it writable, or copy the archive to a writable "
+            "disk and run the command there."
+        )
+    return db
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that reads ``path`` and cannot write it.
+
+    In WAL mode a reader needs a -shm file beside the database, which it cannot make in a folder it may not write;
+    then the file is opened as immutable, which is safe as long as no -wal holds changes not yet in the database
+    (a folder write-protected right after a crash): those could not be read, so that is said instead."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        return _reading(path, "mode=ro")
+    except sqlite3.OperationalError:
+        if wal.exists() and wal.stat().st_size:
+            raise ArchiveError(
+                f"The database {path} has changes in {wal.name} that cannot be read while {path.parent} is "
+                "read-only: make the folder writable and run any loike command once, then protect it again."
+            ) from None
+        return _reading(path, "immutable=1")
+
+
+def _reading(path: Path, mode: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opening is lazy: this is where it fails
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def read_only(db: Database) -> bool:
+    """Whether ``db`` was opened to read only (``open_read_only``): nothing may be logged in it."""
+    return db.execute("PRAGMA query_only").fetchone()[0] == 1
 
 
 def is_damage(error: sqlite3.DatabaseError) -> bool:

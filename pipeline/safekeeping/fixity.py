@@ -37,6 +37,7 @@ class VerifyReport:
     originals: int = 0  # originals re-hashed
     derivatives: int = 0  # normalised WAVs and sheets checked
     findings: list[Finding] = field(default_factory=list)
+    logged: bool = True  # False when the archive may only be read: the check is not in the recordings' log
 
     @property
     def ok(self) -> bool:
@@ -56,7 +57,7 @@ class RebuildReport:
 def verify(archive: Archive) -> VerifyReport:
     """Re-hash every known original and normalised WAV, check the sheets exist, list untracked recordings.
 
-    Logs a "verified" event per recording. Nothing on disk is changed.
+    Logs a "verified" event per recording, unless the archive may only be read. Nothing on disk is changed.
     """
     db = database.open_database(archive.database)
     report = VerifyReport()
@@ -101,8 +102,9 @@ def verify(archive: Archive) -> VerifyReport:
                         (f"{source.relpath} is not in the database yet: run `loike run` to take it in."),
                     )
                 )
+        report.logged = not database.read_only(db)
         with db.atomic():
-            for recording in recordings:
+            for recording in recordings if report.logged else []:
                 kinds = problems.get(recording.id)
                 database.log_event(
                     db,
