@@ -66,10 +66,11 @@ def writing(db: Database) -> Iterator[Database]:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.conn.execute("COMMIT")
     except BaseException:
-        db.conn.rollback()
+        if db.conn.in_transaction:  # a COMMIT that fails (a full disk) leaves the transaction open
+            db.conn.rollback()
         raise
-    db.conn.execute("COMMIT")
 
 
 def open_database(path: Path) -> Database:

@@ -150,7 +150,11 @@ class GateMiddleware:
         if path == "/login":
             return None  # the password itself is the proof; there is no session to forge yet
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            form = parse_qs((await _body(request)).decode("utf-8", "replace"))
+            try:  # a chunked body announces no length: it is counted as it comes
+                body = await _body(request)
+            except HTTPException as error:
+                return refuse(request, error.status_code, str(error.detail))
+            form = parse_qs(body.decode("utf-8", "replace"))
             request.scope["loike.form_token"] = (form.get("csrf") or [""])[0]
         if not gate.csrf_ok(request):
             return refuse(request, 403, "Phiên làm việc không hợp lệ hoặc đã cũ: hãy tải lại trang rồi thử lại.")

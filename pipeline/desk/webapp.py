@@ -11,6 +11,7 @@ import errno
 import logging
 import os
 import socket
+import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
 from urllib.parse import quote as urlquote
@@ -26,8 +27,9 @@ from starlette.routing import Route
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
 from pipeline.desk import editing, security, views
+from pipeline.desk.unsaved import unsaved
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
-from pipeline.publishing import review_sheets, templating
+from pipeline.publishing import review_sheets, stale_sheets, templating
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -74,20 +76,27 @@ class SheetRefresher:
         with self.writing:
             with self.lock:
                 dirty, self.dirty = self.dirty, set()
-            if dirty:
-                db = database.connect(self.archive.database)
+            if dirty:  # a sheet not written now is written when `loike run` or `loike serve` next starts
                 try:
-                    review_sheets.write_sheets(db, self.archive, only=dirty)
-                except LoikeError as error:
-                    log.warning("%s", error)
-                finally:
-                    db.close()
+                    db = database.connect(self.archive.database)
+                    try:
+                        review_sheets.write_sheets(db, self.archive, only=dirty)
+                    finally:
+                        db.close()
+                except (LoikeError, sqlite3.Error, OSError) as error:
+                    log.warning("The review sheets could not be written now: %s", error)
 
 
 def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlette:
     """The review app for ``archive``; the database is opened (and migrated) once here."""
     options = options or ServeOptions()
-    database.open_database(archive.database).close()
+    db = database.open_database(archive.database)
+    try:
+        stale_sheets.write_stale(db, archive)  # an app killed right after a save left them
+    except LoikeError as error:
+        log.warning("%s", error)
+    finally:
+        db.close()
     gate = security.Gate(archive, options.host, options.port, options.password, options.allowed_hosts)
     env = templating.environment(archive.root)
     for name in ("app_index.html.j2", "app_interview.html.j2"):
@@ -180,6 +189,11 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
             except (InvalidEdit, NotFound, ValueError, KeyError, TypeError) as error:
                 status = 404 if isinstance(error, NotFound) else 400
                 return JSONResponse({"error": vietnamese(error)}, status_code=status)
+            except (sqlite3.OperationalError, OSError) as error:
+                refused = unsaved(error)
+                if refused is None:
+                    raise
+                return JSONResponse({"error": refused[1]}, status_code=refused[0])
             sheets.touch(interview_id)
             return JSONResponse(result)
 

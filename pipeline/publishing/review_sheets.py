@@ -217,7 +217,7 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
     sheets render, in other processes when there are many: on two cores that takes them off the end of a
     rebuild (docs/benchmarks.md)."""
     interviews = database.interviews(db)
-    hrefs = {i.id: f"../audio/{i.code}.wav" for i in interviews if (archive.audio_dir / f"{i.code}.wav").exists()}
+    hrefs = {i.id: href for i in interviews if (href := audio_href(archive, i))}
     with ThreadPoolExecutor(1) as beside:
         pages = beside.submit(_write_subject_pages, archive)
         segments = database.SheetSegments(archive.database)
@@ -236,6 +236,17 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
             segments.close()
         pages.result()
     return index
+
+
+def audio_href(archive: Archive, interview: Interview) -> str | None:
+    """The sheet's link to the interview's listening copy, when there is one."""
+    return f"../audio/{interview.code}.wav" if (archive.audio_dir / f"{interview.code}.wav").exists() else None
+
+
+def sheet_page(db: Database, archive: Archive, interview: Interview) -> str:
+    """The sheet ``write_sheets`` would write for ``interview`` now."""
+    env = templating.environment(archive.root, reload=False)
+    return render_sheet(env, interview, database.sheet_segments(db, interview.id), audio_href(archive, interview))
 
 
 def _write_subject_pages(archive: Archive) -> int:

@@ -21,7 +21,7 @@ from pipeline.errors import ArchiveError, PassedOver, RecordingError
 from pipeline.intake import audio, discovery, slicing
 from pipeline.intake.discovery import SourceFile
 from pipeline.options import TranscribeOptions
-from pipeline.publishing import review_sheets
+from pipeline.publishing import review_sheets, stale_sheets
 from pipeline.publishing.transcript import CONSENT_VN
 from pipeline.reports import Problem, RunReport
 from pipeline.run import scheduling
@@ -88,6 +88,7 @@ def _process(
         transcribe(db, archive, options, cache or model_cache(), progress, report, transcriber, should_stop)
         if not report.did_nothing or not (archive.sheets_dir / "index.html").exists():
             review_sheets.write_sheets(db, archive)
+        stale_sheets.write_stale(db, archive)  # left stale by a review app that was stopped at the wrong moment
     finally:
         db.close()
     return report

@@ -15,7 +15,7 @@ from pipeline import database
 from pipeline.database.models import FileTaken, Recording
 from pipeline.errors import ArchiveError
 from pipeline.intake import audio, discovery
-from pipeline.publishing import review_sheets
+from pipeline.publishing import review_sheets, stale_sheets
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,18 @@ def verify(archive: Archive) -> VerifyReport:
                 report.findings.append(found)
                 problems.setdefault(recording.id, []).append(found.kind)
             report.derivatives += 1
+        for interview in stale_sheets.out_of_date(db, archive):
+            name = f"transcripts/sheets/{interview.code}.html"
+            report.findings.append(
+                Finding(
+                    "stale",
+                    name,
+                    f"{name} is older than the last edit of {interview.code} (the review app stopped before writing "
+                    "it): `loike rebuild --sheets` writes it again.",
+                    interview.code,
+                )
+            )
+            problems.setdefault(interview.recording_id, []).append("stale")
         tracked = {taken.path for taken in known}
         for source in discovery.scan(archive):
             if source.relpath not in tracked:
