@@ -132,7 +132,7 @@ def test_a_quote_of_part_of_two_segments_takes_its_times_from_the_words(db):
     assert quote.text == "sinh năm một chín ba"
     assert (quote.start, quote.end) == (1.0, 5.8)
     assert database.interview_quotes(db, 1)[0].comment == "năm sinh"
-    editing.delete_quote(db, quote.id)
+    editing.delete_quote(db, quote.id, "Lan")
     assert database.interview_quotes(db, 1) == []
 
 

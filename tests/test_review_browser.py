@@ -4,7 +4,10 @@ Needs the Debian packages chromium and chromium-driver (`.ci/run` installs them)
 """
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
@@ -225,3 +228,50 @@ def test_a_quote_from_a_selection(app, browser):
     [made] = database.interview_quotes(database.open_database(archive.database), 1)
     assert made.text == "một chín bốn lăm chi bộ xã Bắc Cường được thành lập Hồi đó có"
     assert made.comment == "số đảng viên" and made.editor == "Lan"
+
+
+@pytest.fixture
+def app_on_a_small_disk():
+    """A real `loike serve` over an archive on a disk that is about to fill up: (archive, base URL, disk)."""
+    from small_disk import small_disk
+
+    with small_disk() as disk:
+        archive = reviewdesk.build(disk)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "--root", str(disk), "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            yield archive, re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0), disk
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_a_save_on_a_full_disk_says_why_in_vietnamese_and_keeps_the_editors_text(app_on_a_small_disk, chromium):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from small_disk import fill
+
+    archive, base, disk = app_on_a_small_disk
+    chromium.get(base + "/static/app.css")
+    chromium.delete_all_cookies()
+    rows = open_interview(chromium, base)
+    filler = fill(disk)
+    text = rows[1].find_element(By.CSS_SELECTOR, ".text")
+    text.click()
+    chromium.execute_script("document.execCommand('selectAll')")
+    text.send_keys("Năm 1945, chi bộ xã Bắc Cường được thành lập", Keys.ENTER)
+
+    toast = wait_for(
+        lambda: "đã đầy" in chromium.find_element(By.ID, "toast").text and chromium.find_element(By.ID, "toast")
+    )
+    assert toast.text.startswith("Chưa lưu được vì ổ đĩa của máy chạy Lời Kể đã đầy")
+    assert texts(chromium)[1] == "Năm 1945, chi bộ xã Bắc Cường được thành lập"  # still on the page
+    assert saved(archive)[1] == reviewdesk.LINES[1]
+    filler.unlink()
+    text.click()
+    text.send_keys(Keys.ENTER)  # save again once there is room
+    wait_for(lambda: saved(archive)[1] == "Năm 1945, chi bộ xã Bắc Cường được thành lập")

@@ -179,6 +179,7 @@ def test_a_body_too_large_is_refused(client, archive):
     assert answer.status_code == 413
 
 
+@pytest.mark.slow  # a wrong password is answered after a second
 def test_sharing_on_the_network_needs_the_password(archive):
     client = client_for(archive, host="0.0.0.0", password="mật-khẩu")
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,6 +14,7 @@ import httpx
 import pytest
 import reviewdesk
 from click.testing import CliRunner
+from small_disk import fill, small_disk
 from starlette.testclient import TestClient
 
 from pipeline import database
@@ -67,35 +65,16 @@ def test_a_chunked_body_over_the_limit_is_refused_with_413_not_a_traceback(tmp_p
 
 
 @pytest.fixture
-def small_disk():
-    """A 3 MB tmpfs, for a disk that fills up (root only: mounting needs it)."""
-    folder = Path(tempfile.mkdtemp(prefix="loike-full-"))
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", folder]).returncode:
-        folder.rmdir()
-        pytest.skip("a small tmpfs needs root and a system that allows mounting")
-    yield folder
-    subprocess.run(["umount", "--lazy", folder], check=True)  # the app may still hold the database
-    shutil.rmtree(folder, ignore_errors=True)
+def disk():
+    with small_disk() as folder:
+        yield folder
 
 
-def fill(folder: Path) -> Path:
-    """Fill the disk ``folder`` is on, to the last byte."""
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as out:
-        for size in (1 << 16, 1 << 12, 1):
-            try:
-                while out.write(b"\0" * size):
-                    pass
-            except OSError:
-                pass
-    return filler
-
-
-def test_a_save_on_a_full_disk_gets_one_vietnamese_sentence_and_succeeds_once_there_is_room(small_disk):
-    archive = reviewdesk.build(small_disk)
+def test_a_save_on_a_full_disk_gets_one_vietnamese_sentence_and_succeeds_once_there_is_room(disk):
+    archive = reviewdesk.build(disk)
     client = client_for(archive)
     csrf, segment = token(client), first_segment(archive)
-    filler = fill(small_disk)
+    filler = fill(disk)
 
     text = "Năm một chín bốn lăm chi bộ xã Bắc Cường được thành lập " * 40
     full = client.post(f"/api/segments/{segment.id}", json={"version": 1, "text": text}, headers={"X-CSRF-Token": csrf})

@@ -18,16 +18,20 @@ from pipeline.errors import LoikeError
 @click.argument("interview")
 @click.pass_obj
 def log_command(obj: Context, interview: str) -> None:
-    """Show what was done to INTERVIEW's recording, oldest first (the log is append-only)."""
+    """Show what was done to INTERVIEW's recording, and the quotes deleted from it, oldest first (append-only)."""
     from datetime import datetime
 
     db = obj.database()
     found = database.interview(db, interview)
     if not found:
         raise click.ClickException(f"There is no interview {interview!r}: `loike status` lists the interview codes.")
-    for event in database.recording_log(db, found.recording_id):
-        when = datetime.fromisoformat(event.at).strftime("%d/%m/%Y %H:%M")
-        click.echo(f"{when}  {event.action:<12} {event.outcome:<5}  {event.tool or ''}  {event.detail or ''}")
+    told = [(e.at, e.action, e.outcome, e.tool, e.detail) for e in database.recording_log(db, found.recording_id)]
+    told += [
+        (d.at, "quote", "deleted", d.editor, f"“{d.quote['text']}”") for d in database.quote_deletions(db, found.id)
+    ]
+    for at, action, outcome, who, detail in sorted(told, key=lambda line: line[0]):
+        when = datetime.fromisoformat(at).strftime("%d/%m/%Y %H:%M")
+        click.echo(f"{when}  {action:<12} {outcome:<5}  {who or ''}  {detail or ''}")
 
 
 @cli.command()

@@ -29,6 +29,15 @@ from pipeline.database.connection import (
     warn_if_network,
     writing,
 )
+from pipeline.database.editors import (
+    add_editor,
+    editor_account,
+    editor_accounts,
+    has_editors,
+    keep_deleted_quote,
+    quote_deletions,
+    remove_editor,
+)
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
 from pipeline.database.manuscript_quotes import (
@@ -119,6 +128,7 @@ from pipeline.database.transcripts import (
 )
 
 __all__ = [
+    "add_editor",
     "add_former_name",
     "add_quote",
     "add_recording",
@@ -137,12 +147,15 @@ __all__ = [
     "delete_quote",
     "describe_event",
     "domain_words",
+    "editor_account",
+    "editor_accounts",
     "event_id",
     "events",
     "events_named",
     "file_names",
     "file_seen",
     "files_taken",
+    "has_editors",
     "interview",
     "interview_events",
     "interview_for",
@@ -158,6 +171,7 @@ __all__ = [
     "interviews_found_by_metadata",
     "interviews_held_in",
     "is_damage",
+    "keep_deleted_quote",
     "known_file",
     "last_edits",
     "last_run",
@@ -184,6 +198,7 @@ __all__ = [
     "places",
     "places_named",
     "quote",
+    "quote_deletions",
     "read_only",
     "record_normalised",
     "record_probe",
@@ -196,6 +211,7 @@ __all__ = [
     "recordings_to_rebuild",
     "reindex",
     "remember_file",
+    "remove_editor",
     "remove_segment",
     "ROLES",
     "save_transcript",

@@ -235,9 +235,10 @@ def quote(db: Database, quote_id: int) -> Quote:
     return found
 
 
-def delete_quote(db: Database, quote_id: int) -> None:
+def delete_quote(db: Database, quote_id: int, editor: str) -> None:
+    """Delete a quote; what it said, who deleted it and when stay in the history (``database.quote_deletions``)."""
     with database.writing(db):
-        quote(db, quote_id)
+        database.keep_deleted_quote(db, quote(db, quote_id), editor)
         database.delete_quote(db, quote_id)
 
 

@@ -4,8 +4,10 @@
 - Every change (POST) must come from the app's own pages: same Origin, and a CSRF token tied to the browser's
   session cookie (HMAC with a secret kept in the archive, so tokens survive a restart of the app).
 - Bodies are bounded; errors are short Vietnamese sentences with a 4xx status.
-- Reachable from other machines (any host but loopback), every request needs the password (or the token the
-  app printed at start), remembered in a cookie after one login.
+- Reachable from other machines (any host but loopback), every request needs a login, remembered in a cookie:
+  an editor's own account when any exists (``loike editors add``; every change is then made under it), else the
+  shared password (or the token the app printed at start). Pages served to another machine over plain HTTP say
+  that what they carry can be read on the way.
 """
 
 from __future__ import annotations
@@ -17,19 +19,24 @@ import ipaddress
 import json
 import secrets
 import socket
+from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import quote as urlquote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from pipeline import files
+from pipeline.database.account_records import EditorAccount
 from pipeline.settings import Archive
 
 SESSION_COOKIE = "loike_session"
 AUTH_COOKIE = "loike_auth"
+ACCOUNT_SCOPE = "loike.account"
+"""Where the middleware puts the signed-in editor's name (None: nobody) when the app uses accounts."""
 MAX_BODY = 256 * 1024
 """The largest request body taken; a segment's text is at most 10,000 characters."""
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -52,12 +59,24 @@ HEADERS = {
 
 
 class Gate:
-    def __init__(self, archive: Archive, host: str, port: int, password: str | None, extra_hosts=()):
+    def __init__(
+        self,
+        archive: Archive,
+        host: str,
+        port: int,
+        password: str | None,
+        extra_hosts=(),
+        lookup: Callable[[str], EditorAccount | None] | None = None,
+    ):
+        """``lookup`` finds an editor's account by name: given, and the app shared beyond this machine, editors
+        sign in with their accounts instead of the shared password."""
         self.secret = _secret(archive.transcripts / ".loike-secret")
         self.host, self.port = host, port
         self.local_only = _is_loopback(host)
-        self.password = None if self.local_only else (password or secrets.token_urlsafe(9))
-        self.made_up_password = not self.local_only and not password
+        self.lookup = None if self.local_only else lookup
+        self.accounts = self.lookup is not None
+        self.password = None if self.local_only or self.accounts else (password or secrets.token_urlsafe(9))
+        self.made_up_password = self.password is not None and not password
         self.hosts = _names_of_this_machine(host) | {h.lower() for h in extra_hosts}
 
     # --- checks -------------------------------------------------------------------------------------
@@ -78,16 +97,36 @@ class Gate:
         return bool(request.cookies.get(SESSION_COOKIE)) and hmac.compare_digest(sent, self.csrf_token(request))
 
     def logged_in(self, request: Request) -> bool:
+        if self.accounts:
+            return request.scope.get(ACCOUNT_SCOPE) is not None
         return self.password is None or hmac.compare_digest(request.cookies.get(AUTH_COOKIE, ""), self._auth_value())
+
+    def signed_in(self, request: Request) -> str | None:
+        """The editor whose account signed this browser in, while that account exists with that password."""
+        name, _, mark = unquote(request.cookies.get(AUTH_COOKIE, "")).rpartition("|")
+        account = self.lookup(name) if self.lookup and name else None
+        return name if account and hmac.compare_digest(mark, self._account_mark(account)) else None
 
     def password_matches(self, given: str) -> bool:
         return self.password is not None and hmac.compare_digest(given.strip().encode(), self.password.encode())
 
-    def remember_login(self, response: Response) -> None:
-        response.set_cookie(AUTH_COOKIE, self._auth_value(), httponly=True, samesite="strict", max_age=3600 * 24 * 30)
+    def remember_login(self, response: Response, account: EditorAccount | None = None) -> None:
+        value = urlquote(f"{account.name}|{self._account_mark(account)}") if account else self._auth_value()
+        response.set_cookie(AUTH_COOKIE, value, httponly=True, samesite="strict", max_age=3600 * 24 * 30)
 
     def _auth_value(self) -> str:
         return hmac.new(self.secret, f"auth:{self.password}".encode(), hashlib.sha256).hexdigest()
+
+    def _account_mark(self, account: EditorAccount) -> str:
+        """Bound to the password's hash: a new password, or the account removed, signs the browser out."""
+        return hmac.new(
+            self.secret, f"account:{account.name}:{account.hash.hex()}".encode(), hashlib.sha256
+        ).hexdigest()
+
+    def plain_http(self, request: Request) -> bool:
+        """Whether this page travels to another machine unencrypted, where anyone on the way can read it."""
+        client = request.client.host if request.client else ""
+        return request.url.scheme == "http" and not _is_loopback(client)
 
     def address(self, port: int) -> str:
         shown = "127.0.0.1" if self.local_only or self.host in ("0.0.0.0", "::") else self.host
@@ -96,6 +135,8 @@ class Gate:
         line = f"http://{shown}:{port}/"
         if self.made_up_password:
             line += f"  (mật khẩu / password: {self.password})"
+        if self.accounts:
+            line += "  (biên tập viên đăng nhập bằng tài khoản riêng / editors sign in with their own accounts)"
         return line
 
 
@@ -137,6 +178,8 @@ class GateMiddleware:
                 400,
                 "Tên máy trong địa chỉ không đúng: hãy mở ứng dụng bằng địa chỉ mà lệnh `loike serve` đã in ra.",
             )
+        if gate.accounts:  # the editor every change is then made under
+            request.scope[ACCOUNT_SCOPE] = gate.signed_in(request)
         if not gate.logged_in(request) and path not in OPEN_PATHS:
             if request.method in SAFE_METHODS and not path.startswith("/api/"):
                 return RedirectResponse("/login", status_code=303)

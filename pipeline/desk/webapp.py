@@ -14,19 +14,18 @@ import socket
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
-from urllib.parse import quote as urlquote
-from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
-from pipeline.desk import editing, security, views
+from pipeline.desk import accounts, editing, security, signin, views
+from pipeline.desk.signin import EDITOR_COOKIE, editor_of
 from pipeline.desk.unsaved import unsaved
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.publishing import review_sheets, stale_sheets, templating
@@ -34,7 +33,7 @@ from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
 
-EDITOR_COOKIE = "loike_editor"
+__all__ = ["EDITOR_COOKIE", "ServeOptions", "create_app", "serve"]
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
 SHEET_DELAY = 2.0
 """Seconds of quiet after an edit before the interview's static sheet is written again."""
@@ -90,18 +89,23 @@ class SheetRefresher:
 def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlette:
     """The review app for ``archive``; the database is opened (and migrated) once here."""
     options = options or ServeOptions()
-    db = database.open_database(archive.database)
+    opened = database.open_database(archive.database)
     try:
-        stale_sheets.write_stale(db, archive)  # an app killed right after a save left them
+        with_accounts = database.has_editors(opened)
+        stale_sheets.write_stale(opened, archive)  # an app killed right after a save left them
     except LoikeError as error:
         log.warning("%s", error)
     finally:
-        db.close()
-    gate = security.Gate(archive, options.host, options.port, options.password, options.allowed_hosts)
+        opened.close()
+    lookup = (lambda name: database.editor_account(db(), name)) if with_accounts else None
+    gate = security.Gate(archive, options.host, options.port, options.password, options.allowed_hosts, lookup)
+    if gate.accounts and options.password:
+        log.warning("--password is not used: editors sign in with their own accounts (`loike editors list`).")
     env = templating.environment(archive.root)
     for name in ("app_index.html.j2", "app_interview.html.j2"):
         env.get_template(name)  # compiled now, not on the first editor's first click
     sheets = SheetRefresher(archive, options.sheet_delay)
+    throttle = accounts.Throttle()
     local = threading.local()
 
     def db():
@@ -115,9 +119,15 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         return await run_in_threadpool(lambda: function(db(), *args))
 
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        editor = editor_of(request)
         html = templating.render_page(
-            env, name, editor=editor, csrf=gate.csrf_token(request), request=request, **context
+            env,
+            name,
+            editor=editor_of(request),
+            signed_in=gate.accounts,
+            plain_http=gate.plain_http(request),
+            csrf=gate.csrf_token(request),
+            request=request,
+            **context,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -144,28 +154,6 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         if name not in ASSETS:
             raise HTTPException(404, "Không có tệp này.")
         return Response(templating.asset(env, name), media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
-
-    async def set_editor(request: Request) -> Response:
-        form = await security.read_form(request)
-        name = " ".join(form.get("name", "").split())[:80]
-        target = form.get("next", "/")
-        target = target if target.startswith("/") and not target.startswith("//") else "/"
-        response = RedirectResponse(target, status_code=303)
-        if name:
-            response.set_cookie(
-                EDITOR_COOKIE, urlquote(name), max_age=3600 * 24 * 365, httponly=True, samesite="strict"
-            )
-        return response
-
-    async def login(request: Request) -> Response:
-        if request.method == "GET":
-            return page(request, "app_login.html.j2", failed=False)
-        form = await security.read_form(request)
-        if not gate.password_matches(form.get("password", "")):
-            return page(request, "app_login.html.j2", status=401, failed=True)
-        response = RedirectResponse("/", status_code=303)
-        gate.remember_login(response)
-        return response
 
     def change(action):
         """A JSON endpoint that changes the archive: body parsed, editor required, library errors mapped."""
@@ -213,8 +201,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/interviews/{code}", interview_page),
         Route("/audio/{interview_id:int}", audio),
         Route("/static/{name}", asset),
-        Route("/editor", set_editor, methods=["POST"]),
-        Route("/login", login, methods=["GET", "POST"]),
+        *signin.routes(gate, page, lookup or (lambda name: None), throttle),
         Route("/api/segments/{segment_id:int}", change(save_segment), methods=["POST"]),
         Route("/api/segments/{segment_id:int}/split", change(split_segment), methods=["POST"]),
         Route("/api/segments/{segment_id:int}/merge", change(merge_segment), methods=["POST"]),
@@ -230,6 +217,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
     app.add_middleware(security.GateMiddleware, gate=gate)
     app.state.sheets = sheets
     app.state.gate = gate
+    app.state.throttle = throttle
     return app
 
 
@@ -331,7 +319,7 @@ def add_quote(db, params, body, editor):
 
 def delete_quote(db, params, body, editor):
     interview_id = editing.quote(db, params["quote_id"]).interview_id
-    editing.delete_quote(db, params["quote_id"])
+    editing.delete_quote(db, params["quote_id"], editor)
     return {"deleted": params["quote_id"]}, interview_id
 
 
@@ -359,11 +347,6 @@ def add_subject(db, params, body, editor):
         else:
             raise InvalidEdit(f"Unknown kind {kind!r}.", "Chỉ thêm được nhân vật hoặc sự kiện.")
     return {"kind": kind, "id": made, "name": name}, int(body["interview_id"])
-
-
-def editor_of(request: Request) -> str | None:
-    name = unquote(request.cookies.get(EDITOR_COOKIE, "")).strip()
-    return name[:80] or None
 
 
 def conflict_message(conflict: Conflict) -> str:

@@ -204,7 +204,8 @@ def _running(pid: int) -> bool:
 def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: PackageOptions) -> PackageReport:
     transcripts, withheld = transcript.load_all(db, include_restricted=not options.only_publishable)
     report = PackageReport(dest, withheld=withheld)
-    catalogue, blocked = [], []
+    catalogue: list[dict] = []
+    blocked: list[str] = []
     for t in transcripts:
         refused = blocked and not options.leave_out_changed  # nothing more is copied, every original still checked
         relative, problem = _take_original(archive, db, t.interview, None if refused else work)
