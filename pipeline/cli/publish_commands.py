@@ -195,13 +195,15 @@ def package_command(
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on; 0.0.0.0 shares the app on the office network (needs a password).",
+    help="Address to listen on; 0.0.0.0 shares the app on the office network, where editors sign in "
+    "(with their accounts, see `loike editors`, else a shared password).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
 @click.option(
     "--password",
     envvar="LOIKE_PASSWORD",
-    help="Password for other machines (with --host); one is made up and printed when not given.",
+    help="Shared password for other machines (with --host) while no editor has an account; one is made up and "
+    "printed when not given.",
 )
 @click.option(
     "--allow-host",

@@ -12,7 +12,8 @@ places and events; subject_passages: what their pages list; subject_names: peopl
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
 search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
-of every change) and quotes_kept (the passages editors keep for the book).
+of every change) and quotes_kept (the passages editors keep for the book); editors (editors' accounts and the
+quotes they deleted, with account_records).
 """
 
 from pipeline.database.backup import backup
