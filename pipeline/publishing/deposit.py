@@ -167,11 +167,12 @@ def clear_unfinished(dest: Path) -> tuple[list[Path], list[Path]]:
             continue
         try:
             mark = json.loads((folder / OWNER).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            pid = int(mark["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
             left.append(folder)
             continue
         mine = mark.get("dest") == str(dest) and mark.get("host") == socket.gethostname()
-        if mine and not _running(int(mark.get("pid", 0))):
+        if mine and not _running(pid):
             shutil.rmtree(folder)
             removed.append(folder)
     return removed, left
@@ -207,7 +208,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     catalogue: list[dict] = []
     blocked: list[str] = []
     for t in transcripts:
-        refused = blocked and not options.leave_out_changed  # nothing more is copied, every original still checked
+        refused = bool(blocked) and not options.leave_out_changed  # nothing more is copied; originals still checked
         relative, problem = _take_original(archive, db, t.interview, None if refused else work)
         if problem:
             blocked.append(f"{t.code} ({problem})")
