@@ -125,7 +125,7 @@ def label_speakers(
     db,
     interview_id: int,
     segments: list[MachineSegment],
-    samples: np.ndarray,
+    samples: voice_encoder.Samples,
     levels: np.ndarray | None = None,
     frame_seconds: float = 0.05,
     options: DiarizeOptions = DiarizeOptions(),
@@ -168,7 +168,7 @@ def speakers_named(db, interview_id: int) -> int | None:
 
 
 def speech_regions(
-    samples: np.ndarray, options: DiarizeOptions = DiarizeOptions(), piece_seconds: float = 120.0
+    samples: voice_encoder.Samples, options: DiarizeOptions = DiarizeOptions(), piece_seconds: float = 120.0
 ) -> list[tuple[float, float]]:
     """Where Silero VAD hears speech, 2 minutes at a time (VAD over a whole piece at once costs memory in
     proportion to it: 240 MB for 10 minutes, docs/benchmarks.md)."""
