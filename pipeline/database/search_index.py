@@ -150,7 +150,7 @@ def _matches(db: Database, ranked: list[tuple[int, float]]) -> list[IndexMatch]:
         )
     }
     return [
-        IndexMatch(*details[r[0]][:8], float(r[1]), *details[r[0]][8:11], bool(details[r[0]][11]))
+        IndexMatch(*(details[r[0]][:8] + (float(r[1]),) + details[r[0]][8:11] + (bool(details[r[0]][11]),)))
         for r in ranked
         if r[0] in details
     ]
