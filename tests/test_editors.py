@@ -91,6 +91,7 @@ def test_beyond_this_machine_editors_sign_in_as_themselves_and_wrong_passwords_s
 
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
     assert 'name="name"' in client.get("/login").text
+    assert "Chưa ai có tài khoản" not in client.app.state.gate.address(8765)
     throttle = client.app.state.throttle
     elsewhere = TestClient(client.app, base_url=BASE, headers={"Origin": BASE}, client=("192.168.1.30", 50124))
     with ThreadPoolExecutor(1) as beside:

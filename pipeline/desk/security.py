@@ -137,6 +137,11 @@ class Gate:
             line += f"  (mật khẩu / password: {self.password})"
         if self.accounts:
             line += "  (biên tập viên đăng nhập bằng tài khoản riêng / editors sign in with their own accounts)"
+        elif not self.local_only:
+            line += (
+                "\nChưa ai có tài khoản: tên người sửa là tên mỗi người tự khai; `loike editors add TÊN` tạo tài khoản"
+                " riêng. / No editor has an account: names are self-declared; `loike editors add NAME` makes one."
+            )
         return line
 
 

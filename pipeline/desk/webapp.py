@@ -223,7 +223,8 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
 
 
 def serve(archive: Archive, options: ServeOptions, announce) -> None:
-    """Run the app until Ctrl-C; ``announce`` receives the address (and the password, when one was made up)."""
+    """Run the app until Ctrl-C; ``announce`` receives the address (and the password, when one was made up, or a
+    line saying that names are self-declared while no editor has an account)."""
     import uvicorn
 
     check_port(options.host, options.port)
