@@ -9,6 +9,7 @@ import click
 
 from pipeline.cli.base import Context, cli
 from pipeline.errors import LoikeError
+from pipeline.i18n import _
 from pipeline.publishing import exports
 
 
@@ -42,7 +43,7 @@ def export_command(
     """Export one INTERVIEW (its code, e.g. LK-2026-001, or its number), or --all, as txt, srt, vtt, json, docx,
     ohms (OHMS XML) or tei (TEI P5)."""
     if bool(interview) == everything:
-        raise click.UsageError("Give one INTERVIEW code, or --all.")
+        raise click.UsageError(_("Give one INTERVIEW code, or --all."))
     options = exports.ExportOptions(timecodes=not no_timecodes, speakers=not no_speakers, marks=not no_marks)
     try:
         if everything:
@@ -52,14 +53,19 @@ def export_command(
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     if everything:
-        click.echo(f"{len(report.written)} interview(s) exported as {fmt} into {Path(output_dir).resolve()}.")
+        click.echo(
+            _("{len} interview(s) exported as {fmt} into {Path}.").format(
+                len=len(report.written), fmt=fmt, Path=Path(output_dir).resolve()
+            )
+        )
         if report.withheld:
             click.echo(
-                f"Left out, not cleared for publication: {', '.join(report.withheld)} "
-                "(--include-restricted takes them in, marked)."
+                _(
+                    "Left out, not cleared for publication: {value} (--include-restricted takes them in, marked)."
+                ).format(value=", ".join(report.withheld))
             )
     elif output:
-        click.echo(f"Wrote {result}.", err=True)
+        click.echo(_("Wrote {result}.").format(result=result), err=True)
     else:
         click.echo(result.decode("utf-8"), nl=False)
 
@@ -121,8 +127,9 @@ def quotes_export(
     click.echo(said + (f"; {len(report.clips)} clip(s) in {clips_dir}" if clips_dir else "") + ".", err=not output)
     if report.withheld:
         click.echo(
-            f"Left out, not cleared for publication: {', '.join(report.withheld)} "
-            "(--include-restricted takes them in, marked).",
+            _("Left out, not cleared for publication: {value} (--include-restricted takes them in, marked).").format(
+                value=", ".join(report.withheld)
+            ),
             err=not output,
         )
 
@@ -154,11 +161,15 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     if verify:
-        click.echo(f"{path} is a valid BagIt package: every file is present and matches its SHA-256.")
+        click.echo(
+            _("{path} is a valid BagIt package: every file is present and matches its SHA-256.").format(path=path)
+        )
     else:
         click.echo(
-            f"Packaged {len(report.interviews)} interview(s), {report.files} files ({report.bytes:,} bytes) "
-            f"into {report.path}; check it with `loike package --verify {report.path}`."
+            _(
+                "Packaged {len} interview(s), {files} files ({bytes:,} bytes) into {path}; check it with `loike "
+                "package --verify {path}`."
+            ).format(len=len(report.interviews), files=report.files, bytes=report.bytes, path=report.path)
         )
 
 
@@ -189,6 +200,10 @@ def serve(obj: Context, host: str, port: int, password: str | None, allowed_host
     obj.database().close()
     options = review_app.ServeOptions(host=host, port=port, password=password, allowed_hosts=allowed_hosts)
     try:
-        review_app.serve(obj.archive, options, lambda address: click.echo(f"Review app: {address}  (Ctrl-C to stop)"))
+        review_app.serve(
+            obj.archive,
+            options,
+            lambda address: click.echo(_("Review app: {address}  (Ctrl-C to stop)").format(address=address)),
+        )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error

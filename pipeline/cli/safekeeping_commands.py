@@ -12,6 +12,7 @@ import click
 from pipeline import database
 from pipeline.cli.base import Context, cli
 from pipeline.errors import LoikeError
+from pipeline.i18n import _
 
 
 @cli.command("log")
@@ -24,7 +25,11 @@ def log_command(obj: Context, interview: str) -> None:
     db = obj.database()
     found = database.interview(db, interview)
     if not found:
-        raise click.ClickException(f"There is no interview {interview!r}: `loike status` lists the interview codes.")
+        raise click.ClickException(
+            _("There is no interview {interview!r}: `loike status` lists the interview codes.").format(
+                interview=interview
+            )
+        )
     for event in database.recording_log(db, found.recording_id):
         when = datetime.fromisoformat(event.at).strftime("%d/%m/%Y %H:%M")
         click.echo(f"{when}  {event.action:<12} {event.outcome:<5}  {event.tool or ''}  {event.detail or ''}")
@@ -65,7 +70,11 @@ def backup(obj: Context, dest: str) -> None:
         written = fixity.backup(obj.archive, Path(dest))
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Backed up to {written} ({written.stat().st_size:,} bytes), integrity checked.")
+    click.echo(
+        _("Backed up to {written} ({st_size:,} bytes), integrity checked.").format(
+            written=written, st_size=written.stat().st_size
+        )
+    )
 
 
 @cli.command()

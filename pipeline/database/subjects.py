@@ -14,6 +14,7 @@ from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Event, Person, Place, RoleHeld
 from pipeline.database.sqlite import Database
 from pipeline.errors import NotFound
+from pipeline.i18n import _
 from pipeline.text import fold, nfc
 
 ROLES = {"witness": "witnesses", "interviewer": "interviewers", "present": "others_present"}
@@ -171,7 +172,7 @@ def merge_people(db: Database, keep: int, other: int) -> None:
     for pid in (keep, other):
         _require(db, "people", pid, "person", "`loike people` lists them with their numbers")
     if keep == other:
-        raise NotFound("A person cannot be merged with themselves: name two different numbers.")
+        raise NotFound(_("A person cannot be merged with themselves: name two different numbers."))
     with db.atomic():
         for table in ("interview_people", "segment_people", "speakers"):
             db.execute(f"UPDATE OR IGNORE {table} SET person_id = ? WHERE person_id = ?", [keep, other])
@@ -230,7 +231,7 @@ def tag_segment(db: Database, segment_id: int, kind: str, target: int) -> None:
 
 def _require(db: Database, table: str, row_id: int, what: str, hint: str) -> None:
     if not db.table(table).count_where("id = ?", [row_id]):
-        raise NotFound(f"There is no {what} {row_id}: {hint}.")
+        raise NotFound(_("There is no {what} {row_id}: {hint}.").format(what=what, row_id=row_id, hint=hint))
 
 
 def people(db: Database) -> list[Person]:

@@ -25,6 +25,7 @@ from pipeline import __version__, database
 from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import exports, transcript
 from pipeline.settings import Archive
 
@@ -58,8 +59,10 @@ def _original(archive: Archive, db: Database, interview: Interview) -> Path:
         if found := archive.original(name):
             return found
     raise ExportError(
-        f"The original of {interview.code} ({interview.source_path}) is not in {archive.recordings}: "
-        "put it back (`loike verify` lists what is missing), then package again."
+        _(
+            "The original of {code} ({source_path}) is not in {recordings}: put it back (`loike verify` lists "
+            "what is missing), then package again."
+        ).format(code=interview.code, source_path=interview.source_path, recordings=archive.recordings)
     )
 
 
@@ -79,7 +82,9 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
     """Write the bag at ``dest`` (which must not exist yet)."""
     dest = dest.expanduser().resolve()
     if dest.exists():
-        raise ExportError(f"{dest} already exists: give a new folder name, or remove the old package first.")
+        raise ExportError(
+            _("{dest} already exists: give a new folder name, or remove the old package first.").format(dest=dest)
+        )
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"))
@@ -110,7 +115,9 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         wav = archive.audio_dir / f"{t.code}.wav"
         if not wav.is_file():
             raise ExportError(
-                f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, then package again."
+                _(
+                    "The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again."
+                ).format(wav=wav, code=t.code)
             )
         _copy(wav, work / "audio" / wav.name)
         for fmt in options.formats:
@@ -171,8 +178,10 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
         if found != interview.sha256:
             raise ExportError(
-                f"The original of {code} ({interview.source_path}) no longer has the hash it had when "
-                "taken in: run `loike verify`, restore it from a backup, then package again."
+                _(
+                    "The original of {code} ({source_path}) no longer has the hash it had when taken in: run "
+                    "`loike verify`, restore it from a backup, then package again."
+                ).format(code=code, source_path=interview.source_path)
             )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline import files
 from pipeline.database import Database
 from pipeline.errors import ExportError, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import archival_xml, transcript
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
 
@@ -232,7 +233,9 @@ def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) ->
         "tei": lambda: archival_xml.tei_xml(t),
     }
     if fmt not in writers:
-        raise ExportError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise ExportError(
+            _("Unknown format {fmt!r}: use one of {formats}.").format(fmt=fmt, formats=", ".join(FORMATS))
+        )
     return writers[fmt]().encode("utf-8")
 
 
@@ -258,7 +261,9 @@ def export_one(
     """One interview: the bytes when ``output`` is None, else the path written."""
     if fmt in BINARY and output is None:
         raise ExportError(
-            f"{fmt.upper()} is not text and cannot be printed: give a file with -o, e.g. -o {filename(key, fmt)}."
+            _("{fmt} is not text and cannot be printed: give a file with -o, e.g. -o {filename}.").format(
+                fmt=fmt.upper(), filename=filename(key, fmt)
+            )
         )
     data = render(transcript.load(db, key), fmt, options)
     return data if output is None else write_export(output, data)

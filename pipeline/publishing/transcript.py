@@ -14,6 +14,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Event, Interview, Person, Tag, Word
 from pipeline.errors import NotFound
+from pipeline.i18n import _
 from pipeline.text import date_vn  # noqa: F401  (the exports format dates through here)
 
 PUBLISHABLE = "allowed"
@@ -105,7 +106,7 @@ def load(db: Database, key: str) -> Transcript:
     """The transcript of the interview with this code (or number); NotFound names the command that lists them."""
     found = database.interview(db, str(key))
     if not found:
-        raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
+        raise NotFound(_("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=key))
     return _assemble(db, found)
 
 
