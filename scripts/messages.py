@@ -29,6 +29,8 @@ CATALOG = PACKAGE / "locale" / "vi" / "LC_MESSAGES" / "messages.po"
 MARKERS = {"_", "N_", "ngettext"}
 SAYERS = {"echo", "secho", "ClickException", "UsageError", "BadParameter", "Problem", "Finding", "PassedOver", "notify"}
 """Calls whose text a user reads, besides the exceptions of pipeline.errors."""
+NOT_FOR_USERS = {"ValueError", "TypeError", "RuntimeError", "debug", "info", "warning", "error", "exception"}
+"""Programming errors and log lines: for developers, in English."""
 WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -78,24 +80,44 @@ def unmarked(package: Path = PACKAGE) -> list[str]:
         where = path.relative_to(ROOT).as_posix()
         if path == package / "i18n.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if path.parent.name == "cli":
+            found += loose_fstrings(tree, where)
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or called(node) == "InvalidEdit":
                 continue  # the review app's own errors carry their Vietnamese for the page
             name = called(node)
             if name in MARKERS:
                 found += [
-                    f"{where}:{a.lineno}: {ast.unparse(a)} (mark a plain string)" for a in node.args[:1] if not plain(a)
+                    f"{where}:{a.lineno}: {ast.unparse(a)} (an f-string cannot be translated: use .format)"
+                    for a in node.args[:1]
+                    if isinstance(a, ast.JoinedStr)
                 ]
             elif name in SAYERS or name in errors or path.name == "errors.py":
                 arguments = [*node.args, *(k.value for k in node.keywords if k.arg in ("message", "help"))]
                 found += [f"{where}:{a.lineno}: {ast.unparse(a)}" for a in arguments if wordy(a)]
-            elif path.parent.name == "cli":
+            if path.parent.name == "cli" and name not in MARKERS:
                 found += [
                     f"{where}:{k.value.lineno}: {ast.unparse(k.value)} (help must be a plain string)"
                     for k in node.keywords
                     if k.arg == "help" and not plain(k.value) and not (isinstance(k.value, ast.Name))
                 ]
     return found
+
+
+def loose_fstrings(tree: ast.AST, where: str) -> list[str]:
+    """In the commands, an f-string of words outside ``_()``: a message built on the side and left unmarked."""
+    marked = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and called(node) in MARKERS | NOT_FOR_USERS
+        for inner in ast.walk(node)
+    }
+    return [
+        f"{where}:{node.lineno}: {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr) and id(node) not in marked and wordy(node)
+    ]
 
 
 def called(node: ast.Call) -> str:

@@ -10,7 +10,7 @@ import click
 
 from pipeline.cli.base import Context, cli, clock, highlighted, interview_id
 from pipeline.errors import LoikeError
-from pipeline.i18n import _
+from pipeline.i18n import _, ngettext
 
 
 @cli.command()
@@ -67,7 +67,7 @@ def search(
     for hit in hits:
         where = f"{hit.interview_code} {clock(hit.start)}" if hit.start is not None else hit.interview_code
         who = f" {hit.speaker}:" if hit.speaker else ""
-        mark = " [hạn chế]" if hit.consent_status in ("restricted", "embargoed") else ""
+        mark = " [" + _("restricted") + "]" if hit.consent_status in ("restricted", "embargoed") else ""
         click.echo(f"{where}{mark}{who} {highlighted(hit.snippet)}")
 
 
@@ -91,11 +91,12 @@ def people(ctx: click.Context) -> None:
 
     for person in database.people(ctx.obj.database()):
         born = f" ({person.birth_year})" if person.birth_year else ""
-        maybe = f"  maybe the same as {', '.join(map(str, person.maybe_same_as))}" if person.maybe_same_as else ""
+        same = ", ".join(map(str, person.maybe_same_as))
+        maybe = "  " + _("maybe the same as {people}").format(people=same) if person.maybe_same_as else ""
         click.echo(
-            _("{id:>5}  {name}{born}  {interviews} interview(s){maybe}").format(
-                id=person.id, name=person.name, born=born, interviews=person.interviews, maybe=maybe
-            )
+            f"{person.id:>5}  {person.name}{born}  "
+            + ngettext("{count} interview", "{count} interviews", person.interviews).format(count=person.interviews)
+            + maybe
         )
 
 
@@ -129,7 +130,11 @@ def places_command(obj: Context, former_name) -> None:
             raise click.ClickException(str(error)) from error
     for place in database.places(db):
         where = f", {place.parent}" if place.parent else ""
-        old = f"  (trước đây: {'; '.join(place.former_names)})" if place.former_names else ""
+        old = (
+            "  (" + _("formerly: {names}").format(names="; ".join(place.former_names)) + ")"
+            if place.former_names
+            else ""
+        )
         click.echo(f"{place.id:>5}  {place.name}{where}  [{place.kind}]{old}")
 
 

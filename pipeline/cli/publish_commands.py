@@ -9,7 +9,7 @@ import click
 
 from pipeline.cli.base import Context, cli
 from pipeline.errors import LoikeError
-from pipeline.i18n import _
+from pipeline.i18n import _, ngettext
 from pipeline.publishing import exports
 
 
@@ -123,8 +123,14 @@ def quotes_export(
         raise click.ClickException(str(error)) from error
     if not output:
         click.echo(report.data.decode("utf-8"), nl=False)
-    said = f"{report.count} quote(s) in {report.groups} group(s)" + (f" written to {output}" if output else "")
-    click.echo(said + (f"; {len(report.clips)} clip(s) in {clips_dir}" if clips_dir else "") + ".", err=not output)
+    said = ngettext("{count} quote", "{count} quotes", report.count).format(count=report.count)
+    said += " " + ngettext("in {count} group", "in {count} groups", report.groups).format(count=report.groups)
+    said += " " + _("written to {file}").format(file=output) if output else ""
+    if clips_dir:
+        said += "; " + ngettext("{count} clip in {folder}", "{count} clips in {folder}", len(report.clips)).format(
+            count=len(report.clips), folder=clips_dir
+        )
+    click.echo(said + ".", err=not output)
     if report.withheld:
         click.echo(
             _("Left out, not cleared for publication: {value} (--include-restricted takes them in, marked).").format(

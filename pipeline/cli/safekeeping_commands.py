@@ -12,7 +12,7 @@ import click
 from pipeline import database
 from pipeline.cli.base import Context, cli
 from pipeline.errors import LoikeError
-from pipeline.i18n import _
+from pipeline.i18n import N_, _, ngettext
 
 
 @cli.command("log")
@@ -51,10 +51,18 @@ def verify(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps({**asdict(report), "ok": report.ok}, ensure_ascii=False, indent=2))
     else:
         for finding in report.findings:
-            click.echo(f"{finding.kind}: {finding.message}")
+            click.echo(f"{_(FINDINGS.get(finding.kind, finding.kind))}: {finding.message}")
+        checked = _("{originals} originals and {derivatives} interviews' derivatives checked: ").format(
+            originals=report.originals, derivatives=report.derivatives
+        )
+        problems = len(report.findings)
         click.echo(
-            f"{report.originals} originals and {report.derivatives} interviews' derivatives checked: "
-            + ("all well." if report.ok else f"{len(report.findings)} problem(s).")
+            checked
+            + (
+                _("all well.")
+                if report.ok
+                else ngettext("{count} problem.", "{count} problems.", problems).format(count=problems)
+            )
         )
     sys.exit(0 if report.ok else 1)
 
@@ -93,5 +101,10 @@ def rebuild(obj: Context, audio_only: bool, sheets_only: bool) -> None:
         raise click.ClickException(str(error)) from error
     for line in report.skipped:
         click.echo(line, err=True)
-    click.echo(f"{len(report.audio)} WAV(s) rebuilt" + (f"; sheets: {report.sheets}" if report.sheets else "."))
+    rebuilt = ngettext("{count} WAV rebuilt", "{count} WAVs rebuilt", len(report.audio)).format(count=len(report.audio))
+    click.echo(rebuilt + ("; " + _("sheets: {path}").format(path=report.sheets) if report.sheets else "."))
     sys.exit(1 if report.skipped else 0)
+
+
+FINDINGS = {"changed": N_("changed"), "missing": N_("missing"), "untracked": N_("untracked"), "damaged": N_("damaged")}
+"""What `loike verify` calls each kind of finding (--json gives the English word)."""

@@ -14,7 +14,7 @@ from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 
@@ -101,7 +101,7 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
                 "kept as they were, {beside} new machine texts set beside them."
             ).format(code=done.code, model=done.model, segments=done.segments, kept=done.kept, beside=done.beside)
         )
-        click.echo(_("Review sheets: {value}").format(value=done.run.sheets_dir / "index.html"))
+        click.echo(_("Review sheets: {path}").format(path=done.run.sheets_dir / "index.html"))
     sys.exit(0 if done.run.ok else 1)
 
 
@@ -115,11 +115,7 @@ def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
 
     options = transcribe_options(chosen)
     if not as_json:
-        click.echo(
-            _("{value:>6} {value2:>6} {value3:>6} {value4:>6} {value5:>8}  recording").format(
-                value="WER", value2="CER", value3="RTF", value4="words", value5="length"
-            )
-        )
+        click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {_('words'):>6} {_('length'):>8}  {_('recording')}")
     try:
         report = evaluate.evaluate(
             audio_dir, options, settings.model_cache(cache), on_file=None if as_json else print_score
@@ -196,7 +192,7 @@ def status(obj: Context, as_json: bool) -> None:
     if as_json:
         click.echo(
             json.dumps(
-                {"archive": str(obj.archive.root), "interviews": [asdict(row) for row in rows]},
+                {"archive": str(obj.archive.root), "interviews": [asdict(row) | {"state": row.state} for row in rows]},
                 ensure_ascii=False,
                 indent=2,
             )
@@ -209,27 +205,68 @@ def status(obj: Context, as_json: bool) -> None:
             )
         )
         return
-    click.echo(
-        _("{value:<13} {value2:<12} {value3:>8} {value4:>8} {value5:>7}  {value6:<11} recording").format(
-            value="code", value2="status", value3="length", value4="segments", value5="flagged", value6="consent"
-        )
-    )
-    for row in rows:
-        click.echo(
-            f"{row.code:<13} {row.status:<12} {clock(row.length):>8} "
-            f"{row.segment_count:>8} {row.flagged_count:>7}  {row.consent_status:<11} {row.source_path}"
-        )
-        if row.problem:
-            click.echo(f"{'':<13} ! {row.problem}")
-        if row.status == "transcribed" and row.segment_count and not row.labelled_count:
-            click.echo(
-                _(
-                    "{value:<13} · no speaker labels (chưa tách người nói): once the speaker model is installed "
-                    "(pip install .[diarize]), `loike retranscribe {code}` adds them"
-                ).format(value="", code=row.code)
+    headers = [_("code"), _("state"), _("length"), _("verified"), _("flagged"), _("consent"), _("recording")]
+    cells = [
+        [
+            row.code,
+            _(STATES.get(row.state, row.state)),
+            clock(row.length),
+            f"{row.verified_count}/{row.segment_count}",
+            str(row.flagged_count),
+            _(CONSENTS.get(row.consent_status, row.consent_status)),
+            row.source_path,
+        ]
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [headers, *cells]) for i in range(len(headers) - 1)]
+    for row, line in zip([None, *rows], [headers, *cells]):
+        click.echo(table_line(line, widths, right=(2, 3, 4)))
+        if row is not None:
+            for note in status_notes(row):
+                click.echo(f"{'':<{widths[0]}} {note}")
+
+
+STATES = {
+    "pending": N_("to transcribe"),
+    "failed": N_("failed"),
+    "waiting_for_metadata": N_("waiting for metadata"),
+    "transcribed": N_("transcribed"),
+}
+"""What `loike status` calls each state of an interview (``Interview.state``); --json gives the English word."""
+CONSENTS = {
+    "allowed": N_("may be published"),
+    "restricted": N_("restricted"),
+    "embargoed": N_("embargoed"),
+    "unknown": N_("consent unknown"),
+}
+
+
+def table_line(cells: list[str], widths: list[int], right: tuple[int, ...]) -> str:
+    """One line of a table whose last column is left as long as it is."""
+    padded = [
+        cell.rjust(width) if i in right else cell.ljust(width) for i, (cell, width) in enumerate(zip(cells, widths))
+    ]
+    return "  ".join([*padded, cells[-1]])
+
+
+def status_notes(row) -> list[str]:
+    """What `loike status` says under an interview: its problem, what its metadata lacks, its missing speakers."""
+    notes = [f"! {row.problem}"] if row.problem else []
+    notes += [f"? {line}" for line in (row.metadata_problems or "").splitlines()]
+    if row.state == "waiting_for_metadata" and not row.metadata_problems:
+        notes.append(
+            _("? no metadata yet: `loike new {recording}` writes a template beside it").format(
+                recording=row.source_path
             )
-        for line in (row.metadata_problems or "").splitlines():
-            click.echo(f"{'':<13} ? {line}")
+        )
+    if row.status == "transcribed" and row.segment_count and not row.labelled_count:
+        notes.append(
+            _(
+                "· no speaker labels: once the speaker model is installed (pip install .[diarize]), "
+                "`loike retranscribe {code}` adds them"
+            ).format(code=row.code)
+        )
+    return notes
 
 
 def run_on_cluster(obj: Context, options: TranscribeOptions, where: ClusterOptions, cache) -> None:
@@ -266,18 +303,18 @@ def print_eval_summary(report) -> None:
         click.echo(_("Skipped: {message}").format(message=problem.message), err=True)
     click.echo(
         _(
-            "Corpus: WER {wer:.3f} ({int}/{int2} words), CER {cer:.3f}, RTF {rtf:.3f} ({wall_seconds:.1f} s for "
-            "{clock} of audio; model loaded in {load_seconds:.1f} s), {len} recordings scored, {len2} skipped."
+            "Corpus: WER {wer:.3f} ({edits}/{words} words), CER {cer:.3f}, RTF {rtf:.3f} ({wall_seconds:.1f} s for "
+            "{audio} of audio; model loaded in {load_seconds:.1f} s), {scored} recordings scored, {skipped} skipped."
         ).format(
             wer=report.wer,
-            int=int(report.total("word_edits")),
-            int2=int(report.total("words")),
+            edits=int(report.total("word_edits")),
+            words=int(report.total("words")),
             cer=report.cer,
             rtf=report.rtf,
             wall_seconds=report.wall_seconds,
-            clock=clock(report.total("seconds")),
+            audio=clock(report.total("seconds")),
             load_seconds=report.load_seconds,
-            len=len(report.files),
-            len2=len(report.skipped),
+            scored=len(report.files),
+            skipped=len(report.skipped),
         )
     )

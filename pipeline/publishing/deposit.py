@@ -223,12 +223,12 @@ def _each_file(bag: bagit.Bag) -> list[str]:
 def _sentence(bag: Path, detail: bagit.BagError) -> str:
     where = bag / str(getattr(detail, "path", ""))
     if isinstance(detail, bagit.ChecksumMismatch):
-        return (
-            f"{where} has changed since it was packaged ({detail.algorithm} expected {detail.expected}, "
-            f"found {detail.found}): take it again from the archive, or package again."
-        )
+        return _(
+            "{where} has changed since it was packaged ({algorithm} expected {expected}, found {found}): take it "
+            "again from the archive, or package again."
+        ).format(where=where, algorithm=detail.algorithm, expected=detail.expected, found=detail.found)
     if isinstance(detail, bagit.FileMissing):
-        return f"{where} is listed in the manifest but missing: copy it back, or package again."
+        return _("{where} is listed in the manifest but missing: copy it back, or package again.").format(where=where)
     if isinstance(detail, bagit.UnexpectedFile):
-        return f"{where} is in the package but not in its manifest: remove it, or package again."
+        return _("{where} is in the package but not in its manifest: remove it, or package again.").format(where=where)
     return f"{bag}: {detail}."

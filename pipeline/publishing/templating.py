@@ -52,7 +52,6 @@ CONSENT_VN = {
     "embargoed": "Chưa được công bố",
     "unknown": "Chưa rõ quyền công bố",
 }
-METADATA_WAITING = {"waiting", "missing"}
 MISSING = "—"
 
 
@@ -299,7 +298,7 @@ def interview_view(interview: Interview) -> dict:
         "event_list": _items(interview.events),
         "topic_list": topic_list(interview.topics),
         "commune": place_path[0] if place_path else None,
-        "metadata_waiting": interview.metadata_status in METADATA_WAITING,
+        "metadata_waiting": interview.state == "waiting_for_metadata",
         "metadata_problem_list": [
             line.strip() for line in str(interview.metadata_problems or "").splitlines() if line.strip()
         ],
