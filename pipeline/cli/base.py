@@ -171,11 +171,11 @@ def print_summary(report: RunReport) -> None:
         click.echo(
             ngettext(
                 "{count} recording transcribed without telling speakers apart: install the speaker model with "
-                "pip install .[diarize], then `loike retranscribe INTERVIEW` labels one (an editor's corrections are "
-                "kept).",
+                "pip install .[diarize] (or record in stereo, one microphone per person), then `loike retranscribe "
+                "INTERVIEW` labels one (an editor's corrections are kept).",
                 "{count} recordings transcribed without telling speakers apart: install the speaker model with "
-                "pip install .[diarize], then `loike retranscribe INTERVIEW` labels one (an editor's corrections are "
-                "kept).",
+                "pip install .[diarize] (or record in stereo, one microphone per person), then `loike retranscribe "
+                "INTERVIEW` labels one (an editor's corrections are kept).",
                 report.unseparated,
             ).format(count=report.unseparated)
         )

@@ -198,18 +198,23 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
     multiple=True,
     help="Another name this machine is reached by on the network (repeatable).",
 )
+@click.option("--open", "open_browser", is_flag=True, help="Open the app in the browser once it is ready.")
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, password: str | None, allowed_hosts: tuple[str, ...]) -> None:
-    """Open the editors' review app in the browser (Ctrl-C stops it)."""
+def serve(
+    obj: Context, host: str, port: int, password: str | None, allowed_hosts: tuple[str, ...], open_browser: bool
+) -> None:
+    """Start the editors' review app and print its address (--open opens it in the browser; Ctrl-C stops it)."""
     from pipeline.desk import webapp as review_app  # Starlette and uvicorn load only for this command
 
     obj.database().close()
     options = review_app.ServeOptions(host=host, port=port, password=password, allowed_hosts=allowed_hosts)
     try:
-        review_app.serve(
-            obj.archive,
-            options,
-            lambda address: click.echo(_("Review app: {address}  (Ctrl-C to stop)").format(address=address)),
-        )
+        review_app.serve(obj.archive, options, lambda address: ready(address, open_browser))
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
+
+
+def ready(address: str, open_browser: bool) -> None:
+    click.echo(_("Review app: {address}  (Ctrl-C to stop)").format(address=address))
+    if open_browser and click.launch(address) != 0:  # 0: the system's opener started
+        click.echo(_("No browser could be opened here: open {address} yourself.").format(address=address))

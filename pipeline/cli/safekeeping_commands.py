@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -19,20 +20,63 @@ from pipeline.i18n import N_, _, ngettext
 @click.argument("interview")
 @click.pass_obj
 def log_command(obj: Context, interview: str) -> None:
-    """Show what was done to INTERVIEW's recording, oldest first (the log is append-only)."""
-    from datetime import datetime
-
+    """Show what was done to INTERVIEW, oldest first: its recording taken in, transcribed, checked (the log is
+    append-only), and what editors did (saved, verified, split, merged, quotes made), who and when."""
     db = obj.database()
     found = database.interview(db, interview)
     if not found:
         raise click.ClickException(
-            _("There is no interview {interview!r}: `loike status` lists the interview codes.").format(
-                interview=interview
-            )
+            _("There is no interview {key}: `loike status` lists the interview codes.").format(key=repr(interview))
         )
-    for event in database.recording_log(db, found.recording_id):
-        when = datetime.fromisoformat(event.at).strftime("%d/%m/%Y %H:%M")
-        click.echo(f"{when}  {event.action:<12} {event.outcome:<5}  {event.tool or ''}  {event.detail or ''}")
+    lines = [
+        (
+            event.at,
+            _(LOG_ACTIONS.get(event.action, event.action)),
+            f"{_(OUTCOMES.get(event.outcome, event.outcome))}  {event.tool or ''}  {event.detail or ''}",
+        )
+        for event in database.recording_log(db, found.recording_id)
+    ]
+    lines += [
+        (action.at, _(LOG_ACTIONS.get(action.action, action.action)), editor_detail(action))
+        for action in database.editor_actions(db, found.id)
+    ]
+    width = max((len(action) for _at, action, _detail in lines), default=0)
+    for at, action, detail in sorted(lines, key=lambda line: line[0]):
+        click.echo(f"{datetime_vn(at)}  {action:<{width}}  {detail}".rstrip())
+
+
+LOG_ACTIONS = {
+    "ingested": N_("taken in"),
+    "probed": N_("examined"),
+    "normalised": N_("normalised"),
+    "transcribed": N_("transcribed"),
+    "retranscribe": N_("transcribed again"),
+    "metadata": N_("metadata"),
+    "consent": N_("consent"),
+    "verified": N_("verified"),
+    "failed": N_("failed"),
+    "problem": N_("problem"),
+    "saved": N_("saved"),
+    "unverified": N_("unverified"),
+    "split": N_("split"),
+    "merged": N_("merged"),
+    "tagged": N_("tagged"),
+    "untagged": N_("untagged"),
+    "restored": N_("restored"),
+    "quote_made": N_("quote made"),
+}
+"""What `loike log` calls each thing done (the database keeps the English word)."""
+OUTCOMES = {"ok": N_("ok"), "error": N_("error"), "narrowed": N_("narrowed")}
+
+
+def editor_detail(action) -> str:
+    where = _("line {line}").format(line=action.line) if action.line else ""
+    return "  ".join(part for part in (action.editor or _("someone"), where, action.detail or "") if part)
+
+
+def datetime_vn(at: str) -> str:
+    """A stored time (ISO, UTC or local) as people read it: dd/mm/yyyy hh:mm."""
+    return datetime.fromisoformat(at).strftime("%d/%m/%Y %H:%M")
 
 
 @cli.command()

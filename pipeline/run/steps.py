@@ -152,12 +152,7 @@ def tell_speakers(
         report.warnings.append(Problem(recording.source_path, "speakers", str(error)))
         return speakers.Outcome(segments, "none", interview_id)
     if outcome.method == "none":
-        if not report.unseparated:
-            log.warning(
-                "Speakers are not told apart: install the optional speaker model with "
-                "pip install .[diarize] (or record in stereo, one microphone per person)."
-            )
-        report.unseparated += 1
+        report.unseparated += 1  # the run's summary says it once, with what to do
     return outcome
 
 
@@ -193,6 +188,6 @@ def fail(
 ) -> None:
     kind = getattr(error, "kind", type(error).__name__)
     message = str(error)
-    log.warning(message)
+    log.info(message)  # the run's summary says it (logged too, with -v, in the order things happened)
     report.failures.append(Problem(relpath, kind, message))
     database.record_problem(db, recording_id, relpath, kind, message, failed=permanent)

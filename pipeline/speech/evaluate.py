@@ -246,7 +246,7 @@ def evaluate(
                 score = job.result()
             except (RecordingError, OSError, UnicodeDecodeError) as error:
                 message = _unreadable(relpath, error)
-                log.warning(message)
+                log.info(message)  # printed with the scores
                 report.skipped.append(Problem(relpath, getattr(error, "kind", type(error).__name__), message))
                 continue
             report.files.append(score)
