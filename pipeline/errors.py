@@ -96,8 +96,9 @@ class ExportError(LoikeError):
     """An export, quote list, clip or package could not be written where asked."""
 
 
-def unwritable(path: Path | str, error: OSError, what: str = "The export") -> ExportError:
-    """One sentence for a file that cannot be written: what, which file, what to do."""
+def unwritable(path: Path | str, error: OSError, what: str | None = None) -> ExportError:
+    """One sentence for a file that cannot be written: what (translated: "The clip"), which file, what to do."""
+    what = what or _("The export")
     reason = error.strerror or str(error)
     return ExportError(
         _(

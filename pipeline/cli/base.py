@@ -81,7 +81,7 @@ def interview_id(db, key: str) -> int:
     found = database.interview(db, key)
     if not found:
         raise click.ClickException(
-            _("There is no interview {key}: `loike status` lists the interview codes.").format(key=repr(key))
+            _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=key)
         )
     return found.id
 

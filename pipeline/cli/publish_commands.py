@@ -54,15 +54,15 @@ def export_command(
         raise click.ClickException(str(error)) from error
     if everything:
         click.echo(
-            _("{len} interview(s) exported as {fmt} into {Path}.").format(
-                len=len(report.written), fmt=fmt, Path=Path(output_dir).resolve()
+            _("{count} interview(s) exported as {fmt} into {folder}.").format(
+                count=len(report.written), fmt=fmt, folder=Path(output_dir).resolve()
             )
         )
         if report.withheld:
             click.echo(
                 _(
-                    "Left out, not cleared for publication: {value} (--include-restricted takes them in, marked)."
-                ).format(value=", ".join(report.withheld))
+                    "Left out, not cleared for publication: {codes} (--include-restricted takes them in, marked)."
+                ).format(codes=", ".join(report.withheld))
             )
     elif output:
         click.echo(_("Wrote {result}.").format(result=result), err=True)
@@ -133,8 +133,8 @@ def quotes_export(
     click.echo(said + ".", err=not output)
     if report.withheld:
         click.echo(
-            _("Left out, not cleared for publication: {value} (--include-restricted takes them in, marked).").format(
-                value=", ".join(report.withheld)
+            _("Left out, not cleared for publication: {codes} (--include-restricted takes them in, marked).").format(
+                codes=", ".join(report.withheld)
             ),
             err=not output,
         )
@@ -173,9 +173,9 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
     else:
         click.echo(
             _(
-                "Packaged {len} interview(s), {files} files ({bytes:,} bytes) into {path}; check it with `loike "
+                "Packaged {interviews} interview(s), {files} files ({bytes:,} bytes) into {path}; check it with `loike "
                 "package --verify {path}`."
-            ).format(len=len(report.interviews), files=report.files, bytes=report.bytes, path=report.path)
+            ).format(interviews=len(report.interviews), files=report.files, bytes=report.bytes, path=report.path)
         )
 
 

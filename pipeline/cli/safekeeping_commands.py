@@ -26,7 +26,7 @@ def log_command(obj: Context, interview: str) -> None:
     found = database.interview(db, interview)
     if not found:
         raise click.ClickException(
-            _("There is no interview {key}: `loike status` lists the interview codes.").format(key=repr(interview))
+            _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=interview)
         )
     lines = [
         (
@@ -123,9 +123,7 @@ def backup(obj: Context, dest: str) -> None:
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
-        _("Backed up to {written} ({st_size:,} bytes), integrity checked.").format(
-            written=written, st_size=written.stat().st_size
-        )
+        _("Backed up to {path} ({size:,} bytes), integrity checked.").format(path=written, size=written.stat().st_size)
     )
 
 

@@ -70,9 +70,7 @@ def places_named(db: Database, where: str | int, kind: str | None = None) -> fro
             found.add(pid)
     if not found:
         raise NotFound(
-            _("No {kind} called “{where}” in the archive: check the spelling in the metadata.").format(
-                kind=kind or "place", where=where
-            )
+            _("No place called “{where}” in the archive: check the spelling in the metadata.").format(where=where)
         )
     return frozenset(
         r[0]

@@ -218,13 +218,13 @@ def identify(archive: Archive, source: SourceFile) -> str:
 
 def _not_a_file(rel: str, path: Path, mode: int) -> PassedOver:
     what = (
-        "a named pipe"
+        _("a named pipe")
         if stat.S_ISFIFO(mode)
-        else "a socket"
+        else _("a socket")
         if stat.S_ISSOCK(mode)
-        else "a device"
+        else _("a device")
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "not a regular file"
+        else _("not a regular file")
     )
     if path.is_symlink():
         return PassedOver(

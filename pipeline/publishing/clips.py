@@ -82,7 +82,7 @@ def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Pa
         with files.atomic_path(dest, suffix=f".{fmt}") as temp:
             piece.export(str(temp), format=fmt)
     except OSError as error:
-        raise unwritable(dest, error, "The clip") from error
+        raise unwritable(dest, error, _("The clip")) from error
     except Exception as error:  # pydub raises its own errors when ffmpeg fails
         raise ExportError(
             _("The clip {dest} could not be encoded as {fmt} ({error}): try --clip-format wav.").format(

@@ -89,14 +89,14 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
         dest.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"))
     except OSError as error:
-        raise unwritable(dest, error, "The package") from error
+        raise unwritable(dest, error, _("The package")) from error
     try:
         report = _fill(db, archive, work, dest, options)
         _check_originals(db, work, report)
         os.rename(work, dest)
     except OSError as error:
         shutil.rmtree(work, ignore_errors=True)
-        raise unwritable(dest, error, "The package") from error
+        raise unwritable(dest, error, _("The package")) from error
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -160,7 +160,8 @@ def vtt_escape(text: str) -> str:
 
 
 def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
-    """WebVTT with the speaker as a voice tag (<v Name>) and the review status in each cue's identifier."""
+    """WebVTT with the speaker as a voice tag (<v Name>) and the review status in each cue's identifier ("3 [máy]",
+    the marks of the TXT, explained in the NOTE)."""
     notes = "\n".join(_note_safe(line) for line in header_lines(t) + [LEGEND])
     blocks = ["WEBVTT", f"NOTE\n{notes}"]
     for line in t.lines:
@@ -168,7 +169,7 @@ def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
         text = vtt_escape(_one_line(line.text))
         if line.speaker:
             text = f"<v {vtt_escape(_one_line(line.speaker))}>{text}</v>"
-        ident = f"{line.idx + 1} {line.review_status}"
+        ident = f"{line.idx + 1} {MARKS.get(line.review_status, line.review_status)}"
         blocks.append(f"{ident}\n{subtitle_time(start, '.')} --> {subtitle_time(end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 
@@ -247,7 +248,7 @@ def filename(code: str, fmt: str) -> str:
     return safe + EXTENSIONS[fmt]
 
 
-def write_export(path: Path, data: bytes, what: str = "The export") -> Path:
+def write_export(path: Path, data: bytes, what: str | None = None) -> Path:
     """``files.write_atomic``, with a failure said in one sentence."""
     try:
         return files.write_atomic(path, data)

@@ -70,9 +70,7 @@ def _interviews_matching(db: Database, f: QuoteFilters) -> frozenset[int] | None
         found = database.interview_numbered(db, f.interview)
         if found is None:
             raise ExportError(
-                _("There is no interview {interview!r}: `loike status` lists the interview codes.").format(
-                    interview=f.interview
-                )
+                _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=f.interview)
             )
         kept = frozenset({found})
     if f.commune is not None:
@@ -344,7 +342,7 @@ def export_quotes(
         try:
             files.write_atomic(output, data)
         except OSError as error:
-            raise unwritable(output, error, "The quote list") from error
+            raise unwritable(output, error, _("The quote list")) from error
     log.info("%d quotes in %d groups; %d interviews withheld", len(quotes), len(groups), len(withheld))
     return QuoteReport(output, data, len(quotes), len(groups), withheld, written)
 

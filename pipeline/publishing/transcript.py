@@ -93,8 +93,7 @@ class Transcript:
         c = self.review_counts
         return (
             f"Văn bản: {c['verified']} đoạn đã duyệt, {c['edited']} đoạn đã sửa, {c['machine']} đoạn máy phiên âm "
-            f"chưa sửa (mỗi đoạn ghi rõ). Text: {c['verified']} verified, {c['edited']} edited, "
-            f"{c['machine']} machine-transcribed segments (each is marked)."
+            "chưa sửa (mỗi đoạn ghi rõ)."
         )
 
     @property

@@ -168,10 +168,9 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
                     "consent",
                     (
                         _(
-                            "quyền công bố đã đổi thành '{consent}' theo {source}, dù tệp còn lỗi: không xuất "
-                            "bản nữa / consent narrowed to {status} from {source} although it has mistakes; the "
-                            "interview is no longer published"
-                        ).format(consent=consent, source=item.source, status=applied.narrowed.status)
+                            "consent narrowed to {status} from {source} ('{consent}') although the file has "
+                            "mistakes: the interview is no longer published"
+                        ).format(status=applied.narrowed.status, source=item.source, consent=consent)
                     ),
                 )
             )

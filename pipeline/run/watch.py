@@ -139,9 +139,9 @@ class Watcher:
             log.debug("The pass failed", exc_info=error)
             self.notify(
                 _(
-                    "This pass failed ({name__}: {error}): the watch goes on and tries again when a recording "
+                    "This pass failed ({kind}: {error}): the watch goes on and tries again when a recording "
                     "arrives; `loike run` shows where it fails."
-                ).format(name__=type(error).__name__, error=error)
+                ).format(kind=type(error).__name__, error=error)
             )
             return None
 
