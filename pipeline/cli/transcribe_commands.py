@@ -255,9 +255,7 @@ def status_notes(row) -> list[str]:
     notes += [f"? {line}" for line in (row.metadata_problems or "").splitlines()]
     if row.state == "waiting_for_metadata" and not row.metadata_problems:
         notes.append(
-            _("? no metadata yet: `loike new {recording}` writes a template beside it").format(
-                recording=row.source_path
-            )
+            _("? no metadata yet: `loike new {file}` writes a template beside it").format(file=row.source_path)
         )
     if row.status == "transcribed" and row.segment_count and not row.labelled_count:
         notes.append(
