@@ -114,7 +114,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         return HTMLResponse(html, status_code=status)
 
     async def index(request: Request) -> Response:
-        chosen = {key: request.query_params.get(key, "") for key in ("commune", "witness", "event", "status")}
+        chosen = {key: request.query_params.get(key, "") for key in views.FILTERS}
         rows = await on_db(views.listing, chosen)
         return page(request, "app_index.html.j2", **rows, chosen=chosen)
 
