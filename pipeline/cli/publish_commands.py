@@ -64,7 +64,7 @@ def export_command(
                     "Left out, not cleared for publication: {codes} (--include-restricted takes them in, marked)."
                 ).format(codes=", ".join(report.withheld))
             )
-    elif output:
+    elif isinstance(result, Path):
         click.echo(_("Wrote {result}.").format(result=result), err=True)
     else:
         click.echo(result.decode("utf-8"), nl=False)

@@ -101,7 +101,7 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
                 "kept as they were, {beside} new machine texts set beside them."
             ).format(code=done.code, model=done.model, segments=done.segments, kept=done.kept, beside=done.beside)
         )
-        click.echo(_("Review sheets: {path}").format(path=done.run.sheets_dir / "index.html"))
+        click.echo(_("Review sheets: {path}").format(path=obj.archive.sheets_dir / "index.html"))
     sys.exit(0 if done.run.ok else 1)
 
 
