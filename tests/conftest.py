@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +18,10 @@ from pipeline.options import TranscribeOptions
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# English for the fixtures that run before a test's own (module- and session-scoped ones), as ``english`` below
+# pins it for each test.
+os.environ["LOIKE_LANG"] = "en"
 
 
 @pytest.fixture(scope="session")

@@ -69,9 +69,12 @@ def places_named(db: Database, where: str | int, kind: str | None = None) -> fro
         if (str(pid) == key or key in names or ADMINISTRATIVE.sub("", key) in names) and kind in (None, place_kind):
             found.add(pid)
     if not found:
-        raise NotFound(
-            _("No place called “{where}” in the archive: check the spelling in the metadata.").format(where=where)
+        said = (
+            _("No commune called “{where}” in the archive: check the spelling in the metadata.")
+            if kind == "commune"
+            else _("No place called “{where}” in the archive: check the spelling in the metadata.")
         )
+        raise NotFound(said.format(where=where))
     return frozenset(
         r[0]
         for r in db.execute(
