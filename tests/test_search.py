@@ -544,14 +544,25 @@ def test_loike_search_marks_every_hit_that_may_not_be_published_unknown_consent_
         ("duoc", "allowed", None),
     ]:
         interview(db, name, [f"{PARTY} ({name})", *FILLER], consent_status=consent, consent_until=until)
-    loike = lambda *args: CliRunner().invoke(cli, ["--root", str(tmp_path), "search", *args])  # noqa: E731
+    loike = lambda *args, lang="en": CliRunner().invoke(  # noqa: E731
+        cli, ["--lang", lang, "--root", str(tmp_path), "search", *args]
+    )
 
     lines = loike("bac cuong").output.splitlines()
     hits = json.loads(loike("bac cuong", "--json").output)
 
     publishable = {re.search(r"\((\S+)\)", hit["text"]).group(1): hit["publishable"] for hit in hits}
     assert publishable == {"chua-ro": False, "han-che": False, "cho-den": False, "da-het-han": True, "duoc": True}
-    marks = {re.search(r"\((\S+)\)", line).group(1): re.findall(r" \[(không công bố: [^]]+)\]", line) for line in lines}
+    marks = {re.search(r"\((\S+)\)", line).group(1): re.findall(r" \[(not for [^]]+)\]", line) for line in lines}
+    assert marks == {
+        "chua-ro": ["not for publication: consent unknown"],
+        "han-che": ["not for publication: restricted"],
+        "cho-den": ["not for publication: embargoed until 01/01/2040"],
+        "da-het-han": [],
+        "duoc": [],
+    }
+    vietnamese = loike("bac cuong", lang="vi").output.splitlines()
+    marks = {re.search(r"\((\S+)\)", line).group(1): re.findall(r" \[(không [^]]+)\]", line) for line in vietnamese}
     assert marks == {
         "chua-ro": ["không công bố: chưa rõ quyền công bố"],
         "han-che": ["không công bố: hạn chế công bố"],

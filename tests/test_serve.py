@@ -192,7 +192,7 @@ def test_sharing_on_the_network_needs_the_password(archive):
 def test_without_a_password_one_is_made_up_and_printed(archive):
     gate = webapp.create_app(archive, webapp.ServeOptions(host="0.0.0.0")).state.gate
     assert gate.password and gate.password in gate.address(8765)
-    assert "`loike editors add TÊN` tạo tài khoản riêng" in gate.address(8765)  # names are self-declared: it says so
+    assert "names are self-declared: `loike editors add NAME`" in gate.address(8765)  # and it says so
     local = webapp.create_app(archive, webapp.ServeOptions()).state.gate
     assert local.password is None and local.address(8765) == "http://127.0.0.1:8765/"
 

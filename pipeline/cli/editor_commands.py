@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from pipeline.cli.base import Context, cli
+from pipeline.i18n import _
 
 
 @cli.group("editors", invoke_without_command=True)
@@ -26,7 +27,11 @@ def editors_add(obj: Context, name: str, password: str) -> None:
     from pipeline.desk import accounts
 
     account = accounts.add(obj.database(), name, password)
-    click.echo(f"{account.name} can now sign in to the review app when it is shared with `loike serve --host …`.")
+    click.echo(
+        _("{name} can now sign in to the review app when it is shared with `loike serve --host …`.").format(
+            name=account.name
+        )
+    )
 
 
 @editors_group.command("list")
@@ -37,9 +42,10 @@ def editors_list(obj: Context) -> None:
 
     found = database.editor_accounts(obj.database())
     if not found:
-        click.echo("No editor has an account: `loike editors add NAME` makes one.")
+        click.echo(_("No editor has an account: `loike editors add NAME` makes one."))
     for account in found:
-        click.echo(f"{account.name}  (since {datetime.fromisoformat(account.created_at):%d/%m/%Y})")
+        since = datetime.fromisoformat(account.created_at).strftime("%d/%m/%Y")
+        click.echo(_("{name}  (since {date})").format(name=account.name, date=since))
 
 
 @editors_group.command("remove")
@@ -50,4 +56,4 @@ def editors_remove(obj: Context, name: str) -> None:
     from pipeline.desk import accounts
 
     accounts.remove(obj.database(), name)
-    click.echo(f"{name}'s account is removed.")
+    click.echo(_("{name}'s account is removed.").format(name=name))

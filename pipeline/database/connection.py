@@ -17,6 +17,7 @@ from typing import cast
 from pipeline.database.migrations import migrations
 from pipeline.database.sqlite import Database, Table
 from pipeline.errors import ArchiveError
+from pipeline.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,10 @@ def open_database(path: Path) -> Database:
         if is_damage(error):
             raise damaged(path, error) from error
         raise ArchiveError(
-            f"The database {path} cannot be opened ({error}): check that the folder is writable, "
-            "or restore the database from a backup."
+            _(
+                "The database {path} cannot be opened ({error}): check that the folder is writable, or restore "
+                "the database from a backup."
+            ).format(path=path, error=error)
         ) from error
     warn_if_network(path.parent)
     return db
@@ -120,9 +123,11 @@ def open_read_only(path: Path) -> Database:
     if pending:
         db.close()
         raise ArchiveError(
-            f"The database {path} needs updating to this version of Lời Kể ({len(pending)} step(s)), which cannot "
-            f"be written while {path.parent} is read-only: make it writable, or copy the archive to a writable "
-            "disk and run the command there."
+            _(
+                "The database {path} needs updating to this version of Lời Kể ({steps} step(s)), which cannot be "
+                "written while {folder} is read-only: make it writable, or copy the archive to a writable disk and "
+                "run the command there."
+            ).format(path=path, steps=len(pending), folder=path.parent)
         )
     return db
 
@@ -139,8 +144,10 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     except sqlite3.OperationalError:
         if wal.exists() and wal.stat().st_size:
             raise ArchiveError(
-                f"The database {path} has changes in {wal.name} that cannot be read while {path.parent} is "
-                "read-only: make the folder writable and run any loike command once, then protect it again."
+                _(
+                    "The database {path} has changes in {wal} that cannot be read while {folder} is read-only: make "
+                    "the folder writable and run any loike command once, then protect it again."
+                ).format(path=path, wal=wal.name, folder=path.parent)
             ) from None
         return _reading(path, "immutable=1")
 
@@ -168,7 +175,10 @@ def is_damage(error: sqlite3.DatabaseError) -> bool:
 
 def damaged(path: Path, error: Exception | str) -> ArchiveError:
     return ArchiveError(
-        f"The database {path} is damaged ({error}): restore it from a backup; the recordings themselves are untouched."
+        _(
+            "The database {path} is damaged ({error}): restore it from a backup; the recordings themselves are "
+            "untouched."
+        ).format(path=path, error=error)
     )
 
 

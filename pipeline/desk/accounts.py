@@ -21,6 +21,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.account_records import EditorAccount
 from pipeline.errors import LoikeError
+from pipeline.i18n import _
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 """16 MB and some 50 ms a check on a laptop: slow for someone trying millions of passwords, quick for one."""
@@ -33,7 +34,11 @@ def clean_name(name: str) -> str:
     """An editor's name as it is kept and shown: NFC, single spaces; one sentence when it cannot be a name."""
     cleaned = " ".join(unicodedata.normalize("NFC", name).split())
     if not cleaned or len(cleaned) > LONGEST_NAME:
-        raise LoikeError(f"An editor's name has 1 to {LONGEST_NAME} characters: {name!r} does not; choose another.")
+        raise LoikeError(
+            _("An editor's name has 1 to {longest} characters: {name!r} does not; choose another.").format(
+                longest=LONGEST_NAME, name=name
+            )
+        )
     return cleaned
 
 
@@ -41,10 +46,14 @@ def add(db: Database, name: str, password: str) -> EditorAccount:
     """A new account, its password kept as a salted hash."""
     name = clean_name(name)
     if len(password) < SHORTEST:
-        raise LoikeError(f"A password needs at least {SHORTEST} characters: choose a longer one.")
+        raise LoikeError(
+            _("A password needs at least {shortest} characters: choose a longer one.").format(shortest=SHORTEST)
+        )
     if database.editor_account(db, name):
         raise LoikeError(
-            f"{name} already has an account: `loike editors remove {name}` first to give it a new password."
+            _("{name} already has an account: `loike editors remove {name}` first to give it a new password.").format(
+                name=name
+            )
         )
     salt = secrets.token_bytes(16)
     account = EditorAccount(name, SCHEME, salt, _hashed(password, salt, SCHEME), database.now())
@@ -54,7 +63,7 @@ def add(db: Database, name: str, password: str) -> EditorAccount:
 
 def remove(db: Database, name: str) -> None:
     if not database.remove_editor(db, clean_name(name)):
-        raise LoikeError(f"There is no account named {name!r}: `loike editors list` lists them.")
+        raise LoikeError(_("There is no account named {name!r}: `loike editors list` lists them.").format(name=name))
 
 
 def password_ok(account: EditorAccount | None, password: str) -> bool:
@@ -68,7 +77,7 @@ def password_ok(account: EditorAccount | None, password: str) -> bool:
 def _hashed(password: str, salt: bytes, scheme: str) -> bytes:
     kind, n, r, p = scheme.split(":")
     if kind != "scrypt":
-        raise LoikeError(f"This Lời Kể cannot check passwords kept as {kind}: update Lời Kể.")
+        raise LoikeError(_("This Lời Kể cannot check passwords kept as {kind}: update Lời Kể.").format(kind=kind))
     secret = unicodedata.normalize("NFC", password).encode("utf-8")
     return hashlib.scrypt(secret, salt=salt, n=int(n), r=int(r), p=int(p), maxmem=64 * 1024 * 1024, dklen=32)
 

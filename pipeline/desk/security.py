@@ -31,6 +31,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from pipeline import files
 from pipeline.database.account_records import EditorAccount
+from pipeline.i18n import _
 from pipeline.settings import Archive
 
 SESSION_COOKIE = "loike_session"
@@ -103,7 +104,7 @@ class Gate:
 
     def signed_in(self, request: Request) -> str | None:
         """The editor whose account signed this browser in, while that account exists with that password."""
-        name, _, mark = unquote(request.cookies.get(AUTH_COOKIE, "")).rpartition("|")
+        name, _separator, mark = unquote(request.cookies.get(AUTH_COOKIE, "")).rpartition("|")
         account = self.lookup(name) if self.lookup and name else None
         return name if account and hmac.compare_digest(mark, self._account_mark(account)) else None
 
@@ -136,11 +137,10 @@ class Gate:
         if self.made_up_password:
             line += f"  (mật khẩu / password: {self.password})"
         if self.accounts:
-            line += "  (biên tập viên đăng nhập bằng tài khoản riêng / editors sign in with their own accounts)"
+            line += "  (" + _("editors sign in with their own accounts") + ")"
         elif not self.local_only:
-            line += (
-                "\nChưa ai có tài khoản: tên người sửa là tên mỗi người tự khai; `loike editors add TÊN` tạo tài khoản"
-                " riêng. / No editor has an account: names are self-declared; `loike editors add NAME` makes one."
+            line += "\n" + _(
+                "No editor has an account, so names are self-declared: `loike editors add NAME` makes one."
             )
         return line
 

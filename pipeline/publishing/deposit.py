@@ -32,6 +32,7 @@ from pipeline import __version__, crashtest, database
 from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import exports, transcript
 from pipeline.settings import Archive
 
@@ -74,21 +75,22 @@ def _take_original(archive: Archive, db: Database, interview: Interview, work: P
         if path is None:
             continue
         relative = archive.relpath(path)  # NFC, as stored, whatever the name's form on disk
-        problem = _copy_original(path, work / "originals" / relative if work else None, interview)
+        problem = _copy_original(path, work / "originals" / relative if work else None, interview, relative)
         if problem is None:
             return relative, None
-        wrong = wrong or f"{relative} {problem}"
-    return "", wrong or f"{interview.source_path} is missing"
+        wrong = wrong or problem
+    return "", wrong or _("{name} is missing").format(name=interview.source_path)
 
 
-def _copy_original(source: Path, target: Path | None, interview: Interview) -> str | None:
+def _copy_original(source: Path, target: Path | None, interview: Interview, name: str) -> str | None:
     """Copy ``source`` to ``target`` (if given) while hashing it: None when it is the bytes taken in, else what
-    is wrong ("has changed", "has grown": it was still being written when taken in), the copy then removed."""
+    is wrong ("NAME has changed", "NAME has grown": it was still being written when taken in), the copy then
+    removed."""
     whole, beginning, done = hashlib.sha256(), None, 0
     try:
         reading = source.open("rb")
     except OSError as error:
-        return f"cannot be read ({error.strerror or error})"
+        return _("{name} cannot be read ({strerror})").format(name=name, strerror=error.strerror or error)
     if target:
         target.parent.mkdir(parents=True, exist_ok=True)
     with reading, target.open("wb") if target else contextlib.nullcontext() as writing:
@@ -105,7 +107,8 @@ def _copy_original(source: Path, target: Path | None, interview: Interview) -> s
         return None
     if target:
         target.unlink()
-    return "has grown" if done > interview.size and beginning == interview.sha256 else "has changed"
+    grown = done > interview.size and beginning == interview.sha256
+    return (_("{name} has grown") if grown else _("{name} has changed")).format(name=name)
 
 
 def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
@@ -124,13 +127,15 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
     """Write the bag at ``dest`` (which must not exist yet), first clearing what a stopped package left there."""
     dest = dest.expanduser().resolve()
     if dest.exists():
-        raise ExportError(f"{dest} already exists: give a new folder name, or remove the old package first.")
+        raise ExportError(
+            _("{dest} already exists: give a new folder name, or remove the old package first.").format(dest=dest)
+        )
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         cleared, left = clear_unfinished(dest)
         work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"))
     except OSError as error:
-        raise unwritable(dest, error, "The package") from error
+        raise unwritable(dest, error, _("The package")) from error
     try:
         (work / OWNER).write_text(json.dumps(owner_mark(dest)), encoding="utf-8")
         bag = work / "bag"
@@ -142,7 +147,7 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
         shutil.rmtree(work, ignore_errors=True)
     except OSError as error:
         shutil.rmtree(work, ignore_errors=True)
-        raise unwritable(dest, error, "The package") from error
+        raise unwritable(dest, error, _("The package")) from error
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -218,7 +223,9 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         wav = archive.audio_dir / f"{t.code}.wav"
         if not wav.is_file():
             raise ExportError(
-                f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, then package again."
+                _(
+                    "The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again."
+                ).format(wav=wav, code=t.code)
             )
         _copy(wav, work / "audio" / wav.name)
         for fmt in options.formats:
@@ -244,8 +251,10 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         report.interviews.append(t.code)
     if blocked and not options.leave_out_changed:
         raise ExportError(
-            f"The originals of {len(blocked)} interview(s) are not the bytes taken in, so nothing was packaged: "
-            f"{', '.join(blocked)}; `loike verify` says what to do for each, or --leave-out-changed packages the rest."
+            _(
+                "The originals of {count} interview(s) are not the bytes taken in, so nothing was packaged: "
+                "{interviews}; `loike verify` says what to do for each, or --leave-out-changed packages the rest."
+            ).format(count=len(blocked), interviews=", ".join(blocked))
         )
     (work / "metadata").mkdir(exist_ok=True)
     listing = {"interviews": catalogue, "withheld": withheld, "left_out": report.left_out}
@@ -281,13 +290,15 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
     for code in report.interviews:
         interview = database.interview(db, code)
         if interview is None:  # it was packaged from this database a moment ago
-            raise ExportError(f"The interview {code} is no longer in the archive: package again.")
+            raise ExportError(_("The interview {code} is no longer in the archive: package again.").format(code=code))
         meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
         if found != interview.sha256:
             raise ExportError(
-                f"The original of {code} ({interview.source_path}) no longer has the hash it had when "
-                "taken in: run `loike verify`, restore it from a backup, then package again."
+                _(
+                    "The original of {code} ({source_path}) no longer has the hash it had when taken in: run "
+                    "`loike verify`, restore it from a backup, then package again."
+                ).format(code=code, source_path=interview.source_path)
             )
 
 
@@ -329,12 +340,12 @@ def _each_file(bag: bagit.Bag) -> list[str]:
 def _sentence(bag: Path, detail: bagit.BagError) -> str:
     where = bag / str(getattr(detail, "path", ""))
     if isinstance(detail, bagit.ChecksumMismatch):
-        return (
-            f"{where} has changed since it was packaged ({detail.algorithm} expected {detail.expected}, "
-            f"found {detail.found}): take it again from the archive, or package again."
-        )
+        return _(
+            "{where} has changed since it was packaged ({algorithm} expected {expected}, found {found}): take it "
+            "again from the archive, or package again."
+        ).format(where=where, algorithm=detail.algorithm, expected=detail.expected, found=detail.found)
     if isinstance(detail, bagit.FileMissing):
-        return f"{where} is listed in the manifest but missing: copy it back, or package again."
+        return _("{where} is listed in the manifest but missing: copy it back, or package again.").format(where=where)
     if isinstance(detail, bagit.UnexpectedFile):
-        return f"{where} is in the package but not in its manifest: remove it, or package again."
+        return _("{where} is in the package but not in its manifest: remove it, or package again.").format(where=where)
     return f"{bag}: {detail}."

@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline import database
 from pipeline.database.models import FileTaken, Recording
 from pipeline.errors import ArchiveError
+from pipeline.i18n import _
 from pipeline.intake import audio, discovery
 from pipeline.publishing import review_sheets, stale_sheets
 from pipeline.settings import Archive
@@ -98,8 +99,10 @@ def verify(archive: Archive) -> VerifyReport:
                 Finding(
                     "stale",
                     name,
-                    f"{name} is older than the last edit of {interview.code} (the review app stopped before writing "
-                    "it): `loike rebuild --sheets` writes it again.",
+                    _(
+                        "{name} is older than the last edit of {code} (the review app stopped before writing it): "
+                        "`loike rebuild --sheets` writes it again."
+                    ).format(name=name, code=interview.code),
                     interview.code,
                 )
             )
@@ -111,7 +114,11 @@ def verify(archive: Archive) -> VerifyReport:
                     Finding(
                         "untracked",
                         source.relpath,
-                        (f"{source.relpath} is not in the database yet: run `loike run` to take it in."),
+                        (
+                            _("{relpath} is not in the database yet: run `loike run` to take it in.").format(
+                                relpath=source.relpath
+                            )
+                        ),
                     )
                 )
         report.logged = not database.read_only(db)
@@ -137,8 +144,9 @@ def _check_original(archive: Archive, taken: FileTaken, recording: Recording) ->
             "missing",
             taken.path,
             (
-                f"The original {taken.path} is missing from recordings/: put it back from a copy "
-                f"(sha256 {taken.sha256})."
+                _("The original {path} is missing from recordings/: put it back from a copy (sha256 {sha256}).").format(
+                    path=taken.path, sha256=taken.sha256
+                )
             ),
             recording.code,
         )
@@ -152,10 +160,11 @@ def _check_original(archive: Archive, taken: FileTaken, recording: Recording) ->
             "grew",
             taken.path,
             (
-                f"The original {taken.path} of {recording.code} has grown since it was taken in ({recording.size:,} "
-                f"→ {grown:,} bytes): {recording.code} holds only its beginning; once the file is complete, "
-                f"`loike run` takes it in whole as a new interview, and `loike package --leave-out-changed` leaves "
-                f"{recording.code} out."
+                _(
+                    "The original {path} of {code} has grown since it was taken in ({size:,} → {grown:,} bytes): "
+                    "{code} holds only its beginning; once the file is complete, `loike run` takes it in whole as a "
+                    "new interview, and `loike package --leave-out-changed` leaves {code} out."
+                ).format(path=taken.path, code=recording.code, size=recording.size, grown=grown)
             ),
             recording.code,
         )
@@ -163,10 +172,10 @@ def _check_original(archive: Archive, taken: FileTaken, recording: Recording) ->
         return Finding(
             "changed",
             taken.path,
-            (
-                f"The original {taken.path} has changed since it was taken in: its bytes no longer match; "
-                "restore it from a copy (sha256 " + taken.sha256 + ") and find out what wrote to it."
-            ),
+            _(
+                "The original {path} has changed since it was taken in: its bytes no longer match; restore it from "
+                "a copy (sha256 {sha256}) and find out what wrote to it."
+            ).format(path=taken.path, sha256=taken.sha256),
             recording.code,
         )
     return None
@@ -181,8 +190,9 @@ def _check_displaced(archive: Archive, recording: Recording, holder: str | None)
         return Finding(
             "missing",
             name,
-            f"The original {name} of {code} is missing from recordings/: put it back from a copy "
-            f"(sha256 {recording.sha256}).",
+            _(
+                "The original {name} of {code} is missing from recordings/: put it back from a copy (sha256 {sha256})."
+            ).format(name=name, code=code, sha256=recording.sha256),
             code,
         )
     try:
@@ -191,25 +201,37 @@ def _check_displaced(archive: Archive, recording: Recording, holder: str | None)
         grown = _grew(path, recording)
     except OSError as error:
         return _unreadable(name, error, recording)
-    leave_out = f"leave {code} out of packages with `loike package --leave-out-changed`"
     if grown:
-        whole = f"the whole file is {holder}: work on that one" if holder else "`loike run` takes in the whole file"
-        return Finding(
-            "grew",
-            name,
-            f"{code} was taken from {name} while it was still being written ({recording.size:,} of its {grown:,} "
-            f"bytes); {whole}, and {leave_out}.",
-            code,
+        said = (
+            _(
+                "{code} was taken from {name} while it was still being written ({size:,} of its {grown:,} bytes); "
+                "the whole file is {holder}: work on that one, and leave {code} out of packages with "
+                "`loike package --leave-out-changed`."
+            )
+            if holder
+            else _(
+                "{code} was taken from {name} while it was still being written ({size:,} of its {grown:,} bytes); "
+                "`loike run` takes in the whole file, and leave {code} out of packages with "
+                "`loike package --leave-out-changed`."
+            )
         )
-    now = f"taken in as {holder}" if holder else "not taken in yet"
-    return Finding(
-        "replaced",
-        name,
-        f"The original of {code} is no longer in recordings/: {name} now holds other bytes, {now}; put the "
-        f"original back from a copy (sha256 {recording.sha256}) under any name and run `loike run`, or, if the new "
-        f"file was meant to replace it, {leave_out}.",
-        code,
+        return Finding(
+            "grew", name, said.format(code=code, name=name, size=recording.size, grown=grown, holder=holder), code
+        )
+    said = (
+        _(
+            "The original of {code} is no longer in recordings/: {name} now holds other bytes, taken in as {holder}; "
+            "put the original back from a copy (sha256 {sha256}) under any name and run `loike run`, or, if the new "
+            "file was meant to replace it, leave {code} out of packages with `loike package --leave-out-changed`."
+        )
+        if holder
+        else _(
+            "The original of {code} is no longer in recordings/: {name} now holds other bytes, not taken in yet; "
+            "put the original back from a copy (sha256 {sha256}) under any name and run `loike run`, or, if the new "
+            "file was meant to replace it, leave {code} out of packages with `loike package --leave-out-changed`."
+        )
     )
+    return Finding("replaced", name, said.format(code=code, name=name, holder=holder, sha256=recording.sha256), code)
 
 
 def _grew(path: Path, recording: Recording) -> int:
@@ -224,10 +246,10 @@ def _unreadable(name: str, error: OSError, recording: Recording) -> Finding:
     return Finding(
         "unreadable",
         name,
-        (
-            f"The original {name} cannot be read ({error.strerror or error}): give your user permission to "
-            "read it (chmod a+r), then verify again."
-        ),
+        _(
+            "The original {path} cannot be read ({strerror}): give your user permission to read it (chmod a+r), "
+            "then verify again."
+        ).format(path=name, strerror=error.strerror or error),
         recording.code,
     )
 
@@ -238,13 +260,23 @@ def _check_derivatives(archive: Archive, recording: Recording) -> list[Finding]:
     name = f"transcripts/audio/{wav.name}"
     if recording.normalised_sha256 or recording.status in ("normalised", "transcribed"):
         if not wav.exists():
-            found.append(Finding("missing", name, f"{name} is missing: `loike rebuild --audio` makes it again."))
+            found.append(
+                Finding(
+                    "missing", name, _("{name} is missing: `loike rebuild --audio` makes it again.").format(name=name)
+                )
+            )
         elif recording.normalised_sha256 and discovery.sha256(wav) != recording.normalised_sha256:
-            found.append(Finding("changed", name, f"{name} has changed: `loike rebuild --audio` makes it again."))
+            found.append(
+                Finding(
+                    "changed", name, _("{name} has changed: `loike rebuild --audio` makes it again.").format(name=name)
+                )
+            )
     sheet = archive.sheets_dir / f"{recording.code}.html"
     if recording.status == "transcribed" and not sheet.exists():
         name = f"transcripts/sheets/{sheet.name}"
-        found.append(Finding("missing", name, f"{name} is missing: `loike rebuild --sheets` makes it again."))
+        found.append(
+            Finding("missing", name, _("{name} is missing: `loike rebuild --sheets` makes it again.").format(name=name))
+        )
     return found
 
 
@@ -297,5 +329,7 @@ def _rebuild_wav(db, archive: Archive, recording: Recording, report: RebuildRepo
 def backup(archive: Archive, dest: Path) -> Path:
     """A consistent copy of the database at ``dest`` (a folder gets loike-YYYYmmdd-HHMMSS.db), integrity-checked."""
     if not archive.database.exists():
-        raise ArchiveError(f"No archive database in {archive.transcripts}: run `loike run` first.")
+        raise ArchiveError(
+            _("No archive database in {transcripts}: run `loike run` first.").format(transcripts=archive.transcripts)
+        )
     return database.backup(archive.database, Path(dest))
