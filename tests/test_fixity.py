@@ -151,7 +151,7 @@ def test_verify_says_an_original_grew_and_names_the_interview_the_whole_file_bec
         f"its {size + 1000:,} bytes); the whole file is LK-2026-002: work on that one, and leave LK-2026-001 out of "
         "packages with `loike package --leave-out-changed`."
     )
-    assert result.output.splitlines()[-1].endswith("1 problem(s).")
+    assert result.output.splitlines()[-1].endswith("1 problem.")
 
 
 def test_the_event_log_tells_the_story_in_order_and_cannot_be_rewritten(done):
