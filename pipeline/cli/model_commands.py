@@ -1,0 +1,126 @@
+"""`loike models`: the speech models this machine has, and fetching, adding, converting and measuring others."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from pipeline import settings
+from pipeline.cli.base import cli, clock
+from pipeline.cli.transcription_flags import CACHE, click_option, transcribe_options
+
+
+@cli.group("models", invoke_without_command=True)
+@CACHE
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def models(ctx: click.Context, cache, as_json: bool) -> None:
+    """The speech models on this machine (name, size, fingerprint, speed measured here, where).
+
+    A model is fetched once where there is internet (`loike models download NAME --to DRIVE`) and added on each
+    laptop from the drive (`loike models add DRIVE/NAME`); then `loike run --model NAME` uses it."""
+    ctx.obj = settings.model_cache(cache)
+    if ctx.invoked_subcommand:
+        return
+    from pipeline.speech import model_bench, model_store
+
+    found = model_store.installed(ctx.obj)
+    speeds = model_bench.measured(ctx.obj)
+    if as_json:
+        rows = [{**m.as_dict(), "speed": speeds.get(m.fingerprint)} for m in found]
+        click.echo(json.dumps({"cache": str(ctx.obj), "models": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'name':<20} {'size':>8}  {'source':<9} {'fingerprint':<12}  {'speed here':<26} where")
+    for model in found:
+        click.echo(
+            f"{model.name:<20} {megabytes(model.size):>8}  {model.source:<9} {model.fingerprint[:12]:<12}  "
+            f"{model_bench.summary(speeds.get(model.fingerprint)):<26} {model.path}"
+        )
+    click.echo(f"Models are kept in {ctx.obj}; `loike models download --help` lists those to fetch.")
+
+
+def catalogue_help() -> str:
+    from pipeline.speech.model_catalogue import CATALOGUE
+
+    lines = []
+    for entry in CATALOGUE.values():
+        published = entry.accuracy
+        wer = f"{published.common_voice} / {published.vivos}" if published.common_voice else "-"
+        lines.append(f"  {entry.name:<17} {entry.parameters:>7}  {wer:<13} {entry.repo_id or 'embedded'}")
+    return "\n".join(lines)
+
+
+DOWNLOAD_HELP = (
+    "Fetch NAME from the Hugging Face hub (needs internet): a catalogue name or any hub id (owner/repo).\n\n"
+    "\b\nCatalogue (published WER % on Common Voice vi / VIVOS where known; docs/models.md):\n" + catalogue_help()
+)
+
+
+@models.command("download", help=DOWNLOAD_HELP)
+@click.argument("name")
+@click.option(
+    "--to",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Put the model in DIR/NAME (a USB drive, say) to add on machines without internet, instead of the cache.",
+)
+@click.option("--revision", help="A hub commit (or branch) to fetch instead of the catalogue's.")
+@click.pass_obj
+def download(cache: Path, name: str, to: Path | None, revision: str | None) -> None:
+    from pipeline.speech import model_download
+
+    model = model_download.download(name, cache, to, revision)
+    click.echo(f"{model.name}: {megabytes(model.size)}, fingerprint {model.fingerprint[:12]}, in {model.path}.")
+    if to:
+        click.echo(f"On a machine without internet: `loike models add {model.path}`.")
+    else:
+        click.echo(f"Use it with `loike run --model {model.name}`.")
+
+
+@models.command("add")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--name", help="The name to use it by [default: the manifest's, else the folder's].")
+@click.pass_obj
+def add(cache: Path, folder: Path, name: str | None) -> None:
+    """Check FOLDER (a CTranslate2 Whisper model, with its manifest's hashes when it has one) and copy it into the
+    model cache, to use by name: `loike run --model NAME`."""
+    from pipeline.speech import model_store
+
+    model = model_store.add(folder, cache, name)
+    click.echo(
+        f"Added {model.name} ({megabytes(model.size)}, fingerprint {model.fingerprint[:12]}): "
+        f"`loike run --model {model.name}` uses it."
+    )
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e9:.2f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+@models.command("bench")
+@click.argument("name")
+@click.argument("recording", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--seconds", type=click.FloatRange(5), default=60.0, show_default=True, help="How much of it to use.")
+@click_option("device")
+@click_option("compute_type")
+@click_option("beam_size")
+@click_option("workers")
+@click_option("cpu_threads")
+@click.pass_obj
+def bench(cache: Path, name: str, recording: Path, seconds: float, **chosen) -> None:
+    """Measure model NAME on this machine: real-time factor and peak memory on the first minute of RECORDING (one
+    of your own), transcribed as `loike run` would; `loike models` shows it afterwards."""
+    from pipeline.speech import model_bench
+
+    options = transcribe_options({**chosen, "model": name})
+    figures = model_bench.bench(recording, options, cache, seconds)
+    click.echo(
+        f"{figures['model']} on this machine: RTF {figures['rtf']:.2f} on {figures['audio_seconds']:.0f} s of "
+        f"{recording.name} ({figures['workers']} workers, {figures['compute_type']}, beam {figures['beam_size']}), "
+        f"peak memory {figures['peak_mb']:,} MB, loaded in {figures['load_seconds']:.0f} s."
+    )
+    click.echo(
+        f"A two-hour interview would take about {clock(model_bench.TWO_HOURS * figures['rtf'])} here "
+        "(less where it has long silences)."
+    )

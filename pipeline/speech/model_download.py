@@ -1,0 +1,204 @@
+"""Fetching a model from the Hugging Face hub once, on a machine with internet: into Lời Kể's model cache, or onto a
+drive (``--to``) to carry to the laptops that have none.
+
+huggingface_hub (which faster-whisper brings) is imported here only, when a download is asked for. Every file is
+fetched at one commit (the catalogue's pinned one, ``--revision``, or the branch's commit when the download starts),
+into a hidden folder named after that commit, never into the hub's own cache; a download cut short resumes there
+next time. Each file is checked against the hub's listing (size, and SHA-256 for the large ones, git's hash for the
+small), the folder against what makes a CTranslate2 Whisper model, and only then does it take its name, with a
+manifest beside the files (``model_checks.MANIFEST``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from pipeline.errors import DownloadStopped, ModelError
+from pipeline.speech import model_catalogue, model_store
+from pipeline.speech.model_checks import (
+    MANIFEST,
+    OPTIONAL,
+    REQUIRED,
+    VOCABULARIES,
+    Manifest,
+    ModelFile,
+    check_structure,
+    sha256_file,
+)
+
+log = logging.getLogger(__name__)
+
+WANTED = (*REQUIRED, *VOCABULARIES, *OPTIONAL)
+"""The files faster-whisper reads; a repository's others (README, .gitattributes, Transformers weights) are left."""
+
+
+def hub_endpoint() -> str | None:
+    """$HF_ENDPOINT, read when asked (huggingface_hub reads it once, when first imported)."""
+    return os.environ.get("HF_ENDPOINT") or None
+
+
+def download(name: str, cache: Path, to: Path | None = None, revision: str | None = None) -> model_store.LocalModel:
+    """Fetch the catalogue model or hub id ``name`` into ``cache`` (or into ``to``/NAME, to carry elsewhere)."""
+    entry = model_catalogue.entry(name)
+    if not entry.repo_id:
+        raise ModelError(f"{name!r} is the embedded model: it is on every machine Lời Kể is installed on already.")
+    target = model_store.name_for(entry.name)
+    root = Path(to).expanduser() if to else cache
+    if (root / target / MANIFEST).is_file() and not revision:
+        log.info("%s is already in %s", target, root)
+        return model_store.describe(str(root / target), cache, target)
+    if _offline():
+        raise ModelError(not_here(name, "HF_HUB_OFFLINE is set"))
+    info = _listing(entry, name, revision)
+    prefix = f"{entry.subfolder}/" if entry.subfolder else ""
+    listed = {s.rfilename[len(prefix) :]: s for s in info.siblings if s.rfilename.startswith(prefix)}
+    names = [n for n in WANTED if n in listed]
+    _check_listing(entry, name, names)
+    with model_store.staging(root, "downloading", keep_name=f"{target}-{info.sha[:12]}") as building:
+        files = [_fetch(entry, prefix + n, info.sha, building, listed[n]) for n in names]
+        shutil.rmtree(building / ".cache", ignore_errors=True)
+        if prefix:
+            shutil.rmtree(building / prefix.split("/")[0], ignore_errors=True)
+        notes = []
+        if "tokenizer.json" not in names:
+            files.append(_whisper_tokenizer(building, cache))
+            notes.append("tokenizer.json: Whisper's multilingual tokenizer (the repository has none; same vocabulary)")
+        check_structure(building)
+        manifest = Manifest(
+            target,
+            files,
+            "hub",
+            entry.repo_id + (f"/{entry.subfolder}" if entry.subfolder else ""),
+            info.sha,
+            entry.licence or _card_licence(info),
+            f"{hub_endpoint() or 'https://huggingface.co'}/{entry.repo_id}",
+            notes,
+        )
+        return model_store.place(building, manifest, root)
+
+
+def not_here(name: str, why: str) -> str:
+    """The one sentence for a model that is not on this machine and cannot be fetched from here."""
+    return (
+        f"The model {name!r} is not on this machine and the hub cannot be reached ({why}): on a machine with internet "
+        f"run `loike models download {name} --to DRIVE`, bring DRIVE here and run "
+        f"`loike models add DRIVE/{model_catalogue.entry(name).name}`."
+    )
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _listing(entry: model_catalogue.Entry, name: str, revision: str | None):
+    """The repository's files at one commit, with their sizes and hashes."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        return HfApi(endpoint=hub_endpoint()).model_info(
+            entry.repo_id, revision=revision or entry.revision, files_metadata=True
+        )
+    except RevisionNotFoundError as error:
+        raise ModelError(
+            f"{entry.repo_id} has no revision {revision or entry.revision!r} on the hub: check --revision."
+        ) from error
+    except RepositoryNotFoundError as error:
+        raise ModelError(
+            f"There is no model {entry.repo_id!r} on the hub (or it is private): check the name; the catalogue "
+            f"has {', '.join(model_catalogue.CATALOGUE)}."
+        ) from error
+    except (OSError, ValueError) as error:  # no network, a proxy, offline mode: huggingface_hub's errors are OSErrors
+        raise ModelError(not_here(name, _reason(error))) from error
+
+
+def _check_listing(entry: model_catalogue.Entry, name: str, names: list[str]) -> None:
+    missing = [n for n in ("model.bin", "config.json") if n not in names]
+    if not any(n in names for n in VOCABULARIES):
+        missing.append("vocabulary.json")
+    if missing:
+        where = entry.repo_id + (f"/{entry.subfolder}" if entry.subfolder else "")
+        raise ModelError(
+            f"{where} on the hub has no {', '.join(missing)}: it is not a CTranslate2 Whisper model; for a "
+            f"Transformers Whisper model use `loike models convert {name}`."
+        )
+
+
+def _fetch(entry: model_catalogue.Entry, filename: str, commit: str, building: Path, listed) -> ModelFile:
+    """One file into ``building``, resumed where an earlier try stopped, and checked against the listing."""
+    from huggingface_hub import hf_hub_download
+
+    try:
+        fetched = Path(
+            hf_hub_download(
+                entry.repo_id,
+                filename,
+                revision=commit,
+                local_dir=building,
+                cache_dir=building / ".cache" / "hub",  # never the user's own hub cache
+                endpoint=hub_endpoint(),
+            )
+        )
+    except (OSError, ValueError) as error:
+        raise DownloadStopped(
+            f"The download of {entry.repo_id} stopped at {filename} ({_reason(error)}): run the same command again "
+            "to go on from where it stopped."
+        ) from error
+    name = Path(filename).name
+    final = building / name
+    if fetched != final:
+        os.replace(fetched, final)
+    return _verified(final, listed, entry.repo_id)
+
+
+def _verified(path: Path, listed, repo_id: str) -> ModelFile:
+    size = path.stat().st_size
+    digest = sha256_file(path)
+    if listed.lfs is not None:
+        expected, found = listed.lfs.sha256, digest
+    else:
+        expected, found = listed.blob_id, _git_blob_id(path)
+    if (listed.size is not None and size != listed.size) or (expected and found != expected):
+        raise ModelError(
+            f"{path.name} from {repo_id} does not match the hub's listing (size or hash): it was damaged on the way "
+            "or changed on the hub; nothing was added: run the download again."
+        )
+    return ModelFile(path.name, size, digest)
+
+
+def _git_blob_id(path: Path) -> str:
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _whisper_tokenizer(building: Path, cache: Path) -> ModelFile:
+    """Whisper's multilingual tokenizer (the embedded base's), for a conversion that left it out (several PhoWhisper
+    conversions on the hub have only vocabulary.json): only when the model's vocabulary is the same."""
+    base = model_store.embedded_model(cache)
+    vocabulary = building / "vocabulary.json"
+    same = vocabulary.is_file() and json.loads(vocabulary.read_text(encoding="utf-8")) == json.loads(
+        (base / "vocabulary.json").read_text(encoding="utf-8")
+    )
+    if not same:
+        raise ModelError(
+            "The model on the hub has no tokenizer.json and its vocabulary is not Whisper's multilingual one: "
+            "convert it from its Transformers model with `loike models convert`, which writes the tokenizer."
+        )
+    shutil.copyfile(base / "tokenizer.json", building / "tokenizer.json")
+    copied = building / "tokenizer.json"
+    return ModelFile(copied.name, copied.stat().st_size, sha256_file(copied))
+
+
+def _card_licence(info) -> str | None:
+    card = getattr(info, "card_data", None)
+    return getattr(card, "license", None) if card else None
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
