@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -70,7 +71,7 @@ DOWNLOAD_HELP = (
 def download(cache: Path, name: str, to: Path | None, revision: str | None) -> None:
     from pipeline.speech import model_download
 
-    model = model_download.download(name, cache, to, revision)
+    model = model_download.download(name, cache, to, revision, progress=progress_bar())
     click.echo(f"{model.name}: {megabytes(model.size)}, fingerprint {model.fingerprint[:12]}, in {model.path}.")
     if to:
         click.echo(f"On a machine without internet: `loike models add {model.path}`.")
@@ -92,6 +93,18 @@ def add(cache: Path, folder: Path, name: str | None) -> None:
         f"Added {model.name} ({megabytes(model.size)}, fingerprint {model.fingerprint[:12]}): "
         f"`loike run --model {model.name}` uses it."
     )
+
+
+def progress_bar() -> type:
+    """A tqdm bar on stderr, drawn even when stderr is not a terminal (a log of a long download says how far)."""
+    from tqdm import tqdm
+
+    class Shown(tqdm):
+        def __init__(self, *args, **kwargs):
+            kwargs.pop("name", None)
+            super().__init__(*args, **{**kwargs, "disable": False, "file": sys.stderr, "mininterval": 1.0})
+
+    return Shown
 
 
 def megabytes(size: int) -> str:

@@ -3,8 +3,8 @@ drive (``--to``) to carry to the laptops that have none.
 
 huggingface_hub (which faster-whisper brings) is imported here only, when a download is asked for. Every file is
 fetched at one commit (the catalogue's pinned one, ``--revision``, or the branch's commit when the download starts),
-into a hidden folder named after that commit, never into the hub's own cache; a download cut short resumes there
-next time. Each file is checked against the hub's listing (size, and SHA-256 for the large ones, git's hash for the
+into a hidden folder named after that commit, never into the hub's own cache; a download cut short goes on from
+there next time. Each file is checked against the hub's listing (size, and SHA-256 for the large ones, git's hash for the
 small), the folder against what makes a CTranslate2 Whisper model, and only then does it take its name, with a
 manifest beside the files (``model_checks.MANIFEST``).
 """
@@ -42,8 +42,12 @@ def hub_endpoint() -> str | None:
     return os.environ.get("HF_ENDPOINT") or None
 
 
-def download(name: str, cache: Path, to: Path | None = None, revision: str | None = None) -> model_store.LocalModel:
-    """Fetch the catalogue model or hub id ``name`` into ``cache`` (or into ``to``/NAME, to carry elsewhere)."""
+def download(
+    name: str, cache: Path, to: Path | None = None, revision: str | None = None, progress: type | None = None
+) -> model_store.LocalModel:
+    """Fetch the catalogue model or hub id ``name`` into ``cache`` (or into ``to``/NAME, to carry elsewhere).
+
+    ``progress``: a tqdm class for each file's progress bar (huggingface_hub's own shows only on a terminal)."""
     entry = model_catalogue.entry(name)
     if not entry.repo_id:
         raise ModelError(f"{name!r} is the embedded model: it is on every machine Lời Kể is installed on already.")
@@ -60,10 +64,7 @@ def download(name: str, cache: Path, to: Path | None = None, revision: str | Non
     names = [n for n in WANTED if n in listed]
     _check_listing(entry, name, names)
     with model_store.staging(root, "downloading", keep_name=f"{target}-{info.sha[:12]}") as building:
-        files = [_fetch(entry, prefix + n, info.sha, building, listed[n]) for n in names]
-        shutil.rmtree(building / ".cache", ignore_errors=True)
-        if prefix:
-            shutil.rmtree(building / prefix.split("/")[0], ignore_errors=True)
+        files = [_fetch(entry, prefix + n, info.sha, building, listed[n], progress) for n in names]
         notes = []
         if "tokenizer.json" not in names:
             files.append(_whisper_tokenizer(building, cache))
@@ -113,7 +114,7 @@ def _listing(entry: model_catalogue.Entry, name: str, revision: str | None):
             f"There is no model {entry.repo_id!r} on the hub (or it is private): check the name; the catalogue "
             f"has {', '.join(model_catalogue.CATALOGUE)}."
         ) from error
-    except (OSError, ValueError) as error:  # no network, a proxy, offline mode: huggingface_hub's errors are OSErrors
+    except Exception as error:  # no network, DNS, a proxy: the hub client's own errors are not all OSErrors
         raise ModelError(not_here(name, _reason(error))) from error
 
 
@@ -129,30 +130,41 @@ def _check_listing(entry: model_catalogue.Entry, name: str, names: list[str]) ->
         )
 
 
-def _fetch(entry: model_catalogue.Entry, filename: str, commit: str, building: Path, listed) -> ModelFile:
-    """One file into ``building``, resumed where an earlier try stopped, and checked against the listing."""
-    from huggingface_hub import hf_hub_download
+def _fetch(
+    entry: model_catalogue.Entry, filename: str, commit: str, building: Path, listed, progress: type | None
+) -> ModelFile:
+    """One file into ``building``, checked against the listing. It arrives as NAME.part, which a later try goes on
+    from (huggingface_hub resumes within one call, after a network error, but drops what it had when the call
+    fails); only a whole file takes its name."""
+    from huggingface_hub import hf_hub_url
+    from huggingface_hub.file_download import http_get
+    from huggingface_hub.utils import build_hf_headers
 
-    try:
-        fetched = Path(
-            hf_hub_download(
-                entry.repo_id,
-                filename,
-                revision=commit,
-                local_dir=building,
-                cache_dir=building / ".cache" / "hub",  # never the user's own hub cache
-                endpoint=hub_endpoint(),
-            )
-        )
-    except (OSError, ValueError) as error:
-        raise DownloadStopped(
-            f"The download of {entry.repo_id} stopped at {filename} ({_reason(error)}): run the same command again "
-            "to go on from where it stopped."
-        ) from error
     name = Path(filename).name
-    final = building / name
-    if fetched != final:
-        os.replace(fetched, final)
+    final, part = building / name, building / f"{name}.part"
+    if not final.is_file():
+        have = part.stat().st_size if part.is_file() else 0
+        if listed.size is not None and have > listed.size:
+            part.unlink()
+            have = 0
+        url = hf_hub_url(entry.repo_id, filename, revision=commit, endpoint=hub_endpoint())
+        try:
+            with open(part, "ab") as sink:
+                http_get(
+                    url,
+                    sink,
+                    resume_size=have,
+                    headers=build_hf_headers(),
+                    expected_size=listed.size,
+                    displayed_filename=name,
+                    tqdm_class=progress,
+                )
+        except Exception as error:  # the network went (Ctrl-C, a BaseException, keeps the part too)
+            raise DownloadStopped(
+                f"The download of {entry.repo_id} stopped at {name} ({_reason(error)}): run the same command again "
+                "to go on from where it stopped."
+            ) from error
+        os.replace(part, final)
     return _verified(final, listed, entry.repo_id)
 
 
