@@ -106,7 +106,10 @@ def test_a_model_fetched_onto_a_drive_is_added_offline_on_another_machine(hub, c
     drive = tmp_path / "usb"
     fetched = CliRunner().invoke(cli, ["models", "--cache", str(cache), "download", REPO, "--to", str(drive)])
     assert fetched.exit_code == 0, fetched.output
-    assert fetched.stdout.splitlines()[-1] == f"On a machine without internet: `loike models add {drive / 'whisper-base-ct2'}`."
+    assert (
+        fetched.stdout.splitlines()[-1]
+        == f"On a machine without internet: `loike models add {drive / 'whisper-base-ct2'}`."
+    )
     assert not (cache / "whisper-base-ct2").exists(), "--to: onto the drive, not into this machine's cache"
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from pipeline import settings
-from pipeline.cli.base import cli, clock
+from pipeline.cli.base import ProgressBar, cli, clock
 from pipeline.cli.transcription_flags import CACHE, click_option, transcribe_options
+from pipeline.options import TranscribeOptions
+from pipeline.settings import Archive
 
 
 @cli.group("models", invoke_without_command=True)
@@ -137,3 +139,37 @@ def bench(cache: Path, name: str, recording: Path, seconds: float, **chosen) -> 
         f"A two-hour interview would take about {clock(model_bench.TWO_HOURS * figures['rtf'])} here "
         "(less where it has long silences)."
     )
+
+
+def retranscribe_every(archive: Archive, options: TranscribeOptions, cache: Path) -> None:
+    """`loike retranscribe --all`: what it will cost, then each interview with a progress bar and its ETA."""
+    from pipeline.run import retranscribe_all
+
+    transcriber = retranscribe_all.load(options, cache)
+    upgrade = retranscribe_all.plan(archive, transcriber, cache)
+    click.echo(
+        f"Transcribing again with {upgrade.model} ({upgrade.fingerprint[:12]}): {len(upgrade.todo)} interviews, "
+        f"{clock(upgrade.audio_seconds)} of audio; {upgrade.already} it already wrote are passed over."
+    )
+    if upgrade.estimate is not None:
+        click.echo(
+            f"At the real-time factor measured here ({upgrade.rtf:.2f}), that is about {clock(upgrade.estimate)}."
+        )
+    elif upgrade.todo:
+        click.echo(
+            f"Its speed here is not measured: `loike models bench {options.model} RECORDING` tells it in a minute."
+        )
+
+    def told(done) -> None:
+        if done.run.ok:
+            click.echo(f"{done.code}: {done.segments} segments, {done.kept} an editor touched kept as they were.")
+
+    with ProgressBar() as bar:
+        retranscribe_all.run(archive, upgrade, transcriber, cache, bar.update, told)
+    for failure in upgrade.failures:
+        click.echo(f"Failed: {failure.message} Its transcript is as it was.", err=True)
+    click.echo(
+        f"{len(upgrade.done) - len(upgrade.failures)} interviews transcribed again, {len(upgrade.failures)} failed; "
+        "the same command goes on after a stop."
+    )
+    sys.exit(0 if upgrade.ok else 1)

@@ -12,6 +12,7 @@ import click
 
 from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
+from pipeline.cli.model_commands import retranscribe_every
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
 from pipeline.options import ClusterOptions, TranscribeOptions
@@ -71,16 +72,27 @@ def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, sh
 
 
 @cli.command()
-@click.argument("interview")
+@click.argument("interview", required=False)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every transcribed interview whose transcript --model did not write last (stopped, it goes on where it "
+    "stopped).",
+)
 @transcription_options(*RUN_OPTIONS)
 @click.pass_obj
-def retranscribe(obj: Context, interview, cache, **chosen) -> None:
-    """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
+def retranscribe(obj: Context, interview, every, cache, **chosen) -> None:
+    """Transcribe INTERVIEW (its code or number), or --all, again, e.g. with a bigger --model. Segments an editor
     touched are kept as they are, with the new machine text beside them in the review app."""
     from pipeline.run import retranscribe as redo  # imported when there is work: PyAV and numpy come with it
 
     obj.database().close()
     options = transcribe_options(chosen)
+    if every == bool(interview):
+        raise click.UsageError("Name one INTERVIEW to transcribe again, or give --all.")
+    if every:
+        return retranscribe_every(obj.archive, options, settings.model_cache(cache))
     with ProgressBar() as bar:
         try:
             done = redo.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)

@@ -37,6 +37,7 @@ from pipeline.database.manuscript_quotes import (
     manuscript_quotes,
 )
 from pipeline.database.migrations import migrations
+from pipeline.database.model_runs import last_fingerprints
 from pipeline.database.quotes_kept import add_quote, delete_quote, interview_quotes, quote
 from pipeline.database.recordings import (
     add_recording,
@@ -164,6 +165,7 @@ __all__ = [
     "manuscript_quotes",
     "map_speaker",
     "merge_people",
+    "last_fingerprints",
     "migrations",
     "move_attachments",
     "narrowed_consent",

@@ -186,18 +186,20 @@ class _Reader:
         self.stream.seek(count, 1)
 
 
-def check_hashes(folder: Path, manifest: Manifest) -> None:
-    """Every file the manifest lists is in ``folder`` with its size and SHA-256; raises ModelError otherwise."""
+def check_against(folder: Path, manifest: Manifest, found: list[ModelFile]) -> None:
+    """The files read from ``folder`` (``found``: their sizes and SHA-256 as they were read) are those its manifest
+    lists; raises ModelError in one sentence naming the first that is not."""
+    have = {f.name: f for f in found}
     for listed in manifest.files:
-        path = folder / listed.name
-        if not path.is_file():
+        path, got = folder / listed.name, have.get(listed.name)
+        if got is None:
             raise ModelError(f"{path} is missing (its manifest lists it): copy the whole model folder again.")
-        if path.stat().st_size != listed.size:
+        if got.size != listed.size:
             raise ModelError(
-                f"{path} has {path.stat().st_size:,} bytes, not the {listed.size:,} its manifest lists: the copy is "
-                "incomplete or damaged; copy it again."
+                f"{path} has {got.size:,} bytes, not the {listed.size:,} its manifest lists: the copy is incomplete "
+                "or damaged; copy it again."
             )
-        if sha256_file(path) != listed.sha256:
+        if got.sha256 != listed.sha256:
             raise ModelError(
                 f"{path} does not match the SHA-256 in its manifest: the file is damaged or was changed; copy it "
                 "again from the machine that downloaded it."

@@ -3,10 +3,10 @@ drive (``--to``) to carry to the laptops that have none.
 
 huggingface_hub (which faster-whisper brings) is imported here only, when a download is asked for. Every file is
 fetched at one commit (the catalogue's pinned one, ``--revision``, or the branch's commit when the download starts),
-into a hidden folder named after that commit, never into the hub's own cache; a download cut short goes on from
-there next time. Each file is checked against the hub's listing (size, and SHA-256 for the large ones, git's hash for the
-small), the folder against what makes a CTranslate2 Whisper model, and only then does it take its name, with a
-manifest beside the files (``model_checks.MANIFEST``).
+into a hidden folder named after that commit, never into the hub's own cache; a download cut short goes on
+from there next time. Each file is checked against the hub's listing (size, and SHA-256 for the large ones, git's
+hash for the small), the folder against what makes a CTranslate2 Whisper model, and only then does it take its
+name, with a manifest beside the files (``model_checks.MANIFEST``).
 """
 
 from __future__ import annotations

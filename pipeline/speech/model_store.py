@@ -29,7 +29,7 @@ from pipeline.speech.model_checks import (
     MANIFEST,
     Manifest,
     ModelFile,
-    check_hashes,
+    check_against,
     check_structure,
     fingerprint,
     model_files,
@@ -131,12 +131,15 @@ def add(folder: Path, cache: Path, name: str | None = None) -> LocalModel:
     folder = Path(folder).expanduser()
     names = model_files(folder)
     manifest = Manifest.read(folder) if (folder / MANIFEST).is_file() else None
+    if manifest:
+        listed = {f.name for f in manifest.files}
+        names += sorted(n for n in listed - set(names) if (folder / n).is_file())
     chosen = name_for(name or (manifest.name if manifest else folder.name))
     check_structure(folder)
     with staging(cache, "adding") as building:
-        copied = [_copy_hashed(folder / n, building / n) for n in names]
+        copied = [_copy_hashed(folder / n, building / n) for n in names]  # hashed as read: what is checked is kept
         if manifest:
-            check_hashes(building, manifest)  # the copy, so a file damaged on the way in is caught too
+            check_against(folder, manifest, copied)
         kept = Manifest(
             chosen,
             copied,
