@@ -186,3 +186,42 @@ def test_run_by_name_and_retranscribe_all_keep_editors_work_and_go_on_after_a_st
 
     nothing_left = loike("retranscribe", "--all", "--model", "base-v2")
     assert "0 interviews, 00:00 of audio; 2 it already wrote are passed over." in nothing_left.stdout
+
+
+@pytest.mark.slow
+def test_eval_compares_models_side_by_side_each_in_its_own_process(tmp_path, team_cache):
+    from test_evaluate import DIALOGUE, FIXTURES
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copyfile(FIXTURES / "vi_dialogue.ogg", folder / "dialogue.ogg")
+    (folder / "dialogue.txt").write_text(DIALOGUE, encoding="utf-8")
+    loike = lambda *args: CliRunner().invoke(
+        cli.cli,
+        [
+            "eval",
+            str(folder),
+            "--model",
+            "base",
+            "--model",
+            "base-v2",
+            "--workers",
+            "1",
+            *args,
+            "--cache",
+            str(team_cache),
+        ],
+    )
+
+    table = loike()
+    compared = json.loads(loike("--json").stdout)
+
+    assert table.exit_code == 0, table.output
+    header, *rows = table.stdout.splitlines()
+    assert header.split() == ["model", "WER", "CER", "RTF", "peak", "MB", "load", "s", "recordings"]
+    assert [row.split()[0] for row in rows] == ["base", "base-v2"]
+    assert [report["model"] for report in compared] == ["base", "base-v2"]
+    base, upgraded = (report["corpus"] for report in compared)
+    assert base["wer"] == upgraded["wer"] and 0 < base["wer"] < 0.8, "the same weights: the same words"
+    assert all(150 < report["peak_mb"] < 2000 for report in compared), "each process's own peak"
+    assert compared[1]["settings"]["model_path"] == str(team_cache / "base-v2")

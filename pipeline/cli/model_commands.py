@@ -173,3 +173,22 @@ def retranscribe_every(archive: Archive, options: TranscribeOptions, cache: Path
         "the same command goes on after a stop."
     )
     sys.exit(0 if upgrade.ok else 1)
+
+
+def compare_models(folder: Path, options: TranscribeOptions, names: list[str], cache: Path, as_json: bool) -> None:
+    """`loike eval FOLDER --model A --model B …`: one line per model, the corpus figures side by side."""
+    from pipeline.speech import model_compare
+
+    reports = model_compare.compare(folder, options, names, cache)
+    if as_json:
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{'model':<22} {'WER':>6} {'CER':>6} {'RTF':>6} {'peak MB':>8} {'load s':>7}  recordings")
+        for report in reports:
+            corpus = report["corpus"]
+            click.echo(
+                f"{report['model']:<22} {corpus['wer']:>6.3f} {corpus['cer']:>6.3f} {corpus['rtf']:>6.2f} "
+                f"{report['peak_mb']:>8,} {corpus['model_load_seconds']:>7.1f}  {corpus['files']} scored, "
+                f"{len(report['skipped'])} skipped"
+            )
+    sys.exit(1 if any(report["skipped"] for report in reports) else 0)

@@ -12,7 +12,7 @@ import click
 
 from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
-from pipeline.cli.model_commands import retranscribe_every
+from pipeline.cli.model_commands import compare_models, retranscribe_every
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
 from pipeline.options import ClusterOptions, TranscribeOptions
@@ -112,13 +112,23 @@ def retranscribe(obj: Context, interview, every, cache, **chosen) -> None:
 
 @cli.command("eval")
 @click.argument("audio_dir", type=click.Path(file_okay=False, path_type=Path))
-@transcription_options("model", "device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    default=[TranscribeOptions().model],
+    show_default=True,
+    help="A model name, folder or hub name; give it again to compare models side by side (each in its own process).",
+)
+@transcription_options("device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
-def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
+def eval_command(audio_dir: Path, models, cache, as_json, **chosen) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
     from pipeline.speech import evaluate
 
-    options = transcribe_options(chosen)
+    options = transcribe_options({**chosen, "model": models[0]})
+    if len(models) > 1:
+        return compare_models(audio_dir, options, list(models), settings.model_cache(cache), as_json)
     if not as_json:
         click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {'words':>6} {'length':>8}  recording")
     try:
