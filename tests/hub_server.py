@@ -91,7 +91,8 @@ class Hub:
             if len(data) >= LFS_FROM:
                 sibling["lfs"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "pointerSize": 134}
             siblings.append(sibling)
-        siblings.append({"rfilename": "README.md", "size": 5, "blobId": git_blob_id(b"hello")})
+        if "README.md" not in repo.files:  # a repository's other files are listed and never asked for
+            siblings.append({"rfilename": "README.md", "size": 5, "blobId": git_blob_id(b"hello")})
         body = {"id": repo_id, "sha": repo.commit, "siblings": siblings, "cardData": {"license": repo.licence}}
         self.send(handler, 200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 

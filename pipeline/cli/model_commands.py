@@ -113,6 +113,29 @@ def megabytes(size: int) -> str:
     return f"{size / 1e9:.2f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
 
 
+@models.command("convert")
+@click.argument("source")
+@click.option("--name", help="The name to use it by [default: the source's last part].")
+@click.option(
+    "--quantization",
+    type=click.Choice(("float16", "int8", "int8_float16", "float32")),
+    default="float16",
+    show_default=True,
+    help="How the weights are saved (float16 as the hub's copies; int8 halves the file, runs as fast on a CPU).",
+)
+@click.pass_obj
+def convert(cache: Path, source: str, name: str | None, quantization: str) -> None:
+    """Convert SOURCE, a Transformers Whisper model (a hub id such as vinai/PhoWhisper-large, or its folder), to
+    CTranslate2 and add it to the cache (needs pip install .[convert]: transformers and torch)."""
+    from pipeline.speech import model_convert
+
+    model = model_convert.convert(source, cache, name, quantization, progress=progress_bar())
+    click.echo(
+        f"Converted {source} into {model.name} ({megabytes(model.size)}, fingerprint {model.fingerprint[:12]}): "
+        f"`loike run --model {model.name}` uses it."
+    )
+
+
 @models.command("bench")
 @click.argument("name")
 @click.argument("recording", type=click.Path(dir_okay=False, path_type=Path))

@@ -83,6 +83,23 @@ def download(
         return model_store.place(building, manifest, root)
 
 
+def fetch_repository(repo_id: str, into: Path, wanted: tuple[str, ...], progress: type | None = None) -> Path:
+    """The files of ``wanted`` that hub repository ``repo_id`` has, at one commit, checked, in ``into``
+    (``loike models convert`` fetches a Transformers model this way; safetensors weights rather than pickles)."""
+    if _offline():
+        raise ModelError(not_here(repo_id, "HF_HUB_OFFLINE is set"))
+    entry = model_catalogue.entry(repo_id)
+    info = _listing(entry, repo_id, None)
+    listed = {s.rfilename: s for s in info.siblings}
+    names = [n for n in wanted if n in listed]
+    if "model.safetensors" in names and "pytorch_model.bin" in names:
+        names.remove("pytorch_model.bin")
+    into.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        _fetch(entry, name, info.sha, into, listed[name], progress)
+    return into
+
+
 def not_here(name: str, why: str) -> str:
     """The one sentence for a model that is not on this machine and cannot be fetched from here."""
     return (
