@@ -49,7 +49,7 @@ def convert(
     ``name`` (default: the source's last part, lower case)."""
     try:
         from ctranslate2.converters import TransformersConverter
-        from transformers import WhisperTokenizerFast
+        from transformers import AutoTokenizer
     except ImportError as error:
         raise ModelError(
             f"Converting needs the optional extra ({error.name} is missing): pip install .[convert] (transformers "
@@ -73,7 +73,7 @@ def convert(
         except (ValueError, OSError, RuntimeError, KeyError) as error:
             raise ModelError(f"{source} could not be converted ({error}): is it a Whisper model?") from error
         if not (out / "tokenizer.json").is_file():  # many fine-tunes ship only vocab.json and merges.txt
-            WhisperTokenizerFast.from_pretrained(str(folder)).backend_tokenizer.save(str(out / "tokenizer.json"))
+            AutoTokenizer.from_pretrained(str(folder)).backend_tokenizer.save(str(out / "tokenizer.json"))
         check_structure(out)
         files = [ModelFile(n, (out / n).stat().st_size, sha256_file(out / n)) for n in model_files(out)]
         manifest = Manifest(chosen, files, "converted", origin=source, licence=_licence(folder), notes=[quantization])
