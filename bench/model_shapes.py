@@ -5,7 +5,8 @@ not on what its weights learnt. So this builds each size from transformers' ``Wh
 converts it with CTranslate2's converter to float16 (as the hub's CTranslate2 copies are saved), and measures it
 as faster-whisper runs it (compute type int8, one thread per worker), in a fresh process per measure:
 
-- the encoder on one 30 s window (median of 3);
+- the encoder on one 30 s window (median of 3, in CPU seconds of the process: the machine is shared, and with one
+  thread per worker CPU time is what the work costs);
 - the decoder per token, greedy and with beam 5: ``generate`` with the end-of-text token suppressed, so it writes
   exactly N tokens, at N = 16 and N = 116 (the difference over 100 tokens);
 - the aligner (word timestamps) over 100 tokens;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -106,15 +108,18 @@ def measure(folder: Path, workers: int) -> dict:
     eot = 50257
 
     def timed(call, repeats: int = 3) -> float:
+        """Median CPU seconds of this process (one thread at work): what it costs, whatever else the machine
+        runs; wall time on a quiet machine with one worker."""
         times = []
         for _ in range(repeats):
-            began = time.perf_counter()
+            began = time.process_time()
             call()
-            times.append(time.perf_counter() - began)
+            times.append(time.process_time() - began)
         return statistics.median(times)
 
     encoded = model.encode(window)
     encoder = timed(lambda: model.encode(window))
+    encoder_wall = _wall(lambda: model.encode(window)) if workers > 1 else 0.0
 
     def decode(tokens: int, beam: int):
         return model.generate(
@@ -132,6 +137,7 @@ def measure(folder: Path, workers: int) -> dict:
     result = {
         "model": folder.name,
         "load_seconds": round(loaded, 2),
+        "load_average": round(os.getloadavg()[0], 1),
         "encoder_seconds_per_window": round(encoder, 3),
         "decoder_seconds_per_token": {str(b): round(s, 4) for b, s in per_token.items()},
         "aligner_seconds_per_100_tokens": round(aligner, 4),
@@ -139,9 +145,21 @@ def measure(folder: Path, workers: int) -> dict:
         "model_bin_mb": round((folder / "model.bin").stat().st_size / 2**20),
     }
     if workers > 1:
-        result["two_workers_encoder_speedup"] = round(encoder * 2 / _two_at_once(model, window), 2)
+        # Wall against wall (the one-window wall time measured just before): meaningful on a quiet machine only,
+        # hence the load average beside it.
+        result["encoder_wall_seconds_per_window"] = round(encoder_wall, 3)
+        result["two_workers_encoder_speedup"] = round(encoder_wall * 2 / _two_at_once(model, window), 2)
         result["peak_rss_mb_two_workers"] = peak_rss_mb()
     return result
+
+
+def _wall(call, repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
 
 
 def _two_at_once(model, window) -> float:

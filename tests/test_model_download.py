@@ -143,3 +143,24 @@ def test_without_internet_the_sentence_says_how_to_bring_the_model(cache, monkey
         "on a machine with internet run `loike models download phowhisper-large --to DRIVE`, bring DRIVE here and "
         "run `loike models add DRIVE/phowhisper-large`."
     )
+
+
+def test_a_conversion_without_its_tokenizer_gets_whispers_when_the_vocabulary_is_whispers(hub, cache, tmp_path):
+    """As kiendt/PhoWhisper-large-ct2 on the hub: model.bin, config.json and vocabulary.json, no tokenizer.json."""
+    files = dict(hub.repos[REPO].files)
+    del files["tokenizer.json"]
+    hub.repos["lab/phowhisper-like"] = Repo(files)
+    other = tmp_path / "vocabulary.json"
+    other.write_text(json.dumps(["<|endoftext|>", "a", "b"]))
+    hub.repos["lab/other-vocabulary"] = Repo({**files, "vocabulary.json": other})
+
+    model = model_download.download("lab/phowhisper-like", cache)
+
+    manifest = json.loads((model.path / MANIFEST).read_text())
+    assert manifest["notes"] == [
+        "tokenizer.json: Whisper's multilingual tokenizer (the repository has none; same vocabulary)"
+    ]
+    assert (model.path / "tokenizer.json").read_bytes() == files["model.bin"].with_name("tokenizer.json").read_bytes()
+    with pytest.raises(ModelError, match="has no tokenizer.json and its vocabulary is not Whisper's multilingual one"):
+        model_download.download("lab/other-vocabulary", cache)
+    assert not (cache / "other-vocabulary").exists() and not list(cache.glob(".downloading-*"))
