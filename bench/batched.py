@@ -8,8 +8,9 @@ transcribes the pieces:
 - batched: ``BatchedInferencePipeline`` over the same pieces (its VAD cuts each into windows of up to 30 s, decoded
   --batch-size at a time) on one stream of two threads, beam 1 to 5, word timestamps.
 
-Prints WER and CER of the whole transcript against the clips' references (so a dropped clip shows), wall time and
-RTF, one line per variant, the variants taking turns over --rounds rounds (medians), with the load average.
+Prints WER and CER of the whole transcript against the clips' references (so a dropped clip shows), wall time,
+CPU seconds of the process (what the work costs whatever else the shared machine runs; on a quiet 2-core machine
+wall is about CPU / 2 when both cores are busy) and RTF, one line per variant, the variants taking turns over --rounds rounds (medians), with the load average.
 
     python bench/batched.py --minutes 5 --rounds 1
 """
@@ -74,24 +75,26 @@ def main() -> None:
             for b in beams
         ]
         walls: dict[str, list[float]] = {name: [] for name, _ in variants}
+        cpus: dict[str, list[float]] = {name: [] for name, _ in variants}
         texts: dict[str, str] = {}
         loads = []
         for _ in range(args.rounds):
             for name, run in variants:
                 loads.append(os.getloadavg()[0])
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 texts[name] = run()
                 walls[name].append(time.perf_counter() - started)
+                cpus[name].append(time.process_time() - cpu)
     print(c.header(c.command_line()))
     print(f"{seconds / 60:.1f} min of audio, model {args.model}; load average {min(loads):.1f}-{max(loads):.1f}\n")
-    print("| variant | wall (s), median | RTF | WER | CER | words out / reference |")
-    print("|---|---|---|---|---|---|")
+    print("| variant | wall (s), median | CPU (s), median | CPU s per audio s | WER | CER | words out / reference |")
+    print("|---|---|---|---|---|---|---|")
     for name, _ in variants:
-        wall = statistics.median(walls[name])
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
         we, w = word_errors(reference, texts[name])
         ce, ch = char_errors(reference, texts[name])
         print(
-            f"| {name} | {wall:.1f} | {wall / seconds:.3f} | {we / w:.3f} | {ce / ch:.3f} | "
+            f"| {name} | {wall:.1f} | {cpu:.1f} | {cpu / seconds:.3f} | {we / w:.3f} | {ce / ch:.3f} | "
             f"{len(texts[name].split())} / {w} |"
         )
 

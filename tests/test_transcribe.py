@@ -42,6 +42,12 @@ def test_a_folder_without_a_model_is_refused(tmp_path):
         transcribe.resolve_model(str(tmp_path), tmp_path)
 
 
+def test_a_folder_without_a_tokenizer_is_refused_before_faster_whisper_goes_online_for_one(tmp_path):
+    (tmp_path / "model.bin").write_bytes(b"")
+    with pytest.raises(ModelError, match="has no tokenizer.json"):
+        transcribe.resolve_model(str(tmp_path), tmp_path)
+
+
 def test_a_hub_model_offline_says_how_to_bring_it(model_cache):
     with pytest.raises(ModelError) as refused:
         transcribe.Transcriber(TranscribeOptions(model="large-v3"), model_cache)

@@ -52,6 +52,12 @@ def resolve_model(name: str, cache: Path) -> str:
     if folder.is_dir():
         if not (folder / "model.bin").is_file():
             raise ModelError(f"{folder} holds no model.bin: point --model at a CTranslate2 Whisper model folder.")
+        if not (folder / "tokenizer.json").is_file():  # faster-whisper would fetch one from the hub
+            raise ModelError(
+                f"{folder} has no tokenizer.json (without it faster-whisper goes to the internet for one): copy the "
+                "tokenizer.json of the model it was converted from beside model.bin, or convert it with "
+                "`loike models convert`."
+            )
         return str(folder.resolve())
     if name in model_catalogue.CATALOGUE or model_catalogue.is_hub_id(name):
         from pipeline.speech import model_download  # huggingface_hub only when the user asked for the hub
