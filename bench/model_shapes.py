@@ -21,6 +21,7 @@ RTF (``measure-real``). Accuracy comes from published figures (docs/models.md).
     python bench/model_shapes.py build small /tmp/shapes/small
     python bench/model_shapes.py measure /tmp/shapes/small --json
     python bench/model_shapes.py tokens          # tokens per second of speech in the evaluation clips
+    python bench/model_shapes.py table results.jsonl --tokens-per-second 6.9 --base-cpu 0.30
 """
 
 from __future__ import annotations
@@ -198,6 +199,78 @@ def tokens_per_second(data_dir: Path) -> dict:
     return {"clips": len(c.clips(data_dir)), "audio_seconds": round(seconds, 1), "tokens_per_second": tokens / seconds}
 
 
+SPEECH_FRACTION = 0.64
+"""Share of a test interview that is speech: clips of 3.6 s on average, pauses of 1-3 s (bench/memory.py)."""
+WINDOW_ADVANCE = 26.0
+"""Seconds of speech one 30 s window covers on average (Whisper moves on to the last whole segment)."""
+TWO_HOURS = 7200.0
+PUBLISHED = {
+    "base": "not published (22.8 on our clips)",
+    "small": "not published",
+    "medium": "not published",
+    "large-v3": "about 8-9 (FLEURS vi)",
+    "large-v3-turbo": "not published",
+}
+"""WER % published for Vietnamese (docs/models.md gives the sources); PhoWhisper rows are added in the table."""
+
+
+def modelled_cpu_per_audio_second(result: dict, tokens_per_second: float, beam: str = "5") -> float:
+    """CPU seconds per second of interview audio from the parts: windows, tokens written, their alignment."""
+    speech = SPEECH_FRACTION
+    windows = speech / WINDOW_ADVANCE
+    tokens = speech * tokens_per_second
+    return (
+        windows * result["encoder_seconds_per_window"]
+        + tokens * result["decoder_seconds_per_token"][beam]
+        + tokens / 100 * result["aligner_seconds_per_100_tokens"]
+    )
+
+
+def table(results: list[dict], tokens_per_second: float, base_cpu: float) -> str:
+    """Markdown: per size, its parts and what an audio hour and a two-hour interview cost here.
+
+    ``base_cpu``: CPU seconds per audio second of the real base model through the pipeline (bench/batched.py,
+    "today, beam 5"). What the parts of the base do not account for (VAD, features, each window's first tokens,
+    temperature fallbacks) is carried over to the other sizes two ways, which bound the estimate: added as it is
+    (low: as if none of it grew with the model) and in proportion (high: as if all of it did)."""
+    by_name = {r["model"]: r for r in results}
+    modelled_base = modelled_cpu_per_audio_second(by_name["base"], tokens_per_second)
+    overhead, ratio = base_cpu - modelled_base, base_cpu / modelled_base
+    lines = [
+        "| size | model.bin (float16, MiB) | load (s) | encoder, CPU s per 30 s window | decoder, CPU ms per token "
+        "(beam 1 / 5) | aligner, CPU s per 100 tokens | peak RSS, one worker | CPU s per audio s | RTF, 2 workers "
+        "on 2 quiet cores | a two-hour interview | an audio hour of `retranscribe --all` | published WER % (vi) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in SHAPES:
+        if name not in by_name:
+            continue
+        r = by_name[name]
+        modelled = modelled_cpu_per_audio_second(r, tokens_per_second)
+        low, high = sorted((modelled + overhead, modelled * ratio))
+        per_token = r["decoder_seconds_per_token"]
+        lines.append(
+            f"| {name} | {r['model_bin_mb']:,} | {r['load_seconds']:.1f} | {r['encoder_seconds_per_window']:.2f} | "
+            f"{per_token['1'] * 1000:.1f} / {per_token['5'] * 1000:.1f} | {r['aligner_seconds_per_100_tokens']:.2f} | "
+            f"{r['peak_rss_mb']:,} MB | {_span(low, high, '{:.2f}')} | {_span(low / 2, high / 2, '{:.2f}')} | "
+            f"{_hours(TWO_HOURS * low / 2)} – {_hours(TWO_HOURS * high / 2)} | "
+            f"{_hours(3600 * low / 2)} – {_hours(3600 * high / 2)} | {PUBLISHED.get(name, '')} |"
+        )
+    return "\n".join(lines) + (
+        f"\n\nModelled base: {modelled_base:.3f} CPU s per audio s against {base_cpu:.3f} measured; "
+        f"the rest ({overhead:.3f}, or x {ratio:.2f}) carried over as said."
+    )
+
+
+def _span(low: float, high: float, shape: str) -> str:
+    return shape.format(low) if abs(high - low) < 0.005 else f"{shape.format(low)}–{shape.format(high)}"
+
+
+def _hours(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,7 +282,15 @@ def main() -> None:
     measured.add_argument("--workers", type=int, default=1)
     counted = sub.add_parser("tokens")
     counted.add_argument("--data", type=Path, default=c.DEFAULT_DATA)
+    tabled = sub.add_parser("table")
+    tabled.add_argument("results", type=Path, help="the JSON lines of `measure`, one per size")
+    tabled.add_argument("--tokens-per-second", type=float, required=True)
+    tabled.add_argument("--base-cpu", type=float, required=True, help="real base, CPU s per audio s")
     args = parser.parse_args()
+    if args.command == "table":
+        results = [json.loads(line) for line in args.results.read_text().splitlines() if line.startswith("{")]
+        print(table(results, args.tokens_per_second, args.base_cpu))
+        return
     if args.command == "build":
         build(args.size, args.out)
     elif args.command == "measure":
