@@ -90,7 +90,7 @@ def build(size: str, out: Path) -> None:
         (out / "preprocessor_config.json").write_text(json.dumps({"feature_size": mels}), encoding="utf-8")
 
 
-def measure(folder: Path, workers: int) -> dict:
+def measure(folder: Path, workers: int, repeats: int = 3) -> dict:
     """The parts of a transcription's cost, in this process (run it in a fresh one for an honest peak)."""
     import ctranslate2
     import numpy as np
@@ -108,7 +108,7 @@ def measure(folder: Path, workers: int) -> dict:
     prompt = [[50258, 50278, 50359, 50363]]  # <|startoftranscript|><|vi|><|transcribe|><|notimestamps|>
     eot = 50257
 
-    def timed(call, repeats: int = 3) -> float:
+    def timed(call) -> float:
         """Median CPU seconds of this process (one thread at work): what it costs, whatever else the machine
         runs; wall time on a quiet machine with one worker."""
         times = []
@@ -280,6 +280,7 @@ def main() -> None:
     measured = sub.add_parser("measure")
     measured.add_argument("folder", type=Path)
     measured.add_argument("--workers", type=int, default=1)
+    measured.add_argument("--repeats", type=int, default=3, help="timings per part (their median)")
     counted = sub.add_parser("tokens")
     counted.add_argument("--data", type=Path, default=c.DEFAULT_DATA)
     tabled = sub.add_parser("table")
@@ -294,7 +295,7 @@ def main() -> None:
     if args.command == "build":
         build(args.size, args.out)
     elif args.command == "measure":
-        print(json.dumps(measure(args.folder, args.workers)))
+        print(json.dumps(measure(args.folder, args.workers, args.repeats)))
     else:
         print(json.dumps(tokens_per_second(args.data)))
 
