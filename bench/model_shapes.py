@@ -253,8 +253,8 @@ def table(results: list[dict], tokens_per_second: float, base_cpu: float) -> str
             f"| {name} | {r['model_bin_mb']:,} | {r['load_seconds']:.1f} | {r['encoder_seconds_per_window']:.2f} | "
             f"{per_token['1'] * 1000:.1f} / {per_token['5'] * 1000:.1f} | {r['aligner_seconds_per_100_tokens']:.2f} | "
             f"{r['peak_rss_mb']:,} MB | {_span(low, high, '{:.2f}')} | {_span(low / 2, high / 2, '{:.2f}')} | "
-            f"{_hours(TWO_HOURS * low / 2)} – {_hours(TWO_HOURS * high / 2)} | "
-            f"{_hours(3600 * low / 2)} – {_hours(3600 * high / 2)} | {PUBLISHED.get(name, '')} |"
+            f"{_between(TWO_HOURS * low / 2, TWO_HOURS * high / 2)} | {_between(3600 * low / 2, 3600 * high / 2)} | "
+            f"{PUBLISHED.get(name, '')} |"
         )
     return "\n".join(lines) + (
         f"\n\nModelled base: {modelled_base:.3f} CPU s per audio s against {base_cpu:.3f} measured; "
@@ -264,6 +264,10 @@ def table(results: list[dict], tokens_per_second: float, base_cpu: float) -> str
 
 def _span(low: float, high: float, shape: str) -> str:
     return shape.format(low) if abs(high - low) < 0.005 else f"{shape.format(low)}–{shape.format(high)}"
+
+
+def _between(low: float, high: float) -> str:
+    return _hours(low) if _hours(low) == _hours(high) else f"{_hours(low)} – {_hours(high)}"
 
 
 def _hours(seconds: float) -> str:
