@@ -18,6 +18,7 @@ import numpy as np
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Word
 from pipeline.errors import ModelError
+from pipeline.i18n import _
 from pipeline.options import TranscribeOptions
 from pipeline.speech import flags, model_catalogue, model_checks
 from pipeline.speech.model_store import (  # noqa: F401  (their old home: bench scripts import them from here)
@@ -51,12 +52,18 @@ def resolve_model(name: str, cache: Path) -> str:
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / "model.bin").is_file():
-            raise ModelError(f"{folder} holds no model.bin: point --model at a CTranslate2 Whisper model folder.")
+            raise ModelError(
+                _("{folder} holds no model.bin: point --model at a CTranslate2 Whisper model folder.").format(
+                    folder=folder
+                )
+            )
         if not (folder / "tokenizer.json").is_file():  # faster-whisper would fetch one from the hub
             raise ModelError(
-                f"{folder} has no tokenizer.json (without it faster-whisper goes to the internet for one): copy the "
-                "tokenizer.json of the model it was converted from beside model.bin, or convert it with "
-                "`loike models convert`."
+                _(
+                    "{folder} has no tokenizer.json (without it faster-whisper goes to the internet for one): copy "
+                    "the tokenizer.json of the model it was converted from beside model.bin, or convert it with "
+                    "`loike models convert`."
+                ).format(folder=folder)
             )
         return str(folder.resolve())
     if name in model_catalogue.CATALOGUE or model_catalogue.is_hub_id(name):
@@ -64,8 +71,10 @@ def resolve_model(name: str, cache: Path) -> str:
 
         return str(model_download.download(name, cache).path)
     raise ModelError(
-        f"Unknown model {name!r}: `loike models` lists the models on this machine; use one of them, 'base' (embedded), "
-        f"a CTranslate2 model folder, or a model to download: {', '.join(model_catalogue.CATALOGUE)}."
+        _(
+            "Unknown model {name!r}: `loike models` lists the models on this machine; use one of them, 'base' "
+            "(embedded), a CTranslate2 model folder, or a model to download: {names}."
+        ).format(name=name, names=", ".join(model_catalogue.CATALOGUE))
     )
 
 
@@ -226,4 +235,6 @@ def _shifted(segment, offset: float) -> MachineSegment:
 
 
 def _load_failure(model: str, error: Exception) -> str:
-    return f"The model {model!r} could not be loaded ({error}): check --model, --device and --compute-type."
+    return _("The model {model!r} could not be loaded ({error}): check --model, --device and --compute-type.").format(
+        model=model, error=error
+    )
