@@ -11,6 +11,7 @@ import click
 from pipeline import settings
 from pipeline.cli.base import ProgressBar, cli, clock
 from pipeline.cli.transcription_flags import CACHE, click_option, transcribe_options
+from pipeline.i18n import _
 from pipeline.options import TranscribeOptions
 from pipeline.settings import Archive
 
@@ -35,13 +36,17 @@ def models(ctx: click.Context, cache, as_json: bool) -> None:
         rows = [{**m.as_dict(), "speed": speeds.get(m.fingerprint)} for m in found]
         click.echo(json.dumps({"cache": str(ctx.obj), "models": rows}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'name':<20} {'size':>8}  {'source':<9} {'fingerprint':<12}  {'speed here':<26} where")
+    click.echo(
+        f"{_('name'):<20} {_('size'):>8}  {_('source'):<9} {_('fingerprint'):<12}  {_('speed here'):<26} " + _("where")
+    )
     for model in found:
         click.echo(
             f"{model.name:<20} {megabytes(model.size):>8}  {model.source:<9} {model.fingerprint[:12]:<12}  "
             f"{model_bench.summary(speeds.get(model.fingerprint)):<26} {model.path}"
         )
-    click.echo(f"Models are kept in {ctx.obj}; `loike models download --help` lists those to fetch.")
+    click.echo(
+        _("Models are kept in {cache}; `loike models download --help` lists those to fetch.").format(cache=ctx.obj)
+    )
 
 
 def catalogue_help() -> str:
@@ -74,11 +79,15 @@ def download(cache: Path, name: str, to: Path | None, revision: str | None) -> N
     from pipeline.speech import model_download
 
     model = model_download.download(name, cache, to, revision, progress=progress_bar())
-    click.echo(f"{model.name}: {megabytes(model.size)}, fingerprint {model.fingerprint[:12]}, in {model.path}.")
+    click.echo(
+        _("{name}: {size}, fingerprint {fingerprint}, in {path}.").format(
+            name=model.name, size=megabytes(model.size), fingerprint=model.fingerprint[:12], path=model.path
+        )
+    )
     if to:
-        click.echo(f"On a machine without internet: `loike models add {model.path}`.")
+        click.echo(_("On a machine without internet: `loike models add {path}`.").format(path=model.path))
     else:
-        click.echo(f"Use it with `loike run --model {model.name}`.")
+        click.echo(_("Use it with `loike run --model {name}`.").format(name=model.name))
 
 
 @models.command("add")
@@ -92,8 +101,9 @@ def add(cache: Path, folder: Path, name: str | None) -> None:
 
     model = model_store.add(folder, cache, name)
     click.echo(
-        f"Added {model.name} ({megabytes(model.size)}, fingerprint {model.fingerprint[:12]}): "
-        f"`loike run --model {model.name}` uses it."
+        _("Added {name} ({size}, fingerprint {fingerprint}): `loike run --model {name}` uses it.").format(
+            name=model.name, size=megabytes(model.size), fingerprint=model.fingerprint[:12]
+        )
     )
 
 
@@ -110,7 +120,7 @@ def progress_bar() -> type:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 1e9:.2f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+    return _("{size:.2f} GB").format(size=size / 1e9) if size >= 1e9 else _("{size:.0f} MB").format(size=size / 1e6)
 
 
 @models.command("convert")
@@ -131,8 +141,9 @@ def convert(cache: Path, source: str, name: str | None, quantization: str) -> No
 
     model = model_convert.convert(source, cache, name, quantization, progress=progress_bar())
     click.echo(
-        f"Converted {source} into {model.name} ({megabytes(model.size)}, fingerprint {model.fingerprint[:12]}): "
-        f"`loike run --model {model.name}` uses it."
+        _(
+            "Converted {source} into {name} ({size}, fingerprint {fingerprint}): `loike run --model {name}` uses it."
+        ).format(source=source, name=model.name, size=megabytes(model.size), fingerprint=model.fingerprint[:12])
     )
 
 
@@ -154,13 +165,25 @@ def bench(cache: Path, name: str, recording: Path, seconds: float, **chosen) -> 
     options = transcribe_options({**chosen, "model": name})
     figures = model_bench.bench(recording, options, cache, seconds)
     click.echo(
-        f"{figures['model']} on this machine: RTF {figures['rtf']:.2f} on {figures['audio_seconds']:.0f} s of "
-        f"{recording.name} ({figures['workers']} workers, {figures['compute_type']}, beam {figures['beam_size']}), "
-        f"peak memory {figures['peak_mb']:,} MB, loaded in {figures['load_seconds']:.0f} s."
+        _(
+            "{model} on this machine: RTF {rtf:.2f} on {seconds:.0f} s of {recording} ({workers} workers, "
+            "{compute_type}, beam {beam}), peak memory {peak:,} MB, loaded in {load:.0f} s."
+        ).format(
+            model=figures["model"],
+            rtf=figures["rtf"],
+            seconds=figures["audio_seconds"],
+            recording=recording.name,
+            workers=figures["workers"],
+            compute_type=figures["compute_type"],
+            beam=figures["beam_size"],
+            peak=figures["peak_mb"],
+            load=figures["load_seconds"],
+        )
     )
     click.echo(
-        f"A two-hour interview would take about {clock(model_bench.TWO_HOURS * figures['rtf'])} here "
-        "(less where it has long silences)."
+        _("A two-hour interview would take about {time} here (less where it has long silences).").format(
+            time=clock(model_bench.TWO_HOURS * figures["rtf"])
+        )
     )
 
 
@@ -171,29 +194,46 @@ def retranscribe_every(archive: Archive, options: TranscribeOptions, cache: Path
     transcriber = retranscribe_all.load(options, cache)
     upgrade = retranscribe_all.plan(archive, transcriber, cache)
     click.echo(
-        f"Transcribing again with {upgrade.model} ({upgrade.fingerprint[:12]}): {len(upgrade.todo)} interviews, "
-        f"{clock(upgrade.audio_seconds)} of audio; {upgrade.already} it already wrote are passed over."
+        _(
+            "Transcribing again with {model} ({fingerprint}): {todo} interviews, {audio} of audio; {already} it "
+            "already wrote are passed over."
+        ).format(
+            model=upgrade.model,
+            fingerprint=upgrade.fingerprint[:12],
+            todo=len(upgrade.todo),
+            audio=clock(upgrade.audio_seconds),
+            already=upgrade.already,
+        )
     )
     if upgrade.estimate is not None:
         click.echo(
-            f"At the real-time factor measured here ({upgrade.rtf:.2f}), that is about {clock(upgrade.estimate)}."
+            _("At the real-time factor measured here ({rtf:.2f}), that is about {time}.").format(
+                rtf=upgrade.rtf, time=clock(upgrade.estimate)
+            )
         )
     elif upgrade.todo:
         click.echo(
-            f"Its speed here is not measured: `loike models bench {options.model} RECORDING` tells it in a minute."
+            _("Its speed here is not measured: `loike models bench {model} RECORDING` tells it in a minute.").format(
+                model=options.model
+            )
         )
 
     def told(done) -> None:
         if done.run.ok:
-            click.echo(f"{done.code}: {done.segments} segments, {done.kept} an editor touched kept as they were.")
+            click.echo(
+                _("{code}: {segments} segments, {kept} an editor touched kept as they were.").format(
+                    code=done.code, segments=done.segments, kept=done.kept
+                )
+            )
 
     with ProgressBar() as bar:
         retranscribe_all.run(archive, upgrade, transcriber, cache, bar.update, told)
     for failure in upgrade.failures:
-        click.echo(f"Failed: {failure.message} Its transcript is as it was.", err=True)
+        click.echo(_("Failed: {message} Its transcript is as it was.").format(message=failure.message), err=True)
     click.echo(
-        f"{len(upgrade.done) - len(upgrade.failures)} interviews transcribed again, {len(upgrade.failures)} failed; "
-        "the same command goes on after a stop."
+        _("{done} interviews transcribed again, {failed} failed; the same command goes on after a stop.").format(
+            done=len(upgrade.done) - len(upgrade.failures), failed=len(upgrade.failures)
+        )
     )
     sys.exit(0 if upgrade.ok else 1)
 
@@ -206,12 +246,14 @@ def compare_models(folder: Path, options: TranscribeOptions, names: list[str], c
     if as_json:
         click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{'model':<22} {'WER':>6} {'CER':>6} {'RTF':>6} {'peak MB':>8} {'load s':>7}  recordings")
+        click.echo(
+            f"{_('model'):<22} {'WER':>6} {'CER':>6} {'RTF':>6} {_('peak MB'):>8} {_('load s'):>7}  " + _("recordings")
+        )
         for report in reports:
             corpus = report["corpus"]
             click.echo(
                 f"{report['model']:<22} {corpus['wer']:>6.3f} {corpus['cer']:>6.3f} {corpus['rtf']:>6.2f} "
-                f"{report['peak_mb']:>8,} {corpus['model_load_seconds']:>7.1f}  {corpus['files']} scored, "
-                f"{len(report['skipped'])} skipped"
+                f"{report['peak_mb']:>8,} {corpus['model_load_seconds']:>7.1f}  "
+                + _("{scored} scored, {skipped} skipped").format(scored=corpus["files"], skipped=len(report["skipped"]))
             )
     sys.exit(1 if any(report["skipped"] for report in reports) else 0)

@@ -91,7 +91,7 @@ def retranscribe(obj: Context, interview, every, cache, **chosen) -> None:
     obj.database().close()
     options = transcribe_options(chosen)
     if every == bool(interview):
-        raise click.UsageError("Name one INTERVIEW to transcribe again, or give --all.")
+        raise click.UsageError(_("Name one INTERVIEW to transcribe again, or give --all."))
     if every:
         return retranscribe_every(obj.archive, options, settings.model_cache(cache))
     with ProgressBar() as bar:

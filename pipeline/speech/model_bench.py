@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline.errors import ModelError
 from pipeline.files import write_atomic
+from pipeline.i18n import _
 from pipeline.options import TranscribeOptions
 
 RECORD = ".benchmarks.json"
@@ -37,15 +38,17 @@ def measured(cache: Path) -> dict[str, dict]:
 
 def summary(speed: dict | None) -> str:
     if not speed:
-        return "not measured"
-    return f"RTF {speed['rtf']:.2f}, {speed['peak_mb']:,} MB"
+        return _("not measured")
+    return _("RTF {rtf:.2f}, {peak:,} MB").format(rtf=speed["rtf"], peak=speed["peak_mb"])
 
 
 def bench(audio: Path, options: TranscribeOptions, cache: Path, seconds: float = 60.0) -> dict:
     """Transcribe the first ``seconds`` of ``audio`` with ``options`` in a fresh process; the figures are kept in
     the cache under the model's fingerprint and returned."""
     if not audio.is_file():
-        raise ModelError(f"There is no recording {audio}: pass one of your own recordings (a minute or more).")
+        raise ModelError(
+            _("There is no recording {audio}: pass one of your own recordings (a minute or more).").format(audio=audio)
+        )
     command = [sys.executable, "-m", "pipeline.speech.model_bench", str(audio), str(seconds), str(cache)]
     done = subprocess.run(
         command, input=json.dumps(asdict(options)), capture_output=True, text=True, env={**os.environ}
@@ -53,7 +56,9 @@ def bench(audio: Path, options: TranscribeOptions, cache: Path, seconds: float =
     lines = done.stdout.strip().splitlines()
     if done.returncode or not lines:
         why = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ModelError(f"The measure of {options.model} on {audio} failed: {why}")
+        raise ModelError(
+            _("The measure of {model} on {audio} failed: {why}").format(model=options.model, audio=audio, why=why)
+        )
     figures = json.loads(lines[-1])
     if "error" in figures:
         raise ModelError(figures["error"])

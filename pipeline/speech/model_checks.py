@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.errors import ModelError
+from pipeline.i18n import _, ngettext
 
 MANIFEST = "loike-manifest.json"
 """Written beside a model's files by ``loike models download`` and kept with every model in the cache."""
@@ -71,8 +72,10 @@ class Manifest:
             return cls(**{**data, "files": files})
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ModelError(
-                f"{path} cannot be read ({error}): copy the model folder again, or delete {MANIFEST} to add the "
-                "folder without it."
+                _(
+                    "{path} cannot be read ({error}): copy the model folder again, or delete {manifest} to add the "
+                    "folder without it."
+                ).format(path=path, error=error, manifest=MANIFEST)
             ) from error
 
 
@@ -96,17 +99,25 @@ def model_files(folder: Path) -> list[str]:
     that the required ones are there."""
     if not folder.is_dir():
         raise ModelError(
-            f"There is no folder {folder}: give the folder that holds model.bin, config.json and tokenizer.json."
+            _(
+                "There is no folder {folder}: give the folder that holds model.bin, config.json and tokenizer.json."
+            ).format(folder=folder)
         )
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     vocabulary = [name for name in VOCABULARIES if (folder / name).is_file()]
     if not vocabulary:
-        missing.append(" or ".join(VOCABULARIES))
+        missing.append(_(" or ").join(VOCABULARIES))
     if missing:
         raise ModelError(
-            f"{folder} is not a whole CTranslate2 Whisper model: {', '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} missing; copy the whole folder again from where the model came "
-            "from (a converted model needs the tokenizer.json of the model it was converted from)."
+            ngettext(
+                "{folder} is not a whole CTranslate2 Whisper model: {missing} is missing; copy the whole folder again "
+                "from where the model came from (a converted model needs the tokenizer.json of the model it was "
+                "converted from).",
+                "{folder} is not a whole CTranslate2 Whisper model: {missing} are missing; copy the whole folder "
+                "again from where the model came from (a converted model needs the tokenizer.json of the model it "
+                "was converted from).",
+                len(missing),
+            ).format(folder=folder, missing=", ".join(missing))
         )
     return [*REQUIRED, *vocabulary, *(name for name in OPTIONAL if (folder / name).is_file())]
 
@@ -116,13 +127,17 @@ def check_structure(folder: Path) -> None:
     problem = model_bin_problem(folder / "model.bin")
     if problem:
         raise ModelError(
-            f"{folder / 'model.bin'} {problem}: copy it again from where the model came from (or download it again)."
+            _("{path} {problem}: copy it again from where the model came from (or download it again).").format(
+                path=folder / "model.bin", problem=problem
+            )
         )
     for name in ("config.json", "tokenizer.json"):
         try:
             json.loads((folder / name).read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
-            raise ModelError(f"{folder / name} is not valid JSON ({error}): copy it again.") from error
+            raise ModelError(
+                _("{path} is not valid JSON ({error}): copy it again.").format(path=folder / name, error=error)
+            ) from error
 
 
 def model_bin_problem(path: Path) -> str | None:
@@ -134,25 +149,25 @@ def model_bin_problem(path: Path) -> str | None:
             reader = _Reader(model, size)
             version = reader.number()
             if version < 5 or version > 16:
-                return f"is not a CTranslate2 model file (format version {version})"
+                return _("is not a CTranslate2 model file (format version {version})").format(version=version)
             spec = reader.string()
             if spec != WHISPER_SPEC:
-                return f"holds a {spec}, not a Whisper model"
+                return _("holds a {spec}, not a Whisper model").format(spec=spec)
             reader.number()  # the spec's revision
-            for _ in range(reader.number()):
+            for _variable in range(reader.number()):
                 reader.string()
                 rank = reader.byte()
                 reader.skip(4 * rank + 1)  # the dimensions, the type
                 reader.skip(reader.number())
-            for _ in range(reader.number()):  # aliases
+            for _alias in range(reader.number()):
                 reader.string()
                 reader.string()
             if model.tell() != size:
-                return f"has {size - model.tell():,} bytes after its end"
+                return _("has {count:,} bytes after its end").format(count=size - model.tell())
     except _CutShort:
-        return f"is cut short ({size:,} bytes: the copy or the download stopped before the end)"
+        return _("is cut short ({size:,} bytes: the copy or the download stopped before the end)").format(size=size)
     except UnicodeDecodeError:
-        return "is not a CTranslate2 model file"
+        return _("is not a CTranslate2 model file")
     return None
 
 
@@ -193,14 +208,20 @@ def check_against(folder: Path, manifest: Manifest, found: list[ModelFile]) -> N
     for listed in manifest.files:
         path, got = folder / listed.name, have.get(listed.name)
         if got is None:
-            raise ModelError(f"{path} is missing (its manifest lists it): copy the whole model folder again.")
+            raise ModelError(
+                _("{path} is missing (its manifest lists it): copy the whole model folder again.").format(path=path)
+            )
         if got.size != listed.size:
             raise ModelError(
-                f"{path} has {got.size:,} bytes, not the {listed.size:,} its manifest lists: the copy is incomplete "
-                "or damaged; copy it again."
+                _(
+                    "{path} has {size:,} bytes, not the {listed:,} its manifest lists: the copy is incomplete or "
+                    "damaged; copy it again."
+                ).format(path=path, size=got.size, listed=listed.size)
             )
         if got.sha256 != listed.sha256:
             raise ModelError(
-                f"{path} does not match the SHA-256 in its manifest: the file is damaged or was changed; copy it "
-                "again from the machine that downloaded it."
+                _(
+                    "{path} does not match the SHA-256 in its manifest: the file is damaged or was changed; copy it "
+                    "again from the machine that downloaded it."
+                ).format(path=path)
             )

@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 
 from pipeline.errors import ModelError
+from pipeline.i18n import _
 from pipeline.speech import model_catalogue, model_download, model_store
 from pipeline.speech.model_checks import Manifest, ModelFile, check_structure, model_files, sha256_file
 
@@ -52,15 +53,19 @@ def convert(
         from transformers import AutoTokenizer
     except ImportError as error:
         raise ModelError(
-            f"Converting needs the optional extra ({error.name} is missing): pip install .[convert] (transformers "
-            "and torch, about 1.5 GB), or convert on another machine and bring the result with `loike models add`."
+            _(
+                "Converting needs the optional extra ({missing} is missing): pip install .[convert] (transformers "
+                "and torch, about 1.5 GB), or convert on another machine and bring the result with `loike models add`."
+            ).format(missing=error.name)
         ) from error
     chosen = model_store.name_for(name or source.rstrip("/").split("/")[-1])
     with model_store.staging(cache, "converting") as work:
         folder = Path(source).expanduser()
         if not folder.is_dir():
             if not model_catalogue.is_hub_id(source):
-                raise ModelError(f"{source} is neither a folder nor a hub id (owner/name): check the name.")
+                raise ModelError(
+                    _("{source} is neither a folder nor a hub id (owner/name): check the name.").format(source=source)
+                )
             folder = model_download.fetch_repository(source, work / "source", SOURCE_FILES, progress)
         _check_transformers_model(folder)
         out = work / "model"
@@ -71,7 +76,11 @@ def convert(
                 str(folder), copy_files=copy, load_as_float16=quantization in ("float16", "int8_float16")
             ).convert(str(out), quantization=quantization)
         except (ValueError, OSError, RuntimeError, KeyError) as error:
-            raise ModelError(f"{source} could not be converted ({error}): is it a Whisper model?") from error
+            raise ModelError(
+                _("{source} could not be converted ({error}): is it a Whisper model?").format(
+                    source=source, error=error
+                )
+            ) from error
         if not (out / "tokenizer.json").is_file():  # many fine-tunes ship only vocab.json and merges.txt
             AutoTokenizer.from_pretrained(str(folder)).backend_tokenizer.save(str(out / "tokenizer.json"))
         check_structure(out)
@@ -85,11 +94,18 @@ def _check_transformers_model(folder: Path) -> None:
     config = folder / "config.json"
     if not weights or not config.is_file():
         raise ModelError(
-            f"{folder} is not a Transformers model: it needs config.json and model.safetensors (or pytorch_model.bin)."
+            _(
+                "{folder} is not a Transformers model: it needs config.json and model.safetensors (or "
+                "pytorch_model.bin)."
+            ).format(folder=folder)
         )
     architectures = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
     if "WhisperForConditionalGeneration" not in architectures:
-        raise ModelError(f"{folder} holds a {', '.join(architectures) or 'model'}, not a Whisper model.")
+        raise ModelError(
+            _("{folder} holds a {kind}, not a Whisper model.").format(
+                folder=folder, kind=", ".join(architectures) or "model"
+            )
+        )
 
 
 def _licence(folder: Path) -> str | None:

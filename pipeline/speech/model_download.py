@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 from pipeline.errors import DownloadStopped, ModelError
+from pipeline.i18n import _
 from pipeline.speech import model_catalogue, model_store
 from pipeline.speech.model_checks import (
     MANIFEST,
@@ -50,7 +51,11 @@ def download(
     ``progress``: a tqdm class for each file's progress bar (huggingface_hub's own shows only on a terminal)."""
     entry = model_catalogue.entry(name)
     if not entry.repo_id:
-        raise ModelError(f"{name!r} is the embedded model: it is on every machine Lời Kể is installed on already.")
+        raise ModelError(
+            _("{name!r} is the embedded model: it is on every machine Lời Kể is installed on already.").format(
+                name=name
+            )
+        )
     target = model_store.name_for(entry.name)
     root = Path(to).expanduser() if to else cache
     if (root / target / MANIFEST).is_file() and not revision:
@@ -102,11 +107,10 @@ def fetch_repository(repo_id: str, into: Path, wanted: tuple[str, ...], progress
 
 def not_here(name: str, why: str) -> str:
     """The one sentence for a model that is not on this machine and cannot be fetched from here."""
-    return (
-        f"The model {name!r} is not on this machine and the hub cannot be reached ({why}): on a machine with internet "
-        f"run `loike models download {name} --to DRIVE`, bring DRIVE here and run "
-        f"`loike models add DRIVE/{model_catalogue.entry(name).name}`."
-    )
+    return _(
+        "The model {name!r} is not on this machine and the hub cannot be reached ({why}): on a machine with internet "
+        "run `loike models download {name} --to DRIVE`, bring DRIVE here and run `loike models add DRIVE/{folder}`."
+    ).format(name=name, why=why, folder=model_catalogue.entry(name).name)
 
 
 def _offline() -> bool:
@@ -124,12 +128,15 @@ def _listing(entry: model_catalogue.Entry, name: str, revision: str | None):
         )
     except RevisionNotFoundError as error:
         raise ModelError(
-            f"{entry.repo_id} has no revision {revision or entry.revision!r} on the hub: check --revision."
+            _("{repo} has no revision {revision!r} on the hub: check --revision.").format(
+                repo=entry.repo_id, revision=revision or entry.revision
+            )
         ) from error
     except RepositoryNotFoundError as error:
         raise ModelError(
-            f"There is no model {entry.repo_id!r} on the hub (or it is private): check the name; the catalogue "
-            f"has {', '.join(model_catalogue.CATALOGUE)}."
+            _(
+                "There is no model {repo!r} on the hub (or it is private): check the name; the catalogue has {names}."
+            ).format(repo=entry.repo_id, names=", ".join(model_catalogue.CATALOGUE))
         ) from error
     except Exception as error:  # no network, DNS, a proxy: the hub client's own errors are not all OSErrors
         raise ModelError(not_here(name, _reason(error))) from error
@@ -142,8 +149,10 @@ def _check_listing(entry: model_catalogue.Entry, name: str, names: list[str]) ->
     if missing:
         where = entry.repo_id + (f"/{entry.subfolder}" if entry.subfolder else "")
         raise ModelError(
-            f"{where} on the hub has no {', '.join(missing)}: it is not a CTranslate2 Whisper model; for a "
-            f"Transformers Whisper model use `loike models convert {name}`."
+            _(
+                "{where} on the hub has no {missing}: it is not a CTranslate2 Whisper model; for a Transformers "
+                "Whisper model use `loike models convert {name}`."
+            ).format(where=where, missing=", ".join(missing), name=name)
         )
 
 
@@ -178,8 +187,10 @@ def _fetch(
                 )
         except Exception as error:  # the network went (Ctrl-C, a BaseException, keeps the part too)
             raise DownloadStopped(
-                f"The download of {entry.repo_id} stopped at {name} ({_reason(error)}): run the same command again "
-                "to go on from where it stopped."
+                _(
+                    "The download of {repo} stopped at {file} ({why}): run the same command again to go on from where "
+                    "it stopped."
+                ).format(repo=entry.repo_id, file=name, why=_reason(error))
             ) from error
         os.replace(part, final)
     return _verified(final, listed, entry.repo_id)
@@ -194,8 +205,10 @@ def _verified(path: Path, listed, repo_id: str) -> ModelFile:
         expected, found = listed.blob_id, _git_blob_id(path)
     if (listed.size is not None and size != listed.size) or (expected and found != expected):
         raise ModelError(
-            f"{path.name} from {repo_id} does not match the hub's listing (size or hash): it was damaged on the way "
-            "or changed on the hub; nothing was added: run the download again."
+            _(
+                "{file} from {repo} does not match the hub's listing (size or hash): it was damaged on the way or "
+                "changed on the hub; nothing was added: run the download again."
+            ).format(file=path.name, repo=repo_id)
         )
     return ModelFile(path.name, size, digest)
 
@@ -215,8 +228,10 @@ def _whisper_tokenizer(building: Path, cache: Path) -> ModelFile:
     )
     if not same:
         raise ModelError(
-            "The model on the hub has no tokenizer.json and its vocabulary is not Whisper's multilingual one: "
-            "convert it from its Transformers model with `loike models convert`, which writes the tokenizer."
+            _(
+                "The model on the hub has no tokenizer.json and its vocabulary is not Whisper's multilingual one: "
+                "convert it from its Transformers model with `loike models convert`, which writes the tokenizer."
+            )
         )
     shutil.copyfile(base / "tokenizer.json", building / "tokenizer.json")
     copied = building / "tokenizer.json"

