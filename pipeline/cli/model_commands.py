@@ -60,13 +60,7 @@ def catalogue_help() -> str:
     return "\n".join(lines)
 
 
-DOWNLOAD_HELP = (
-    "Fetch NAME from the Hugging Face hub (needs internet): a catalogue name or any hub id (owner/repo).\n\n"
-    "\b\nCatalogue (published WER % on Common Voice vi / VIVOS where known; docs/models.md):\n" + catalogue_help()
-)
-
-
-@models.command("download", help=DOWNLOAD_HELP)
+@models.command("download", epilog="\b\n" + catalogue_help())
 @click.argument("name")
 @click.option(
     "--to",
@@ -76,6 +70,8 @@ DOWNLOAD_HELP = (
 @click.option("--revision", help="A hub commit (or branch) to fetch instead of the catalogue's.")
 @click.pass_obj
 def download(cache: Path, name: str, to: Path | None, revision: str | None) -> None:
+    """Fetch NAME from the Hugging Face hub (needs internet): a catalogue name, listed below with its published WER
+    % on Common Voice vi / VIVOS where known (docs/models.md), or any hub id (owner/repo)."""
     from pipeline.speech import model_download
 
     model = model_download.download(name, cache, to, revision, progress=progress_bar())
