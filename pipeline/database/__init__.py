@@ -13,8 +13,12 @@ Search: search_index (both full-text indexes) and manuscript_quotes (the quotes 
 search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change) and quotes_kept (the passages editors keep for the book).
+For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
+closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
+m011.
 """
 
+from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
     Database,
@@ -27,6 +31,14 @@ from pipeline.database.connection import (
     open_database,
     warn_if_network,
     writing,
+)
+from pipeline.database.index_points import (
+    add_public_revision,
+    delete_index_point,
+    index_point,
+    index_points,
+    public_history,
+    save_index_point,
 )
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
@@ -61,6 +73,7 @@ from pipeline.database.recordings import (
     remember_file,
     update_recording,
 )
+from pipeline.database.redactions import add_redaction, redaction, redactions, withdraw_redaction
 from pipeline.database.review import (
     alternatives,
     interview_people,
@@ -119,13 +132,16 @@ from pipeline.database.transcripts import (
 
 __all__ = [
     "add_former_name",
+    "add_public_revision",
     "add_quote",
     "add_recording",
+    "add_redaction",
     "add_revision",
     "all_recordings",
     "alternatives",
     "Applied",
     "apply_metadata",
+    "archive_setting",
     "backup",
     "connect",
     "count_waiting_for_metadata",
@@ -133,6 +149,7 @@ __all__ = [
     "damaged",
     "Database",
     "dated_events",
+    "delete_index_point",
     "delete_quote",
     "describe_event",
     "domain_words",
@@ -142,6 +159,10 @@ __all__ = [
     "file_names",
     "file_seen",
     "files_taken",
+    "HOLDING_ARCHIVE",
+    "holding_archive",
+    "index_point",
+    "index_points",
     "interview",
     "interview_events",
     "interview_for",
@@ -182,6 +203,7 @@ __all__ = [
     "place_path",
     "places",
     "places_named",
+    "public_history",
     "quote",
     "record_normalised",
     "record_probe",
@@ -192,10 +214,13 @@ __all__ = [
     "recording_with_path",
     "recordings_to_process",
     "recordings_to_rebuild",
+    "redaction",
+    "redactions",
     "reindex",
     "remember_file",
     "remove_segment",
     "ROLES",
+    "save_index_point",
     "save_transcript",
     "search_text",
     "segment",
@@ -205,6 +230,7 @@ __all__ = [
     "segment_words",
     "segments",
     "segments_between",
+    "set_archive_setting",
     "sheet_segments",
     "SheetSegments",
     "snapshot",
@@ -222,5 +248,6 @@ __all__ = [
     "update_recording",
     "update_segment",
     "warn_if_network",
+    "withdraw_redaction",
     "writing",
 ]

@@ -13,6 +13,7 @@ from datetime import date
 from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Event, Interview, Person, Tag, Word
+from pipeline.database.public_records import IndexPoint, Redaction
 from pipeline.errors import NotFound
 from pipeline.text import date_vn  # noqa: F401  (the exports format dates through here)
 
@@ -67,6 +68,11 @@ class Transcript:
     place_path: list[str]  # most precise first: commune, district, province
     commune: str | None = None  # the commune (xã, phường) the interview was held in, when the metadata says
     tags: dict[int, list[Tag]] = field(default_factory=dict)  # segment id → the tags an editor put on it
+    index: list[IndexPoint] = field(default_factory=list)  # the index editors placed, in time order
+    holding_archive: str | None = None  # the archive that holds the interview (``loike archive-name``)
+    closed: list[Redaction] = field(default_factory=list)  # the passages replaced in this copy (public copies only)
+    district: str | None = None
+    province: str | None = None
 
     @property
     def code(self) -> str:
@@ -148,7 +154,7 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
             )
         )
     places = database.interview_places(db, interview.id)
-    commune = next((place.name for place in places if place.kind == "commune"), None)
+    named = {place.kind: place.name for place in reversed(places)}  # the most precise of each kind
     return Transcript(
         interview,
         lines,
@@ -156,8 +162,12 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
         database.people_in_role(db, interview.id, "interviewer"),
         database.interview_events(db, interview.id),
         [place.name for place in places],
-        commune,
+        named.get("commune"),
         database.interview_tags(db, interview.id),
+        database.index_points(db, interview.id),
+        database.holding_archive(db),
+        district=named.get("district"),
+        province=named.get("province"),
     )
 
 
