@@ -124,6 +124,16 @@ def test_docx_opens_with_python_docx_with_the_facts_marks_and_a_font_for_vietnam
     assert document.sections[0].page_width.cm == pytest.approx(21, abs=0.01)
 
 
+def test_the_docx_facts_table_lies_inside_the_margins(one):
+    document = docx.Document(io.BytesIO(exports.render(one, "docx")))
+    section, table = document.sections[0], document.tables[0]._tbl
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    text_width = (section.page_width - section.left_margin - section.right_margin) / 635  # twips
+    width, indent = (int(table.tblPr.find(f"{w}{name}").get(f"{w}w")) for name in ("tblW", "tblInd"))
+    columns = [int(c.get(f"{w}w")) for c in table.tblGrid.findall(f"{w}gridCol")]
+    assert sum(columns) == width and indent >= 108 and indent + width + 108 <= text_width
+
+
 def test_tei_is_well_formed_and_every_reference_resolves(one):
     root = etree.fromstring(exports.render(one, "tei"))
     assert root.tag == f"{TEI}TEI"

@@ -93,7 +93,7 @@ from pipeline.database.review import (
     untag_segment,
     update_segment,
 )
-from pipeline.database.revisions import add_revision, last_edits, segment_history, snapshot
+from pipeline.database.revisions import add_revision, interview_revisions, last_edits, segment_history, snapshot
 from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
@@ -172,6 +172,7 @@ __all__ = [
     "interview_people",
     "interview_places",
     "interview_quotes",
+    "interview_revisions",
     "interview_roles",
     "interview_tags",
     "interviews",

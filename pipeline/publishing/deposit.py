@@ -1,10 +1,12 @@
 """The hand-over package: a BagIt bag (RFC 8493) for deposit at a provincial archive, and its validation.
 
-``data/`` holds the originals as they were taken in, the normalised listening WAVs, every transcript in every
-export format, and the metadata as JSON; bagit writes ``manifest-sha256.txt``, ``tagmanifest-sha256.txt`` and
-``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into place when complete, so a DEST
-that exists is always a whole bag. Originals are only read; each copy's SHA-256 in the manifest is checked
-against the hash taken when the recording came in, so the bag never blesses a copy that went wrong.
+``data/`` holds the originals as they were taken in (with the sidecars and spreadsheets that describe them), the
+normalised listening WAVs, every transcript in every export format, the metadata as JSON and Dublin Core, each
+interview's history, the quotes and the redaction log (``bag_contents``); bagit writes ``manifest-sha256.txt``,
+``tagmanifest-sha256.txt`` and ``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into
+place when complete, so a DEST that exists is always a whole bag. Originals are only read; each copy's SHA-256 in
+the manifest is checked against the hash taken when the recording came in, so the bag never blesses a copy that
+went wrong.
 
 The bagit library (the Library of Congress's bagit-python) is imported here and nowhere else.
 """
@@ -25,7 +27,7 @@ from pipeline import __version__, database
 from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
-from pipeline.publishing import exports, transcript
+from pipeline.publishing import bag_contents, exports, transcript
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,7 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
     try:
         report = _fill(db, archive, work, dest, options)
         _check_originals(db, work, report)
+        _readable_by_the_team(work)
         os.rename(work, dest)
     except OSError as error:
         shutil.rmtree(work, ignore_errors=True)
@@ -118,6 +121,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(exports.render(t, fmt))
         meta = _metadata(db, t, relative)
+        bag_contents.add_interview(db, archive, work, t)
         (work / "metadata").mkdir(exist_ok=True)
         (work / "metadata" / f"{t.code}.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -139,6 +143,9 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         json.dumps({"interviews": catalogue, "withheld": withheld}, ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
+    packaged = {t.code: t.interview.id for t in transcripts}
+    bag_contents.add_quotes(db, archive, work, list(packaged), include_restricted=not options.only_publishable)
+    bag_contents.add_redaction_log(db, work, packaged, words=True)
     restricted = [c["code"] for c in catalogue if c["restricted"]]
     info = {
         "Source-Organization": options.organization,
@@ -146,7 +153,6 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         "External-Description": f"Lời Kể: {len(catalogue)} cuộc phỏng vấn (bản gốc, âm thanh chuẩn hoá, "
         f"bản phiên âm {', '.join(options.formats)}, siêu dữ liệu).",
         "Bag-Software-Agent": f"Lời Kể {__version__} (bagit-python {bagit.VERSION})",
-        "Internal-Sender-Identifier": str(archive.root),
         "Access-Restrictions": ("Hạn chế công bố: " + ", ".join(restricted)) if restricted else "Không",
     }
     if options.contact:
@@ -155,6 +161,13 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     report.files = len(bag.payload_entries())
     report.bytes = int(bag.info["Payload-Oxum"].split(".")[0])
     return report
+
+
+def _readable_by_the_team(folder: Path) -> None:
+    """The bag's folder as any folder the user makes (mkdtemp makes it private to its owner)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
 
 
 def _copy(source: Path, target: Path) -> None:
