@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import database
 from pipeline.database import Database
-from pipeline.publishing import dublin_core, quotes
+from pipeline.publishing import citations, dublin_core, quotes
 from pipeline.publishing.transcript import Transcript, date_vn
 from pipeline.settings import Archive
 
@@ -51,7 +51,7 @@ def add_quotes(db: Database, archive: Archive, work: Path, codes: list[str], inc
     them in JSON; returns how many."""
     chosen, _ = quotes.select(db, quotes.QuoteFilters(include_restricted=include_restricted))
     chosen = [q for q in chosen if q.code in codes]
-    quotes.cite(chosen, archive)
+    citations.cite(chosen, archive)
     title = "Trích dẫn lời kể"
     document = quotes.to_json(quotes.group(chosen), title, f"{len(chosen)} trích dẫn trong gói nộp lưu.")
     (work / "quotes").mkdir(parents=True, exist_ok=True)

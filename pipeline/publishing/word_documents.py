@@ -16,7 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor, Twips
 
-from pipeline.publishing.quote_records import QuoteGroup
+from pipeline.publishing.quote_records import QuoteGroup, inner_quotes
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock, date_vn
 
 FONT = "Times New Roman"
@@ -207,7 +207,7 @@ def quotes_docx(groups: list[QuoteGroup], title: str, subtitle: str) -> bytes:
                     size=9,
                     colour=RED,
                 )
-            _run(doc.add_paragraph(style="Quote"), f"“{quote.text}”")
+            _run(doc.add_paragraph(style="Quote"), f"“{inner_quotes(quote.text)}”")
             _run(doc.add_paragraph(), quote.citation, size=11)
             details = doc.add_paragraph()
             _run(details, quote.details(), size=9, colour=GREY)
