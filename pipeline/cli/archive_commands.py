@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
+
 import click
 
 from pipeline import database
-from pipeline.cli.base import Context, cli
+from pipeline.cli.base import Context, cli, interview_id
 from pipeline.text import nfc
 
 
@@ -21,3 +23,61 @@ def archive_name(obj: Context, name: str | None, clear: bool) -> None:
             database.set_archive_setting(db, database.HOLDING_ARCHIVE, None if clear else nfc(name or "") or None)
     current = database.holding_archive(db)
     click.echo(f"Holding archive: {current}." if current else "No holding archive is set: `loike archive-name NAME`.")
+
+
+def seconds(text: str) -> float:
+    """ "01:02:05", "62:05" or "3725.5" → seconds; click turns the ValueError into a usage error."""
+    parts = str(text).strip().split(":")
+    if not 1 <= len(parts) <= 3 or not all(p.replace(".", "", 1).isdigit() for p in parts):
+        raise ValueError(text)
+    total = 0.0
+    for part in parts:
+        total = total * 60 + float(part)
+    return total
+
+
+class TimeCode(click.ParamType):
+    name = "HH:MM:SS"
+
+    def convert(self, value, param, ctx):
+        try:
+            return seconds(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a time: give HH:MM:SS, e.g. 00:12:30.", param, ctx)
+
+
+@cli.command()
+@click.argument("interview")
+@click.option("--from", "start", type=TimeCode(), help="Where the closed passage starts (HH:MM:SS).")
+@click.option("--to", "end", type=TimeCode(), help="Where it ends (HH:MM:SS).")
+@click.option("--reason", help="Why it is closed (kept in the redaction log).")
+@click.option("--until", help="The last day it stays closed (DD/MM/YYYY); it opens by itself after it.")
+@click.option("--editor", default=lambda: getpass.getuser(), help="Who closes it [default: your user name].")
+@click.option("--list", "listing", is_flag=True, help="List the interview's closed passages instead.")
+@click.option("--withdraw", type=int, metavar="N", help="Open passage N again before its date (closed by mistake).")
+@click.pass_obj
+def redact(obj: Context, interview, start, end, reason, until, editor, listing, withdraw) -> None:
+    """Close a passage of INTERVIEW to the public until a date: every public output (exports, quotes, clips, the
+    published site, package --only-publishable) carries "[đoạn bị hạn chế đến DD/MM/YYYY]" instead of its words
+    and silence instead of its sound; the archive keeps everything."""
+    from pipeline.desk import for_readers
+
+    db = obj.database()
+    found = interview_id(db, interview)
+    if withdraw is not None:
+        opened = for_readers.withdraw(db, withdraw, editor)
+        click.echo(f"Passage {opened.id} is open again (withdrawn by {editor}); the log keeps it.")
+    elif not listing:
+        if start is None or end is None or not reason or not until:
+            raise click.UsageError("Give --from, --to, --reason and --until (or --list).")
+        made = for_readers.close_span(db, interview, start, end, reason, until, editor)
+        click.echo(f"Closed passage {made.id}: {describe(made)}.")
+    for r in database.redactions(db, found):
+        click.echo(f"{r.id}  {describe(r)}" + (f"  (withdrawn by {r.withdrawn_by})" if r.withdrawn_at else ""))
+
+
+def describe(r) -> str:
+    from pipeline.publishing.transcript import clock
+    from pipeline.text import date_vn
+
+    return f"{clock(r.start)}–{clock(r.end)} until {date_vn(r.until)}, by {r.editor}: {r.reason}"

@@ -27,7 +27,7 @@ from pipeline import __version__, database
 from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
-from pipeline.publishing import bag_contents, exports, transcript
+from pipeline.publishing import access_audio, bag_contents, exports, redaction, transcript
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,10 @@ class PackageOptions:
     identifier: str | None = None  # External-Identifier; default "loike-<date>"
     contact: str | None = None  # Contact-Name
     formats: tuple[str, ...] = exports.FORMATS
-    only_publishable: bool = False  # leave out interviews that may not be published (by default all go in, marked)
+    only_publishable: bool = False
+    """The public package: only interviews cleared for publication, each as the public may read and hear it (closed
+    passages replaced and silent, access copies instead of originals and WAVs, no history, a redaction log without
+    the words). By default it is the archive's own: every interview, marked, and everything."""
 
 
 @dataclass
@@ -65,16 +68,36 @@ def _original(archive: Archive, db: Database, interview: Interview) -> Path:
     )
 
 
-def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
+def _metadata(db: Database, t: transcript.Transcript, files: dict[str, str], history: bool) -> dict:
     document = json.loads(exports.to_json(t))
     document.pop("segments")
-    document["files"] = {
-        "original": f"originals/{original}",
-        "audio": f"audio/{t.code}.wav",
+    document["files"] = files | {
         "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS],
     }
-    document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
+    if history:
+        document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
     return document
+
+
+def _archive_audio(archive: Archive, db: Database, work: Path, t: transcript.Transcript) -> dict[str, str]:
+    """The original as taken in and the listening WAV, for the archive's own package."""
+    original = _original(archive, db, t.interview)
+    relative = archive.relpath(original)  # NFC, as stored, whatever the name's form on disk
+    _copy(original, work / "originals" / relative)
+    wav = archive.audio_dir / f"{t.code}.wav"
+    if not wav.is_file():
+        raise ExportError(
+            f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, then package again."
+        )
+    _copy(wav, work / "audio" / wav.name)
+    return {"original": f"originals/{relative}", "audio": f"audio/{t.code}.wav"}
+
+
+def _public_audio(archive: Archive, work: Path, t: transcript.Transcript) -> dict[str, str]:
+    """Only the access copy, silent over the closed passages: a public package holds no original."""
+    name = f"{t.code}.{access_audio.FORMATS[0]}"
+    _copy(access_audio.access_copy(archive, t), work / "audio" / name)
+    return {"audio": f"audio/{name}"}
 
 
 def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = PackageOptions()) -> PackageReport:
@@ -89,7 +112,8 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
         raise unwritable(dest, error, "The package") from error
     try:
         report = _fill(db, archive, work, dest, options)
-        _check_originals(db, work, report)
+        if not options.only_publishable:
+            _check_originals(db, work, report)
         _readable_by_the_team(work)
         os.rename(work, dest)
     except OSError as error:
@@ -103,25 +127,21 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
 
 
 def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: PackageOptions) -> PackageReport:
-    transcripts, withheld = transcript.load_all(db, include_restricted=not options.only_publishable)
+    public = options.only_publishable
+    if public:
+        transcripts, withheld = redaction.public_all(db)
+    else:
+        transcripts, withheld = transcript.load_all(db, include_restricted=True)
     report = PackageReport(dest, withheld=withheld)
     catalogue = []
     for t in transcripts:
-        original = _original(archive, db, t.interview)
-        relative = archive.relpath(original)  # NFC, as stored, whatever the name's form on disk
-        _copy(original, work / "originals" / relative)
-        wav = archive.audio_dir / f"{t.code}.wav"
-        if not wav.is_file():
-            raise ExportError(
-                f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, then package again."
-            )
-        _copy(wav, work / "audio" / wav.name)
+        files = _public_audio(archive, work, t) if public else _archive_audio(archive, db, work, t)
         for fmt in options.formats:
             target = work / "transcripts" / t.code / exports.filename(t.code, fmt)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(exports.render(t, fmt))
-        meta = _metadata(db, t, relative)
-        bag_contents.add_interview(db, archive, work, t)
+        meta = _metadata(db, t, files, history=not public)
+        bag_contents.add_interview(db, archive, work, t, history=not public)
         (work / "metadata").mkdir(exist_ok=True)
         (work / "metadata" / f"{t.code}.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -133,7 +153,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
                 "date": t.interview.date,
                 "consent_status": t.consent,
                 "restricted": t.restricted,
-                "original": f"originals/{relative}",
+                **files,
                 "sha256": t.interview.sha256,
             }
         )
@@ -144,8 +164,8 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         encoding="utf-8",
     )
     packaged = {t.code: t.interview.id for t in transcripts}
-    bag_contents.add_quotes(db, archive, work, list(packaged), include_restricted=not options.only_publishable)
-    bag_contents.add_redaction_log(db, work, packaged, words=True)
+    bag_contents.add_quotes(db, archive, work, list(packaged), include_restricted=not public)
+    bag_contents.add_redaction_log(db, work, packaged, words=not public)
     restricted = [c["code"] for c in catalogue if c["restricted"]]
     info = {
         "Source-Organization": options.organization,

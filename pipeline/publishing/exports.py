@@ -2,7 +2,8 @@
 here; DOCX in ``word_documents``, OHMS in ``ohms``, TEI in ``tei``.
 
 Every format carries the text an editor left where a segment was edited or verified (the machine's otherwise)
-and says which is which, and every format names the interview's consent to publish. ``export_all`` leaves out
+and says which is which, and every format names the interview's consent to publish. Exports are public: they read
+the transcript through ``redaction``, with the passages still closed replaced. ``export_all`` leaves out
 interviews that may not be published unless asked; one interview named on its own is exported as asked, marked.
 """
 
@@ -18,7 +19,7 @@ from pipeline import files
 from pipeline.database import Database
 from pipeline.database.public_records import IndexPoint
 from pipeline.errors import ExportError, unwritable
-from pipeline.publishing import captions, ohms, tei, transcript
+from pipeline.publishing import captions, ohms, redaction, tei, transcript
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def to_json(t: Transcript) -> str:
         "events": [{"id": e.id, "name": e.name, "date_start": e.date_start, "date_end": e.date_end} for e in t.events],
         "review": {**t.review_counts, "note": t.review_note()},
         "index": [index_point_json(point) for point in t.index],
+        "closed": [{"start": r.start, "end": r.end, "until": r.until} for r in t.closed],
         "segments": [
             {
                 "id": line.id,
@@ -257,7 +259,7 @@ def export_one(
 ) -> bytes | Path:
     """One interview: the bytes when ``output`` is None, else the path written; a format that is not text (DOCX)
     goes to CODE.docx in the current folder when no ``output`` is given."""
-    t = transcript.load(db, key)
+    t = redaction.public(db, key)
     data = render(t, fmt, options)
     if fmt in BINARY and output is None:
         output = Path(filename(t.code, fmt))
@@ -269,7 +271,7 @@ def export_all(
 ) -> ExportReport:
     """Every transcribed interview into ``out_dir``, one file each, named by code; restricted ones left out unless
     ``include_restricted``."""
-    transcripts, withheld = transcript.load_all(db, include_restricted)
+    transcripts, withheld = redaction.public_all(db, include_restricted)
     report = ExportReport(withheld=withheld)
     for t in transcripts:
         report.written.append(write_export(out_dir / filename(t.code, fmt), render(t, fmt, options)))
@@ -279,4 +281,4 @@ def export_all(
 
 def interview_json(db: Database, key: str) -> str:
     """One interview as JSON (kept for callers of the first export)."""
-    return to_json(transcript.load(db, key))
+    return to_json(redaction.public(db, key))

@@ -3,7 +3,8 @@ witness, interview, time-code range and a ready citation from the archive's ``ci
 Markdown, CSV or JSON, with an audio clip per quote if asked.
 
 Interviews that may not be published (restricted, embargoed, or nobody recorded consent) are left out unless
-``include_restricted``; included, each of their quotes is marked in every format.
+``include_restricted``; included, each of their quotes is marked in every format. Passages still closed are
+replaced in every quote and silent in every clip (``redaction``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pipeline.database import Database
 from pipeline.database.models import Person
 from pipeline.database.search_records import DatedEvent, ManuscriptQuote
 from pipeline.errors import ExportError, unwritable
-from pipeline.publishing import citations, clips, transcript, word_documents
+from pipeline.publishing import citations, clips, redaction, transcript, word_documents
 from pipeline.publishing.quote_records import Quote, QuoteGroup, inner_quotes
 from pipeline.publishing.transcript import CONSENT_VN, date_vn
 from pipeline.settings import Archive
@@ -98,7 +99,14 @@ def select(db: Database, f: QuoteFilters = QuoteFilters()) -> tuple[list[Quote],
         kept.append((quote, restricted))
     dated = database.dated_events(db, set().union(*(quote.events for quote, _ in kept)))
     holder = database.holding_archive(db)
-    return [_quote(db, quote, restricted, dated, holder) for quote, restricted in kept], list(dict.fromkeys(withheld))
+    closed = database.redactions(db)
+    found = [
+        redaction.closed_quote(
+            _quote(db, quote, restricted, dated, holder), [r for r in closed if r.interview_id == quote.interview_id]
+        )
+        for quote, restricted in kept
+    ]
+    return found, list(dict.fromkeys(withheld))
 
 
 def _quote(
@@ -284,7 +292,7 @@ def export_quotes(
         clips.check_encoder(clip_format)
     quotes, withheld = select(db, f)
     citations.cite(quotes, archive)
-    written = _cut_clips(archive, quotes, clips_dir, clip_format) if clips_dir is not None else []
+    written = _cut_clips(db, archive, quotes, clips_dir, clip_format) if clips_dir is not None else []
     groups = group(quotes, by)
     title, subtitle = "Trích dẫn lời kể", describe(f, by, len(quotes))
     if fmt == "docx":
@@ -305,7 +313,11 @@ def export_quotes(
     return QuoteReport(output, data, len(quotes), len(groups), withheld, written)
 
 
-def _cut_clips(archive: Archive, quotes: list[Quote], folder: Path, fmt: str) -> list[Path]:
+def _cut_clips(db: Database, archive: Archive, quotes: list[Quote], folder: Path, fmt: str) -> list[Path]:
+    """A clip per quote, silent over every passage still closed."""
+    silent: dict[str, list[tuple[float, float]]] = {}
+    for r in redaction.in_force(database.redactions(db)):
+        silent.setdefault(database.interview(db, str(r.interview_id)).code, []).append((r.start, r.end))
     taken: set[str] = set()
     written = []
     for q in quotes:
@@ -314,6 +326,7 @@ def _cut_clips(archive: Archive, quotes: list[Quote], folder: Path, fmt: str) ->
         while name in taken:
             name, n = f"{stem} ({n}).{fmt}", n + 1
         taken.add(name)
-        written.append(clips.cut(archive.audio_dir / f"{q.code}.wav", q.start, q.end, folder / name, fmt))
+        wav = archive.audio_dir / f"{q.code}.wav"
+        written.append(clips.cut(wav, q.start, q.end, folder / name, fmt, silent.get(q.code, [])))
         q.clip = name
     return written
