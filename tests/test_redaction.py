@@ -1,5 +1,6 @@
 """Redaction: a passage closed until a date is replaced by "[đoạn bị hạn chế đến DD/MM/YYYY]" in every public output
-and silent in its audio, while the archive copy keeps everything; after its date it opens by itself.
+(exports, quotes and clips, the public package, the published site) and silent in its audio, while the archive copy
+keeps everything; after its date it opens by itself.
 
 The central test makes every public output there is and greps every byte of it (DOCX and other zip parts unpacked)
 for the closed words, in NFC, NFD and folded without tones, and reads the samples of the audio over the span.
@@ -20,7 +21,7 @@ from pipeline import cli, database
 from pipeline.database.public_records import IndexPoint
 from pipeline.desk import for_readers
 from pipeline.errors import InvalidEdit
-from pipeline.publishing import deposit, exports, quotes, redaction, transcript
+from pipeline.publishing import deposit, exports, quotes, redaction, site, transcript
 from pipeline.text import fold
 
 UNTIL = (date.today() + timedelta(days=365)).isoformat()
@@ -110,6 +111,7 @@ def public_outputs(db, archive, ids, out) -> None:
         clips = out / "clips" / fmt
         quotes.export_quotes(db, archive, fmt=fmt, output=out / f"quotes.{fmt}", clips_dir=clips)
     deposit.build(db, archive, out / "public-bag", deposit.PackageOptions(only_publishable=True))
+    site.publish(db, archive, out / "site")
 
 
 def test_no_byte_of_any_public_output_holds_a_closed_word_and_the_audio_is_silent_there(closed, tmp_path):
@@ -140,6 +142,9 @@ def test_no_byte_of_any_public_output_holds_a_closed_word_and_the_audio_is_silen
     assert np.abs(samples[int(7.2 * rate) : int(8.3 * rate)]).max() < 1e-3  # silent (the encoder's edges aside)
     assert np.abs(samples[int(9.5 * rate) : int(11 * rate)]).max() > 0.01  # and heard elsewhere
     assert not (out / "public-bag" / "data" / "originals").exists()
+    assert MARKER in (out / "site" / f"{ids['one']}.html").read_text(encoding="utf-8")
+    [heard] = (out / "site" / "audio").iterdir()
+    assert heard.read_bytes() == (out / "public-bag" / "data" / "audio" / f"{ids['one']}.mp3").read_bytes()
 
 
 @pytest.fixture

@@ -81,3 +81,26 @@ def describe(r) -> str:
     from pipeline.text import date_vn
 
     return f"{clock(r.start)}–{clock(r.end)} until {date_vn(r.until)}, by {r.editor}: {r.reason}"
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--interview", "codes", multiple=True, help="Only this interview (code or number); repeatable.")
+@click.option("--audio-format", type=click.Choice(["mp3", "opus"]), default="mp3", show_default=True)
+@click.pass_obj
+def publish(obj: Context, dest, codes, audio_format) -> None:
+    """Write the interviews cleared for publication into DEST as a site for readers (works from a USB stick or any
+    web host): each with its audio, text, index and citation, closed passages replaced; search across all."""
+    from pathlib import Path
+
+    from pipeline.publishing import site
+
+    report = site.publish(obj.database(), obj.archive, Path(dest), list(codes) or None, audio_format)
+    click.echo(
+        f"Published {len(report.published)} interview(s) into {report.dest} ({report.audio_made} access copies "
+        f"made, the rest reused); open {report.dest / 'index.html'}."
+    )
+    if report.left_out:
+        click.echo(f"Left out, not cleared for publication: {', '.join(report.left_out)}.")
+    if report.removed:
+        click.echo(f"Removed {report.removed} file(s) of interviews no longer published.")

@@ -53,8 +53,9 @@ def place_phrase(name: str | None, kind: str) -> str | None:
     return name if name.lower().startswith(words) else f"{default} {name}"
 
 
-def cite(quotes: list[Quote], archive: Archive) -> None:
-    """Fill each quote's citation from the archive's template (or the built-in one)."""
+def cite(quotes: list[Quote], archive: Archive, start: str | None = None, end: str | None = None) -> None:
+    """Fill each quote's citation from the archive's template (or the built-in one); ``start`` and ``end`` stand
+    for the minutes when given (the published page fills them in as the reader listens)."""
     env = templating.text_environment(archive.root)
     for q in quotes:
         w = q.witness
@@ -74,6 +75,6 @@ def cite(quotes: list[Quote], archive: Archive) -> None:
                 "consent": q.consent,
             },
             archive={"name": q.holding_archive},
-            start=minutes(q.start),
-            end=minutes(q.end, up=True),
+            start=start or minutes(q.start),
+            end=end or minutes(q.end, up=True),
         )
