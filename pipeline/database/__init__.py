@@ -34,6 +34,7 @@ from pipeline.database.connection import (
 )
 from pipeline.database.index_points import (
     add_public_revision,
+    all_index_points,
     delete_index_point,
     index_point,
     index_points,
@@ -137,6 +138,7 @@ __all__ = [
     "add_recording",
     "add_redaction",
     "add_revision",
+    "all_index_points",
     "all_recordings",
     "alternatives",
     "Applied",

@@ -22,6 +22,15 @@ def index_points(db: Database, interview_id: int) -> list[IndexPoint]:
     return [_point(row) for row in cursor.fetchall()]
 
 
+def all_index_points(db: Database) -> dict[int, list[IndexPoint]]:
+    """Every interview's index, by interview id (those without one are absent)."""
+    found: dict[int, list[IndexPoint]] = {}
+    for row in db.execute(f"SELECT {', '.join(COLUMNS)} FROM index_points ORDER BY interview_id, time, id"):
+        point = _point(row)
+        found.setdefault(point.interview_id, []).append(point)
+    return found
+
+
 def index_point(db: Database, point_id: int) -> IndexPoint | None:
     row = db.execute(f"SELECT {', '.join(COLUMNS)} FROM index_points WHERE id = ?", [point_id]).fetchone()
     return _point(row) if row else None
