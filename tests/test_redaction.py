@@ -8,6 +8,7 @@ for the closed words, in NFC, NFD and folded without tones, and reads the sample
 
 import io
 import json
+import shutil
 import unicodedata
 import wave
 import zipfile
@@ -21,7 +22,7 @@ from pipeline import cli, database
 from pipeline.database.public_records import IndexPoint
 from pipeline.desk import for_readers
 from pipeline.errors import InvalidEdit
-from pipeline.publishing import deposit, exports, quotes, redaction, site, transcript
+from pipeline.publishing import deposit, exports, quotes, redaction, review_sheets, site, transcript
 from pipeline.text import fold
 
 UNTIL = (date.today() + timedelta(days=365)).isoformat()
@@ -112,6 +113,9 @@ def public_outputs(db, archive, ids, out) -> None:
         quotes.export_quotes(db, archive, fmt=fmt, output=out / f"quotes.{fmt}", clips_dir=clips)
     deposit.build(db, archive, out / "public-bag", deposit.PackageOptions(only_publishable=True))
     site.publish(db, archive, out / "site")
+    review_sheets.write_sheets(db, archive)  # the subject pages beside them are read by anyone handed the folder
+    shutil.copytree(archive.sheets_dir / "people", out / "subject-pages" / "people")
+    shutil.copytree(archive.sheets_dir / "events", out / "subject-pages" / "events")
 
 
 def test_no_byte_of_any_public_output_holds_a_closed_word_and_the_audio_is_silent_there(closed, tmp_path):

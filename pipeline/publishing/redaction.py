@@ -5,7 +5,8 @@ A public output (an export of any format, quotes and their clips, the published 
 ``Transcript`` with every passage still closed replaced by "[đoạn bị hạn chế đến DD/MM/YYYY]": the writers never
 see the closed words, so a format added later cannot leak them. Lines a passage touches lose their word times and
 their tags (a tagged name may be what was closed); an index point inside a closed passage is closed with it. The
-audio of a public output is silent over the same spans (:func:`silences`). The archive copy (the database, the
+audio of a public output is silent over the same spans (:func:`silences`), and the subject pages leave out the
+passages a closed one touches (:func:`closed_subjects`). The archive copy (the database, the
 review app and sheets, ``package`` without ``--only-publishable``) keeps everything.
 
 Where an editor selected the passage in the review app, it is closed from that character of its first line to that
@@ -131,6 +132,28 @@ def _closed_point(point: IndexPoint, closing: list[Redaction]) -> IndexPoint:
 
 def _words(text: str) -> list[str]:
     return text.split()
+
+
+def closed_subjects(db: Database, subjects: list[dict]) -> list[dict]:
+    """The subject pages' subjects without the passages a closed passage touches: a page listing a person's
+    passages would otherwise tie them to what was closed."""
+    closing = in_force(database.redactions(db))
+    if not closing:
+        return subjects
+    spans: dict[str, list[Redaction]] = {}
+    for r in closing:
+        found = database.interview(db, str(r.interview_id))
+        spans.setdefault(found.code if found else "", []).append(r)
+    for subject in subjects:
+        subject["passages"] = [
+            passage
+            for passage in subject.get("passages") or []
+            if not any(
+                r.start < (passage.get("end") or 0) and r.end > (passage.get("start") or 0)
+                for r in spans.get(passage.get("interview_code") or "", [])
+            )
+        ]
+    return subjects
 
 
 def closed_quote(quote: Quote, redactions: list[Redaction]) -> Quote:

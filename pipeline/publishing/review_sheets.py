@@ -23,7 +23,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Interview, Segment, Word
 from pipeline.database.public_records import IndexPoint
-from pipeline.publishing import subject_pages, templating
+from pipeline.publishing import redaction, subject_pages, templating
 from pipeline.settings import Archive
 from pipeline.speech import flags
 
@@ -248,7 +248,8 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
 def _write_subject_pages(archive: Archive) -> int:
     db = database.connect(archive.database)
     try:
-        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, database.subjects(db))
+        subjects = redaction.closed_subjects(db, database.subjects(db))
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, subjects)
     finally:
         db.close()
 
