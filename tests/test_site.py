@@ -137,3 +137,14 @@ def test_the_first_page_searches_titles_index_and_words_without_tones(published,
     assert any(link.endswith("LK-2026-001.html#t=6.2") for link in links)  # the index point
     assert any(link.endswith("LK-2026-001.html#t=6.12") for link in links)  # the line said
     assert chromium.find_element(By.ID, "status").text == "Tìm thấy 2 kết quả."
+
+
+def test_a_missing_listening_copy_says_how_to_make_it_again(tmp_path):
+    from pipeline.errors import ExportError
+
+    db, archive, ids = build(tmp_path)
+    (archive.audio_dir / f"{ids['one']}.wav").unlink()
+    with pytest.raises(ExportError) as error:
+        site.publish(db, archive, tmp_path / "web")
+    wav = archive.audio_dir / f"{ids['one']}.wav"
+    assert str(error.value) == f"The listening copy {wav} is missing: run `loike rebuild --audio`, then publish again."

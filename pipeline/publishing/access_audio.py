@@ -21,16 +21,19 @@ def access_dir(archive: Archive) -> Path:
     return archive.transcripts / "access"
 
 
+def copy_name(t: Transcript, fmt: str = "mp3") -> str:
+    """ "LK-2026-001.3f2a…mp3": the code, then a hash of what the copy is made from."""
+    recipe = f"{t.interview.sha256}|{fmt}|{access_copies.FORMATS[fmt]}|{redaction.silences(t)}"
+    return f"{t.code}.{hashlib.sha256(recipe.encode()).hexdigest()[:12]}{access_copies.EXTENSIONS[fmt]}"
+
+
 def access_copy(archive: Archive, t: Transcript, fmt: str = "mp3") -> Path:
     """The access copy of ``t`` (a public transcript: its closed passages are silent), made if not made yet; older
     copies of the interview are removed."""
-    spans = redaction.silences(t)
-    recipe = f"{t.interview.sha256}|{fmt}|{access_copies.FORMATS[fmt]}|{spans}"
-    key = hashlib.sha256(recipe.encode()).hexdigest()[:12]
     extension = access_copies.EXTENSIONS[fmt]
-    path = access_dir(archive) / f"{t.code}.{key}{extension}"
+    path = access_dir(archive) / copy_name(t, fmt)
     if not path.exists():
-        access_copies.encode(archive.audio_dir / f"{t.code}.wav", path, fmt, spans)
+        access_copies.encode(archive.audio_dir / f"{t.code}.wav", path, fmt, redaction.silences(t))
         log.info("access copy %s made", path.name)
         for old in access_dir(archive).glob(f"{t.code}.*{extension}"):
             if old != path and old.name.count(".") == 2:

@@ -6,6 +6,9 @@ has not verified the passage, and the archive that holds it; the wording lives i
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from pipeline.database.models import Person
 from pipeline.database.search_records import DatedEvent
 from pipeline.publishing import templating
@@ -53,10 +56,16 @@ def place_phrase(name: str | None, kind: str) -> str | None:
     return name if name.lower().startswith(words) else f"{default} {name}"
 
 
+@functools.lru_cache(maxsize=4)
+def _environment(root: Path) -> templating.Environment:
+    """One environment per archive, so a page of each of a thousand interviews compiles the template once."""
+    return templating.text_environment(root)
+
+
 def cite(quotes: list[Quote], archive: Archive, start: str | None = None, end: str | None = None) -> None:
     """Fill each quote's citation from the archive's template (or the built-in one); ``start`` and ``end`` stand
     for the minutes when given (the published page fills them in as the reader listens)."""
-    env = templating.text_environment(archive.root)
+    env = _environment(archive.root)
     for q in quotes:
         w = q.witness
         q.citation = templating.citation(

@@ -48,10 +48,14 @@ def public(db: Database, key: str, today: str | None = None) -> Transcript:
     return closed_copy(t, database.redactions(db, t.interview.id), today)
 
 
-def public_all(db: Database, include_restricted: bool = False) -> tuple[list[Transcript], list[str]]:
-    """Every transcribed interview cleared for publication (or all, asked), as the public may read it."""
-    found, withheld = transcript.load_all(db, include_restricted)
+def public_all(
+    db: Database, include_restricted: bool = False, words: bool = True
+) -> tuple[list[Transcript], list[str]]:
+    """Every transcribed interview cleared for publication (or all, asked), as the public may read it. Without
+    ``words`` the lines carry no word times, except in interviews with a passage closed (closing by time needs
+    them)."""
     closed = database.redactions(db)
+    found, withheld = transcript.load_all(db, include_restricted, words or {r.interview_id for r in closed})
     return [closed_copy(t, [r for r in closed if r.interview_id == t.interview.id]) for t in found], withheld
 
 

@@ -84,7 +84,7 @@ def publish(
 
 
 def _chosen(db: Database, codes: list[str] | None) -> tuple[list[Transcript], list[str]]:
-    transcripts, withheld = redaction.public_all(db)
+    transcripts, withheld = redaction.public_all(db, words=False)  # the pages need no word times
     if codes is None:
         return transcripts, withheld
     wanted = []

@@ -7,6 +7,7 @@ Every export format reads the same ``Transcript``, so a line says the same thing
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -115,8 +116,12 @@ def load(db: Database, key: str) -> Transcript:
     return _assemble(db, found)
 
 
-def load_all(db: Database, include_restricted: bool = False) -> tuple[list[Transcript], list[str]]:
-    """Every transcribed interview, and the codes left out because they may not be published."""
+def load_all(
+    db: Database, include_restricted: bool = False, words: bool | Collection[int] = True
+) -> tuple[list[Transcript], list[str]]:
+    """Every transcribed interview, and the codes left out because they may not be published. ``words``: the
+    machine's word times for every line (True), for none, or only for the interviews whose ids it holds (reading
+    them is most of the time a thousand transcripts take)."""
     kept, withheld = [], []
     for interview in database.interviews(db):
         if interview.status != "transcribed":
@@ -124,15 +129,15 @@ def load_all(db: Database, include_restricted: bool = False) -> tuple[list[Trans
         if not publishable(interview.consent_status, interview.consent_until) and not include_restricted:
             withheld.append(interview.code)
             continue
-        kept.append(_assemble(db, interview))
+        kept.append(_assemble(db, interview, words if isinstance(words, bool) else interview.id in words))
     return kept, withheld
 
 
-def _assemble(db: Database, interview: Interview) -> Transcript:
+def _assemble(db: Database, interview: Interview, with_words: bool = True) -> Transcript:
     names = database.person_names(db)
     mapped = database.speaker_people(db, interview.id)
     lines = []
-    for seg in database.segments(db, interview.id):
+    for seg in database.segments(db, interview.id, with_words):
         person_id = seg.person_id or mapped.get(seg.speaker)
         status = seg.review_status or "machine"
         lines.append(
