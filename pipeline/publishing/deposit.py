@@ -166,7 +166,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     packaged = {t.code: t.interview.id for t in transcripts}
     bag_contents.add_quotes(db, archive, work, list(packaged), include_restricted=not public)
     bag_contents.add_redaction_log(db, work, packaged, words=not public)
-    restricted = [c["code"] for c in catalogue if c["restricted"]]
+    restricted = [t.code for t in transcripts if t.restricted]
     info = {
         "Source-Organization": options.organization,
         "External-Identifier": options.identifier or f"loike-{database.now()[:10]}",
@@ -200,6 +200,8 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
     entries = bagit.Bag(str(work)).entries
     for code in report.interviews:
         interview = database.interview(db, code)
+        if interview is None:  # it was packaged from this database a moment ago
+            raise ExportError(f"The interview {code} is no longer in the archive: package again.")
         meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
         if found != interview.sha256:

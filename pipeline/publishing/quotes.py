@@ -156,7 +156,7 @@ def group(quotes: list[Quote], by: str = "event") -> list[QuoteGroup]:
     for quote in quotes:
         if by == "event":
             e = quote.events[0] if quote.events else None
-            key = (0, e.date_start or "9999", fold(e.name)) if e else (1, "", "")
+            key: tuple = (0, e.date_start or "9999", fold(e.name)) if e else (1, "", "")
             heading = _event_heading(e) if e else NO_EVENT
         else:
             w = quote.witness
@@ -167,7 +167,7 @@ def group(quotes: list[Quote], by: str = "event") -> list[QuoteGroup]:
 
 
 def _event_heading(e: DatedEvent) -> str:
-    period = " – ".join(date_vn(d) for d in (e.date_start, e.date_end) if d)
+    period = " – ".join(filter(None, map(date_vn, (e.date_start, e.date_end))))
     return f"{e.name} ({period})" if period else e.name
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from pipeline.database.models import Tag
+from pipeline.database.models import Person, Tag
 from pipeline.publishing import ohms
 from pipeline.publishing.transcript import CONSENT_VN, REVIEW_VN, Transcript
 from pipeline.publishing.xml_elements import XML_ID, XML_LANG, document, namespaced, sub
@@ -156,7 +156,10 @@ def _iso(value: str | None) -> str | None:
 
 
 def _participants(t: Transcript, listing: ET.Element) -> None:
-    known = {p.id: ("witness", p) for p in t.witnesses} | {p.id: ("interviewer", p) for p in t.interviewers}
+    known: dict[int, tuple[str, Person | None]] = {
+        **{p.id: ("witness", p) for p in t.witnesses},
+        **{p.id: ("interviewer", p) for p in t.interviewers},
+    }
     for name, xml_id in speaker_ids(t).items():
         line = next(x for x in t.lines if x.speaker == name)
         if line.person_id and line.person_id not in known:
