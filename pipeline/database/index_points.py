@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline.database.connection import now
+from pipeline.database.connection import inserted_id, now
 from pipeline.database.public_records import IndexPoint
 from pipeline.database.sqlite import Database
 
@@ -44,7 +44,9 @@ def save_index_point(db: Database, point: IndexPoint, editor: str) -> int:
     values |= {name: json.dumps(getattr(point, name), ensure_ascii=False) for name in LISTS}
     values |= {"editor": editor, "updated_at": now()}
     if before is None:
-        point_id = db.table("index_points").insert(values).last_pk
+        table = db.table("index_points")
+        table.insert(values)
+        point_id = inserted_id(table)
     else:
         point_id = point.id
         db.table("index_points").update(point_id, values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from pipeline.database.connection import now
+from pipeline.database.connection import inserted_id, now
 from pipeline.database.index_points import add_public_revision
 from pipeline.database.public_records import Redaction
 from pipeline.database.sqlite import Database
@@ -16,7 +16,9 @@ COLUMNS = tuple(f.name for f in fields(Redaction))
 def add_redaction(db: Database, redaction: Redaction) -> int:
     """Record a closed passage (its id and created_at are set here); part of the caller's transaction."""
     values = {key: value for key, value in asdict(redaction).items() if key != "id"} | {"created_at": now()}
-    redaction_id = db.table("redactions").insert(values).last_pk
+    table = db.table("redactions")
+    table.insert(values)
+    redaction_id = inserted_id(table)
     after = redaction_record(db, redaction_id)
     add_public_revision(db, redaction.interview_id, "redaction", redaction_id, "close", redaction.editor, None, after)
     return redaction_id
@@ -42,6 +44,8 @@ def redaction_record(db: Database, redaction_id: int) -> dict | None:
 def withdraw_redaction(db: Database, redaction_id: int, editor: str) -> None:
     """Open a passage before its date (a redaction made by mistake); the row and its history stay."""
     before = redaction_record(db, redaction_id)
+    if before is None:
+        return
     db.execute(
         "UPDATE redactions SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ? AND withdrawn_at IS NULL",
         [now(), editor, redaction_id],

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
+from typing import TypeVar
 
 from pipeline import database
 from pipeline.database import Database
@@ -18,6 +19,7 @@ from pipeline.text import nfc
 
 MAX_FIELD = 4_000
 MAX_ITEMS = 100
+Found = TypeVar("Found")
 
 
 # --- the index ---------------------------------------------------------------------------------------
@@ -31,15 +33,26 @@ def save_point(db: Database, interview_id: int, fields: dict, editor: str, point
     title = _text(fields.get("title"))
     if not title:
         raise InvalidEdit("An index point needs a title.", "Điểm mục lục cần có tiêu đề.")
-    texts = {name: _text(fields.get(name)) for name in ("synopsis", "partial_transcript")}
-    texts |= {f"{name}_alt": _text(fields.get(f"{name}_alt")) for name in ("title", "synopsis", "partial_transcript")}
-    lists = {name: _items(fields.get(name)) for name in ("keywords", "subjects", "keywords_alt", "subjects_alt")}
-    point = IndexPoint(point_id, interview_id, time, title, **texts, **lists)
+    point = IndexPoint(
+        point_id,
+        interview_id,
+        time,
+        title,
+        synopsis=_text(fields.get("synopsis")),
+        partial_transcript=_text(fields.get("partial_transcript")),
+        keywords=_items(fields.get("keywords")),
+        subjects=_items(fields.get("subjects")),
+        title_alt=_text(fields.get("title_alt")),
+        synopsis_alt=_text(fields.get("synopsis_alt")),
+        partial_transcript_alt=_text(fields.get("partial_transcript_alt")),
+        keywords_alt=_items(fields.get("keywords_alt")),
+        subjects_alt=_items(fields.get("subjects_alt")),
+    )
     with database.writing(db):
         if point_id and not _point_of(db, point_id, interview_id):
             raise NotFound(f"There is no index point {point_id} in this interview: reload the page.")
         saved = database.save_index_point(db, point, editor)
-    return database.index_point(db, saved)
+    return _written(database.index_point(db, saved))
 
 
 def delete_point(db: Database, point_id: int, editor: str) -> int:
@@ -120,13 +133,20 @@ def withdraw(db: Database, redaction_id: int, editor: str) -> Redaction:
         if database.redaction(db, redaction_id) is None:
             raise NotFound(f"There is no closed passage {redaction_id}: `loike redact CODE --list` lists them.")
         database.withdraw_redaction(db, redaction_id, editor)
-    return database.redaction(db, redaction_id)
+    return _written(database.redaction(db, redaction_id))
 
 
 def _record(db: Database, found: Redaction) -> Redaction:
     with database.writing(db):
         made = database.add_redaction(db, found)
-    return database.redaction(db, made)
+    return _written(database.redaction(db, made))
+
+
+def _written(found: Found | None) -> Found:
+    """A record this module has just written, read back: it is there unless another writer removed it between."""
+    if found is None:
+        raise NotFound("What was just saved is gone (someone else removed it): reload the page.")
+    return found
 
 
 # --- rules ------------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def role_phrase(witness: Person, events: list[DatedEvent], interview_date: str |
     "nguyên" (former) before it when it had ended by the interview and the title does not already say so."""
     if not witness.roles:
         return None
-    years = [int(day[:4]) for day in map(event_date, events) if (day or "")[:4].isdigit()]
+    years = [int(day[:4]) for day in map(event_date, events) if day and day[:4].isdigit()]
     chosen = next(
         (r for r in witness.roles for y in years if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)),
         None,

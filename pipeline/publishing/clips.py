@@ -11,6 +11,7 @@ import re
 import shutil
 import unicodedata
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline import files
@@ -46,7 +47,7 @@ def safe_name(text: str, suffix: str) -> str:
     return (name or "clip") + suffix
 
 
-def silenced(frames: bytes, first: int, rate: int, width: int, silences: list[tuple[float, float]]) -> bytes:
+def silenced(frames: bytes, first: int, rate: int, width: int, silences: Sequence[tuple[float, float]]) -> bytes:
     """Mono PCM ``frames`` beginning at frame ``first``, with every sample inside ``silences`` set to zero."""
     data = bytearray(frames)
     count = len(data) // width
@@ -58,8 +59,8 @@ def silenced(frames: bytes, first: int, rate: int, width: int, silences: list[tu
 
 
 def cut(
-    wav: Path, start: float, end: float, dest: Path, fmt: str = "wav", silences: list[tuple[float, float]] = ()
-) -> Path:  # type: ignore[assignment]
+    wav: Path, start: float, end: float, dest: Path, fmt: str = "wav", silences: Sequence[tuple[float, float]] = ()
+) -> Path:
     """The audio of ``wav`` from ``start`` to ``end`` seconds, silent over each of ``silences`` (seconds of the
     recording: passages closed to the public), written whole to ``dest`` or not at all."""
     from pydub import AudioSegment  # here, not at the top: only the clip export needs it

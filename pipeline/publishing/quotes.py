@@ -317,7 +317,9 @@ def _cut_clips(db: Database, archive: Archive, quotes: list[Quote], folder: Path
     """A clip per quote, silent over every passage still closed."""
     silent: dict[str, list[tuple[float, float]]] = {}
     for r in redaction.in_force(database.redactions(db)):
-        silent.setdefault(database.interview(db, str(r.interview_id)).code, []).append((r.start, r.end))
+        closed = database.interview(db, str(r.interview_id))
+        if closed is not None:
+            silent.setdefault(closed.code, []).append((r.start, r.end))
     taken: set[str] = set()
     written = []
     for q in quotes:

@@ -175,8 +175,8 @@ def _participants(t: Transcript, listing: ET.Element) -> None:
     for person_id, (role, p) in known.items():
         sex = {"nam": "M", "nữ": "F"}.get(p.sex or "") if p else None
         element = sub(listing, q("person"), **{XML_ID: f"p{person_id}", "role": role, "sex": sex})
-        name = p.name if p else next((x.speaker for x in t.lines if x.person_id == person_id), names.get(person_id))
-        sub(element, q("persName"), name)
+        shown = p.name if p else next((x.speaker for x in t.lines if x.person_id == person_id), names.get(person_id))
+        sub(element, q("persName"), shown)
         if p and p.birth_year:
             sub(element, q("birth"), when=f"{p.birth_year:04d}")
         for r in p.roles if p else []:
