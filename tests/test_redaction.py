@@ -118,6 +118,7 @@ def public_outputs(db, archive, ids, out) -> None:
     shutil.copytree(archive.sheets_dir / "events", out / "subject-pages" / "events")
 
 
+@pytest.mark.slow  # makes every public output there is (encoding MP3s, a bag, a site): several seconds
 def test_no_byte_of_any_public_output_holds_a_closed_word_and_the_audio_is_silent_there(closed, tmp_path):
     db, archive, ids = closed
     out = tmp_path / "public"
