@@ -104,3 +104,7 @@ def publish(obj: Context, dest, codes, audio_format) -> None:
         click.echo(f"Left out, not cleared for publication: {', '.join(report.left_out)}.")
     if report.removed:
         click.echo(f"Removed {report.removed} file(s) of interviews no longer published.")
+    for problem in report.failed:
+        click.echo(f"Not published: {problem}", err=True)
+    if report.failed:
+        raise SystemExit(1)

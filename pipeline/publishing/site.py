@@ -46,13 +46,15 @@ class SiteReport:
     left_out: list[str] = field(default_factory=list)  # not cleared for publication
     audio_made: int = 0  # access copies encoded by this run (the others were reused)
     removed: int = 0  # files of an earlier run no longer published
+    failed: list[str] = field(default_factory=list)  # one sentence per interview that could not be published
 
 
 def publish(
     db: Database, archive: Archive, dest: Path, codes: list[str] | None = None, audio_format: str = "mp3"
 ) -> SiteReport:
     """Write the site into ``dest`` (made if needed): every interview cleared for publication, or those of
-    ``codes`` that are; returns what was published and what was left out."""
+    ``codes`` that are; returns what was published and what was left out. An interview whose access copy cannot be
+    made (its listening WAV missing or unreadable) is left out with one sentence in ``failed``; the rest go on."""
     dest = dest.expanduser().resolve()
     if dest == archive.root or any(dest.is_relative_to(inside) for inside in (archive.recordings, archive.transcripts)):
         raise ExportError(f"{dest} is the archive itself or inside it: publish into a folder of its own.")
@@ -66,7 +68,12 @@ def publish(
             written.append(_write(dest, f"assets/{name}", templating.asset(env, name)))
         catalogue = []
         for t in transcripts:
-            audio = _audio(archive, dest, t, audio_format, report)
+            try:
+                audio = _audio(archive, dest, t, audio_format, report)
+            except ExportError as error:  # this interview's audio: the others go on
+                report.failed.append(f"{t.code}: {error}")
+                log.warning("site %s: %s left out: %s", dest, t.code, error)
+                continue
             written.append(audio)
             written.append(_write(dest, templating.sheet_filename(t.code), _page(env, t, audio, archive)))
             written.append(_write(dest, f"search/{_safe(t.code)}.js", _lines_script(t)))
