@@ -66,7 +66,7 @@ def site(args) -> None:
     access_copies.encode(wav, encoded, "mp3")
     encode_seconds = time.perf_counter() - started
     db = database.open_database(archive.database)
-    transcripts, _ = redaction.public_all(db)
+    transcripts, _ = redaction.public_all(db, words=False)  # only the codes and hashes are needed here
     access_audio.access_dir(archive).mkdir(parents=True, exist_ok=True)
     archive.audio_dir.mkdir(parents=True, exist_ok=True)
     for t in transcripts:
