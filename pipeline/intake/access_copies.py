@@ -8,6 +8,7 @@ encoder, so nothing of a closed passage is in the copy to be found again.
 from __future__ import annotations
 
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 import av
@@ -23,7 +24,7 @@ EXTENSIONS = {"mp3": ".mp3", "opus": ".opus"}
 CHUNK = 16_000 * 10
 
 
-def encode(wav: Path, dest: Path, fmt: str = "mp3", silences: list[tuple[float, float]] = ()) -> Path:  # type: ignore[assignment]
+def encode(wav: Path, dest: Path, fmt: str = "mp3", silences: Sequence[tuple[float, float]] = ()) -> Path:
     """``wav`` (16-bit PCM) as an access copy at ``dest``, silent over ``silences`` (seconds), whole or not at all."""
     container_format, codec, bit_rate = FORMATS[fmt]
     try:
@@ -58,7 +59,7 @@ def encode(wav: Path, dest: Path, fmt: str = "mp3", silences: list[tuple[float, 
     return dest
 
 
-def _silence(samples: np.ndarray, first: int, rate: int, silences: list[tuple[float, float]]) -> None:
+def _silence(samples: np.ndarray, first: int, rate: int, silences: Sequence[tuple[float, float]]) -> None:
     for start, end in silences:
         a, b = max(0, int(start * rate) - first), min(len(samples), int(np.ceil(end * rate)) - first)
         if b > a:

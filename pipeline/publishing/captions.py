@@ -9,6 +9,7 @@ unwrapped: the OHMS viewer shows a transcript, not captions, and names the speak
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.publishing.transcript import Line, Transcript
@@ -75,7 +76,7 @@ def vtt_escape(text: str) -> str:
 
 def vtt(
     t: Transcript,
-    notes: list[str] = (),  # type: ignore[assignment]
+    notes: Sequence[str] = (),
     names_in_text: bool = True,
     marks: dict[str, str] | None = None,
     wrap: bool = True,

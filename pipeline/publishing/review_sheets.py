@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -182,7 +182,7 @@ def render_sheet(
     interview: Interview,
     segments: list[Segment],
     audio_href: str | None,
-    index: list[IndexPoint] = (),  # type: ignore[assignment]
+    index: Sequence[IndexPoint] = (),
 ) -> str:
     """One interview's review sheet as a complete HTML page, with the index editors placed."""
     views = [segment_view(s) for s in segments]
