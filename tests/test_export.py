@@ -82,7 +82,7 @@ def test_webvtt_parses_back_with_voices_names_status_and_escaped_markup(one):
     for cue, line in zip(first, one.lines):
         assert abs(cue.start_in_seconds + int(cue.start.split(".")[1]) / 1000 - line.start) < 0.01
         assert cue.voice == line.speaker
-    assert [c.identifier for c in first] == ["1 verified", "2 edited", "3 machine", "4 machine"]
+    assert [c.identifier for c in first] == ["1 [duyệt]", "2 [sửa]", "3 [máy]", "4 [máy]"]
     assert html.unescape(first[3].text) == "Hết ạ." and first[0].text.startswith("Nguyễn Văn A: ")
     for cue in vtt.captions:
         assert len(cue.text.split("\n")) <= 2 and all(len(html.unescape(r)) <= 42 for r in cue.text.split("\n"))

@@ -80,9 +80,11 @@ def vtt(
     names_in_text: bool = True,
     marks: dict[str, str] | None = None,
     wrap: bool = True,
+    status_names: dict[str, str] | None = None,
 ) -> str:
     """WebVTT: a NOTE with ``notes``, then each line's cues, voiced ``<v Name>``; the review status in each cue's
-    identifier ("3 verified", "3.2 verified" for its second cue), its mark in the text when ``marks`` are given."""
+    identifier ("3 verified", "3.2 verified" for its second cue; named as ``status_names`` says, e.g. "3 [duyệt]"),
+    its mark in the text when ``marks`` are given."""
     blocks = ["WEBVTT"]
     if notes:
         blocks.append("NOTE\n" + "\n".join(one_line(note).replace("-->", "->") for note in notes))
@@ -94,6 +96,7 @@ def vtt(
             text = vtt_escape(cue.text)
             if line.speaker:
                 text = f"<v {vtt_escape(one_line(line.speaker))}>{text}</v>"
-            ident = f"{line.idx + 1}" + (f".{number}" if number > 1 else "") + f" {line.review_status}"
+            status = (status_names or {}).get(line.review_status, line.review_status)
+            ident = f"{line.idx + 1}" + (f".{number}" if number > 1 else "") + f" {status}"
             blocks.append(f"{ident}\n{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"

@@ -19,6 +19,7 @@ from pipeline import files
 from pipeline.database import Database
 from pipeline.database.public_records import IndexPoint
 from pipeline.errors import ExportError, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import captions, ohms, redaction, tei, transcript
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
 
@@ -155,7 +156,7 @@ def to_srt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
 def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
     """WebVTT: the speaker as a voice tag (<v Name>) and in the text, the review status in each cue's identifier."""
     marks = MARKS if options.marks_in("vtt") else None
-    return captions.vtt(t, header_lines(t) + [LEGEND], options.speakers, marks)
+    return captions.vtt(t, header_lines(t) + [LEGEND], options.speakers, marks, status_names=MARKS)
 
 
 def to_json(t: Transcript) -> str:
@@ -225,7 +226,9 @@ def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) ->
         "tei": lambda: tei.tei_xml(t, options.media_for(t.code)),
     }
     if fmt not in writers:
-        raise ExportError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise ExportError(
+            _("Unknown format {fmt!r}: use one of {formats}.").format(fmt=fmt, formats=", ".join(FORMATS))
+        )
     return writers[fmt]().encode("utf-8")
 
 
@@ -246,7 +249,7 @@ def filename(code: str, fmt: str) -> str:
     return safe + EXTENSIONS[fmt]
 
 
-def write_export(path: Path, data: bytes, what: str = "The export") -> Path:
+def write_export(path: Path, data: bytes, what: str | None = None) -> Path:
     """``files.write_atomic``, with a failure said in one sentence."""
     try:
         return files.write_atomic(path, data)
