@@ -60,7 +60,7 @@ def test_cli_publish_says_what_it_published_and_left_out(published, tmp_path):
     db, archive, ids, _ = published
     result = CliRunner().invoke(cli.cli, ["--root", str(archive.root), "publish", str(tmp_path / "web")])
     assert result.exit_code == 0, result.output
-    assert f"Published 1 interview(s) into {tmp_path / 'web'} (0 access copies made, the rest reused)" in result.output
+    assert f"Published 1 interview into {tmp_path / 'web'} (0 access copies made, the rest reused)" in result.output
     assert f"Left out, not cleared for publication: {ids['two']}." in result.output
     inside = CliRunner().invoke(cli.cli, ["--root", str(archive.root), "publish", str(archive.transcripts / "web")])
     assert inside.exit_code == 1

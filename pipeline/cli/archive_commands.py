@@ -8,6 +8,7 @@ import click
 
 from pipeline import database
 from pipeline.cli.base import Context, cli, interview_id
+from pipeline.i18n import _, ngettext
 from pipeline.text import nfc
 
 
@@ -22,7 +23,10 @@ def archive_name(obj: Context, name: str | None, clear: bool) -> None:
         with database.writing(db):
             database.set_archive_setting(db, database.HOLDING_ARCHIVE, None if clear else nfc(name or "") or None)
     current = database.holding_archive(db)
-    click.echo(f"Holding archive: {current}." if current else "No holding archive is set: `loike archive-name NAME`.")
+    if current:
+        click.echo(_("Holding archive: {name}.").format(name=current))
+    else:
+        click.echo(_("No holding archive is set: `loike archive-name NAME`."))
 
 
 def seconds(text: str) -> float:
@@ -43,7 +47,7 @@ class TimeCode(click.ParamType):
         try:
             return seconds(value)
         except ValueError:
-            self.fail(f"{value!r} is not a time: give HH:MM:SS, e.g. 00:12:30.", param, ctx)
+            self.fail(_("{value!r} is not a time: give HH:MM:SS, e.g. 00:12:30.").format(value=value), param, ctx)
 
 
 @cli.command()
@@ -66,21 +70,28 @@ def redact(obj: Context, interview, start, end, reason, until, editor, listing, 
     found = interview_id(db, interview)
     if withdraw is not None:
         opened = for_readers.withdraw(db, withdraw, editor)
-        click.echo(f"Passage {opened.id} is open again (withdrawn by {editor}); the log keeps it.")
+        click.echo(
+            _("Passage {number} is open again (withdrawn by {editor}); the log keeps it.").format(
+                number=opened.id, editor=editor
+            )
+        )
     elif not listing:
         if start is None or end is None or not reason or not until:
-            raise click.UsageError("Give --from, --to, --reason and --until (or --list).")
+            raise click.UsageError(_("Give --from, --to, --reason and --until (or --list)."))
         made = for_readers.close_span(db, interview, start, end, reason, until, editor)
-        click.echo(f"Closed passage {made.id}: {describe(made)}.")
+        click.echo(_("Closed passage {number}: {passage}.").format(number=made.id, passage=describe(made)))
     for r in database.redactions(db, found):
-        click.echo(f"{r.id}  {describe(r)}" + (f"  (withdrawn by {r.withdrawn_by})" if r.withdrawn_at else ""))
+        withdrawn = _("(withdrawn by {editor})").format(editor=r.withdrawn_by) if r.withdrawn_at else ""
+        click.echo(f"{r.id}  {describe(r)}" + (f"  {withdrawn}" if withdrawn else ""))
 
 
 def describe(r) -> str:
     from pipeline.publishing.transcript import clock
     from pipeline.text import date_vn
 
-    return f"{clock(r.start)}–{clock(r.end)} until {date_vn(r.until)}, by {r.editor}: {r.reason}"
+    return _("{start}–{end} until {day}, by {editor}: {reason}").format(
+        start=clock(r.start), end=clock(r.end), day=date_vn(r.until), editor=r.editor, reason=r.reason
+    )
 
 
 @cli.command()
@@ -96,15 +107,26 @@ def publish(obj: Context, dest, codes, audio_format) -> None:
     from pipeline.publishing import site
 
     report = site.publish(obj.database(), obj.archive, Path(dest), list(codes) or None, audio_format)
+    published = ngettext(
+        "Published {count} interview into {dest}", "Published {count} interviews into {dest}", len(report.published)
+    ).format(count=len(report.published), dest=report.dest)
+    made = ngettext(
+        "{count} access copy made, the rest reused", "{count} access copies made, the rest reused", report.audio_made
+    ).format(count=report.audio_made)
     click.echo(
-        f"Published {len(report.published)} interview(s) into {report.dest} ({report.audio_made} access copies "
-        f"made, the rest reused); open {report.dest / 'index.html'}."
+        _("{published} ({made}); open {page}.").format(published=published, made=made, page=report.dest / "index.html")
     )
     if report.left_out:
-        click.echo(f"Left out, not cleared for publication: {', '.join(report.left_out)}.")
+        click.echo(_("Left out, not cleared for publication: {codes}.").format(codes=", ".join(report.left_out)))
     if report.removed:
-        click.echo(f"Removed {report.removed} file(s) of interviews no longer published.")
+        click.echo(
+            ngettext(
+                "Removed {count} file of interviews no longer published.",
+                "Removed {count} files of interviews no longer published.",
+                report.removed,
+            ).format(count=report.removed)
+        )
     for problem in report.failed:
-        click.echo(f"Not published: {problem}", err=True)
+        click.echo(_("Not published: {problem}").format(problem=problem), err=True)
     if report.failed:
         raise SystemExit(1)

@@ -14,6 +14,7 @@ from pipeline.database import Database
 from pipeline.database.public_records import IndexPoint, Redaction
 from pipeline.desk import editing
 from pipeline.errors import InvalidEdit, NotFound
+from pipeline.i18n import _
 from pipeline.publishing import redaction, transcript
 from pipeline.text import nfc
 
@@ -50,7 +51,9 @@ def save_point(db: Database, interview_id: int, fields: dict, editor: str, point
     )
     with database.writing(db):
         if point_id and not _point_of(db, point_id, interview_id):
-            raise NotFound(f"There is no index point {point_id} in this interview: reload the page.")
+            raise NotFound(
+                _("There is no index point {number} in this interview: reload the page.").format(number=point_id)
+            )
         saved = database.save_index_point(db, point, editor)
     return _written(database.index_point(db, saved))
 
@@ -60,7 +63,7 @@ def delete_point(db: Database, point_id: int, editor: str) -> int:
     with database.writing(db):
         point = database.index_point(db, point_id)
         if point is None:
-            raise NotFound(f"There is no index point {point_id}: reload the page.")
+            raise NotFound(_("There is no index point {number}: reload the page.").format(number=point_id))
         database.delete_index_point(db, point, editor)
     return point.interview_id
 
@@ -131,7 +134,11 @@ def withdraw(db: Database, redaction_id: int, editor: str) -> Redaction:
     """Open a closed passage before its date (it was closed by mistake); the record and its history stay."""
     with database.writing(db):
         if database.redaction(db, redaction_id) is None:
-            raise NotFound(f"There is no closed passage {redaction_id}: `loike redact CODE --list` lists them.")
+            raise NotFound(
+                _("There is no closed passage {number}: `loike redact CODE --list` lists them.").format(
+                    number=redaction_id
+                )
+            )
         database.withdraw_redaction(db, redaction_id, editor)
     return _written(database.redaction(db, redaction_id))
 
@@ -145,7 +152,7 @@ def _record(db: Database, found: Redaction) -> Redaction:
 def _written(found: Found | None) -> Found:
     """A record this module has just written, read back: it is there unless another writer removed it between."""
     if found is None:
-        raise NotFound("What was just saved is gone (someone else removed it): reload the page.")
+        raise NotFound(_("What was just saved is gone (someone else removed it): reload the page."))
     return found
 
 
@@ -187,7 +194,7 @@ def _reason(text: str) -> str:
 def _interview(db: Database, interview_id: int):
     found = database.interview(db, str(int(interview_id)))
     if found is None:
-        raise NotFound(f"There is no interview {interview_id}.")
+        raise NotFound(_("There is no interview {number}.").format(number=interview_id))
     return found
 
 

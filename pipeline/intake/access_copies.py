@@ -16,6 +16,7 @@ import numpy as np
 
 from pipeline import files
 from pipeline.errors import ExportError
+from pipeline.i18n import _
 
 FORMATS = {"mp3": ("mp3", "libmp3lame", 32_000), "opus": ("ogg", "libopus", 24_000)}
 """Access format → (container, encoder, bits per second): speech at 16 kHz mono, about 14 MB (MP3) or 11 MB
@@ -31,11 +32,13 @@ def encode(wav: Path, dest: Path, fmt: str = "mp3", silences: Sequence[tuple[flo
         source = wave.open(str(wav), "rb")  # noqa: SIM115  (closed by the with below, once it is known to open)
     except FileNotFoundError:
         raise ExportError(
-            f"The listening copy {wav} is missing: run `loike rebuild --audio`, then publish again."
+            _("The listening copy {wav} is missing: run `loike rebuild --audio`, then publish again.").format(wav=wav)
         ) from None
     except (wave.Error, EOFError) as error:
         raise ExportError(
-            f"The listening copy {wav} cannot be read ({error}): run `loike rebuild --audio`, then publish again."
+            _(
+                "The listening copy {wav} cannot be read ({error}): run `loike rebuild --audio`, then publish again."
+            ).format(wav=wav, error=error)
         ) from error
     dest.parent.mkdir(parents=True, exist_ok=True)
     with source, files.atomic_path(dest, suffix=EXTENSIONS[fmt]) as temp:

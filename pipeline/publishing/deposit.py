@@ -90,7 +90,9 @@ def _archive_audio(archive: Archive, db: Database, work: Path, t: transcript.Tra
     wav = archive.audio_dir / f"{t.code}.wav"
     if not wav.is_file():
         raise ExportError(
-            f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, then package again."
+            _("The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again.").format(
+                wav=wav, code=t.code
+            )
         )
     _copy(wav, work / "audio" / wav.name)
     return {"original": f"originals/{relative}", "audio": f"audio/{t.code}.wav"}

@@ -239,8 +239,10 @@ def check_media_url(url: str | None) -> None:
     """An access copy's address must be absolute: a reader of the OHMS or TEI file fetches it from anywhere."""
     if url is not None and not re.match(r"https?://[^/\s]+", url):
         raise ExportError(
-            f"--media-url {url!r} is not an absolute web address: give one starting with http:// or https://, "
-            "e.g. https://luutru.example.vn/loike/."
+            _(
+                "--media-url {url!r} is not an absolute web address: give one starting with http:// or https://, "
+                "e.g. https://luutru.example.vn/loike/."
+            ).format(url=url)
         )
 
 

@@ -28,6 +28,7 @@ from pipeline import database, files
 from pipeline.database import Database
 from pipeline.database.search_records import DatedEvent
 from pipeline.errors import ExportError, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import access_audio, citations, exports, redaction, templating
 from pipeline.publishing.quote_records import Quote
 from pipeline.publishing.transcript import Transcript, clock, commune_phrase, date_vn, minutes
@@ -57,7 +58,9 @@ def publish(
     made (its listening WAV missing or unreadable) is left out with one sentence in ``failed``; the rest go on."""
     dest = dest.expanduser().resolve()
     if dest == archive.root or any(dest.is_relative_to(inside) for inside in (archive.recordings, archive.transcripts)):
-        raise ExportError(f"{dest} is the archive itself or inside it: publish into a folder of its own.")
+        raise ExportError(
+            _("{dest} is the archive itself or inside it: publish into a folder of its own.").format(dest=dest)
+        )
     transcripts, left_out = _chosen(db, codes)
     report = SiteReport(dest, left_out=left_out)
     env = templating.environment(archive.root, reload=False)
@@ -98,7 +101,9 @@ def _chosen(db: Database, codes: list[str] | None) -> tuple[list[Transcript], li
     for code in codes:
         found = database.interview(db, code)
         if found is None:
-            raise ExportError(f"There is no interview {code!r}: `loike status` lists the interview codes.")
+            raise ExportError(
+                _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=code)
+            )
         wanted.append(found.code)
     kept = [t for t in transcripts if t.code in wanted]
     return kept, [code for code in wanted if code not in {t.code for t in kept}]
