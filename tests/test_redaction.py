@@ -232,3 +232,10 @@ def test_the_index_refuses_a_point_without_title_or_outside_the_recording(closed
     for_readers.save_point(db, one.id, {"time": 1, "title": "Mở đầu", "keywords": ["a", "a", "b"]}, "Lan", point.id)
     assert database.index_points(db, one.id)[0].keywords == ["a", "b"]
     assert isinstance(IndexPoint, type)
+
+
+def test_in_vietnamese_a_refused_passage_is_said_in_vietnamese(loike):
+    args = ["--from", "00:01", "--to", "00:02", "--reason", "x", "--until", "01/01/2001"]
+    result = loike("--lang", "vi", "redact", "LK-2026-001", *args)
+    assert result.exit_code == 1
+    assert result.output.strip() == "Lỗi: Ngày hết hạn chế đã qua: hãy chọn một ngày sau hôm nay."
