@@ -37,7 +37,7 @@ ONLY_IN = {
     "ctranslate2": {"speech.transcribe", "speech.model_convert"},
     "huggingface_hub": {"speech.model_download"},
     "transformers": {"speech.model_convert"},
-    "av": {"intake.audio"},
+    "av": {"intake.audio", "intake.access_copies"},
     "jinja2": {"publishing.templating"},
     "docx": {"publishing.word_documents"},
     "pydub": {"publishing.clips"},
