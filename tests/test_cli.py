@@ -36,12 +36,12 @@ def test_run_status_and_export(archive, loike):
     result = loike("--root", archive.root, "run")
 
     assert result.exit_code == 0, result.output
-    assert "1 recordings: 1 new, 1 transcribed" in result.output and "0 failed" in result.output
+    assert "1 recording: 1 new, 1 transcribed" in result.output and "0 failed" in result.output
     assert f"Review sheets: {archive.sheets_dir / 'index.html'}" in result.output
 
     status = loike("--root", archive.root, "status")
     assert status.exit_code == 0
-    assert "transcribed" in status.output and "Bắc Cường/ông A.ogg" in status.output
+    assert "waiting for metadata" in status.output and "Bắc Cường/ông A.ogg" in status.output
     assert "unknown" in status.output
 
     data = json.loads(loike("--root", archive.root, "status", "--json").output)
@@ -55,7 +55,7 @@ def test_run_status_and_export(archive, loike):
     assert exported["segments"][0]["words"][0]["probability"] > 0
 
     again = loike("--root", archive.root, "run")
-    assert again.exit_code == 0 and "Nothing new: 1 recordings, all up to date." in again.output
+    assert again.exit_code == 0 and "Nothing new: 1 recording, up to date." in again.output
 
 
 @pytest.mark.slow
