@@ -150,3 +150,8 @@ class ClusterError(LoikeError):
     transcriber, a recording whose transcriber died again and again)."""
 
     kind = "cluster"
+
+
+class WorkshopError(LoikeError):
+    """The workshop's papers cannot be made as asked: an event with no passage, a conclusion without its answer, a
+    gazetteer with a mistake (the sentence names the file and the line)."""
