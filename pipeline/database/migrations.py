@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from pipeline.database.migrations_workshop import m010_workshop
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -393,3 +394,6 @@ def m008_progress_index(db: Database) -> None:
     labelled), in one index they read without touching the table: the list of 1,000 one-hour interviews took 0.32 s
     without it and 0.13 s with it, for 15 MB (2 % of that database)."""
     db.execute("CREATE INDEX segments_progress ON segments(interview_id, review_status, flags, speaker)")
+
+
+migrations()(m010_workshop)  # the workshop's conclusions, append-only (its SQL, frozen, in migrations_workshop)

@@ -4,6 +4,7 @@ names found in a passage all read the same words."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.text import fold
@@ -36,3 +37,36 @@ def words(text: str) -> list[Word]:
 def folded_words(text: str) -> tuple[str, ...]:
     """A name as the folded words it is matched by: "Cách mạng tháng Tám" → ("cach", "mang", "thang", "tam")."""
     return tuple(word.folded for word in words(text))
+
+
+class Names:
+    """Names to find in passages (places with their former names, people), each standing for a value; the longest
+    name wins where two overlap, so "Bắc Cường" is not also "Cường"."""
+
+    def __init__(self, names: Iterable[tuple[str, object]]):
+        self.index: dict[str, list[tuple[tuple[str, ...], object]]] = {}
+        for name, value in names:
+            key = folded_words(name)
+            if key:
+                self.index.setdefault(key[0], []).append((key, value))
+        for entries in self.index.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+
+    def find(self, found: list[Word]) -> list[tuple[int, int, object]]:
+        """(first word, word after the last, value) of each name in ``found``, in order, none overlapping."""
+        hits, i = [], 0
+        while i < len(found):
+            match = next(
+                (
+                    (len(key), value)
+                    for key, value in self.index.get(found[i].folded, [])
+                    if tuple(w.folded for w in found[i : i + len(key)]) == key
+                ),
+                None,
+            )
+            if match:
+                hits.append((i, i + match[0], match[1]))
+                i += match[0]
+            else:
+                i += 1
+        return hits
