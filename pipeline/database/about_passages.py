@@ -44,7 +44,10 @@ def event(db: Database, event_id: int) -> Event | None:
         "LEFT JOIN places p ON p.id = e.place_id WHERE e.id = ?",
         [event_id],
     ).fetchone()
-    return Event(*found[:5], json.loads(found[5] or "[]")) if found else None
+    if not found:
+        return None
+    id_, name, start, end, where, aliases = found
+    return Event(id_, name, start, end, where, json.loads(aliases or "[]"))
 
 
 def place(db: Database, place_id: int) -> Place | None:
@@ -54,7 +57,10 @@ def place(db: Database, place_id: int) -> Place | None:
         "LEFT JOIN places parent ON parent.id = p.parent_id WHERE p.id = ?",
         [place_id],
     ).fetchone()
-    return Place(*found[:5], json.loads(found[5] or "[]")) if found else None
+    if not found:
+        return None
+    id_, name, kind, parent_id, parent, former = found
+    return Place(id_, name, kind, parent_id, parent, json.loads(former or "[]"))
 
 
 def passages_about(db: Database, kind: str, subject_id: int, names: list[str]) -> list[AboutPassage]:

@@ -84,17 +84,17 @@ def _spelt(name: str) -> str:
 
 
 def _subject(db: Database, kind: str, sid: int) -> Subject:
-    if kind == "event":
-        event = database.event(db, sid)
+    if kind == "event" and (event := database.event(db, sid)) is not None:
         when = database.event_date(db, sid)
         period = " – ".join(vn(d) for d in (when.start, when.end) if d)
         settled = " (hội thảo đã thống nhất)" if when.settled else ""
         facts = [("Thời gian", period + settled if period else "chưa rõ"), ("Nơi", event.place or "")]
         return Subject(kind, sid, event.name, event.aliases, [f for f in facts if f[1]], when)
-    if kind == "place":
-        place = database.place(db, sid)
+    if kind == "place" and (place := database.place(db, sid)) is not None:
         facts = [("Thuộc", place.parent or ""), ("Tên cũ", "; ".join(place.former_names))]
         return Subject(kind, sid, place.name, place.former_names, [f for f in facts if f[1]])
+    if kind != "person":
+        raise WorkshopError(f"There is no {kind} {sid}: `loike {kind}s` lists them with their numbers.")
     person = database.person(db, sid)
     facts = [("Năm sinh", str(person.birth_year or "")), ("Chức vụ", person.roles_text)]
     return Subject(kind, sid, person.name, [], [f for f in facts if f[1]])
@@ -139,15 +139,16 @@ class _Reader:
 
     def __init__(self, db: Database, about: Subject, gazetteer: Gazetteer):
         self.db, self.about, self.gazetteer = db, about, gazetteer
-        self.own_names = Names((name, True) for name in [about.name, *about.other_names])
-        self.names = Names(
+        self.own_names: Names[bool] = Names((name, True) for name in [about.name, *about.other_names])
+        self.names: Names[tuple[str, int, str]] = Names(
             [(name, ("place", p.id, p.name)) for p in database.places(db) for name in [p.name, *p.former_names]]
             + [(p.name, ("person", p.id, p.name)) for p in database.people(db)]
         )
         self.interviews: dict[int, tuple] = {}
-        dated = about.date is not None and (about.date.start or "")[:4].isdigit()
-        self.when = [DatedEvent(about.id, about.name, about.date.start, about.date.end)] if dated else []
-        """The event as the witness's role at its time is chosen by: its settled date, else its own."""
+        # The witness's role "at the time" is the one held at the event's settled date, else at its own.
+        when = about.date
+        dated = when is not None and (when.start or "")[:4].isdigit()
+        self.when = [DatedEvent(about.id, about.name, when.start, when.end)] if when and dated else []
 
     def _interview(self, interview_id: int) -> tuple:
         if interview_id not in self.interviews:
@@ -190,7 +191,8 @@ class _Reader:
     def _read(self, passage: DossierPassage, speaker: Person | None, tags: list, leave_out: set) -> None:
         said = words(passage.text)
         own = {n for first, stop, _ in self.own_names.find(said) for n in range(said[first].start, said[stop - 1].end)}
-        year = int(passage.interview_date[:4]) if (passage.interview_date or "")[:4].isdigit() else date.today().year
+        said_on = (passage.interview_date or "")[:4]
+        year = int(said_on) if said_on.isdigit() else date.today().year
         scan = scan_dates(passage.text, speaker.birth_year if speaker else None, year, self.gazetteer)
         passage.dates = [r for r in scan.readings if not own & set(range(r.start, r.end))]
         passage.date_problems = scan.problems

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from pipeline.text import fold
 
+V = TypeVar("V")
 WORD = re.compile(r"\d+(?:[/.\-–]\d+)*|[^\W\d_]+")
 """A run of letters, or of digits with the separators dates are written with ("2/9/1945", "1945–1954")."""
 
@@ -39,12 +41,12 @@ def folded_words(text: str) -> tuple[str, ...]:
     return tuple(word.folded for word in words(text))
 
 
-class Names:
+class Names(Generic[V]):
     """Names to find in passages (places with their former names, people), each standing for a value; the longest
     name wins where two overlap, so "Bắc Cường" is not also "Cường"."""
 
-    def __init__(self, names: Iterable[tuple[str, object]]):
-        self.index: dict[str, list[tuple[tuple[str, ...], object]]] = {}
+    def __init__(self, names: Iterable[tuple[str, V]]):
+        self.index: dict[str, list[tuple[tuple[str, ...], V]]] = {}
         for name, value in names:
             key = folded_words(name)
             if key:
@@ -52,7 +54,7 @@ class Names:
         for entries in self.index.values():
             entries.sort(key=lambda entry: -len(entry[0]))
 
-    def find(self, found: list[Word]) -> list[tuple[int, int, object]]:
+    def find(self, found: list[Word]) -> list[tuple[int, int, V]]:
         """(first word, word after the last, value) of each name in ``found``, in order, none overlapping."""
         hits, i = [], 0
         while i < len(found):
