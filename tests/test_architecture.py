@@ -38,7 +38,7 @@ ONLY_IN = {
     "ctranslate2": {"speech.transcribe"},
     "av": {"intake.audio"},
     "jinja2": {"publishing.templating"},
-    "docx": {"publishing.word_documents"},
+    "docx": {"publishing.word_documents", "workshop.handout"},
     "pydub": {"publishing.clips"},
     "bagit": {"publishing.deposit"},
     "resemblyzer": {"speech.voice_encoder"},

@@ -165,7 +165,7 @@ class _Reader:
         passage = DossierPassage(
             found.segment_id, found.code, found.idx, found.start, found.end, found.text, found.review_status,
             found.how, names.get(found.person_id) or found.speaker, speaker is not None,
-            found.consent_status, restricted, found.interview_date, bool(found.flags),
+            found.consent_status, restricted, found.interview_date, bool(found.flags), found.interview_id,
         )  # fmt: skip
         self._read(passage, speaker, tags.get(found.segment_id, []), interviewers | {found.person_id})
         account = self._account(accounts, found, speaker, names)

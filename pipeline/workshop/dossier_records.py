@@ -46,6 +46,7 @@ class DossierPassage:
     restricted: bool
     interview_date: str | None
     flagged: bool = False
+    interview_id: int = 0
     dates: list[DateReading] = field(default_factory=list)
     date_problems: list[str] = field(default_factory=list)
     places: list[Named] = field(default_factory=list)
