@@ -66,3 +66,129 @@ def _print_scores(scores) -> None:
     click.echo(phrase_set.table(scores))
     for miss in [m for s in scores[:-1] for m in s.misses]:
         click.echo(miss)
+
+
+RESTRICTED = click.option(
+    "--include-restricted", is_flag=True, help="Take in passages of interviews not cleared for publication, marked."
+)
+
+
+@cli.command()
+@click.argument("subject")
+@click.option("--person", "kind", flag_value="person", help="SUBJECT is a person.")
+@click.option("--place", "kind", flag_value="place", help="SUBJECT is a place.")
+@click.option("--format", "fmt", type=click.Choice(["html", "docx"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write it [default: "
+              "transcripts/sheets/dossiers/].")  # fmt: skip
+@RESTRICTED
+@click.pass_obj
+def dossier(obj: Context, subject, kind, fmt, output, include_restricted) -> None:
+    """The dossier of an event (by number or name; --person, --place for others): every passage about it, by
+    witness, with the dates, places and people read from each and the questions where accounts differ."""
+    from pipeline.workshop import papers
+
+    try:
+        made, path = papers.write_dossier(
+            obj.database(), obj.archive, kind or "event", subject, fmt, Path(output) if output else None,
+            include_restricted,
+        )  # fmt: skip
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Dossier of “{made.name}”: {made.passage_count} passages from {made.interview_count} interviews, "
+        f"{len(made.questions)} question(s) for the workshop: {path}"
+    )
+    if made.withheld:
+        left = ", ".join(f"{code} ({count})" for code, count in sorted(made.withheld.items()))
+        click.echo(f"Left out, not cleared for publication: {left}; --include-restricted takes them in, marked.")
+
+
+@cli.command()
+@click.argument("event", required=False)
+@RESTRICTED
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def questions(obj: Context, event, include_restricted, as_json) -> None:
+    """The questions for the workshop: where witnesses' accounts of an event (or of EVENT) differ."""
+    from pipeline.workshop import papers
+
+    try:
+        found = papers.questions(obj.database(), obj.archive, event, include_restricted)
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        rows = [
+            {"event_id": e.event_id, "event": e.name, "aspect": q.aspect, "question": q.text,
+             "settled": e.in_force[q.aspect].answer if q.aspect in e.in_force else None}
+            for e in found for q in e.questions
+        ]  # fmt: skip
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for e in found:
+        for q in e.questions:
+            settled = e.in_force.get(q.aspect)
+            click.echo(q.text + (f" [settled: {settled.answer}]" if settled else ""))
+    if not any(e.questions for e in found):
+        click.echo("No question: the witnesses' accounts do not differ, as far as they could be read.")
+
+
+@cli.command()
+@click.argument("event")
+@click.option("--aspect", type=click.Choice(["date", "place", "people"]), required=True, help="What was settled.")
+@click.option("--answer", required=True, help="The version the workshop accepted ('1946', '19/08/1945', 'Bắc Cường').")
+@click.option("--by", "decided_by", required=True, help="Who decided: the workshop, its chair.")
+@click.option("--on", "decided_on", help="The day it was decided (dd/mm/yyyy) [default: today].")
+@click.option("--reasons", help="Why this version.")
+@click.option("--passage", "passages", multiple=True, help="A passage it rests on: CODE:LINE (the sheet's line); "
+              "again for more.")  # fmt: skip
+@click.option("--editor", required=True, help="Your name, as the conclusion's history records it.")
+@click.pass_obj
+def conclude(obj: Context, event, aspect, answer, decided_by, decided_on, reasons, passages, editor) -> None:
+    """Record what the workshop settled about EVENT; the conclusion before it is kept in the history."""
+    from pipeline.workshop import settling
+
+    try:
+        made = settling.conclude(
+            obj.database(), event, aspect, answer, decided_by, editor, decided_on, reasons, passages
+        )
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    replaced = f" (replacing conclusion {made.replaces}, kept in the history)" if made.replaces else ""
+    click.echo(f"Conclusion {made.id} recorded: {aspect} = {made.answer}{replaced}.")
+
+
+@cli.command()
+@click.argument("event", required=False)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of the screen.")
+@RESTRICTED
+@click.pass_obj
+def conclusions(obj: Context, event, fmt, output, include_restricted) -> None:
+    """The workshop's conclusions (of EVENT), with their history and a citation of every passage they rest on."""
+    from pipeline.workshop import papers
+
+    try:
+        text = papers.write_conclusions(
+            obj.database(), obj.archive, event, fmt, Path(output) if output else None, include_restricted
+        )
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Conclusions written to {output}." if output else text, nl=bool(output))
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write it [default: "
+              "transcripts/sheets/timeline.html].")  # fmt: skip
+@RESTRICTED
+@click.pass_obj
+def timeline(obj: Context, output, include_restricted) -> None:
+    """The timeline of the archive's events: the dates witnesses gave and the dates the workshops settled."""
+    from pipeline.workshop import papers
+
+    try:
+        count, path = papers.write_timeline(
+            obj.database(), obj.archive, Path(output) if output else None, include_restricted
+        )
+    except LoikeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Timeline of {count} events: {path}")

@@ -27,6 +27,7 @@ from pipeline.workshop.timespans import vn, written_span
 
 FORMATS = ("md", "json")
 DATE_FORM = "write the settled date as dd/mm/yyyy, mm/yyyy or yyyy, or a period as 12/1946 – 07/1954"
+DATE_FORM_VN = "hãy ghi dạng dd/mm/yyyy, mm/yyyy hoặc yyyy, hay một khoảng như 12/1946 – 07/1954"
 
 
 def conclude(
@@ -60,7 +61,9 @@ def conclude(
         try:
             span = written_span(answer)
         except ValueError as error:
-            raise WorkshopError(f"{error}: {DATE_FORM}.") from error
+            raise WorkshopError(
+                f"{error}: {DATE_FORM}.", f"“{answer}” không phải là thời gian: {DATE_FORM_VN}."
+            ) from error
     return database.add_conclusion(
         db,
         about.id,
@@ -84,7 +87,10 @@ def _decided_on(written: str | None) -> str:
     except ValueError:
         span = None
     if span is None or span.start != span.end or len(span.start) != 10:
-        raise WorkshopError(f"“{written}” is not the day the workshop decided: write it as dd/mm/yyyy.")
+        raise WorkshopError(
+            f"“{written}” is not the day the workshop decided: write it as dd/mm/yyyy.",
+            f"“{written}” không phải là một ngày: hãy ghi ngày quyết định dạng ngày/tháng/năm, ví dụ 12/05/2026.",
+        )
     return span.start
 
 
