@@ -255,6 +255,8 @@ class _Reader:
 
     def _number_before_month(self, i: int) -> bool:
         """ "ba mươi tháng tư": a day of ten or more said without "ngày" (a smaller one is a count of months)."""
+        if "tháng" not in self.lower[i + 1 : i + 4]:
+            return False
         number = self._small(i, 31)
         return bool(number and number.value >= 10 and self._word(i + number.length) == "tháng")
 
@@ -341,7 +343,7 @@ class _Reader:
 
     def _can_chi_year(self, i: int) -> _Year | None:
         """The can-chi year named at ``i`` ("Mậu Thân"), or None; an impossible pair is a problem."""
-        if i + 1 >= len(self.words):
+        if i + 1 >= len(self.words) or not _may_be_can_chi(self.words[i], self.words[i + 1]):
             return None
         one, two = self.words[i], self.words[i + 1]
         stem, branch = lifetime.STEM_SPELLINGS.get(one.lower), lifetime.BRANCH_SPELLINGS.get(two.lower)
@@ -393,3 +395,13 @@ class _Reader:
         first = i - (relation != "at")
         label = {"after": "sau ", "before": "trước ", "since": "từ "}.get(relation, "") + period.label
         yield _Found(first, i + length, "period", span, "gazetteer", label, relation, period=period.name, rank=0)
+
+
+def _may_be_can_chi(one: Word, two: Word) -> bool:
+    """A quick look before the careful one: can these two words be a can-chi year, however spelt?"""
+    return (
+        one.lower in lifetime.STEM_SPELLINGS
+        or one.folded in lifetime.PLAIN_STEMS
+        or two.lower in lifetime.BRANCH_SPELLINGS
+        or two.folded in lifetime.PLAIN_BRANCHES
+    )

@@ -13,7 +13,7 @@ from pipeline.database.workshop_records import Conclusion
 from pipeline.errors import WorkshopError, unwritable
 from pipeline.publishing import templating
 from pipeline.settings import Archive
-from pipeline.workshop import gazetteer, handout, pages, settling
+from pipeline.workshop import gazetteer, pages, settling
 from pipeline.workshop.dossier import dossier
 from pipeline.workshop.dossier_records import Dossier, Question
 from pipeline.workshop.timeline import timeline
@@ -37,6 +37,8 @@ def write_dossier(
     made = dossier(db, kind, key, gazetteer.load(archive.root), include_restricted)
     path = output or pages.default_path(archive, made, fmt)
     if fmt == "docx":
+        from pipeline.workshop import handout  # python-docx, only for a Word document
+
         data = handout.dossier_docx(made)
     else:
         env = templating.environment(archive.root, reload=False)
