@@ -158,7 +158,7 @@ def _event_subjects(db: Database, per_interview: int) -> list[dict]:
     settled = _grouped(db.execute(SETTLED))
     found = []
     for event in every:
-        period = " – ".join(date_vn(d) for d in (event["date_start"], event["date_end"]) if d) or None
+        period = " – ".join(filter(None, map(date_vn, (event["date_start"], event["date_end"])))) or None
         facts = [["Thời gian", period], ["Tên khác", "; ".join(aliases[event["id"]]) or None]]
         facts += [[f"Hội thảo kết luận ({ASPECT_VN[c['aspect']]})", _settled(c)] for c in settled.get(event["id"], [])]
         found.append(

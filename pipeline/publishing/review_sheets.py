@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TypeGuard
 
 from markupsafe import Markup, escape
 
@@ -61,7 +62,7 @@ def _word_spans(text: str, words: list[tuple]) -> list[tuple[int, int, float | N
     return spans if not text[position:].strip() else None
 
 
-def _doubtful(probability: float | None) -> bool:
+def _doubtful(probability: float | None) -> TypeGuard[float]:
     return probability is not None and probability < templating.LOW_WORD_PROBABILITY
 
 
