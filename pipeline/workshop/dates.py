@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
-from pipeline.workshop import lifetime
+from pipeline.workshop import cues, lifetime
 from pipeline.workshop.gazetteer import Gazetteer
 from pipeline.workshop.lifetime import Placed
 from pipeline.workshop.numbers import WORDS as NUMBER_WORDS
@@ -25,28 +25,6 @@ from pipeline.workshop.numbers import Number, numbers_at
 from pipeline.workshop.readings import DateReading, DateScan
 from pipeline.workshop.timespans import Span, day, vn
 from pipeline.workshop.words import Word, words
-
-DAY_WORDS = {"ngày", "hôm", "mồng", "mùng"}
-FIRST_WORDS = DAY_WORDS | {"năm", "tháng", "mùa", "tết", "đầu", "giữa", "cuối", "những", "thập"}
-"""The words a date said with "sau" or "trước" before it starts with."""
-MONTH_WORDS = {"giêng": 1, "tư": 4, "chạp": 12}
-SEASONS = {"xuân": (1, 3), "hè": (4, 6), "hạ": (4, 6), "thu": (7, 9), "đông": (10, 12)}
-PARTS_OF_YEAR = {"đầu": (1, 4), "giữa": (5, 8), "cuối": (9, 12)}
-PARTS_OF_DECADE = {"đầu": (0, 3), "giữa": (4, 6), "cuối": (7, 9)}
-DECADE_WORDS = {("những", "năm"), ("các", "năm"), ("mấy", "năm"), ("thập", "niên"), ("thập", "kỷ"), ("thập", "kỉ")}
-RELATIONS = {"sau": "after", "trước": "before", "từ": "since"}
-"""A word before a date or period that makes it a bound: "sau năm 1954", "trước Cách mạng tháng Tám"; "từ" (since)
-only before a named period, as "từ năm 45 đến năm 54" is two years."""
-CAN_CHI_CONTEXT = {"năm", "hồi", "thời", "tết", "dịp", "vụ", "nạn", "đói", "mùa", "xuân"}
-COUNTED = {"tuổi", "người", "lần", "cái", "chiếc", "đồng", "hộ", "km", "mét", "ký", "kg", "cân", "tạ", "tấn", "phút"}
-COUNTED |= {"giờ", "tiếng", "đứa", "khẩu", "quả", "viên", "sào", "mẫu", "ha", "đôi", "bao", "gánh", "lít", "bữa"}
-COUNTED |= {"buổi", "chuyến", "triệu", "nghìn", "ngàn", "vạn", "chục", "lượt", "phần"}
-"""Words after a number that make it a count: "năm hai mươi tuổi" is an age, not the year 1920."""
-COUNTED_AFTER_DIGITS = COUNTED | {"năm", "tháng", "ngày", "tuần", "đêm"}
-"""After a bare four-digit number more words count: "1000 năm" is a thousand years."""
-COUNTED_PAIRS = {("đảng", "viên"), ("gia", "đình"), ("cán", "bộ"), ("du", "kích"), ("chiến", "sĩ"), ("héc", "ta")}
-NOT_COUNTED = {("người", "ta")}
-""""năm bốn lăm người ta khởi nghĩa": "người ta" is "people, they", not a count of people."""
 
 
 def scan_dates(
@@ -111,8 +89,8 @@ class _Reader:
 
     def _bounded(self, f: _Found) -> _Found:
         """ "sau năm 1954" is after 1954, "trước ngày 19/8/1945" before that day."""
-        relation = RELATIONS.get(self._word(f.first - 1), "at")
-        if f.relation != "at" or relation not in ("after", "before") or self._word(f.first) not in FIRST_WORDS:
+        relation = cues.RELATIONS.get(self._word(f.first - 1), "at")
+        if f.relation != "at" or relation not in ("after", "before") or self._word(f.first) not in cues.FIRST_WORDS:
             return f
         span = f.span.after() if relation == "after" else f.span.before()
         label = f"{self._word(f.first - 1)} {f.label}"
@@ -136,9 +114,9 @@ class _Reader:
                 yield from self._year_in_words(i)
             if word.lower == "tháng":
                 yield from self._month(i)
-            if word.lower in DAY_WORDS or self._number_before_month(i):
+            if word.lower in cues.DAY_WORDS or self._number_before_month(i):
                 yield from self._day(i)
-            if word.lower in PARTS_OF_YEAR or word.lower in ("mùa", "tết"):
+            if word.lower in cues.PARTS_OF_YEAR or word.lower in ("mùa", "tết"):
                 yield from self._part_of_year(i)
             yield from self._decade(i)
 
@@ -149,12 +127,12 @@ class _Reader:
 
     def _counted(self, i: int, counted: set[str]) -> bool:
         pair = (self._word(i), self._word(i + 1))
-        return pair not in NOT_COUNTED and (pair[0] in counted or pair in COUNTED_PAIRS)
+        return pair not in cues.NOT_COUNTED and (pair[0] in counted or pair in cues.COUNTED_PAIRS)
 
     def year_at(self, i: int) -> _Year | None:
         """A year starting at word ``i``: four digits or a year in words, or a year without its century."""
         found = self._year_number(i)
-        if found is None or self._counted(i + found.length, COUNTED):
+        if found is None or self._counted(i + found.length, cues.COUNTED):
             return None
         return found
 
@@ -180,8 +158,8 @@ class _Reader:
         word = self._word(i)
         if word.isdigit():
             return Number(int(word), 1, "digits") if 1 <= int(word) <= largest else None
-        if largest == 12 and word in MONTH_WORDS:
-            return Number(MONTH_WORDS[word], 1, "single")
+        if largest == 12 and word in cues.MONTH_WORDS:
+            return Number(cues.MONTH_WORDS[word], 1, "single")
         return next((n for n in numbers_at(self.lower, i) if 1 <= n.value <= largest and n.form != "full"), None)
 
     # ---------------------------------------------------------------- the kinds of mention
@@ -204,7 +182,7 @@ class _Reader:
         number = next(iter(numbers_at(self.lower, i)), None)
         if number is None or number.form != "full" or not lifetime.EARLIEST <= number.value <= self.said:
             return
-        if not self._counted(i + number.length, COUNTED_AFTER_DIGITS):
+        if not self._counted(i + number.length, cues.COUNTED_AFTER_DIGITS):
             year = str(number.value)
             yield _Found(i, i + number.length, "year", Span(year, year), "words", year)
 
@@ -222,7 +200,7 @@ class _Reader:
             yield _Found(i, i + 1, "period", Span(parts[0], parts[1]), "digits", f"{parts[0]} – {parts[1]}")
         elif len(parts) == 1 and len(parts[0]) == 4 and self._word(i - 1) != "số":
             value = int(parts[0])
-            if lifetime.EARLIEST <= value <= self.said and not self._counted(i + 1, COUNTED_AFTER_DIGITS):
+            if lifetime.EARLIEST <= value <= self.said and not self._counted(i + 1, cues.COUNTED_AFTER_DIGITS):
                 yield _Found(i, i + 1, "year", Span(parts[0], parts[0]), "digits", parts[0])
 
     @staticmethod
@@ -261,7 +239,7 @@ class _Reader:
         return bool(number and number.value >= 10 and self._word(i + number.length) == "tháng")
 
     def _day(self, i: int) -> Iterator[_Found]:
-        at = i + 1 if self._word(i) in DAY_WORDS else i
+        at = i + 1 if self._word(i) in cues.DAY_WORDS else i
         at += self._word(at) in ("mồng", "mùng")
         parts = self._split_digits(self.words[at].text) if at < len(self.words) else []
         if len(parts) in (2, 3) and all(len(p) <= 2 for p in parts[:2]):  # "ngày 19/8", "ngày 2/9/1945"
@@ -286,15 +264,15 @@ class _Reader:
         """ "mùa xuân năm bảy lăm", "mùa thu 1945", "đầu năm sáu mươi", "cuối năm 1946", "Tết Mậu Thân", "tết 1968"."""
         word = self._word(i)
         if word == "mùa":
-            if self._word(i + 1) not in SEASONS:
+            if self._word(i + 1) not in cues.SEASONS:
                 return
-            months, name, at = SEASONS[self._word(i + 1)], f"mùa {self._word(i + 1)}", i + 2
+            months, name, at = cues.SEASONS[self._word(i + 1)], f"mùa {self._word(i + 1)}", i + 2
         elif word == "tết":
             months, name, at = (1, 2), "Tết", i + 1
         else:
             if self._word(i + 1) != "năm":
                 return
-            months, name, at = PARTS_OF_YEAR[word], f"{word} năm", i + 1
+            months, name, at = cues.PARTS_OF_YEAR[word], f"{word} năm", i + 1
         if self._word(at) == "năm":
             at += 1
             year = self.year_at(at)
@@ -309,9 +287,9 @@ class _Reader:
         yield _Found(i, at + year.length, "season", Span(first, last), year.how, label, placed=year.placed)
 
     def _decade(self, i: int) -> Iterator[_Found]:
-        part = PARTS_OF_DECADE.get(self._word(i))
+        part = cues.PARTS_OF_DECADE.get(self._word(i))
         at = i + 1 if part else i
-        if (self._word(at), self._word(at + 1)) not in DECADE_WORDS:
+        if (self._word(at), self._word(at + 1)) not in cues.DECADE_WORDS:
             return
         number = self._decade_number(at + 2)
         if number is None:
@@ -347,7 +325,7 @@ class _Reader:
             return None
         one, two = self.words[i], self.words[i + 1]
         stem, branch = lifetime.STEM_SPELLINGS.get(one.lower), lifetime.BRANCH_SPELLINGS.get(two.lower)
-        context = self._word(i - 1) in CAN_CHI_CONTEXT or (one.capital and two.capital)
+        context = self._word(i - 1) in cues.CAN_CHI_CONTEXT or (one.capital and two.capital)
         if context and stem is None and branch is not None:
             stem = self._other_spelling(one, two, lifetime.PLAIN_STEMS, lifetime.STEMS, f"{{}} {two.text}")
         elif context and branch is None and stem is not None:
@@ -386,7 +364,7 @@ class _Reader:
         if match is None:
             return
         period, length = match
-        relation = RELATIONS.get(self._word(i - 1), "at")
+        relation = cues.RELATIONS.get(self._word(i - 1), "at")
         if relation == "since" and self._word(i - 2) == "sau":  # "từ sau Cách mạng"
             relation = "at"
         span = {"after": period.span.after, "before": period.span.before, "since": period.span.since}.get(
