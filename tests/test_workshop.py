@@ -73,8 +73,8 @@ def test_a_witness_without_a_birth_year_says_which_century_rule_was_used(db, arc
 def test_an_unknown_can_chi_year_in_a_passage_is_said_on_it_and_dates_nothing(db, archive):
     lam = next(a for a in made(db, archive).accounts if a.name == "ông Trần Văn Lâm")
     assert lam.passages[0].date_problems == [
-        "“Ất Thân” is not a year of the can-chi cycle (Ất pairs only with Sửu, Mão, Tỵ, Mùi, Dậu, Hợi): check how it "
-        "was said and correct it."
+        "“Ất Thân” không phải là một năm trong vòng can chi (Ất chỉ đi với Sửu, Mão, Tỵ, Mùi, Dậu, Hợi): nghe lại "
+        "lời kể và sửa đoạn này."
     ]
     assert [r.year for r in lam.passages[0].dates] == [1945]
 

@@ -37,7 +37,8 @@ def scan_dates(
     the named periods (none when not given: ``gazetteer.load``)."""
     reader = _Reader(unicodedata.normalize("NFC", text), born, said or date.today().year, gazetteer)
     readings = reader.readings()
-    return DateScan(readings, list(dict.fromkeys(reader.problems)))
+    problems = list(dict.fromkeys(reader.problems))
+    return DateScan(readings, [en for en, _ in problems], [vn for _, vn in problems])
 
 
 def read_dates(
@@ -75,7 +76,8 @@ class _Reader:
         self.text, self.born, self.said, self.gazetteer = text, born, said, gazetteer
         self.words = words(text)
         self.lower = [w.lower for w in self.words]
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []
+        """(in English, in Vietnamese)"""
 
     def readings(self) -> list[DateReading]:
         chosen: list[_Found] = []
@@ -321,7 +323,7 @@ class _Reader:
 
     def _can_chi_year(self, i: int) -> _Year | None:
         """The can-chi year named at ``i`` ("Mậu Thân"), or None; an impossible pair is a problem."""
-        if i + 1 >= len(self.words) or not _may_be_can_chi(self.words[i], self.words[i + 1]):
+        if i + 1 >= len(self.words) or not lifetime.may_be_can_chi(self.words[i], self.words[i + 1]):
             return None
         one, two = self.words[i], self.words[i + 1]
         stem, branch = lifetime.STEM_SPELLINGS.get(one.lower), lifetime.BRANCH_SPELLINGS.get(two.lower)
@@ -334,13 +336,23 @@ class _Reader:
             return None
         if not lifetime.pairs(stem, branch):
             if context:
-                self.problems.append(
-                    f"“{one.text} {two.text}” is not a year of the can-chi cycle ({lifetime.STEMS[stem]} pairs only "
-                    f"with {', '.join(lifetime.BRANCHES[stem % 2 :: 2])}): check how it was said and correct it."
+                said, stem_name, branches = (
+                    f"{one.text} {two.text}",
+                    lifetime.STEMS[stem],
+                    lifetime.BRANCHES[stem % 2 :: 2],
+                )
+                self._problem(
+                    f"“{said}” is not a year of the can-chi cycle ({stem_name} pairs only with {', '.join(branches)}): "
+                    "check how it was said and correct it.",
+                    f"“{said}” không phải là một năm trong vòng can chi ({stem_name} chỉ đi với {', '.join(branches)}):"
+                    " nghe lại lời kể và sửa đoạn này.",
                 )
             return None
         placed = lifetime.can_chi_year(stem, branch, self.born, self.said)
         return _Year(placed.year, 2, "can-chi", placed) if placed else None
+
+    def _problem(self, english: str, vietnamese: str) -> None:
+        self.problems.append((english, vietnamese))
 
     def _other_spelling(self, word: Word, other: Word, plain: dict, names: tuple, name: str) -> int | None:
         """After "năm", "hồi" …, one word of a can-chi name spelt right and ``word`` not: read with other marks
@@ -349,11 +361,16 @@ class _Reader:
         said = name.format(word.text)
         if found is not None:
             meant = name.format(names[found])
-            self.problems.append(f"“{said}” was read as {meant}: correct the passage if that is not what was said.")
+            self._problem(
+                f"“{said}” was read as {meant}: correct the passage if that is not what was said.",
+                f"“{said}” được đọc là {meant}: nếu người kể không nói vậy, hãy sửa đoạn này.",
+            )
         elif guess := lifetime.near(word.folded, list(names)):
-            self.problems.append(
+            self._problem(
                 f"“{said}” is not a can-chi year Lời Kể knows: if “{name.format(guess)}” was meant, correct the "
-                "passage; it is left undated."
+                "passage; it is left undated.",
+                f"“{said}” không phải là năm can chi Lời Kể biết: nếu người kể nói “{name.format(guess)}”, hãy sửa "
+                "đoạn này; năm ấy chưa được tính.",
             )
         return found
 
@@ -373,13 +390,3 @@ class _Reader:
         first = i - (relation != "at")
         label = {"after": "sau ", "before": "trước ", "since": "từ "}.get(relation, "") + period.label
         yield _Found(first, i + length, "period", span, "gazetteer", label, relation, period=period.name, rank=0)
-
-
-def _may_be_can_chi(one: Word, two: Word) -> bool:
-    """A quick look before the careful one: can these two words be a can-chi year, however spelt?"""
-    return (
-        one.lower in lifetime.STEM_SPELLINGS
-        or one.folded in lifetime.PLAIN_STEMS
-        or two.lower in lifetime.BRANCH_SPELLINGS
-        or two.folded in lifetime.PLAIN_BRANCHES
-    )

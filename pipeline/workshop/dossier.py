@@ -195,7 +195,7 @@ class _Reader:
         year = int(said_on) if said_on.isdigit() else date.today().year
         scan = scan_dates(passage.text, speaker.birth_year if speaker else None, year, self.gazetteer)
         passage.dates = [r for r in scan.readings if not own & set(range(r.start, r.end))]
-        passage.date_problems = scan.problems
+        passage.date_problems = scan.problems_vn
         named = [Named(t.kind, t.id, t.name, True) for t in tags if t.kind in ("place", "person")]
         for first, _, (kind, nid, name) in self.names.find(said):
             if said[first].start not in own:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.text import fold
+from pipeline.workshop.words import Word
 
 ASSUMED_BIRTH = 1930
 """The birth year assumed when the metadata gives none: the witnesses of the August Revolution and of both wars
@@ -82,3 +83,13 @@ def _one_apart(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b)) == 1
     short, long_ = sorted((a, b), key=len)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def may_be_can_chi(one: Word, two: Word) -> bool:
+    """A quick look before the careful one: can these two words be a can-chi year, however spelt?"""
+    return (
+        one.lower in STEM_SPELLINGS
+        or one.folded in PLAIN_STEMS
+        or two.lower in BRANCH_SPELLINGS
+        or two.folded in PLAIN_BRANCHES
+    )

@@ -80,6 +80,8 @@ class DateScan:
     readings: list[DateReading] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """One sentence each: a can-chi year spelled in a way Lời Kể does not know, or that does not exist."""
+    problems_vn: list[str] = field(default_factory=list)
+    """The same in Vietnamese, for the dossier."""
 
 
 def describe(reading: DateReading) -> str:
