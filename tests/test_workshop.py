@@ -252,6 +252,19 @@ def test_the_app_records_a_conclusion_and_keeps_the_one_before(client, archive):
     assert [p.code for p in database.conclusions(db)[0].passages] == ["LK-2026-001"]
 
 
+def test_an_editor_without_a_name_gives_it_in_the_conclusion_form(client, archive):
+    client.cookies.clear()
+    page = client.get("/workshop/event/1").text
+    assert 'name="editor"' in page
+    form = {"csrf": csrf(page), "aspect": "place", "answer": "Vũ Hội", "decided_by": "Hội thảo"}
+    refused = client.post("/workshop/event/1/conclusions", data=form)
+    assert refused.status_code == 400 and "Hãy ghi tên người ghi kết luận." in refused.text
+    done = client.post("/workshop/event/1/conclusions", data={**form, "editor": " Trần  Mai "}, follow_redirects=False)
+    assert done.status_code == 303
+    db = database.open_database(archive.database)
+    assert [(c.answer, c.editor) for c in database.conclusions(db)] == [("Vũ Hội", "Trần Mai")]
+
+
 def test_papers_questions_lists_every_event_with_passages(db, archive):
     found = papers.questions(db, archive)
     assert [(e.name, [q.aspect for q in e.questions]) for e in found] == [(FOUNDING, ["date", "place"])]

@@ -57,11 +57,12 @@ def routes(archive: Archive, page: Callable, on_db: Callable, editor_of: Callabl
 
     async def conclude(request: Request) -> Response:
         form = await security.read_form(request)
-        editor = editor_of(request)
-        if not editor:
-            return page(request, "app_name.html.j2", next=request.url.path)
+        # A browser that has not given its name yet gives it in the form itself: nothing typed is lost.
+        editor = editor_of(request) or " ".join(form.get("editor", "").split())[:80]
         event = request.path_params["id"]
         try:
+            if not editor:
+                raise WorkshopError("No editor's name.", vi="Hãy ghi tên người ghi kết luận.")
             await on_db(_conclude, event, form, editor)
         except (WorkshopError, NotFound) as error:
             made = await on_db(_dossier, archive, "event", event, False)
