@@ -265,6 +265,17 @@ def test_an_editor_without_a_name_gives_it_in_the_conclusion_form(client, archiv
     assert [(c.answer, c.editor) for c in database.conclusions(db)] == [("Vũ Hội", "Trần Mai")]
 
 
+def test_the_timeline_links_an_event_to_its_dossier_once_one_is_written(archive):
+    assert loike(archive, "timeline").exit_code == 0
+    html = (archive.sheets_dir / "timeline.html").read_text(encoding="utf-8")
+    assert "href=" not in html and f"<td>{FOUNDING}<br>" in html
+    assert loike(archive, "dossier", FOUNDING).exit_code == 0
+    loike(archive, "timeline")
+    html = (archive.sheets_dir / "timeline.html").read_text(encoding="utf-8")
+    [link] = re.findall(r'href="([^"]+)"', html)
+    assert (archive.sheets_dir / link).is_file() and f">{FOUNDING}</a>" in html and f"<td>{FAMINE}<br>" in html
+
+
 def test_papers_questions_lists_every_event_with_passages(db, archive):
     found = papers.questions(db, archive)
     assert [(e.name, [q.aspect for q in e.questions]) for e in found] == [(FOUNDING, ["date", "place"])]
