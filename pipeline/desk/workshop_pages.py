@@ -40,7 +40,8 @@ def routes(archive: Archive, page: Callable, on_db: Callable, editor_of: Callabl
     async def timeline_page(request: Request) -> Response:
         entries = await on_db(lambda db: timeline(db, _gazetteer(archive)))
         made = date.today().strftime("%d/%m/%Y")
-        href = lambda event: f"/workshop/event/{event['event_id']}"  # noqa: E731
+        # An event no passage is about yet has no dossier to open.
+        href = lambda event: f"/workshop/event/{event['event_id']}" if event["passages"] else None  # noqa: E731
         return page(
             request, "app_timeline.html.j2", events=pages.timeline_view(entries), made_on=made, dossier_href=href
         )
