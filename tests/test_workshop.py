@@ -228,6 +228,8 @@ def test_the_app_shows_the_timeline_and_an_event_dossier_with_its_questions(clie
     timeline = client.get("/workshop").text
     assert '<a href="/workshop/event/1">Thành lập Chi bộ xã Bắc Cường</a>' in timeline
     assert "<td>Nạn đói<br>" in timeline, "no passage is about it yet: nothing to open"
+    [place] = re.findall(r'nơi <a href="(/workshop/place/\d+)">Vũ Hội</a>', client.get("/workshop/event/1").text)
+    assert "<h1>Vũ Hội</h1>" in client.get(place).text
     page = client.get("/workshop/event/1").text
     assert "Năm thành lập Chi bộ xã Bắc Cường" in page and 'src="/audio/1#t=6.12,11.95"' in page
     assert "LK-2026-003" not in page.split("Lời kể theo nhân chứng")[1]

@@ -30,6 +30,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 APP_LINKS = pages.Links(
     audio=lambda p: f"/audio/{p.interview_id}#t={p.start:.2f},{p.end:.2f}",
     sheet=lambda p: f"/interviews/{quote(p.code)}#s{p.segment_id}",
+    subject=lambda kind, sid: f"/workshop/{kind}/{sid}",
 )
 
 

@@ -32,6 +32,8 @@ class Links:
 
     audio: Callable[[DossierPassage], str | None]
     sheet: Callable[[DossierPassage], str | None]
+    subject: Callable[[str, int], str | None] = lambda kind, sid: None
+    """The dossier of a place or person read from a passage (kind, id): the review app's own page."""
 
 
 def file_links(archive: Archive, page: Path) -> Links:
@@ -121,6 +123,10 @@ def _passage(p: DossierPassage, links: Links) -> dict:
         "date_problems": p.date_problems,
         "places": [n.name for n in p.places],
         "people": [n.name for n in p.people],
+        "named": {
+            key: [{"name": n.name, "href": links.subject(n.kind, n.id)} for n in found]
+            for key, found in (("places", p.places), ("people", p.people))
+        },
         "audio": links.audio(p),
         "sheet": links.sheet(p),
     }
