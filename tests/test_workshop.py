@@ -279,6 +279,14 @@ def test_the_timeline_links_an_event_to_its_dossier_once_one_is_written(archive)
     assert (archive.sheets_dir / link).is_file() and f">{FOUNDING}</a>" in html and f"<td>{FAMINE}<br>" in html
 
 
+def test_a_gazetteer_with_a_mistake_is_one_vietnamese_sentence_in_the_app(client, archive):
+    (archive.recordings / "gazetteer.yaml").write_text("- tên: Khởi nghĩa\n  thời gian: 23/8/45\n", encoding="utf-8")
+    for path in ("/workshop", "/workshop/event/1"):
+        shown = client.get(path)
+        assert shown.status_code == 500
+        assert "Tệp mốc thời gian recordings/gazetteer.yaml có lỗi ở dòng 2: mỗi mục là" in shown.text
+
+
 def test_papers_questions_lists_every_event_with_passages(db, archive):
     found = papers.questions(db, archive)
     assert [(e.name, [q.aspect for q in e.questions]) for e in found] == [(FOUNDING, ["date", "place"])]

@@ -90,7 +90,7 @@ def _gazetteer(archive: Archive) -> gazetteer.Gazetteer:
     try:
         return gazetteer.load(archive.root)
     except WorkshopError as error:
-        raise HTTPException(500, f"Không đọc được danh mục mốc thời gian: {error}") from error
+        raise HTTPException(500, error.vi or f"Không đọc được danh mục mốc thời gian: {error}") from error
 
 
 def _chosen(request: Request) -> tuple[str, int, bool]:

@@ -169,4 +169,8 @@ def _aliases(node: yaml.Node | None, shown_as: str) -> tuple[str, ...]:
 
 
 def _mistake(shown_as: str, line: int, what: str) -> WorkshopError:
-    return WorkshopError(f"The gazetteer {shown_as} has a mistake on line {line}: {what}; {FORM}: fix that line.")
+    return WorkshopError(
+        f"The gazetteer {shown_as} has a mistake on line {line}: {what}; {FORM}: fix that line.",
+        vi=f"Tệp mốc thời gian {shown_as} có lỗi ở dòng {line}: mỗi mục là “- tên: …” với “thời gian: dd/mm/yyyy, "
+        "mm/yyyy hoặc yyyy” (một thời kỳ thì hai mốc nối bằng “–”); hãy sửa dòng ấy.",
+    )
