@@ -152,8 +152,7 @@ def test_loike_dossier_writes_a_page_to_print_and_a_docx_to_hand_out(archive, tm
     assert done.exit_code == 0, done.output
     page = archive.sheets_dir / "dossiers" / "event-1-thanh-lap-chi-bo-xa-bac-cuong.html"
     assert (
-        done.output
-        == f"Dossier of “{FOUNDING}”: 3 passages from 3 interviews, 2 question(s) for the workshop: {page}\n"
+        done.output == f"Dossier of “{FOUNDING}”: 3 passages from 3 interviews, 2 questions for the workshop: {page}\n"
     )
     html = page.read_text(encoding="utf-8")
     assert "Năm thành lập Chi bộ xã Bắc Cường" in html and "Nơi thành lập Chi bộ xã Bắc Cường" in html

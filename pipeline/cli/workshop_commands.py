@@ -10,6 +10,7 @@ import click
 
 from pipeline.cli.base import Context, cli
 from pipeline.errors import LoikeError
+from pipeline.i18n import _, ngettext
 
 
 @cli.command()
@@ -27,7 +28,7 @@ def dates(obj: Context, text, born, said, as_json, table) -> None:
     from pipeline.workshop import gazetteer, phrase_set
 
     if not text and not table:
-        raise click.UsageError("Give the TEXT to read, or --eval FILE.")
+        raise click.UsageError(_("Give the TEXT to read, or --eval FILE."))
     try:
         periods = gazetteer.load(obj.archive.root)
         if table:
@@ -50,13 +51,15 @@ def _print_scan(scan) -> None:
     for reading in scan.readings:
         click.echo(readings.describe(reading))
     for problem in scan.problems:
-        click.echo(f"Warning: {problem}")
+        click.echo(_("Warning: {problem}").format(problem=problem))
     if not scan.readings and not scan.problems:
-        click.echo("No date found.")
+        click.echo(_("No date found."))
     if any(r.placed and not r.placed.known for r in scan.readings):
         click.echo(
-            "No birth year given: years said without their century and can-chi years were placed as for a witness "
-            f"born in {lifetime.ASSUMED_BIRTH} (give --born YEAR)."
+            _(
+                "No birth year given: years said without their century and can-chi years were placed as for a "
+                "witness born in {year} (give --born YEAR)."
+            ).format(year=lifetime.ASSUMED_BIRTH)
         )
 
 
@@ -94,13 +97,21 @@ def dossier(obj: Context, subject, kind, fmt, output, include_restricted) -> Non
         )  # fmt: skip
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(
-        f"Dossier of “{made.name}”: {made.passage_count} passages from {made.interview_count} interviews, "
-        f"{len(made.questions)} question(s) for the workshop: {path}"
-    )
+    passages = ngettext("{count} passage", "{count} passages", made.passage_count).format(count=made.passage_count)
+    heard = ngettext("{count} interview", "{count} interviews", made.interview_count).format(count=made.interview_count)
+    asked = ngettext(
+        "{count} question for the workshop", "{count} questions for the workshop", len(made.questions)
+    ).format(count=len(made.questions))
+    click.echo(_("Dossier of “{name}”: {passages} from {interviews}, {questions}: {path}").format(
+        name=made.name, passages=passages, interviews=heard, questions=asked, path=path
+    ))  # fmt: skip
     if made.withheld:
         left = ", ".join(f"{code} ({count})" for code, count in sorted(made.withheld.items()))
-        click.echo(f"Left out, not cleared for publication: {left}; --include-restricted takes them in, marked.")
+        click.echo(
+            _("Left out, not cleared for publication: {left}; --include-restricted takes them in, marked.").format(
+                left=left
+            )
+        )
 
 
 @cli.command()
@@ -127,9 +138,9 @@ def questions(obj: Context, event, include_restricted, as_json) -> None:
     for e in found:
         for q in e.questions:
             settled = e.in_force.get(q.aspect)
-            click.echo(q.text + (f" [settled: {settled.answer}]" if settled else ""))
+            click.echo(q.text + (_(" [settled: {answer}]").format(answer=settled.answer) if settled else ""))
     if not any(e.questions for e in found):
-        click.echo("No question: the witnesses' accounts do not differ, as far as they could be read.")
+        click.echo(_("No question: the witnesses' accounts do not differ, as far as they could be read."))
 
 
 @cli.command()
@@ -153,8 +164,13 @@ def conclude(obj: Context, event, aspect, answer, decided_by, decided_on, reason
         )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    replaced = f" (replacing conclusion {made.replaces}, kept in the history)" if made.replaces else ""
-    click.echo(f"Conclusion {made.id} recorded: {aspect} = {made.answer}{replaced}.")
+    if made.replaces:
+        said = _(
+            "Conclusion {number} recorded: {aspect} = {answer} (replacing conclusion {before}, kept in the history)."
+        )
+    else:
+        said = _("Conclusion {number} recorded: {aspect} = {answer}.")
+    click.echo(said.format(number=made.id, aspect=aspect, answer=made.answer, before=made.replaces))
 
 
 @cli.command()
@@ -173,7 +189,7 @@ def conclusions(obj: Context, event, fmt, output, include_restricted) -> None:
         )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Conclusions written to {output}." if output else text, nl=bool(output))
+    click.echo(_("Conclusions written to {path}.").format(path=output) if output else text, nl=bool(output))
 
 
 @cli.command()
@@ -191,4 +207,6 @@ def timeline(obj: Context, output, include_restricted) -> None:
         )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Timeline of {count} events: {path}")
+    click.echo(ngettext("Timeline of {count} event: {path}", "Timeline of {count} events: {path}", count).format(
+        count=count, path=path
+    ))  # fmt: skip

@@ -10,6 +10,7 @@ from pipeline.database.connection import id_list, now, rows, writing
 from pipeline.database.sqlite import Database
 from pipeline.database.workshop_records import ASPECTS, CitedPassage, Conclusion, EventDate
 from pipeline.errors import NotFound
+from pipeline.i18n import _
 
 
 def add_conclusion(
@@ -30,7 +31,11 @@ def add_conclusion(
         raise ValueError(f"Unknown aspect {aspect!r}: use one of {', '.join(ASPECTS)}.")
     with writing(db):
         if not db.execute("SELECT 1 FROM events WHERE id = ?", [event_id]).fetchone():
-            raise NotFound(f"There is no event {event_id}: `loike events` lists them with their numbers.")
+            raise NotFound(
+                _("There is no event {event_id}: `loike events` lists them with their numbers.").format(
+                    event_id=event_id
+                )
+            )
         cited = _cited(db, segment_ids)
         before = db.execute(
             "SELECT max(id) FROM workshop_conclusions WHERE event_id = ? AND aspect = ?", [event_id, aspect]
@@ -63,7 +68,11 @@ def _cited(db: Database, segment_ids: Sequence[int]) -> list[CitedPassage]:
     }
     missing = [str(sid) for sid in segment_ids if sid not in found]
     if missing:
-        raise NotFound(f"There is no passage {', '.join(missing)}: the dossier gives each passage's number.")
+        raise NotFound(
+            _("There is no passage {numbers}: the dossier gives each passage's number.").format(
+                numbers=", ".join(missing)
+            )
+        )
     return [found[sid] for sid in dict.fromkeys(segment_ids)]
 
 

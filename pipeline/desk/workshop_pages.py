@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from pipeline.desk import security
 from pipeline.errors import LoikeError, NotFound, WorkshopError
+from pipeline.i18n import _
 from pipeline.publishing import templating
 from pipeline.settings import Archive
 from pipeline.workshop import gazetteer, handout, pages, settling
@@ -64,7 +65,10 @@ def routes(archive: Archive, page: Callable, on_db: Callable, editor_of: Callabl
         event = request.path_params["id"]
         try:
             if not editor:
-                raise WorkshopError("No editor's name.", vi="Hãy ghi tên người ghi kết luận.")
+                raise WorkshopError(
+                    _("A conclusion needs your name: give it and record the conclusion again."),
+                    vi="Hãy ghi tên người ghi kết luận.",
+                )
             await on_db(_conclude, event, form, editor)
         except (WorkshopError, NotFound) as error:
             made = await on_db(_dossier, archive, "event", event, False)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
+from pipeline.i18n import N_, _
 from pipeline.workshop import cues, lifetime
 from pipeline.workshop.gazetteer import Gazetteer
 from pipeline.workshop.lifetime import Placed
@@ -38,7 +39,7 @@ def scan_dates(
     reader = _Reader(unicodedata.normalize("NFC", text), born, said or date.today().year, gazetteer)
     readings = reader.readings()
     problems = list(dict.fromkeys(reader.problems))
-    return DateScan(readings, [en for en, _ in problems], [vn for _, vn in problems])
+    return DateScan(readings, [en for en, _vn in problems], [vn for _en, vn in problems])
 
 
 def read_dates(
@@ -342,17 +343,19 @@ class _Reader:
                     lifetime.BRANCHES[stem % 2 :: 2],
                 )
                 self._problem(
-                    f"“{said}” is not a year of the can-chi cycle ({stem_name} pairs only with {', '.join(branches)}): "
-                    "check how it was said and correct it.",
-                    f"“{said}” không phải là một năm trong vòng can chi ({stem_name} chỉ đi với {', '.join(branches)}):"
-                    " nghe lại lời kể và sửa đoạn này.",
-                )
+                    N_("“{said}” is not a year of the can-chi cycle ({stem} pairs only with {branches}): check how it "
+                    "was said and correct it."),
+                    "“{said}” không phải là một năm trong vòng can chi ({stem} chỉ đi với {branches}): nghe lại lời "
+                    "kể và sửa đoạn này.",
+                    said=said, stem=stem_name, branches=", ".join(branches),
+                )  # fmt: skip
             return None
         placed = lifetime.can_chi_year(stem, branch, self.born, self.said)
         return _Year(placed.year, 2, "can-chi", placed) if placed else None
 
-    def _problem(self, english: str, vietnamese: str) -> None:
-        self.problems.append((english, vietnamese))
+    def _problem(self, english: str, vietnamese: str, **values: str) -> None:
+        """A problem in the language spoken (``english`` marked for the catalog) and in Vietnamese."""
+        self.problems.append((_(english).format(**values), vietnamese.format(**values)))
 
     def _other_spelling(self, word: Word, other: Word, plain: dict, names: tuple, name: str) -> int | None:
         """After "năm", "hồi" …, one word of a can-chi name spelt right and ``word`` not: read with other marks
@@ -362,16 +365,18 @@ class _Reader:
         if found is not None:
             meant = name.format(names[found])
             self._problem(
-                f"“{said}” was read as {meant}: correct the passage if that is not what was said.",
-                f"“{said}” được đọc là {meant}: nếu người kể không nói vậy, hãy sửa đoạn này.",
-            )
+                N_("“{said}” was read as {meant}: correct the passage if that is not what was said."),
+                "“{said}” được đọc là {meant}: nếu người kể không nói vậy, hãy sửa đoạn này.",
+                said=said, meant=meant,
+            )  # fmt: skip
         elif guess := lifetime.near(word.folded, list(names)):
             self._problem(
-                f"“{said}” is not a can-chi year Lời Kể knows: if “{name.format(guess)}” was meant, correct the "
-                "passage; it is left undated.",
-                f"“{said}” không phải là năm can chi Lời Kể biết: nếu người kể nói “{name.format(guess)}”, hãy sửa "
-                "đoạn này; năm ấy chưa được tính.",
-            )
+                N_("“{said}” is not a can-chi year Lời Kể knows: if “{guess}” was meant, correct the passage; it is "
+                "left undated."),
+                "“{said}” không phải là năm can chi Lời Kể biết: nếu người kể nói “{guess}”, hãy sửa đoạn này; năm "
+                "ấy chưa được tính.",
+                said=said, guess=name.format(guess),
+            )  # fmt: skip
         return found
 
     def _periods(self, i: int) -> Iterator[_Found]:

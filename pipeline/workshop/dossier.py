@@ -20,6 +20,7 @@ from pipeline.database.models import Person
 from pipeline.database.search_records import DatedEvent
 from pipeline.database.workshop_records import AboutPassage, EventDate
 from pipeline.errors import NotFound, WorkshopError
+from pipeline.i18n import N_, _
 from pipeline.publishing.quotes import role_phrase
 from pipeline.publishing.transcript import publishable
 from pipeline.text import fold
@@ -31,6 +32,22 @@ from pipeline.workshop.timespans import vn
 from pipeline.workshop.words import Names, words
 
 KINDS = ("event", "person", "place")
+SEVERAL = {
+    "event": N_(
+        "“{key}” names several of the archive's events ({numbers}): give its number (`loike events` lists them)."
+    ),
+    "person": N_(
+        "“{key}” names several of the archive's people ({numbers}): give its number (`loike people` lists them)."
+    ),
+    "place": N_(
+        "“{key}” names several of the archive's places ({numbers}): give its number (`loike places` lists them)."
+    ),
+}
+NONE = {
+    "event": N_("“{key}” names none of the archive's events: give its number (`loike events` lists them)."),
+    "person": N_("“{key}” names none of the archive's people: give its number (`loike people` lists them)."),
+    "place": N_("“{key}” names none of the archive's places: give its number (`loike places` lists them)."),
+}
 
 
 @dataclass(frozen=True)
@@ -47,17 +64,11 @@ def subject(db: Database, kind: str, key: str | int) -> Subject:
     """The event, person or place a user named (by number, name or other name); one sentence when none or
     several are so called."""
     if kind not in KINDS:
-        raise WorkshopError(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
+        raise WorkshopError(_("Unknown kind {kind!r}: use one of {known}.").format(kind=kind, known=", ".join(KINDS)))
     found = _ids(db, kind, str(key).strip())
     if len(found) != 1:
-        listed = {"event": "`loike events`", "person": "`loike people`", "place": "`loike places`"}[kind]
-        plural = {"event": "events", "person": "people", "place": "places"}[kind]
-        many = (
-            f"names several of the archive's {plural} ({', '.join(map(str, sorted(found)))})"
-            if found
-            else (f"names none of the archive's {plural}")
-        )
-        raise WorkshopError(f"“{key}” {many}: give its number ({listed} lists them).")
+        numbers = ", ".join(map(str, sorted(found)))
+        raise WorkshopError(_(SEVERAL[kind] if found else NONE[kind]).format(key=key, numbers=numbers))
     return _subject(db, kind, found.pop())
 
 
@@ -94,7 +105,11 @@ def _subject(db: Database, kind: str, sid: int) -> Subject:
         facts = [("Thuộc", place.parent or ""), ("Tên cũ", "; ".join(place.former_names))]
         return Subject(kind, sid, place.name, place.former_names, [f for f in facts if f[1]])
     if kind != "person":
-        raise WorkshopError(f"There is no {kind} {sid}: `loike {kind}s` lists them with their numbers.")
+        raise WorkshopError(
+            _("There is no {kind} {number}: `loike {kind}s` lists them with their numbers.").format(
+                kind=kind, number=sid
+            )
+        )
     person = database.person(db, sid)
     facts = [("Năm sinh", str(person.birth_year or "")), ("Chức vụ", person.roles_text)]
     return Subject(kind, sid, person.name, [], [f for f in facts if f[1]])
@@ -106,8 +121,10 @@ def dossier(db: Database, kind: str, key: str | int, gazetteer: Gazetteer, inclu
     found = database.passages_about(db, kind, about.id, [about.name, *about.other_names])
     if not found:
         raise WorkshopError(
-            f"No passage is about the {kind} “{about.name}” yet: tag passages with it (`loike tag "
-            f"INTERVIEW LINE --{kind} {about.id}`, or in `loike serve`), or check its name and other names."
+            _(
+                "No passage is about the {kind} “{name}” yet: tag passages with it (`loike tag INTERVIEW LINE "
+                "--{kind} {number}`, or in `loike serve`), or check its name and other names."
+            ).format(kind=kind, name=about.name, number=about.id)
         )
     reader = _Reader(db, about, gazetteer)
     accounts: dict[str, Account] = {}
@@ -197,7 +214,7 @@ class _Reader:
         passage.dates = [r for r in scan.readings if not own & set(range(r.start, r.end))]
         passage.date_problems = scan.problems_vn
         named = [Named(t.kind, t.id, t.name, True) for t in tags if t.kind in ("place", "person")]
-        for first, _, (kind, nid, name) in self.names.find(said):
+        for first, _stop, (kind, nid, name) in self.names.find(said):
             if said[first].start not in own:
                 named.append(Named(kind, nid, name))
         leave_out = leave_out | ({speaker.id} if speaker else set())

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import WorkshopError
+from pipeline.i18n import _
 from pipeline.workshop.timespans import Span, written_span
 from pipeline.workshop.words import Word, folded_words
 
@@ -33,7 +34,6 @@ KEYS = {
 YES = {"có", "co", "yes", "true"}
 NAMING_WORDS = {("sau",), ("trước",), ("từ",), ("hồi",), ("thời",), ("thời", "kỳ"), ("công", "cuộc")}
 """Words after which a name that is also a common word ("đổi mới") is taken as the name."""
-FORM = "each entry is “- tên: …” with “thời gian: dd/mm/yyyy, mm/yyyy or yyyy” (or two joined by “–”)"
 
 
 @dataclass(frozen=True)
@@ -111,34 +111,42 @@ def read(path: Path, shown_as: str) -> list[Period]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise WorkshopError(
-            f"The gazetteer {shown_as} cannot be read ({error}): save it as UTF-8 text, or remove it."
+            _("The gazetteer {file} cannot be read ({error}): save it as UTF-8 text, or remove it.").format(
+                file=shown_as, error=error
+            )
         ) from error
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         line = (error.problem_mark or error.context_mark).line + 1 if (error.problem_mark or error.context_mark) else 1
-        raise _mistake(shown_as, line, f"it is not valid YAML ({error.problem})") from error
+        raise _mistake(shown_as, line, _("it is not valid YAML ({problem})").format(problem=error.problem)) from error
     if root is None:
         return []
     if not isinstance(root, yaml.SequenceNode):
-        raise _mistake(shown_as, root.start_mark.line + 1, "the file is not a list of entries")
+        raise _mistake(shown_as, root.start_mark.line + 1, _("the file is not a list of entries"))
     return [_period(node, shown_as) for node in root.value]
 
 
 def _period(node: yaml.Node, shown_as: str) -> Period:
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.MappingNode):
-        raise _mistake(shown_as, line, "this entry is not a “tên: …” with its “thời gian: …”")
+        raise _mistake(shown_as, line, _("this entry is not a “tên: …” with its “thời gian: …”"))
     fields: dict[str, tuple[yaml.Node, int]] = {}
     for key, value in node.value:
         name = KEYS.get(str(key.value).strip().lower())
         if name is None:
             known = ", ".join(sorted({k for k in KEYS if not k.isascii()}))
-            raise _mistake(shown_as, key.start_mark.line + 1, f"“{key.value}” is not a field (use {known})")
+            raise _mistake(
+                shown_as,
+                key.start_mark.line + 1,
+                _("“{field}” is not a field (use {known})").format(field=key.value, known=known),
+            )
         fields[name] = (value, key.start_mark.line + 1)
     for needed in ("name", "date"):
         if needed not in fields or not _text(fields[needed][0]):
-            raise _mistake(shown_as, line, f"the entry has no {'“tên”' if needed == 'name' else '“thời gian”'}")
+            raise _mistake(
+                shown_as, line, _("the entry has no “tên”") if needed == "name" else _("the entry has no “thời gian”")
+            )
     date_node, date_line = fields["date"]
     try:
         span = written_span(_text(date_node))
@@ -164,13 +172,16 @@ def _aliases(node: yaml.Node | None, shown_as: str) -> tuple[str, ...]:
     if isinstance(node, yaml.ScalarNode):
         return (_text(node),) if _text(node) else ()
     if not isinstance(node, yaml.SequenceNode) or not all(isinstance(n, yaml.ScalarNode) for n in node.value):
-        raise _mistake(shown_as, node.start_mark.line + 1, "“tên khác” is not a list of names in [ ]")
+        raise _mistake(shown_as, node.start_mark.line + 1, _("“tên khác” is not a list of names in [ ]"))
     return tuple(_text(n) for n in node.value if _text(n))
 
 
 def _mistake(shown_as: str, line: int, what: str) -> WorkshopError:
     return WorkshopError(
-        f"The gazetteer {shown_as} has a mistake on line {line}: {what}; {FORM}: fix that line.",
+        _(
+            "The gazetteer {file} has a mistake on line {line}: {what}; each entry is “- tên: …” with “thời gian: "
+            "dd/mm/yyyy, mm/yyyy or yyyy” (or two joined by “–”): fix that line."
+        ).format(file=shown_as, line=line, what=what),
         vi=f"Tệp mốc thời gian {shown_as} có lỗi ở dòng {line}: mỗi mục là “- tên: …” với “thời gian: dd/mm/yyyy, "
         "mm/yyyy hoặc yyyy” (một thời kỳ thì hai mốc nối bằng “–”); hãy sửa dòng ấy.",
     )

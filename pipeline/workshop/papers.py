@@ -11,6 +11,7 @@ from pipeline import database, files
 from pipeline.database import Database
 from pipeline.database.workshop_records import Conclusion
 from pipeline.errors import WorkshopError, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import templating
 from pipeline.settings import Archive
 from pipeline.workshop import gazetteer, pages, settling
@@ -33,7 +34,7 @@ def write_dossier(
 ) -> tuple[Dossier, Path]:
     """Write the dossier of an event (person, place) to ``output``, by default into the sheets' ``dossiers/``."""
     if fmt not in FORMATS:
-        raise WorkshopError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise WorkshopError(_("Unknown format {fmt!r}: use one of {known}.").format(fmt=fmt, known=", ".join(FORMATS)))
     made = dossier(db, kind, key, gazetteer.load(archive.root), include_restricted)
     path = output or pages.default_path(archive, made, fmt)
     if fmt == "docx":

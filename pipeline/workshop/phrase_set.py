@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import WorkshopError
+from pipeline.i18n import _
 from pipeline.workshop.dates import read_dates
 from pipeline.workshop.gazetteer import Gazetteer
 
@@ -64,7 +65,11 @@ def read_phrases(path: Path) -> list[Phrase]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise WorkshopError(f"The phrase table {path} cannot be read ({error}): give a UTF-8 text file.") from error
+        raise WorkshopError(
+            _("The phrase table {path} cannot be read ({error}): give a UTF-8 text file.").format(
+                path=path, error=error
+            )
+        ) from error
     phrases = []
     for number, row in enumerate(csv.reader(io.StringIO(text), delimiter="\t"), 1):
         if not row or row[0].startswith("#") or row[0] == "kind":
@@ -73,8 +78,10 @@ def read_phrases(path: Path) -> list[Phrase]:
         kind, phrase, expected, born, said = (cell.strip() for cell in cells)
         if not kind or not phrase or not (born or "0").isdigit() or not (said or "0").isdigit():
             raise WorkshopError(
-                f"{path}, line {number}: expected {', '.join(COLUMNS)} separated by tabs (born and said are years "
-                "or empty): fix that line."
+                _(
+                    "{path}, line {number}: expected {columns} separated by tabs (born and said are years or empty): "
+                    "fix that line."
+                ).format(path=path, number=number, columns=", ".join(COLUMNS))
             )
         values = tuple(value.strip() for value in expected.split(";") if value.strip())
         phrases.append(Phrase(kind, phrase, values, int(born) if born else None, int(said) if said else SAID, number))

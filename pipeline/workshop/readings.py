@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.i18n import N_, _
 from pipeline.workshop.lifetime import Placed
 from pipeline.workshop.timespans import Span
 
@@ -84,7 +85,19 @@ class DateScan:
     """The same in Vietnamese, for the dossier."""
 
 
+PRECISION_WORDS = (N_("day"), N_("month"), N_("year"), N_("season"), N_("decade"), N_("period"))
+"""The precisions marked for the catalog: the command line says them in the language spoken."""
+
+
 def describe(reading: DateReading) -> str:
     """One line for the command line: ``năm bốn lăm → 1945 (year; placed in the life of …)``."""
-    extra = "; ".join(x for x in (reading.precision, reading.period, reading.rule) if x)
+    rule = None
+    if reading.placed is not None:
+        placed = (
+            _("placed in the life of a witness born in {year}")
+            if reading.placed.known
+            else _("no birth year: placed as for a witness born in {year}")
+        )
+        rule = placed.format(year=reading.placed.born)
+    extra = "; ".join(x for x in (_(reading.precision), reading.period, rule) if x)
     return f"{reading.words} → {reading.label} [{reading.value}] ({extra})"

@@ -19,6 +19,7 @@ from pipeline.database import Database
 from pipeline.database.search_records import DatedEvent
 from pipeline.database.workshop_records import ASPECTS, CitedPassage, Conclusion
 from pipeline.errors import NotFound, WorkshopError
+from pipeline.i18n import _
 from pipeline.publishing import templating, transcript
 from pipeline.publishing.quotes import md_escape, role_phrase
 from pipeline.workshop import dossier
@@ -26,7 +27,6 @@ from pipeline.workshop.dossier_records import ASPECT_VN
 from pipeline.workshop.timespans import vn, written_span
 
 FORMATS = ("md", "json")
-DATE_FORM = "write the settled date as dd/mm/yyyy, mm/yyyy or yyyy, or a period as 12/1946 – 07/1954"
 DATE_FORM_VN = "hãy ghi dạng dd/mm/yyyy, mm/yyyy hoặc yyyy, hay một khoảng như 12/1946 – 07/1954"
 
 
@@ -46,15 +46,17 @@ def conclude(
     ``decided_on`` is dd/mm/yyyy (today when not given); ``passages`` are the passages it rests on, each a segment
     number or "CODE:LINE" (the line of the review sheet). Raises WorkshopError saying what is missing."""
     if aspect not in ASPECTS:
-        raise WorkshopError(f"Unknown aspect {aspect!r}: use one of {', '.join(ASPECTS)}.")
+        raise WorkshopError(
+            _("Unknown aspect {aspect!r}: use one of {known}.").format(aspect=aspect, known=", ".join(ASPECTS))
+        )
     answer, decided_by, editor = (" ".join(str(v or "").split()) for v in (answer, decided_by, editor))
     for value, what in (
-        (answer, "the version the workshop accepted"),
-        (decided_by, "who decided"),
-        (editor, "your name"),
+        (answer, _("A conclusion needs the version the workshop accepted: give it and record the conclusion again.")),
+        (decided_by, _("A conclusion needs who decided: give it and record the conclusion again.")),
+        (editor, _("A conclusion needs your name: give it and record the conclusion again.")),
     ):
         if not value:
-            raise WorkshopError(f"A conclusion needs {what}: give it and record the conclusion again.")
+            raise WorkshopError(what)
     about = dossier.subject(db, "event", event)
     span = None
     if aspect == "date":
@@ -62,7 +64,11 @@ def conclude(
             span = written_span(answer)
         except ValueError as error:
             raise WorkshopError(
-                f"{error}: {DATE_FORM}.", f"“{answer}” không phải là thời gian: {DATE_FORM_VN}."
+                _(
+                    "{problem}: write the settled date as dd/mm/yyyy, mm/yyyy or yyyy, or a period as "
+                    "12/1946 – 07/1954."
+                ).format(problem=error),
+                vi=f"“{answer}” không phải là thời gian: {DATE_FORM_VN}.",
             ) from error
     return database.add_conclusion(
         db,
@@ -88,8 +94,8 @@ def _decided_on(written: str | None) -> str:
         span = None
     if span is None or span.start != span.end or len(span.start) != 10:
         raise WorkshopError(
-            f"“{written}” is not the day the workshop decided: write it as dd/mm/yyyy.",
-            f"“{written}” không phải là một ngày: hãy ghi ngày quyết định dạng ngày/tháng/năm, ví dụ 12/05/2026.",
+            _("“{written}” is not the day the workshop decided: write it as dd/mm/yyyy.").format(written=written),
+            vi=f"“{written}” không phải là một ngày: hãy ghi ngày quyết định dạng ngày/tháng/năm, ví dụ 12/05/2026.",
         )
     return span.start
 
@@ -98,11 +104,15 @@ def _segment_id(db: Database, passage: str | int) -> int:
     text = str(passage).strip()
     if text.isdigit():
         return int(text)
-    code, _, line = text.rpartition(":")
+    code, _colon, line = text.rpartition(":")
     found = database.interview(db, code) if code else None
     segment = database.segment_at(db, found.id, int(line) - 1) if found and line.isdigit() else None
     if segment is None:
-        raise NotFound(f"There is no passage “{text}”: give CODE:LINE (the line in the review sheet) or its number.")
+        raise NotFound(
+            _("There is no passage “{text}”: give CODE:LINE (the line in the review sheet) or its number.").format(
+                text=text
+            )
+        )
     return segment.id
 
 
@@ -116,7 +126,7 @@ def export(
     citation of the passages it rests on; passages of interviews not cleared for publication are counted, not
     cited, unless ``include_restricted``."""
     if fmt not in FORMATS:
-        raise WorkshopError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise WorkshopError(_("Unknown format {fmt!r}: use one of {known}.").format(fmt=fmt, known=", ".join(FORMATS)))
     only = dossier.subject(db, "event", event).id if event is not None else None
     env = templating.text_environment(archive_root)
     found = [_view(db, env, c, include_restricted) for c in database.conclusions(db, only)]

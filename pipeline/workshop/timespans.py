@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.i18n import _
+
 OPEN = ".."
 """An open end (ISO 8601-2): "1945-08/.." is from August 1945 on."""
 WRITTEN = re.compile(r"^(?:(\d{1,2})/)?(?:(\d{1,2})/)?(\d{4})$")
@@ -89,26 +91,26 @@ def written_span(text: str) -> Span:
     Raises ValueError saying what is expected."""
     parts = [part for part in BETWEEN.split(text.strip(), maxsplit=1) if part]
     if not parts:
-        raise ValueError("no date")
+        raise ValueError(_("no date"))
     first = _written(parts[0])
     last = _written(parts[-1])
     if len(parts) == 2 and _padded(last, "99") < _padded(first, "00"):
-        raise ValueError(f"“{text.strip()}” ends before it starts")
+        raise ValueError(_("“{text}” ends before it starts").format(text=text.strip()))
     return Span(first, last)
 
 
 def _written(text: str) -> str:
     match = WRITTEN.match(text.strip())
     if not match:
-        raise ValueError(f"“{text.strip()}” is not a date")
+        raise ValueError(_("“{text}” is not a date").format(text=text.strip()))
     one, two, year = match.groups()
     day_, month = (one, two) if two else (None, one)
     if month is not None and not 1 <= int(month) <= 12:
-        raise ValueError(f"“{text.strip()}” has no month {int(month)}")
+        raise ValueError(_("“{text}” has no month {month}").format(text=text.strip(), month=int(month)))
     if day_ is not None:
         iso = day(int(year), int(month), int(day_))
         if iso is None:
-            raise ValueError(f"“{text.strip()}” is not a day of the calendar")
+            raise ValueError(_("“{text}” is not a day of the calendar").format(text=text.strip()))
         return iso
     return f"{year}-{int(month):02d}" if month else year
 
