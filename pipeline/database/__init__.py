@@ -15,9 +15,13 @@ workshop_conclusions (what a workshop settled, append-only; an event's settled d
 (its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change) and quotes_kept (the passages editors keep for the book).
+For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
+closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
+m011.
 """
 
 from pipeline.database.about_passages import event, interviews_naming, passages_about, place
+from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
     Database,
@@ -30,6 +34,15 @@ from pipeline.database.connection import (
     open_database,
     warn_if_network,
     writing,
+)
+from pipeline.database.index_points import (
+    add_public_revision,
+    all_index_points,
+    delete_index_point,
+    index_point,
+    index_points,
+    public_history,
+    save_index_point,
 )
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
@@ -64,6 +77,7 @@ from pipeline.database.recordings import (
     remember_file,
     update_recording,
 )
+from pipeline.database.redactions import add_redaction, redaction, redactions, withdraw_redaction
 from pipeline.database.review import (
     alternatives,
     interview_people,
@@ -83,7 +97,14 @@ from pipeline.database.review import (
     untag_segment,
     update_segment,
 )
-from pipeline.database.revisions import add_revision, editor_actions, last_edits, segment_history, snapshot
+from pipeline.database.revisions import (
+    add_revision,
+    editor_actions,
+    interview_revisions,
+    last_edits,
+    segment_history,
+    snapshot,
+)
 from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
@@ -130,13 +151,17 @@ from pipeline.database.workshop_conclusions import (
 __all__ = [
     "add_conclusion",
     "add_former_name",
+    "add_public_revision",
     "add_quote",
     "add_recording",
+    "add_redaction",
     "add_revision",
+    "all_index_points",
     "all_recordings",
     "alternatives",
     "Applied",
     "apply_metadata",
+    "archive_setting",
     "backup",
     "conclusions",
     "conclusions_in_force",
@@ -146,6 +171,7 @@ __all__ = [
     "damaged",
     "Database",
     "dated_events",
+    "delete_index_point",
     "delete_quote",
     "describe_event",
     "domain_words",
@@ -158,6 +184,10 @@ __all__ = [
     "file_names",
     "file_seen",
     "files_taken",
+    "HOLDING_ARCHIVE",
+    "holding_archive",
+    "index_point",
+    "index_points",
     "interview",
     "interview_events",
     "interview_for",
@@ -167,6 +197,7 @@ __all__ = [
     "interview_people",
     "interview_places",
     "interview_quotes",
+    "interview_revisions",
     "interview_roles",
     "interview_tags",
     "interviews",
@@ -202,6 +233,7 @@ __all__ = [
     "place_path",
     "places",
     "places_named",
+    "public_history",
     "quote",
     "record_normalised",
     "record_probe",
@@ -212,10 +244,13 @@ __all__ = [
     "recording_with_path",
     "recordings_to_process",
     "recordings_to_rebuild",
+    "redaction",
+    "redactions",
     "reindex",
     "remember_file",
     "remove_segment",
     "ROLES",
+    "save_index_point",
     "save_transcript",
     "search_text",
     "segment",
@@ -225,6 +260,7 @@ __all__ = [
     "segment_words",
     "segments",
     "segments_between",
+    "set_archive_setting",
     "sheet_segments",
     "SheetSegments",
     "snapshot",
@@ -242,5 +278,6 @@ __all__ = [
     "update_recording",
     "update_segment",
     "warn_if_network",
+    "withdraw_redaction",
     "writing",
 ]

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from pipeline.database.migration_m011 import m011_index_and_redaction
 from pipeline.database.migrations_workshop import m010_workshop
 from pipeline.database.sqlite import Database, Migrations
 
@@ -397,3 +398,4 @@ def m008_progress_index(db: Database) -> None:
 
 
 migrations()(m010_workshop)  # the workshop's conclusions, append-only (its SQL, frozen, in migrations_workshop)
+migrations()(m011_index_and_redaction)  # frozen in migration_m011, whole here it would pass 400 lines

@@ -21,7 +21,7 @@ from pipeline.database.search_records import DatedEvent
 from pipeline.database.workshop_records import AboutPassage, EventDate
 from pipeline.errors import NotFound, WorkshopError
 from pipeline.i18n import N_, _
-from pipeline.publishing.quotes import role_phrase
+from pipeline.publishing.citations import role_phrase
 from pipeline.publishing.transcript import publishable
 from pipeline.text import fold
 from pipeline.workshop import questions

@@ -21,7 +21,8 @@ from pipeline.database.workshop_records import ASPECTS, CitedPassage, Conclusion
 from pipeline.errors import NotFound, WorkshopError
 from pipeline.i18n import _
 from pipeline.publishing import templating, transcript
-from pipeline.publishing.quotes import md_escape, role_phrase
+from pipeline.publishing.citations import role_phrase
+from pipeline.publishing.quotes import md_escape
 from pipeline.workshop import dossier
 from pipeline.workshop.dossier_records import ASPECT_VN
 from pipeline.workshop.timespans import vn, written_span
