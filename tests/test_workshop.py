@@ -167,8 +167,8 @@ def test_conclusions_are_exported_with_the_citations_they_rest_on(archive, db):
     assert (conclusion["answer"], conclusion["decided_on_vn"], conclusion["withheld"]) == ("1945", "12/05/2026", 1)
     [citation] = conclusion["citations"]
     assert citation["citation"] == (
-        "Lời kể của ông Nguyễn Văn Hùng (sinh năm 1932), nguyên Bí thư Chi bộ xã Bắc Cường, phỏng vấn ngày 12/03/2026 "
-        "tại xã Bắc Cường; bản ghi LK-2026-001, phút 00:06–00:12."
+        "Lời kể của ông Nguyễn Văn Hùng (sinh năm 1932), nguyên Bí thư Chi bộ xã Bắc Cường, do Trần Thị Mai phỏng vấn "
+        "ngày 12/03/2026 tại xã Bắc Cường, huyện Vũ Thư, tỉnh Thái Bình; bản ghi LK-2026-001, phút 00:06–00:12."
     )
     restricted = json.loads(loike(archive, "conclusions", "--format", "json", "--include-restricted").output)
     assert [c["restricted"] for c in restricted["conclusions"][0]["citations"]] == [False, True]

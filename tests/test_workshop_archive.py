@@ -142,7 +142,7 @@ def test_a_conclusion_is_kept_with_its_history_and_becomes_the_event_date(archiv
     exported = settling.export(db, archive.root, FOUNDING)
     assert "### Thời gian: 1945" in exported and "_(đã được thay bằng kết luận sau)_" in exported
     assert (
-        f"Lời kể của ông Nguyễn Văn Hùng (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, phỏng vấn ngày 12/03/2026 tại xã Bắc Cường; bản ghi {hung}, phút"
+        f"Lời kể của ông Nguyễn Văn Hùng (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, do Trần Thị Mai phỏng vấn ngày 12/03/2026 tại xã Bắc Cường, huyện Vũ Thư, tỉnh Thái Bình; bản ghi {hung}, phút"
         in exported
     )
 

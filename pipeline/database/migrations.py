@@ -397,5 +397,4 @@ def m008_progress_index(db: Database) -> None:
     db.execute("CREATE INDEX segments_progress ON segments(interview_id, review_status, flags, speaker)")
 
 
-migrations()(m010_workshop)  # the workshop's conclusions, append-only (its SQL, frozen, in migrations_workshop)
-migrations()(m011_index_and_redaction)  # frozen in migration_m011, whole here it would pass 400 lines
+_ = [migrations()(frozen) for frozen in (m010_workshop, m011_index_and_redaction)]  # frozen in their own modules

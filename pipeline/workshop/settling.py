@@ -21,7 +21,8 @@ from pipeline.database.workshop_records import ASPECTS, CitedPassage, Conclusion
 from pipeline.errors import NotFound, WorkshopError
 from pipeline.i18n import _
 from pipeline.publishing import templating, transcript
-from pipeline.publishing.citations import role_phrase
+from pipeline.publishing.citations import place_phrase, role_phrase
+from pipeline.publishing.quote_records import inner_quotes
 from pipeline.publishing.quotes import md_escape
 from pipeline.workshop import dossier
 from pipeline.workshop.dossier_records import ASPECT_VN
@@ -173,11 +174,16 @@ def cite(db: Database, env, passage: CitedPassage, events: list[DatedEvent]) -> 
     witnesses = database.people_in_role(db, interview.id, "witness")
     speaker = segment and (segment.person_id or database.speaker_people(db, interview.id).get(segment.speaker or ""))
     witness = next((w for w in witnesses if w.id == speaker), witnesses[0] if len(witnesses) == 1 else None)
-    commune = next((p.name for p in database.interview_places(db, interview.id) if p.kind == "commune"), None)
+    held_in = {place.kind: place.name for place in database.interview_places(db, interview.id)}
     start, end = (segment.start, segment.end) if segment else (passage.start, passage.start)
     text = templating.citation(
         env,
-        quote={"id": passage.segment_id, "text": segment.text if segment else ""},
+        quote={
+            "id": passage.segment_id,
+            "text": segment.text if segment else "",
+            "quoted": inner_quotes(segment.text if segment else ""),
+            "verified": bool(segment and segment.review_status == "verified"),
+        },
         witness={
             "name": witness.name,
             "honorific": witness.honorific,
@@ -190,10 +196,13 @@ def cite(db: Database, env, passage: CitedPassage, events: list[DatedEvent]) -> 
             "code": interview.code,
             "title": interview.title,
             "date_vn": transcript.date_vn(interview.date) or "",
-            "where": transcript.commune_phrase(commune) or interview.place,
+            "where": transcript.commune_phrase(held_in.get("commune")) or interview.place,
+            "district": place_phrase(held_in.get("district"), "district"),
+            "province": place_phrase(held_in.get("province"), "province"),
             "interviewers": [p.name for p in database.people_in_role(db, interview.id, "interviewer")],
             "consent": interview.consent_status,
         },
+        archive={"name": database.holding_archive(db)},
         start=transcript.minutes(start),
         end=transcript.minutes(end, up=True),
     )
