@@ -63,6 +63,28 @@ def test_accounts_differ_on_the_year_and_the_place_and_the_restricted_one_is_lef
     assert "ông Lê Văn Tâm nói 1945 — LK-2026-003" in with_restricted.questions[0].text
 
 
+def test_a_passage_closed_to_the_public_is_left_out_unless_asked_for_and_then_marked(db, archive):
+    from pipeline.database.public_records import Redaction
+    from pipeline.workshop import pages
+
+    database.add_redaction(db, Redaction(0, 1, 7.0, 9.0, "Người kể xin giữ kín", "2099-12-31", "Lan", ""))
+    db.conn.commit()
+    found = made(db, archive)
+    assert found.withheld == {"LK-2026-001": 1, "LK-2026-003": 1}
+    assert [q.aspect for q in found.questions] == ["date"], "Vũ Hội was said only in the closed passage"
+    shown = made(db, archive, include_restricted=True)
+    [hung] = [p for a in shown.accounts for p in a.passages if p.code == "LK-2026-001"]
+    assert hung.restricted and hung.closed_until == "2099-12-31"
+    links = pages.Links(audio=lambda p: None, sheet=lambda p: None)
+    [view] = [
+        p for a in pages.dossier_view(shown, links)["accounts"] for p in a["passages"] if p["code"] == "LK-2026-001"
+    ]
+    assert view["consent"] == "Đoạn bị hạn chế đến 31/12/2099"
+    settling.conclude(db, FOUNDING, "date", "1945", "Hội thảo", "Lan", passages=["LK-2026-001:2"])
+    [conclusion] = json.loads(settling.export(db, archive.root, FOUNDING, "json"))["conclusions"]
+    assert conclusion["citations"] == [] and conclusion["withheld"] == 1
+
+
 def test_a_witness_without_a_birth_year_says_which_century_rule_was_used(db, archive):
     lam = next(a for a in made(db, archive).accounts if a.name == "ông Trần Văn Lâm")
     assert lam.birth_note == "chưa rõ năm sinh: năm nói tắt và năm can chi tính như người sinh năm 1930"

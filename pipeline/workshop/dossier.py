@@ -21,6 +21,7 @@ from pipeline.database.search_records import DatedEvent
 from pipeline.database.workshop_records import AboutPassage, EventDate
 from pipeline.errors import NotFound, WorkshopError
 from pipeline.i18n import N_, _
+from pipeline.publishing import redaction
 from pipeline.publishing.citations import role_phrase
 from pipeline.publishing.transcript import publishable
 from pipeline.text import fold
@@ -129,12 +130,17 @@ def dossier(db: Database, kind: str, key: str | int, gazetteer: Gazetteer, inclu
     reader = _Reader(db, about, gazetteer)
     accounts: dict[str, Account] = {}
     withheld: dict[str, int] = {}
+    closing: dict[int, list] = {}  # passages an editor closed to the public until a date (embargoed)
+    for r in redaction.in_force(database.redactions(db)):
+        closing.setdefault(r.interview_id, []).append(r)
     for passage in found:
-        restricted = not publishable(passage.consent_status, passage.consent_until)
+        spans = closing.get(passage.interview_id, [])
+        closed = next((r for r in spans if r.start < passage.end and r.end > passage.start), None)
+        restricted = closed is not None or not publishable(passage.consent_status, passage.consent_until)
         if restricted and not include_restricted:
             withheld[passage.code] = withheld.get(passage.code, 0) + 1
             continue
-        reader.add(accounts, passage, restricted)
+        reader.add(accounts, passage, restricted, closed.until if closed else None)
     made = Dossier(
         kind, about.id, about.name, about.other_names, about.facts, sorted(accounts.values(), key=_order),
         include_restricted, withheld, when=about.date,
@@ -175,7 +181,7 @@ class _Reader:
             self.interviews[interview_id] = (witnesses, interviewers, tags, database.person_names(self.db))
         return self.interviews[interview_id]
 
-    def add(self, accounts: dict[str, Account], found: AboutPassage, restricted: bool) -> None:
+    def add(self, accounts: dict[str, Account], found: AboutPassage, restricted: bool, closed: str | None) -> None:
         witnesses, interviewers, tags, names = self._interview(found.interview_id)
         by_id = {w.id: w for w in witnesses}
         speaker = by_id.get(found.person_id) if found.person_id else (witnesses[0] if len(witnesses) == 1 else None)
@@ -183,6 +189,7 @@ class _Reader:
             found.segment_id, found.code, found.idx, found.start, found.end, found.text, found.review_status,
             found.how, names.get(found.person_id) or found.speaker, speaker is not None,
             found.consent_status, restricted, found.interview_date, bool(found.flags), found.interview_id,
+            closed_until=closed,
         )  # fmt: skip
         self._read(passage, speaker, tags.get(found.segment_id, []), interviewers | {found.person_id})
         account = self._account(accounts, found, speaker, names)

@@ -47,6 +47,8 @@ class DossierPassage:
     interview_date: str | None
     flagged: bool = False
     interview_id: int = 0
+    closed_until: str | None = None
+    """Where an editor closed the passage to the public (``loike redact``): the ISO day it opens."""
     dates: list[DateReading] = field(default_factory=list)
     date_problems: list[str] = field(default_factory=list)
     places: list[Named] = field(default_factory=list)

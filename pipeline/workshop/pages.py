@@ -116,7 +116,9 @@ def _passage(p: DossierPassage, links: Links) -> dict:
         "review_status": p.review_status,
         "review": REVIEW_VN.get(p.review_status, p.review_status),
         "restricted": p.restricted,
-        "consent": templating.consent_mark(p.consent)["label"],
+        "consent": f"Đoạn bị hạn chế đến {vn(p.closed_until)}"
+        if p.closed_until
+        else templating.consent_mark(p.consent)["label"],
         "how": [HOW_VN.get(h, h) for h in p.how],
         "interview_date": vn(p.interview_date) if p.interview_date else None,
         "dates": [{"label": r.label, "words": r.words, "rule": r.rule_vn} for r in p.dates],

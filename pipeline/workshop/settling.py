@@ -20,7 +20,7 @@ from pipeline.database.search_records import DatedEvent
 from pipeline.database.workshop_records import ASPECTS, CitedPassage, Conclusion
 from pipeline.errors import NotFound, WorkshopError
 from pipeline.i18n import _
-from pipeline.publishing import templating, transcript
+from pipeline.publishing import redaction, templating, transcript
 from pipeline.publishing.citations import place_phrase, role_phrase
 from pipeline.publishing.quote_records import inner_quotes
 from pipeline.publishing.quotes import md_escape
@@ -206,7 +206,8 @@ def cite(db: Database, env, passage: CitedPassage, events: list[DatedEvent]) -> 
         start=transcript.minutes(start),
         end=transcript.minutes(end, up=True),
     )
-    restricted = not transcript.publishable(interview.consent_status, interview.consent_until)
+    closed = any(r.start < end and r.end > start for r in redaction.in_force(database.redactions(db, interview.id)))
+    restricted = closed or not transcript.publishable(interview.consent_status, interview.consent_until)
     return {"code": passage.code, "start": start, "text": segment.text if segment else None, "citation": text,
             "restricted": restricted}  # fmt: skip
 
