@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 
 from pipeline.database.migration_m011 import m011_index_and_redaction
+from pipeline.database.migrations_workshop import m010_workshop
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -396,4 +397,4 @@ def m008_progress_index(db: Database) -> None:
     db.execute("CREATE INDEX segments_progress ON segments(interview_id, review_status, flags, speaker)")
 
 
-migrations()(m011_index_and_redaction)  # frozen in migration_m011, whole here it would pass 400 lines
+_ = [migrations()(frozen) for frozen in (m010_workshop, m011_index_and_redaction)]  # frozen in their own modules
