@@ -198,6 +198,11 @@ def status(obj: Context, as_json: bool) -> None:
         )
         if row.problem:
             click.echo(f"{'':<13} ! {row.problem}")
+        if row.unwritten_count:
+            click.echo(
+                f"{'':<13} ⚑ {places(row.unwritten_count)} where speech was heard and not written "
+                "(có tiếng nói, máy không ghi được): listen and type what was said in the review app (`loike serve`)"
+            )
         if row.status == "transcribed" and row.segment_count and not row.labelled_count:
             click.echo(
                 f"{'':<13} · no speaker labels (chưa tách người nói): once the speaker model is installed "
@@ -229,10 +234,14 @@ def run_on_cluster(obj: Context, options: TranscribeOptions, where: ClusterOptio
     sys.exit(0 if report.ok and not stop() else 1)
 
 
+def places(count: int) -> str:
+    return f"{count} place" if count == 1 else f"{count} places"
+
+
 def print_score(score) -> None:
     click.echo(
         f"{score.wer:>6.3f} {score.cer:>6.3f} {score.rtf:>6.2f} {score.words:>6} {clock(score.seconds):>8}  "
-        f"{score.path.name}"
+        f"{score.path.name}" + (f"  ⚑ {score.gaps} not written ({score.gap_seconds:.1f} s)" if score.gaps else "")
     )
 
 
@@ -245,3 +254,8 @@ def print_eval_summary(report) -> None:
         f"{clock(report.total('seconds'))} of audio; model loaded in {report.load_seconds:.1f} s), "
         f"{len(report.files)} recordings scored, {len(report.skipped)} skipped."
     )
+    if report.total("gaps"):
+        click.echo(
+            f"Speech heard and not written (có tiếng nói, máy không ghi được): {places(int(report.total('gaps')))}, "
+            f"{report.total('gap_seconds'):.1f} s; their words count as deleted."
+        )

@@ -21,6 +21,7 @@ from datetime import date
 
 from pipeline.database.models import Person
 from pipeline.publishing.transcript import CONSENT_VN, REVIEW_VN, Line, Transcript, minutes
+from pipeline.speech import flags
 
 OHMS_NS = "https://www.weareavp.com/nunncenter/ohms"
 OHMS_SCHEMA = "https://www.weareavp.com/nunncenter/ohms/ohms.xsd"
@@ -232,10 +233,10 @@ def tei_xml(t: Transcript) -> str:
     who = speaker_ids(t)
     body = _sub(text, q("body"))
     for line in t.lines:
-        _sub(
+        utterance = _sub(
             body,
             q("u"),
-            line.text,
+            None if line.unwritten else line.text,
             **{
                 XML_ID: f"u{line.idx + 1}",
                 "who": f"#{who[line.speaker]}" if line.speaker else None,
@@ -244,6 +245,8 @@ def tei_xml(t: Transcript) -> str:
                 "ana": f"#review-{line.review_status}",
             },
         )
+        if line.unwritten:  # TEI's own mark for what a transcription leaves out, with the reason in words
+            _sub(_sub(utterance, q("gap"), reason="untranscribed"), q("desc"), flags.UNWRITTEN_VN)
     interp = _sub(_sub(text, q("back")), q("interpGrp"), type="review")
     for status, label in REVIEW_VN.items():
         _sub(interp, q("interp"), label, **{XML_ID: f"review-{status}"})
