@@ -158,4 +158,4 @@ def test_speech_heard_and_not_written_is_counted_by_loike_eval(tmp_path, monkeyp
     )
     text = runner.invoke(cli.cli, ["eval", str(tmp_path)], catch_exceptions=False).output
     assert "phone.wav  ⚑ 1 not written (3." in text
-    assert "Speech heard and not written (có tiếng nói, máy không ghi được): 1 place, 3." in text
+    assert "Speech heard and not written: 1 place, 3." in text

@@ -148,6 +148,11 @@ def segment_view(segment: Segment) -> SegmentView:
     )
 
 
+PRINT_LINES = 48
+"""Lines on a printed A4 page (sheet.css sets the page's height to hold exactly these): each is numbered in the
+margin, so that an editor can cite "trang 3, dòng 17"."""
+
+
 def segment_row(seg: SegmentView) -> str:
     """One segment's row of the sheet (``<li class="segment">``): time code, speaker, text with its doubtful words
     marked, the machine-made flag and the review state; speech the machine heard and did not write is a gap
@@ -195,6 +200,8 @@ def render_sheet(
         unwritten_text=flags.UNWRITTEN_TEXT,
         segment_rows=Markup("\n".join(segment_row(v) for v in views)),
         audio_href=audio_href,
+        has_speakers=any(v.get("speaker") for v in views),
+        print_lines=PRINT_LINES,
     )
 
 
