@@ -12,7 +12,8 @@ places and events; subject_passages: what their pages list; subject_names: peopl
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
 search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
-of every change) and quotes_kept (the passages editors keep for the book).
+of every change) and quotes_kept (the passages editors keep for the book). voice_prints: the voice prints of named
+people and the proposals made from them (migration m016 in migration_voices).
 """
 
 from pipeline.database.backup import backup
@@ -116,8 +117,42 @@ from pipeline.database.transcripts import (
     sheet_segments,
     transcript_counts,
 )
+from pipeline.database.voice_prints import (
+    KnownPrint,
+    LabelView,
+    Proposal,
+    Voice,
+    drop_voice,
+    forget_voice,
+    keep_voice,
+    known_prints,
+    label_prints,
+    proposals,
+    remove_print,
+    speaker_overview,
+    store_label_prints,
+    store_proposals,
+    voice_export,
+    voices,
+)
 
 __all__ = [
+    "KnownPrint",
+    "LabelView",
+    "Proposal",
+    "Voice",
+    "drop_voice",
+    "forget_voice",
+    "keep_voice",
+    "known_prints",
+    "label_prints",
+    "proposals",
+    "remove_print",
+    "speaker_overview",
+    "store_label_prints",
+    "store_proposals",
+    "voice_export",
+    "voices",
     "add_former_name",
     "add_quote",
     "add_recording",

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from pipeline.database.migration_voices import m016_voices
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -393,3 +394,6 @@ def m008_progress_index(db: Database) -> None:
     labelled), in one index they read without touching the table: the list of 1,000 one-hour interviews took 0.32 s
     without it and 0.13 s with it, for 15 MB (2 % of that database)."""
     db.execute("CREATE INDEX segments_progress ON segments(interview_id, review_status, flags, speaker)")
+
+
+migrations()(m016_voices)  # the voices the archive knows (its SQL, frozen, in migration_voices)
