@@ -178,6 +178,7 @@ def merge_people(db: Database, keep: int, other: int) -> None:
         refused = "INSERT OR IGNORE INTO voice_refusals SELECT ?, at FROM voice_refusals WHERE person_id = ?"
         db.execute(refused, [keep, other])
         db.execute("DELETE FROM voice_refusals WHERE person_id = ?", [other])
+        db.execute("DELETE FROM voice_prints WHERE person_id IN (SELECT person_id FROM voice_refusals)")
         db.execute("UPDATE OR IGNORE person_roles SET person_id = ? WHERE person_id = ?", [keep, other])
         db.execute("DELETE FROM person_roles WHERE person_id = ?", [other])
         db.execute("UPDATE people SET merged_into = ? WHERE id = ? OR merged_into = ?", [keep, other, other])

@@ -41,6 +41,9 @@ class PackageOptions:
     contact: str | None = None  # Contact-Name
     formats: tuple[str, ...] = exports.FORMATS
     only_publishable: bool = False  # leave out interviews that may not be published (by default all go in, marked)
+    voice_prints: bool = False
+    """Add metadata/voice_prints.json: the prints of the people editors named. Personal data, so left out unless
+    asked for; the transcripts and metadata never carry them."""
 
 
 @dataclass
@@ -139,6 +142,11 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         json.dumps({"interviews": catalogue, "withheld": withheld}, ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
+    if options.voice_prints:
+        (work / "metadata" / "voice_prints.json").write_text(
+            json.dumps({"voice_prints": database.voice_export(db)}, ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8",
+        )
     restricted = [t.code for t in transcripts if t.restricted]
     info = {
         "Source-Organization": options.organization,
