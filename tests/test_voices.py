@@ -14,8 +14,10 @@ from test_serve import client_for, post
 
 from pipeline import database
 from pipeline.cli import cli
+from pipeline.cli.base import print_summary
 from pipeline.database import KnownPrint
 from pipeline.desk import editing
+from pipeline.reports import RunReport
 from pipeline.speech import speakers, voices
 from pipeline.speech.voice_encoder import WINDOW_SECONDS
 
@@ -221,6 +223,7 @@ def test_a_label_without_a_print_is_named_without_one(archive):
     assert database.speaker_people(db, 1) == {"S2": HUNG} and database.voices(db) == []
 
 
+@pytest.mark.slow
 def test_no_voice_print_reaches_a_package_unless_asked(tmp_path):
     db, archive, ids = archive_data.build(tmp_path)
     interview = database.interview(db, ids["one"])
@@ -250,3 +253,11 @@ def test_merging_two_people_moves_their_prints_and_a_refusal(archive):
     database.merge_people(db, MAI, HUNG)
     assert [(v.person_id, v.prints) for v in database.voices(db)] == []  # Hùng refused, and now she is he
     assert editing.name_speaker(db, 1, "S1", MAI) is False
+
+
+def test_a_run_says_how_many_labels_sound_like_people_it_knows(capsys):
+    print_summary(RunReport(transcribed=2, proposed={"LK-2026-002": 1, "LK-2026-001": 2}))
+    assert (
+        "3 speaker label(s) sound like people named in other interviews (LK-2026-001, LK-2026-002): "
+        "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one."
+    ) in capsys.readouterr().out

@@ -60,8 +60,9 @@ def test_a_voice_named_in_one_interview_is_proposed_in_the_next_accepted_in_the_
 
     # The next interview, with no metadata: the same interviewer asks, someone else answers.
     age(archive.drop("vi_same_interviewer.ogg", "ba-lan.ogg"))
-    run(archive, transcriber)
+    report = run(archive, transcriber)
     second = next(i for i in database.interviews(db) if i.id != first.id)
+    assert report.proposed == {second.code: 1}
     labels = {s.speaker for s in database.segments(db, second.id)}
     assert labels == {"S1", "S2"}
     [proposal] = database.proposals(db, second.id)  # the witness's voice is nobody's the archive knows

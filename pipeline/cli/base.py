@@ -122,6 +122,12 @@ def print_summary(report: RunReport) -> None:
             f"{report.waiting_for_metadata} interview(s) wait for metadata (chờ bổ sung thông tin): "
             "`loike status` says what is missing; `loike new RECORDING` writes a template."
         )
+    if report.proposed:
+        codes = ", ".join(sorted(report.proposed))
+        click.echo(
+            f"{sum(report.proposed.values())} speaker label(s) sound like people named in other interviews ({codes}): "
+            "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one."
+        )
     if report.unseparated:
         click.echo(
             f"{report.unseparated} recording(s) transcribed without telling speakers apart (chưa tách người "
