@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import random
 import statistics
 import subprocess
@@ -194,13 +195,20 @@ def run_pool(pool: str, args) -> list[dict]:
         started = time.perf_counter()
         prints = voices.label_prints(*windows, [(t.start, t.end, t.speaker) for t in found])
         print_seconds = time.perf_counter() - started
-        truth = {}
+        truth, purity, coherence = {}, {}, {}
         for label in prints:
             overlap = dict.fromkeys(people, 0.0)
             for turn in (t for t in found if t.speaker == label):
                 for a, b, p in reference:
                     overlap[p] += max(0.0, min(b, turn.end) - max(a, turn.start))
             truth[label] = max(overlap, key=lambda p: overlap[p])
+            purity[label] = overlap[truth[label]] / max(sum(overlap.values()), 1e-9)
+            inside = [
+                i
+                for i, start in enumerate(windows[0])
+                if any(t.speaker == label and t.start <= start and start + 1.6 <= t.end for t in found)
+            ]
+            coherence[label] = float(np.median(windows[1][inside] @ prints[label][0])) if inside else 0.0
         offset = 100 if pool == "espeak" else 0  # one archive for both pools: a person number each
         truth = {label: person + offset for label, person in truth.items()}
         out.append(
@@ -211,15 +219,19 @@ def run_pool(pool: str, args) -> list[dict]:
                 "audio": len(heard) / RATE,
                 "prints": {label: vector for label, (vector, _) in prints.items()},
                 "truth": truth,
+                "purity": purity,
+                "coherence": coherence,
                 "print_seconds": print_seconds,
             }
         )
-        print(f"{pool} {k}: people {people}, labels {truth}", flush=True)
+        shown = {label: f"{truth[label]} ({purity[label]:.0%}, {coherence[label]:.2f})" for label in truth}
+        print(f"{pool} {k}: people {people}, labels {shown}", flush=True)
     return out
 
 
-def trials(done: list[dict], threshold: float, preferred: float) -> dict:
-    """Replay the archive growing interview by interview, at one threshold pair."""
+def trials(done: list[dict], threshold: float, preferred: float, only_clean: bool = False) -> dict:
+    """Replay the archive growing interview by interview, at one threshold pair; ``only_clean``: count the trials
+    of the interviews whose labels are each one person (the prints of every interview are kept all the same)."""
     from pipeline.database import KnownPrint
     from pipeline.speech import voices
 
@@ -232,6 +244,8 @@ def trials(done: list[dict], threshold: float, preferred: float) -> dict:
         full = voices.match(item["prints"], known, item["people"], (), options)
         match_seconds.append(time.perf_counter() - started)
         for label, person in item["truth"].items():
+            if only_clean and not item["clean"]:
+                continue
             if any(k.person_id == person for k in known):
                 counts["known"] += 1
                 got = full.get(label)
@@ -296,21 +310,34 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     print(header(command_line()))
     similar_clips(args)
-    done = {pool: run_pool(pool, args) for pool in args.pools.split(",")}
+    cache = args.work / f"runs-{args.seed}-{args.interviews}.pickle"
+    if cache.exists():
+        done = pickle.loads(cache.read_bytes())
+    else:
+        done = {pool: run_pool(pool, args) for pool in args.pools.split(",")}
+        cache.write_bytes(pickle.dumps(done))
+    for items in done.values():
+        for item in items:
+            labels = list(item["truth"].values())
+            pure = [p for p in item["purity"].values() if p >= 0.9]
+            item["clean"] = len(set(labels)) == len(labels) and len(pure) == len(labels)
+    clean = sum(item["clean"] for items in done.values() for item in items)
+    print(f"\nInterviews whose every label is one person (90 %+ of its speech) and no two labels the same: {clean}")
     done["both"] = [item for pool in args.pools.split(",") for item in done[pool]]
     print(
-        "\n| pool | threshold / preferred | known trials | right | wrong | none | unknown trials | "
+        "\n| pool | interviews | threshold / preferred | known trials | right | wrong | none | unknown trials | "
         "proposed wrongly | wrong, all | match (median ms) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    grid = [(t, p) for t, p in itertools.product(np.arange(0.70, 0.96, 0.025), (0.0, 0.025, 0.05)) if t - p >= 0.6]
-    for pool, items in done.items():
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    grid = [(t, p) for t, p in itertools.product(np.arange(0.80, 0.96, 0.025), (0.0, 0.05))]
+    for (pool, items), only_clean in itertools.product(done.items(), (False, True)):
         for threshold, lower in grid:
-            c = trials(items, float(threshold), float(threshold - lower))
+            c = trials(items, float(threshold), float(threshold - lower), only_clean)
             n = max(c["known"], 1)
             print(
-                f"| {pool} | {threshold:.3f} / {threshold - lower:.3f} | {c['known']} | {c['right'] / n:.1%} | "
-                f"{c['wrong'] / n:.1%} | {c['none'] / n:.1%} | {c['unknown']} | {c['false'] / max(c['unknown'], 1):.1%} | "
+                f"| {pool} | {'clean' if only_clean else 'all'} | {threshold:.3f} / {threshold - lower:.3f} | "
+                f"{c['known']} | {c['right'] / n:.1%} | {c['wrong'] / n:.1%} | {c['none'] / n:.1%} | {c['unknown']} | "
+                f"{c['false'] / max(c['unknown'], 1):.1%} | "
                 f"{(c['wrong'] + c['false']) / max(c['known'] + c['unknown'], 1):.1%} | {c['match_ms']:.2f} |",
                 flush=True,
             )
