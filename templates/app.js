@@ -129,8 +129,12 @@
     rows.forEach((row) => row.classList.remove("playing"));
     li.classList.add("playing");
   });
-  audio.addEventListener("play", () => ($("play").textContent = "⏸ Dừng"));
-  audio.addEventListener("pause", () => ($("play").textContent = "▶ Phát"));
+  const playing = (on) => {
+    $("play").classList.toggle("playing", on);
+    $("play").querySelector(".label").textContent = on ? "Dừng" : "Phát";
+  };
+  audio.addEventListener("play", () => playing(true));
+  audio.addEventListener("pause", () => playing(false));
   audio.addEventListener("loadedmetadata", () => {
     $("seek").max = audio.duration;
     $("length").textContent = timecode(audio.duration);

@@ -64,7 +64,7 @@ def test_webvtt_parses_back_with_voices_status_and_escaped_markup(one):
         assert abs(cue.start_in_seconds + int(cue.start.split(".")[1]) / 1000 - line.start) < 0.01
         assert html.unescape(cue.text) == line.text
     assert [c.voice for c in vtt.captions] == ["Nguyễn Văn A", "Trần Thị Mai", "Nguyễn Văn A", None]
-    assert [c.identifier for c in vtt.captions] == ["1 verified", "2 edited", "3 machine", "4 machine"]
+    assert [c.identifier for c in vtt.captions] == ["1 [duyệt]", "2 [sửa]", "3 [máy]", "4 [máy]"]
     raw = vtt.captions[1].raw_text
     assert "<script>" not in raw and "&lt;script&gt;" in raw and "&amp;" in raw and "--&gt;" in raw
 

@@ -141,7 +141,7 @@ def test_cli_package_and_verify_exit_codes_and_messages(data, tmp_path):
     result = loike("package", "--verify", dest)
     assert result.exit_code == 1
     lines = result.output.strip().split("\n")
-    assert lines[-1] == f"The package {dest} is not valid: 2 problem(s)."
+    assert lines[-1] == f"The package {dest} is not valid: 2 problems."
     assert "Payload-Oxum" in lines[0] and "interviews.json has changed since it was packaged" in lines[1]
     result = loike("package", "--verify", tmp_path)
     assert result.exit_code == 1 and "is not a BagIt package" in result.output

@@ -201,7 +201,7 @@ def test_cli_quotes_export(loike, tmp_path):
     result = loike("quotes", "export", "--format", "docx", "-o", tmp_path / "sach.docx", "--group-by", "witness")
     assert result.exit_code == 0
     assert result.output == (
-        f"2 quote(s) in 2 group(s) written to {tmp_path / 'sach.docx'}.\n"
+        f"2 quotes in 2 groups written to {tmp_path / 'sach.docx'}.\n"
         "Left out, not cleared for publication: LK-2026-002 (--include-restricted takes them in, "
         "marked).\n"
     )

@@ -81,7 +81,7 @@ from pipeline.database.review import (
     untag_segment,
     update_segment,
 )
-from pipeline.database.revisions import add_revision, last_edits, segment_history, snapshot
+from pipeline.database.revisions import add_revision, editor_actions, last_edits, segment_history, snapshot
 from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
@@ -194,6 +194,7 @@ __all__ = [
     "is_damage",
     "known_file",
     "last_edits",
+    "editor_actions",
     "last_run",
     "log_event",
     "manuscript_quotes",

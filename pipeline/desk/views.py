@@ -28,6 +28,11 @@ SEGMENT_FIELDS = (
 """What the JSON API tells the page about a segment, beside its flags, speaker name and tags."""
 
 
+FILTERS = ("commune", "witness", "event", "status", "metadata")
+"""What the list can be filtered on (query parameters): status is the review's (new, started, done, pending,
+failed), metadata whether the interview waits for its metadata (waiting) or has it (complete)."""
+
+
 def listing(db, chosen: dict) -> dict:
     last_edits = database.last_edits(db)
     view = []
@@ -61,6 +66,7 @@ def matches(view: dict, chosen: dict) -> bool:
         and (not chosen["witness"] or chosen["witness"] in view["witness_list"])
         and (not chosen["event"] or chosen["event"] in view["event_list"])
         and (not chosen["status"] or view["review"] == chosen["status"])
+        and (not chosen.get("metadata") or view["metadata_waiting"] == (chosen["metadata"] == "waiting"))
     )
 
 

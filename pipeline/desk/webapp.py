@@ -27,6 +27,7 @@ from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
 from pipeline.desk import editing, security, views
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
+from pipeline.i18n import _
 from pipeline.publishing import review_sheets, templating
 from pipeline.settings import Archive
 
@@ -113,7 +114,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         return HTMLResponse(html, status_code=status)
 
     async def index(request: Request) -> Response:
-        chosen = {key: request.query_params.get(key, "") for key in ("commune", "witness", "event", "status")}
+        chosen = {key: request.query_params.get(key, "") for key in views.FILTERS}
         rows = await on_db(views.listing, chosen)
         return page(request, "app_index.html.j2", **rows, chosen=chosen)
 
@@ -261,10 +262,16 @@ def check_port(host: str, port: int) -> None:
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise ServeError(
-                    f"Port {port} is already in use on {host} (is `loike serve` already running?): "
-                    "stop the other program, or choose another port with --port."
+                    _(
+                        "Port {port} is already in use on {host} (is `loike serve` already running?): stop the "
+                        "other program, or choose another port with --port."
+                    ).format(port=port, host=host)
                 ) from error
-            raise ServeError(f"Cannot listen on {host}:{port} ({error.strerror}): check --host and --port.") from error
+            raise ServeError(
+                _("Cannot listen on {host}:{port} ({strerror}): check --host and --port.").format(
+                    host=host, port=port, strerror=error.strerror
+                )
+            ) from error
 
 
 # --- what the routes do, each a plain function of (db, path params, body, editor) ----------------

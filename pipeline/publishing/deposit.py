@@ -25,6 +25,7 @@ from pipeline import __version__, database
 from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import exports, transcript
 from pipeline.settings import Archive
 
@@ -61,8 +62,10 @@ def _original(archive: Archive, db: Database, interview: Interview) -> Path:
         if found := archive.original(name):
             return found
     raise ExportError(
-        f"The original of {interview.code} ({interview.source_path}) is not in {archive.recordings}: "
-        "put it back (`loike verify` lists what is missing), then package again."
+        _(
+            "The original of {code} ({source_path}) is not in {recordings}: put it back (`loike verify` lists "
+            "what is missing), then package again."
+        ).format(code=interview.code, source_path=interview.source_path, recordings=archive.recordings)
     )
 
 
@@ -82,19 +85,21 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
     """Write the bag at ``dest`` (which must not exist yet)."""
     dest = dest.expanduser().resolve()
     if dest.exists():
-        raise ExportError(f"{dest} already exists: give a new folder name, or remove the old package first.")
+        raise ExportError(
+            _("{dest} already exists: give a new folder name, or remove the old package first.").format(dest=dest)
+        )
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"))
     except OSError as error:
-        raise unwritable(dest, error, "The package") from error
+        raise unwritable(dest, error, _("The package")) from error
     try:
         report = _fill(db, archive, work, dest, options)
         _check_originals(db, work, report)
         os.rename(work, dest)
     except OSError as error:
         shutil.rmtree(work, ignore_errors=True)
-        raise unwritable(dest, error, "The package") from error
+        raise unwritable(dest, error, _("The package")) from error
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -113,7 +118,9 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         wav = archive.audio_dir / f"{t.code}.wav"
         if not wav.is_file():
             raise ExportError(
-                f"The listening copy {wav} of {t.code} is missing: run `loike rebuild --audio`, then package again."
+                _(
+                    "The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again."
+                ).format(wav=wav, code=t.code)
             )
         _copy(wav, work / "audio" / wav.name)
         for fmt in options.formats:
@@ -176,13 +183,15 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
     for code in report.interviews:
         interview = database.interview(db, code)
         if interview is None:  # it was packaged from this database a moment ago
-            raise ExportError(f"The interview {code} is no longer in the archive: package again.")
+            raise ExportError(_("The interview {code} is no longer in the archive: package again.").format(code=code))
         meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
         if found != interview.sha256:
             raise ExportError(
-                f"The original of {code} ({interview.source_path}) no longer has the hash it had when "
-                "taken in: run `loike verify`, restore it from a backup, then package again."
+                _(
+                    "The original of {code} ({source_path}) no longer has the hash it had when taken in: run "
+                    "`loike verify`, restore it from a backup, then package again."
+                ).format(code=code, source_path=interview.source_path)
             )
 
 
@@ -224,12 +233,12 @@ def _each_file(bag: bagit.Bag) -> list[str]:
 def _sentence(bag: Path, detail: bagit.BagError) -> str:
     where = bag / str(getattr(detail, "path", ""))
     if isinstance(detail, bagit.ChecksumMismatch):
-        return (
-            f"{where} has changed since it was packaged ({detail.algorithm} expected {detail.expected}, "
-            f"found {detail.found}): take it again from the archive, or package again."
-        )
+        return _(
+            "{where} has changed since it was packaged ({algorithm} expected {expected}, found {found}): take it "
+            "again from the archive, or package again."
+        ).format(where=where, algorithm=detail.algorithm, expected=detail.expected, found=detail.found)
     if isinstance(detail, bagit.FileMissing):
-        return f"{where} is listed in the manifest but missing: copy it back, or package again."
+        return _("{where} is listed in the manifest but missing: copy it back, or package again.").format(where=where)
     if isinstance(detail, bagit.UnexpectedFile):
-        return f"{where} is in the package but not in its manifest: remove it, or package again."
+        return _("{where} is in the package but not in its manifest: remove it, or package again.").format(where=where)
     return f"{bag}: {detail}."

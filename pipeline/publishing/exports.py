@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline import files
 from pipeline.database import Database
 from pipeline.errors import ExportError, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import archival_xml, transcript
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
 
@@ -159,7 +160,8 @@ def vtt_escape(text: str) -> str:
 
 
 def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
-    """WebVTT with the speaker as a voice tag (<v Name>) and the review status in each cue's identifier."""
+    """WebVTT with the speaker as a voice tag (<v Name>) and the review status in each cue's identifier ("3 [máy]",
+    the marks of the TXT, explained in the NOTE)."""
     notes = "\n".join(_note_safe(line) for line in header_lines(t) + [LEGEND])
     blocks = ["WEBVTT", f"NOTE\n{notes}"]
     for line in t.lines:
@@ -167,7 +169,7 @@ def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
         text = vtt_escape(_one_line(line.text))
         if line.speaker:
             text = f"<v {vtt_escape(_one_line(line.speaker))}>{text}</v>"
-        ident = f"{line.idx + 1} {line.review_status}"
+        ident = f"{line.idx + 1} {MARKS.get(line.review_status, line.review_status)}"
         blocks.append(f"{ident}\n{subtitle_time(start, '.')} --> {subtitle_time(end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 
@@ -232,7 +234,9 @@ def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) ->
         "tei": lambda: archival_xml.tei_xml(t),
     }
     if fmt not in writers:
-        raise ExportError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise ExportError(
+            _("Unknown format {fmt!r}: use one of {formats}.").format(fmt=fmt, formats=", ".join(FORMATS))
+        )
     return writers[fmt]().encode("utf-8")
 
 
@@ -244,7 +248,7 @@ def filename(code: str, fmt: str) -> str:
     return safe + EXTENSIONS[fmt]
 
 
-def write_export(path: Path, data: bytes, what: str = "The export") -> Path:
+def write_export(path: Path, data: bytes, what: str | None = None) -> Path:
     """``files.write_atomic``, with a failure said in one sentence."""
     try:
         return files.write_atomic(path, data)
@@ -258,7 +262,9 @@ def export_one(
     """One interview: the bytes when ``output`` is None, else the path written."""
     if fmt in BINARY and output is None:
         raise ExportError(
-            f"{fmt.upper()} is not text and cannot be printed: give a file with -o, e.g. -o {filename(key, fmt)}."
+            _("{fmt} is not text and cannot be printed: give a file with -o, e.g. -o {filename}.").format(
+                fmt=fmt.upper(), filename=filename(key, fmt)
+            )
         )
     data = render(transcript.load(db, key), fmt, options)
     return data if output is None else write_export(output, data)

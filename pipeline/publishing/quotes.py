@@ -21,6 +21,7 @@ from pipeline.database import Database
 from pipeline.database.models import Person
 from pipeline.database.search_records import DatedEvent, ManuscriptQuote
 from pipeline.errors import ExportError, unwritable
+from pipeline.i18n import _
 from pipeline.publishing import clips, templating, transcript, word_documents
 from pipeline.publishing.quote_records import Quote, QuoteGroup
 from pipeline.publishing.transcript import CONSENT_VN, date_vn, minutes
@@ -68,7 +69,9 @@ def _interviews_matching(db: Database, f: QuoteFilters) -> frozenset[int] | None
     if f.interview is not None:
         found = database.interview_numbered(db, f.interview)
         if found is None:
-            raise ExportError(f"There is no interview {f.interview!r}: `loike status` lists the interview codes.")
+            raise ExportError(
+                _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=f.interview)
+            )
         kept = frozenset({found})
     if f.commune is not None:
         held = database.interviews_held_in(db, database.places_named(db, f.commune, "commune"))
@@ -155,7 +158,9 @@ def role_phrase(witness: Person, events: list[DatedEvent], interview_date: str |
 def group(quotes: list[Quote], by: str = "event") -> list[QuoteGroup]:
     """By event (each quote under its earliest event, events in date order) or by witness (by name)."""
     if by not in GROUPINGS:
-        raise ExportError(f"Unknown grouping {by!r}: use one of {', '.join(GROUPINGS)}.")
+        raise ExportError(
+            _("Unknown grouping {by!r}: use one of {groupings}.").format(by=by, groupings=", ".join(GROUPINGS))
+        )
     groups: dict[tuple, QuoteGroup] = {}
     for quote in quotes:
         if by == "event":
@@ -312,9 +317,11 @@ def export_quotes(
 ) -> QuoteReport:
     """Select, cite, group and write the quotes; cut a clip per quote into ``clips_dir`` if given."""
     if fmt not in FORMATS:
-        raise ExportError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise ExportError(
+            _("Unknown format {fmt!r}: use one of {formats}.").format(fmt=fmt, formats=", ".join(FORMATS))
+        )
     if fmt == "docx" and output is None:
-        raise ExportError("DOCX is not text and cannot be printed: give a file with -o, e.g. -o trich-dan.docx.")
+        raise ExportError(_("DOCX is not text and cannot be printed: give a file with -o, e.g. -o trich-dan.docx."))
     if clips_dir is not None:
         clips.check_encoder(clip_format)
     quotes, withheld = select(db, f)
@@ -335,7 +342,7 @@ def export_quotes(
         try:
             files.write_atomic(output, data)
         except OSError as error:
-            raise unwritable(output, error, "The quote list") from error
+            raise unwritable(output, error, _("The quote list")) from error
     log.info("%d quotes in %d groups; %d interviews withheld", len(quotes), len(groups), len(withheld))
     return QuoteReport(output, data, len(quotes), len(groups), withheld, written)
 

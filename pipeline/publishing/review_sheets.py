@@ -144,6 +144,11 @@ def segment_view(segment: Segment) -> SegmentView:
     )
 
 
+PRINT_LINES = 48
+"""Lines on a printed A4 page (sheet.css sets the page's height to hold exactly these): each is numbered in the
+margin, so that an editor can cite "trang 3, dòng 17"."""
+
+
 def segment_row(seg: SegmentView) -> str:
     """One segment's row of the sheet (``<li class="segment">``): time code, speaker, text with its doubtful words
     marked, the machine-made flag and the review state.
@@ -188,6 +193,8 @@ def render_sheet(
         segments=views,
         segment_rows=Markup("\n".join(segment_row(v) for v in views)),
         audio_href=audio_href,
+        has_speakers=any(v.get("speaker") for v in views),
+        print_lines=PRINT_LINES,
     )
 
 

@@ -15,6 +15,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Event, Interview, Person, Tag, Word
 from pipeline.errors import NotFound
+from pipeline.i18n import _
 from pipeline.text import date_vn  # noqa: F401  (the exports format dates through here)
 
 PUBLISHABLE = "allowed"
@@ -93,8 +94,7 @@ class Transcript:
         c = self.review_counts
         return (
             f"Văn bản: {c['verified']} đoạn đã duyệt, {c['edited']} đoạn đã sửa, {c['machine']} đoạn máy phiên âm "
-            f"chưa sửa (mỗi đoạn ghi rõ). Text: {c['verified']} verified, {c['edited']} edited, "
-            f"{c['machine']} machine-transcribed segments (each is marked)."
+            "chưa sửa (mỗi đoạn ghi rõ)."
         )
 
     @property
@@ -106,7 +106,7 @@ def load(db: Database, key: str) -> Transcript:
     """The transcript of the interview with this code (or number); NotFound names the command that lists them."""
     found = database.interview(db, str(key))
     if not found:
-        raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
+        raise NotFound(_("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=key))
     return _assemble(db, found)
 
 
