@@ -193,19 +193,19 @@ def test_loike_voices_lists_removes_and_forgets_and_the_transcripts_stay(archive
     listed = CliRunner().invoke(cli, [*root, "voices"])
     assert listed.exit_code == 0
     assert listed.output == (
-        "    1  Nguyễn Văn Hùng: 1 print(s) [3], 12 s of speech, from LK-2026-001\n"
-        "    2  Trần Thị Mai: 2 print(s) [1, 2], 24 s of speech, from LK-2026-001, LK-2026-002\n"
+        "    1  Nguyễn Văn Hùng: 1 print [3], 12 s of speech, from LK-2026-001\n"
+        "    2  Trần Thị Mai: 2 prints [1, 2], 24 s of speech, from LK-2026-001, LK-2026-002\n"
     )
     removed = CliRunner().invoke(cli, [*root, "voices", "--remove", "2"])
     assert removed.output.startswith("Voice print 2 removed; the transcripts are unchanged.\n")
-    assert "Trần Thị Mai: 1 print(s) [1]" in removed.output
+    assert "Trần Thị Mai: 1 print [1]" in removed.output
     missing = CliRunner().invoke(cli, [*root, "voices", "--remove", "2"])
     assert missing.exit_code == 1
     assert "There is no voice print 2: `loike voices` lists them with their numbers." in missing.output
 
     forgot = CliRunner().invoke(cli, [*root, "voices", "--forget", str(MAI), "--json"])
     assert forgot.exit_code == 0
-    assert forgot.output.startswith("Person 2's voice forgotten (1 print(s) removed); none will be kept again.\n")
+    assert forgot.output.startswith("Person 2's voice forgotten (1 print removed); none will be kept again.\n")
     assert [v["full_name"] for v in json.loads(forgot.output.split("\n", 1)[1])] == ["Nguyễn Văn Hùng"]
     # she asked not to be recognised: naming her again keeps no print, and no run proposes her
     assert editing.name_speaker(db, 2, "S1", MAI) is False
@@ -258,6 +258,18 @@ def test_merging_two_people_moves_their_prints_and_a_refusal(archive):
 def test_a_run_says_how_many_labels_sound_like_people_it_knows(capsys):
     print_summary(RunReport(transcribed=2, proposed={"LK-2026-002": 1, "LK-2026-001": 2}))
     assert (
-        "3 speaker label(s) sound like people named in other interviews (LK-2026-001, LK-2026-002): "
+        "3 speaker labels sound like people named in other interviews (LK-2026-001, LK-2026-002): "
         "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one."
     ) in capsys.readouterr().out
+
+
+def test_the_voices_speak_vietnamese_by_default(archive, monkeypatch):
+    from pipeline import i18n
+
+    monkeypatch.setenv("LOIKE_LANG", "vi")
+    i18n.reset()
+    result = CliRunner().invoke(cli, ["--root", str(archive.root), "voices"])
+    assert result.exit_code == 0
+    assert result.output == "Chưa biết giọng nào: hãy đặt tên người nói bằng `loike speaker MÃ_PHỎNG_VẤN NHÃN SỐ_NGƯỜI`.\n"
+    listed = CliRunner().invoke(cli, ["--root", str(archive.root), "speaker", "LK-2026-001"]).output
+    assert "S1             2 đoạn  chưa đặt tên" in listed

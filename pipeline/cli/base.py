@@ -169,9 +169,15 @@ def print_summary(report: RunReport) -> None:
         )
     if report.proposed:
         codes = ", ".join(sorted(report.proposed))
+        count = sum(report.proposed.values())
         click.echo(
-            f"{sum(report.proposed.values())} speaker label(s) sound like people named in other interviews ({codes}): "
-            "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one."
+            ngettext(
+                "{count} speaker label sounds like someone named in other interviews ({codes}): "
+                "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one.",
+                "{count} speaker labels sound like people named in other interviews ({codes}): "
+                "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one.",
+                count,
+            ).format(count=count, codes=codes)
         )
     if report.unseparated:
         click.echo(

@@ -9,6 +9,7 @@ import click
 
 from pipeline.cli.base import Context, cli, interview_id
 from pipeline.errors import LoikeError
+from pipeline.i18n import _, ngettext
 
 
 @cli.command()
@@ -29,7 +30,7 @@ def speaker(obj: Context, interview: str, label: str | None, person: int | None,
     if label is None:
         return show_labels(database.speaker_overview(db, chosen), interview, as_json)
     if (person is None) == (not accept):
-        raise click.UsageError("Give LABEL with either PERSON or --accept (or neither of them, to list the labels).")
+        raise click.UsageError(_("Give LABEL with either PERSON or --accept (or neither of them, to list the labels)."))
     try:
         if accept:
             taken = editing.accept_proposal(db, chosen, label)
@@ -38,9 +39,11 @@ def speaker(obj: Context, interview: str, label: str | None, person: int | None,
             kept = editing.name_speaker(db, chosen, label, person)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{label} in {interview} is now person {person}.")
+    click.echo(
+        _("{label} in {interview} is now person {person}.").format(label=label, interview=interview, person=person)
+    )
     if kept:
-        click.echo("Their voice print is kept, so later interviews can propose them (`loike voices`).")
+        click.echo(_("Their voice print is kept, so later interviews can propose them (`loike voices`)."))
 
 
 def show_labels(views, interview: str, as_json: bool) -> None:
@@ -48,15 +51,18 @@ def show_labels(views, interview: str, as_json: bool) -> None:
         click.echo(json.dumps([asdict(v) for v in views], ensure_ascii=False, indent=2))
         return
     if not views:
-        click.echo(f"{interview} has no speaker labels yet.")
+        click.echo(_("{interview} has no speaker labels yet.").format(interview=interview))
     for v in views:
-        who = f"{v.person} (person {v.person_id})" if v.person_id else "not named yet"
-        line = f"{v.label:<6} {v.segments:>5} segments  {who}"
+        who = _("{name} (person {number})").format(name=v.person, number=v.person_id)
+        segments = ngettext("{count} segment", "{count} segments", v.segments).format(count=v.segments)
+        line = f"{v.label:<6} {segments:>14}  {who if v.person_id else _('not named yet')}"
         if v.proposal:
-            line += f"  — maybe {v.proposal.full_name} (person {v.proposal.person_id}), {v.proposal.score:.2f}"
+            line += "  — " + _("maybe {name} (person {number}), {score}").format(
+                name=v.proposal.full_name, number=v.proposal.person_id, score=f"{v.proposal.score:.2f}"
+            )
         click.echo(line)
     if any(v.proposal for v in views):
-        click.echo(f"Accept a proposal with `loike speaker {interview} LABEL --accept`.")
+        click.echo(_("Accept a proposal with `loike speaker {interview} LABEL --accept`.").format(interview=interview))
 
 
 @cli.command()
@@ -74,10 +80,16 @@ def voices(obj: Context, print_id: int | None, person: int | None, as_json: bool
         with database.writing(db):
             if print_id is not None:
                 database.remove_print(db, print_id)
-                click.echo(f"Voice print {print_id} removed; the transcripts are unchanged.")
+                click.echo(_("Voice print {number} removed; the transcripts are unchanged.").format(number=print_id))
             if person is not None:
                 removed = database.forget_voice(db, person)
-                click.echo(f"Person {person}'s voice forgotten ({removed} print(s) removed); none will be kept again.")
+                click.echo(
+                    ngettext(
+                        "Person {number}'s voice forgotten ({removed} print removed); none will be kept again.",
+                        "Person {number}'s voice forgotten ({removed} prints removed); none will be kept again.",
+                        removed,
+                    ).format(number=person, removed=removed)
+                )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     known = database.voices(db)
@@ -85,10 +97,13 @@ def voices(obj: Context, print_id: int | None, person: int | None, as_json: bool
         click.echo(json.dumps([asdict(v) for v in known], ensure_ascii=False, indent=2))
         return
     if not known:
-        click.echo("No voices known yet: name a speaker with `loike speaker INTERVIEW LABEL PERSON`.")
+        click.echo(_("No voices known yet: name a speaker with `loike speaker INTERVIEW LABEL PERSON`."))
     for v in known:
-        used = f", last used {v.last_used[:10]}" if v.last_used else ""
-        click.echo(
-            f"{v.person_id:>5}  {v.full_name}: {v.prints} print(s) {v.print_ids}, {v.seconds:.0f} s of speech, "
-            f"from {', '.join(v.interviews)}{used}"
+        prints = ngettext("{count} print {numbers}", "{count} prints {numbers}", v.prints).format(
+            count=v.prints, numbers=v.print_ids
         )
+        heard = _("{seconds} s of speech, from {interviews}").format(
+            seconds=f"{v.seconds:.0f}", interviews=", ".join(v.interviews)
+        )
+        used = ", " + _("last used {date}").format(date=v.last_used[:10]) if v.last_used else ""
+        click.echo(f"{v.person_id:>5}  {v.full_name}: {prints}, {heard}{used}")

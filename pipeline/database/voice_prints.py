@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pipeline.database.connection import Database, now, rows
 from pipeline.errors import NotFound
+from pipeline.i18n import _
 
 
 @dataclass(slots=True)
@@ -179,7 +180,9 @@ def voices(db: Database) -> list[Voice]:
 def remove_print(db: Database, print_id: int) -> None:
     """Remove one voice print; the transcripts stay as they are."""
     if db.execute("SELECT 1 FROM voice_prints WHERE id = ?", [print_id]).fetchone() is None:
-        raise NotFound(f"There is no voice print {print_id}: `loike voices` lists them with their numbers.")
+        raise NotFound(
+            _("There is no voice print {number}: `loike voices` lists them with their numbers.").format(number=print_id)
+        )
     db.execute("DELETE FROM voice_prints WHERE id = ?", [print_id])
 
 
@@ -187,7 +190,9 @@ def forget_voice(db: Database, person_id: int) -> int:
     """A person asked not to be recognised: every print of theirs and every proposal of them goes, and no print
     of them is kept again. Names already given and the transcripts stay. Returns how many prints were removed."""
     if db.execute("SELECT 1 FROM people WHERE id = ?", [person_id]).fetchone() is None:
-        raise NotFound(f"There is no person {person_id}: `loike people` lists them with their numbers.")
+        raise NotFound(
+            _("There is no person {number}: `loike people` lists them with their numbers.").format(number=person_id)
+        )
     removed = db.execute("DELETE FROM voice_prints WHERE person_id = ?", [person_id]).rowcount
     db.execute("DELETE FROM voice_proposals WHERE person_id = ?", [person_id])
     db.execute("INSERT OR REPLACE INTO voice_refusals (person_id, at) VALUES (?, ?)", [person_id, now()])

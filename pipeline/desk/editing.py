@@ -155,8 +155,10 @@ def accept_proposal(db: Database, interview_id: int, label: str, editor: str | N
         found = [p for p in database.proposals(db, interview_id) if p.label == label]
         if not found:
             raise NotFound(
-                f"Speaker {label} has no proposal to accept: `loike speaker INTERVIEW` lists the labels and "
-                "proposals; name it with `loike speaker INTERVIEW LABEL PERSON`."
+                _(
+                    "Speaker {label} has no proposal to accept: `loike speaker INTERVIEW` lists the labels and "
+                    "proposals; name it with `loike speaker INTERVIEW LABEL PERSON`."
+                ).format(label=label)
             )
         name_speaker(db, interview_id, label, found[0].person_id, editor)
     return found[0]
