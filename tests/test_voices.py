@@ -270,6 +270,8 @@ def test_the_voices_speak_vietnamese_by_default(archive, monkeypatch):
     i18n.reset()
     result = CliRunner().invoke(cli, ["--root", str(archive.root), "voices"])
     assert result.exit_code == 0
-    assert result.output == "Chưa biết giọng nào: hãy đặt tên người nói bằng `loike speaker MÃ_PHỎNG_VẤN NHÃN SỐ_NGƯỜI`.\n"
+    assert (
+        result.output == "Chưa biết giọng nào: hãy đặt tên người nói bằng `loike speaker MÃ_PHỎNG_VẤN NHÃN SỐ_NGƯỜI`.\n"
+    )
     listed = CliRunner().invoke(cli, ["--root", str(archive.root), "speaker", "LK-2026-001"]).output
     assert "S1             2 đoạn  chưa đặt tên" in listed
