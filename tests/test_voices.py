@@ -275,3 +275,15 @@ def test_the_voices_speak_vietnamese_by_default(archive, monkeypatch):
     )
     listed = CliRunner().invoke(cli, ["--root", str(archive.root), "speaker", "LK-2026-001"]).output
     assert "S1             2 đoạn  chưa đặt tên" in listed
+
+
+def test_a_team_may_let_a_run_name_its_interviewers_by_voice_and_nobody_else(archive, monkeypatch):
+    db = database.open_database(archive.database)
+    mai, hung = voice(1), voice(2)
+    store_prints(db, 1, {"S1": mai, "S2": hung})
+    editing.name_speaker(db, 1, "S1", MAI)
+    editing.name_speaker(db, 1, "S2", HUNG)
+    monkeypatch.setenv("LOIKE_NAME_INTERVIEWERS", "1")
+    store_prints(db, 2, {"S1": voice(3, mai, 0.9), "S2": voice(4, hung, 0.9)})
+    assert database.speaker_people(db, 2) == {"S1": MAI}  # the metadata's interviewer, named by her voice
+    assert [(p.label, p.person_id) for p in database.proposals(db, 2)] == [("S2", HUNG)]  # a witness waits

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pipeline import crashtest, database
+from pipeline import crashtest, database, settings
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Segment
 from pipeline.speech import diarize, transcribe, voice_encoder, voices
@@ -169,6 +169,10 @@ def remember(db, outcome: Outcome) -> None:
     crashtest.checkpoint("naming speakers")
     if outcome.interview_id is None:
         return
+    if settings.names_interviewers_by_voice():  # the team chose it: a known interviewer's voice names the label
+        interviewers = database.interview_roles(db, outcome.interview_id)["interviewer"]
+        known = {m.label: m.person_id for m in outcome.proposals.values() if m.person_id in interviewers}
+        database.suggest_speakers(db, outcome.interview_id, known)
     if outcome.people:
         database.suggest_speakers(db, outcome.interview_id, outcome.people)
     prints = {label: (voices.to_bytes(vector), seconds) for label, (vector, seconds) in outcome.prints.items()}
