@@ -9,6 +9,7 @@ transcript.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from dataclasses import dataclass, field, replace
 
@@ -17,8 +18,11 @@ import numpy as np
 from pipeline import crashtest, database, settings
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Segment
+from pipeline.errors import DiarizeError
 from pipeline.speech import diarize, transcribe, voice_encoder, voices
 from pipeline.speech.diarize import DiarizeOptions
+
+log = logging.getLogger(__name__)
 
 # --- who is the interviewer ----------------------------------------------------------------------
 
@@ -155,7 +159,12 @@ def label_speakers(
     count = len({s.speaker for s in labelled if s.speaker})
     outcome = Outcome(labelled, method, interview_id, count, people_for(db, interview_id, labelled))
     if windows is None and diarize.available():  # told apart by microphone: the voices are heard only now
-        windows = diarize.voice_windows(samples, [(s.start, s.end) for s in labelled], voice_encoder.encoder(), options)
+        try:
+            encoder = voice_encoder.encoder()
+        except DiarizeError as error:  # the labels stand without a model; only the voice prints are missing
+            log.warning("%s", error)
+        else:
+            windows = diarize.voice_windows(samples, [(s.start, s.end) for s in labelled], encoder, options)
     if windows is not None:
         outcome.prints = voices.label_prints(*windows, [(s.start, s.end, s.speaker) for s in labelled])
         outcome.proposals = voices.propose(db, interview_id, {k: v for k, (v, _) in outcome.prints.items()})
