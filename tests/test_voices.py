@@ -287,3 +287,25 @@ def test_a_team_may_let_a_run_name_its_interviewers_by_voice_and_nobody_else(arc
     store_prints(db, 2, {"S1": voice(3, mai, 0.9), "S2": voice(4, hung, 0.9)})
     assert database.speaker_people(db, 2) == {"S1": MAI}  # the metadata's interviewer, named by her voice
     assert [(p.label, p.person_id) for p in database.proposals(db, 2)] == [("S2", HUNG)]  # a witness waits
+
+
+def test_the_voice_tables_of_m016(tmp_path):
+    db = database.open_database(tmp_path / "loike.db")
+    assert {"label_prints", "voice_prints", "voice_proposals", "voice_refusals"} <= set(db.table_names())
+    assert {c.name for c in db["voice_prints"].columns} == {
+        "id",
+        "person_id",
+        "interview_id",
+        "label",
+        "print",
+        "seconds",
+        "added_at",
+        "added_by",
+        "last_used_at",
+    }
+    assert {(fk.column, fk.other_table) for fk in db["voice_prints"].foreign_keys} == {
+        ("person_id", "people"),
+        ("interview_id", "interviews"),
+    }
+    assert [c.name for c in db["label_prints"].columns if c.is_pk] == ["interview_id", "label"]
+    assert "m016_voices" in {row["name"] for row in db["_sqlite_migrations"].rows}
