@@ -12,10 +12,14 @@ places and events; subject_passages: what their pages list; subject_names: peopl
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
 search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
-of every change) and quotes_kept (the passages editors keep for the book). voice_prints: the voice prints of named
-people and the proposals made from them (migration m016 in migration_voices).
+of every change) and quotes_kept (the passages editors keep for the book).
+For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
+closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
+m011. voice_prints: the voice prints of named people and the
+proposals made from them (migration m016 in migration_voices).
 """
 
+from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
     Database,
@@ -28,6 +32,15 @@ from pipeline.database.connection import (
     open_database,
     warn_if_network,
     writing,
+)
+from pipeline.database.index_points import (
+    add_public_revision,
+    all_index_points,
+    delete_index_point,
+    index_point,
+    index_points,
+    public_history,
+    save_index_point,
 )
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
@@ -62,6 +75,7 @@ from pipeline.database.recordings import (
     remember_file,
     update_recording,
 )
+from pipeline.database.redactions import add_redaction, redaction, redactions, withdraw_redaction
 from pipeline.database.review import (
     alternatives,
     interview_people,
@@ -81,7 +95,14 @@ from pipeline.database.review import (
     untag_segment,
     update_segment,
 )
-from pipeline.database.revisions import add_revision, editor_actions, last_edits, segment_history, snapshot
+from pipeline.database.revisions import (
+    add_revision,
+    editor_actions,
+    interview_revisions,
+    last_edits,
+    segment_history,
+    snapshot,
+)
 from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
@@ -154,13 +175,17 @@ __all__ = [
     "voice_export",
     "voices",
     "add_former_name",
+    "add_public_revision",
     "add_quote",
     "add_recording",
+    "add_redaction",
     "add_revision",
+    "all_index_points",
     "all_recordings",
     "alternatives",
     "Applied",
     "apply_metadata",
+    "archive_setting",
     "backup",
     "connect",
     "count_waiting_for_metadata",
@@ -168,6 +193,7 @@ __all__ = [
     "damaged",
     "Database",
     "dated_events",
+    "delete_index_point",
     "delete_quote",
     "describe_event",
     "domain_words",
@@ -177,6 +203,10 @@ __all__ = [
     "file_names",
     "file_seen",
     "files_taken",
+    "HOLDING_ARCHIVE",
+    "holding_archive",
+    "index_point",
+    "index_points",
     "interview",
     "interview_events",
     "interview_for",
@@ -186,6 +216,7 @@ __all__ = [
     "interview_people",
     "interview_places",
     "interview_quotes",
+    "interview_revisions",
     "interview_roles",
     "interview_tags",
     "interviews",
@@ -218,6 +249,7 @@ __all__ = [
     "place_path",
     "places",
     "places_named",
+    "public_history",
     "quote",
     "record_normalised",
     "record_probe",
@@ -228,10 +260,13 @@ __all__ = [
     "recording_with_path",
     "recordings_to_process",
     "recordings_to_rebuild",
+    "redaction",
+    "redactions",
     "reindex",
     "remember_file",
     "remove_segment",
     "ROLES",
+    "save_index_point",
     "save_transcript",
     "search_text",
     "segment",
@@ -241,6 +276,7 @@ __all__ = [
     "segment_words",
     "segments",
     "segments_between",
+    "set_archive_setting",
     "sheet_segments",
     "SheetSegments",
     "snapshot",
@@ -258,5 +294,6 @@ __all__ = [
     "update_recording",
     "update_segment",
     "warn_if_network",
+    "withdraw_redaction",
     "writing",
 ]

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from pipeline.database.migration_voices import m016_voices
+from pipeline.database import migration_m011, migration_voices
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -396,4 +396,5 @@ def m008_progress_index(db: Database) -> None:
     db.execute("CREATE INDEX segments_progress ON segments(interview_id, review_status, flags, speaker)")
 
 
-migrations()(m016_voices)  # the voices the archive knows (its SQL, frozen, in migration_voices)
+migrations()(migration_m011.m011_index_and_redaction)  # frozen in migration_m011: here this would pass 400 lines
+migrations()(migration_voices.m016_voices)  # the voices the archive knows, frozen in migration_voices
