@@ -237,6 +237,10 @@ def test_no_voice_print_reaches_a_package_unless_asked(tmp_path):
     assert not list((tmp_path / "bag").rglob("voice*"))
     hexed = voices.to_bytes(voice(1)).hex()[:64]
     assert not any(hexed in p.read_text(errors="replace") for p in (tmp_path / "bag").rglob("*") if p.is_file())
+    public = CliRunner().invoke(cli, [*root, "package", str(tmp_path / "bag3"), "--voice-prints", "--only-publishable"])
+    assert (
+        public.exit_code == 1 and "Voice prints are personal data and never go into the public package" in public.output
+    )
     asked = CliRunner().invoke(cli, [*root, "package", str(tmp_path / "bag2"), "--voice-prints"])
     assert asked.exit_code == 0, asked.output
     [kept] = json.loads((tmp_path / "bag2" / "data" / "metadata" / "voice_prints.json").read_text())["voice_prints"]

@@ -111,6 +111,13 @@ def _public_audio(archive: Archive, work: Path, t: transcript.Transcript) -> dic
 def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = PackageOptions()) -> PackageReport:
     """Write the bag at ``dest`` (which must not exist yet)."""
     dest = dest.expanduser().resolve()
+    if options.voice_prints and options.only_publishable:
+        raise ExportError(
+            _(
+                "Voice prints are personal data and never go into the public package: leave out --voice-prints, "
+                "or package the archive's own copy without --only-publishable."
+            )
+        )
     if dest.exists():
         raise ExportError(
             _("{dest} already exists: give a new folder name, or remove the old package first.").format(dest=dest)
