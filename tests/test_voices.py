@@ -313,3 +313,17 @@ def test_the_voice_tables_of_m016(tmp_path):
     }
     assert [c.name for c in db["label_prints"].columns if c.is_pk] == ["interview_id", "label"]
     assert "m016_voices" in {row["name"] for row in db["_sqlite_migrations"].rows}
+
+
+def test_loike_voices_propose_matches_interviews_transcribed_before_a_person_was_named(archive):
+    db = database.open_database(archive.database)
+    mai = voice(1)
+    store_prints(db, 1, {"S1": voice(3, mai, 0.9)})  # transcribed first: nobody known, nothing proposed
+    store_prints(db, 2, {"S1": mai, "S2": voice(4)})
+    editing.name_speaker(db, 2, "S1", MAI)  # named afterwards, in the later interview
+    assert database.proposals(db, 1) == []
+    result = CliRunner().invoke(cli, ["--root", str(archive.root), "voices", "--propose"])
+    assert result.exit_code == 0
+    assert result.output.startswith("1 speaker label may be someone the archive knows (LK-2026-001).\n")
+    assert [(p.label, p.person_id) for p in database.proposals(db, 1)] == [("S1", MAI)]
+    assert database.proposals(db, 2) == []  # its own labels are not proposed by their own prints

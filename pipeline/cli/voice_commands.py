@@ -68,9 +68,12 @@ def show_labels(views, interview: str, as_json: bool) -> None:
 @cli.command()
 @click.option("--remove", "print_id", type=int, help="Remove this voice print (a number from the list).")
 @click.option("--forget", "person", type=int, help="Remove every print of this person and keep none again.")
+@click.option(
+    "--propose", "again", is_flag=True, help="Propose again in every interview, against the voices known now."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def voices(obj: Context, print_id: int | None, person: int | None, as_json: bool) -> None:
+def voices(obj: Context, print_id: int | None, person: int | None, again: bool, as_json: bool) -> None:
     """List the voices the archive knows (person, interviews, prints, last used); remove a print, or forget
     a person's voice. Transcripts and the names already given stay as they are."""
     from pipeline import database
@@ -92,6 +95,18 @@ def voices(obj: Context, print_id: int | None, person: int | None, as_json: bool
                 )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
+    if again:
+        from pipeline.speech import voices as matching
+
+        proposed = matching.propose_again(db)
+        count = sum(proposed.values())
+        click.echo(
+            ngettext(
+                "{count} speaker label may be someone the archive knows ({codes}).",
+                "{count} speaker labels may be people the archive knows ({codes}).",
+                count,
+            ).format(count=count, codes=", ".join(proposed) or "—")
+        )
     known = database.voices(db)
     if as_json:
         click.echo(json.dumps([asdict(v) for v in known], ensure_ascii=False, indent=2))

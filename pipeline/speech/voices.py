@@ -135,3 +135,22 @@ def propose(
     preferred = [person for people in roles.values() for person in people]
     known = database.known_prints(db, leave_out_interview=interview_id)
     return match(unnamed, known, preferred, named.values(), options)
+
+
+def propose_again(db, options: VoiceOptions = VoiceOptions()) -> dict[str, int]:
+    """The proposals of every interview made again from the label prints kept at its last run, against the voices
+    known now (a person named since then is proposed in interviews transcribed before): no audio is read.
+    Returns interview code → how many of its labels are proposed."""
+    found = {}
+    with database.writing(db):
+        for interview in database.interviews(db):
+            kept = database.label_prints(db, interview.id)
+            if not kept:
+                continue
+            prints = {label: from_bytes(data) for label, (data, _) in kept.items()}
+            matches = propose(db, interview.id, prints, options)
+            chosen = {m.label: (m.person_id, m.score, m.print_id) for m in matches.values()}
+            database.store_proposals(db, interview.id, chosen)
+            if matches:
+                found[interview.code] = len(matches)
+    return found
