@@ -17,7 +17,8 @@ desk reads and changes them, their tags, speaker labels and later machine text),
 of every change) and quotes_kept (the passages editors keep for the book).
 For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
 closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
-m011.
+m011. voice_prints: the voice prints of named people and the
+proposals made from them (migration m016 in migration_voices).
 """
 
 from pipeline.database.about_passages import event, interviews_naming, passages_about, place
@@ -140,6 +141,24 @@ from pipeline.database.transcripts import (
     sheet_segments,
     transcript_counts,
 )
+from pipeline.database.voice_prints import (
+    KnownPrint,
+    LabelView,
+    Proposal,
+    Voice,
+    drop_voice,
+    forget_voice,
+    keep_voice,
+    known_prints,
+    label_prints,
+    proposals,
+    remove_print,
+    speaker_overview,
+    store_label_prints,
+    store_proposals,
+    voice_export,
+    voices,
+)
 from pipeline.database.workshop_conclusions import (
     add_conclusion,
     conclusions,
@@ -175,6 +194,8 @@ __all__ = [
     "delete_quote",
     "describe_event",
     "domain_words",
+    "drop_voice",
+    "editor_actions",
     "event",
     "event_date",
     "event_dates",
@@ -184,8 +205,9 @@ __all__ = [
     "file_names",
     "file_seen",
     "files_taken",
-    "HOLDING_ARCHIVE",
+    "forget_voice",
     "holding_archive",
+    "HOLDING_ARCHIVE",
     "index_point",
     "index_points",
     "interview",
@@ -205,9 +227,13 @@ __all__ = [
     "interviews_held_in",
     "interviews_naming",
     "is_damage",
+    "keep_voice",
     "known_file",
+    "known_prints",
+    "KnownPrint",
+    "label_prints",
+    "LabelView",
     "last_edits",
-    "editor_actions",
     "last_run",
     "log_event",
     "manuscript_quotes",
@@ -233,6 +259,8 @@ __all__ = [
     "place_path",
     "places",
     "places_named",
+    "Proposal",
+    "proposals",
     "public_history",
     "quote",
     "record_normalised",
@@ -248,6 +276,7 @@ __all__ = [
     "redactions",
     "reindex",
     "remember_file",
+    "remove_print",
     "remove_segment",
     "ROLES",
     "save_index_point",
@@ -266,8 +295,11 @@ __all__ = [
     "snapshot",
     "speaker_labels",
     "speaker_names",
+    "speaker_overview",
     "speaker_people",
     "split_segment",
+    "store_label_prints",
+    "store_proposals",
     "subject_exists",
     "subjects",
     "suggest_speakers",
@@ -277,6 +309,9 @@ __all__ = [
     "untag_segment",
     "update_recording",
     "update_segment",
+    "Voice",
+    "voice_export",
+    "voices",
     "warn_if_network",
     "withdraw_redaction",
     "writing",
