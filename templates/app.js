@@ -211,6 +211,8 @@
     li.querySelector(".time").textContent = timecode(seg.start);
     const marks = li.querySelector(".marks");
     marks.querySelectorAll(".tag, .note").forEach((el) => el.remove());
+    const flag = marks.querySelector(".flag");  // a gap's flag goes once the editor has typed what was said
+    if (flag && !(seg.flags || []).length) { flag.remove(); li.classList.remove("flagged"); }
     (seg.tags || []).forEach((t) => marks.append(tagMark(t)));
     if (seg.note) {
       const note = document.createElement("span");
@@ -370,7 +372,14 @@
     if (!answer.ok) { toast(answer.body.error || "Không lưu được.", true); return; }
     rows.filter((li) => li.dataset.speaker === label && !li.dataset.person)
       .forEach((li) => (li.querySelector(".speaker").textContent = answer.body.name));
+    document.querySelectorAll(`.proposal[data-label="${CSS.escape(label)}"]`).forEach((p) => p.remove());
     toast("Đã lưu người nói.");
+  }));
+  // A proposal from a known voice: one click names the label as that person.
+  document.querySelectorAll(".accept-proposal").forEach((button) => button.addEventListener("click", () => {
+    const select = document.querySelector(`.label-person[data-label="${CSS.escape(button.dataset.label)}"]`);
+    select.value = button.dataset.person;
+    select.dispatchEvent(new Event("change"));
   }));
 
   // --- quotes ------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from pipeline.cli import (  # noqa: F401  (they add their commands to cli)
     publish_commands,
     safekeeping_commands,
     transcribe_commands,
+    voice_commands,
+    workshop_commands,
 )
 from pipeline.cli.base import cli
 

@@ -10,14 +10,18 @@ recordings in and their log; transcripts: segments and words, stored and read (k
 keeps); interviews: the list and one interview; interview_metadata: applying an interview's metadata; subjects: people,
 places and events; subject_passages: what their pages list; subject_names: people, events and places by name.
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
-search_records. The editors' desk: review (segments as the
+search_records. The workshop: about_passages (every passage about an event, person or place) and
+workshop_conclusions (what a workshop settled, append-only; an event's settled date), with workshop_records
+(its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change) and quotes_kept (the passages editors keep for the book).
 For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
 closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
-m011.
+m011. voice_prints: the voice prints of named people and the
+proposals made from them (migration m016 in migration_voices).
 """
 
+from pipeline.database.about_passages import event, interviews_naming, passages_about, place
 from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
@@ -138,8 +142,34 @@ from pipeline.database.transcripts import (
     sheet_segments,
     transcript_counts,
 )
+from pipeline.database.voice_prints import (
+    KnownPrint,
+    LabelView,
+    Proposal,
+    Voice,
+    drop_voice,
+    forget_voice,
+    keep_voice,
+    known_prints,
+    label_prints,
+    proposals,
+    remove_print,
+    speaker_overview,
+    store_label_prints,
+    store_proposals,
+    voice_export,
+    voices,
+)
+from pipeline.database.workshop_conclusions import (
+    add_conclusion,
+    conclusions,
+    conclusions_in_force,
+    event_date,
+    event_dates,
+)
 
 __all__ = [
+    "add_conclusion",
     "add_former_name",
     "add_public_revision",
     "add_quote",
@@ -153,6 +183,8 @@ __all__ = [
     "apply_metadata",
     "archive_setting",
     "backup",
+    "conclusions",
+    "conclusions_in_force",
     "connect",
     "count_waiting_for_metadata",
     "damage",
@@ -163,14 +195,20 @@ __all__ = [
     "delete_quote",
     "describe_event",
     "domain_words",
+    "drop_voice",
+    "editor_actions",
+    "event",
+    "event_date",
+    "event_dates",
     "event_id",
     "events",
     "events_named",
     "file_names",
     "file_seen",
     "files_taken",
-    "HOLDING_ARCHIVE",
+    "forget_voice",
     "holding_archive",
+    "HOLDING_ARCHIVE",
     "index_point",
     "index_points",
     "interview",
@@ -188,10 +226,15 @@ __all__ = [
     "interviews",
     "interviews_found_by_metadata",
     "interviews_held_in",
+    "interviews_naming",
     "is_damage",
+    "keep_voice",
     "known_file",
+    "known_prints",
+    "KnownPrint",
+    "label_prints",
+    "LabelView",
     "last_edits",
-    "editor_actions",
     "last_run",
     "log_event",
     "manuscript_quotes",
@@ -204,6 +247,7 @@ __all__ = [
     "network_filesystem",
     "now",
     "open_database",
+    "passages_about",
     "passages_found",
     "PASSAGES_PER_INTERVIEW",
     "people",
@@ -212,10 +256,13 @@ __all__ = [
     "person",
     "person_id",
     "person_names",
+    "place",
     "place_id",
     "place_path",
     "places",
     "places_named",
+    "Proposal",
+    "proposals",
     "public_history",
     "quote",
     "record_normalised",
@@ -231,6 +278,7 @@ __all__ = [
     "redactions",
     "reindex",
     "remember_file",
+    "remove_print",
     "remove_segment",
     "ROLES",
     "save_index_point",
@@ -249,8 +297,11 @@ __all__ = [
     "snapshot",
     "speaker_labels",
     "speaker_names",
+    "speaker_overview",
     "speaker_people",
     "split_segment",
+    "store_label_prints",
+    "store_proposals",
     "subject_exists",
     "subjects",
     "suggest_speakers",
@@ -260,6 +311,9 @@ __all__ = [
     "untag_segment",
     "update_recording",
     "update_segment",
+    "Voice",
+    "voice_export",
+    "voices",
     "warn_if_network",
     "withdraw_redaction",
     "writing",

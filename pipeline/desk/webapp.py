@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
-from pipeline.desk import editing, reader_routes, security, views
+from pipeline.desk import editing, reader_routes, security, views, workshop_pages
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.i18n import _
 from pipeline.publishing import review_sheets, templating
@@ -213,6 +213,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
         Route("/api/subjects", change(add_subject), methods=["POST"]),
         Route("/api/speakers", change(name_speaker), methods=["POST"]),
+        *workshop_pages.routes(archive, page, on_db, editor_of),  # the workshop: timeline, dossiers, conclusions
         *reader_routes.routes(change),
     ]
     # Starlette types every handler as taking any Exception; this one takes HTTPException (Kludex/starlette#1142).
@@ -334,7 +335,8 @@ def delete_quote(db, params, body, editor):
 
 def name_speaker(db, params, body, editor):
     interview_id, person = int(body["interview_id"]), body.get("person_id")
-    editing.name_speaker(db, interview_id, str(body["label"]), int(person) if person not in (None, "") else None)
+    chosen = int(person) if person not in (None, "") else None
+    editing.name_speaker(db, interview_id, str(body["label"]), chosen, editor)
     names = database.speaker_names(db, interview_id)
     return {
         "label": body["label"],
