@@ -142,7 +142,7 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
                 label=seg.speaker,
                 flags=seg.flag_codes,
                 # Word times belong to the machine's text; after an edit they no longer spell the line.
-                words=[Word(w.start, w.end, _nfc(w.text), w.probability) for w in seg.words]
+                words=[Word(w.start, w.end, _nfc(w.text), w.probability, w.lowest) for w in seg.words]
                 if status == "machine"
                 else [],
             )
