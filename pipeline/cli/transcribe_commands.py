@@ -102,9 +102,12 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
 @click.argument("audio_dir", type=click.Path(file_okay=False, path_type=Path))
 @transcription_options("model", "device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
-def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
+@click.option(
+    "--flags", is_flag=True, help="Also score the confidence marks: wrong words caught, words marked, precision, AUC."
+)
+def eval_command(audio_dir: Path, cache, as_json, flags, **chosen) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
-    from pipeline.speech import evaluate
+    from pipeline.speech import evaluate, mark_scores
 
     options = transcribe_options(chosen)
     if not as_json:
@@ -115,10 +118,15 @@ def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
         )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
+    marks = mark_scores.report_marks(report) if flags else None
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps({**report.as_dict(), **({"marks": marks} if marks else {})}, ensure_ascii=False, indent=2)
+        )
     else:
         print_eval_summary(report)
+        if marks:
+            print_marks(marks)
     sys.exit(1 if report.skipped else 0)
 
 
@@ -245,3 +253,13 @@ def print_eval_summary(report) -> None:
         f"{clock(report.total('seconds'))} of audio; model loaded in {report.load_seconds:.1f} s), "
         f"{len(report.files)} recordings scored, {len(report.skipped)} skipped."
     )
+
+
+def print_marks(marks: dict) -> None:
+    click.echo(f"\nConfidence marks ({marks['rule']}):")
+    click.echo(f"{'caught':>8} {'marked':>8} {'prec.':>6} {'AUC':>6} {'wrong':>6} {'words':>6}  recording")
+    for row in [*marks["files"], {**marks["corpus"], "file": "corpus"}]:
+        figures = [row[k] for k in ("wrong_caught", "words_marked", "precision", "auc")]
+        caught, marked, precision, auc = [f"{v:.3f}" if v is not None else "—" for v in figures]
+        counts = f"{row['wrong']:>6} {row['words']:>6}"
+        click.echo(f"{caught:>8} {marked:>8} {precision:>6} {auc:>6} {counts}  {row['file']}")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.database.models import Word
 from pipeline.errors import EvaluationError, LoikeError, RecordingError
 from pipeline.intake import audio, discovery, slicing
 from pipeline.options import TranscribeOptions
@@ -99,6 +100,8 @@ class FileScore:
     char_edits: int
     reference: str
     hypothesis: str
+    machine_words: list[list[Word]] = field(default_factory=list)
+    """The machine's words, segment by segment (``mark_scores`` scores their confidence marks)."""
 
     @property
     def wer(self) -> float:
@@ -277,7 +280,16 @@ def _score(recording: Path, reference: str, transcriber, work: Path) -> FileScor
     word_edits, words = word_errors(reference, hypothesis)
     char_edits, chars = char_errors(reference, hypothesis)
     return FileScore(
-        recording, normalised.duration, elapsed, words, word_edits, chars, char_edits, reference.strip(), hypothesis
+        recording,
+        normalised.duration,
+        elapsed,
+        words,
+        word_edits,
+        chars,
+        char_edits,
+        reference.strip(),
+        hypothesis,
+        [segment.words for segment in segments],
     )
 
 
