@@ -33,7 +33,12 @@ def texts(db, interview_id=1):
 
 def test_without_tones_finds_every_spelling_and_whole_words_only(db):
     preview = replacing.find(db, "bat dung", "Bắc Cường")
-    assert [(h.line, h.found) for h in preview.hits] == [(1, "bắt dùng"), (2, "bắt dùng"), (3, "Bát Dũng"), (1, "bắt dùng")]
+    assert [(h.line, h.found) for h in preview.hits] == [
+        (1, "bắt dùng"),
+        (2, "bắt dùng"),
+        (3, "Bát Dũng"),
+        (1, "bắt dùng"),
+    ]
     codes = [h.code for h in preview.hits]
     assert codes[0] == codes[1] == codes[2] != codes[3]
     assert preview.hits[0].after.startswith(" được thành lập")
@@ -84,11 +89,13 @@ def test_one_hit_chosen_and_a_line_saved_meanwhile_is_left_whole(db):
     first, second = preview.hits[0], preview.hits[1]
     current = database.segment(db, second.segment_id)
     editing.edit(db, current.id, current.version, "Minh", text="Hồi đó có năm đảng viên")  # another editor
-    done = replacing.apply(
-        db, preview, "Lan", [(h.segment_id, h.offset, h.version) for h in (first, second)]
-    )
+    done = replacing.apply(db, preview, "Lan", [(h.segment_id, h.offset, h.version) for h in (first, second)])
     assert (done.lines, [h.segment_id for h in done.skipped]) == (1, [second.segment_id])
-    assert texts(db)[:3] == ["Chi bố xa Bắc Cường được thành lập năm một chín bốn lăm", "Hồi đó có năm đảng viên", LINES[2]]
+    assert texts(db)[:3] == [
+        "Chi bố xa Bắc Cường được thành lập năm một chín bốn lăm",
+        "Hồi đó có năm đảng viên",
+        LINES[2],
+    ]
 
 
 def test_a_pattern_that_matches_everything_is_refused(db):
@@ -103,3 +110,30 @@ def test_a_replacement_that_would_empty_a_line_is_refused_before_anything_change
     assert "dòng 4 trống" in refused.value.vi
     assert texts(db) == LINES
     assert replacing.find(db, "bat dung", "").hits  # removing words from a longer line is fine
+
+
+def test_the_command_previews_applies_and_undoes(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    reviewdesk.build(tmp_path, lines=LINES, audio=False)
+    run = lambda *args: CliRunner().invoke(cli, ["--root", str(tmp_path), "replace", *args])  # noqa: E731
+    dry = run("bat dung", "Bắc Cường", "--interview", "LK-2026-001", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "LK-2026-001  line 1     00:00  …Chi bố xa [bắt dùng → Bắc Cường] được thành lập" in dry.output
+    assert dry.output.strip().endswith("3 hits (dry run: nothing changed).")
+    done = run("bat dung", "Bắc Cường", "--editor", "Lan", "--json")
+    assert json.loads(done.output)["applied"]["lines"] == 3
+    db = database.open_database(tmp_path / "transcripts" / "loike.db")
+    assert texts(db)[2] == "Bắc Cường là tên một người khác"
+    assert "Bắc Cường" in (tmp_path / "transcripts" / "sheets" / "LK-2026-001.html").read_text(encoding="utf-8")
+    undone = run("--undo", str(json.loads(done.output)["applied"]["batch"]))
+    assert undone.output == "Find-and-replace 1 undone: 3 lines put back.\n"
+    assert texts(db) == LINES
+    refused = run("…", "x")
+    assert refused.exit_code == 1
+    assert "has no letter or digit, so it would match everywhere" in refused.output
+    db.close()

@@ -3,7 +3,13 @@
 base: the group and shared printing; options: the transcription options, made from pipeline.options;
 transcription, catalogue, outputs, care: the commands."""
 
-from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands  # noqa: F401  (they add their commands to cli)
+from pipeline.cli import (  # noqa: F401  (they add their commands to cli)
+    catalogue_commands,
+    correction_commands,  # noqa: F401  (replace, suggest)
+    publish_commands,
+    safekeeping_commands,
+    transcribe_commands,
+)
 from pipeline.cli.base import cli
 
 

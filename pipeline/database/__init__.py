@@ -12,7 +12,8 @@ places and events; subject_passages: what their pages list; subject_names: peopl
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
 search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
-of every change) and quotes_kept (the passages editors keep for the book).
+of every change), quotes_kept (the passages editors keep for the book) and corrections (the words the desk marks,
+find-and-replace batches, suggestions turned down; with correction_records).
 """
 
 from pipeline.database.backup import backup
@@ -27,6 +28,20 @@ from pipeline.database.connection import (
     open_database,
     warn_if_network,
     writing,
+)
+from pipeline.database.corrections import (
+    add_replacement,
+    count_replaced,
+    decline_suggestion,
+    declined_suggestions,
+    desk_words,
+    mark_undone,
+    replacement,
+    replacements,
+    revisions_by_action,
+    segments_by_id,
+    segments_with_phrase,
+    text_edits,
 )
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
@@ -121,6 +136,7 @@ __all__ = [
     "add_former_name",
     "add_quote",
     "add_recording",
+    "add_replacement",
     "add_revision",
     "all_recordings",
     "alternatives",
@@ -128,13 +144,17 @@ __all__ = [
     "apply_metadata",
     "backup",
     "connect",
+    "count_replaced",
     "count_waiting_for_metadata",
     "damage",
     "damaged",
     "Database",
     "dated_events",
+    "decline_suggestion",
+    "declined_suggestions",
     "delete_quote",
     "describe_event",
+    "desk_words",
     "domain_words",
     "event_id",
     "events",
@@ -163,6 +183,7 @@ __all__ = [
     "log_event",
     "manuscript_quotes",
     "map_speaker",
+    "mark_undone",
     "merge_people",
     "migrations",
     "move_attachments",
@@ -195,6 +216,9 @@ __all__ = [
     "reindex",
     "remember_file",
     "remove_segment",
+    "replacement",
+    "replacements",
+    "revisions_by_action",
     "ROLES",
     "save_transcript",
     "search_text",
@@ -205,6 +229,8 @@ __all__ = [
     "segment_words",
     "segments",
     "segments_between",
+    "segments_by_id",
+    "segments_with_phrase",
     "sheet_segments",
     "SheetSegments",
     "snapshot",
@@ -216,6 +242,7 @@ __all__ = [
     "subjects",
     "suggest_speakers",
     "tag_segment",
+    "text_edits",
     "transcript_counts",
     "unmap_speaker",
     "untag_segment",

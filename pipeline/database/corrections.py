@@ -18,7 +18,18 @@ from pipeline.database.review_records import Revision
 from pipeline.database.revisions import REVISION_COLUMNS, decoded_revision
 from pipeline.database.sqlite import Database
 
-BATCH_COLUMNS = ("id", "interview_id", "find", "replacement", "exact", "editor", "at", "changed", "undone_by", "undone_at")
+BATCH_COLUMNS = (
+    "id",
+    "interview_id",
+    "find",
+    "replacement",
+    "exact",
+    "editor",
+    "at",
+    "changed",
+    "undone_by",
+    "undone_at",
+)
 
 
 def desk_words(db: Database, interview_id: int) -> dict[int, list[DeskWord]]:
@@ -39,7 +50,7 @@ def segments_with_phrase(db: Database, tokens: list[str], exact: bool, interview
     when ``exact``), through the search index, in interview and line order: the candidates a find-and-replace
     then checks one by one. ``tokens`` hold only letters and digits."""
     column = "text" if exact else "text_folded"
-    phrase = '{%s} : "%s"' % (column, " ".join(tokens))
+    phrase = f'{{{column}}} : "{" ".join(tokens)}"'
     where = " AND s.interview_id = ?" if interview_id is not None else ""
     parameters: list = [phrase] + ([interview_id] if interview_id is not None else [])
     columns = ", ".join(f's."{c}"' for c in SEGMENT_COLUMNS)

@@ -40,7 +40,7 @@ def segment_history(db: Database, segment_id: int) -> list[Revision]:
     cursor = db.execute(
         f"SELECT {', '.join(REVISION_COLUMNS)} FROM segment_revisions WHERE segment_id = ? ORDER BY id", [segment_id]
     )
-    return [_decoded(row) for row in cursor.fetchall()]
+    return [decoded_revision(row) for row in cursor.fetchall()]
 
 
 def last_edits(db: Database) -> dict[int, LastEdit]:
@@ -54,7 +54,8 @@ def last_edits(db: Database) -> dict[int, LastEdit]:
     }
 
 
-def _decoded(row: tuple) -> Revision:
+def decoded_revision(row: tuple) -> Revision:
+    """A row of ``segment_revisions`` (``REVISION_COLUMNS``) with before and after decoded."""
     values = dict(zip(REVISION_COLUMNS, row))
     for key in ("before", "after"):
         values[key] = json.loads(values[key]) if values[key] else None

@@ -133,14 +133,14 @@ def find(db: Database, find: str, replacement: str, interview: str | None = None
     for segment in database.segments_with_phrase(db, tokens, exact, interview_id):
         hits = _hits(segment, pattern, exact, replacement, codes)
         if hits:
-            _checked(replaced_text(segment.text, [(h.offset, h.offset + len(h.found)) for h in hits], replacement), segment)
+            _checked(
+                replaced_text(segment.text, [(h.offset, h.offset + len(h.found)) for h in hits], replacement), segment
+            )
         preview.hits += hits
     return preview
 
 
-def apply(
-    db: Database, preview: Preview, editor: str, chosen: Iterable[tuple[int, int, int]] | None = None
-) -> Applied:
+def apply(db: Database, preview: Preview, editor: str, chosen: Iterable[tuple[int, int, int]] | None = None) -> Applied:
     """Replace the preview's hits, or the ``chosen`` ones, as (segment id, offset, the line's version when the
     editor saw it): one revision per line, one transaction per interview. A line saved by someone else since is
     skipped whole."""
@@ -154,7 +154,7 @@ def apply(
     done = Applied(None)
     if not hits:
         return done
-    for interview_id, in_interview in groupby(hits, key=lambda h: h.interview_id):
+    for _, in_interview in groupby(hits, key=lambda h: h.interview_id):
         by_line = {segment_id: list(group) for segment_id, group in groupby(in_interview, key=lambda h: h.segment_id)}
         with database.writing(db):
             if done.batch_id is None:
@@ -167,7 +167,9 @@ def apply(
                 if current.version != line_hits[0].version:
                     done.skipped += line_hits
                     continue
-                spans = [s for s in matches(current.text, pattern, preview.exact) if s[0] in {h.offset for h in line_hits}]
+                spans = [
+                    s for s in matches(current.text, pattern, preview.exact) if s[0] in {h.offset for h in line_hits}
+                ]
                 text = _checked(replaced_text(current.text, spans, preview.replacement), current)
                 _save(db, current, text, editor, f"replace:{done.batch_id}")
                 lines += 1
