@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
-from pipeline.desk import editing, security, views
+from pipeline.desk import correction_routes, editing, security, views
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.publishing import review_sheets, templating
 from pipeline.settings import Archive
@@ -33,7 +33,11 @@ from pipeline.settings import Archive
 log = logging.getLogger(__name__)
 
 EDITOR_COOKIE = "loike_editor"
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+ASSETS = {
+    "app.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+    "corrections.js": "text/javascript; charset=utf-8",
+}
 SHEET_DELAY = 2.0
 """Seconds of quiet after an edit before the interview's static sheet is written again."""
 
@@ -180,7 +184,8 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
             except (InvalidEdit, NotFound, ValueError, KeyError, TypeError) as error:
                 status = 404 if isinstance(error, NotFound) else 400
                 return JSONResponse({"error": vietnamese(error)}, status_code=status)
-            sheets.touch(interview_id)
+            for touched in interview_id if isinstance(interview_id, list) else [interview_id]:
+                sheets.touch(touched)
             return JSONResponse(result)
 
         return endpoint
@@ -211,6 +216,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
         Route("/api/subjects", change(add_subject), methods=["POST"]),
         Route("/api/speakers", change(name_speaker), methods=["POST"]),
+        *correction_routes.routes(archive, change, on_db, vietnamese),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: security.http_error})
     app.add_middleware(security.GateMiddleware, gate=gate)
