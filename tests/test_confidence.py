@@ -27,8 +27,8 @@ def test_a_word_is_pulled_towards_its_less_sure_neighbour_and_old_words_keep_the
 
 
 def test_wrong_words_are_the_substituted_and_the_inserted():
-    reference = "chi bộ xã bắc cường được thành lập".split()
-    hypothesis = "chi bố xa bắc cường ờ được thành lập".split()
+    reference = ["chi", "bộ", "xã", "bắc", "cường", "được", "thành", "lập"]
+    hypothesis = ["chi", "bố", "xa", "bắc", "cường", "ờ", "được", "thành", "lập"]
     assert mark_scores.wrong_positions(reference, hypothesis) == [
         False, True, True, False, False, True, False, False, False,
     ]  # fmt: skip
