@@ -78,11 +78,12 @@ def add_replacement(
     db: Database, interview_id: int | None, find: str, replacement: str, exact: bool, editor: str
 ) -> int:
     """A new batch, with no line changed yet; returns its id."""
-    return db.execute(
+    cursor = db.execute(
         "INSERT INTO replacements (interview_id, find, replacement, exact, editor, at, changed) "
         "VALUES (?, ?, ?, ?, ?, ?, 0)",
         [interview_id, find, replacement, int(exact), editor, now()],
-    ).lastrowid
+    )
+    return int(cursor.lastrowid or 0)
 
 
 def count_replaced(db: Database, batch_id: int, lines: int) -> None:
@@ -91,7 +92,7 @@ def count_replaced(db: Database, batch_id: int, lines: int) -> None:
 
 def replacement(db: Database, batch_id: int) -> ReplacementBatch | None:
     row = db.execute(f"SELECT {', '.join(BATCH_COLUMNS)} FROM replacements WHERE id = ?", [batch_id]).fetchone()
-    return ReplacementBatch(*row[:4], bool(row[4]), *row[5:]) if row else None
+    return _batch(row) if row else None
 
 
 def replacements(db: Database, interview_id: int | None = None) -> list[ReplacementBatch]:
@@ -101,7 +102,12 @@ def replacements(db: Database, interview_id: int | None = None) -> list[Replacem
         f"SELECT {', '.join(BATCH_COLUMNS)} FROM replacements{where} ORDER BY id DESC",
         [interview_id] if interview_id is not None else [],
     )
-    return [ReplacementBatch(*row[:4], bool(row[4]), *row[5:]) for row in rows]
+    return [_batch(row) for row in rows]
+
+
+def _batch(row: tuple) -> ReplacementBatch:
+    values = dict(zip(BATCH_COLUMNS, row))
+    return ReplacementBatch(**{**values, "exact": bool(values["exact"])})
 
 
 def mark_undone(db: Database, batch_id: int, editor: str) -> None:

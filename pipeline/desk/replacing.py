@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import groupby
+from typing import Any
 
 from pipeline import database
 from pipeline.database import Database
@@ -271,8 +272,9 @@ def _interview_id(db: Database, interview: str | None) -> int | None:
 
 def _save(db: Database, current: Segment, text: str, editor: str, action: str, status: str | None = None) -> None:
     """One line changed and its revision appended, as every save at the desk (``editing``)."""
-    changes = {"text": text, "review_status": status or ("edited" if current.review_status == "machine" else None)}
-    changes = {key: value for key, value in changes.items() if value is not None}
+    changes: dict[str, Any] = {"text": text}
+    if status or current.review_status == "machine":
+        changes["review_status"] = status or "edited"
     if not database.update_segment(db, current, changes, editor):
         raise InvalidEdit(
             f"Line {current.idx + 1} was saved by someone else meanwhile: nothing of this interview was replaced; "

@@ -21,6 +21,7 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from pipeline import database
 from pipeline.database import Database
@@ -223,8 +224,9 @@ def accept(db: Database, segment_id: int, version: int, offset: int, found: str,
                 "Dòng này không còn những chữ mà gợi ý nhắm tới: hãy tải lại gợi ý.",
             )
         text = editing.clean_text(current.text[:offset] + nfc(suggestion) + current.text[offset + len(found) :])
-        changes = {"text": text, "review_status": "edited" if current.review_status == "machine" else None}
-        changes = {key: value for key, value in changes.items() if value is not None}
+        changes: dict[str, Any] = {"text": text}
+        if current.review_status == "machine":
+            changes["review_status"] = "edited"
         if not database.update_segment(db, current, changes, editor):
             raise InvalidEdit("The line changed meanwhile: reload it.", "Dòng này vừa thay đổi: hãy tải lại.")
         after = replace(current, **changes, version=current.version + 1)

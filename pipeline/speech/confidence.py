@@ -32,7 +32,7 @@ def scores(probabilities: Sequence[float | None], lowest: Sequence[float | None]
         if own is None:
             found.append(probabilities[i])
             continue
-        beside = [lowest[j] for j in (i - 1, i + 1) if 0 <= j < len(lowest) and lowest[j] is not None]
+        beside = [low for j in (i - 1, i + 1) if 0 <= j < len(lowest) and (low := lowest[j]) is not None]
         neighbour = min(beside, default=own)
         found.append(round(OWN_WEIGHT * own + (1 - OWN_WEIGHT) * neighbour, 4))
     return found
