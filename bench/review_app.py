@@ -8,7 +8,9 @@ Builds an archive in a temporary folder (one interview of N segments with words,
   app.js sets once every handler is in place (navigation start = 0). Median of --runs loads.
 - save: POST /api/segments/ID (a text edit, the same request the page sends), timed from the client over
   HTTP, --saves times on different segments; median and p95. Also one save timed inside Chromium (fetch).
-Bars (issue 4): interactive < 1.5 s, save < 100 ms. Needs chromium and chromium-driver.
+Bars (issue 4): interactive < 1.5 s, save < 100 ms. Needs chromium and chromium-driver. --marked SHARE gives that
+share of the words (seeded) a low lowest-token probability, so the page carries that many confidence marks (the
+marks' bar, issue 17: still under 1.5 s).
 """
 
 from __future__ import annotations
@@ -99,18 +101,34 @@ def saves(base: str, count: int) -> list[float]:
     return times
 
 
+def mark(path: Path, share: float) -> None:
+    """Give ``share`` of the words (chosen at random, seeded) a lowest token probability that marks them."""
+    import random
+    import sqlite3
+
+    chooser = random.Random(17)
+    with sqlite3.connect(path) as db:
+        ids = [row[0] for row in db.execute("SELECT id FROM words")]
+        low = set(chooser.sample(ids, int(len(ids) * share)))
+        db.executemany("UPDATE words SET lowest = ? WHERE id = ?", [(0.1 if i in low else 0.95, i) for i in ids])
+    print(f"  {len(low)} of {len(ids)} words given a low lowest-token probability", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segments", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--saves", type=int, default=50)
+    parser.add_argument("--marked", type=float, default=0.0, help="Share of the words given a confidence mark.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         lines = [
             f"Đoạn số {i}: năm một chín bốn lăm chi bộ xã Bắc Cường được thành lập, có năm đảng viên"
             for i in range(args.segments)
         ]
-        reviewdesk.build(Path(folder), lines=lines, spacing=4.0, audio=False)
+        archive = reviewdesk.build(Path(folder), lines=lines, spacing=4.0, audio=False)
+        if args.marked:
+            mark(archive.database, args.marked)
         process, base = start_server(Path(folder))
         try:
             page = page_load(base, args.runs)

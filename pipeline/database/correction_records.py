@@ -1,5 +1,4 @@
-"""The records of corrections where the errors are: a find-and-replace batch as stored, and a word as the desk
-marks it."""
+"""The records of corrections where the errors are: a find-and-replace batch as stored."""
 
 from __future__ import annotations
 
@@ -24,15 +23,3 @@ class ReplacementBatch:
     """Lines changed."""
     undone_by: str | None = None
     undone_at: str | None = None
-
-
-@dataclass(slots=True)
-class DeskWord:
-    """A word as the desk shows it: where it is in time, and what its mark rests on."""
-
-    segment_id: int
-    text: str
-    probability: float | None
-    lowest: float | None
-    start: float
-    end: float

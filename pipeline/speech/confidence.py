@@ -28,14 +28,31 @@ def scores(probabilities: Sequence[float | None], lowest: Sequence[float | None]
     """The number behind each mark of a segment's words, in order (mean probability and lowest token probability
     of each). Where a word has no lowest token probability (stored before m009) its mean probability stands."""
     found: list[float | None] = []
+    last = len(lowest) - 1
     for i, own in enumerate(lowest):
         if own is None:
             found.append(probabilities[i])
             continue
-        beside = [low for j in (i - 1, i + 1) if 0 <= j < len(lowest) and (low := lowest[j]) is not None]
-        neighbour = min(beside, default=own)
+        left = lowest[i - 1] if i else None
+        right = lowest[i + 1] if i < last else None
+        if left is None:
+            neighbour = own if right is None else right
+        else:
+            neighbour = left if right is None or left < right else right
         found.append(round(OWN_WEIGHT * own + (1 - OWN_WEIGHT) * neighbour, 4))
     return found
+
+
+def may_mark(probabilities: Sequence[float | None], lowest: Sequence[float | None]) -> bool:
+    """False when no word of a segment can be marked, without scoring them: a score is never below the lowest
+    token probability around it. Most segments are spared the scoring."""
+    for probability, low in zip(probabilities, lowest):
+        if low is None:
+            if probability is not None and probability < MEAN_THRESHOLD:
+                return True
+        elif low < THRESHOLD:
+            return True
+    return False
 
 
 def marked(score: float | None, lowest: float | None) -> bool:
@@ -47,4 +64,6 @@ def marked(score: float | None, lowest: float | None) -> bool:
 
 def marks(probabilities: Sequence[float | None], lowest: Sequence[float | None]) -> list[float | None]:
     """For each word of a segment: its score when it is marked, else None."""
+    if not may_mark(probabilities, lowest):
+        return [None] * len(lowest)
     return [s if marked(s, low) else None for s, low in zip(scores(probabilities, lowest), lowest)]
