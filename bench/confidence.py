@@ -10,6 +10,12 @@ inserted). For each candidate signal and threshold: the share of wrong words mar
 marked, precision, and the AUC.
 
     PYTHONPATH=$PWD .venv/bin/python bench/confidence.py [DATA_DIR] [--keep /tmp/confidence-words.json]
+    PYTHONPATH=$PWD .venv/bin/python bench/confidence.py --overhead 5
+
+``--overhead ROUNDS`` times instead what reading the lowest token probability costs: the dev clips joined into one
+recording (each clip three times, ~2 minutes), transcribed by the ``Transcriber`` (one worker) with the
+token-probability model and with faster-whisper's plain ``WhisperModel``, the two alternating within each round so
+background load hits both; medians and their ratio.
 
 Signals: ``mean`` (faster-whisper's word probability, the mean over the word's tokens), ``lowest`` (its lowest token
 probability), ``chosen`` (``pipeline.speech.confidence.scores``: 0.7 of a word's lowest and 0.3 of its less sure
@@ -131,12 +137,50 @@ def table(name: str, clips: list[dict]) -> None:
         print(f"{signal:<8} {auc or 0:>5.3f} {sum(b for _, b in ranked) / max(wrong, 1):>5.2f}  " + "  ".join(cells))
 
 
+def overhead(data_dir: Path, rounds: int) -> None:
+    import statistics
+    import time
+
+    from faster_whisper import WhisperModel
+
+    from pipeline.options import TranscribeOptions
+    from pipeline.settings import model_cache
+    from pipeline.speech import transcribe
+
+    with tempfile.TemporaryDirectory(prefix="loike-overhead-") as tmp:
+        joined = Path(tmp) / "joined.wav"
+        clips = [str(clip) for clip, _ in c.clips(data_dir)] * 3
+        subprocess.run(["sox", *clips, "-r", "16000", str(joined)], check=True)
+        seconds = c.wav_seconds(joined)
+        sides = {}
+        original = transcribe.token_probability_model
+        for name, model in (("lowest", original), ("plain", lambda: WhisperModel)):
+            transcribe.token_probability_model = model
+            sides[name] = transcribe.Transcriber(TranscribeOptions(workers=1), model_cache(None))
+        transcribe.token_probability_model = original
+        times: dict[str, list[float]] = {name: [] for name in sides}
+        for _ in range(rounds):
+            for name, transcriber in sides.items():
+                started = time.perf_counter()
+                words = transcribe_words(transcriber, joined, Path(tmp))
+                times[name].append(time.perf_counter() - started)
+                print(f"  {name:<7} {times[name][-1]:.2f} s, {len(words)} words", file=sys.stderr, flush=True)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"{seconds:.0f} s of audio, {rounds} rounds: with the lowest token probability {medians['lowest']:.2f} s, "
+        f"plain {medians['plain']:.2f} s (medians): {medians['lowest'] / medians['plain']:.3f} ×"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=c.DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="Write the words (text, mean, lowest, wrong) here as JSON.")
     parser.add_argument("--load", type=Path, help="Read the words from an earlier --keep instead of transcribing.")
+    parser.add_argument("--overhead", type=int, metavar="ROUNDS", help="Time the token-probability model instead.")
     args = parser.parse_args()
+    if args.overhead:
+        return overhead(args.data, args.overhead)
     found = json.loads(args.load.read_text()) if args.load else collect(args.data)
     if args.keep:
         args.keep.write_text(json.dumps(found, ensure_ascii=False))

@@ -137,3 +137,11 @@ def test_the_command_previews_applies_and_undoes(tmp_path):
     assert refused.exit_code == 1
     assert "has no letter or digit, so it would match everywhere" in refused.output
     db.close()
+
+
+def test_positions_stay_right_when_lower_case_takes_more_characters():
+    pattern, _ = replacing.pattern_of("bắt dùng", exact=True)
+    text = "İstanbul, bắt dùng"  # "İ".lower() is two characters
+    assert [text[a:b] for a, b in replacing.matches(text, pattern, exact=True)] == ["bắt dùng"]
+    folded, _ = replacing.pattern_of("bat dung", exact=False)
+    assert [text[a:b] for a, b in replacing.matches(text, folded, exact=False)] == ["bắt dùng"]

@@ -58,7 +58,12 @@ def segments_with_phrase(db: Database, tokens: list[str], exact: bool, interview
         f"WHERE segments_fts MATCH ?{where} ORDER BY s.interview_id, s.idx",
         parameters,
     )
-    return [Segment(**dict(zip(SEGMENT_COLUMNS, row))) for row in rows]
+    return [Segment(*row) for row in rows]  # SEGMENT_COLUMNS are Segment's fields, in order
+
+
+def interview_codes(db: Database) -> dict[int, str]:
+    """Every interview's code, by id."""
+    return dict(db.execute("SELECT id, code FROM interviews").fetchall())
 
 
 def segments_by_id(db: Database, segment_ids: list[int]) -> list[Segment]:

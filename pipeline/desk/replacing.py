@@ -92,13 +92,26 @@ def pattern_of(find: str, exact: bool) -> tuple[re.Pattern, list[str]]:
     return re.compile(r"(?<!\w)" + "".join(pieces) + r"(?!\w)"), tokens
 
 
-def _comparable(text: str, exact: bool) -> tuple[str, list[int]]:
-    """``text`` lower-cased, and without tones, marks or đ unless ``exact``, with the position in ``text`` of
-    each character (folding a letter can change how many characters it takes)."""
+def _comparable(text: str, exact: bool) -> tuple[str, list[int] | None]:
+    """``text`` lower-cased, and without tones, marks or đ unless ``exact``, with the position in ``text`` of each
+    character (None when every character stays one character, as in Vietnamese text: the positions are the
+    same). Folding a letter can change how many characters it takes, elsewhere."""
+    if exact:
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            return lowered, None
+    else:
+        new = set(text).difference(_FOLDED)
+        for ch in new:
+            _FOLDED[ch] = _fold_letter(ch)
+            _FOLD_TABLE[ord(ch)] = _FOLDED[ch]
+        if not _LONGER.intersection(text) and not any(len(_FOLDED[ch]) != 1 for ch in new):
+            return text.translate(_FOLD_TABLE), None
+        _LONGER.update(ch for ch in new if len(_FOLDED[ch]) != 1)
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        folded = ch.lower() if exact else _fold_letter(ch)
+        folded = ch.lower() if exact else _FOLDED[ch]
         out.append(folded)
         where += [i] * len(folded)
     return "".join(out), where
@@ -110,10 +123,18 @@ def _fold_letter(ch: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)).lower()
 
 
+_FOLDED: dict[str, str] = {}
+_FOLD_TABLE: dict[int, str] = {}
+"""``str.translate``'s table: each character met so far to its folded letter(s)."""
+_LONGER: set[str] = set()
+"""Characters whose folding is not one character (the slow path keeps track of positions)."""
+
+
 def matches(text: str, pattern: re.Pattern, exact: bool) -> list[tuple[int, int]]:
     """Where ``pattern`` matches in ``text``, as (start, end) character positions of ``text``."""
     comparable, where = _comparable(text, exact)
-    return [(where[m.start()], where[m.end() - 1] + 1) for m in pattern.finditer(comparable) if m.end() > m.start()]
+    found = [(m.start(), m.end()) for m in pattern.finditer(comparable) if m.end() > m.start()]
+    return found if where is None else [(where[start], where[end - 1] + 1) for start, end in found]
 
 
 def replaced_text(text: str, spans: Iterable[tuple[int, int]], replacement: str) -> str:
@@ -257,8 +278,7 @@ def _checked(text: str, current: Segment) -> str:
 
 def _scope(db: Database, interview: str | None) -> tuple[int | None, dict[int, str]]:
     """The interview's id (None for the whole archive) and the code of every interview by id."""
-    codes = {row.id: row.code for row in database.interviews(db)}
-    return _interview_id(db, interview), codes
+    return _interview_id(db, interview), database.interview_codes(db)
 
 
 def _interview_id(db: Database, interview: str | None) -> int | None:

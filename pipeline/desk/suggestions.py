@@ -95,15 +95,20 @@ def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggesti
     learned = corrections(db)
     declined = database.declined_suggestions(db, found.id)
     offered = []
+    starts: dict = {}
     for segment in database.segments(db, found.id, with_words=False):
-        for suggestion in _in_line(segment, known, learned):
+        for suggestion in _in_line(segment, known, learned, starts):
             if (segment.id, suggestion.found, suggestion.suggestion) not in declined:
                 offered.append(suggestion)
     return offered
 
 
-def _in_line(segment: Segment, known: list[Name], learned: dict[str, str]) -> list[Suggestion]:
-    words = [(m.start(), m.end(), fold(m.group())) for m in WORD.finditer(segment.text)]
+def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], starts: dict) -> list[Suggestion]:
+    """What to offer in one line: the corrections first, then the names, longest first, never two on one stretch.
+    ``starts`` caches, by folded syllable, the names whose first syllable is alike enough to it to begin one (a
+    line's syllables mostly begin none, and an interview repeats its syllables)."""
+    words = [(m.start(), m.end(), _folded(m.group())) for m in WORD.finditer(segment.text)]
+    syllables = [w[2] for w in words]
     taken: list[tuple[int, int]] = []
     found = []
     for wrong, right in learned.items():
@@ -111,20 +116,32 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str]) -> li
             if segment.text[start:end] != right and not _overlaps(taken, start, end):
                 taken.append((start, end))
                 found.append(_suggestion(segment, start, end, right, "đã sửa", 1.0))
-    for name in known:
-        k = len(name.syllables)
-        for i in range(len(words) - k + 1):
-            window = words[i : i + k]
-            score = _alike(tuple(w[2] for w in window), name.syllables)
-            start, end = window[0][0], window[-1][1]
-            if score is None or _overlaps(taken, start, end):
-                continue
-            if nfc(segment.text[start:end]).lower() == name.text.lower():
-                taken.append((start, end))  # already the name as written: nothing to offer, nor inside it
-                continue
-            taken.append((start, end))
+    candidates = []
+    for i, syllable in enumerate(syllables):
+        if syllable not in starts:
+            starts[syllable] = [
+                (n, name)
+                for n, name in enumerate(known)
+                if _syllables_alike(syllable, name.syllables[0]) >= SYLLABLE_AT_LEAST
+            ]
+        for n, name in starts[syllable]:
+            k = len(name.syllables)
+            score = _alike(tuple(syllables[i : i + k]), name.syllables) if i + k <= len(syllables) else None
+            if score is not None:
+                candidates.append((n, i, name, score))
+    for _, i, name, score in sorted(candidates, key=lambda c: (c[0], c[1])):
+        start, end = words[i][0], words[i + len(name.syllables) - 1][1]
+        if _overlaps(taken, start, end):
+            continue
+        taken.append((start, end))  # the name as written too: nothing to offer there, nor inside it
+        if nfc(segment.text[start:end]).lower() != name.text.lower():
             found.append(_suggestion(segment, start, end, name.text, name.source, score))
     return sorted(found, key=lambda s: s.offset)
+
+
+@lru_cache(maxsize=100_000)
+def _folded(word: str) -> str:
+    return fold(word)
 
 
 def _suggestion(segment: Segment, start: int, end: int, text: str, source: str, score: float) -> Suggestion:
