@@ -5,7 +5,8 @@
 Builds an archive in a temporary folder (one interview of N segments with words, metadata and a WAV), starts
 `loike serve`, then:
 - page: a fresh headless Chromium loads /interviews/CODE; "interactive" is the `loike-ready` performance mark
-  app.js sets once every handler is in place (navigation start = 0). Median of --runs loads.
+  app.js sets once every handler is in place (navigation start = 0); "marks in place" the `loike-marks` mark
+  corrections.js sets once the confidence marks, fetched after the page, are on every line. Median of --runs loads.
 - save: POST /api/segments/ID (a text edit, the same request the page sends), timed from the client over
   HTTP, --saves times on different segments; median and p95. Also one save timed inside Chromium (fetch).
 Bars (issue 4): interactive < 1.5 s, save < 100 ms. Needs chromium and chromium-driver. --marked SHARE gives that
@@ -59,6 +60,21 @@ def chromium():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def performance_mark(browser, name: str) -> float:
+    """Milliseconds from navigation start to the page's performance mark ``name`` (waits up to 20 s for it)."""
+    for _ in range(400):
+        found = browser.execute_script(
+            f"const m = performance.getEntriesByName('{name}'); return m.length ? m[0].startTime : null"
+        )
+        if found is not None:
+            return found
+        time.sleep(0.05)
+    raise SystemExit(f"the page never set the performance mark {name}")
+
+
+marks_times: list[float] = []
+
+
 def page_load(base: str, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -67,17 +83,17 @@ def page_load(base: str, runs: int) -> list[float]:
             browser.get(base + "/static/app.css")
             browser.add_cookie({"name": "loike_editor", "value": "Bench"})
             browser.get(base + "/interviews/LK-2026-001")
-            ready = None
-            for _ in range(100):
-                ready = browser.execute_script(
-                    "const m = performance.getEntriesByName('loike-ready'); return m.length ? m[0].startTime : null"
-                )
-                if ready is not None:
-                    break
-                time.sleep(0.05)
+            ready = performance_mark(browser, "loike-ready")
+            marked = performance_mark(browser, "loike-marks")
             rows = browser.execute_script("return document.querySelectorAll('li.seg').length")
+            spans = browser.execute_script("return document.querySelectorAll('.low-confidence').length")
             times.append(ready / 1000)
-            print(f"  interactive after {ready / 1000:.3f} s ({rows} segments)", flush=True)
+            marks_times.append(marked / 1000)
+            print(
+                f"  interactive after {ready / 1000:.3f} s, marks in place after {marked / 1000:.3f} s "
+                f"({rows} segments, {spans} marks)",
+                flush=True,
+            )
         finally:
             browser.quit()
     return times
@@ -139,6 +155,10 @@ def main() -> None:
     print(
         f"page interactive, {args.segments} segments: median {statistics.median(page):.3f} s "
         f"(min {min(page):.3f}, max {max(page):.3f}, {len(page)} loads)"
+    )
+    print(
+        f"marks in place: median {statistics.median(marks_times):.3f} s "
+        f"(min {min(marks_times):.3f}, max {max(marks_times):.3f})"
     )
     print(
         f"save: median {statistics.median(save) * 1000:.1f} ms, p95 {save[int(len(save) * 0.95) - 1] * 1000:.1f} ms "

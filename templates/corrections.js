@@ -16,6 +16,39 @@
   let pass = null;  // the uncertain stretches still to play, [[start, end], ...]
   let lastMark = null;
 
+  // --- the marks: fetched once the page is in use (reading 40,000 words costs more than the page) --------
+  function percent(value) { return `${Math.floor(value * 100)}%`; }
+  function markLine(li, spans) {
+    const box = L.textOf(li);
+    if (box === document.activeElement) return;  // being edited: its words may no longer spell it
+    const text = box.textContent;
+    const pieces = [];
+    let position = 0;
+    spans.forEach(([start, end, score, t0, t1]) => {
+      if (start < position || end > text.length) return;
+      pieces.push(document.createTextNode(text.slice(position, start)));
+      const span = document.createElement("span");
+      span.className = "low-confidence";
+      span.title = `Độ tin cậy thấp: ${percent(score)}`;
+      span.dataset.start = t0.toFixed(2);
+      span.dataset.end = t1.toFixed(2);
+      span.textContent = text.slice(start, end);
+      pieces.push(span);
+      position = end;
+    });
+    pieces.push(document.createTextNode(text.slice(position)));
+    box.replaceChildren(...pieces);
+  }
+  async function loadMarks() {
+    const answer = await L.api(`/api/interviews/${encodeURIComponent(L.data.code)}/marks`);
+    if (!answer.ok) return;
+    Object.entries(answer.body.marks).forEach(([id, spans]) => {
+      const li = $(`s${id}`);
+      if (li) markLine(li, spans);
+    });
+    performance.mark("loike-marks");  // the benchmark's "marks in place"
+  }
+
   // --- speeds and the loop ----------------------------------------------------------------------------
   function setRate(rate) { audio.playbackRate = rate; }
   function stepRate(delta) {
@@ -361,5 +394,5 @@
     if (handled) event.preventDefault();
   });
 
-  loadSuggestions();
+  loadMarks().then(loadSuggestions);
 })();

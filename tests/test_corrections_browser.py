@@ -85,7 +85,7 @@ def test_the_marks_are_the_sheets_and_the_keys_jump_to_what_needs_an_editor(desk
 
     archive, base = desk
     rows = open_interview(browser, base)
-    marks = rows[1].find_elements(By.CSS_SELECTOR, ".low-confidence")
+    marks = wait_for(lambda: rows[1].find_elements(By.CSS_SELECTOR, ".low-confidence"))  # fetched after the page
     assert [m.text for m in marks] == ["bố", "xa"]
     assert marks[0].get_attribute("title").startswith("Độ tin cậy thấp: ")
     sheet = (archive.sheets_dir / "LK-2026-001.html").read_text(encoding="utf-8") if archive.sheets_dir.exists() else ""

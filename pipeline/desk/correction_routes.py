@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pipeline import database
-from pipeline.desk import replacing, suggestions, views
+from pipeline.desk import marks, replacing, suggestions, views
 from pipeline.errors import InvalidEdit, NotFound
 from pipeline.settings import Archive
 
@@ -28,6 +28,10 @@ def routes(archive: Archive, change, on_db, vietnamese) -> list[Route]:
             return JSONResponse({"error": vietnamese(error)}, status_code=400)
         return JSONResponse(found)
 
+    async def marked(request: Request) -> Response:
+        found = await on_db(_marks, request.path_params["code"])
+        return JSONResponse({"marks": found})
+
     async def offered(request: Request) -> Response:
         found = await on_db(lambda db, key: suggestions.suggestions(db, archive, key), request.path_params["code"])
         return JSONResponse({"suggestions": [asdict(s) for s in found]})
@@ -37,9 +41,17 @@ def routes(archive: Archive, change, on_db, vietnamese) -> list[Route]:
         Route("/api/replace/apply", change(apply), methods=["POST"]),
         Route("/api/replace/{batch_id:int}/undo", change(undo), methods=["POST"]),
         Route("/api/interviews/{code}/suggestions", offered),
+        Route("/api/interviews/{code}/marks", marked),
         Route("/api/segments/{segment_id:int}/accept", change(accept), methods=["POST"]),
         Route("/api/segments/{segment_id:int}/decline", change(decline), methods=["POST"]),
     ]
+
+
+def _marks(db, code: str) -> dict:
+    found = database.interview(db, str(code))
+    if found is None:
+        raise NotFound(f"There is no interview {code}.")
+    return {str(segment_id): spans for segment_id, spans in marks.interview_marks(db, found.id).items()}
 
 
 def find(db, query: dict) -> dict:

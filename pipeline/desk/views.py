@@ -8,7 +8,6 @@ from starlette.exceptions import HTTPException
 
 from pipeline import database
 from pipeline.database.models import Segment, Tag
-from pipeline.desk import marks
 from pipeline.publishing import templating
 from pipeline.speech import flags
 
@@ -71,13 +70,11 @@ def interview_context(db, code: str) -> dict:
         raise HTTPException(404, f"Không có phỏng vấn {code}.")
     tags = database.interview_tags(db, found.id)
     names = database.speaker_names(db, found.id)
-    words = database.desk_words(db, found.id)
     stored = database.segments(db, found.id, with_words=False)
     quotes = database.interview_quotes(db, found.id)
     quoted = quoted_segments(stored, quotes)
     segments = [
-        desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker))
-        | {"text_html": marks.marked_html(seg.text, words.get(seg.id, [])), "quoted": seg.id in quoted}
+        desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker)) | {"quoted": seg.id in quoted}
         for seg in stored
     ]
     alternatives = database.alternatives(db, found.id)
