@@ -63,9 +63,10 @@ class Archive:
             return exact
         path = self.recordings
         for part in relpath.split("/"):
-            path = _entry(path, unicodedata.normalize("NFC", part))
-            if path is None:
+            entry = _entry(path, unicodedata.normalize("NFC", part))
+            if entry is None:
                 return None
+            path = entry
         return path if _is_file(path) else None
 
 

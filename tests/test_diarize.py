@@ -206,6 +206,12 @@ def test_labels_follow_the_previous_transcript_so_an_editors_names_stay_right():
     assert [s.speaker for s in speakers.like_before(now, before)] == ["S2", "S1", "S3"]
 
 
+def test_a_segment_without_a_label_stays_without_one_and_takes_no_label_from_the_others():
+    before = [Segment(1, 1, 0, 0.0, 10.0, "", speaker="S1"), Segment(2, 1, 1, 10.0, 20.0, "", speaker="S2")]
+    now = [segment(0, 2, speaker="S2"), segment(2, 10), segment(10, 20, speaker="S1")]
+    assert [s.speaker for s in speakers.like_before(now, before)] == ["S1", None, "S2"]
+
+
 # --- DER -----------------------------------------------------------------------------------------
 
 

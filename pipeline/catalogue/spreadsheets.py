@@ -7,6 +7,7 @@ import difflib
 import io
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,6 +123,11 @@ def _columns(header: tuple[int, list], sink: Sink) -> tuple[dict[str, int], int]
     return columns, max((i for i, name in enumerate(names, 1) if not blank(name)), default=0)
 
 
+def _on_row(number: int) -> Callable[[str], str]:
+    """A Sink's ``where`` for one row: every field of it is on that row."""
+    return lambda _: f"row {number}"
+
+
 def _row(source: str, number: int, cells: list, columns: dict[str, int], width: int) -> _Row:
     sink = Sink(source, lambda _: f"row {number}")
     filled = max(i for i, cell in enumerate(cells, 1) if not blank(cell))
@@ -141,7 +147,7 @@ def assign_rows(sheet: _Sheet, wanted: dict[str, str], disk: Disk) -> None:
         if key.startswith(file_key(prefix)):
             by_name.setdefault(key.rpartition("/")[2], []).append(rel)
     for row in sheet.rows:
-        sink = Sink(sheet.source, lambda _, n=row.number: f"row {n}", sheet.orphans)
+        sink = Sink(sheet.source, _on_row(row.number), sheet.orphans)
         name = row.file.replace("\\", "/").removeprefix("./")
         # Relative to the spreadsheet's folder, else to recordings/ (still below it), else a bare name found once.
         keys = (file_key(prefix + name), file_key(name) if file_key(name).startswith(file_key(prefix)) else "")
@@ -191,7 +197,7 @@ def from_sheets(rel: str, chain: list[list[_Sheet]]) -> MetadataFound | None:
         if rows:
             sheet, row = rows[0]
             sheet.used = True
-            sink = Sink(sheet.source, lambda _, number=row.number: f"row {number}", list(sheet.problems) + row.problems)
+            sink = Sink(sheet.source, _on_row(row.number), list(sheet.problems) + row.problems)
             meta = interview_meta(_row_data(row.cells, sink), sink)
             if len(rows) > 1:
                 sink.add(

@@ -272,20 +272,23 @@ def interview_meta(data: dict, sink: Sink) -> InterviewMeta:
         for key in ("title", "place", "commune", "district", "province", "equipment")
     }
     meta = InterviewMeta(
-        **people,
-        **lists,
+        witnesses=people["witnesses"],
+        interviewers=people["interviewers"],
+        others_present=people["others_present"],
+        events=lists["events"],
+        topics=lists["topics"],
         **texts,
         date=sink.take("date", _date, data.get("date"), "date"),
         consent=_consent(data.get("consent"), sink),
         notes=sink.take("notes", _notes, data.get("notes"), "notes"),
     )
     for f in (f for f in FIELDS if f.required and blank(data.get(f.key))):
-        people = f.kind == "people"
+        of_people = f.kind == "people"
         sink.add(
             f.key,
             "missing",
-            label=f.label + (" (ít nhất một người có họ và tên)" if people else ""),
-            key=f.key + (" (at least one, with a full_name)" if people else ""),
+            label=f.label + (" (ít nhất một người có họ và tên)" if of_people else ""),
+            key=f.key + (" (at least one, with a full_name)" if of_people else ""),
         )
     return meta
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from xml.parsers import expat
 
 from pipeline.catalogue.disk import open_regular, size_text
@@ -79,7 +79,7 @@ def _check_parts(file: BinaryIO) -> None:
                 _count_elements(stream, part.filename)
 
 
-def _count_elements(stream: BinaryIO, name: str) -> None:
+def _count_elements(stream: IO[bytes], name: str) -> None:
     limit = (
         ELEMENTS_IN_A_SHEET
         if name.startswith("xl/worksheets/")

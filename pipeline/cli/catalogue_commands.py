@@ -143,8 +143,8 @@ def events_command(obj: Context, event, start, end, place, alias) -> None:
     db = obj.database()
     if event is not None:
         try:
-            dates = [metadata.parse_date(d, year_ok=True) if d else None for d in (start, end)]
-            database.describe_event(db, event, *dates, place=place, alias=alias)
+            first, last = (metadata.parse_date(d, year_ok=True) if d else None for d in (start, end))
+            database.describe_event(db, event, first, last, place=place, alias=alias)
         except ValueError as error:
             raise click.ClickException(f"{error}: write dates as dd/mm/yyyy or as a year.") from error
         except LoikeError as error:

@@ -58,7 +58,7 @@ def export_command(
                 f"Left out, not cleared for publication: {', '.join(report.withheld)} "
                 "(--include-restricted takes them in, marked)."
             )
-    elif output:
+    elif isinstance(result, Path):
         click.echo(f"Wrote {result}.", err=True)
     else:
         click.echo(result.decode("utf-8"), nl=False)

@@ -94,7 +94,7 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
             f"{done.kept} an editor had touched kept as they were, {done.beside} new machine texts "
             "set beside them."
         )
-        click.echo(f"Review sheets: {done.run.sheets_dir / 'index.html'}")
+        click.echo(f"Review sheets: {obj.archive.sheets_dir / 'index.html'}")
     sys.exit(0 if done.run.ok else 1)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import Field, fields
+from typing import Any
 
 import click
 
@@ -53,7 +54,7 @@ def click_option(name: str, cluster: bool = False) -> Callable:
     if isinstance(declared.default, bool):
         return click.option(option, is_flag=True, default=declared.default, help=text)
     if flag.choices:
-        kind = click.Choice(flag.choices)
+        kind: click.ParamType | type = click.Choice(flag.choices)
     elif flag.min is not None or flag.max is not None:
         ranged = click.FloatRange if isinstance(declared.default, float) else click.IntRange
         kind = ranged(flag.min, flag.max)
@@ -62,7 +63,7 @@ def click_option(name: str, cluster: bool = False) -> Callable:
     return click.option(option, type=kind, default=declared.default, show_default=True, help=text)
 
 
-def transcribe_options(chosen: Mapping[str, object], on_cluster: bool | None = None) -> TranscribeOptions:
+def transcribe_options(chosen: Mapping[str, Any], on_cluster: bool | None = None) -> TranscribeOptions:
     """The TranscribeOptions of a command's parsed transcription options; those it does not offer keep their
     defaults. ``on_cluster``: whether ``--cluster`` was given, on a command that has it (None: it has not)."""
     options = TranscribeOptions(**chosen)

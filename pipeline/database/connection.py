@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from pipeline.database.migrations import migrations
-from pipeline.database.sqlite import Database
+from pipeline.database.sqlite import Database, Table
 from pipeline.errors import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,12 @@ def now() -> str:
 def id_list(ids: Iterable[int]) -> str:
     """An SQL list of integer ids, "(3,7,12)", to write into a statement: ``int`` lets nothing else through."""
     return "(" + ",".join(str(int(i)) for i in sorted(ids)) + ")"
+
+
+def inserted_id(table: Table) -> int:
+    """The id of the row ``table.insert(...)`` just wrote. sqlite-utils types ``last_pk`` loosely (Any | None): after
+    an insert into a table with an integer primary key it is that key."""
+    return cast(int, table.last_pk)
 
 
 def connect(path: Path) -> Database:

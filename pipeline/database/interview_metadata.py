@@ -33,14 +33,12 @@ def apply_metadata(db: Database, interview_id: int, found: MetadataFound) -> App
     in ``metadata_versions`` before it replaces the old one.
     """
     current = db.table("interviews").get(interview_id)
-    usable = found.meta is not None and not found.problems
+    usable = None if found.problems else found.meta  # the metadata to apply, if any
     status = "ok" if usable else ("missing" if found.meta is None and found.source is None else "waiting")
     problems = "\n".join(str(p) for p in found.problems) or None
     fingerprint = found.fingerprint if usable else current["metadata_fingerprint"]
     narrowed = None if usable else narrowed_consent(current, found)
-    stale = usable and (
-        found.fingerprint != current["metadata_fingerprint"] or _consent_of(current) != found.meta.consent
-    )
+    stale = usable and (found.fingerprint != current["metadata_fingerprint"] or _consent_of(current) != usable.consent)
     if (
         not stale
         and not narrowed
@@ -55,12 +53,12 @@ def apply_metadata(db: Database, interview_id: int, found: MetadataFound) -> App
                     "interview_id": interview_id,
                     "source": found.source,
                     "fingerprint": found.fingerprint,
-                    "metadata": json.dumps(asdict(found.meta), ensure_ascii=False, sort_keys=True),
+                    "metadata": json.dumps(asdict(usable), ensure_ascii=False, sort_keys=True),
                     "recorded_at": now(),
                 }
             )
-        if stale:
-            _write_interview(db, interview_id, found.meta, found.source)
+        if usable and stale:
+            _write_interview(db, interview_id, usable, found.source)
         if narrowed:
             db.table("interviews").update(
                 interview_id,
@@ -105,6 +103,7 @@ def _write_interview(db: Database, interview_id: int, meta: InterviewMeta, sourc
             )
     for name in meta.events:
         db.table("interview_events").insert({"interview_id": interview_id, "event_id": event_id(db, name)}, ignore=True)
+    text = search_text(meta)
     changes = {
         "date": meta.date,
         "place": meta.place,
@@ -116,9 +115,9 @@ def _write_interview(db: Database, interview_id: int, meta: InterviewMeta, sourc
         "notes": meta.notes,
         "equipment": meta.equipment,
         "metadata_source": source,
-        "search_text": search_text(meta),
+        "search_text": text,
     }
-    changes["search_folded"] = fold(changes["search_text"])
+    changes["search_folded"] = fold(text)
     if meta.title:
         changes["title"] = meta.title
     db.table("interviews").update(interview_id, changes)

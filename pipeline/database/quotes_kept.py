@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline.database.connection import now
+from pipeline.database.connection import inserted_id, now
 from pipeline.database.models import Tag
 from pipeline.database.review import NAME_COLUMNS
 from pipeline.database.review_records import Quote
@@ -51,9 +51,8 @@ def add_quote(
 ) -> int:
     """Store a quote and its tags (kind → ids); returns its id."""
     stamp = now()
-    quote_id = (
-        db.table("quotes")
-        .insert(
+    quote_id = inserted_id(
+        db.table("quotes").insert(
             {
                 "interview_id": interview_id,
                 "first_segment_id": first_segment_id,
@@ -67,7 +66,6 @@ def add_quote(
                 "updated_at": stamp,
             }
         )
-        .last_pk
     )
     for kind, targets in tags.items():
         table, column = QUOTE_TAG_TABLES[kind]

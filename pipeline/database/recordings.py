@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict
 
-from pipeline.database.connection import now
+from pipeline.database.connection import inserted_id, now
 from pipeline.database.heard import AudioInfo, NormalisedAudio
 from pipeline.database.models import FileTaken, LogEntry, Recording
 from pipeline.database.sqlite import Database
@@ -80,9 +80,8 @@ def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str
     """A new recording and its interview, in one transaction; returns the recording id."""
     stamp = now()
     with db.atomic():
-        recording_id = (
-            db.table("recordings")
-            .insert(
+        recording_id = inserted_id(
+            db.table("recordings").insert(
                 {
                     "sha256": sha256,
                     "source_path": relpath,
@@ -92,7 +91,6 @@ def add_recording(db: Database, sha256: str, relpath: str, size: int, title: str
                     "updated_at": stamp,
                 }
             )
-            .last_pk
         )
         db.table("interviews").insert(
             {

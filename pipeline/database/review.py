@@ -8,7 +8,7 @@ and opens ``connection.writing`` around them); nothing here commits. Every segme
 
 from __future__ import annotations
 
-from pipeline.database.connection import now
+from pipeline.database.connection import inserted_id, now
 from pipeline.database.kept_edits import next_segment_id
 from pipeline.database.models import Segment, Tag, Word
 from pipeline.database.review_records import Alternative, InterviewPerson, SpeakerLabel, SpeakerNames
@@ -99,9 +99,8 @@ def split_segment(db: Database, current: Segment, start: float, text: str, first
     ``text``, its words from position ``first_moved_word`` on, and its tags. Returns the new segment's id;
     ``current`` itself is left for the caller to shorten."""
     _shift(db, current.interview_id, after=current.idx, by=1)
-    new_id = (
-        db.table("segments")
-        .insert(
+    new_id = inserted_id(
+        db.table("segments").insert(
             {
                 "id": next_segment_id(db),
                 "interview_id": current.interview_id,
@@ -117,7 +116,6 @@ def split_segment(db: Database, current: Segment, start: float, text: str, first
                 "edited_at": now(),
             }
         )
-        .last_pk
     )
     moving = [
         row[0]

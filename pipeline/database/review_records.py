@@ -84,6 +84,8 @@ class SpeakerNames:
         """The person an editor chose for a segment, else the person its label is, else the label itself."""
         if person_id:
             return self.people.get(person_id)
+        if label is None:
+            return None
         return self.labels.get(label) or label
 
 

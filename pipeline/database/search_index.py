@@ -129,7 +129,7 @@ def _matches(db: Database, ranked: list[tuple[int, float]]) -> list[IndexMatch]:
             f"LEFT JOIN people p ON p.id = sp.person_id WHERE s.id IN {id_list(r[0] for r in ranked)}"
         )
     }
-    return [IndexMatch(*details[r[0]][:8], float(r[1]), *details[r[0]][8:]) for r in ranked if r[0] in details]
+    return [IndexMatch(*(details[r[0]][:8] + (float(r[1]),) + details[r[0]][8:])) for r in ranked if r[0] in details]
 
 
 def _together(runs: tuple[tuple[str, bool], ...]) -> str:

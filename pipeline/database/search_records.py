@@ -42,7 +42,7 @@ class IndexMatch:
     start: float | None
     end: float | None
     speaker: str | None  # the person the speaker label is mapped to, else the label
-    text: str | None  # the passage's text as stored, or the interview's search_text
+    text: str  # the passage's text as stored, or the interview's search_text
     score: float  # -bm25, plus a bonus when the unquoted words stand side by side: higher is better
     consent_status: str | None  # None: unknown
     date: str | None

@@ -13,9 +13,10 @@ for _name in _hidden:
     sys.modules[_name] = None  # type: ignore[assignment]
 try:
     from sqlite_utils import Database
+    from sqlite_utils.db import Table
     from sqlite_utils.migrations import Migrations
 finally:
     for _name in _hidden:
         del sys.modules[_name]
 
-__all__ = ["Database", "Migrations"]
+__all__ = ["Database", "Migrations", "Table"]

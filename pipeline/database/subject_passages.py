@@ -151,7 +151,7 @@ def _event_subjects(db: Database, per_interview: int) -> list[dict]:
     passages = _passages(db, "event", {e["id"]: [e["name"], *aliases[e["id"]]] for e in every}, per_interview)
     found = []
     for event in every:
-        period = " – ".join(date_vn(d) for d in (event["date_start"], event["date_end"]) if d) or None
+        period = " – ".join(filter(None, map(date_vn, (event["date_start"], event["date_end"])))) or None
         facts = [["Thời gian", period], ["Tên khác", "; ".join(aliases[event["id"]]) or None]]
         found.append(
             _subject(

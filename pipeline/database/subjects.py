@@ -8,8 +8,9 @@ settles the rest with ``merge_people``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from pipeline.database.connection import now, rows
+from pipeline.database.connection import inserted_id, now, rows
 from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Event, Person, Place, RoleHeld
 from pipeline.database.sqlite import Database
@@ -19,7 +20,7 @@ from pipeline.text import fold, nfc
 ROLES = {"witness": "witnesses", "interviewer": "interviewers", "present": "others_present"}
 
 
-def domain_words(db: Database, interview_id: int, glossary: list[str] = ()) -> str:
+def domain_words(db: Database, interview_id: int, glossary: Sequence[str] = ()) -> str:
     """Names an interview's metadata gives (people, places, events) and the project glossary, as one hint."""
     names = [
         r[0]
@@ -113,9 +114,8 @@ def person_id(db: Database, person: PersonMeta) -> int:
     """The id of this person, found by name and birth year or created; extra facts fill in blanks."""
     found = _same_person(db, person)
     if found is None:
-        found = (
-            db.table("people")
-            .insert(
+        found = inserted_id(
+            db.table("people").insert(
                 {
                     "full_name": nfc(person.full_name),
                     "name_folded": fold(person.full_name),
@@ -126,7 +126,6 @@ def person_id(db: Database, person: PersonMeta) -> int:
                     "created_at": now(),
                 }
             )
-            .last_pk
         )
     else:
         row = db.table("people").get(found)
@@ -272,10 +271,10 @@ def _place(db: Database, kind: str, name: str, parent: int | None) -> int:
     ).fetchone()
     if existing:
         return existing[0]
-    return (
-        db.table("places")
-        .insert({"name": nfc(name), "name_folded": fold(name), "kind": kind, "parent_id": parent, "former_names": "[]"})
-        .last_pk
+    return inserted_id(
+        db.table("places").insert(
+            {"name": nfc(name), "name_folded": fold(name), "kind": kind, "parent_id": parent, "former_names": "[]"}
+        )
     )
 
 
@@ -283,7 +282,7 @@ def event_id(db: Database, name: str) -> int:
     existing = db.execute("SELECT id FROM events WHERE name_folded = ?", [fold(name)]).fetchone()
     if existing:
         return existing[0]
-    return db.table("events").insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}).last_pk
+    return inserted_id(db.table("events").insert({"name": nfc(name), "name_folded": fold(name), "aliases": "[]"}))
 
 
 def places(db: Database) -> list[Place]:

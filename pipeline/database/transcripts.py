@@ -12,11 +12,12 @@ from pathlib import Path
 
 from pipeline import crashtest
 from pipeline.database import kept_edits
-from pipeline.database.connection import connect
+from pipeline.database.connection import connect, inserted_id
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Segment, Word
 from pipeline.database.recordings import interview_id_of, log_event, update_recording
 from pipeline.database.sqlite import Database
+from pipeline.errors import NotFound
 from pipeline.text import fold
 
 # --- transcripts -----------------------------------------------------------------------------
@@ -33,9 +34,8 @@ def save_transcript(db: Database, recording_id: int, segments: list[MachineSegme
     with db.atomic():
         # The run row first: this write takes the database's write lock, so no editor's save can slip in
         # between finding the touched segments and replacing the rest.
-        run_id = (
-            db.table("transcription_runs")
-            .insert(
+        run_id = inserted_id(
+            db.table("transcription_runs").insert(
                 {
                     **run,
                     "interview_id": interview_id,
@@ -43,7 +43,6 @@ def save_transcript(db: Database, recording_id: int, segments: list[MachineSegme
                     "versions": json.dumps(run["versions"]),
                 }
             )
-            .last_pk
         )
         kept = kept_edits.touched(db, interview_id)
         first_id = kept_edits.next_segment_id(db)
@@ -227,5 +226,9 @@ def transcript_counts(db: Database, interview_id: int, run_id: int) -> tuple[int
     return count, kept, beside
 
 
-def last_run(db: Database, interview_id: int) -> int | None:
-    return db.execute("SELECT max(id) FROM transcription_runs WHERE interview_id = ?", [interview_id]).fetchone()[0]
+def last_run(db: Database, interview_id: int) -> int:
+    """The interview's latest transcription run; NotFound before its first."""
+    run_id = db.execute("SELECT max(id) FROM transcription_runs WHERE interview_id = ?", [interview_id]).fetchone()[0]
+    if run_id is None:
+        raise NotFound(f"Interview {interview_id} has not been transcribed yet.")
+    return run_id

@@ -90,6 +90,8 @@ def restore(db: Database, segment_id: int, revision_id: int, version: int, edito
     if revision is None:
         raise NotFound(f"Segment {segment_id} has no revision {revision_id}: reload its history.")
     wanted = revision.after or revision.before
+    if wanted is None:  # never stored so: a revision has a before, an after or both
+        raise InvalidEdit(f"Revision {revision_id} holds nothing to restore.", "Bản này không có gì để khôi phục.")
     with database.writing(db):
         current = _locked(db, segment_id, version)
         changes = {key: wanted.get(key) for key in ("text", "speaker", "person_id", "note")}
@@ -130,7 +132,8 @@ def name_speaker(db: Database, interview_id: int, label: str, person_id: int | N
         if person_id is None:
             database.unmap_speaker(db, interview_id, label)
         else:
-            database.map_speaker(db, interview_id, label, _chosen_person(db, person_id))
+            _chosen_person(db, person_id)  # NotFound, as the desk says it, for a person who is not there
+            database.map_speaker(db, interview_id, label, person_id)
 
 
 # --- splitting and merging -------------------------------------------------------------------------

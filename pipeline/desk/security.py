@@ -238,9 +238,9 @@ def _names_of_this_machine(host: str) -> set[str]:
     hostname = socket.gethostname()
     names |= {hostname.lower(), socket.getfqdn().lower(), f"{hostname.lower()}.local"}
     with contextlib.suppress(OSError):
-        names |= {info[4][0] for info in socket.getaddrinfo(hostname, None)}
-    if _primary_address():
-        names.add(_primary_address())
+        names |= {str(info[4][0]) for info in socket.getaddrinfo(hostname, None)}
+    if primary := _primary_address():
+        names.add(primary)
     return names
 
 

@@ -218,7 +218,8 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/speakers", change(name_speaker), methods=["POST"]),
         *correction_routes.routes(archive, change, on_db, vietnamese),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: security.http_error})
+    # Starlette types every handler as taking any Exception; this one takes HTTPException (Kludex/starlette#1142).
+    app = Starlette(routes=routes, exception_handlers={HTTPException: security.http_error})  # type: ignore[dict-item]
     app.add_middleware(security.GateMiddleware, gate=gate)
     app.state.sheets = sheets
     app.state.gate = gate
@@ -239,15 +240,16 @@ def serve(archive: Archive, options: ServeOptions, announce) -> None:
         limit_concurrency=64,
         timeout_graceful_shutdown=5,
     )
-    server = uvicorn.Server(config)
-    original_startup = server.startup
 
-    async def startup(sockets=None):
-        await original_startup(sockets)
-        port = server.servers[0].sockets[0].getsockname()[1] if server.servers else options.port
-        announce(app.state.gate.address(port))
+    class Server(uvicorn.Server):
+        """uvicorn's server, saying where the app listens once it does."""
 
-    server.startup = startup
+        async def startup(self, sockets=None):
+            await super().startup(sockets)
+            port = self.servers[0].sockets[0].getsockname()[1] if self.servers else options.port
+            announce(app.state.gate.address(port))
+
+    server = Server(config)
     try:
         server.run()
     finally:
@@ -367,8 +369,8 @@ def conflict_message(conflict: Conflict) -> str:
 
 
 def vietnamese(error: Exception) -> str:
-    if getattr(error, "vi", None):
-        return error.vi
+    if vi := getattr(error, "vi", None):
+        return vi
     if isinstance(error, NotFound):
         return "Không tìm thấy: có thể đoạn này đã được gộp vào đoạn khác; hãy tải lại trang."
     return "Yêu cầu không hợp lệ: hãy tải lại trang rồi thử lại."

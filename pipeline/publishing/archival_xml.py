@@ -19,6 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from pipeline.database.models import Person
 from pipeline.publishing.transcript import CONSENT_VN, REVIEW_VN, Line, Transcript, minutes
 
 OHMS_NS = "https://www.weareavp.com/nunncenter/ohms"
@@ -36,7 +37,7 @@ def _xml(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str | None) -> ET.Element:
     element = ET.SubElement(parent, tag, {k: v for k, v in attributes.items() if v is not None})
     if text:
         element.text = text
@@ -250,7 +251,10 @@ def tei_xml(t: Transcript) -> str:
 
 
 def _participants(t: Transcript, listing: ET.Element, q) -> None:
-    known = {p.id: ("witness", p) for p in t.witnesses} | {p.id: ("interviewer", p) for p in t.interviewers}
+    known: dict[int, tuple[str, Person | None]] = {
+        **{p.id: ("witness", p) for p in t.witnesses},
+        **{p.id: ("interviewer", p) for p in t.interviewers},
+    }
     for name, xml_id in speaker_ids(t).items():
         line = next(x for x in t.lines if x.speaker == name)
         if line.person_id and line.person_id not in known:
@@ -264,8 +268,7 @@ def _participants(t: Transcript, listing: ET.Element, q) -> None:
             q("person"),
             **{XML_ID: f"p{person_id}", "role": role, "sex": {"nam": "M", "nữ": "F"}.get(p.sex or "") if p else None},
         )
-        name = p.name if p else next(x.speaker for x in t.lines if x.person_id == person_id)
-        _sub(element, q("persName"), name)
+        _sub(element, q("persName"), p.name if p else next(x.speaker for x in t.lines if x.person_id == person_id))
         if p and p.birth_year:
             _sub(element, q("birth"), when=f"{p.birth_year:04d}")
         for r in p.roles if p else []:

@@ -139,7 +139,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         json.dumps({"interviews": catalogue, "withheld": withheld}, ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
-    restricted = [c["code"] for c in catalogue if c["restricted"]]
+    restricted = [t.code for t in transcripts if t.restricted]
     info = {
         "Source-Organization": options.organization,
         "External-Identifier": options.identifier or f"loike-{database.now()[:10]}",
@@ -167,6 +167,8 @@ def _check_originals(db: Database, work: Path, report: PackageReport) -> None:
     entries = bagit.Bag(str(work)).entries
     for code in report.interviews:
         interview = database.interview(db, code)
+        if interview is None:  # it was packaged from this database a moment ago
+            raise ExportError(f"The interview {code} is no longer in the archive: package again.")
         meta = json.loads((work / "data" / "metadata" / f"{code}.json").read_text(encoding="utf-8"))
         found = entries.get(f"data/{meta['files']['original']}", {}).get("sha256")
         if found != interview.sha256:

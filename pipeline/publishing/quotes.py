@@ -136,7 +136,7 @@ def role_phrase(witness: Person, events: list[DatedEvent], interview_date: str |
     (former) before it when it had ended by the interview and the title does not already say so."""
     if not witness.roles:
         return None
-    years = [int(e.date_start[:4]) for e in events if (e.date_start or "")[:4].isdigit()]
+    years = [int(d[:4]) for d in (e.date_start for e in events) if d and d[:4].isdigit()]
     chosen = next(
         (r for r in witness.roles for y in years if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)),
         None,
@@ -160,7 +160,7 @@ def group(quotes: list[Quote], by: str = "event") -> list[QuoteGroup]:
     for quote in quotes:
         if by == "event":
             e = quote.events[0] if quote.events else None
-            key = (0, e.date_start or "9999", fold(e.name)) if e else (1, "", "")
+            key: tuple = (0, e.date_start or "9999", fold(e.name)) if e else (1, "", "")
             heading = _event_heading(e) if e else NO_EVENT
         else:
             w = quote.witness
@@ -171,7 +171,7 @@ def group(quotes: list[Quote], by: str = "event") -> list[QuoteGroup]:
 
 
 def _event_heading(e: DatedEvent) -> str:
-    period = " – ".join(date_vn(d) for d in (e.date_start, e.date_end) if d)
+    period = " – ".join(filter(None, map(date_vn, (e.date_start, e.date_end))))
     return f"{e.name} ({period})" if period else e.name
 
 

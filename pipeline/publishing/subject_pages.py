@@ -29,11 +29,10 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:SLUG_LENGTH].strip("-")
 
 
-def _folder(kind: str) -> tuple[str, str]:
-    try:
+def _folder(kind: str | None) -> tuple[str, str]:
+    if kind in templating.KINDS:
         return templating.KINDS[kind]
-    except KeyError:
-        raise ValueError(f"Unknown subject kind {kind!r}: use one of {', '.join(templating.KINDS)}.") from None
+    raise ValueError(f"Unknown subject kind {kind!r}: use one of {', '.join(templating.KINDS)}.")
 
 
 def subject_href(kind: str, id: int, name: str) -> str:
@@ -47,8 +46,7 @@ def subject_href(kind: str, id: int, name: str) -> str:
 def _sheet_href(code: str, start: float | None = None) -> str:
     """A subject page's link to a sheet (one folder up), at a moment when ``start`` is given."""
     href = "../" + quote(templating.sheet_filename(code or ""))
-    whole = templating.whole_seconds(start)
-    if whole is None:
+    if start is None or templating.whole_seconds(start) is None:
         return href
     # Three decimals, as the sheet's data-start, so the sheet's script finds exactly this segment.
     return href + "#t=" + f"{max(0.0, float(start)):.3f}".rstrip("0").rstrip(".")
@@ -76,7 +74,8 @@ def _passage_groups(passages: list[dict], interviews: list[dict], more: dict[str
             },
         )
         key = (passage.get("idx"), passage.get("start"))
-        how = HOW_VN.get(passage.get("how"), passage.get("how"))
+        how = passage.get("how")
+        how = HOW_VN.get(how, how) if how else how
         seen = group["passages"].setdefault(
             key,
             {

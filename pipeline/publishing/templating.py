@@ -330,6 +330,8 @@ def render_page(env: jinja2.Environment, name: str, **context) -> str:
 
 def asset(env: jinja2.Environment, name: str) -> str:
     """A CSS or JS file as the template loader finds it (the archive's own copy first)."""
+    if env.loader is None:  # never: the environments made here all have one
+        raise ValueError(f"The template environment has no loader to find {name} with.")
     return env.loader.get_source(env, name)[0]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import overload
 
 from pipeline import database
 from pipeline.database import Database
@@ -127,7 +128,7 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
     mapped = database.speaker_people(db, interview.id)
     lines = []
     for seg in database.segments(db, interview.id):
-        person_id = seg.person_id or mapped.get(seg.speaker)
+        person_id = seg.person_id or (mapped.get(seg.speaker) if seg.speaker else None)
         status = seg.review_status or "machine"
         lines.append(
             Line(
@@ -137,7 +138,7 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
                 end=seg.end,
                 text=_nfc(seg.text),
                 review_status=status,
-                speaker=_nfc(names.get(person_id) or seg.speaker),
+                speaker=_nfc((names.get(person_id) if person_id else None) or seg.speaker),
                 person_id=person_id,
                 label=seg.speaker,
                 flags=seg.flag_codes,
@@ -175,6 +176,10 @@ def minutes(seconds: float | None, up: bool = False) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
+@overload
+def _nfc(text: str) -> str: ...
+@overload
+def _nfc(text: str | None) -> str | None: ...
 def _nfc(text: str | None) -> str | None:
     """Exports hand out NFC whatever was stored: a text typed on a Mac or pasted from elsewhere may be NFD, and
     search, diff and print tools treat the two spellings as different words."""

@@ -101,6 +101,8 @@ def begin(
 def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, report: RunReport) -> None:
     """Store a finished transcription (its error raised here); the decoded copy is deleted either way."""
     try:  # the decoded copy is large (460 MB for 2 hours): never leave it behind
+        if job.future is None:  # never: a job is finished only once it was handed to a transcriber
+            raise RuntimeError(f"{job.recording.relpath} was never handed to a transcriber")
         told = tell_speakers(db, archive, job.recording, job.future.result(), job.decoded, report)
         for segment in told.segments:
             segment.flags = flags.codes(segment)

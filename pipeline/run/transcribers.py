@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from pipeline import crashtest, settings
 from pipeline.errors import ClusterError, LoikeError
@@ -40,7 +41,7 @@ class RemoteTranscriber:
         try:
             self.transcriber = Transcriber(options, settings.model_cache())
         except LoikeError as error:  # said by describe(), so that the coordinator can tell the user
-            self.transcriber, self.error = None, error
+            self.error = error
 
     def describe(self) -> dict:
         """The model it loaded and the software it runs, for the transcription run's record."""
@@ -93,7 +94,7 @@ class Worker:
 
 @dataclass
 class Member:
-    handle: object
+    handle: Any  # a Ray actor handle: Ray makes its methods (describe.remote …) at run time, untyped
     worker: Worker | None = None
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import LoikeError
 from pipeline.intake import discovery
@@ -26,6 +27,9 @@ from pipeline.options import TranscribeOptions
 from pipeline.reports import RunReport
 from pipeline.run import process
 from pipeline.settings import Archive, model_cache
+
+if TYPE_CHECKING:
+    from pipeline.speech.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +83,7 @@ class LazyTranscriber:
 
     def __init__(self, options: TranscribeOptions, cache: Path):
         self._args = (options, cache)
-        self._loaded = None
+        self._loaded: Transcriber | None = None
 
     def __getattr__(self, name: str):
         if self._loaded is None:

@@ -23,13 +23,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Finding:
-    """One thing ``verify`` found wrong: ``kind`` is changed, grew, replaced, missing, unreadable, untracked, stale
-    or damaged; ``interview`` is the code of the interview it concerns, when there is one."""
+    """One thing ``verify`` found wrong: ``kind`` is changed, missing or untracked."""
 
     kind: str
     path: str
     message: str
-    interview: str | None = None
 
 
 @dataclass
@@ -69,23 +67,13 @@ def verify(archive: Archive) -> VerifyReport:
             return report
         problems: dict[int, list[str]] = {}
         known = database.files_taken(db)
-        recordings = database.all_recordings(db)
-        by_id = {recording.id: recording for recording in recordings}
         for taken in known:
-            found = _check_original(archive, taken, by_id[taken.recording_id])
+            found = _check_original(archive, taken)
             report.originals += 1
             if found:
                 report.findings.append(found)
                 problems.setdefault(taken.recording_id, []).append(found.kind)
-        holders = {taken.path: by_id[taken.recording_id].code for taken in known}
-        named = {taken.recording_id for taken in known}
-        for recording in recordings:
-            if recording.id not in named:  # a later run found other bytes under its name
-                found = _check_displaced(archive, recording, holders.get(recording.source_path))
-                report.originals += 1
-                if found:
-                    report.findings.append(found)
-                    problems.setdefault(recording.id, []).append(found.kind)
+        recordings = database.all_recordings(db)
         for recording in recordings:
             for found in _check_derivatives(archive, recording):
                 report.findings.append(found)
@@ -116,7 +104,7 @@ def verify(archive: Archive) -> VerifyReport:
     return report
 
 
-def _check_original(archive: Archive, taken: FileTaken, recording: Recording) -> Finding | None:
+def _check_original(archive: Archive, taken: FileTaken) -> Finding | None:
     path = archive.original(taken.path)
     if path is None:
         return Finding(
@@ -126,24 +114,17 @@ def _check_original(archive: Archive, taken: FileTaken, recording: Recording) ->
                 f"The original {taken.path} is missing from recordings/: put it back from a copy "
                 f"(sha256 {taken.sha256})."
             ),
-            recording.code,
         )
     try:
         digest = discovery.sha256(path)
-        grown = digest != taken.sha256 and _grew(path, recording)
     except OSError as error:
-        return _unreadable(taken.path, error, recording)
-    if grown:
         return Finding(
-            "grew",
+            "unreadable",
             taken.path,
             (
-                f"The original {taken.path} of {recording.code} has grown since it was taken in ({recording.size:,} "
-                f"→ {grown:,} bytes): {recording.code} holds only its beginning; once the file is complete, "
-                f"`loike run` takes it in whole as a new interview, and `loike package --leave-out-changed` leaves "
-                f"{recording.code} out."
+                f"The original {taken.path} cannot be read ({error.strerror or error}): give your user permission to "
+                "read it (chmod a+r), then verify again."
             ),
-            recording.code,
         )
     if digest != taken.sha256:
         return Finding(
@@ -153,69 +134,8 @@ def _check_original(archive: Archive, taken: FileTaken, recording: Recording) ->
                 f"The original {taken.path} has changed since it was taken in: its bytes no longer match; "
                 "restore it from a copy (sha256 " + taken.sha256 + ") and find out what wrote to it."
             ),
-            recording.code,
         )
     return None
-
-
-def _check_displaced(archive: Archive, recording: Recording, holder: str | None) -> Finding | None:
-    """A recording no file name leads to any more: a later run found other bytes under its name and took them in
-    as another interview (``holder``). Its original is gone unless it is still there under that name."""
-    name, code = recording.source_path, recording.code
-    path = archive.original(name)
-    if path is None:
-        return Finding(
-            "missing",
-            name,
-            f"The original {name} of {code} is missing from recordings/: put it back from a copy "
-            f"(sha256 {recording.sha256}).",
-            code,
-        )
-    try:
-        if discovery.sha256(path) == recording.sha256:
-            return None  # put back under its name: the next run remembers it again
-        grown = _grew(path, recording)
-    except OSError as error:
-        return _unreadable(name, error, recording)
-    leave_out = f"leave {code} out of packages with `loike package --leave-out-changed`"
-    if grown:
-        whole = f"the whole file is {holder}: work on that one" if holder else "`loike run` takes in the whole file"
-        return Finding(
-            "grew",
-            name,
-            f"{code} was taken from {name} while it was still being written ({recording.size:,} of its {grown:,} "
-            f"bytes); {whole}, and {leave_out}.",
-            code,
-        )
-    now = f"taken in as {holder}" if holder else "not taken in yet"
-    return Finding(
-        "replaced",
-        name,
-        f"The original of {code} is no longer in recordings/: {name} now holds other bytes, {now}; put the "
-        f"original back from a copy (sha256 {recording.sha256}) under any name and run `loike run`, or, if the new "
-        f"file was meant to replace it, {leave_out}.",
-        code,
-    )
-
-
-def _grew(path: Path, recording: Recording) -> int:
-    """The size ``path`` has grown to if it is longer than the recording taken in and begins with its bytes, else 0:
-    a file taken in while it was still being written."""
-    size = path.stat().st_size
-    grown = size > recording.size and discovery.sha256(path, limit=recording.size) == recording.sha256
-    return size if grown else 0
-
-
-def _unreadable(name: str, error: OSError, recording: Recording) -> Finding:
-    return Finding(
-        "unreadable",
-        name,
-        (
-            f"The original {name} cannot be read ({error.strerror or error}): give your user permission to "
-            "read it (chmod a+r), then verify again."
-        ),
-        recording.code,
-    )
 
 
 def _check_derivatives(archive: Archive, recording: Recording) -> list[Finding]:

@@ -28,7 +28,7 @@ import numpy as np
 
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Word
-from pipeline.speech.voice_encoder import WINDOW_SECONDS, VoiceEncoder
+from pipeline.speech.voice_encoder import WINDOW_SECONDS, Samples, VoiceEncoder
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
 
 
 def speaker_turns(
-    samples: np.ndarray,
+    samples: Samples,
     speech: list[tuple[float, float]],
     speakers: int | None,
     encoder: VoiceEncoder,
@@ -242,8 +242,8 @@ def turns_from_windows(
     runs: list[list] = []  # [cluster, start, end]
     for a, b in sorted(speech):
         first, last = int(a / step), max(int(a / step) + 1, int(np.ceil(b / step)))
-        for label, group in itertools.groupby(range(first, min(last, frames)), key=lambda f: chosen[f]):
-            group = list(group)
+        for label, frames_of_label in itertools.groupby(range(first, min(last, frames)), key=lambda f: chosen[f]):
+            group = list(frames_of_label)
             runs.append([int(label), max(a, group[0] * step), min(b, (group[-1] + 1) * step)])
     for r in range(1, len(runs) - 1):
         if runs[r - 1][0] == runs[r + 1][0] != runs[r][0] and runs[r][2] - runs[r][1] < options.min_turn_seconds:

@@ -293,7 +293,7 @@ def _score(recording: Path, reference: str, transcriber, work: Path) -> FileScor
     )
 
 
-def _unreadable(relpath: str, error: Exception) -> str:
+def _unreadable(relpath: str, error: RecordingError | OSError | UnicodeDecodeError) -> str:
     if isinstance(error, UnicodeDecodeError):
         return f"{relpath}: its reference transcript is not UTF-8 text; save it as UTF-8 (skipped)."
     if isinstance(error, LoikeError):

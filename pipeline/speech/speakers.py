@@ -89,6 +89,8 @@ def like_before(segments: list[MachineSegment], before: list[Segment]) -> list[M
         return segments
     overlap = {(n, o): 0.0 for n in new_labels for o in {label for *_, label in old}}
     for segment in segments:
+        if not segment.speaker:  # a segment without a label keeps none, and takes no label from the others
+            continue
         for start, end, label in old:
             overlap[(segment.speaker, label)] = overlap.get((segment.speaker, label), 0.0) + max(
                 0.0, min(end, segment.end) - max(start, segment.start)
@@ -102,7 +104,7 @@ def like_before(segments: list[MachineSegment], before: list[Segment]) -> list[M
         if n not in rename:  # a voice the previous transcript did not have: the first free S-number
             rename[n] = next(f"S{i}" for i in itertools.count(1) if f"S{i}" not in taken)
             taken.add(rename[n])
-    return [replace(s, speaker=rename.get(s.speaker, s.speaker)) for s in segments]
+    return [replace(s, speaker=rename[s.speaker] if s.speaker else s.speaker) for s in segments]
 
 
 # --- one recording -------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ def label_speakers(
     db,
     interview_id: int,
     segments: list[MachineSegment],
-    samples: np.ndarray,
+    samples: voice_encoder.Samples,
     levels: np.ndarray | None = None,
     frame_seconds: float = 0.05,
     options: DiarizeOptions = DiarizeOptions(),
@@ -166,7 +168,7 @@ def speakers_named(db, interview_id: int) -> int | None:
 
 
 def speech_regions(
-    samples: np.ndarray, options: DiarizeOptions = DiarizeOptions(), piece_seconds: float = 120.0
+    samples: voice_encoder.Samples, options: DiarizeOptions = DiarizeOptions(), piece_seconds: float = 120.0
 ) -> list[tuple[float, float]]:
     """Where Silero VAD hears speech, 2 minutes at a time (VAD over a whole piece at once costs memory in
     proportion to it: 240 MB for 10 minutes, docs/benchmarks.md)."""

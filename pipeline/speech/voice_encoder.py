@@ -8,6 +8,7 @@ cosine distance. torch is imported here only, and lazily.
 from __future__ import annotations
 
 import importlib.util
+from typing import Protocol
 
 import numpy as np
 
@@ -19,6 +20,14 @@ MEL_FFT = 400  # and its 25 ms mel window
 MEL_BANDS = 40
 MEL_WINDOW = 160  # frames in one partial utterance: the 1.6 s the encoder was trained on
 WINDOW_SECONDS = MEL_WINDOW * MEL_HOP / SAMPLE_RATE
+
+
+class Samples(Protocol):
+    """16 kHz mono float32: an array, or anything sliced like one (``slicing.DecodedSamples``)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, where: slice, /) -> np.ndarray: ...
 
 
 class VoiceEncoder:
@@ -43,7 +52,10 @@ class VoiceEncoder:
         # One thread: with two, torch's threads wait for each other whenever another program wants the cores,
         # and the voice prints took 10× longer on a busy 2-core machine (docs/benchmarks.md).
         torch.set_num_threads(1)
-        folder = importlib.util.find_spec("resemblyzer").submodule_search_locations[0]
+        spec = importlib.util.find_spec("resemblyzer")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError("resemblyzer, whose weights file the speaker model reads, is not installed")
+        folder = spec.submodule_search_locations[0]
         weights = torch.load(f"{folder}/pretrained.pt", map_location="cpu", weights_only=True)["model_state"]
         self.torch = torch
         self.model = Network()
@@ -51,7 +63,7 @@ class VoiceEncoder:
         self.model.eval()
 
     def windows(
-        self, samples: np.ndarray, stretches: list[tuple[float, float]], step: float
+        self, samples: Samples, stretches: list[tuple[float, float]], step: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Voice prints of 1.6 s windows every ``step`` s over the stretches of speech: (starts, embeddings).
         One stretch at a time, so memory does not grow with the recording."""
