@@ -6,7 +6,7 @@ A word's score is its lowest token probability blended with the lowest of its ne
 over a word's tokens, and a Vietnamese syllable is often two or three tokens, one unsure token (the tone, say)
 diluted by the sure ones; and wrong words come in runs, while one unsure token between sure words is more often
 right. A word scoring under ``THRESHOLD`` is marked. Chosen by measurement
-on real and degraded Vietnamese speech (docs/benchmarks.md, "Confidence marks"; bench/confidence.py).
+on the dev clips, clean and degraded (docs/benchmarks.md, "Corrections"; bench/confidence.py).
 
 Words stored before migration m009 have no lowest token probability: their segment is marked by the old rule,
 mean probability under ``MEAN_THRESHOLD``, with that probability as the number behind the mark.
