@@ -12,6 +12,7 @@ import reviewdesk
 
 from pipeline import database
 from pipeline.database.models import Word
+from pipeline.desk import marks
 from pipeline.publishing import exports, review_sheets, templating
 from pipeline.speech import confidence, mark_scores
 
@@ -78,8 +79,13 @@ def test_the_json_export_marks_each_word_as_the_sheet_does_and_old_transcripts_b
     rows = re.findall(r'<p class="text">(.*?)</p>', page)
     on_sheet = [re.findall(r'<span class="low-confidence" title="[^"]*">([^<]*)</span>', row) for row in rows]
     titles = [re.findall(r'title="Độ tin cậy thấp: (\d+)%"', row) for row in rows]
+    stored = database.segments(db, found.id, with_words=False)
+    desk = marks.interview_marks(db, found.id)  # what the review app lays on its lines
+    in_app = [[seg.text[start:end] for start, end, *_ in desk.get(seg.id, [])] for seg in stored]
+    in_app_numbers = [[mark[2] for mark in desk.get(seg.id, [])] for seg in stored]
     db.close()
-    assert in_json == on_sheet == [["bố", "xa", "bắt"], ["đảng"], []]  # "chi", between sure and unsure: 0.695
+    assert in_json == on_sheet == in_app == [["bố", "xa", "bắt"], ["đảng"], []]  # "chi", between: 0.695
+    assert in_app_numbers == numbers
     assert titles == [[str(int(n * 100)) for n in line] for line in numbers]
     assert document["segments"][1]["words"][4] == {
         "start": 9.0,
@@ -90,3 +96,18 @@ def test_the_json_export_marks_each_word_as_the_sheet_does_and_old_transcripts_b
         "confidence": 0.45,
         "uncertain": True,
     }
+
+
+def test_the_app_leaves_unmarked_a_line_whose_words_no_longer_spell_it(tmp_path):
+    archive = reviewdesk.build(tmp_path, lines=LINES, audio=False)
+    with sqlite3.connect(archive.database) as db:
+        db.execute("UPDATE words SET lowest = 0.1")
+        db.execute("UPDATE segments SET text = 'Năm ấy chi bộ xã Bắc Cường được thành lập' WHERE idx = 0")  # edited
+    db = database.open_database(archive.database)
+    try:
+        desk = marks.interview_marks(db, 1)
+        first, second, _ = database.segments(db, 1, with_words=False)
+    finally:
+        db.close()
+    assert first.id not in desk
+    assert [second.text[start:end] for start, end, *_ in desk[second.id]] == second.text.split()
