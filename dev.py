@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Set up Lời Kể from a fresh clone and run it; safe to run again and again.
 
-    python3 dev.py demo           install into .venv, then transcribe the demo in recordings/
+    python3 dev.py demo           install into .venv, transcribe the demo in recordings/, then score it (WER)
     python3 dev.py test           install the test tools and Ray too, then run the test suite (extra args go to pytest)
     python3 dev.py test --fast    the same without the slow, browser and Ray tests (about a minute)
     python3 dev.py check          ruff (lint and format) and mypy over the code
+    python3 dev.py messages       bring new messages into the Vietnamese catalog and list what needs translating
 
 Uses only the standard library, so it runs before anything is installed.
 """
@@ -48,6 +49,8 @@ def run(*command: str | Path) -> None:
 def demo() -> None:
     install("")
     run(BIN / "loike", "--root", HERE, "run")
+    # The demo is read by a synthetic voice, from the script beside it: say how well it was heard.
+    run(BIN / "loike", "eval", HERE / "recordings" / "demo")
 
 
 DEVELOPMENT = "test,cluster,dev"
@@ -70,8 +73,18 @@ def check() -> None:
     run(BIN / "mypy")
 
 
+def messages() -> None:
+    install(DEVELOPMENT)
+    run(PYTHON, HERE / "scripts" / "messages.py")
+
+
 def main() -> None:
-    commands = {"demo": lambda: demo(), "test": lambda: test(sys.argv[2:]), "check": lambda: check()}
+    commands = {
+        "demo": lambda: demo(),
+        "test": lambda: test(sys.argv[2:]),
+        "check": lambda: check(),
+        "messages": lambda: messages(),
+    }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.i18n import _, ngettext
+
 
 class LoikeError(Exception):
     """Base class: an expected failure with a message meant for the user."""
@@ -29,7 +31,7 @@ class EmptyFile(RecordingError):
     def __init__(self, path: Path | str):
         super().__init__(
             path,
-            f"{path} is empty (0 bytes): copy the recording again from the phone or recorder.",
+            _("{path} is empty (0 bytes): copy the recording again from the phone or recorder.").format(path=path),
         )
 
 
@@ -40,8 +42,10 @@ class NotAudio(RecordingError):
         why = f" ({detail})" if detail else ""
         super().__init__(
             path,
-            f"{path} is not a recording that can be decoded{why}: check that it is really audio or video, "
-            "or copy it again.",
+            _(
+                "{path} is not a recording that can be decoded{why}: check that it is really audio or video, or "
+                "copy it again."
+            ).format(path=path, why=why),
         )
 
 
@@ -51,7 +55,7 @@ class NoAudioStream(RecordingError):
     def __init__(self, path: Path | str):
         super().__init__(
             path,
-            f"{path} has no audio track: find the file that holds the sound of this interview.",
+            _("{path} has no audio track: find the file that holds the sound of this interview.").format(path=path),
         )
 
 
@@ -61,7 +65,9 @@ class DecodeFailed(RecordingError):
     def __init__(self, path: Path | str, detail: str):
         super().__init__(
             path,
-            f"{path} could not be decoded ({detail}): copy it again, or convert it to WAV or MP3 and drop that in.",
+            _(
+                "{path} could not be decoded ({detail}): copy it again, or convert it to WAV or MP3 and drop that in."
+            ).format(path=path, detail=detail),
         )
 
 
@@ -90,12 +96,15 @@ class ExportError(LoikeError):
     """An export, quote list, clip or package could not be written where asked."""
 
 
-def unwritable(path: Path | str, error: OSError, what: str = "The export") -> ExportError:
-    """One sentence for a file that cannot be written: what, which file, what to do."""
+def unwritable(path: Path | str, error: OSError, what: str | None = None) -> ExportError:
+    """One sentence for a file that cannot be written: what (translated: "The clip"), which file, what to do."""
+    what = what or _("The export")
     reason = error.strerror or str(error)
     return ExportError(
-        f"{what} {path} could not be written ({reason}): check that the folder exists and is writable and that the "
-        "disk is not full, or choose another place with -o / --output-dir."
+        _(
+            "{what} {path} could not be written ({reason}): check that the folder exists and is writable and "
+            "that the disk is not full, or choose another place with -o / --output-dir."
+        ).format(what=what, path=path, reason=reason)
     )
 
 
@@ -105,7 +114,13 @@ class PackageInvalid(LoikeError):
     def __init__(self, path: Path | str, problems: list[str]):
         self.path = str(path)
         self.problems = problems
-        super().__init__(f"The package {path} is not valid: {len(problems)} problem(s).")
+        super().__init__(
+            ngettext(
+                ("The package {path} is not valid: {count} problem."),
+                ("The package {path} is not valid: {count} problems."),
+                len(problems),
+            ).format(path=path, count=len(problems))
+        )
 
 
 class EvaluationError(LoikeError):
@@ -136,8 +151,10 @@ class Conflict(LoikeError):
     def __init__(self, current):
         self.current = current  # the segment as it is now (a ``database.models.Segment``)
         super().__init__(
-            f"Segment {current.id} was changed by {current.edited_by or 'someone else'} "
-            f"(now version {current.version}): compare both versions, then save again."
+            _(
+                "Segment {id} was changed by {edited_by} (now version {version}): compare both versions, then "
+                "save again."
+            ).format(id=current.id, edited_by=current.edited_by or _("someone else"), version=current.version)
         )
 
 

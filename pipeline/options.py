@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.i18n import N_
+
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 """More would need more memory (a few hundred MB a piece) for little gain on a laptop's few cores."""
 MAX_LOCAL_WORKERS = 16
@@ -27,7 +29,7 @@ class Flag:
     min: int | None = None
     max: int | None = None
     with_cluster: str = ""
-    """Added to the help where the command has ``--cluster``: what the option means there."""
+    """The help where the command has ``--cluster``, when the option means more there."""
 
 
 def flag(default: Any, **cli: Any) -> Any:
@@ -41,17 +43,19 @@ class TranscribeOptions:
     ``Flag`` on the command line (a field without one, such as chunk_seconds, has no option)."""
 
     model: str = flag(
-        "base", help="'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3."
+        "base", help=N_("'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3.")
     )
     """"base" is the embedded Whisper base; also a local CTranslate2 model folder or a hub name."""
     device: str = flag("cpu", choices=("cpu", "cuda", "auto"))
     """cpu, cuda or auto."""
-    compute_type: str = flag("int8", help="int8, float32, float16, default …")
+    compute_type: str = flag("int8", help=N_("int8, float32, float16, default …"))
     """int8, float32, float16, default (the type the model was saved in) …; see docs/benchmarks.md."""
     beam_size: int = flag(5, min=1, max=20)
     language: str = flag("vi")
     cpu_threads: int = flag(
-        1, min=1, help="Threads per worker. More can change the words on some processors (docs/reproducibility.md)."
+        1,
+        min=1,
+        help=N_("Threads per worker. More can change the words on some processors (docs/reproducibility.md)."),
     )
     """CTranslate2 threads per worker. One, so that a recording's words are the same whoever transcribes it:
     on some processors they depend on the number of threads a decode uses (docs/reproducibility.md). The cores
@@ -59,9 +63,11 @@ class TranscribeOptions:
     workers: int = flag(
         DEFAULT_WORKERS,
         min=1,
-        help=f"Recordings (or pieces of one) transcribed at once, up to {MAX_LOCAL_WORKERS}; the cores are shared "
-        "among them.",
-        with_cluster="With --cluster: transcribers on the cluster [default there: as many as it has room for].",
+        help=N_("Recordings (or pieces of one) transcribed at once, up to 16; the cores are shared among them."),
+        with_cluster=N_(
+            "Recordings (or pieces of one) transcribed at once, up to 16; the cores are shared among them. "
+            "With --cluster: transcribers on the cluster [default there: as many as it has room for]."
+        ),
     )
     """Recordings (or pieces of one) transcribed at the same time by the one loaded model, each worker on
     its share of the cores. On 2 cores, two workers of one thread each transcribed a folder 1.7 times as
@@ -69,7 +75,9 @@ class TranscribeOptions:
     gains little from a second thread. A run never starts more workers than it has pieces to transcribe."""
     domain_words: bool = flag(
         False,
-        help="Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md).",
+        help=N_(
+            "Hint Whisper with the names in the metadata and recordings/glossary.txt (off: see docs/benchmarks.md)."
+        ),
     )
     """Hand the names in the interview's metadata (and recordings/glossary.txt) to Whisper as hotwords.
     Off: on the measurement in docs/benchmarks.md it did not lower the error rate on those names."""

@@ -98,7 +98,19 @@ def model_cache(cache: str | Path | None = None) -> Path:
         return Path(cache).expanduser().resolve()
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser().resolve()
+    return user_cache() / "models"
+
+
+def messages_cache() -> Path:
+    """Where the compiled message catalogs are kept: in $LOIKE_CACHE when it is set, else the user's cache folder."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser().resolve() / "messages"
+    return user_cache() / "messages"
+
+
+def user_cache() -> Path:
+    """The user's own cache folder for Lời Kể: %LOCALAPPDATA%\\loike on Windows, ~/.cache/loike elsewhere."""
     if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "loike" / "models"
+        return Path(os.environ["LOCALAPPDATA"]) / "loike"
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "loike" / "models"
+    return Path(base) / "loike"

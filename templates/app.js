@@ -129,8 +129,12 @@
     rows.forEach((row) => row.classList.remove("playing"));
     li.classList.add("playing");
   });
-  audio.addEventListener("play", () => ($("play").textContent = "⏸ Dừng"));
-  audio.addEventListener("pause", () => ($("play").textContent = "▶ Phát"));
+  const playing = (on) => {
+    $("play").classList.toggle("playing", on);
+    $("play").querySelector(".label").textContent = on ? "Dừng" : "Phát";
+  };
+  audio.addEventListener("play", () => playing(true));
+  audio.addEventListener("pause", () => playing(false));
   audio.addEventListener("loadedmetadata", () => {
     $("seek").max = audio.duration;
     $("length").textContent = timecode(audio.duration);
@@ -488,5 +492,6 @@
   };
 
   if (rows.length) select(rows[0]);
+  window.loikeDesk = { api, toast, timecode, selectedPassage: selectedQuote, audio, interview: data.interview };
   performance.mark("loike-ready");  // the benchmark's "interactive": every handler above is in place
 })();

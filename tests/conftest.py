@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -12,10 +13,15 @@ from pathlib import Path
 import pytest
 import reviewdesk
 
+from pipeline import i18n
 from pipeline.options import TranscribeOptions
 from pipeline.settings import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# English for the fixtures that run before a test's own (module- and session-scoped ones), as ``english`` below
+# pins it for each test.
+os.environ["LOIKE_LANG"] = "en"
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +35,17 @@ def offline(monkeypatch, model_cache):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("LOIKE_CACHE", str(model_cache))
     monkeypatch.delenv("LOIKE_ROOT", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Tests pin the messages in English, the catalog's msgids, whatever the machine's locale (subprocesses
+    inherit LOIKE_LANG); tests of the Vietnamese ones ask for it (tests/test_messages.py)."""
+    monkeypatch.setenv("LOIKE_LANG", "en")
+    monkeypatch.setenv("LANGUAGE", "en")  # set by i18n.use for click: restored after each test
+    i18n.reset()
+    yield
+    i18n.reset()
 
 
 @pytest.fixture(scope="session")

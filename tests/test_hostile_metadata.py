@@ -93,7 +93,7 @@ def assert_only_bad_waits(result, archive, loike, warning: str) -> None:
     assert result.exit_code == 0, result.output
     assert "2 recordings: 2 new, 2 transcribed" in result.output and "0 failed" in result.output
     assert f"Warning: {warning}" in result.output
-    assert "1 interview(s) wait for metadata" in result.output and "Traceback" not in result.output
+    assert "1 interview waits for metadata" in result.output and "Traceback" not in result.output
     found = interviews(archive, loike)
     assert found["bad.wav"]["status"] == "transcribed" and found["bad.wav"]["metadata_status"] == "waiting"
     assert warning in found["bad.wav"]["metadata_problems"]

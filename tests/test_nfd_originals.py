@@ -99,7 +99,7 @@ def test_rebuild_makes_the_wav_of_an_nfd_original_again(done):
     result = loike(done, "rebuild", "--audio")
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "2 WAV(s) rebuilt.", result.output
+    assert result.output.strip() == "2 WAVs rebuilt.", result.output
     assert {rel: digest(wav) for rel, wav in wavs.items()} == before
     assert loike(done, "verify").exit_code == 0
 

@@ -350,7 +350,7 @@ def test_the_page_stands_alone_and_prints_on_a4(env):
     links = [v for e in page.elements for k, v in e["attrs"].items() if k in ("src", "href") and v]
     assert links and not [v for v in links if re.match(r"(https?:)?//", v)]
     assert page.find("link") == [] and all("src" not in s["attrs"] for s in page.find("script"))
-    assert "@page" in html and "size: A4" in html and "margin: 2cm" in html
+    assert "@page" in html and "size: A4" in html and "margin: 58pt 1.6cm" in html
     assert "counter-increment: line" in html and "break-inside: avoid" in html
 
 

@@ -35,6 +35,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.search_records import IndexMatch, SearchScope, TextQuery
 from pipeline.errors import LoikeError
+from pipeline.i18n import _
 from pipeline.text import fold, nfc
 
 _WORD = re.compile(r"([^\W_]+)(\*?)")  # like FTS5's unicode61: letters and digits; "_" separates
@@ -242,5 +243,5 @@ def _iso(day: str) -> str:
             raise ValueError(text)
         date(numbers[0], *(numbers[1:] + [1, 1])[:2])  # checks the month and day
     except ValueError:
-        raise LoikeError(f"“{day}” is not a date: write it as dd/mm/yyyy, e.g. 30/04/1975.") from None
+        raise LoikeError(_("“{day}” is not a date: write it as dd/mm/yyyy, e.g. 30/04/1975.").format(day=day)) from None
     return "-".join([f"{numbers[0]:04d}"] + [f"{n:02d}" for n in numbers[1:]])

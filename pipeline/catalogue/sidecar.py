@@ -12,6 +12,7 @@ from pipeline.catalogue.disk import Disk, read_regular
 from pipeline.catalogue.fields import CONSENT_FIELDS, FIELDS, PERSON_FIELDS, YAML_HOW, Field, Invalid, Sink
 from pipeline.catalogue.values import decode, interview_meta, join_path
 from pipeline.database.metadata_records import InterviewMeta, MetadataProblem
+from pipeline.i18n import _
 from pipeline.text import nfc
 
 SIZE_LIMIT = 256 * 1024
@@ -165,7 +166,7 @@ def sidecar_template(recording_name: str) -> str:
 def write_sidecar(recording: Path) -> Path:
     """Write NAME.yaml beside ``recording``; refuses to overwrite a sidecar that is already there."""
     if not recording.is_file():
-        raise errors.NotFound(f"{recording} does not exist: check the path.")
+        raise errors.NotFound(_("{recording} does not exist: check the path.").format(recording=recording))
     disk = Disk(recording.parent)
     hits = [hit[0] for ext in (".yaml", ".yml") if (hit := disk.find("", recording.stem + ext))]
     target = hits[0] if hits else recording.with_suffix(".yaml")
@@ -175,5 +176,7 @@ def write_sidecar(recording: Path) -> Path:
         with open(target, "x", encoding="utf-8", newline="\n") as out:
             out.write(sidecar_template(recording.name))
     except FileExistsError:
-        raise errors.LoikeError(f"{target} already exists: edit it, or delete it first to start again.") from None
+        raise errors.LoikeError(
+            _("{target} already exists: edit it, or delete it first to start again.").format(target=target)
+        ) from None
     return target

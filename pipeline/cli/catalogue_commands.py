@@ -10,6 +10,7 @@ import click
 
 from pipeline.cli.base import Context, cli, clock, highlighted, interview_id
 from pipeline.errors import LoikeError
+from pipeline.i18n import _, ngettext
 
 
 @cli.command()
@@ -22,7 +23,7 @@ def new(recording: str) -> None:
         written = metadata.write_sidecar(Path(recording))
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Wrote {written}: fill it in, then run `loike run`.")
+    click.echo(_("Wrote {written}: fill it in, then run `loike run`.").format(written=written))
 
 
 @cli.command()
@@ -62,11 +63,11 @@ def search(
         click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2))
         return
     if not hits:
-        click.echo("No passage matches.")
+        click.echo(_("No passage matches."))
     for hit in hits:
         where = f"{hit.interview_code} {clock(hit.start)}" if hit.start is not None else hit.interview_code
         who = f" {hit.speaker}:" if hit.speaker else ""
-        mark = " [hạn chế]" if hit.consent_status in ("restricted", "embargoed") else ""
+        mark = " [" + _("restricted") + "]" if hit.consent_status in ("restricted", "embargoed") else ""
         click.echo(f"{where}{mark}{who} {highlighted(hit.snippet)}")
 
 
@@ -77,7 +78,7 @@ def reindex(obj: Context) -> None:
     from pipeline import database
 
     count = database.reindex(obj.database())
-    click.echo(f"Search index rebuilt: {count} passages.")
+    click.echo(_("Search index rebuilt: {count} passages.").format(count=count))
 
 
 @cli.group(invoke_without_command=True)
@@ -90,8 +91,13 @@ def people(ctx: click.Context) -> None:
 
     for person in database.people(ctx.obj.database()):
         born = f" ({person.birth_year})" if person.birth_year else ""
-        maybe = f"  maybe the same as {', '.join(map(str, person.maybe_same_as))}" if person.maybe_same_as else ""
-        click.echo(f"{person.id:>5}  {person.name}{born}  {person.interviews} interview(s){maybe}")
+        same = ", ".join(map(str, person.maybe_same_as))
+        maybe = "  " + _("maybe the same as {people}").format(people=same) if person.maybe_same_as else ""
+        click.echo(
+            f"{person.id:>5}  {person.name}{born}  "
+            + ngettext("{count} interview", "{count} interviews", person.interviews).format(count=person.interviews)
+            + maybe
+        )
 
 
 @people.command("merge")
@@ -106,7 +112,7 @@ def people_merge(obj: Context, keep: int, other: int) -> None:
         database.merge_people(obj.database(), keep, other)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Merged person {other} into {keep}.")
+    click.echo(_("Merged person {other} into {keep}.").format(other=other, keep=keep))
 
 
 @cli.command("places")
@@ -124,7 +130,11 @@ def places_command(obj: Context, former_name) -> None:
             raise click.ClickException(str(error)) from error
     for place in database.places(db):
         where = f", {place.parent}" if place.parent else ""
-        old = f"  (trước đây: {'; '.join(place.former_names)})" if place.former_names else ""
+        old = (
+            "  (" + _("formerly: {names}").format(names="; ".join(place.former_names)) + ")"
+            if place.former_names
+            else ""
+        )
         click.echo(f"{place.id:>5}  {place.name}{where}  [{place.kind}]{old}")
 
 
@@ -146,7 +156,9 @@ def events_command(obj: Context, event, start, end, place, alias) -> None:
             first, last = (metadata.parse_date(d, year_ok=True) if d else None for d in (start, end))
             database.describe_event(db, event, first, last, place=place, alias=alias)
         except ValueError as error:
-            raise click.ClickException(f"{error}: write dates as dd/mm/yyyy or as a year.") from error
+            raise click.ClickException(
+                _("{error}: write dates as dd/mm/yyyy or as a year.").format(error=error)
+            ) from error
         except LoikeError as error:
             raise click.ClickException(str(error)) from error
     for event in database.events(db):
@@ -169,7 +181,9 @@ def speaker(obj: Context, interview: str, label: str, person: int) -> None:
         database.map_speaker(db, interview_id(db, interview), label, person)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{label} in {interview} is now person {person}.")
+    click.echo(
+        _("{label} in {interview} is now person {person}.").format(label=label, interview=interview, person=person)
+    )
 
 
 @cli.command()
@@ -185,14 +199,22 @@ def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
 
     chosen = {k: v for k, v in (("person", person), ("place", place), ("event", event)) if v is not None}
     if len(chosen) != 1:
-        raise click.UsageError("Give exactly one of --person, --place or --event.")
+        raise click.UsageError(_("Give exactly one of --person, --place or --event."))
     db = obj.database()
     found = database.segment_at(db, interview_id(db, interview), line - 1)
     if found is None:
-        raise click.ClickException(f"{interview} has no line {line}: the review sheet numbers its lines.")
+        raise click.ClickException(
+            _("{interview} has no line {line}: the review sheet numbers its lines.").format(
+                interview=interview, line=line
+            )
+        )
     [(kind, target)] = chosen.items()
     try:
         database.tag_segment(db, found.id, kind, target)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Line {line} of {interview} tagged with {kind} {target}.")
+    click.echo(
+        _("Line {line} of {interview} tagged with {kind} {target}.").format(
+            line=line, interview=interview, kind=kind, target=target
+        )
+    )

@@ -9,6 +9,7 @@ import click
 
 from pipeline.cli.base import Context, cli
 from pipeline.errors import LoikeError
+from pipeline.i18n import _, ngettext
 from pipeline.publishing import exports
 
 
@@ -24,8 +25,16 @@ from pipeline.publishing import exports
 )
 @click.option("--no-timecodes", is_flag=True, help="TXT: no [hh:mm:ss] before each line.")
 @click.option("--no-speakers", is_flag=True, help="TXT, SRT, DOCX: no speaker names.")
-@click.option("--no-marks", is_flag=True, help="TXT, SRT: no [máy]/[sửa]/[duyệt] after each line.")
+@click.option(
+    "--marks/--no-marks",
+    default=None,
+    help="[máy]/[sửa]/[duyệt] after each line [default: in TXT, not in SRT and VTT].",
+)
 @click.option("--include-restricted", is_flag=True, help="--all: also interviews that may not be published.")
+@click.option(
+    "--media-url",
+    help="OHMS, TEI: the absolute address of the access copy (ending in / for a folder holding CODE.mp3).",
+)
 @click.pass_obj
 def export_command(
     obj: Context,
@@ -36,15 +45,17 @@ def export_command(
     output_dir,
     no_timecodes,
     no_speakers,
-    no_marks,
+    marks,
     include_restricted,
+    media_url,
 ) -> None:
     """Export one INTERVIEW (its code, e.g. LK-2026-001, or its number), or --all, as txt, srt, vtt, json, docx,
     ohms (OHMS XML) or tei (TEI P5)."""
     if bool(interview) == everything:
-        raise click.UsageError("Give one INTERVIEW code, or --all.")
-    options = exports.ExportOptions(timecodes=not no_timecodes, speakers=not no_speakers, marks=not no_marks)
+        raise click.UsageError(_("Give one INTERVIEW code, or --all."))
+    options = exports.ExportOptions(not no_timecodes, not no_speakers, marks, media_url)
     try:
+        exports.check_media_url(media_url)
         if everything:
             report = exports.export_all(obj.database(), fmt, Path(output_dir), options, include_restricted)
         else:
@@ -52,14 +63,19 @@ def export_command(
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     if everything:
-        click.echo(f"{len(report.written)} interview(s) exported as {fmt} into {Path(output_dir).resolve()}.")
+        click.echo(
+            _("{count} interview(s) exported as {fmt} into {folder}.").format(
+                count=len(report.written), fmt=fmt, folder=Path(output_dir).resolve()
+            )
+        )
         if report.withheld:
             click.echo(
-                f"Left out, not cleared for publication: {', '.join(report.withheld)} "
-                "(--include-restricted takes them in, marked)."
+                _(
+                    "Left out, not cleared for publication: {codes} (--include-restricted takes them in, marked)."
+                ).format(codes=", ".join(report.withheld))
             )
     elif isinstance(result, Path):
-        click.echo(f"Wrote {result}.", err=True)
+        click.echo(_("Wrote {result}.").format(result=result), err=True)
     else:
         click.echo(result.decode("utf-8"), nl=False)
 
@@ -117,12 +133,19 @@ def quotes_export(
         raise click.ClickException(str(error)) from error
     if not output:
         click.echo(report.data.decode("utf-8"), nl=False)
-    said = f"{report.count} quote(s) in {report.groups} group(s)" + (f" written to {output}" if output else "")
-    click.echo(said + (f"; {len(report.clips)} clip(s) in {clips_dir}" if clips_dir else "") + ".", err=not output)
+    said = ngettext("{count} quote", "{count} quotes", report.count).format(count=report.count)
+    said += " " + ngettext("in {count} group", "in {count} groups", report.groups).format(count=report.groups)
+    said += " " + _("written to {file}").format(file=output) if output else ""
+    if clips_dir:
+        said += "; " + ngettext("{count} clip in {folder}", "{count} clips in {folder}", len(report.clips)).format(
+            count=len(report.clips), folder=clips_dir
+        )
+    click.echo(said + ".", err=not output)
     if report.withheld:
         click.echo(
-            f"Left out, not cleared for publication: {', '.join(report.withheld)} "
-            "(--include-restricted takes them in, marked).",
+            _("Left out, not cleared for publication: {codes} (--include-restricted takes them in, marked).").format(
+                codes=", ".join(report.withheld)
+            ),
             err=not output,
         )
 
@@ -154,11 +177,15 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
     if verify:
-        click.echo(f"{path} is a valid BagIt package: every file is present and matches its SHA-256.")
+        click.echo(
+            _("{path} is a valid BagIt package: every file is present and matches its SHA-256.").format(path=path)
+        )
     else:
         click.echo(
-            f"Packaged {len(report.interviews)} interview(s), {report.files} files ({report.bytes:,} bytes) "
-            f"into {report.path}; check it with `loike package --verify {report.path}`."
+            _(
+                "Packaged {interviews} interview(s), {files} files ({bytes:,} bytes) into {path}; check it with `loike "
+                "package --verify {path}`."
+            ).format(interviews=len(report.interviews), files=report.files, bytes=report.bytes, path=report.path)
         )
 
 
@@ -181,14 +208,23 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
     multiple=True,
     help="Another name this machine is reached by on the network (repeatable).",
 )
+@click.option("--open", "open_browser", is_flag=True, help="Open the app in the browser once it is ready.")
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, password: str | None, allowed_hosts: tuple[str, ...]) -> None:
-    """Open the editors' review app in the browser (Ctrl-C stops it)."""
+def serve(
+    obj: Context, host: str, port: int, password: str | None, allowed_hosts: tuple[str, ...], open_browser: bool
+) -> None:
+    """Start the editors' review app and print its address (--open opens it in the browser; Ctrl-C stops it)."""
     from pipeline.desk import webapp as review_app  # Starlette and uvicorn load only for this command
 
     obj.database().close()
     options = review_app.ServeOptions(host=host, port=port, password=password, allowed_hosts=allowed_hosts)
     try:
-        review_app.serve(obj.archive, options, lambda address: click.echo(f"Review app: {address}  (Ctrl-C to stop)"))
+        review_app.serve(obj.archive, options, lambda address: ready(address, open_browser))
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
+
+
+def ready(address: str, open_browser: bool) -> None:
+    click.echo(_("Review app: {address}  (Ctrl-C to stop)").format(address=address))
+    if open_browser and click.launch(address) != 0:  # 0: the system's opener started
+        click.echo(_("No browser could be opened here: open {address} yourself.").format(address=address))

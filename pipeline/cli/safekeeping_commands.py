@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,22 +13,70 @@ import click
 from pipeline import database
 from pipeline.cli.base import Context, cli
 from pipeline.errors import LoikeError
+from pipeline.i18n import N_, _, ngettext
 
 
 @cli.command("log")
 @click.argument("interview")
 @click.pass_obj
 def log_command(obj: Context, interview: str) -> None:
-    """Show what was done to INTERVIEW's recording, oldest first (the log is append-only)."""
-    from datetime import datetime
-
+    """Show what was done to INTERVIEW, oldest first: its recording taken in, transcribed, checked (the log is
+    append-only), and what editors did (saved, verified, split, merged, quotes made), who and when."""
     db = obj.database()
     found = database.interview(db, interview)
     if not found:
-        raise click.ClickException(f"There is no interview {interview!r}: `loike status` lists the interview codes.")
-    for event in database.recording_log(db, found.recording_id):
-        when = datetime.fromisoformat(event.at).strftime("%d/%m/%Y %H:%M")
-        click.echo(f"{when}  {event.action:<12} {event.outcome:<5}  {event.tool or ''}  {event.detail or ''}")
+        raise click.ClickException(
+            _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=interview)
+        )
+    lines = [
+        (
+            event.at,
+            _(LOG_ACTIONS.get(event.action, event.action)),
+            f"{_(OUTCOMES.get(event.outcome, event.outcome))}  {event.tool or ''}  {event.detail or ''}",
+        )
+        for event in database.recording_log(db, found.recording_id)
+    ]
+    lines += [
+        (action.at, _(LOG_ACTIONS.get(action.action, action.action)), editor_detail(action))
+        for action in database.editor_actions(db, found.id)
+    ]
+    width = max((len(action) for _at, action, _detail in lines), default=0)
+    for at, action, detail in sorted(lines, key=lambda line: line[0]):
+        click.echo(f"{datetime_vn(at)}  {action:<{width}}  {detail}".rstrip())
+
+
+LOG_ACTIONS = {
+    "ingested": N_("taken in"),
+    "probed": N_("examined"),
+    "normalised": N_("normalised"),
+    "transcribed": N_("transcribed"),
+    "retranscribe": N_("transcribed again"),
+    "metadata": N_("metadata"),
+    "consent": N_("consent"),
+    "verified": N_("verified"),
+    "failed": N_("failed"),
+    "problem": N_("problem"),
+    "saved": N_("saved"),
+    "unverified": N_("unverified"),
+    "split": N_("split"),
+    "merged": N_("merged"),
+    "tagged": N_("tagged"),
+    "untagged": N_("untagged"),
+    "restored": N_("restored"),
+    "quote_made": N_("quote made"),
+}
+"""What `loike log` calls each thing done (the database keeps the English word)."""
+OUTCOMES = {"ok": N_("ok"), "error": N_("error"), "narrowed": N_("narrowed")}
+
+
+def editor_detail(action) -> str:
+    where = _("line {line}").format(line=action.line) if action.line else ""
+    return "  ".join(part for part in (action.editor or _("someone"), where, action.detail or "") if part)
+
+
+def datetime_vn(at: str) -> str:
+    """A stored time (ISO, UTC or local) as people read it: dd/mm/yyyy hh:mm."""
+    return datetime.fromisoformat(at).strftime("%d/%m/%Y %H:%M")
 
 
 @cli.command()
@@ -46,10 +95,18 @@ def verify(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps({**asdict(report), "ok": report.ok}, ensure_ascii=False, indent=2))
     else:
         for finding in report.findings:
-            click.echo(f"{finding.kind}: {finding.message}")
+            click.echo(f"{_(FINDINGS.get(finding.kind, finding.kind))}: {finding.message}")
+        checked = _("{originals} originals and {derivatives} interviews' derivatives checked: ").format(
+            originals=report.originals, derivatives=report.derivatives
+        )
+        problems = len(report.findings)
         click.echo(
-            f"{report.originals} originals and {report.derivatives} interviews' derivatives checked: "
-            + ("all well." if report.ok else f"{len(report.findings)} problem(s).")
+            checked
+            + (
+                _("all well.")
+                if report.ok
+                else ngettext("{count} problem.", "{count} problems.", problems).format(count=problems)
+            )
         )
     sys.exit(0 if report.ok else 1)
 
@@ -65,7 +122,9 @@ def backup(obj: Context, dest: str) -> None:
         written = fixity.backup(obj.archive, Path(dest))
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Backed up to {written} ({written.stat().st_size:,} bytes), integrity checked.")
+    click.echo(
+        _("Backed up to {path} ({size:,} bytes), integrity checked.").format(path=written, size=written.stat().st_size)
+    )
 
 
 @cli.command()
@@ -84,5 +143,10 @@ def rebuild(obj: Context, audio_only: bool, sheets_only: bool) -> None:
         raise click.ClickException(str(error)) from error
     for line in report.skipped:
         click.echo(line, err=True)
-    click.echo(f"{len(report.audio)} WAV(s) rebuilt" + (f"; sheets: {report.sheets}" if report.sheets else "."))
+    rebuilt = ngettext("{count} WAV rebuilt", "{count} WAVs rebuilt", len(report.audio)).format(count=len(report.audio))
+    click.echo(rebuilt + ("; " + _("sheets: {path}").format(path=report.sheets) if report.sheets else "."))
     sys.exit(1 if report.skipped else 0)
+
+
+FINDINGS = {"changed": N_("changed"), "missing": N_("missing"), "untracked": N_("untracked"), "damaged": N_("damaged")}
+"""What `loike verify` calls each kind of finding (--json gives the English word)."""

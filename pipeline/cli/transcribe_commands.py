@@ -14,6 +14,7 @@ from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
+from pipeline.i18n import N_, _
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 
@@ -60,7 +61,7 @@ def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, sh
         )
         return run_on_cluster(obj, options, where, cache)
     if gpus_per_worker is not None or shared_storage or cpus_per_worker != 1.0:
-        raise click.UsageError("--gpus-per-worker, --cpus-per-worker and --shared-storage go with --cluster.")
+        raise click.UsageError(_("--gpus-per-worker, --cpus-per-worker and --shared-storage go with --cluster."))
     with ProgressBar() as bar:
         try:
             report = process.process_archive(obj.archive, options, settings.model_cache(cache), bar.update)
@@ -87,14 +88,20 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
         except LoikeError as error:
             raise click.ClickException(str(error)) from error
     for failure in done.run.failures:
-        click.echo(f"Failed: {failure.message} The transcript of {done.code} is as it was.", err=True)
+        click.echo(
+            _("Failed: {message} The transcript of {code} is as it was.").format(
+                message=failure.message, code=done.code
+            ),
+            err=True,
+        )
     if done.run.ok:
         click.echo(
-            f"{done.code} transcribed again with model {done.model}: {done.segments} segments; "
-            f"{done.kept} an editor had touched kept as they were, {done.beside} new machine texts "
-            "set beside them."
+            _(
+                "{code} transcribed again with model {model}: {segments} segments; {kept} an editor had touched "
+                "kept as they were, {beside} new machine texts set beside them."
+            ).format(code=done.code, model=done.model, segments=done.segments, kept=done.kept, beside=done.beside)
         )
-        click.echo(f"Review sheets: {obj.archive.sheets_dir / 'index.html'}")
+        click.echo(_("Review sheets: {path}").format(path=obj.archive.sheets_dir / "index.html"))
     sys.exit(0 if done.run.ok else 1)
 
 
@@ -111,7 +118,7 @@ def eval_command(audio_dir: Path, cache, as_json, flags, **chosen) -> None:
 
     options = transcribe_options(chosen)
     if not as_json:
-        click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {'words':>6} {'length':>8}  recording")
+        click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {_('words'):>6} {_('length'):>8}  {_('recording')}")
     try:
         report = evaluate.evaluate(
             audio_dir, options, settings.model_cache(cache), on_file=None if as_json else print_score
@@ -161,7 +168,11 @@ def watch_command(obj: Context, interval, stable_checks, once, cache, **chosen) 
     stop = watch.StopFlag()
     with stop.installed():
         if not once:
-            click.echo(f"Watching {obj.archive.recordings} every {interval:g} s: Ctrl-C stops.")
+            click.echo(
+                _("Watching {recordings} every {interval:g} s: Ctrl-C stops.").format(
+                    recordings=obj.archive.recordings, interval=interval
+                )
+            )
         try:
             last = watch.watch(
                 obj.archive,
@@ -189,30 +200,79 @@ def status(obj: Context, as_json: bool) -> None:
     if as_json:
         click.echo(
             json.dumps(
-                {"archive": str(obj.archive.root), "interviews": [asdict(row) for row in rows]},
+                {"archive": str(obj.archive.root), "interviews": [asdict(row) | {"state": row.state} for row in rows]},
                 ensure_ascii=False,
                 indent=2,
             )
         )
         return
     if not rows:
-        click.echo(f"No interviews yet in {obj.archive.root}: put recordings in recordings/ and run `loike run`.")
-        return
-    click.echo(f"{'code':<13} {'status':<12} {'length':>8} {'segments':>8} {'flagged':>7}  {'consent':<11} recording")
-    for row in rows:
         click.echo(
-            f"{row.code:<13} {row.status:<12} {clock(row.length):>8} "
-            f"{row.segment_count:>8} {row.flagged_count:>7}  {row.consent_status:<11} {row.source_path}"
-        )
-        if row.problem:
-            click.echo(f"{'':<13} ! {row.problem}")
-        if row.status == "transcribed" and row.segment_count and not row.labelled_count:
-            click.echo(
-                f"{'':<13} · no speaker labels (chưa tách người nói): once the speaker model is installed "
-                f"(pip install .[diarize]), `loike retranscribe {row.code}` adds them"
+            _("No interviews yet in {root}: put recordings in recordings/ and run `loike run`.").format(
+                root=obj.archive.root
             )
-        for line in (row.metadata_problems or "").splitlines():
-            click.echo(f"{'':<13} ? {line}")
+        )
+        return
+    headers = [_("code"), _("state"), _("length"), _("verified"), _("flagged"), _("consent"), _("recording")]
+    cells = [
+        [
+            row.code,
+            _(STATES.get(row.state, row.state)),
+            clock(row.length),
+            f"{row.verified_count}/{row.segment_count}",
+            str(row.flagged_count),
+            _(CONSENTS.get(row.consent_status, row.consent_status)),
+            row.source_path,
+        ]
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [headers, *cells]) for i in range(len(headers) - 1)]
+    for row, line in zip([None, *rows], [headers, *cells]):
+        click.echo(table_line(line, widths, right=(2, 3, 4)))
+        if row is not None:
+            for note in status_notes(row):
+                click.echo(f"{'':<{widths[0]}} {note}")
+
+
+STATES = {
+    "pending": N_("to transcribe"),
+    "failed": N_("failed"),
+    "waiting_for_metadata": N_("waiting for metadata"),
+    "transcribed": N_("transcribed"),
+}
+"""What `loike status` calls each state of an interview (``Interview.state``); --json gives the English word."""
+CONSENTS = {
+    "allowed": N_("may be published"),
+    "restricted": N_("restricted"),
+    "embargoed": N_("embargoed"),
+    "unknown": N_("consent unknown"),
+}
+
+
+def table_line(cells: list[str], widths: list[int], right: tuple[int, ...]) -> str:
+    """One line of a table whose last column is left as long as it is."""
+    padded = [
+        cell.rjust(width) if i in right else cell.ljust(width) for i, (cell, width) in enumerate(zip(cells, widths))
+    ]
+    return "  ".join([*padded, cells[-1]])
+
+
+def status_notes(row) -> list[str]:
+    """What `loike status` says under an interview: its problem, what its metadata lacks, its missing speakers."""
+    notes = [f"! {row.problem}"] if row.problem else []
+    notes += [f"? {line}" for line in (row.metadata_problems or "").splitlines()]
+    if row.state == "waiting_for_metadata" and not row.metadata_problems:
+        notes.append(
+            _("? no metadata yet: `loike new {file}` writes a template beside it").format(file=row.source_path)
+        )
+    if row.status == "transcribed" and row.segment_count and not row.labelled_count:
+        notes.append(
+            _(
+                "· no speaker labels: once the speaker model is installed (pip install .[diarize]), "
+                "`loike retranscribe {code}` adds them"
+            ).format(code=row.code)
+        )
+    return notes
 
 
 def run_on_cluster(obj: Context, options: TranscribeOptions, where: ClusterOptions, cache) -> None:
@@ -233,7 +293,7 @@ def run_on_cluster(obj: Context, options: TranscribeOptions, where: ClusterOptio
         raise click.ClickException(str(error)) from error
     print_summary(report)
     if stop():
-        click.echo("Stopped: the recordings not transcribed yet wait for the next `loike run`.")
+        click.echo(_("Stopped: the recordings not transcribed yet wait for the next `loike run`."))
     sys.exit(0 if report.ok and not stop() else 1)
 
 
@@ -246,12 +306,23 @@ def print_score(score) -> None:
 
 def print_eval_summary(report) -> None:
     for problem in report.skipped:
-        click.echo(f"Skipped: {problem.message}", err=True)
+        click.echo(_("Skipped: {message}").format(message=problem.message), err=True)
     click.echo(
-        f"Corpus: WER {report.wer:.3f} ({int(report.total('word_edits'))}/{int(report.total('words'))} words), "
-        f"CER {report.cer:.3f}, RTF {report.rtf:.3f} ({report.wall_seconds:.1f} s for "
-        f"{clock(report.total('seconds'))} of audio; model loaded in {report.load_seconds:.1f} s), "
-        f"{len(report.files)} recordings scored, {len(report.skipped)} skipped."
+        _(
+            "Corpus: WER {wer:.3f} ({edits}/{words} words), CER {cer:.3f}, RTF {rtf:.3f} ({wall_seconds:.1f} s for "
+            "{audio} of audio; model loaded in {load_seconds:.1f} s), {scored} recordings scored, {skipped} skipped."
+        ).format(
+            wer=report.wer,
+            edits=int(report.total("word_edits")),
+            words=int(report.total("words")),
+            cer=report.cer,
+            rtf=report.rtf,
+            wall_seconds=report.wall_seconds,
+            audio=clock(report.total("seconds")),
+            load_seconds=report.load_seconds,
+            scored=len(report.files),
+            skipped=len(report.skipped),
+        )
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from pipeline import settings
+from pipeline.i18n import _
 from pipeline.options import MAX_LOCAL_WORKERS, Flag, TranscribeOptions
 
 DECLARED: dict[str, Field] = {f.name: f for f in fields(TranscribeOptions) if "cli" in f.metadata}
@@ -50,7 +51,7 @@ def click_option(name: str, cluster: bool = False) -> Callable:
     declared = DECLARED[name]
     flag: Flag = declared.metadata["cli"]
     option = "--" + name.replace("_", "-")
-    text = " ".join(part for part in (flag.help, flag.with_cluster if cluster else "") if part) or None
+    text = (flag.with_cluster if cluster and flag.with_cluster else flag.help) or None
     if isinstance(declared.default, bool):
         return click.option(option, is_flag=True, default=declared.default, help=text)
     if flag.choices:
@@ -68,6 +69,9 @@ def transcribe_options(chosen: Mapping[str, Any], on_cluster: bool | None = None
     defaults. ``on_cluster``: whether ``--cluster`` was given, on a command that has it (None: it has not)."""
     options = TranscribeOptions(**chosen)
     if options.workers > MAX_LOCAL_WORKERS and not on_cluster:
-        more = " (more go with --cluster)" if on_cluster is not None else ""
-        raise click.BadParameter(f"at most {MAX_LOCAL_WORKERS} on one machine{more}.", param_hint="--workers")
+        more = _(" (more go with --cluster)") if on_cluster is not None else ""
+        raise click.BadParameter(
+            _("at most {count} on one machine{more}.").format(count=MAX_LOCAL_WORKERS, more=more),
+            param_hint="--workers",
+        )
     return options

@@ -14,8 +14,12 @@ search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change), quotes_kept (the passages editors keep for the book) and corrections (the words the desk marks,
 find-and-replace batches, suggestions turned down; with correction_records).
+For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
+closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
+m011.
 """
 
+from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
     Database,
@@ -43,6 +47,15 @@ from pipeline.database.corrections import (
     segments_by_id,
     segments_with_phrase,
     text_edits,
+)
+from pipeline.database.index_points import (
+    add_public_revision,
+    all_index_points,
+    delete_index_point,
+    index_point,
+    index_points,
+    public_history,
+    save_index_point,
 )
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
@@ -77,6 +90,7 @@ from pipeline.database.recordings import (
     remember_file,
     update_recording,
 )
+from pipeline.database.redactions import add_redaction, redaction, redactions, withdraw_redaction
 from pipeline.database.review import (
     alternatives,
     interview_people,
@@ -96,7 +110,14 @@ from pipeline.database.review import (
     untag_segment,
     update_segment,
 )
-from pipeline.database.revisions import add_revision, last_edits, segment_history, snapshot
+from pipeline.database.revisions import (
+    add_revision,
+    editor_actions,
+    interview_revisions,
+    last_edits,
+    segment_history,
+    snapshot,
+)
 from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
@@ -135,14 +156,18 @@ from pipeline.database.transcripts import (
 
 __all__ = [
     "add_former_name",
+    "add_public_revision",
     "add_quote",
     "add_recording",
     "add_replacement",
+    "add_redaction",
     "add_revision",
+    "all_index_points",
     "all_recordings",
     "alternatives",
     "Applied",
     "apply_metadata",
+    "archive_setting",
     "backup",
     "connect",
     "count_replaced",
@@ -153,6 +178,7 @@ __all__ = [
     "dated_events",
     "decline_suggestion",
     "declined_suggestions",
+    "delete_index_point",
     "delete_quote",
     "describe_event",
     "desk_words",
@@ -163,6 +189,10 @@ __all__ = [
     "file_names",
     "file_seen",
     "files_taken",
+    "HOLDING_ARCHIVE",
+    "holding_archive",
+    "index_point",
+    "index_points",
     "interview",
     "interview_codes",
     "interview_events",
@@ -173,6 +203,7 @@ __all__ = [
     "interview_people",
     "interview_places",
     "interview_quotes",
+    "interview_revisions",
     "interview_roles",
     "interview_tags",
     "interviews",
@@ -181,6 +212,7 @@ __all__ = [
     "is_damage",
     "known_file",
     "last_edits",
+    "editor_actions",
     "last_run",
     "log_event",
     "manuscript_quotes",
@@ -205,6 +237,7 @@ __all__ = [
     "place_path",
     "places",
     "places_named",
+    "public_history",
     "quote",
     "record_normalised",
     "record_probe",
@@ -215,6 +248,8 @@ __all__ = [
     "recording_with_path",
     "recordings_to_process",
     "recordings_to_rebuild",
+    "redaction",
+    "redactions",
     "reindex",
     "remember_file",
     "remove_segment",
@@ -222,6 +257,7 @@ __all__ = [
     "replacements",
     "revisions_by_action",
     "ROLES",
+    "save_index_point",
     "save_transcript",
     "search_text",
     "segment",
@@ -233,6 +269,7 @@ __all__ = [
     "segments_between",
     "segments_by_id",
     "segments_with_phrase",
+    "set_archive_setting",
     "sheet_segments",
     "SheetSegments",
     "snapshot",
@@ -251,5 +288,6 @@ __all__ = [
     "update_recording",
     "update_segment",
     "warn_if_network",
+    "withdraw_redaction",
     "writing",
 ]

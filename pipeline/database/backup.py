@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.errors import ArchiveError
+from pipeline.i18n import _
 
 
 def backup(path: Path, dest: Path) -> Path:
@@ -30,14 +31,18 @@ def backup(path: Path, dest: Path) -> Path:
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
         raise ArchiveError(
-            f"Could not write the backup {dest} ({error}): check that the folder exists and is writable."
+            _("Could not write the backup {dest} ({error}): check that the folder exists and is writable.").format(
+                dest=dest, error=error
+            )
         ) from error
     check = _integrity(dest)
     if check != "ok":
         dest.unlink(missing_ok=True)
         raise ArchiveError(
-            f"The backup {dest} failed its integrity check ({check}), so it was deleted: "
-            "run `loike backup` again, and if it fails again copy transcripts/ while nothing runs."
+            _(
+                "The backup {dest} failed its integrity check ({check}), so it was deleted: run `loike backup` "
+                "again, and if it fails again copy transcripts/ while nothing runs."
+            ).format(dest=dest, check=check)
         )
     return dest
 

@@ -17,6 +17,7 @@ from typing import cast
 from pipeline.database.migrations import migrations
 from pipeline.database.sqlite import Database, Table
 from pipeline.errors import ArchiveError
+from pipeline.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,10 @@ def open_database(path: Path) -> Database:
         if is_damage(error):
             raise damaged(path, error) from error
         raise ArchiveError(
-            f"The database {path} cannot be opened ({error}): check that the folder is writable, "
-            "or restore the database from a backup."
+            _(
+                "The database {path} cannot be opened ({error}): check that the folder is writable, or restore "
+                "the database from a backup."
+            ).format(path=path, error=error)
         ) from error
     warn_if_network(path.parent)
     return db
@@ -109,7 +112,10 @@ def is_damage(error: sqlite3.DatabaseError) -> bool:
 
 def damaged(path: Path, error: Exception | str) -> ArchiveError:
     return ArchiveError(
-        f"The database {path} is damaged ({error}): restore it from a backup; the recordings themselves are untouched."
+        _(
+            "The database {path} is damaged ({error}): restore it from a backup; the recordings themselves are "
+            "untouched."
+        ).format(path=path, error=error)
     )
 
 

@@ -9,6 +9,7 @@ migrations are applied by name, so the gap is harmless.
 from __future__ import annotations
 
 from pipeline.database import frozen_rules
+from pipeline.database.migration_m011 import m011_index_and_redaction
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -368,3 +369,6 @@ def m009_corrections(db: Database) -> None:
         pk=("segment_id", "found", "suggestion"),
     )
     db.execute("CREATE INDEX segment_revisions_action ON segment_revisions(action)")
+
+
+migrations()(m011_index_and_redaction)  # frozen in migration_m011, whole here it would pass 400 lines

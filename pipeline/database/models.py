@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+METADATA_WAITING = frozenset({"waiting", "missing"})
+"""The metadata states that hold an interview back (wrong, or no metadata at all)."""
+
 
 @dataclass
 class Word:
@@ -128,6 +131,14 @@ class Interview:
     """"Name (birth year); Name …"."""
     interviewers: str | None = None
     events: str | None = None
+
+    @property
+    def state(self) -> str:
+        """What a user can act on: pending (to transcribe), failed, waiting_for_metadata (transcribed, but its
+        metadata is missing or wrong: it is not published until fixed) or transcribed. A stable English word."""
+        if self.status == "transcribed" and self.metadata_status in METADATA_WAITING:
+            return "waiting_for_metadata"
+        return self.status
 
     @property
     def length(self) -> float:

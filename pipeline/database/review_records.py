@@ -9,6 +9,19 @@ from pipeline.database.models import Tag
 
 
 @dataclass(slots=True)
+class EditorAction:
+    """One thing an editor did to an interview, as its log tells it: ``action`` is saved, verified, unverified,
+    split, merged, tagged, untagged, restored or quote_made (stable English words); ``line`` the segment's place
+    today, from 1 (None for one merged away); ``detail`` a quote's number and start."""
+
+    at: str
+    editor: str | None
+    action: str
+    line: int | None = None
+    detail: str | None = None
+
+
+@dataclass(slots=True)
 class Revision:
     """One saved change of a segment, kept for ever: who, when, what it was before and after.
 

@@ -11,6 +11,7 @@ import re
 from pipeline.database.connection import id_list
 from pipeline.database.sqlite import Database
 from pipeline.errors import NotFound
+from pipeline.i18n import _
 from pipeline.text import fold
 
 ADMINISTRATIVE = re.compile(r"^(xa|phuong|thi tran|thi xa|huyen|quan|tinh|thanh pho|tp\.?) ")
@@ -28,7 +29,9 @@ def people_named(db: Database, who: str | int) -> frozenset[int]:
             r[0] for r in db.execute("SELECT id FROM people WHERE ' ' || name_folded || ' ' LIKE ?", [f"% {key} %"])
         }
     if not ids:
-        raise NotFound(f"No person called “{who}” in the archive: `loike people` lists the names and numbers.")
+        raise NotFound(
+            _("No person called “{who}” in the archive: `loike people` lists the names and numbers.").format(who=who)
+        )
     # A merged record points at the one kept; either number finds both.
     return frozenset(
         ids
@@ -51,7 +54,9 @@ def events_named(db: Database, what: str | int) -> frozenset[int]:
         if str(r[0]) == key or key in [r[1]] + [fold(a) for a in json.loads(r[2] or "[]")]
     }
     if not ids:
-        raise NotFound(f"No event called “{what}” in the archive: check the spelling in the metadata.")
+        raise NotFound(
+            _("No event called “{what}” in the archive: check the spelling in the metadata.").format(what=what)
+        )
     return frozenset(ids)
 
 
@@ -64,7 +69,12 @@ def places_named(db: Database, where: str | int, kind: str | None = None) -> fro
         if (str(pid) == key or key in names or ADMINISTRATIVE.sub("", key) in names) and kind in (None, place_kind):
             found.add(pid)
     if not found:
-        raise NotFound(f"No {kind or 'place'} called “{where}” in the archive: check the spelling in the metadata.")
+        said = (
+            _("No commune called “{where}” in the archive: check the spelling in the metadata.")
+            if kind == "commune"
+            else _("No place called “{where}” in the archive: check the spelling in the metadata.")
+        )
+        raise NotFound(said.format(where=where))
     return frozenset(
         r[0]
         for r in db.execute(

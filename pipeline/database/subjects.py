@@ -15,6 +15,7 @@ from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Event, Person, Place, RoleHeld
 from pipeline.database.sqlite import Database
 from pipeline.errors import NotFound
+from pipeline.i18n import N_, _
 from pipeline.text import fold, nfc
 
 ROLES = {"witness": "witnesses", "interviewer": "interviewers", "present": "others_present"}
@@ -168,9 +169,9 @@ def _surviving(db: Database, pid: int) -> int:
 def merge_people(db: Database, keep: int, other: int) -> None:
     """Fold ``other`` into ``keep``: every link moves over, ``other`` remembers where it went."""
     for pid in (keep, other):
-        _require(db, "people", pid, "person", "`loike people` lists them with their numbers")
+        _require(db, "people", pid)
     if keep == other:
-        raise NotFound("A person cannot be merged with themselves: name two different numbers.")
+        raise NotFound(_("A person cannot be merged with themselves: name two different numbers."))
     with db.atomic():
         for table in ("interview_people", "segment_people", "speakers"):
             db.execute(f"UPDATE OR IGNORE {table} SET person_id = ? WHERE person_id = ?", [keep, other])
@@ -182,7 +183,7 @@ def merge_people(db: Database, keep: int, other: int) -> None:
 
 def map_speaker(db: Database, interview_id: int, label: str, person: int) -> None:
     """Say who a transcript's speaker label is; kept across re-runs (labels are per interview)."""
-    _require(db, "people", person, "person", "`loike people` lists them with their numbers")
+    _require(db, "people", person)
     db.table("speakers").upsert(
         {"interview_id": interview_id, "label": label, "person_id": person}, pk=("interview_id", "label")
     )
@@ -222,14 +223,22 @@ TAG_TABLES = {
 def tag_segment(db: Database, segment_id: int, kind: str, target: int) -> None:
     """Tag a passage with a person, place or event."""
     table, column, targets = TAG_TABLES[kind]
-    _require(db, "segments", segment_id, "passage", "`loike export INTERVIEW` shows them")
-    _require(db, targets, target, kind, f"`loike {targets}` lists them with their numbers")
+    _require(db, "segments", segment_id)
+    _require(db, targets, target)
     db.table(table).insert({"segment_id": segment_id, column: target}, ignore=True)
 
 
-def _require(db: Database, table: str, row_id: int, what: str, hint: str) -> None:
+NOT_THERE = {
+    "people": N_("There is no person {number}: `loike people` lists them with their numbers."),
+    "places": N_("There is no place {number}: `loike places` lists them with their numbers."),
+    "events": N_("There is no event {number}: `loike events` lists them with their numbers."),
+    "segments": N_("There is no passage {number}: `loike export INTERVIEW` shows them."),
+}
+
+
+def _require(db: Database, table: str, row_id: int) -> None:
     if not db.table(table).count_where("id = ?", [row_id]):
-        raise NotFound(f"There is no {what} {row_id}: {hint}.")
+        raise NotFound(_(NOT_THERE[table]).format(number=row_id))
 
 
 def people(db: Database) -> list[Person]:
@@ -308,7 +317,7 @@ def events(db: Database) -> list[Event]:
 
 def add_former_name(db: Database, place: int, name: str) -> None:
     """Communes were merged, split and renamed: an old name still finds the place."""
-    _require(db, "places", place, "place", "`loike places` lists them")
+    _require(db, "places", place)
     _add_to_list(db, "places", "former_names", place, nfc(name))
 
 
@@ -321,10 +330,10 @@ def describe_event(
     alias: str | None = None,
 ) -> None:
     """Give an event its date or period (ISO dates or years), place and other names."""
-    _require(db, "events", event, "event", "`loike events` lists them")
+    _require(db, "events", event)
     changes = {k: v for k, v in (("date_start", start), ("date_end", end), ("place_id", place)) if v}
     if place:
-        _require(db, "places", place, "place", "`loike places` lists them")
+        _require(db, "places", place)
     with db.atomic():
         if changes:
             db.table("events").update(event, changes)

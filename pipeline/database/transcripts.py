@@ -18,6 +18,7 @@ from pipeline.database.models import Segment, Word
 from pipeline.database.recordings import interview_id_of, log_event, update_recording
 from pipeline.database.sqlite import Database
 from pipeline.errors import NotFound
+from pipeline.i18n import _
 from pipeline.text import fold
 
 # --- transcripts -----------------------------------------------------------------------------
@@ -230,5 +231,5 @@ def last_run(db: Database, interview_id: int) -> int:
     """The interview's latest transcription run; NotFound before its first."""
     run_id = db.execute("SELECT max(id) FROM transcription_runs WHERE interview_id = ?", [interview_id]).fetchone()[0]
     if run_id is None:
-        raise NotFound(f"Interview {interview_id} has not been transcribed yet.")
+        raise NotFound(_("Interview {id} has not been transcribed yet.").format(id=interview_id))
     return run_id

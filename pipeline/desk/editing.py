@@ -15,6 +15,7 @@ from pipeline.database import Database
 from pipeline.database.models import Segment, Tag, Word
 from pipeline.database.review_records import Quote
 from pipeline.errors import Conflict, InvalidEdit, NotFound
+from pipeline.i18n import _
 from pipeline.text import nfc
 
 STATUSES = ("machine", "edited", "verified")
@@ -30,7 +31,11 @@ UNCHANGED = object()
 def segment(db: Database, segment_id: int) -> Segment:
     found = database.segment(db, segment_id)
     if found is None:
-        raise NotFound(f"There is no segment {segment_id}: it may have been merged into another; reload the page.")
+        raise NotFound(
+            _("There is no segment {segment_id}: it may have been merged into another; reload the page.").format(
+                segment_id=segment_id
+            )
+        )
     return found
 
 
@@ -88,7 +93,11 @@ def restore(db: Database, segment_id: int, revision_id: int, version: int, edito
     for the first), as a new revision: restoring never erases the history it restores from."""
     revision = next((r for r in database.segment_history(db, segment_id) if r.id == revision_id), None)
     if revision is None:
-        raise NotFound(f"Segment {segment_id} has no revision {revision_id}: reload its history.")
+        raise NotFound(
+            _("Segment {segment_id} has no revision {revision_id}: reload its history.").format(
+                segment_id=segment_id, revision_id=revision_id
+            )
+        )
     wanted = revision.after or revision.before
     if wanted is None:  # never stored so: a revision has a before, an after or both
         raise InvalidEdit(f"Revision {revision_id} holds nothing to restore.", "Bản này không có gì để khôi phục.")
@@ -115,7 +124,7 @@ def tag(db: Database, segment_id: int, kind: str, target: int, editor: str, remo
     with database.writing(db):
         current = segment(db, segment_id)
         if not database.subject_exists(db, kind, target):
-            raise NotFound(f"There is no {kind} {target}: choose one from the list.")
+            raise NotFound(_("There is no {kind} {target}: choose one from the list.").format(kind=kind, target=target))
         if remove:
             database.untag_segment(db, segment_id, kind, target)
         else:
@@ -234,7 +243,7 @@ def add_quote(
 def quote(db: Database, quote_id: int) -> Quote:
     found = database.quote(db, quote_id)
     if found is None:
-        raise NotFound(f"There is no quote {quote_id}.")
+        raise NotFound(_("There is no quote {quote_id}.").format(quote_id=quote_id))
     return found
 
 
@@ -274,7 +283,9 @@ def _chosen_person(db: Database, person_id) -> int | None:
     if person_id in (None, ""):
         return None
     if not database.subject_exists(db, "person", int(person_id)):
-        raise NotFound(f"There is no person {person_id}: choose one from the interview's people.")
+        raise NotFound(
+            _("There is no person {person_id}: choose one from the interview's people.").format(person_id=person_id)
+        )
     return int(person_id)
 
 
@@ -339,3 +350,9 @@ def _time_at(row: Segment, words: list[Word], offset: int, default: float, endin
             return word.end if ending else word.start
     span = row.end - row.start
     return round(row.start + span * offset / len(text), 3)
+
+
+def time_at(row: Segment, words: list[Word], offset: int, default: float, ending: bool = False) -> float:
+    """When the word at character ``offset`` of a segment is heard, as quotes take it: for the desk's other
+    selections (closed passages)."""
+    return _time_at(row, words, offset, default, ending)

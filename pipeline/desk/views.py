@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 
 from pipeline import database
 from pipeline.database.models import Segment, Tag
+from pipeline.desk import reader_routes
 from pipeline.publishing import templating
 from pipeline.speech import flags
 
@@ -26,6 +27,11 @@ SEGMENT_FIELDS = (
     "edited_at",
 )
 """What the JSON API tells the page about a segment, beside its flags, speaker name and tags."""
+
+
+FILTERS = ("commune", "witness", "event", "status", "metadata")
+"""What the list can be filtered on (query parameters): status is the review's (new, started, done, pending,
+failed), metadata whether the interview waits for its metadata (waiting) or has it (complete)."""
 
 
 def listing(db, chosen: dict) -> dict:
@@ -61,6 +67,7 @@ def matches(view: dict, chosen: dict) -> bool:
         and (not chosen["witness"] or chosen["witness"] in view["witness_list"])
         and (not chosen["event"] or chosen["event"] in view["event_list"])
         and (not chosen["status"] or view["review"] == chosen["status"])
+        and (not chosen.get("metadata") or view["metadata_waiting"] == (chosen["metadata"] == "waiting"))
     )
 
 
@@ -87,6 +94,8 @@ def interview_context(db, code: str) -> dict:
         "labels": database.speaker_labels(db, found.id),
         # plain dicts: the page carries them as JSON too
         "alternatives": {sid: [asdict(a) for a in alts] for sid, alts in alternatives.items()},
+        "index": reader_routes.index_json(db, found.id),
+        "redactions": reader_routes.redactions_json(db, found.id),
     }
 
 

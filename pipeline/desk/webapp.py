@@ -25,19 +25,17 @@ from starlette.routing import Route
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
-from pipeline.desk import correction_routes, editing, security, views
+from pipeline.desk import correction_routes, editing, reader_routes, security, views
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
+from pipeline.i18n import _
 from pipeline.publishing import review_sheets, templating
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
 
 EDITOR_COOKIE = "loike_editor"
-ASSETS = {
-    "app.js": "text/javascript; charset=utf-8",
-    "app.css": "text/css; charset=utf-8",
-    "corrections.js": "text/javascript; charset=utf-8",
-}
+JS, CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+ASSETS = {"app.js": JS, "app_readers.js": JS, "app.css": CSS, "corrections.js": JS}
 SHEET_DELAY = 2.0
 """Seconds of quiet after an edit before the interview's static sheet is written again."""
 
@@ -117,7 +115,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         return HTMLResponse(html, status_code=status)
 
     async def index(request: Request) -> Response:
-        chosen = {key: request.query_params.get(key, "") for key in ("commune", "witness", "event", "status")}
+        chosen = {key: request.query_params.get(key, "") for key in views.FILTERS}
         rows = await on_db(views.listing, chosen)
         return page(request, "app_index.html.j2", **rows, chosen=chosen)
 
@@ -217,6 +215,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/subjects", change(add_subject), methods=["POST"]),
         Route("/api/speakers", change(name_speaker), methods=["POST"]),
         *correction_routes.routes(archive, change, on_db, vietnamese),
+        *reader_routes.routes(change),
     ]
     # Starlette types every handler as taking any Exception; this one takes HTTPException (Kludex/starlette#1142).
     app = Starlette(routes=routes, exception_handlers={HTTPException: security.http_error})  # type: ignore[dict-item]
@@ -267,10 +266,16 @@ def check_port(host: str, port: int) -> None:
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise ServeError(
-                    f"Port {port} is already in use on {host} (is `loike serve` already running?): "
-                    "stop the other program, or choose another port with --port."
+                    _(
+                        "Port {port} is already in use on {host} (is `loike serve` already running?): stop the "
+                        "other program, or choose another port with --port."
+                    ).format(port=port, host=host)
                 ) from error
-            raise ServeError(f"Cannot listen on {host}:{port} ({error.strerror}): check --host and --port.") from error
+            raise ServeError(
+                _("Cannot listen on {host}:{port} ({strerror}): check --host and --port.").format(
+                    host=host, port=port, strerror=error.strerror
+                )
+            ) from error
 
 
 # --- what the routes do, each a plain function of (db, path params, body, editor) ----------------

@@ -23,6 +23,7 @@ import numpy as np
 from pipeline import files
 from pipeline.database.heard import AudioInfo, NormalisedAudio
 from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
+from pipeline.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def _open(path: Path) -> av.container.InputContainer:
     if not container.streams.audio:
         has_streams = len(container.streams) > 0
         container.close()
-        raise NoAudioStream(path) if has_streams else NotAudio(path, "it holds no audio or video streams")
+        raise NoAudioStream(path) if has_streams else NotAudio(path, _("it holds no audio or video streams"))
     return container
 
 
@@ -232,7 +233,7 @@ def _decode_to_raw(src: Path, raw: BinaryIO) -> _Stats:
                 slab, held = [], 0
         _flush(slab, stats, raw)
     if stats.samples == 0:
-        raise DecodeFailed(src, "not one audio frame came out of it")
+        raise DecodeFailed(src, _("not one audio frame came out of it"))
     return stats
 
 

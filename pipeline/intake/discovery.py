@@ -18,6 +18,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from pipeline.errors import PassedOver
+from pipeline.i18n import _
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,11 @@ def _descend(archive: Archive, folder: Path, passed_over: list[PassedOver]) -> b
                 rel,
                 "link_to_folder",
                 (
-                    f"recordings/{rel} is a link to the folder {_target(folder)}, which is not followed (a link to a "
-                    "folder can lead back into itself): copy the recordings into recordings/, or link each file."
+                    _(
+                        "recordings/{rel} is a link to the folder {target}, which is not followed (a link to a "
+                        "folder can lead back into itself): copy the recordings into recordings/, or link each "
+                        "file."
+                    ).format(rel=rel, target=_target(folder))
                 ),
             )
         )
@@ -153,8 +157,10 @@ def _descend(archive: Archive, folder: Path, passed_over: list[PassedOver]) -> b
                 rel,
                 "folder",
                 (
-                    f"recordings/{rel} is a folder, not a recording: the recordings inside it are taken as from any "
-                    "other folder; rename it if the name is a mistake."
+                    _(
+                        "recordings/{rel} is a folder, not a recording: the recordings inside it are taken as "
+                        "from any other folder; rename it if the name is a mistake."
+                    ).format(rel=rel)
                 ),
             )
         )
@@ -176,8 +182,10 @@ def _examine(archive: Archive, path: Path) -> SourceFile:
                 rel,
                 "broken_link",
                 (
-                    f"recordings/{rel} is a link to {_target(path)}, which is not there: plug in the drive it "
-                    "points to, or remove the link."
+                    _(
+                        "recordings/{rel} is a link to {target}, which is not there: plug in the drive it "
+                        "points to, or remove the link."
+                    ).format(rel=rel, target=_target(path))
                 ),
             ) from None
         raise _vanished(rel) from None
@@ -186,7 +194,12 @@ def _examine(archive: Archive, path: Path) -> SourceFile:
             raise PassedOver(
                 rel,
                 "broken_link",
-                (f"recordings/{rel} is a link that leads back to itself: remove it and copy the recording itself in."),
+                (
+                    _(
+                        "recordings/{rel} is a link that leads back to itself: remove it and copy the recording "
+                        "itself in."
+                    ).format(rel=rel)
+                ),
             ) from None
         raise _unreadable(rel, error) from None
     if not stat.S_ISREG(info.st_mode):
@@ -205,29 +218,33 @@ def identify(archive: Archive, source: SourceFile) -> str:
 
 def _not_a_file(rel: str, path: Path, mode: int) -> PassedOver:
     what = (
-        "a named pipe"
+        _("a named pipe")
         if stat.S_ISFIFO(mode)
-        else "a socket"
+        else _("a socket")
         if stat.S_ISSOCK(mode)
-        else "a device"
+        else _("a device")
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "not a regular file"
+        else _("not a regular file")
     )
     if path.is_symlink():
         return PassedOver(
             rel,
             "not_a_file",
             (
-                f"recordings/{rel} is a link to {_target(path)}, {what}, so it is not read: remove the link and "
-                "copy the recording itself in."
+                _(
+                    "recordings/{rel} is a link to {target}, {what}, so it is not read: remove the link and "
+                    "copy the recording itself in."
+                ).format(rel=rel, target=_target(path), what=what)
             ),
         )
     return PassedOver(
         rel,
         "not_a_file",
         (
-            f"recordings/{rel} is {what}, not a recording file, so it is not read: remove it and put the recording "
-            "itself there."
+            _(
+                "recordings/{rel} is {what}, not a recording file, so it is not read: remove it and put the "
+                "recording itself there."
+            ).format(rel=rel, what=what)
         ),
     )
 
@@ -242,8 +259,10 @@ def _vanished(rel: str) -> PassedOver:
         rel,
         "vanished",
         (
-            f"recordings/{rel} disappeared while it was being looked at (moved or deleted?): if it was moved, the "
-            "next run takes it from its new place."
+            _(
+                "recordings/{rel} disappeared while it was being looked at (moved or deleted?): if it was "
+                "moved, the next run takes it from its new place."
+            ).format(rel=rel)
         ),
     )
 
@@ -253,8 +272,10 @@ def _unreadable(rel: str, error: OSError) -> PassedOver:
         rel,
         "unreadable",
         (
-            f"recordings/{rel} cannot be read ({error.strerror or error}): give your user permission to read it "
-            "(chmod a+r) or copy it again, then run again."
+            _(
+                "recordings/{rel} cannot be read ({strerror}): give your user permission to read it (chmod a+r) "
+                "or copy it again, then run again."
+            ).format(rel=rel, strerror=error.strerror or error)
         ),
         failed=True,
     )
@@ -267,8 +288,10 @@ def _unreadable_folder(archive: Archive, folder: Path, error: OSError) -> Passed
         rel,
         "unreadable",
         (
-            f"The folder {shown} cannot be read ({error.strerror or error}): give your user permission to open it "
-            "(chmod a+rx), then run again."
+            _(
+                "The folder {shown} cannot be read ({strerror}): give your user permission to open it (chmod "
+                "a+rx), then run again."
+            ).format(shown=shown, strerror=error.strerror or error)
         ),
         failed=True,
     )

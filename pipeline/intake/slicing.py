@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import DecodeFailed
+from pipeline.i18n import _
 from pipeline.intake.audio import FLUSH_SAMPLES, SAMPLE_RATE
 
 
@@ -40,7 +41,9 @@ def read_chunks(
                 offset, filled = offset + cut, len(rest)
                 piece[:filled] = rest
     except (wave.Error, EOFError) as error:
-        raise DecodeFailed(path, f"the normalised copy is unusable: {error}; delete it so it is made again") from error
+        raise DecodeFailed(
+            path, _("the normalised copy is unusable: {error}; delete it so it is made again").format(error=error)
+        ) from error
 
 
 class DecodedSamples:

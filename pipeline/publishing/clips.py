@@ -11,10 +11,12 @@ import re
 import shutil
 import unicodedata
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline import files
 from pipeline.errors import ExportError, unwritable
+from pipeline.i18n import _
 
 FORMATS = ("wav", "mp3", "ogg")
 FADE_MS = 10
@@ -26,11 +28,15 @@ NAME_BYTES = 180
 def check_encoder(fmt: str) -> None:
     """Fail before anything is cut when the format cannot be written here."""
     if fmt not in FORMATS:
-        raise ExportError(f"Unknown clip format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise ExportError(
+            _("Unknown clip format {fmt!r}: use one of {formats}.").format(fmt=fmt, formats=", ".join(FORMATS))
+        )
     if fmt != "wav" and shutil.which("ffmpeg") is None:
         raise ExportError(
-            f"{fmt.upper()} clips need ffmpeg, which is not installed on this computer: install it "
-            "(apt install ffmpeg, brew install ffmpeg or from ffmpeg.org) or use --clip-format wav."
+            _(
+                "{fmt} clips need ffmpeg, which is not installed on this computer: install it (apt install "
+                "ffmpeg, brew install ffmpeg or from ffmpeg.org) or use --clip-format wav."
+            ).format(fmt=fmt.upper())
         )
 
 
@@ -46,8 +52,22 @@ def safe_name(text: str, suffix: str) -> str:
     return (name or "clip") + suffix
 
 
-def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Path:
-    """The audio of ``wav`` from ``start`` to ``end`` seconds, written whole to ``dest`` or not at all."""
+def silenced(frames: bytes, first: int, rate: int, width: int, silences: Sequence[tuple[float, float]]) -> bytes:
+    """Mono PCM ``frames`` beginning at frame ``first``, with every sample inside ``silences`` set to zero."""
+    data = bytearray(frames)
+    count = len(data) // width
+    for start, end in silences:
+        a, b = max(0, int(start * rate) - first), min(count, math.ceil(end * rate) - first)
+        if b > a:
+            data[a * width : b * width] = bytes((b - a) * width)
+    return bytes(data)
+
+
+def cut(
+    wav: Path, start: float, end: float, dest: Path, fmt: str = "wav", silences: Sequence[tuple[float, float]] = ()
+) -> Path:
+    """The audio of ``wav`` from ``start`` to ``end`` seconds, silent over each of ``silences`` (seconds of the
+    recording: passages closed to the public), written whole to ``dest`` or not at all."""
     from pydub import AudioSegment  # here, not at the top: only the clip export needs it
 
     check_encoder(fmt)
@@ -57,17 +77,19 @@ def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Pa
             first = max(0, int(start * rate))
             last = min(source.getnframes(), math.ceil(end * rate))
             source.setpos(min(first, source.getnframes()))
-            frames = source.readframes(max(0, last - first))
+            frames = silenced(source.readframes(max(0, last - first)), first, rate, source.getsampwidth(), silences)
             piece = AudioSegment(
                 data=frames, sample_width=source.getsampwidth(), frame_rate=rate, channels=source.getnchannels()
             )
     except FileNotFoundError:
         raise ExportError(
-            f"The listening copy {wav} is missing: run `loike rebuild --audio`, then export again."
+            _("The listening copy {wav} is missing: run `loike rebuild --audio`, then export again.").format(wav=wav)
         ) from None
     except (wave.Error, EOFError) as error:
         raise ExportError(
-            f"The listening copy {wav} cannot be read ({error}): run `loike rebuild --audio`, then export again."
+            _(
+                "The listening copy {wav} cannot be read ({error}): run `loike rebuild --audio`, then export again."
+            ).format(wav=wav, error=error)
         ) from error
     piece = piece.fade_in(min(FADE_MS, len(piece) // 2)).fade_out(min(FADE_MS, len(piece) // 2))
     try:
@@ -75,7 +97,11 @@ def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Pa
         with files.atomic_path(dest, suffix=f".{fmt}") as temp:
             piece.export(str(temp), format=fmt)
     except OSError as error:
-        raise unwritable(dest, error, "The clip") from error
+        raise unwritable(dest, error, _("The clip")) from error
     except Exception as error:  # pydub raises its own errors when ffmpeg fails
-        raise ExportError(f"The clip {dest} could not be encoded as {fmt} ({error}): try --clip-format wav.") from error
+        raise ExportError(
+            _("The clip {dest} could not be encoded as {fmt} ({error}): try --clip-format wav.").format(
+                dest=dest, fmt=fmt, error=error
+            )
+        ) from error
     return dest

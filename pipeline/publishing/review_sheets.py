@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -22,7 +22,8 @@ from markupsafe import Markup, escape
 from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Interview, Segment, Word
-from pipeline.publishing import subject_pages, templating
+from pipeline.database.public_records import IndexPoint
+from pipeline.publishing import redaction, subject_pages, templating
 from pipeline.settings import Archive
 from pipeline.speech import confidence, flags
 
@@ -150,6 +151,11 @@ def segment_view(segment: Segment) -> SegmentView:
     )
 
 
+PRINT_LINES = 48
+"""Lines on a printed A4 page (sheet.css sets the page's height to hold exactly these): each is numbered in the
+margin, so that an editor can cite "trang 3, dòng 17"."""
+
+
 def segment_row(seg: SegmentView, with_speakers: bool = True) -> str:
     """One segment's row of the sheet (``<li class="segment">``): time code, speaker (unless no line of the sheet
     has one), text with its doubtful words marked, the machine-made flag and the review state.
@@ -188,11 +194,15 @@ def segment_row(seg: SegmentView, with_speakers: bool = True) -> str:
 
 
 def render_sheet(
-    env: templating.Environment, interview: Interview, segments: list[Segment], audio_href: str | None
+    env: templating.Environment,
+    interview: Interview,
+    segments: list[Segment],
+    audio_href: str | None,
+    index: Sequence[IndexPoint] = (),
 ) -> str:
-    """One interview's review sheet as a complete HTML page. The speaker column shows each segment's ``speaker``
-    (``database.sheet_segments`` puts there the person an editor chose, else the label), and is left out when no
-    line has one."""
+    """One interview's review sheet as a complete HTML page, with the index editors placed. The speaker column shows
+    each segment's ``speaker`` (``database.sheet_segments`` puts there the person an editor chose, else the label),
+    and is left out when no line has one."""
     views = [segment_view(s) for s in segments]
     with_speakers = any(v.get("speaker") for v in views)
     return templating.render_page(
@@ -203,6 +213,9 @@ def render_sheet(
         segment_rows=Markup("\n".join(segment_row(v, with_speakers) for v in views)),
         with_speakers=with_speakers,
         audio_href=audio_href,
+        index=index,
+        has_speakers=with_speakers,
+        print_lines=PRINT_LINES,
     )
 
 
@@ -247,6 +260,7 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
                 only,
                 workers=os.cpu_count() or 1,
                 subject_lists=False,
+                indexes=database.all_index_points(db),
             )
         finally:
             segments.close()
@@ -257,7 +271,8 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
 def _write_subject_pages(archive: Archive) -> int:
     db = database.connect(archive.database)
     try:
-        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, database.subjects(db))
+        subjects = redaction.closed_subjects(db, database.subjects(db))
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, subjects)
     finally:
         db.close()
 
@@ -271,6 +286,7 @@ def write_sheet_files(
     only: set[int] | None = None,
     workers: int = 1,
     subject_lists: bool = True,
+    indexes: Mapping[int, list[IndexPoint]] | None = None,
 ) -> Path:
     """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
     return the index's path.
@@ -286,10 +302,12 @@ def write_sheet_files(
     env = templating.environment(archive_root, reload=False)
     templating.make_folder(out_dir)
     jobs = [
-        (interview, audio_hrefs.get(interview.id)) for interview in interviews if only is None or interview.id in only
+        (interview, audio_hrefs.get(interview.id), (indexes or {}).get(interview.id, []))
+        for interview in interviews
+        if only is None or interview.id in only
     ]
     load = segments if callable(segments) else partial(_segments_of, segments)
-    workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
+    workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _, _ in jobs) // SEGMENTS_PER_WORKER))
     if workers == 1:
         written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
     else:
@@ -318,11 +336,13 @@ def _segments_of(segments: Mapping[int, list[Segment]], interview_id: int) -> li
     return segments.get(interview_id, [])
 
 
-def _write_sheet(
-    env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]], job: tuple[Interview, str | None]
-) -> bool:
-    interview, audio_href = job
-    page = render_sheet(env, interview, load(interview.id), audio_href)
+Job = tuple[Interview, str | None, list[IndexPoint]]
+"""What a sheet is made from besides its segments: the interview, its audio's address, its index."""
+
+
+def _write_sheet(env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]], job: Job) -> bool:
+    interview, audio_href, index = job
+    page = render_sheet(env, interview, load(interview.id), audio_href, index)
     return templating.write_if_changed(out_dir / templating.sheet_filename(interview.code or ""), page)
 
 
@@ -334,5 +354,5 @@ def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[
     _worker.update(env=templating.environment(archive_root, reload=False), out_dir=out_dir, load=load)
 
 
-def _write_sheet_in_worker(job: tuple[Interview, str | None]) -> bool:
+def _write_sheet_in_worker(job: Job) -> bool:
     return _write_sheet(_worker["env"], _worker["out_dir"], _worker["load"], job)

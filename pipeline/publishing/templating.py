@@ -27,6 +27,7 @@ import jinja2
 from pipeline import files
 from pipeline.database.models import Interview
 from pipeline.errors import ArchiveError
+from pipeline.i18n import _
 from pipeline.speech import confidence
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,6 @@ CONSENT_VN = {
     "embargoed": "Chưa được công bố",
     "unknown": "Chưa rõ quyền công bố",
 }
-METADATA_WAITING = {"waiting", "missing"}
 MISSING = "—"
 
 
@@ -299,7 +299,7 @@ def interview_view(interview: Interview) -> dict:
         "event_list": _items(interview.events),
         "topic_list": topic_list(interview.topics),
         "commune": place_path[0] if place_path else None,
-        "metadata_waiting": interview.metadata_status in METADATA_WAITING,
+        "metadata_waiting": interview.state == "waiting_for_metadata",
         "metadata_problem_list": [
             line.strip() for line in str(interview.metadata_problems or "").splitlines() if line.strip()
         ],
@@ -318,8 +318,10 @@ def _render(env: jinja2.Environment, name: str, **context) -> str:
         line = getattr(error, "lineno", None)
         at = f", line {line}" if line else ""
         raise ArchiveError(
-            f"The template {where}{at} could not be used ({error.message or type(error).__name__}): "
-            "fix it, or delete it from the archive's templates/ folder to use the built-in one."
+            _(
+                "The template {where}{at} could not be used ({message}): fix it, or delete it from the "
+                "archive's templates/ folder to use the built-in one."
+            ).format(where=where, at=at, message=error.message or type(error).__name__)
         ) from error
 
 
@@ -346,8 +348,10 @@ def write_if_changed(path: Path, content: str) -> bool:
 
 def _unwritable(path: Path, error: OSError) -> ArchiveError:
     return ArchiveError(
-        f"The review sheet {path} could not be written ({error.strerror or error}): "
-        "check that the folder exists, is writable and that the disk is not full."
+        _(
+            "The review sheet {path} could not be written ({strerror}): check that the folder exists, is "
+            "writable and that the disk is not full."
+        ).format(path=path, strerror=error.strerror or error)
     )
 
 

@@ -43,6 +43,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Recording
 from pipeline.errors import ClusterError
+from pipeline.i18n import _
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 from pipeline.run import scheduling, steps, transcribers
@@ -63,8 +64,10 @@ def _ray():
         import ray
     except ImportError:
         raise ClusterError(
-            "Ray is not installed here: install the cluster extra (pip install .[cluster], in .venv: "
-            ".venv/bin/pip install -e .[cluster]), or run without --cluster."
+            _(
+                "Ray is not installed here: install the cluster extra (pip install .[cluster], in .venv: "
+                ".venv/bin/pip install -e .[cluster]), or run without --cluster."
+            )
         ) from None
     return ray
 
@@ -95,16 +98,15 @@ def _cannot_connect(address: str, error: Exception) -> str:
     for each connection is, in all we saw, grpcio's fork handlers crashing it (docs/benchmarks.md)."""
     why = transcribers.first_line(error)
     if "Starting Ray client server failed" in why or "Proxy failed to Connect to backend" in why:
-        return (
-            f"The Ray cluster at {address} answered but could not start its Ray Client server for this "
-            f"connection ({why}): start Ray on the head with GRPC_ENABLE_FORK_SUPPORT=0 set, as the README "
-            "shows, or try again."
-        )
-    return (
-        f"Cannot connect to a Ray cluster at {address} ({why}): start one with `ray start --head` and pass its "
+        return _(
+            "The Ray cluster at {address} answered but could not start its Ray Client server for this connection "
+            "({why}): start Ray on the head with GRPC_ENABLE_FORK_SUPPORT=0 set, as the README shows, or try again."
+        ).format(address=address, why=why)
+    return _(
+        "Cannot connect to a Ray cluster at {address} ({why}): start one with `ray start --head` and pass its "
         "address (--cluster ray://HEAD:10001; a cluster that uses token authentication also needs "
         "RAY_AUTH_MODE=token here), or run without --cluster."
-    )
+    ).format(address=address, why=why)
 
 
 def _answers(address: str) -> None:
@@ -216,10 +218,11 @@ class Coordinator:
                 self.ready.appendleft(task)
                 return
             outcome.error = ClusterError(
-                f"{relpath}: its transcriber died {task.attempts} times while transcribing it "
-                f"({transcribers.reason(outcome.error)}); it waits for the next run (if it happens again, "
-                "the Ray logs of the "
-                "nodes say why: out of memory?)."
+                _(
+                    "{relpath}: its transcriber died {attempts} times while transcribing it ({transcribers}); "
+                    "it waits for the next run (if it happens again, the Ray logs of the nodes say why: out of "
+                    "memory?)."
+                ).format(relpath=relpath, attempts=task.attempts, transcribers=transcribers.reason(outcome.error))
             )
         future: Future = Future()
         if outcome.error is not None:

@@ -18,6 +18,7 @@ from pipeline.database import Database
 from pipeline.database.metadata_records import MetadataFound
 from pipeline.database.models import Recording
 from pipeline.errors import ArchiveError, PassedOver, RecordingError
+from pipeline.i18n import _
 from pipeline.intake import audio, discovery, slicing
 from pipeline.intake.discovery import SourceFile
 from pipeline.options import TranscribeOptions
@@ -53,8 +54,10 @@ def process_archive(
     """
     if not archive.recordings.is_dir():
         raise ArchiveError(
-            f"There is no recordings/ folder in {archive.root}: create it and put the recordings in it, "
-            "or pass --root with the archive's folder."
+            _(
+                "There is no recordings/ folder in {root}: create it and put the recordings in it, or pass "
+                "--root with the archive's folder."
+            ).format(root=archive.root)
         )
     with write_failures_in_one_sentence(archive):
         return _process(archive, options, cache, progress, settle_seconds, transcriber, should_stop, hold, cluster)
@@ -164,10 +167,10 @@ def refresh_metadata(db: Database, archive: Archive, report: RunReport) -> None:
                     item.recording,
                     "consent",
                     (
-                        f"quyền công bố đã đổi thành '{consent}' theo {item.source}, dù tệp còn lỗi: "
-                        "không xuất bản nữa / "
-                        f"consent narrowed to {applied.narrowed.status} from {item.source} although it has mistakes; "
-                        "the interview is no longer published"
+                        _(
+                            "consent narrowed to {status} from {source} ('{consent}') although the file has "
+                            "mistakes: the interview is no longer published"
+                        ).format(status=applied.narrowed.status, source=item.source, consent=consent)
                     ),
                 )
             )

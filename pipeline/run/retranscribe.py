@@ -10,6 +10,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Recording
 from pipeline.errors import LoikeError, NotFound
+from pipeline.i18n import _
 from pipeline.intake import slicing
 from pipeline.options import TranscribeOptions
 from pipeline.publishing import review_sheets
@@ -41,7 +42,9 @@ def retranscribe(
         with write_failures_in_one_sentence(archive):
             found = database.interview(db, key)
             if not found:
-                raise NotFound(f"There is no interview {key!r}: `loike status` lists the interview codes.")
+                raise NotFound(
+                    _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=key)
+                )
             recording = database.recording_with_path(db, found.recording_id)
             if transcriber is None:  # a model that does not load fails here, before anything changes
                 from pipeline.speech.transcribe import Transcriber

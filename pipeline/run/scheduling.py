@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline.database.heard import AudioInfo, NormalisedAudio
 from pipeline.database.models import Recording
 from pipeline.errors import ArchiveError
+from pipeline.i18n import _
 from pipeline.intake import audio
 from pipeline.settings import Archive
 
@@ -43,7 +44,9 @@ def normalise_original(archive: Archive, recording: Recording) -> tuple[AudioInf
     wav, decoded = derived_paths(archive, recording)
     original = archive.original(relpath)
     if original is None:
-        raise ArchiveError(f"{relpath} is no longer in recordings/: put the original back and run again.")
+        raise ArchiveError(
+            _("{relpath} is no longer in recordings/: put the original back and run again.").format(relpath=relpath)
+        )
     info = audio.probe(original)
     wav.parent.mkdir(parents=True, exist_ok=True)
     for stale in wav.parent.glob(f".{wav.name}.*"):  # temporaries of a run that was killed while normalising
@@ -80,7 +83,7 @@ class Prefetch:
     def __exit__(self, *exc) -> None:
         if self.pool:
             self.pool.shutdown(wait=True)
-        for recording, _ in self.ahead.values():  # made ahead but not used (the run stopped)
+        for recording, _made in self.ahead.values():  # made ahead but not used (the run stopped)
             wav, decoded = derived_paths(self.archive, recording)
             decoded.unlink(missing_ok=True)  # large; made again when the recording's turn comes
             if recording.status != "normalised":  # a WAV the database does not know of yet

@@ -18,6 +18,7 @@ from pipeline.database import Database
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Recording
 from pipeline.errors import ArchiveError, DiarizeError, LoikeError, RecordingError
+from pipeline.i18n import _
 from pipeline.intake import audio, discovery, slicing
 from pipeline.reports import Problem, RunReport
 from pipeline.run import scheduling
@@ -46,11 +47,11 @@ def is_write_failure(archive: Archive, error: OSError) -> bool:
 
 def cannot_write(archive: Archive, code: int | None, reason: str | None) -> ArchiveError:
     full = code in (errno.ENOSPC, errno.EDQUOT)
-    return ArchiveError(
-        f"Cannot write to {archive.transcripts} ({reason or os.strerror(code or 0)}): "
-        + ("free some space" if full else "make it writable")
-        + " or choose another --root; nothing was lost."
-    )
+    if full:
+        message = _("Cannot write to {folder} ({reason}): free some space or choose another --root; nothing was lost.")
+    else:
+        message = _("Cannot write to {folder} ({reason}): make it writable or choose another --root; nothing was lost.")
+    return ArchiveError(message.format(folder=archive.transcripts, reason=reason or os.strerror(code or 0)))
 
 
 def guarded(db: Database, archive: Archive, report: RunReport, recording: Recording, step):
@@ -153,12 +154,7 @@ def tell_speakers(
         report.warnings.append(Problem(recording.source_path, "speakers", str(error)))
         return speakers.Outcome(segments, "none", interview_id)
     if outcome.method == "none":
-        if not report.unseparated:
-            log.warning(
-                "Speakers are not told apart: install the optional speaker model with "
-                "pip install .[diarize] (or record in stereo, one microphone per person)."
-            )
-        report.unseparated += 1
+        report.unseparated += 1  # the run's summary says it once, with what to do
     return outcome
 
 
@@ -194,6 +190,6 @@ def fail(
 ) -> None:
     kind = getattr(error, "kind", type(error).__name__)
     message = str(error)
-    log.warning(message)
+    log.info(message)  # the run's summary says it (logged too, with -v, in the order things happened)
     report.failures.append(Problem(relpath, kind, message))
     database.record_problem(db, recording_id, relpath, kind, message, failed=permanent)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline import crashtest, settings
 from pipeline.errors import ClusterError, LoikeError
+from pipeline.i18n import _
 from pipeline.intake import slicing
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.run import scheduling
@@ -133,7 +134,7 @@ class Pool:
             num_cpus=cpus, num_gpus=gpus, max_restarts=MAX_RESTARTS, max_task_retries=0
         )
         self.starting: dict = {}
-        for _ in range(count):
+        for _number in range(count):
             self._welcome(Member(actor.remote(self.options, crashtest.settings())))
         self.free: deque[Member] = deque()
         self.running: dict = {}
@@ -177,17 +178,23 @@ class Pool:
                 outcomes.append(self._finished(ref, *self.running.pop(ref)))
         if not self.free and not self.running and not self.starting:
             if isinstance(self.last_error, LoikeError):  # e.g. the model did not load: its sentence says why
-                raise ClusterError(f"No transcriber could work on the cluster: {self.last_error}")
+                raise ClusterError(
+                    _("No transcriber could work on the cluster: {last_error}").format(last_error=self.last_error)
+                )
             raise ClusterError(
-                f"No transcriber is left on the cluster ({reason(self.last_error)}): check that every node has Lời "
-                "Kể installed with the same Python and Ray (the Ray logs of the nodes say more); the recordings not "
-                "transcribed wait for the next run."
+                _(
+                    "No transcriber is left on the cluster ({reason}): check that every node has Lời Kể "
+                    "installed with the same Python and Ray (the Ray logs of the nodes say more); the "
+                    "recordings not transcribed wait for the next run."
+                ).format(reason=reason(self.last_error))
             )
         if not self.members_up() and time.monotonic() - self.since > START_TIMEOUT:
             raise ClusterError(
-                f"No transcriber could start on the cluster in {START_TIMEOUT:.0f} s (it has "
-                f"{_resources(self.ray.available_resources())} free): ask for fewer or smaller ones (--workers, "
-                "--cpus-per-worker, --gpus-per-worker) or add nodes; nothing was lost."
+                _(
+                    "No transcriber could start on the cluster in {seconds:.0f} s (it has {resources} "
+                    "free): ask for fewer or smaller ones (--workers, --cpus-per-worker, --gpus-per-worker) or "
+                    "add nodes; nothing was lost."
+                ).format(seconds=START_TIMEOUT, resources=_resources(self.ray.available_resources()))
             )
         return outcomes
 
@@ -245,8 +252,10 @@ def pool_shape(total: dict, where: ClusterOptions) -> tuple[int, float, float]:
         room = min(room, math.floor(total.get("GPU", 0) / gpus + 1e-9))
     if room < 1:
         raise ClusterError(
-            f"The cluster ({_resources(total)}) has no room for a transcriber of {cpus:g} CPU and {gpus:g} GPU: "
-            "lower --cpus-per-worker or --gpus-per-worker, or add nodes."
+            _(
+                "The cluster ({resources}) has no room for a transcriber of {cpus:g} CPU and {gpus:g} GPU: "
+                "lower --cpus-per-worker or --gpus-per-worker, or add nodes."
+            ).format(resources=_resources(total), cpus=cpus, gpus=gpus)
         )
     count = where.workers or room
     if count > room:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import LoikeError
+from pipeline.i18n import _
 from pipeline.intake import discovery
 from pipeline.intake.discovery import SourceFile
 from pipeline.options import TranscribeOptions
@@ -136,13 +137,15 @@ class Watcher:
             return self.run(changing)
         except (LoikeError, OSError) as error:
             if self._scan() is not None:  # recordings/ is still there: the problem is elsewhere, say it once
-                self.notify(f"This pass failed: {error}")
+                self.notify(_("This pass failed: {error}").format(error=error))
             return None
         except Exception as error:  # a watch runs unattended for days: one pass's surprise must not end it
             log.debug("The pass failed", exc_info=error)
             self.notify(
-                f"This pass failed ({type(error).__name__}: {error}): the watch goes on and tries again "
-                "when a recording arrives; `loike run` shows where it fails."
+                _(
+                    "This pass failed ({kind}: {error}): the watch goes on and tries again when a recording "
+                    "arrives; `loike run` shows where it fails."
+                ).format(kind=type(error).__name__, error=error)
             )
             return None
 
@@ -156,12 +159,14 @@ class Watcher:
         if why is not None:
             if self.reachable:
                 self.notify(
-                    f"recordings/ is not reachable ({why}: {self.archive.recordings}): waiting for it to come back."
+                    _("recordings/ is not reachable ({why}: {recordings}): waiting for it to come back.").format(
+                        why=why, recordings=self.archive.recordings
+                    )
                 )
             self.reachable = False
             return None
         if not self.reachable:
-            self.notify("recordings/ is back: watching again.")
+            self.notify(_("recordings/ is back: watching again."))
             self.reachable, self.fresh = True, True
         return files
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline import database
 from pipeline.database.models import FileTaken, Recording
 from pipeline.errors import ArchiveError
+from pipeline.i18n import _
 from pipeline.intake import audio, discovery
 from pipeline.publishing import review_sheets
 from pipeline.settings import Archive
@@ -86,7 +87,11 @@ def verify(archive: Archive) -> VerifyReport:
                     Finding(
                         "untracked",
                         source.relpath,
-                        (f"{source.relpath} is not in the database yet: run `loike run` to take it in."),
+                        (
+                            _("{relpath} is not in the database yet: run `loike run` to take it in.").format(
+                                relpath=source.relpath
+                            )
+                        ),
                     )
                 )
         with db.atomic():
@@ -111,8 +116,9 @@ def _check_original(archive: Archive, taken: FileTaken) -> Finding | None:
             "missing",
             taken.path,
             (
-                f"The original {taken.path} is missing from recordings/: put it back from a copy "
-                f"(sha256 {taken.sha256})."
+                _("The original {path} is missing from recordings/: put it back from a copy (sha256 {sha256}).").format(
+                    path=taken.path, sha256=taken.sha256
+                )
             ),
         )
     try:
@@ -122,18 +128,20 @@ def _check_original(archive: Archive, taken: FileTaken) -> Finding | None:
             "unreadable",
             taken.path,
             (
-                f"The original {taken.path} cannot be read ({error.strerror or error}): give your user permission to "
-                "read it (chmod a+r), then verify again."
+                _(
+                    "The original {path} cannot be read ({strerror}): give your user permission to read it "
+                    "(chmod a+r), then verify again."
+                ).format(path=taken.path, strerror=error.strerror or error)
             ),
         )
     if digest != taken.sha256:
         return Finding(
             "changed",
             taken.path,
-            (
-                f"The original {taken.path} has changed since it was taken in: its bytes no longer match; "
-                "restore it from a copy (sha256 " + taken.sha256 + ") and find out what wrote to it."
-            ),
+            _(
+                "The original {path} has changed since it was taken in: its bytes no longer match; restore it from "
+                "a copy (sha256 {sha256}) and find out what wrote to it."
+            ).format(path=taken.path, sha256=taken.sha256),
         )
     return None
 
@@ -144,13 +152,23 @@ def _check_derivatives(archive: Archive, recording: Recording) -> list[Finding]:
     name = f"transcripts/audio/{wav.name}"
     if recording.normalised_sha256 or recording.status in ("normalised", "transcribed"):
         if not wav.exists():
-            found.append(Finding("missing", name, f"{name} is missing: `loike rebuild --audio` makes it again."))
+            found.append(
+                Finding(
+                    "missing", name, _("{name} is missing: `loike rebuild --audio` makes it again.").format(name=name)
+                )
+            )
         elif recording.normalised_sha256 and discovery.sha256(wav) != recording.normalised_sha256:
-            found.append(Finding("changed", name, f"{name} has changed: `loike rebuild --audio` makes it again."))
+            found.append(
+                Finding(
+                    "changed", name, _("{name} has changed: `loike rebuild --audio` makes it again.").format(name=name)
+                )
+            )
     sheet = archive.sheets_dir / f"{recording.code}.html"
     if recording.status == "transcribed" and not sheet.exists():
         name = f"transcripts/sheets/{sheet.name}"
-        found.append(Finding("missing", name, f"{name} is missing: `loike rebuild --sheets` makes it again."))
+        found.append(
+            Finding("missing", name, _("{name} is missing: `loike rebuild --sheets` makes it again.").format(name=name))
+        )
     return found
 
 
@@ -203,5 +221,7 @@ def _rebuild_wav(db, archive: Archive, recording: Recording, report: RebuildRepo
 def backup(archive: Archive, dest: Path) -> Path:
     """A consistent copy of the database at ``dest`` (a folder gets loike-YYYYmmdd-HHMMSS.db), integrity-checked."""
     if not archive.database.exists():
-        raise ArchiveError(f"No archive database in {archive.transcripts}: run `loike run` first.")
+        raise ArchiveError(
+            _("No archive database in {transcripts}: run `loike run` first.").format(transcripts=archive.transcripts)
+        )
     return database.backup(archive.database, Path(dest))

