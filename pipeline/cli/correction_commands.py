@@ -9,6 +9,7 @@ from dataclasses import asdict
 import click
 
 from pipeline.cli.base import Context, cli, clock
+from pipeline.i18n import _, ngettext
 
 
 @cli.command("replace")
@@ -30,14 +31,14 @@ def replace_command(obj: Context, find, replacement, interview, exact, dry_run, 
     if undo is not None:
         undone = replacing.undo(db, undo, editor)
         report = {"undone": undo, "lines": undone.lines, "kept": undone.kept}
-        message = f"Find-and-replace {undo} undone: {undone.lines} lines put back"
+        message = _("Find-and-replace {batch} undone: {lines} lines put back").format(batch=undo, lines=undone.lines)
         if undone.kept:
-            message += f"; {len(undone.kept)} lines changed again since kept as they are"
+            message += _("; {kept} lines changed again since kept as they are").format(kept=len(undone.kept))
         _refresh(obj, db)
         click.echo(json.dumps(report) if as_json else message + ".")
         return
     if find is None or replacement is None:
-        raise click.UsageError("Give FIND and REPLACEMENT (or --undo BATCH).")
+        raise click.UsageError(_("Give FIND and REPLACEMENT (or --undo BATCH)."))
     preview = replacing.find(db, find, replacement, interview, exact)
     done = None if dry_run or not preview.hits else replacing.apply(db, preview, editor)
     if done:
@@ -47,8 +48,15 @@ def replace_command(obj: Context, find, replacement, interview, exact, dry_run, 
         return
     for hit in preview.hits:
         click.echo(
-            f"{hit.code}  line {hit.line:<5} {clock(hit.start)}  …{hit.before}[{hit.found} → "
-            f"{preview.replacement}]{hit.after}…"
+            _("{code}  line {line:<5} {time}  …{before}[{found} → {replacement}]{after}…").format(
+                code=hit.code,
+                line=hit.line,
+                time=clock(hit.start),
+                before=hit.before,
+                found=hit.found,
+                replacement=preview.replacement,
+                after=hit.after,
+            )
         )
     click.echo(_summary(preview, done))
 
@@ -73,15 +81,17 @@ def _as_dict(preview, done) -> dict:
 
 def _summary(preview, done) -> str:
     if not preview.hits:
-        return f"No line holds {preview.find!r}: nothing to replace."
+        return _("No line holds {find!r}: nothing to replace.").format(find=preview.find)
     if done is None:
-        return f"{len(preview.hits)} hits (dry run: nothing changed)."
-    message = (
-        f"Replaced {done.hits} hits in {done.lines} lines (find-and-replace {done.batch_id}); "
-        f"`loike replace --undo {done.batch_id}` puts them back."
-    )
+        return _("{hits} hits (dry run: nothing changed).").format(hits=len(preview.hits))
+    message = _(
+        "Replaced {hits} hits in {lines} lines (find-and-replace {batch}); `loike replace --undo {batch}` puts them "
+        "back."
+    ).format(hits=done.hits, lines=done.lines, batch=done.batch_id)
     if done.skipped:
-        message += f" {len(done.skipped)} hits were in lines saved by someone else meanwhile and were left as saved."
+        message += " " + _(
+            "{skipped} hits were in lines saved by someone else meanwhile and were left as saved."
+        ).format(skipped=len(done.skipped))
     return message
 
 
@@ -106,5 +116,13 @@ def suggest_command(obj: Context, interview: str, as_json: bool) -> None:
         click.echo(json.dumps([asdict(s) for s in found], ensure_ascii=False, indent=2))
         return
     for s in found:
-        click.echo(f"line {s.line:<5} {clock(s.start)}  «{s.found}» → «{s.suggestion}»  ({s.source})")
-    click.echo(f"{len(found)} suggestions." if found else "No suggestion for this interview.")
+        click.echo(
+            _("line {line:<5} {time}  «{found}» → «{suggestion}»  ({source})").format(
+                line=s.line, time=clock(s.start), found=s.found, suggestion=s.suggestion, source=s.source
+            )
+        )
+    click.echo(
+        ngettext("{count} suggestion.", "{count} suggestions.", len(found)).format(count=len(found))
+        if found
+        else _("No suggestion for this interview.")
+    )

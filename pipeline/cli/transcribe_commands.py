@@ -327,8 +327,17 @@ def print_eval_summary(report) -> None:
 
 
 def print_marks(marks: dict) -> None:
-    click.echo(f"\nConfidence marks ({marks['rule']}):")
-    click.echo(f"{'caught':>8} {'marked':>8} {'prec.':>6} {'AUC':>6} {'wrong':>6} {'words':>6}  recording")
+    from pipeline.speech import confidence
+
+    click.echo(
+        "\n"
+        + _(
+            "Confidence marks (score under {threshold}: {own} of a word's lowest token probability, the rest its less "
+            "sure neighbour's; transcripts stored before: mean probability under {mean}):"
+        ).format(threshold=confidence.THRESHOLD, own=confidence.OWN_WEIGHT, mean=confidence.MEAN_THRESHOLD)
+    )
+    caught, marked, precision, wrong = _("caught"), _("marked"), _("prec."), _("wrong")
+    click.echo(f"{caught:>8} {marked:>8} {precision:>6} {'AUC':>6} {wrong:>6} {_('words'):>6}  {_('recording')}")
     for row in [*marks["files"], {**marks["corpus"], "file": "corpus"}]:
         figures = [row[k] for k in ("wrong_caught", "words_marked", "precision", "auc")]
         caught, marked, precision, auc = [f"{v:.3f}" if v is not None else "—" for v in figures]

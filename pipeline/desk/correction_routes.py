@@ -13,6 +13,7 @@ from starlette.routing import Route
 from pipeline import database
 from pipeline.desk import marks, replacing, suggestions, views
 from pipeline.errors import InvalidEdit, NotFound
+from pipeline.i18n import _
 from pipeline.settings import Archive
 
 
@@ -50,7 +51,7 @@ def routes(archive: Archive, change, on_db, vietnamese) -> list[Route]:
 def _marks(db, code: str) -> dict:
     found = database.interview(db, str(code))
     if found is None:
-        raise NotFound(f"There is no interview {code}.")
+        raise NotFound(_("There is no interview {code}.").format(code=code))
     return {str(segment_id): spans for segment_id, spans in marks.interview_marks(db, found.id).items()}
 
 

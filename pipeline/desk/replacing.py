@@ -21,6 +21,7 @@ from pipeline.database import Database
 from pipeline.database.models import Segment
 from pipeline.desk import editing
 from pipeline.errors import InvalidEdit, NotFound
+from pipeline.i18n import _
 from pipeline.text import nfc
 
 CONTEXT = 40
@@ -208,7 +209,7 @@ def undo(db: Database, batch_id: int, editor: str) -> Undone:
     later text."""
     batch = database.replacement(db, batch_id)
     if batch is None:
-        raise NotFound(f"There is no find-and-replace {batch_id}: list them with `loike replace --list`.")
+        raise NotFound(_("There is no find-and-replace {batch}.").format(batch=batch_id))
     if batch.undone_at:
         raise InvalidEdit(
             f"Find-and-replace {batch_id} was already undone by {batch.undone_by} on {batch.undone_at[:10]}.",
@@ -216,7 +217,7 @@ def undo(db: Database, batch_id: int, editor: str) -> Undone:
         )
     done = Undone(batch_id)
     revisions = database.revisions_by_action(db, f"replace:{batch_id}")
-    for _, group in groupby(revisions, key=lambda r: r.interview_id):
+    for _interview, group in groupby(revisions, key=lambda r: r.interview_id):
         with database.writing(db):
             for revision in group:
                 current = database.segment(db, revision.segment_id)
@@ -286,7 +287,9 @@ def _interview_id(db: Database, interview: str | None) -> int | None:
         return None
     found = database.interview(db, str(interview))
     if found is None:
-        raise NotFound(f"There is no interview {interview}: `loike status` lists them.")
+        raise NotFound(
+            _("There is no interview {key!r}: `loike status` lists the interview codes.").format(key=interview)
+        )
     return found.id
 
 
