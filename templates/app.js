@@ -211,6 +211,8 @@
     li.querySelector(".time").textContent = timecode(seg.start);
     const marks = li.querySelector(".marks");
     marks.querySelectorAll(".tag, .note").forEach((el) => el.remove());
+    const flag = marks.querySelector(".flag");  // a gap's flag goes once the editor has typed what was said
+    if (flag && !(seg.flags || []).length) { flag.remove(); li.classList.remove("flagged"); }
     (seg.tags || []).forEach((t) => marks.append(tagMark(t)));
     if (seg.note) {
       const note = document.createElement("span");

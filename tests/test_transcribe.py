@@ -106,6 +106,42 @@ def test_text_whisper_writes_across_silence_is_flagged_and_real_speech_is_not(tr
     assert sum(s.end - s.start for s in flagged) > 10, "most of the stretch is covered by flagged text"
 
 
+@pytest.mark.slow
+def test_speech_whisper_drops_as_silence_comes_back_as_a_flagged_gap_at_its_time(transcriber, tmp_path):
+    """phone_noisy_8k.wav, a sentence over a noisy telephone line: Silero VAD hears speech in it, and faster-whisper
+    drops its only window as silence (no-speech 0.74 > 0.6, avg_logprob -1.35 < -1) before the pipeline sees it.
+    Handed in as the second piece, after the dialogue, it must come back where it was said, as a segment with no
+    text for an editor to fill, flagged; the dialogue is written as before."""
+    from pipeline.intake import audio
+
+    dialogue = read_wav(audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "dialogue.wav").path)
+    phone = read_wav(audio.normalise(FIXTURES / "phone_noisy_8k.wav", tmp_path / "phone.wav").path)
+
+    segments = transcriber.transcribe([(0.0, dialogue), (30.0, phone)])
+
+    written = [s for s in segments if s.text]
+    assert written and all(s.end <= len(dialogue) / 16000 and not s.flags for s in written), segments
+    [gap] = [s for s in segments if s not in written]
+    assert gap.flags == ["unwritten_speech"] and gap.words == [] and gap.avg_logprob is None
+    assert 30.0 <= gap.start < 30.5 and 33.0 < gap.end <= 30.0 + len(phone) / 16000, gap
+    assert gap.speech_fraction is not None and gap.speech_fraction >= 0.8
+    assert segments == sorted(segments, key=lambda s: s.start)
+
+
+@pytest.mark.slow
+def test_silence_gives_no_gap_only_the_speech_vad_heard_does(transcriber, tmp_path):
+    """Ten seconds of a quiet room (a hiss at -60 dBFS) before the same telephone sentence: nothing over the room,
+    one gap over the sentence."""
+    from pipeline.intake import audio
+
+    room = np.random.default_rng(1945).normal(0.0, 0.001, 10 * 16000).astype(np.float32)
+    phone = read_wav(audio.normalise(FIXTURES / "phone_noisy_8k.wav", tmp_path / "phone.wav").path)
+
+    segments = transcriber.transcribe([(0.0, room), (10.0, phone)])
+
+    assert [(s.flags, s.start >= 10.0) for s in segments] == [(["unwritten_speech"], True)], segments
+
+
 def test_every_decode_runs_on_one_thread_so_the_words_never_depend_on_the_core_count():
     """On some processors the words depend on the threads a decode uses (docs/reproducibility.md): a local run's
     lone worker once took every core while a Ray actor took one, and the two wrote different words."""

@@ -14,7 +14,7 @@ from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, ngettext
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 
@@ -258,12 +258,23 @@ def table_line(cells: list[str], widths: list[int], right: tuple[int, ...]) -> s
 
 
 def status_notes(row) -> list[str]:
-    """What `loike status` says under an interview: its problem, what its metadata lacks, its missing speakers."""
+    """What `loike status` says under an interview: its problem, what its metadata lacks, the speech nobody wrote
+    yet, its missing speakers."""
     notes = [f"! {row.problem}"] if row.problem else []
     notes += [f"? {line}" for line in (row.metadata_problems or "").splitlines()]
     if row.state == "waiting_for_metadata" and not row.metadata_problems:
         notes.append(
             _("? no metadata yet: `loike new {file}` writes a template beside it").format(file=row.source_path)
+        )
+    if row.unwritten_count:
+        notes.append(
+            ngettext(
+                "⚑ {count} place where speech was heard and not written: listen and type what was said in the review "
+                "app (`loike serve`)",
+                "⚑ {count} places where speech was heard and not written: listen and type what was said in the review "
+                "app (`loike serve`)",
+                row.unwritten_count,
+            ).format(count=row.unwritten_count)
         )
     if row.status == "transcribed" and row.segment_count and not row.labelled_count:
         notes.append(
@@ -301,6 +312,11 @@ def print_score(score) -> None:
     click.echo(
         f"{score.wer:>6.3f} {score.cer:>6.3f} {score.rtf:>6.2f} {score.words:>6} {clock(score.seconds):>8}  "
         f"{score.path.name}"
+        + (
+            "  " + _("⚑ {count} not written ({seconds:.1f} s)").format(count=score.gaps, seconds=score.gap_seconds)
+            if score.gaps
+            else ""
+        )
     )
 
 
@@ -324,6 +340,15 @@ def print_eval_summary(report) -> None:
             skipped=len(report.skipped),
         )
     )
+    gaps = int(report.total("gaps"))
+    if gaps:
+        click.echo(
+            ngettext(
+                "Speech heard and not written: {count} place, {seconds:.1f} s; its words count as deleted.",
+                "Speech heard and not written: {count} places, {seconds:.1f} s; their words count as deleted.",
+                gaps,
+            ).format(count=gaps, seconds=report.total("gap_seconds"))
+        )
 
 
 def print_marks(marks: dict) -> None:

@@ -10,7 +10,9 @@ recordings in and their log; transcripts: segments and words, stored and read (k
 keeps); interviews: the list and one interview; interview_metadata: applying an interview's metadata; subjects: people,
 places and events; subject_passages: what their pages list; subject_names: people, events and places by name.
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
-search_records. The editors' desk: review (segments as the
+search_records. The workshop: about_passages (every passage about an event, person or place) and
+workshop_conclusions (what a workshop settled, append-only; an event's settled date), with workshop_records
+(its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change), quotes_kept (the passages editors keep for the book) and corrections (the words the desk marks,
 find-and-replace batches, suggestions turned down; with correction_records).
@@ -19,6 +21,7 @@ closed until a date), with public_records; archive_settings (the holding archive
 m011.
 """
 
+from pipeline.database.about_passages import event, interviews_naming, passages_about, place
 from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
@@ -153,8 +156,16 @@ from pipeline.database.transcripts import (
     sheet_segments,
     transcript_counts,
 )
+from pipeline.database.workshop_conclusions import (
+    add_conclusion,
+    conclusions,
+    conclusions_in_force,
+    event_date,
+    event_dates,
+)
 
 __all__ = [
+    "add_conclusion",
     "add_former_name",
     "add_public_revision",
     "add_quote",
@@ -169,6 +180,8 @@ __all__ = [
     "apply_metadata",
     "archive_setting",
     "backup",
+    "conclusions",
+    "conclusions_in_force",
     "connect",
     "count_replaced",
     "count_waiting_for_metadata",
@@ -183,6 +196,9 @@ __all__ = [
     "describe_event",
     "desk_words",
     "domain_words",
+    "event",
+    "event_date",
+    "event_dates",
     "event_id",
     "events",
     "events_named",
@@ -209,6 +225,7 @@ __all__ = [
     "interviews",
     "interviews_found_by_metadata",
     "interviews_held_in",
+    "interviews_naming",
     "is_damage",
     "known_file",
     "last_edits",
@@ -225,6 +242,7 @@ __all__ = [
     "network_filesystem",
     "now",
     "open_database",
+    "passages_about",
     "passages_found",
     "PASSAGES_PER_INTERVIEW",
     "people",
@@ -233,6 +251,7 @@ __all__ = [
     "person",
     "person_id",
     "person_names",
+    "place",
     "place_id",
     "place_path",
     "places",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pipeline.database import frozen_rules
 from pipeline.database.migration_m011 import m011_index_and_redaction
+from pipeline.database.migrations_workshop import m010_workshop
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -371,4 +372,4 @@ def m009_corrections(db: Database) -> None:
     db.execute("CREATE INDEX segment_revisions_action ON segment_revisions(action)")
 
 
-migrations()(m011_index_and_redaction)  # frozen in migration_m011, whole here it would pass 400 lines
+_ = [migrations()(frozen) for frozen in (m010_workshop, m011_index_and_redaction)]  # frozen in their own modules

@@ -112,6 +112,9 @@ class Interview:
     segment_count: int = 0
     verified_count: int = 0
     flagged_count: int = 0
+    unwritten_count: int = 0
+    """Segments standing for speech VAD heard and Whisper did not write, that nobody has written yet (the
+    ``unwritten_speech`` flag and no text); counted in ``flagged_count`` too."""
     labelled_count: int = 0
     date: str | None = None
     place: str | None = None

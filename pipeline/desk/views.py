@@ -94,6 +94,7 @@ def interview_context(db, code: str) -> dict:
         "labels": database.speaker_labels(db, found.id),
         # plain dicts: the page carries them as JSON too
         "alternatives": {sid: [asdict(a) for a in alts] for sid, alts in alternatives.items()},
+        "unwritten_text": flags.UNWRITTEN_TEXT,
         "index": reader_routes.index_json(db, found.id),
         "redactions": reader_routes.redactions_json(db, found.id),
     }
@@ -122,8 +123,9 @@ def choices(db) -> dict[str, list[dict]]:
 
 
 def desk_view(segment: Segment, tags: list[Tag], speaker_name: str | None) -> dict:
-    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked, its tags and speaker."""
-    codes = segment.flag_codes
+    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked, its tags and speaker, and
+    speech the machine did not write shown as a gap to type into (whose flag goes once the editor has)."""
+    codes = flags.standing(segment.text, segment.flag_codes)
     logprob = segment.avg_logprob
     fields = {key: value for key, value in templating.fields_of(segment).items() if key != "words"}
     return {
@@ -133,6 +135,7 @@ def desk_view(segment: Segment, tags: list[Tag], speaker_name: str | None) -> di
         "flags": codes,
         "flag_reasons": flag_reasons(codes),
         "low_segment": logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
+        "unwritten": flags.unwritten_gap(segment.text, codes),
     }
 
 
@@ -142,7 +145,7 @@ def flag_reasons(codes: list[str]) -> str:
 
 def segment_json(db, segment: Segment) -> dict:
     """A segment as the JSON API answers with it, after a change or with a refused one."""
-    codes = flags.parse(segment.flags)
+    codes = flags.standing(segment.text, flags.parse(segment.flags))
     names = database.speaker_names(db, segment.interview_id)
     tags = database.segment_tags(db, segment.interview_id, segment.id)
     return {key: getattr(segment, key) for key in SEGMENT_FIELDS} | {

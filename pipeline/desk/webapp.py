@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
-from pipeline.desk import correction_routes, editing, reader_routes, security, views
+from pipeline.desk import correction_routes, editing, reader_routes, security, views, workshop_pages
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.i18n import _
 from pipeline.publishing import review_sheets, templating
@@ -214,6 +214,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
         Route("/api/subjects", change(add_subject), methods=["POST"]),
         Route("/api/speakers", change(name_speaker), methods=["POST"]),
+        *workshop_pages.routes(archive, page, on_db, editor_of),  # the workshop: timeline, dossiers, conclusions
         *correction_routes.routes(archive, change, on_db, vietnamese),
         *reader_routes.routes(change),
     ]

@@ -162,7 +162,8 @@ def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
 
 
 def to_json(t: Transcript) -> str:
-    """The interview, its people and every segment with its words; ``text`` is the editor's where edited."""
+    """The interview, its people and every segment with its words; ``text`` is the editor's where edited, and
+    empty where the machine heard speech and wrote nothing (its ``flags`` then hold ``unwritten_speech``)."""
     people = [
         {
             "id": p.id,
@@ -191,7 +192,7 @@ def to_json(t: Transcript) -> str:
                 "speaker": line.speaker,
                 "speaker_label": line.label,
                 "person_id": line.person_id,
-                "text": line.text,
+                "text": "" if line.unwritten else line.text,
                 "review_status": line.review_status,
                 "flags": line.flags,
                 "words": marked_words(line.words),

@@ -141,13 +141,17 @@ class SegmentView(dict):
 def segment_view(segment: Segment) -> SegmentView:
     """A segment with what the template needs on top of the stored fields."""
     logprob = segment.avg_logprob
-    codes = segment.flag_codes
+    codes = flags.standing(segment.text, segment.flag_codes)
+    unwritten = flags.unwritten_gap(segment.text, codes)
     return SegmentView(
         templating.fields_of(segment),
-        text_html=marked_text(segment.text, segment.words),
+        text_html=Markup('<span class="unwritten-text">%s</span>') % flags.UNWRITTEN_TEXT
+        if unwritten
+        else marked_text(segment.text, segment.words),
         low_segment=logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
         flags=codes,
         flag_reasons="; ".join(flags.REASONS_VN.get(code, code) for code in codes),
+        unwritten=unwritten,
     )
 
 
@@ -158,24 +162,25 @@ margin, so that an editor can cite "trang 3, dòng 17"."""
 
 def segment_row(seg: SegmentView, with_speakers: bool = True) -> str:
     """One segment's row of the sheet (``<li class="segment">``): time code, speaker (unless no line of the sheet
-    has one), text with its doubtful words marked, the machine-made flag and the review state.
+    has one), text with its doubtful words marked, the machine-made flag and the review state; speech the machine
+    heard and did not write is a gap saying so (``flags.UNWRITTEN_TEXT``), not a made-up line.
 
     Built here rather than in ``sheet.html.j2`` because an hour-long interview has 720 rows, and a template loop
     over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
     """
     status = escape(seg.get("review_status"))
+    made_up = flags.made_up(seg["flags"])
     classes = (
         f"segment review-{status}"
         + (" low-segment" if seg["low_segment"] else "")
-        + (" flagged" if seg["flags"] else "")
+        + (" flagged" if made_up else "")
+        + (" unwritten" if seg["unwritten"] else "")
     )
     title = ' title="Độ tin cậy thấp cho cả đoạn"' if seg["low_segment"] else ""
     marks = ""
-    if seg["flags"]:
-        marks += (
-            f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
-            "⚑ nghi máy tự sinh</span>"
-        )
+    if made_up:
+        reasons = "; ".join(flags.REASONS_VN.get(code, code) for code in made_up)
+        marks += f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(reasons)}">⚑ nghi máy tự sinh</span>'
     if seg.get("review_status") in ("edited", "verified"):
         marks += f' <span class="review ui">{templating.REVIEW_VN[seg["review_status"]]}</span>'
     speaker = (
@@ -210,6 +215,8 @@ def render_sheet(
         SHEET_TEMPLATE,
         interview=templating.interview_view(interview),
         segments=views,
+        unwritten_count=sum(1 for v in views if v["unwritten"]),
+        unwritten_text=flags.UNWRITTEN_TEXT,
         segment_rows=Markup("\n".join(segment_row(v, with_speakers) for v in views)),
         with_speakers=with_speakers,
         audio_href=audio_href,
