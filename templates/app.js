@@ -372,7 +372,14 @@
     if (!answer.ok) { toast(answer.body.error || "Không lưu được.", true); return; }
     rows.filter((li) => li.dataset.speaker === label && !li.dataset.person)
       .forEach((li) => (li.querySelector(".speaker").textContent = answer.body.name));
+    document.querySelectorAll(`.proposal[data-label="${CSS.escape(label)}"]`).forEach((p) => p.remove());
     toast("Đã lưu người nói.");
+  }));
+  // A proposal from a known voice: one click names the label as that person.
+  document.querySelectorAll(".accept-proposal").forEach((button) => button.addEventListener("click", () => {
+    const select = document.querySelector(`.label-person[data-label="${CSS.escape(button.dataset.label)}"]`);
+    select.value = button.dataset.person;
+    select.dispatchEvent(new Event("change"));
   }));
 
   // --- quotes ------------------------------------------------------------------------------------------

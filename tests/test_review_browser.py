@@ -253,3 +253,21 @@ def test_a_gap_the_machine_left_shows_its_placeholder_and_is_typed_into(app, bro
     wait_for(lambda: "flagged" not in rows[1].get_attribute("class"))
     assert rows[1].find_elements(By.CSS_SELECTOR, ".flag") == []
     assert browser.execute_script("return getComputedStyle(arguments[0], '::before').content", box) == "none"
+
+
+def test_a_proposal_from_a_known_voice_is_accepted_with_one_click(app, browser):
+    from selenium.webdriver.common.by import By
+
+    archive, base = app
+    db = database.open_database(archive.database)
+    db.execute("UPDATE segments SET speaker = CASE WHEN idx % 2 = 0 THEN 'S1' ELSE 'S2' END")
+    with db.atomic():
+        database.store_proposals(db, 1, {"S1": (2, 0.91, 0)})  # Trần Thị Mai, as a run proposes her
+    open_interview(browser, base)
+    proposal = browser.find_element(By.CSS_SELECTOR, ".proposal")
+    assert proposal.text.startswith("Có thể là Trần Thị Mai — 0.91")
+    proposal.find_element(By.CSS_SELECTOR, "button.accept-proposal").click()
+    wait_for(lambda: database.speaker_people(database.open_database(archive.database), 1) == {"S1": 2})
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, ".proposal"))
+    shown = browser.execute_script("return [...document.querySelectorAll('li.seg .speaker')].map(e => e.textContent)")
+    assert shown[0] == "Trần Thị Mai" and shown[1] == "S2"

@@ -4,13 +4,14 @@ base: the group and shared printing; options: the transcription options, made fr
 transcription, catalogue, outputs, care: the commands."""
 
 import pipeline.cli.archive_commands  # noqa: F401  (publish, redact, archive-name)
-import pipeline.cli.workshop_commands  # noqa: F401  (the workshop's commands: dates, dossier, questions, conclusions)
 from pipeline.cli import (  # noqa: F401  (they add their commands to cli)
     catalogue_commands,
     correction_commands,  # noqa: F401  (replace, suggest)
     publish_commands,
     safekeeping_commands,
     transcribe_commands,
+    voice_commands,
+    workshop_commands,
 )
 from pipeline.cli.base import cli
 

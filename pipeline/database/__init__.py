@@ -18,7 +18,8 @@ of every change), quotes_kept (the passages editors keep for the book) and corre
 find-and-replace batches, suggestions turned down; with correction_records).
 For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
 closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
-m011.
+m011. voice_prints: the voice prints of named people and the
+proposals made from them (migration m016 in migration_voices).
 """
 
 from pipeline.database.about_passages import event, interviews_naming, passages_about, place
@@ -156,6 +157,24 @@ from pipeline.database.transcripts import (
     sheet_segments,
     transcript_counts,
 )
+from pipeline.database.voice_prints import (
+    KnownPrint,
+    LabelView,
+    Proposal,
+    Voice,
+    drop_voice,
+    forget_voice,
+    keep_voice,
+    known_prints,
+    label_prints,
+    proposals,
+    remove_print,
+    speaker_overview,
+    store_label_prints,
+    store_proposals,
+    voice_export,
+    voices,
+)
 from pipeline.database.workshop_conclusions import (
     add_conclusion,
     conclusions,
@@ -196,6 +215,8 @@ __all__ = [
     "describe_event",
     "desk_words",
     "domain_words",
+    "drop_voice",
+    "editor_actions",
     "event",
     "event_date",
     "event_dates",
@@ -205,8 +226,9 @@ __all__ = [
     "file_names",
     "file_seen",
     "files_taken",
-    "HOLDING_ARCHIVE",
+    "forget_voice",
     "holding_archive",
+    "HOLDING_ARCHIVE",
     "index_point",
     "index_points",
     "interview",
@@ -227,9 +249,13 @@ __all__ = [
     "interviews_held_in",
     "interviews_naming",
     "is_damage",
+    "keep_voice",
     "known_file",
+    "known_prints",
+    "KnownPrint",
+    "label_prints",
+    "LabelView",
     "last_edits",
-    "editor_actions",
     "last_run",
     "log_event",
     "manuscript_quotes",
@@ -256,6 +282,8 @@ __all__ = [
     "place_path",
     "places",
     "places_named",
+    "Proposal",
+    "proposals",
     "public_history",
     "quote",
     "record_normalised",
@@ -271,6 +299,7 @@ __all__ = [
     "redactions",
     "reindex",
     "remember_file",
+    "remove_print",
     "remove_segment",
     "replacement",
     "replacements",
@@ -294,8 +323,11 @@ __all__ = [
     "snapshot",
     "speaker_labels",
     "speaker_names",
+    "speaker_overview",
     "speaker_people",
     "split_segment",
+    "store_label_prints",
+    "store_proposals",
     "subject_exists",
     "subjects",
     "suggest_speakers",
@@ -306,6 +338,9 @@ __all__ = [
     "untag_segment",
     "update_recording",
     "update_segment",
+    "Voice",
+    "voice_export",
+    "voices",
     "warn_if_network",
     "withdraw_redaction",
     "writing",

@@ -1,16 +1,16 @@
 """The schema, as numbered migrations applied whenever the database is opened (sqlite-utils ``Migrations``).
 
-Append-only: a migration that has run on someone's archive is never changed, and each carries what it needs,
-calling no code that may change later, so an old archive upgrades the same way whenever it is opened. There is no
-m005: that number was taken by work developed alongside m006 (the editors' desk), which landed as m007;
-migrations are applied by name, so the gap is harmless.
+Append-only: a migration that has run on someone's archive is never changed, and each carries what it needs, calling
+no code that may change later, so an old archive upgrades the same way whenever it is opened. No m005: work beside
+m006 (the editors' desk) took it and landed as m007; migrations apply by name, so the gap is harmless.
 """
 
 from __future__ import annotations
 
 from pipeline.database import frozen_rules
-from pipeline.database.migration_m011 import m011_index_and_redaction
-from pipeline.database.migrations_workshop import m010_workshop
+from pipeline.database.migration_m011 import m011_index_and_redaction as m011
+from pipeline.database.migration_voices import m016_voices as m016
+from pipeline.database.migrations_workshop import m010_workshop as m010
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -372,4 +372,4 @@ def m009_corrections(db: Database) -> None:
     db.execute("CREATE INDEX segment_revisions_action ON segment_revisions(action)")
 
 
-_ = [migrations()(frozen) for frozen in (m010_workshop, m011_index_and_redaction)]  # frozen in their own modules
+_ = [migrations()(frozen) for frozen in (m010, m011, m016)]  # frozen in their own modules, for length

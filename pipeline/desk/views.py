@@ -92,6 +92,7 @@ def interview_context(db, code: str) -> dict:
         "choices": choices(db),
         "quotes": quotes,
         "labels": database.speaker_labels(db, found.id),
+        "proposals": {p.label: p for p in database.proposals(db, found.id)},
         # plain dicts: the page carries them as JSON too
         "alternatives": {sid: [asdict(a) for a in alts] for sid, alts in alternatives.items()},
         "unwritten_text": flags.UNWRITTEN_TEXT,

@@ -337,7 +337,8 @@ def delete_quote(db, params, body, editor):
 
 def name_speaker(db, params, body, editor):
     interview_id, person = int(body["interview_id"]), body.get("person_id")
-    editing.name_speaker(db, interview_id, str(body["label"]), int(person) if person not in (None, "") else None)
+    chosen = int(person) if person not in (None, "") else None
+    editing.name_speaker(db, interview_id, str(body["label"]), chosen, editor)
     names = database.speaker_names(db, interview_id)
     return {
         "label": body["label"],
