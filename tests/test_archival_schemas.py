@@ -86,3 +86,20 @@ def test_a_gap_of_speech_not_written_is_valid_tei_and_ohms(tmp_path, tei_schema,
     assert tei.find(".//{http://www.tei-c.org/ns/1.0}gap").get("reason") == "untranscribed"
     ohms = etree.fromstring(exports.render(t, "ohms"))
     assert ohms_schema.validate(ohms), ohms_schema.error_log
+
+
+def test_an_interview_nobody_is_named_in_is_valid_tei(tmp_path, tei_schema):
+    """No speaker label, no witness, no person tagged: no <particDesc> at all, as TEI allows no empty <listPerson>."""
+    from pipeline.database.heard import MachineSegment
+    from pipeline.settings import Archive
+
+    db = database.open_database(Archive(tmp_path).database)
+    recording = database.add_recording(db, "d" * 64, "khong-ten.wav", 1, "không tên")
+    said = MachineSegment(0.0, 2.0, "Hồi đó làng tôi nghèo lắm", None, None, None)
+    run = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 2}
+    database.save_transcript(db, recording, [said], run)
+    t = transcript.load(db, database.interview_for(db, recording).code)
+
+    tei = etree.fromstring(exports.render(t, "tei"))
+    assert tei_schema.validate(tei), tei_schema.error_log
+    assert tei.find(".//{http://www.tei-c.org/ns/1.0}particDesc") is None

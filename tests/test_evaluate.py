@@ -106,7 +106,7 @@ def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path
     monkeypatch.setattr(evaluate, "evaluate", lambda *a, **k: real(*a, **{**k, "transcriber": transcriber}))
     runner = CliRunner()
 
-    result = runner.invoke(cli.cli, ["eval", str(folder), "--json"], catch_exceptions=False)
+    result = runner.invoke(cli.cli, ["eval", str(folder), "--json", "--flags"], catch_exceptions=False)
 
     assert result.exit_code == 1, result.output  # something was skipped
     report = json.loads(result.stdout)
@@ -120,6 +120,14 @@ def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path
     )  # espeak + base
     assert report["corpus"]["wer"] == scored["wer"] and report["corpus"]["rtf"] > 0
     assert report["settings"]["language"] == "vi" and report["settings"]["beam_size"] == 5
+    marks = report["marks"]  # --flags: how well the confidence marks point at the wrong words
+    assert marks["files"][0]["file"] == "commune/dialogue.ogg" and marks["corpus"]["words"] == len(
+        scored["hypothesis"].split()
+    )
+    corpus = marks["corpus"]
+    assert 0 < corpus["wrong"] <= corpus["words"] and 0 <= corpus["auc"] <= 1  # espeak: no better than chance
+    assert 0 < corpus["caught"] <= min(corpus["marked"], corpus["wrong"])
+    assert corpus["wrong_caught"] == round(corpus["caught"] / corpus["wrong"], 4)
     [skipped] = report["skipped"]
     assert skipped["file"] == "notes.mp3"
     assert "is not a recording that can be decoded" in skipped["message"] and "(skipped)" in skipped["message"]
@@ -128,6 +136,7 @@ def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path
     assert text.exit_code == 0, text.output
     assert "dialogue.ogg" in text.output
     assert "Corpus: WER" in text.output and "1 recordings scored, 0 skipped" in text.output
+    assert "Confidence marks" not in text.output  # only with --flags
 
 
 def test_loike_eval_on_a_missing_folder_is_one_sentence(tmp_path):

@@ -79,6 +79,10 @@ def test_vietnamese_speech_is_transcribed_on_the_recordings_timeline(transcriber
     assert all(100.0 <= s.start < s.end <= 100.0 + len(samples) / 16000 + 0.5 for s in segments)
     words = [w for s in segments for w in s.words]
     assert words and all(0.0 <= w.probability <= 1.0 and w.start >= 100.0 for w in words)
+    # the lowest token probability of each word, read from the alignment: never above the mean over its tokens,
+    # and below it for some word of several tokens (Vietnamese syllables with tones often are)
+    assert all(w.lowest is not None and 0.0 <= w.lowest <= w.probability + 1e-4 for w in words)
+    assert any(w.lowest < w.probability - 0.01 for w in words)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(100.0 + len(samples) / 16000)
 
 

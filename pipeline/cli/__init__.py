@@ -6,6 +6,7 @@ transcription, catalogue, outputs, care: the commands."""
 import pipeline.cli.archive_commands  # noqa: F401  (publish, redact, archive-name)
 from pipeline.cli import (  # noqa: F401  (they add their commands to cli)
     catalogue_commands,
+    correction_commands,  # noqa: F401  (replace, suggest)
     model_commands,  # the `models` group
     publish_commands,
     safekeeping_commands,

@@ -129,12 +129,17 @@ def retranscribe(obj: Context, interview, every, cache, **chosen) -> None:
 )
 @transcription_options("device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
-def eval_command(audio_dir: Path, models, cache, as_json, **chosen) -> None:
+@click.option(
+    "--flags", is_flag=True, help="Also score the confidence marks: wrong words caught, words marked, precision, AUC."
+)
+def eval_command(audio_dir: Path, models, cache, as_json, flags, **chosen) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
-    from pipeline.speech import evaluate
+    from pipeline.speech import evaluate, mark_scores
 
     options = transcribe_options({**chosen, "model": models[0]})
     if len(models) > 1:
+        if flags:
+            raise click.UsageError(_("--flags scores one model at a time: give one --model."))
         return compare_models(audio_dir, options, list(models), settings.model_cache(cache), as_json)
     if not as_json:
         click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {_('words'):>6} {_('length'):>8}  {_('recording')}")
@@ -144,10 +149,15 @@ def eval_command(audio_dir: Path, models, cache, as_json, **chosen) -> None:
         )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
+    marks = mark_scores.report_marks(report) if flags else None
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps({**report.as_dict(), **({"marks": marks} if marks else {})}, ensure_ascii=False, indent=2)
+        )
     else:
         print_eval_summary(report)
+        if marks:
+            print_marks(marks)
     sys.exit(1 if report.skipped else 0)
 
 
@@ -363,3 +373,22 @@ def print_eval_summary(report) -> None:
                 gaps,
             ).format(count=gaps, seconds=report.total("gap_seconds"))
         )
+
+
+def print_marks(marks: dict) -> None:
+    from pipeline.speech import confidence
+
+    click.echo(
+        "\n"
+        + _(
+            "Confidence marks (score under {threshold}: {own} of a word's lowest token probability, the rest its less "
+            "sure neighbour's; transcripts stored before: mean probability under {mean}):"
+        ).format(threshold=confidence.THRESHOLD, own=confidence.OWN_WEIGHT, mean=confidence.MEAN_THRESHOLD)
+    )
+    caught, marked, precision, wrong = _("caught"), _("marked"), _("prec."), _("wrong")
+    click.echo(f"{caught:>8} {marked:>8} {precision:>6} {'AUC':>6} {wrong:>6} {_('words'):>6}  {_('recording')}")
+    for row in [*marks["files"], {**marks["corpus"], "file": "corpus"}]:
+        figures = [row[k] for k in ("wrong_caught", "words_marked", "precision", "auc")]
+        caught, marked, precision, auc = [f"{v:.3f}" if v is not None else "—" for v in figures]
+        counts = f"{row['wrong']:>6} {row['words']:>6}"
+        click.echo(f"{caught:>8} {marked:>8} {precision:>6} {auc:>6} {counts}  {row['file']}")

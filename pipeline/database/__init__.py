@@ -14,7 +14,8 @@ search_records. The workshop: about_passages (every passage about an event, pers
 workshop_conclusions (what a workshop settled, append-only; an event's settled date), with workshop_records
 (its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
-of every change) and quotes_kept (the passages editors keep for the book).
+of every change), quotes_kept (the passages editors keep for the book) and corrections (the words the desk marks,
+find-and-replace batches, suggestions turned down; with correction_records).
 For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
 closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
 m011. voice_prints: the voice prints of named people and the
@@ -35,6 +36,21 @@ from pipeline.database.connection import (
     open_database,
     warn_if_network,
     writing,
+)
+from pipeline.database.corrections import (
+    add_replacement,
+    count_replaced,
+    decline_suggestion,
+    declined_suggestions,
+    desk_words,
+    interview_codes,
+    mark_undone,
+    replacement,
+    replacements,
+    revisions_by_action,
+    segments_by_id,
+    segments_with_phrase,
+    text_edits,
 )
 from pipeline.database.index_points import (
     add_public_revision,
@@ -174,6 +190,7 @@ __all__ = [
     "add_public_revision",
     "add_quote",
     "add_recording",
+    "add_replacement",
     "add_redaction",
     "add_revision",
     "all_index_points",
@@ -186,14 +203,18 @@ __all__ = [
     "conclusions",
     "conclusions_in_force",
     "connect",
+    "count_replaced",
     "count_waiting_for_metadata",
     "damage",
     "damaged",
     "Database",
     "dated_events",
+    "decline_suggestion",
+    "declined_suggestions",
     "delete_index_point",
     "delete_quote",
     "describe_event",
+    "desk_words",
     "domain_words",
     "drop_voice",
     "editor_actions",
@@ -212,6 +233,7 @@ __all__ = [
     "index_point",
     "index_points",
     "interview",
+    "interview_codes",
     "interview_events",
     "interview_for",
     "interview_id_of",
@@ -239,6 +261,7 @@ __all__ = [
     "log_event",
     "manuscript_quotes",
     "map_speaker",
+    "mark_undone",
     "merge_people",
     "last_fingerprints",
     "migrations",
@@ -280,6 +303,9 @@ __all__ = [
     "remember_file",
     "remove_print",
     "remove_segment",
+    "replacement",
+    "replacements",
+    "revisions_by_action",
     "ROLES",
     "save_index_point",
     "save_transcript",
@@ -291,6 +317,8 @@ __all__ = [
     "segment_words",
     "segments",
     "segments_between",
+    "segments_by_id",
+    "segments_with_phrase",
     "set_archive_setting",
     "sheet_segments",
     "SheetSegments",
@@ -306,6 +334,7 @@ __all__ = [
     "subjects",
     "suggest_speakers",
     "tag_segment",
+    "text_edits",
     "transcript_counts",
     "unmap_speaker",
     "untag_segment",

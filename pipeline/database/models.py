@@ -20,6 +20,9 @@ class Word:
     end: float
     text: str
     probability: float
+    """faster-whisper's word probability: the mean over the word's tokens."""
+    lowest: float | None = None
+    """The lowest probability among the word's tokens; None for words stored before migration m009."""
 
 
 @dataclass
@@ -183,7 +186,7 @@ class Segment:
     edited_at: str | None = None
     person_id: int | None = None
     words: list = field(default_factory=list)
-    """``Word`` records, or for a sheet the light (segment id, text, probability) rows (``sheet_segments``)."""
+    """``Word`` records, or for a sheet the light (segment id, text, probability, lowest) rows (``sheet_segments``)."""
 
     @property
     def flag_codes(self) -> list[str]:

@@ -77,9 +77,12 @@ def interview_context(db, code: str) -> dict:
         raise HTTPException(404, f"Không có phỏng vấn {code}.")
     tags = database.interview_tags(db, found.id)
     names = database.speaker_names(db, found.id)
+    stored = database.segments(db, found.id, with_words=False)
+    quotes = database.interview_quotes(db, found.id)
+    quoted = quoted_segments(stored, quotes)
     segments = [
-        desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker))
-        for seg in database.segments(db, found.id, with_words=False)
+        desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker)) | {"quoted": seg.id in quoted}
+        for seg in stored
     ]
     alternatives = database.alternatives(db, found.id)
     return {
@@ -87,7 +90,7 @@ def interview_context(db, code: str) -> dict:
         "segments": segments,
         "people": database.interview_people(db, found.id),
         "choices": choices(db),
-        "quotes": database.interview_quotes(db, found.id),
+        "quotes": quotes,
         "labels": database.speaker_labels(db, found.id),
         "proposals": {p.label: p for p in database.proposals(db, found.id)},
         # plain dicts: the page carries them as JSON too
@@ -96,6 +99,18 @@ def interview_context(db, code: str) -> dict:
         "index": reader_routes.index_json(db, found.id),
         "redactions": reader_routes.redactions_json(db, found.id),
     }
+
+
+def quoted_segments(segments: list[Segment], quotes: list) -> set[int]:
+    """The ids of the segments some quote covers (from its first segment to its last)."""
+    place = {seg.id: i for i, seg in enumerate(segments)}
+    by_place = [seg.id for seg in segments]
+    found: set[int] = set()
+    for quote in quotes:
+        first, last = place.get(quote.first_segment_id), place.get(quote.last_segment_id)
+        if first is not None and last is not None:
+            found.update(by_place[first : last + 1])
+    return found
 
 
 def choices(db) -> dict[str, list[dict]]:

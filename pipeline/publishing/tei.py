@@ -106,7 +106,10 @@ def _profile(t: Transcript, profile: ET.Element) -> None:
     i = t.interview
     language = sub(profile, q("langUsage"))
     sub(language, q("language"), "Tiếng Việt", ident="vi")
-    _participants(t, sub(sub(profile, q("particDesc")), q("listPerson")))
+    participants = ET.Element(q("listPerson"))
+    _participants(t, participants)
+    if len(participants):  # TEI allows no empty list: an interview nobody is named in has none
+        sub(profile, q("particDesc")).append(participants)
     setting = sub(sub(profile, q("settingDesc")), q("setting"))
     for name in [i.place, *t.place_path]:
         if name:

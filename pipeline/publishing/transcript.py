@@ -161,7 +161,7 @@ def _assemble(db: Database, interview: Interview, with_words: bool = True) -> Tr
                 label=seg.speaker,
                 flags=codes,
                 # Word times belong to the machine's text; after an edit they no longer spell the line.
-                words=[Word(w.start, w.end, _nfc(w.text), w.probability) for w in seg.words]
+                words=[Word(w.start, w.end, _nfc(w.text), w.probability, w.lowest) for w in seg.words]
                 if status == "machine"
                 else [],
             )

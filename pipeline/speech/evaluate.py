@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.database.models import Word
 from pipeline.errors import EvaluationError, LoikeError, RecordingError
 from pipeline.i18n import _
 from pipeline.intake import audio, discovery, slicing
@@ -104,6 +105,8 @@ class FileScore:
     """Places where VAD heard speech and Whisper wrote nothing (``unwritten_speech`` segments): their words count
     as deleted in the WER, and here as what the transcript shows an editor instead of losing them."""
     gap_seconds: float = 0.0
+    machine_words: list[list[Word]] = field(default_factory=list)
+    """The machine's words, segment by segment (``mark_scores`` scores their confidence marks)."""
 
     @property
     def wer(self) -> float:
@@ -303,6 +306,7 @@ def _score(recording: Path, reference: str, transcriber, work: Path) -> FileScor
         hypothesis,
         len(gaps),
         sum(gap.end - gap.start for gap in gaps),
+        [segment.words for segment in segments],
     )
 
 

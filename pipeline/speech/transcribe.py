@@ -28,6 +28,7 @@ from pipeline.speech.model_store import (  # noqa: F401  (their old home: bench 
     describe,
     embedded_model,
 )
+from pipeline.speech.token_probabilities import token_probability_model
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +87,13 @@ class Transcriber:
     """A loaded model. Make one per run: loading costs seconds and hundreds of MB."""
 
     def __init__(self, options: TranscribeOptions, cache: Path):
-        from faster_whisper import WhisperModel
-
         if options.workers > 1:
             tune_malloc_for_workers()
         self.options = options
         self.model_path = resolve_model(options.model, cache)
         self.model_info = describe(self.model_path, cache, options.model)
         try:
-            self.model = WhisperModel(
+            self.model = token_probability_model()(
                 self.model_path,
                 device=options.device,
                 compute_type=options.compute_type,
@@ -231,7 +230,13 @@ def tune_malloc_for_workers(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOL
 def _shifted(segment, offset: float) -> MachineSegment:
     """A faster-whisper segment as our record, moved onto the recording's timeline."""
     words = [
-        Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word.strip(), round(float(w.probability), 4))
+        Word(
+            round(w.start + offset, 3),
+            round(w.end + offset, 3),
+            w.word.strip(),
+            round(float(w.probability), 4),
+            round(float(getattr(w.probability, "lowest", w.probability)), 4),
+        )
         for w in segment.words or []
     ]
     return MachineSegment(
