@@ -93,7 +93,9 @@ class Transcriber:
         self.model_path = resolve_model(options.model, cache)
         self.model_info = describe(self.model_path, cache, options.model)
         try:
-            self.model = token_probability_model()(
+            from faster_whisper import WhisperModel  # here only: loading it costs a second
+
+            self.model = token_probability_model(WhisperModel)(
                 self.model_path,
                 device=options.device,
                 compute_type=options.compute_type,
