@@ -3,8 +3,18 @@
 base: the group and shared printing; options: the transcription options, made from pipeline.options;
 transcription, catalogue, outputs, care: the commands."""
 
-import pipeline.cli.editor_commands  # noqa: F401  (it adds its commands to cli)
-from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands  # noqa: F401  (they add their commands to cli)
+import pipeline.cli.archive_commands  # noqa: F401  (publish, redact, archive-name)
+import pipeline.cli.editor_commands  # noqa: F401  (editors add, list, remove)
+from pipeline.cli import (  # noqa: F401  (they add their commands to cli)
+    catalogue_commands,
+    correction_commands,  # noqa: F401  (replace, suggest)
+    model_commands,  # the `models` group
+    publish_commands,
+    safekeeping_commands,
+    transcribe_commands,
+    voice_commands,
+    workshop_commands,
+)
 from pipeline.cli.base import cli
 
 

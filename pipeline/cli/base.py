@@ -11,7 +11,7 @@ import sys
 import click
 
 from pipeline import __version__, database, i18n, settings
-from pipeline.errors import LoikeError
+from pipeline.errors import InvalidEdit, LoikeError
 from pipeline.i18n import _, ngettext
 from pipeline.reports import RunReport
 
@@ -48,7 +48,9 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except LoikeError as error:
-            raise click.ClickException(str(error)) from error
+            # An editor's change refused (`loike redact`) carries its Vietnamese, as the review app shows it.
+            vi = error.vi if isinstance(error, InvalidEdit) and i18n.language() == "vi" else None
+            raise click.ClickException(vi or str(error)) from error
         except sqlite3.DatabaseError as error:
             if not isinstance(ctx.obj, Context):
                 raise
@@ -176,6 +178,18 @@ def print_summary(report: RunReport) -> None:
                 "`loike new RECORDING` writes a template.",
                 report.waiting_for_metadata,
             ).format(count=report.waiting_for_metadata)
+        )
+    if report.proposed:
+        codes = ", ".join(sorted(report.proposed))
+        count = sum(report.proposed.values())
+        click.echo(
+            ngettext(
+                "{count} speaker label sounds like someone named in other interviews ({codes}): "
+                "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one.",
+                "{count} speaker labels sound like people named in other interviews ({codes}): "
+                "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one.",
+                count,
+            ).format(count=count, codes=codes)
         )
     if report.unseparated:
         click.echo(

@@ -12,9 +12,10 @@ import click
 
 from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
+from pipeline.cli.model_commands import compare_models, retranscribe_every
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, ngettext
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 
@@ -72,16 +73,27 @@ def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, sh
 
 
 @cli.command()
-@click.argument("interview")
+@click.argument("interview", required=False)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every transcribed interview whose transcript --model did not write last (stopped, it goes on where it "
+    "stopped).",
+)
 @transcription_options(*RUN_OPTIONS)
 @click.pass_obj
-def retranscribe(obj: Context, interview, cache, **chosen) -> None:
-    """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
+def retranscribe(obj: Context, interview, every, cache, **chosen) -> None:
+    """Transcribe INTERVIEW (its code or number), or --all, again, e.g. with a bigger --model. Segments an editor
     touched are kept as they are, with the new machine text beside them in the review app."""
     from pipeline.run import retranscribe as redo  # imported when there is work: PyAV and numpy come with it
 
     obj.database().close()
     options = transcribe_options(chosen)
+    if every == bool(interview):
+        raise click.UsageError(_("Name one INTERVIEW to transcribe again, or give --all."))
+    if every:
+        return retranscribe_every(obj.archive, options, settings.model_cache(cache))
     with ProgressBar() as bar:
         try:
             done = redo.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
@@ -107,13 +119,28 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
 
 @cli.command("eval")
 @click.argument("audio_dir", type=click.Path(file_okay=False, path_type=Path))
-@transcription_options("model", "device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    default=[TranscribeOptions().model],
+    show_default=True,
+    help="A model name, folder or hub name; give it again to compare models side by side (each in its own process).",
+)
+@transcription_options("device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
-def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
+@click.option(
+    "--flags", is_flag=True, help="Also score the confidence marks: wrong words caught, words marked, precision, AUC."
+)
+def eval_command(audio_dir: Path, models, cache, as_json, flags, **chosen) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
-    from pipeline.speech import evaluate
+    from pipeline.speech import evaluate, mark_scores
 
-    options = transcribe_options(chosen)
+    options = transcribe_options({**chosen, "model": models[0]})
+    if len(models) > 1:
+        if flags:
+            raise click.UsageError(_("--flags scores one model at a time: give one --model."))
+        return compare_models(audio_dir, options, list(models), settings.model_cache(cache), as_json)
     if not as_json:
         click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {_('words'):>6} {_('length'):>8}  {_('recording')}")
     try:
@@ -122,10 +149,15 @@ def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
         )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
+    marks = mark_scores.report_marks(report) if flags else None
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps({**report.as_dict(), **({"marks": marks} if marks else {})}, ensure_ascii=False, indent=2)
+        )
     else:
         print_eval_summary(report)
+        if marks:
+            print_marks(marks)
     sys.exit(1 if report.skipped else 0)
 
 
@@ -250,12 +282,23 @@ def table_line(cells: list[str], widths: list[int], right: tuple[int, ...]) -> s
 
 
 def status_notes(row) -> list[str]:
-    """What `loike status` says under an interview: its problem, what its metadata lacks, its missing speakers."""
+    """What `loike status` says under an interview: its problem, what its metadata lacks, the speech nobody wrote
+    yet, its missing speakers."""
     notes = [f"! {row.problem}"] if row.problem else []
     notes += [f"? {line}" for line in (row.metadata_problems or "").splitlines()]
     if row.state == "waiting_for_metadata" and not row.metadata_problems:
         notes.append(
             _("? no metadata yet: `loike new {file}` writes a template beside it").format(file=row.source_path)
+        )
+    if row.unwritten_count:
+        notes.append(
+            ngettext(
+                "⚑ {count} place where speech was heard and not written: listen and type what was said in the review "
+                "app (`loike serve`)",
+                "⚑ {count} places where speech was heard and not written: listen and type what was said in the review "
+                "app (`loike serve`)",
+                row.unwritten_count,
+            ).format(count=row.unwritten_count)
         )
     if row.status == "transcribed" and row.segment_count and not row.labelled_count:
         notes.append(
@@ -293,6 +336,11 @@ def print_score(score) -> None:
     click.echo(
         f"{score.wer:>6.3f} {score.cer:>6.3f} {score.rtf:>6.2f} {score.words:>6} {clock(score.seconds):>8}  "
         f"{score.path.name}"
+        + (
+            "  " + _("⚑ {count} not written ({seconds:.1f} s)").format(count=score.gaps, seconds=score.gap_seconds)
+            if score.gaps
+            else ""
+        )
     )
 
 
@@ -316,3 +364,31 @@ def print_eval_summary(report) -> None:
             skipped=len(report.skipped),
         )
     )
+    gaps = int(report.total("gaps"))
+    if gaps:
+        click.echo(
+            ngettext(
+                "Speech heard and not written: {count} place, {seconds:.1f} s; its words count as deleted.",
+                "Speech heard and not written: {count} places, {seconds:.1f} s; their words count as deleted.",
+                gaps,
+            ).format(count=gaps, seconds=report.total("gap_seconds"))
+        )
+
+
+def print_marks(marks: dict) -> None:
+    from pipeline.speech import confidence
+
+    click.echo(
+        "\n"
+        + _(
+            "Confidence marks (score under {threshold}: {own} of a word's lowest token probability, the rest its less "
+            "sure neighbour's; transcripts stored before: mean probability under {mean}):"
+        ).format(threshold=confidence.THRESHOLD, own=confidence.OWN_WEIGHT, mean=confidence.MEAN_THRESHOLD)
+    )
+    caught, marked, precision, wrong = _("caught"), _("marked"), _("prec."), _("wrong")
+    click.echo(f"{caught:>8} {marked:>8} {precision:>6} {'AUC':>6} {wrong:>6} {_('words'):>6}  {_('recording')}")
+    for row in [*marks["files"], {**marks["corpus"], "file": "corpus"}]:
+        figures = [row[k] for k in ("wrong_caught", "words_marked", "precision", "auc")]
+        caught, marked, precision, auc = [f"{v:.3f}" if v is not None else "—" for v in figures]
+        counts = f"{row['wrong']:>6} {row['words']:>6}"
+        click.echo(f"{caught:>8} {marked:>8} {precision:>6} {auc:>6} {counts}  {row['file']}")

@@ -10,12 +10,21 @@ recordings in and their log; transcripts: segments and words, stored and read (k
 keeps); interviews: the list and one interview; interview_metadata: applying an interview's metadata; subjects: people,
 places and events; subject_passages: what their pages list; subject_names: people, events and places by name.
 Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
-search_records. The editors' desk: review (segments as the
+search_records. The workshop: about_passages (every passage about an event, person or place) and
+workshop_conclusions (what a workshop settled, append-only; an event's settled date), with workshop_records
+(its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
-of every change) and quotes_kept (the passages editors keep for the book); editors (editors' accounts and the
-quotes they deleted, with account_records).
+of every change), quotes_kept (the passages editors keep for the book) and corrections (the words the desk marks,
+find-and-replace batches, suggestions turned down; with correction_records).
+For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
+closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
+m011. voice_prints: the voice prints of named people and the
+proposals made from them (migration m016 in migration_voices). editors: editors' accounts and the quotes they
+deleted, with account_records (migration m013 in migration_editors).
 """
 
+from pipeline.database.about_passages import event, interviews_naming, passages_about, place
+from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
     Database,
@@ -30,6 +39,21 @@ from pipeline.database.connection import (
     warn_if_network,
     writing,
 )
+from pipeline.database.corrections import (
+    add_replacement,
+    count_replaced,
+    decline_suggestion,
+    declined_suggestions,
+    desk_words,
+    interview_codes,
+    mark_undone,
+    replacement,
+    replacements,
+    revisions_by_action,
+    segments_by_id,
+    segments_with_phrase,
+    text_edits,
+)
 from pipeline.database.editors import (
     add_editor,
     editor_account,
@@ -38,6 +62,15 @@ from pipeline.database.editors import (
     keep_deleted_quote,
     quote_deletions,
     remove_editor,
+)
+from pipeline.database.index_points import (
+    add_public_revision,
+    all_index_points,
+    delete_index_point,
+    index_point,
+    index_points,
+    public_history,
+    save_index_point,
 )
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
@@ -48,6 +81,7 @@ from pipeline.database.manuscript_quotes import (
     manuscript_quotes,
 )
 from pipeline.database.migrations import migrations
+from pipeline.database.model_runs import last_fingerprints
 from pipeline.database.quotes_kept import add_quote, delete_quote, interview_quotes, quote
 from pipeline.database.recordings import (
     add_recording,
@@ -72,6 +106,7 @@ from pipeline.database.recordings import (
     remember_file,
     update_recording,
 )
+from pipeline.database.redactions import add_redaction, redaction, redactions, withdraw_redaction
 from pipeline.database.review import (
     alternatives,
     interview_people,
@@ -91,7 +126,14 @@ from pipeline.database.review import (
     untag_segment,
     update_segment,
 )
-from pipeline.database.revisions import add_revision, editor_actions, last_edits, segment_history, snapshot
+from pipeline.database.revisions import (
+    add_revision,
+    editor_actions,
+    interview_revisions,
+    last_edits,
+    segment_history,
+    snapshot,
+)
 from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
@@ -127,29 +169,72 @@ from pipeline.database.transcripts import (
     sheet_segments,
     transcript_counts,
 )
+from pipeline.database.voice_prints import (
+    KnownPrint,
+    LabelView,
+    Proposal,
+    Voice,
+    drop_voice,
+    forget_voice,
+    keep_voice,
+    known_prints,
+    label_prints,
+    proposals,
+    remove_print,
+    speaker_overview,
+    store_label_prints,
+    store_proposals,
+    voice_export,
+    voices,
+)
+from pipeline.database.workshop_conclusions import (
+    add_conclusion,
+    conclusions,
+    conclusions_in_force,
+    event_date,
+    event_dates,
+)
 
 __all__ = [
     "add_editor",
+    "add_conclusion",
     "add_former_name",
+    "add_public_revision",
     "add_quote",
     "add_recording",
+    "add_replacement",
+    "add_redaction",
     "add_revision",
+    "all_index_points",
     "all_recordings",
     "alternatives",
     "Applied",
     "apply_metadata",
+    "archive_setting",
     "backup",
+    "conclusions",
+    "conclusions_in_force",
     "connect",
+    "count_replaced",
     "count_waiting_for_metadata",
     "damage",
     "damaged",
     "Database",
     "dated_events",
+    "decline_suggestion",
+    "declined_suggestions",
+    "delete_index_point",
     "delete_quote",
     "describe_event",
+    "desk_words",
     "domain_words",
     "editor_account",
     "editor_accounts",
+    "drop_voice",
+    "editor_actions",
+    "event",
+    "event_date",
+    "event_dates",
     "event_id",
     "events",
     "events_named",
@@ -157,7 +242,13 @@ __all__ = [
     "file_seen",
     "files_taken",
     "has_editors",
+    "forget_voice",
+    "holding_archive",
+    "HOLDING_ARCHIVE",
+    "index_point",
+    "index_points",
     "interview",
+    "interview_codes",
     "interview_events",
     "interview_for",
     "interview_id_of",
@@ -166,27 +257,36 @@ __all__ = [
     "interview_people",
     "interview_places",
     "interview_quotes",
+    "interview_revisions",
     "interview_roles",
     "interview_tags",
     "interviews",
     "interviews_found_by_metadata",
     "interviews_held_in",
+    "interviews_naming",
     "is_damage",
     "keep_deleted_quote",
+    "keep_voice",
     "known_file",
+    "known_prints",
+    "KnownPrint",
+    "label_prints",
+    "LabelView",
     "last_edits",
-    "editor_actions",
     "last_run",
     "log_event",
     "manuscript_quotes",
     "map_speaker",
+    "mark_undone",
     "merge_people",
+    "last_fingerprints",
     "migrations",
     "move_attachments",
     "narrowed_consent",
     "network_filesystem",
     "now",
     "open_database",
+    "passages_about",
     "passages_found",
     "PASSAGES_PER_INTERVIEW",
     "people",
@@ -195,10 +295,14 @@ __all__ = [
     "person",
     "person_id",
     "person_names",
+    "place",
     "place_id",
     "place_path",
     "places",
     "places_named",
+    "Proposal",
+    "proposals",
+    "public_history",
     "quote",
     "quote_deletions",
     "read_only",
@@ -211,11 +315,18 @@ __all__ = [
     "recording_with_path",
     "recordings_to_process",
     "recordings_to_rebuild",
+    "redaction",
+    "redactions",
     "reindex",
     "remember_file",
     "remove_editor",
+    "remove_print",
     "remove_segment",
+    "replacement",
+    "replacements",
+    "revisions_by_action",
     "ROLES",
+    "save_index_point",
     "save_transcript",
     "search_text",
     "segment",
@@ -225,22 +336,33 @@ __all__ = [
     "segment_words",
     "segments",
     "segments_between",
+    "segments_by_id",
+    "segments_with_phrase",
+    "set_archive_setting",
     "sheet_segments",
     "SheetSegments",
     "snapshot",
     "speaker_labels",
     "speaker_names",
+    "speaker_overview",
     "speaker_people",
     "split_segment",
+    "store_label_prints",
+    "store_proposals",
     "subject_exists",
     "subjects",
     "suggest_speakers",
     "tag_segment",
+    "text_edits",
     "transcript_counts",
     "unmap_speaker",
     "untag_segment",
     "update_recording",
     "update_segment",
+    "Voice",
+    "voice_export",
+    "voices",
     "warn_if_network",
+    "withdraw_redaction",
     "writing",
 ]

@@ -1,12 +1,13 @@
 """The hand-over package: a BagIt bag (RFC 8493) for deposit at a provincial archive, and its validation.
 
-``data/`` holds the originals as they were taken in, the normalised listening WAVs, every transcript in every
-export format, and the metadata as JSON; bagit writes ``manifest-sha256.txt``, ``tagmanifest-sha256.txt`` and
-``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into place when complete, so a DEST
-that exists is always a whole bag; the hidden folder carries a mark of the process that builds it (``OWNER``), so
-a later package to the same DEST can clear what a stopped one left behind. Originals are only read; each copy's
-SHA-256 in the manifest is checked against the hash taken when the recording came in, so the bag never blesses a
-copy that went wrong.
+``data/`` holds the originals as they were taken in (with the sidecars and spreadsheets that describe them), the
+normalised listening WAVs, every transcript in every export format, the metadata as JSON and Dublin Core, each
+interview's history, the quotes and the redaction log (``bag_contents``); bagit writes ``manifest-sha256.txt``,
+``tagmanifest-sha256.txt`` and ``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into
+place when complete, so a DEST that exists is always a whole bag; the hidden folder carries a mark of the process
+that builds it (``package_debris``), so a later package to the same DEST can clear what a stopped one left behind.
+Originals are only read; each copy's SHA-256 in the manifest is checked against the hash taken when the recording
+came in, so the bag never blesses a copy that went wrong.
 
 The bagit library (the Library of Congress's bagit-python) is imported here and nowhere else.
 """
@@ -14,14 +15,11 @@ The bagit library (the Library of Congress's bagit-python) is imported here and 
 from __future__ import annotations
 
 import contextlib
-import glob
 import hashlib
 import json
 import logging
 import os
 import shutil
-import socket
-import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,13 +31,12 @@ from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
 from pipeline.i18n import _
-from pipeline.publishing import exports, transcript
+from pipeline.publishing import access_audio, bag_contents, exports, redaction, transcript
+from pipeline.publishing.package_debris import OWNER, clear_unfinished, owner_mark
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
 
-OWNER = "loike-package.json"
-"""In the hidden folder a package is built in: which process builds it, on which machine, for which DEST."""
 ORGANIZATION = "Lời Kể"
 """Source-Organization when none is given; a team passes its own (Ban Tuyên giáo Huyện ủy …)."""
 
@@ -50,8 +47,15 @@ class PackageOptions:
     identifier: str | None = None  # External-Identifier; default "loike-<date>"
     contact: str | None = None  # Contact-Name
     formats: tuple[str, ...] = exports.FORMATS
-    only_publishable: bool = False  # leave out interviews that may not be published (by default all go in, marked)
-    leave_out_changed: bool = False  # package the rest when some originals are missing or not the bytes taken in
+    only_publishable: bool = False
+    """The public package: only interviews cleared for publication, each as the public may read and hear it (closed
+    passages replaced and silent, access copies instead of originals and WAVs, no history, a redaction log without
+    the words). By default it is the archive's own: every interview, marked, and everything."""
+    leave_out_changed: bool = False
+    """Package the rest when some originals are missing or not the bytes taken in (those are named)."""
+    voice_prints: bool = False
+    """Add metadata/voice_prints.json: the prints of the people editors named. Personal data, so left out unless
+    asked for; the transcripts and metadata never carry them."""
 
 
 @dataclass
@@ -111,21 +115,53 @@ def _copy_original(source: Path, target: Path | None, interview: Interview, name
     return (_("{name} has grown") if grown else _("{name} has changed")).format(name=name)
 
 
-def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
+def _metadata(db: Database, t: transcript.Transcript, files: dict[str, str], history: bool) -> dict:
     document = json.loads(exports.to_json(t))
     document.pop("segments")
-    document["files"] = {
-        "original": f"originals/{original}",
-        "audio": f"audio/{t.code}.wav",
+    document["files"] = files | {
         "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS],
     }
-    document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
+    if history:
+        document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
     return document
+
+
+def _archive_audio(
+    archive: Archive, db: Database, work: Path | None, t: transcript.Transcript
+) -> tuple[dict[str, str], str | None]:
+    """The original as taken in and the listening WAV, for the archive's own package: (their names, None), or
+    ({}, what is wrong) when no file holds the original's bytes. With ``work`` None the original is only checked."""
+    relative, problem = _take_original(archive, db, t.interview, work)
+    if problem or work is None:
+        return {}, problem
+    wav = archive.audio_dir / f"{t.code}.wav"
+    if not wav.is_file():
+        raise ExportError(
+            _("The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again.").format(
+                wav=wav, code=t.code
+            )
+        )
+    _copy(wav, work / "audio" / wav.name)
+    return {"original": f"originals/{relative}", "audio": f"audio/{t.code}.wav"}, None
+
+
+def _public_audio(archive: Archive, work: Path, t: transcript.Transcript) -> dict[str, str]:
+    """Only the access copy, silent over the closed passages: a public package holds no original."""
+    name = f"{t.code}.{access_audio.FORMATS[0]}"
+    _copy(access_audio.access_copy(archive, t), work / "audio" / name)
+    return {"audio": f"audio/{name}"}
 
 
 def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = PackageOptions()) -> PackageReport:
     """Write the bag at ``dest`` (which must not exist yet), first clearing what a stopped package left there."""
     dest = dest.expanduser().resolve()
+    if options.voice_prints and options.only_publishable:
+        raise ExportError(
+            _(
+                "Voice prints are personal data and never go into the public package: leave out --voice-prints, "
+                "or package the archive's own copy without --only-publishable."
+            )
+        )
     if dest.exists():
         raise ExportError(
             _("{dest} already exists: give a new folder name, or remove the old package first.").format(dest=dest)
@@ -141,7 +177,9 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
         bag = work / "bag"
         bag.mkdir()
         report = _fill(db, archive, bag, dest, options)
-        _check_originals(db, bag, report)
+        if not options.only_publishable:
+            _check_originals(db, bag, report)
+        _readable_by_the_team(bag)
         crashtest.checkpoint("packaging")
         os.rename(bag, dest)
         shutil.rmtree(work, ignore_errors=True)
@@ -156,83 +194,32 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
     return report
 
 
-def owner_mark(dest: Path) -> dict:
-    """What the hidden folder of a package being built says about who builds it."""
-    return {"pid": os.getpid(), "host": socket.gethostname(), "dest": str(dest)}
-
-
-def clear_unfinished(dest: Path) -> tuple[list[Path], list[Path]]:
-    """Remove the hidden folders a stopped ``loike package`` to ``dest`` left: (removed, left as they are).
-
-    Only a folder whose mark says it was built for ``dest`` on this machine by a process that is no longer
-    running is provably debris; one without a mark is left, and said (an older Lời Kể made none)."""
-    removed, left = [], []
-    for folder in sorted(dest.parent.glob(f".{glob.escape(dest.name)}.*.partial")):
-        if folder.is_symlink() or not folder.is_dir():
-            continue
-        try:
-            mark = json.loads((folder / OWNER).read_text(encoding="utf-8"))
-            pid = int(mark["pid"])
-        except (OSError, ValueError, KeyError, TypeError):
-            left.append(folder)
-            continue
-        mine = mark.get("dest") == str(dest) and mark.get("host") == socket.gethostname()
-        if mine and not _running(pid):
-            shutil.rmtree(folder)
-            removed.append(folder)
-    return removed, left
-
-
-def _running(pid: int) -> bool:
-    """Whether a process ``pid`` runs on this machine; when in doubt, it does (its folder is then kept)."""
-    if pid <= 0:
-        return True
-    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
-        import ctypes
-
-        kernel = ctypes.WinDLL("kernel32", use_last_error=True)
-        handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return ctypes.get_last_error() == 5  # access denied: it runs, as someone else
-        code = ctypes.c_ulong()
-        kernel.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: it runs, as someone else
-        return True
-    return True
-
-
 def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: PackageOptions) -> PackageReport:
-    transcripts, withheld = transcript.load_all(db, include_restricted=not options.only_publishable)
+    public = options.only_publishable
+    if public:
+        transcripts, withheld = redaction.public_all(db)
+    else:
+        transcripts, withheld = transcript.load_all(db, include_restricted=True)
     report = PackageReport(dest, withheld=withheld)
     catalogue: list[dict] = []
     blocked: list[str] = []
     for t in transcripts:
-        refused = bool(blocked) and not options.leave_out_changed  # nothing more is copied; originals still checked
-        relative, problem = _take_original(archive, db, t.interview, None if refused else work)
-        if problem:
-            blocked.append(f"{t.code} ({problem})")
-            report.left_out.append(t.code)
-        if problem or refused:
-            continue
-        wav = archive.audio_dir / f"{t.code}.wav"
-        if not wav.is_file():
-            raise ExportError(
-                _(
-                    "The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again."
-                ).format(wav=wav, code=t.code)
-            )
-        _copy(wav, work / "audio" / wav.name)
+        if public:
+            files = _public_audio(archive, work, t)
+        else:
+            refused = bool(blocked) and not options.leave_out_changed  # nothing more is copied; originals checked
+            files, problem = _archive_audio(archive, db, None if refused else work, t)
+            if problem:
+                blocked.append(f"{t.code} ({problem})")
+                report.left_out.append(t.code)
+            if problem or refused:
+                continue
         for fmt in options.formats:
             target = work / "transcripts" / t.code / exports.filename(t.code, fmt)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(exports.render(t, fmt))
-        meta = _metadata(db, t, relative)
+        meta = _metadata(db, t, files, history=not public)
+        bag_contents.add_interview(db, archive, work, t, history=not public)
         (work / "metadata").mkdir(exist_ok=True)
         (work / "metadata" / f"{t.code}.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -244,7 +231,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
                 "date": t.interview.date,
                 "consent_status": t.consent,
                 "restricted": t.restricted,
-                "original": f"originals/{relative}",
+                **files,
                 "sha256": t.interview.sha256,
             }
         )
@@ -261,6 +248,14 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     (work / "metadata" / "interviews.json").write_text(
         json.dumps(listing, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    packaged = {t.code: t.interview.id for t in transcripts}
+    bag_contents.add_quotes(db, archive, work, list(packaged), include_restricted=not public)
+    bag_contents.add_redaction_log(db, work, packaged, words=not public)
+    if options.voice_prints:
+        (work / "metadata" / "voice_prints.json").write_text(
+            json.dumps({"voice_prints": database.voice_export(db)}, ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8",
+        )
     restricted = [t.code for t in transcripts if t.restricted]
     info = {
         "Source-Organization": options.organization,
@@ -268,7 +263,6 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         "External-Description": f"Lời Kể: {len(catalogue)} cuộc phỏng vấn (bản gốc, âm thanh chuẩn hoá, "
         f"bản phiên âm {', '.join(options.formats)}, siêu dữ liệu).",
         "Bag-Software-Agent": f"Lời Kể {__version__} (bagit-python {bagit.VERSION})",
-        "Internal-Sender-Identifier": str(archive.root),
         "Access-Restrictions": ("Hạn chế công bố: " + ", ".join(restricted)) if restricted else "Không",
     }
     if options.contact:
@@ -277,6 +271,13 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     report.files = len(bag.payload_entries())
     report.bytes = int(bag.info["Payload-Oxum"].split(".")[0])
     return report
+
+
+def _readable_by_the_team(folder: Path) -> None:
+    """The bag's folder as any folder the user makes (mkdtemp makes it private to its owner)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
 
 
 def _copy(source: Path, target: Path) -> None:

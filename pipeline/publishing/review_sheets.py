@@ -11,21 +11,21 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TypeGuard
 
 from markupsafe import Markup, escape
 
 from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Interview, Segment, Word
-from pipeline.publishing import subject_pages, templating
+from pipeline.database.public_records import IndexPoint
+from pipeline.publishing import redaction, subject_pages, templating
 from pipeline.settings import Archive
-from pipeline.speech import flags
+from pipeline.speech import confidence, flags
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,14 @@ INDEX_TEMPLATE = "index.html.j2"
 
 
 def _words(words: list) -> list[tuple]:
-    """A segment's words as (segment id, text, probability), as ``database.sheet_segments`` gives them; ``Word``
-    records (``database.segments``) are turned into the same."""
+    """A segment's words as (segment id, text, probability, lowest token probability), as
+    ``database.sheet_segments`` gives them; ``Word`` records (``database.segments``) are turned into the same."""
     if words and isinstance(words[0], Word):
-        return [(None, w.text, w.probability) for w in words]
+        return [(None, w.text, w.probability, w.lowest) for w in words]
     return words
 
 
-def _word_spans(text: str, words: list[tuple]) -> list[tuple[int, int, float | None]] | None:
+def word_spans(text: str, words: list[tuple]) -> list[tuple[int, int]] | None:
     """Where each word lies in ``text``, or None when the words no longer spell it.
 
     The words are found in order with nothing but spaces between them (words are stored with or without
@@ -50,29 +50,35 @@ def _word_spans(text: str, words: list[tuple]) -> list[tuple[int, int, float | N
     """
     spans = []
     position = 0
-    for _, word, probability in words:
-        token = (word or "").strip()
+    for word in words:
+        token = (word[1] or "").strip()
         if not token:
+            spans.append((position, position))
             continue
         found = text.find(token, position)
         if found < 0 or text[position:found].strip():
             return None
-        spans.append((found, found + len(token), probability))
+        spans.append((found, found + len(token)))
         position = found + len(token)
     return spans if not text[position:].strip() else None
 
 
-def _doubtful(probability: float | None) -> TypeGuard[float]:
-    return probability is not None and probability < templating.LOW_WORD_PROBABILITY
+def word_marks(words: list) -> list[float | None]:
+    """For each of a segment's words, the number behind its mark when it is marked (``speech.confidence``), else
+    None."""
+    words = _words(words)
+    return confidence.marks([w[2] for w in words], [w[3] if len(w) > 3 else None for w in words])
 
 
 def _doubtful_spans(text: str, words: list) -> tuple[str, list[tuple[int, int, float]]]:
     """A segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
     text = (text or "").strip()
     words = _words(words)
-    if not any(_doubtful(p) for _, _, p in words):
+    marks = word_marks(words)
+    if not any(mark is not None for mark in marks):
         return text, []  # most segments: nothing to mark, so nothing to find
-    return text, [(a, b, p) for a, b, p in _word_spans(text, words) or [] if _doubtful(p)]
+    spans = word_spans(text, words) or []
+    return text, [(a, b, mark) for (a, b), mark in zip(spans, marks) if mark is not None and b > a]
 
 
 def text_pieces(text: str, words: list) -> list[dict]:
@@ -95,22 +101,23 @@ def text_pieces(text: str, words: list) -> list[dict]:
 
 def marked_text(text: str, words: list) -> Markup:
     """A segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
-    its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
-    and a template loop over them was most of the time a sheet took."""
+    the number behind its mark. What ``text_pieces`` gives a template, built here because a sheet has ten
+    thousand words and a template loop over them was most of the time a sheet took."""
     original = text
     text = (text or "").strip()
     words = _words(words)
     safe = escape(text)
-    if not any(_doubtful(p) for _, _, p in words):
+    marks = word_marks(words)
+    if not any(mark is not None for mark in marks):
         return safe
-    tokens = [(token or "").strip() for _, token, _ in words]
+    tokens = [(w[1] or "").strip() for w in words]
     if len(safe) == len(text) and " ".join(filter(None, tokens)) == text:
         # The usual case, as Whisper wrote it: the words are the text, one space apart, with nothing to escape.
-        return Markup(" ".join([_marked(t, p) if _doubtful(p) else t for t, (_, _, p) in zip(tokens, words) if t]))
+        return Markup(" ".join([_marked(t, m) if m is not None else t for t, m in zip(tokens, marks) if t]))
     text, doubtful = _doubtful_spans(original, words)
     html, position = [], 0
-    for start, end, probability in doubtful:
-        html += [escape(text[position:start]), _marked(escape(text[start:end]), probability)]
+    for start, end, mark in doubtful:
+        html += [escape(text[position:start]), _marked(escape(text[start:end]), mark)]
         position = end
     html.append(escape(text[position:]))
     return Markup("".join(html))
@@ -134,13 +141,17 @@ class SegmentView(dict):
 def segment_view(segment: Segment) -> SegmentView:
     """A segment with what the template needs on top of the stored fields."""
     logprob = segment.avg_logprob
-    codes = segment.flag_codes
+    codes = flags.standing(segment.text, segment.flag_codes)
+    unwritten = flags.unwritten_gap(segment.text, codes)
     return SegmentView(
         templating.fields_of(segment),
-        text_html=marked_text(segment.text, segment.words),
+        text_html=Markup('<span class="unwritten-text">%s</span>') % flags.UNWRITTEN_TEXT
+        if unwritten
+        else marked_text(segment.text, segment.words),
         low_segment=logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
         flags=codes,
         flag_reasons="; ".join(flags.REASONS_VN.get(code, code) for code in codes),
+        unwritten=unwritten,
     )
 
 
@@ -149,51 +160,68 @@ PRINT_LINES = 48
 margin, so that an editor can cite "trang 3, dòng 17"."""
 
 
-def segment_row(seg: SegmentView) -> str:
-    """One segment's row of the sheet (``<li class="segment">``): time code, speaker, text with its doubtful words
-    marked, the machine-made flag and the review state.
+def segment_row(seg: SegmentView, with_speakers: bool = True) -> str:
+    """One segment's row of the sheet (``<li class="segment">``): time code, speaker (unless no line of the sheet
+    has one), text with its doubtful words marked, the machine-made flag and the review state; speech the machine
+    heard and did not write is a gap saying so (``flags.UNWRITTEN_TEXT``), not a made-up line.
 
     Built here rather than in ``sheet.html.j2`` because an hour-long interview has 720 rows, and a template loop
     over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
     """
     status = escape(seg.get("review_status"))
+    made_up = flags.made_up(seg["flags"])
     classes = (
         f"segment review-{status}"
         + (" low-segment" if seg["low_segment"] else "")
-        + (" flagged" if seg["flags"] else "")
+        + (" flagged" if made_up else "")
+        + (" unwritten" if seg["unwritten"] else "")
     )
     title = ' title="Độ tin cậy thấp cho cả đoạn"' if seg["low_segment"] else ""
     marks = ""
-    if seg["flags"]:
-        marks += (
-            f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
-            "⚑ nghi máy tự sinh</span>"
-        )
+    if made_up:
+        reasons = "; ".join(flags.REASONS_VN.get(code, code) for code in made_up)
+        marks += f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(reasons)}">⚑ nghi máy tự sinh</span>'
     if seg.get("review_status") in ("edited", "verified"):
         marks += f' <span class="review ui">{templating.REVIEW_VN[seg["review_status"]]}</span>'
+    speaker = (
+        f'      <span class="speaker">{escape(seg.get("speaker") or templating.MISSING)}</span>\n'
+        if with_speakers
+        else ""
+    )
     return (
         f'    <li class="{classes}" id="seg-{escape(seg.get("idx"))}" data-start="{seg["start"]:.3f}" '
         f'data-end="{seg["end"]:.3f}" tabindex="0"{title}>\n'
         f'      <span class="tc">{templating.timecode(seg["start"])}</span>\n'
-        f'      <span class="speaker">{escape(seg.get("speaker") or templating.MISSING)}</span>\n'
+        f"{speaker}"
         f'      <p class="text">{seg["text_html"]}{marks}</p>\n'
         "    </li>"
     )
 
 
 def render_sheet(
-    env: templating.Environment, interview: Interview, segments: list[Segment], audio_href: str | None
+    env: templating.Environment,
+    interview: Interview,
+    segments: list[Segment],
+    audio_href: str | None,
+    index: Sequence[IndexPoint] = (),
 ) -> str:
-    """One interview's review sheet as a complete HTML page."""
+    """One interview's review sheet as a complete HTML page, with the index editors placed. The speaker column shows
+    each segment's ``speaker`` (``database.sheet_segments`` puts there the person an editor chose, else the label),
+    and is left out when no line has one."""
     views = [segment_view(s) for s in segments]
+    with_speakers = any(v.get("speaker") for v in views)
     return templating.render_page(
         env,
         SHEET_TEMPLATE,
         interview=templating.interview_view(interview),
         segments=views,
-        segment_rows=Markup("\n".join(segment_row(v) for v in views)),
+        unwritten_count=sum(1 for v in views if v["unwritten"]),
+        unwritten_text=flags.UNWRITTEN_TEXT,
+        segment_rows=Markup("\n".join(segment_row(v, with_speakers) for v in views)),
+        with_speakers=with_speakers,
         audio_href=audio_href,
-        has_speakers=any(v.get("speaker") for v in views),
+        index=index,
+        has_speakers=with_speakers,
         print_lines=PRINT_LINES,
     )
 
@@ -239,6 +267,7 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
                 only,
                 workers=os.cpu_count() or 1,
                 subject_lists=False,
+                indexes=database.all_index_points(db),
             )
         finally:
             segments.close()
@@ -260,7 +289,8 @@ def sheet_page(db: Database, archive: Archive, interview: Interview) -> str:
 def _write_subject_pages(archive: Archive) -> int:
     db = database.connect(archive.database)
     try:
-        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, database.subjects(db))
+        subjects = redaction.closed_subjects(db, database.subjects(db))
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, subjects)
     finally:
         db.close()
 
@@ -274,6 +304,7 @@ def write_sheet_files(
     only: set[int] | None = None,
     workers: int = 1,
     subject_lists: bool = True,
+    indexes: Mapping[int, list[IndexPoint]] | None = None,
 ) -> Path:
     """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
     return the index's path.
@@ -289,10 +320,12 @@ def write_sheet_files(
     env = templating.environment(archive_root, reload=False)
     templating.make_folder(out_dir)
     jobs = [
-        (interview, audio_hrefs.get(interview.id)) for interview in interviews if only is None or interview.id in only
+        (interview, audio_hrefs.get(interview.id), (indexes or {}).get(interview.id, []))
+        for interview in interviews
+        if only is None or interview.id in only
     ]
     load = segments if callable(segments) else partial(_segments_of, segments)
-    workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
+    workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _, _ in jobs) // SEGMENTS_PER_WORKER))
     if workers == 1:
         written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
     else:
@@ -321,11 +354,13 @@ def _segments_of(segments: Mapping[int, list[Segment]], interview_id: int) -> li
     return segments.get(interview_id, [])
 
 
-def _write_sheet(
-    env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]], job: tuple[Interview, str | None]
-) -> bool:
-    interview, audio_href = job
-    page = render_sheet(env, interview, load(interview.id), audio_href)
+Job = tuple[Interview, str | None, list[IndexPoint]]
+"""What a sheet is made from besides its segments: the interview, its audio's address, its index."""
+
+
+def _write_sheet(env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]], job: Job) -> bool:
+    interview, audio_href, index = job
+    page = render_sheet(env, interview, load(interview.id), audio_href, index)
     return templating.write_if_changed(out_dir / templating.sheet_filename(interview.code or ""), page)
 
 
@@ -337,5 +372,5 @@ def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[
     _worker.update(env=templating.environment(archive_root, reload=False), out_dir=out_dir, load=load)
 
 
-def _write_sheet_in_worker(job: tuple[Interview, str | None]) -> bool:
+def _write_sheet_in_worker(job: Job) -> bool:
     return _write_sheet(_worker["env"], _worker["out_dir"], _worker["load"], job)
