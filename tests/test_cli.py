@@ -121,7 +121,7 @@ def test_metadata_search_people_and_tags_from_the_command_line(archive, loike):
     assert loike("--root", archive.root, "run").exit_code == 0
 
     found = loike("--root", archive.root, "search", "bac", "cuong")
-    assert found.exit_code == 0 and "LK-" in found.output and "[hạn chế]" in found.output
+    assert found.exit_code == 0 and "LK-" in found.output and "[restricted]" in found.output
     hits = json.loads(loike("--root", archive.root, "search", "thua", "--json").output)
     assert hits and hits[0]["start"] is not None and "⟦" in hits[0]["snippet"]
     assert "No passage matches." in loike("--root", archive.root, "search", "xyzzy").output
