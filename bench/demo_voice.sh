@@ -10,8 +10,8 @@ work=${1:?a work folder}; python=${2:-python3}
 mkdir -p "$work"
 while IFS='|' read -r name q a; do
   [ -z "$name" ] && continue
-  DEMO_OUT="$work/$name" DEMO_Q="$q" DEMO_A="$a" scripts/make_demo_recording.sh >/dev/null
-  wer=$("$python" -c "from pipeline.cli import main; main()" --lang en eval "$work/$name" | tail -1)
+  DEMO_OUT="$work/$name" DEMO_Q="$q" DEMO_A="$a" scripts/make_demo_recording.sh >/dev/null </dev/null  # ffmpeg reads stdin
+  wer=$("$python" -c "from pipeline.cli import main; main()" --lang en eval "$work/$name" </dev/null | tail -1)
   printf '| %s | `%s` | `%s` | %s |\n' "$name" "$q" "$a" "$wer"
 done <<'SETTINGS'
 now|-v vi -s 150 -p 50|-v vi+f3 -s 135 -p 50
