@@ -36,7 +36,7 @@ def test_run_status_and_export(archive, loike):
     result = loike("--root", archive.root, "run")
 
     assert result.exit_code == 0, result.output
-    assert "1 recordings: 1 new, 1 transcribed" in result.output and "0 failed" in result.output
+    assert "1 recording: 1 new, 1 transcribed" in result.output and "0 failed" in result.output
     assert f"Review sheets: {archive.sheets_dir / 'index.html'}" in result.output
 
     status = loike("--root", archive.root, "status")
@@ -55,7 +55,7 @@ def test_run_status_and_export(archive, loike):
     assert exported["segments"][0]["words"][0]["probability"] > 0
 
     again = loike("--root", archive.root, "run")
-    assert again.exit_code == 0 and "Nothing new: 1 recordings, all up to date." in again.output
+    assert again.exit_code == 0 and "Nothing new: 1 recording, up to date." in again.output
 
 
 @pytest.mark.slow
@@ -120,7 +120,7 @@ def test_metadata_search_people_and_tags_from_the_command_line(archive, loike):
     assert loike("--root", archive.root, "run").exit_code == 0
 
     found = loike("--root", archive.root, "search", "bac", "cuong")
-    assert found.exit_code == 0 and "LK-" in found.output and "[hạn chế]" in found.output
+    assert found.exit_code == 0 and "LK-" in found.output and "[restricted]" in found.output
     hits = json.loads(loike("--root", archive.root, "search", "thua", "--json").output)
     assert hits and hits[0]["start"] is not None and "⟦" in hits[0]["snippet"]
     assert "No passage matches." in loike("--root", archive.root, "search", "xyzzy").output
