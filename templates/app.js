@@ -474,5 +474,6 @@
   });
 
   if (rows.length) select(rows[0]);
+  window.loikeDesk = { api, toast, timecode, selectedPassage: selectedQuote, audio, interview: data.interview };
   performance.mark("loike-ready");  // the benchmark's "interactive": every handler above is in place
 })();

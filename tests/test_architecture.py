@@ -35,7 +35,7 @@ ONLY_IN = {
     "click": {"cli"},
     "faster_whisper": {"speech.transcribe"},
     "ctranslate2": {"speech.transcribe"},
-    "av": {"intake.audio"},
+    "av": {"intake.audio", "intake.access_copies"},
     "jinja2": {"publishing.templating"},
     "docx": {"publishing.word_documents"},
     "pydub": {"publishing.clips"},

@@ -52,9 +52,42 @@ def test_the_bag_holds_originals_audio_every_format_and_metadata_and_validates(d
         assert (bag / name).exists()
     info = bagit.Bag(str(bag)).info
     assert info["Source-Organization"] == "Lời Kể" and info["External-Identifier"].startswith("loike-")
-    assert info["Payload-Oxum"].endswith(".21") and info["Bagging-Date"]
+    assert info["Payload-Oxum"].endswith(f".{len(bagit.Bag(str(bag)).payload_entries())}") and info["Bagging-Date"]
     assert info["Access-Restrictions"] == f"Hạn chế công bố: {ids['two']}"
+    assert "Internal-Sender-Identifier" not in info and str(archive.root) not in (bag / "bag-info.txt").read_text()
     deposit.verify(bag)
+
+
+def test_the_bag_carries_dublin_core_history_quotes_redaction_log_and_sidecars_readable_by_the_team(data, tmp_path):
+    import subprocess
+    import sys
+
+    from lxml import etree
+
+    db, archive, ids = data
+    sidecar = archive.recordings / "Bắc Cường" / "ông A.wav.yaml"
+    sidecar.write_text("nhân chứng: Nguyễn Văn A\n", encoding="utf-8")
+    bag = tmp_path / "nop-luu"
+    deposit.build(db, archive, bag)
+    payload = bag / "data"
+    dc = etree.parse(str(payload / "metadata" / f"{ids['one']}.dc.xml")).getroot()
+    found = {e.tag.split("}")[1]: e.text for e in dc}
+    assert found["title"] == "Ông A kể về chi bộ" and found["creator"] == "Nguyễn Văn A" and found["language"] == "vi"
+    history = json.loads((payload / "history" / f"{ids['one']}.json").read_text(encoding="utf-8"))
+    assert [r["action"] for r in history["segments"]][:2] == ["edit", "edit"] and history["recording"]
+    document = json.loads((payload / "quotes" / "quotes.json").read_text(encoding="utf-8"))
+    assert sum(len(g["quotes"]) for g in document["groups"]) == 3
+    assert json.loads((payload / "metadata" / "redactions.json").read_text(encoding="utf-8")) == {"redactions": []}
+    assert (payload / "originals" / "Bắc Cường" / "ông A.wav.yaml").read_bytes() == sidecar.read_bytes()
+    assert bag.stat().st_mode & 0o077 == 0o777 & ~current_umask() & 0o077
+    validated = subprocess.run([sys.executable, "-m", "bagit", "--validate", str(bag)], capture_output=True, text=True)
+    assert validated.returncode == 0, validated.stderr
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def test_only_publishable_leaves_restricted_interviews_out(data, tmp_path):
@@ -132,7 +165,7 @@ def test_cli_package_and_verify_exit_codes_and_messages(data, tmp_path):
     loike = lambda *a: runner.invoke(cli.cli, ["--root", str(data[1].root), *map(str, a)])  # noqa: E731
     dest = tmp_path / "bag"
     result = loike("package", dest, "--organization", "Ban Tuyên giáo Huyện ủy", "--identifier", "BC-2026")
-    assert result.exit_code == 0 and result.output.startswith("Packaged 2 interview(s), 21 files (")
+    assert result.exit_code == 0 and result.output.startswith("Packaged 2 interview(s), 27 files (")
     assert bagit.Bag(str(dest)).info["Source-Organization"] == "Ban Tuyên giáo Huyện ủy"
     result = loike("package", "--verify", dest)
     assert result.exit_code == 0

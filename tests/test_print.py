@@ -17,6 +17,7 @@ import reviewdesk
 from pypdf import PdfReader
 
 from pipeline import database
+from pipeline.database.public_records import IndexPoint
 from pipeline.publishing import review_sheets
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -47,9 +48,17 @@ def chromium():
     driver.quit()
 
 
-def sheet_of(root, lines=LONG):
+def sheet_of(root, lines=LONG, index=False):
     archive = reviewdesk.build(root, lines=lines)
-    review_sheets.write_sheets(database.open_database(archive.database), archive)
+    db = database.open_database(archive.database)
+    if index:  # the editors' index printed above the transcript, long enough to wrap
+        for n in range(4):
+            point = IndexPoint(
+                0, 1, n * 10.0, f"Điểm {n}", "Ông kể ngày thành lập chi bộ " * (n + 1), keywords=["chi bộ"]
+            )
+            database.save_index_point(db, point, "Lan")
+        db.conn.commit()
+    review_sheets.write_sheets(db, archive)
     return archive.sheets_dir / "LK-2026-001.html"
 
 
@@ -74,8 +83,9 @@ def printed(chromium, page) -> list[list[tuple[float, float, str]]]:
     return pages
 
 
-def test_every_printed_line_of_every_page_has_its_number(chromium, tmp_path):
-    pages = printed(chromium, sheet_of(tmp_path))
+@pytest.mark.parametrize("index", [False, True], ids=["plain", "with-index"])
+def test_every_printed_line_of_every_page_has_its_number(chromium, tmp_path, index):
+    pages = printed(chromium, sheet_of(tmp_path, index=index))
     assert len(pages) >= 3
     for number, page in enumerate(pages, 1):
         gutter = min(x for _, x, _ in page)
@@ -87,6 +97,8 @@ def test_every_printed_line_of_every_page_has_its_number(chromium, tmp_path):
             if x > gutter + 15 and y > 58:  # the page number stands in the margin below
                 off = min(abs(y - ny) for ny, _ in numbers)
                 assert off < 3, f"page {number}: {text!r} at y={y:.1f} sits between two numbered lines"
+    if index:
+        assert "Điểm3" in "".join(text for _, _, text in pages[0]).replace(" ", "")
     last = pages[-1]
     assert f"Trang {len(pages)} / {len(pages)}" in " ".join(text for y, _, text in last if y < 58)
 

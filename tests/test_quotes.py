@@ -12,14 +12,15 @@ import pytest
 from archive_data import NASTY, VIETNAMESE, build
 from click.testing import CliRunner
 
-from pipeline import cli
+from pipeline import cli, database
 from pipeline.errors import ExportError
-from pipeline.publishing import clips, quotes
+from pipeline.publishing import citations, clips, quotes
+from pipeline.publishing.quote_records import inner_quotes
 from pipeline.publishing.quotes import QuoteFilters
 
 CITATION = (
-    "Lời kể của ông Nguyễn Văn A (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, phỏng vấn ngày "
-    "12/03/2020 tại xã Bắc Cường; bản ghi LK-2026-001, phút 00:00–00:03."
+    "Lời kể của ông Nguyễn Văn A (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, do Trần Thị Mai phỏng vấn "
+    "ngày 12/03/2020 tại xã Bắc Cường, thành phố Lào Cai, tỉnh Lào Cai; bản ghi LK-2026-001, phút 00:00–00:03."
 )
 
 
@@ -40,8 +41,25 @@ def chosen(data, **filters) -> list[int]:
 
 def test_the_citation_follows_the_editors_convention(data):
     [founding] = [q for q in quotes.select(data[0])[0] if q.id == data[2]["quotes"]["founding"]]
-    quotes.cite([founding], data[1])
+    citations.cite([founding], data[1])
     assert founding.citation == CITATION
+
+
+def test_an_unverified_passage_says_so_inside_its_citation_and_the_holding_archive_closes_it(data):
+    db, archive, ids = data
+    database.set_archive_setting(db, database.HOLDING_ARCHIVE, "Lưu trữ Tỉnh ủy Lào Cai")
+    kept = {q.id: q for q in quotes.select(db, QuoteFilters(include_restricted=True))[0]}
+    citations.cite(list(kept.values()), archive)
+    assert kept[ids["quotes"]["founding"]].citation == CITATION[:-1] + "; lưu tại Lưu trữ Tỉnh ủy Lào Cai."
+    assert "phút 00:03–00:09 (chưa duyệt); lưu tại" in kept[ids["quotes"]["nasty"]].citation
+
+
+def test_quoted_text_takes_vietnamese_inner_quotation_marks(data, tmp_path):
+    assert inner_quotes('Ông nói "cười" và “khóc”, rồi "') == 'Ông nói ‘cười’ và ‘khóc’, rồi "'
+    text = export(data, "md").data.decode("utf-8")
+    assert "alert(‘x’)" in text and "‘cười’" in text
+    export(data, "docx", output=tmp_path / "q.docx")
+    assert any("‘cười’" in p.text for p in docx.Document(str(tmp_path / "q.docx")).paragraphs)
 
 
 def test_the_role_is_the_one_held_at_the_time_of_the_event_else_the_latest(data):
@@ -155,7 +173,7 @@ def test_json_and_docx_carry_every_field(data, tmp_path):
     report = export(data, "docx", output=tmp_path / "q.docx")
     paragraphs = [p.text for p in docx.Document(str(tmp_path / "q.docx")).paragraphs]
     assert f"“{VIETNAMESE}”" in paragraphs and CITATION in paragraphs and report.count == 2
-    assert any(p.startswith(f"“{NASTY}") for p in paragraphs)
+    assert any(p.startswith(f"“{inner_quotes(NASTY)}") for p in paragraphs)  # ‘x’ and ‘cười’ inside “…”
 
 
 def test_a_wav_clip_per_quote_named_after_its_citation(data, tmp_path):
@@ -226,3 +244,11 @@ def test_cli_quotes_export(loike, tmp_path):
 def test_cli_quote_errors(loike, args, message):
     result = loike("quotes", "export", *args)
     assert result.exit_code == 1 and result.output.strip() == message
+
+
+def test_cli_archive_name_is_set_once_and_shown(loike):
+    assert loike("archive-name").output == "No holding archive is set: `loike archive-name NAME`.\n"
+    assert loike("archive-name", "Lưu trữ Tỉnh ủy Lào Cai").output == "Holding archive: Lưu trữ Tỉnh ủy Lào Cai.\n"
+    assert loike("archive-name").output == "Holding archive: Lưu trữ Tỉnh ủy Lào Cai.\n"
+    assert "lưu tại Lưu trữ Tỉnh ủy Lào Cai." in loike("quotes", "export", "--format", "md").output
+    assert loike("archive-name", "--clear").output.startswith("No holding archive is set")

@@ -3,6 +3,7 @@
 base: the group and shared printing; options: the transcription options, made from pipeline.options;
 transcription, catalogue, outputs, care: the commands."""
 
+import pipeline.cli.archive_commands  # noqa: F401  (publish, redact, archive-name)
 from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands  # noqa: F401  (they add their commands to cli)
 from pipeline.cli.base import cli
 

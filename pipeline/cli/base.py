@@ -11,7 +11,7 @@ import sys
 import click
 
 from pipeline import __version__, database, i18n, settings
-from pipeline.errors import LoikeError
+from pipeline.errors import InvalidEdit, LoikeError
 from pipeline.i18n import _, ngettext
 from pipeline.reports import RunReport
 
@@ -47,7 +47,9 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except LoikeError as error:
-            raise click.ClickException(str(error)) from error
+            # An editor's change refused (`loike redact`) carries its Vietnamese, as the review app shows it.
+            vi = error.vi if isinstance(error, InvalidEdit) and i18n.language() == "vi" else None
+            raise click.ClickException(vi or str(error)) from error
         except sqlite3.DatabaseError as error:
             if not database.is_damage(error) or not isinstance(ctx.obj, Context):
                 raise

@@ -25,8 +25,16 @@ from pipeline.publishing import exports
 )
 @click.option("--no-timecodes", is_flag=True, help="TXT: no [hh:mm:ss] before each line.")
 @click.option("--no-speakers", is_flag=True, help="TXT, SRT, DOCX: no speaker names.")
-@click.option("--no-marks", is_flag=True, help="TXT, SRT: no [máy]/[sửa]/[duyệt] after each line.")
+@click.option(
+    "--marks/--no-marks",
+    default=None,
+    help="[máy]/[sửa]/[duyệt] after each line [default: in TXT, not in SRT and VTT].",
+)
 @click.option("--include-restricted", is_flag=True, help="--all: also interviews that may not be published.")
+@click.option(
+    "--media-url",
+    help="OHMS, TEI: the absolute address of the access copy (ending in / for a folder holding CODE.mp3).",
+)
 @click.pass_obj
 def export_command(
     obj: Context,
@@ -37,15 +45,17 @@ def export_command(
     output_dir,
     no_timecodes,
     no_speakers,
-    no_marks,
+    marks,
     include_restricted,
+    media_url,
 ) -> None:
     """Export one INTERVIEW (its code, e.g. LK-2026-001, or its number), or --all, as txt, srt, vtt, json, docx,
     ohms (OHMS XML) or tei (TEI P5)."""
     if bool(interview) == everything:
         raise click.UsageError(_("Give one INTERVIEW code, or --all."))
-    options = exports.ExportOptions(timecodes=not no_timecodes, speakers=not no_speakers, marks=not no_marks)
+    options = exports.ExportOptions(not no_timecodes, not no_speakers, marks, media_url)
     try:
+        exports.check_media_url(media_url)
         if everything:
             report = exports.export_all(obj.database(), fmt, Path(output_dir), options, include_restricted)
         else:

@@ -13,8 +13,12 @@ Search: search_index (both full-text indexes) and manuscript_quotes (the quotes 
 search_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change) and quotes_kept (the passages editors keep for the book).
+For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
+closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
+m011.
 """
 
+from pipeline.database.archive_settings import HOLDING_ARCHIVE, archive_setting, holding_archive, set_archive_setting
 from pipeline.database.backup import backup
 from pipeline.database.connection import (
     Database,
@@ -27,6 +31,15 @@ from pipeline.database.connection import (
     open_database,
     warn_if_network,
     writing,
+)
+from pipeline.database.index_points import (
+    add_public_revision,
+    all_index_points,
+    delete_index_point,
+    index_point,
+    index_points,
+    public_history,
+    save_index_point,
 )
 from pipeline.database.interview_metadata import Applied, apply_metadata, narrowed_consent, search_text
 from pipeline.database.interviews import interview, interview_for, interviews
@@ -61,6 +74,7 @@ from pipeline.database.recordings import (
     remember_file,
     update_recording,
 )
+from pipeline.database.redactions import add_redaction, redaction, redactions, withdraw_redaction
 from pipeline.database.review import (
     alternatives,
     interview_people,
@@ -80,7 +94,14 @@ from pipeline.database.review import (
     untag_segment,
     update_segment,
 )
-from pipeline.database.revisions import add_revision, editor_actions, last_edits, segment_history, snapshot
+from pipeline.database.revisions import (
+    add_revision,
+    editor_actions,
+    interview_revisions,
+    last_edits,
+    segment_history,
+    snapshot,
+)
 from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
@@ -119,13 +140,17 @@ from pipeline.database.transcripts import (
 
 __all__ = [
     "add_former_name",
+    "add_public_revision",
     "add_quote",
     "add_recording",
+    "add_redaction",
     "add_revision",
+    "all_index_points",
     "all_recordings",
     "alternatives",
     "Applied",
     "apply_metadata",
+    "archive_setting",
     "backup",
     "connect",
     "count_waiting_for_metadata",
@@ -133,6 +158,7 @@ __all__ = [
     "damaged",
     "Database",
     "dated_events",
+    "delete_index_point",
     "delete_quote",
     "describe_event",
     "domain_words",
@@ -142,6 +168,10 @@ __all__ = [
     "file_names",
     "file_seen",
     "files_taken",
+    "HOLDING_ARCHIVE",
+    "holding_archive",
+    "index_point",
+    "index_points",
     "interview",
     "interview_events",
     "interview_for",
@@ -151,6 +181,7 @@ __all__ = [
     "interview_people",
     "interview_places",
     "interview_quotes",
+    "interview_revisions",
     "interview_roles",
     "interview_tags",
     "interviews",
@@ -183,6 +214,7 @@ __all__ = [
     "place_path",
     "places",
     "places_named",
+    "public_history",
     "quote",
     "record_normalised",
     "record_probe",
@@ -193,10 +225,13 @@ __all__ = [
     "recording_with_path",
     "recordings_to_process",
     "recordings_to_rebuild",
+    "redaction",
+    "redactions",
     "reindex",
     "remember_file",
     "remove_segment",
     "ROLES",
+    "save_index_point",
     "save_transcript",
     "search_text",
     "segment",
@@ -206,6 +241,7 @@ __all__ = [
     "segment_words",
     "segments",
     "segments_between",
+    "set_archive_setting",
     "sheet_segments",
     "SheetSegments",
     "snapshot",
@@ -223,5 +259,6 @@ __all__ = [
     "update_recording",
     "update_segment",
     "warn_if_network",
+    "withdraw_redaction",
     "writing",
 ]

@@ -105,3 +105,12 @@ def _decoded(row: tuple) -> Revision:
 
 def _encoded(snapshot: dict | None) -> str | None:
     return json.dumps(snapshot, ensure_ascii=False) if snapshot is not None else None
+
+
+def interview_revisions(db: Database, interview_id: int) -> list[Revision]:
+    """Every revision of every segment of an interview (merged-away ones too), oldest first."""
+    cursor = db.execute(
+        f"SELECT {', '.join(REVISION_COLUMNS)} FROM segment_revisions WHERE interview_id = ? ORDER BY id",
+        [interview_id],
+    )
+    return [_decoded(row) for row in cursor.fetchall()]

@@ -350,3 +350,9 @@ def _time_at(row: Segment, words: list[Word], offset: int, default: float, endin
             return word.end if ending else word.start
     span = row.end - row.start
     return round(row.start + span * offset / len(text), 3)
+
+
+def time_at(row: Segment, words: list[Word], offset: int, default: float, ending: bool = False) -> float:
+    """When the word at character ``offset`` of a segment is heard, as quotes take it: for the desk's other
+    selections (closed passages)."""
+    return _time_at(row, words, offset, default, ending)

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 
 from pipeline import database
 from pipeline.database.models import Segment, Tag
+from pipeline.desk import reader_routes
 from pipeline.publishing import templating
 from pipeline.speech import flags
 
@@ -90,6 +91,8 @@ def interview_context(db, code: str) -> dict:
         "labels": database.speaker_labels(db, found.id),
         # plain dicts: the page carries them as JSON too
         "alternatives": {sid: [asdict(a) for a in alts] for sid, alts in alternatives.items()},
+        "index": reader_routes.index_json(db, found.id),
+        "redactions": reader_routes.redactions_json(db, found.id),
     }
 
 

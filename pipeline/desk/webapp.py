@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
-from pipeline.desk import editing, security, views
+from pipeline.desk import editing, reader_routes, security, views
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.i18n import _
 from pipeline.publishing import review_sheets, templating
@@ -34,7 +34,8 @@ from pipeline.settings import Archive
 log = logging.getLogger(__name__)
 
 EDITOR_COOKIE = "loike_editor"
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+JS, CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+ASSETS = {"app.js": JS, "app_readers.js": JS, "app.css": CSS}
 SHEET_DELAY = 2.0
 """Seconds of quiet after an edit before the interview's static sheet is written again."""
 
@@ -212,6 +213,7 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
         Route("/api/subjects", change(add_subject), methods=["POST"]),
         Route("/api/speakers", change(name_speaker), methods=["POST"]),
+        *reader_routes.routes(change),
     ]
     # Starlette types every handler as taking any Exception; this one takes HTTPException (Kludex/starlette#1142).
     app = Starlette(routes=routes, exception_handlers={HTTPException: security.http_error})  # type: ignore[dict-item]

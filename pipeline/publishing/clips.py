@@ -11,6 +11,7 @@ import re
 import shutil
 import unicodedata
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline import files
@@ -51,8 +52,22 @@ def safe_name(text: str, suffix: str) -> str:
     return (name or "clip") + suffix
 
 
-def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Path:
-    """The audio of ``wav`` from ``start`` to ``end`` seconds, written whole to ``dest`` or not at all."""
+def silenced(frames: bytes, first: int, rate: int, width: int, silences: Sequence[tuple[float, float]]) -> bytes:
+    """Mono PCM ``frames`` beginning at frame ``first``, with every sample inside ``silences`` set to zero."""
+    data = bytearray(frames)
+    count = len(data) // width
+    for start, end in silences:
+        a, b = max(0, int(start * rate) - first), min(count, math.ceil(end * rate) - first)
+        if b > a:
+            data[a * width : b * width] = bytes((b - a) * width)
+    return bytes(data)
+
+
+def cut(
+    wav: Path, start: float, end: float, dest: Path, fmt: str = "wav", silences: Sequence[tuple[float, float]] = ()
+) -> Path:
+    """The audio of ``wav`` from ``start`` to ``end`` seconds, silent over each of ``silences`` (seconds of the
+    recording: passages closed to the public), written whole to ``dest`` or not at all."""
     from pydub import AudioSegment  # here, not at the top: only the clip export needs it
 
     check_encoder(fmt)
@@ -62,7 +77,7 @@ def cut(wav: Path, start: float, end: float, dest: Path, fmt: str = "wav") -> Pa
             first = max(0, int(start * rate))
             last = min(source.getnframes(), math.ceil(end * rate))
             source.setpos(min(first, source.getnframes()))
-            frames = source.readframes(max(0, last - first))
+            frames = silenced(source.readframes(max(0, last - first)), first, rate, source.getsampwidth(), silences)
             piece = AudioSegment(
                 data=frames, sample_width=source.getsampwidth(), frame_rate=rate, channels=source.getnchannels()
             )

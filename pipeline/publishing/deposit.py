@@ -1,10 +1,12 @@
 """The hand-over package: a BagIt bag (RFC 8493) for deposit at a provincial archive, and its validation.
 
-``data/`` holds the originals as they were taken in, the normalised listening WAVs, every transcript in every
-export format, and the metadata as JSON; bagit writes ``manifest-sha256.txt``, ``tagmanifest-sha256.txt`` and
-``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into place when complete, so a DEST
-that exists is always a whole bag. Originals are only read; each copy's SHA-256 in the manifest is checked
-against the hash taken when the recording came in, so the bag never blesses a copy that went wrong.
+``data/`` holds the originals as they were taken in (with the sidecars and spreadsheets that describe them), the
+normalised listening WAVs, every transcript in every export format, the metadata as JSON and Dublin Core, each
+interview's history, the quotes and the redaction log (``bag_contents``); bagit writes ``manifest-sha256.txt``,
+``tagmanifest-sha256.txt`` and ``bag-info.txt``. The bag is built in a hidden folder beside DEST and renamed into
+place when complete, so a DEST that exists is always a whole bag. Originals are only read; each copy's SHA-256 in
+the manifest is checked against the hash taken when the recording came in, so the bag never blesses a copy that
+went wrong.
 
 The bagit library (the Library of Congress's bagit-python) is imported here and nowhere else.
 """
@@ -26,7 +28,7 @@ from pipeline.database import Database
 from pipeline.database.models import Interview
 from pipeline.errors import ExportError, PackageInvalid, unwritable
 from pipeline.i18n import _
-from pipeline.publishing import exports, transcript
+from pipeline.publishing import access_audio, bag_contents, exports, redaction, transcript
 from pipeline.settings import Archive
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,10 @@ class PackageOptions:
     identifier: str | None = None  # External-Identifier; default "loike-<date>"
     contact: str | None = None  # Contact-Name
     formats: tuple[str, ...] = exports.FORMATS
-    only_publishable: bool = False  # leave out interviews that may not be published (by default all go in, marked)
+    only_publishable: bool = False
+    """The public package: only interviews cleared for publication, each as the public may read and hear it (closed
+    passages replaced and silent, access copies instead of originals and WAVs, no history, a redaction log without
+    the words). By default it is the archive's own: every interview, marked, and everything."""
 
 
 @dataclass
@@ -66,16 +71,38 @@ def _original(archive: Archive, db: Database, interview: Interview) -> Path:
     )
 
 
-def _metadata(db: Database, t: transcript.Transcript, original: str) -> dict:
+def _metadata(db: Database, t: transcript.Transcript, files: dict[str, str], history: bool) -> dict:
     document = json.loads(exports.to_json(t))
     document.pop("segments")
-    document["files"] = {
-        "original": f"originals/{original}",
-        "audio": f"audio/{t.code}.wav",
+    document["files"] = files | {
         "transcripts": [f"transcripts/{t.code}/{exports.filename(t.code, f)}" for f in exports.FORMATS],
     }
-    document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
+    if history:
+        document["history"] = [asdict(entry) for entry in database.recording_log(db, t.interview.recording_id)]
     return document
+
+
+def _archive_audio(archive: Archive, db: Database, work: Path, t: transcript.Transcript) -> dict[str, str]:
+    """The original as taken in and the listening WAV, for the archive's own package."""
+    original = _original(archive, db, t.interview)
+    relative = archive.relpath(original)  # NFC, as stored, whatever the name's form on disk
+    _copy(original, work / "originals" / relative)
+    wav = archive.audio_dir / f"{t.code}.wav"
+    if not wav.is_file():
+        raise ExportError(
+            _("The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again.").format(
+                wav=wav, code=t.code
+            )
+        )
+    _copy(wav, work / "audio" / wav.name)
+    return {"original": f"originals/{relative}", "audio": f"audio/{t.code}.wav"}
+
+
+def _public_audio(archive: Archive, work: Path, t: transcript.Transcript) -> dict[str, str]:
+    """Only the access copy, silent over the closed passages: a public package holds no original."""
+    name = f"{t.code}.{access_audio.FORMATS[0]}"
+    _copy(access_audio.access_copy(archive, t), work / "audio" / name)
+    return {"audio": f"audio/{name}"}
 
 
 def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = PackageOptions()) -> PackageReport:
@@ -92,7 +119,9 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
         raise unwritable(dest, error, _("The package")) from error
     try:
         report = _fill(db, archive, work, dest, options)
-        _check_originals(db, work, report)
+        if not options.only_publishable:
+            _check_originals(db, work, report)
+        _readable_by_the_team(work)
         os.rename(work, dest)
     except OSError as error:
         shutil.rmtree(work, ignore_errors=True)
@@ -105,26 +134,21 @@ def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = 
 
 
 def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: PackageOptions) -> PackageReport:
-    transcripts, withheld = transcript.load_all(db, include_restricted=not options.only_publishable)
+    public = options.only_publishable
+    if public:
+        transcripts, withheld = redaction.public_all(db)
+    else:
+        transcripts, withheld = transcript.load_all(db, include_restricted=True)
     report = PackageReport(dest, withheld=withheld)
     catalogue = []
     for t in transcripts:
-        original = _original(archive, db, t.interview)
-        relative = archive.relpath(original)  # NFC, as stored, whatever the name's form on disk
-        _copy(original, work / "originals" / relative)
-        wav = archive.audio_dir / f"{t.code}.wav"
-        if not wav.is_file():
-            raise ExportError(
-                _(
-                    "The listening copy {wav} of {code} is missing: run `loike rebuild --audio`, then package again."
-                ).format(wav=wav, code=t.code)
-            )
-        _copy(wav, work / "audio" / wav.name)
+        files = _public_audio(archive, work, t) if public else _archive_audio(archive, db, work, t)
         for fmt in options.formats:
             target = work / "transcripts" / t.code / exports.filename(t.code, fmt)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(exports.render(t, fmt))
-        meta = _metadata(db, t, relative)
+        meta = _metadata(db, t, files, history=not public)
+        bag_contents.add_interview(db, archive, work, t, history=not public)
         (work / "metadata").mkdir(exist_ok=True)
         (work / "metadata" / f"{t.code}.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -136,7 +160,7 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
                 "date": t.interview.date,
                 "consent_status": t.consent,
                 "restricted": t.restricted,
-                "original": f"originals/{relative}",
+                **files,
                 "sha256": t.interview.sha256,
             }
         )
@@ -146,6 +170,9 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         json.dumps({"interviews": catalogue, "withheld": withheld}, ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
+    packaged = {t.code: t.interview.id for t in transcripts}
+    bag_contents.add_quotes(db, archive, work, list(packaged), include_restricted=not public)
+    bag_contents.add_redaction_log(db, work, packaged, words=not public)
     restricted = [t.code for t in transcripts if t.restricted]
     info = {
         "Source-Organization": options.organization,
@@ -153,7 +180,6 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
         "External-Description": f"Lời Kể: {len(catalogue)} cuộc phỏng vấn (bản gốc, âm thanh chuẩn hoá, "
         f"bản phiên âm {', '.join(options.formats)}, siêu dữ liệu).",
         "Bag-Software-Agent": f"Lời Kể {__version__} (bagit-python {bagit.VERSION})",
-        "Internal-Sender-Identifier": str(archive.root),
         "Access-Restrictions": ("Hạn chế công bố: " + ", ".join(restricted)) if restricted else "Không",
     }
     if options.contact:
@@ -162,6 +188,13 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     report.files = len(bag.payload_entries())
     report.bytes = int(bag.info["Payload-Oxum"].split(".")[0])
     return report
+
+
+def _readable_by_the_team(folder: Path) -> None:
+    """The bag's folder as any folder the user makes (mkdtemp makes it private to its owner)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -1,8 +1,9 @@
-"""Transcripts out of the archive: plain text, SRT and WebVTT subtitles and JSON here; DOCX in ``documents``,
-OHMS and TEI in ``archival``.
+"""Transcripts out of the archive: plain text, SRT and WebVTT subtitles (cut into cues by ``captions``) and JSON
+here; DOCX in ``word_documents``, OHMS in ``ohms``, TEI in ``tei``.
 
 Every format carries the text an editor left where a segment was edited or verified (the machine's otherwise)
-and says which is which, and every format names the interview's consent to publish. ``export_all`` leaves out
+and says which is which, and every format names the interview's consent to publish. Exports are public: they read
+the transcript through ``redaction``, with the passages still closed replaced. ``export_all`` leaves out
 interviews that may not be published unless asked; one interview named on its own is exported as asked, marked.
 """
 
@@ -16,9 +17,10 @@ from pathlib import Path
 
 from pipeline import files
 from pipeline.database import Database
+from pipeline.database.public_records import IndexPoint
 from pipeline.errors import ExportError, unwritable
 from pipeline.i18n import _
-from pipeline.publishing import archival_xml, transcript
+from pipeline.publishing import captions, ohms, redaction, tei, transcript
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
 
 log = logging.getLogger(__name__)
@@ -73,9 +75,21 @@ class ExportOptions:
     timecodes: bool = True
     """TXT: an [hh:mm:ss] time code before each line."""
     speakers: bool = True
-    """TXT, SRT, DOCX: the speaker's name (or label) before each line."""
-    marks: bool = True
-    """TXT, SRT: [máy] / [sửa] / [duyệt] after each line; SRT players show it, so subtitles may want it off."""
+    """TXT, SRT, VTT, DOCX: the speaker's name (or label) before each line."""
+    marks: bool | None = None
+    """[máy] / [sửa] / [duyệt] after each line: None is each format's own way (TXT yes; SRT and VTT no, since
+    players show them)."""
+    media_url: str | None = None
+    """OHMS, TEI: the absolute address of the interview's access copy (an address ending in "/" is a folder: the
+    copy's file name is added)."""
+
+    def marks_in(self, fmt: str) -> bool:
+        return self.marks if self.marks is not None else fmt not in ("srt", "vtt")
+
+    def media_for(self, code: str) -> str | None:
+        if self.media_url and self.media_url.endswith("/"):
+            return self.media_url + ohms.access_name(code)
+        return self.media_url
 
 
 @dataclass
@@ -109,7 +123,8 @@ def _person_text(p: transcript.Person) -> str:
 
 def to_txt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
     out = header_lines(t)
-    if options.marks:
+    marks = options.marks_in("txt")
+    if marks:
         out.append(LEGEND)
     out.append("")
     for line in t.lines:
@@ -119,63 +134,29 @@ def to_txt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
         if options.speakers and line.speaker:
             parts.append(f"{line.speaker}:")
         parts.append(line.text)
-        if options.marks:
+        if marks:
             parts.append(MARKS.get(line.review_status, line.review_status))
         out.append(" ".join(parts))
     return "\n".join(out) + "\n"
 
 
-def subtitle_time(seconds: float, separator: str) -> str:
-    """12.3456 → "00:00:12,346" (SRT) or "00:00:12.346" (WebVTT), rounded to the millisecond."""
-    ms = max(0, round(float(seconds) * 1000))
-    hours, rest = divmod(ms, 3_600_000)
-    return f"{hours:02d}:{rest // 60_000:02d}:{rest % 60_000 // 1000:02d}{separator}{rest % 1000:03d}"
-
-
-def _cue_times(line: transcript.Line) -> tuple[float, float]:
-    # A cue must end after it starts; Whisper sometimes gives a segment no length.
-    return line.start, max(line.end, line.start + 0.001)
-
-
 def to_srt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
-    """SubRip has no escaping and no comments: the text goes as written, the mark after it."""
+    """SubRip has no escaping and no comments: the text goes as written, in cues of two rows of 42 characters."""
     cues = []
-    for number, line in enumerate(t.lines, 1):
-        start, end = _cue_times(line)
-        text = f"{line.speaker}: {line.text}" if options.speakers and line.speaker else line.text
-        if options.marks:
-            text += " " + MARKS.get(line.review_status, line.review_status)
-        cues.append(f"{number}\n{subtitle_time(start, ',')} --> {subtitle_time(end, ',')}\n{_one_line(text)}\n")
-    return "\n".join(cues)
-
-
-def _one_line(text: str) -> str:
-    # A blank line ends a cue in SRT and WebVTT; the stored text has none, an edited one might.
-    return re.sub(r"\s*\n\s*", " ", text).strip()
-
-
-def vtt_escape(text: str) -> str:
-    """WebVTT cue text: &, < and > as character references (this also keeps "-->" out of a cue)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for line in t.lines:
+        name = line.speaker if options.speakers else None
+        mark = MARKS.get(line.review_status, line.review_status) if options.marks_in("srt") else None
+        cues += captions.line_cues(line, name, mark)
+    return "\n".join(
+        f"{number}\n{captions.timestamp(cue.start, ',')} --> {captions.timestamp(cue.end, ',')}\n{cue.text}\n"
+        for number, cue in enumerate(cues, 1)
+    )
 
 
 def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
-    """WebVTT with the speaker as a voice tag (<v Name>) and the review status in each cue's identifier ("3 [máy]",
-    the marks of the TXT, explained in the NOTE)."""
-    notes = "\n".join(_note_safe(line) for line in header_lines(t) + [LEGEND])
-    blocks = ["WEBVTT", f"NOTE\n{notes}"]
-    for line in t.lines:
-        start, end = _cue_times(line)
-        text = vtt_escape(_one_line(line.text))
-        if line.speaker:
-            text = f"<v {vtt_escape(_one_line(line.speaker))}>{text}</v>"
-        ident = f"{line.idx + 1} {MARKS.get(line.review_status, line.review_status)}"
-        blocks.append(f"{ident}\n{subtitle_time(start, '.')} --> {subtitle_time(end, '.')}\n{text}")
-    return "\n\n".join(blocks) + "\n"
-
-
-def _note_safe(text: str) -> str:
-    return _one_line(text).replace("-->", "->")  # a NOTE may not hold "-->"
+    """WebVTT: the speaker as a voice tag (<v Name>) and in the text, the review status in each cue's identifier."""
+    marks = MARKS if options.marks_in("vtt") else None
+    return captions.vtt(t, header_lines(t) + [LEGEND], options.speakers, marks, status_names=MARKS)
 
 
 def to_json(t: Transcript) -> str:
@@ -197,6 +178,8 @@ def to_json(t: Transcript) -> str:
         "interviewers": [{"id": p.id, "name": p.name} for p in t.interviewers],
         "events": [{"id": e.id, "name": e.name, "date_start": e.date_start, "date_end": e.date_end} for e in t.events],
         "review": {**t.review_counts, "note": t.review_note()},
+        "index": [index_point_json(point) for point in t.index],
+        "closed": [{"start": r.start, "end": r.end, "until": r.until} for r in t.closed],
         "segments": [
             {
                 "id": line.id,
@@ -217,6 +200,15 @@ def to_json(t: Transcript) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+INDEX_FIELDS = ("time", "title", "synopsis", "partial_transcript", "keywords", "subjects")
+
+
+def index_point_json(point: IndexPoint) -> dict:
+    """An index point as the JSON export and the published site give it (without who placed it)."""
+    found = {name: getattr(point, name) for name in INDEX_FIELDS}
+    return found | {f"{name}_alt": getattr(point, f"{name}_alt") for name in INDEX_FIELDS[1:]}
+
+
 def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) -> bytes:
     """One transcript in one format, as the bytes of the file."""
     if fmt == "docx":
@@ -230,8 +222,8 @@ def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) ->
         "srt": lambda: to_srt(t, options),
         "vtt": lambda: to_vtt(t, options),
         "json": lambda: to_json(t),
-        "ohms": lambda: archival_xml.ohms_xml(t),
-        "tei": lambda: archival_xml.tei_xml(t),
+        "ohms": lambda: ohms.ohms_xml(t, options.media_for(t.code)),
+        "tei": lambda: tei.tei_xml(t, options.media_for(t.code)),
     }
     if fmt not in writers:
         raise ExportError(
@@ -241,6 +233,17 @@ def render(t: Transcript, fmt: str, options: ExportOptions = ExportOptions()) ->
 
 
 # ---------------------------------------------------------------- files
+
+
+def check_media_url(url: str | None) -> None:
+    """An access copy's address must be absolute: a reader of the OHMS or TEI file fetches it from anywhere."""
+    if url is not None and not re.match(r"https?://[^/\s]+", url):
+        raise ExportError(
+            _(
+                "--media-url {url!r} is not an absolute web address: give one starting with http:// or https://, "
+                "e.g. https://luutru.example.vn/loike/."
+            ).format(url=url)
+        )
 
 
 def filename(code: str, fmt: str) -> str:
@@ -259,14 +262,12 @@ def write_export(path: Path, data: bytes, what: str | None = None) -> Path:
 def export_one(
     db: Database, key: str, fmt: str, options: ExportOptions = ExportOptions(), output: Path | None = None
 ) -> bytes | Path:
-    """One interview: the bytes when ``output`` is None, else the path written."""
+    """One interview: the bytes when ``output`` is None, else the path written; a format that is not text (DOCX)
+    goes to CODE.docx in the current folder when no ``output`` is given."""
+    t = redaction.public(db, key)
+    data = render(t, fmt, options)
     if fmt in BINARY and output is None:
-        raise ExportError(
-            _("{fmt} is not text and cannot be printed: give a file with -o, e.g. -o {filename}.").format(
-                fmt=fmt.upper(), filename=filename(key, fmt)
-            )
-        )
-    data = render(transcript.load(db, key), fmt, options)
+        output = Path(filename(t.code, fmt))
     return data if output is None else write_export(output, data)
 
 
@@ -275,7 +276,7 @@ def export_all(
 ) -> ExportReport:
     """Every transcribed interview into ``out_dir``, one file each, named by code; restricted ones left out unless
     ``include_restricted``."""
-    transcripts, withheld = transcript.load_all(db, include_restricted)
+    transcripts, withheld = redaction.public_all(db, include_restricted)
     report = ExportReport(withheld=withheld)
     for t in transcripts:
         report.written.append(write_export(out_dir / filename(t.code, fmt), render(t, fmt, options)))
@@ -285,4 +286,4 @@ def export_all(
 
 def interview_json(db: Database, key: str) -> str:
     """One interview as JSON (kept for callers of the first export)."""
-    return to_json(transcript.load(db, key))
+    return to_json(redaction.public(db, key))

@@ -5,6 +5,7 @@ imports the other's module for them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline.database.models import Person
@@ -32,6 +33,9 @@ class Quote:
     comment: str | None = None
     citation: str = ""
     clip: str | None = None
+    district: str | None = None  # of the place the interview was held in
+    province: str | None = None
+    holding_archive: str | None = None
 
     @property
     def range(self) -> str:
@@ -50,6 +54,8 @@ class Quote:
             "date": self.date,
             "date_vn": date_vn(self.date),
             "place": self.where,
+            "district": self.district,
+            "province": self.province,
             "witness": w.name if w else None,
             "birth_year": w.birth_year if w else None,
             "sex": w.sex if w else None,
@@ -66,6 +72,7 @@ class Quote:
             "events": "; ".join(e.name for e in self.events),
             "comment": self.comment,
             "clip": self.clip,
+            "holding_archive": self.holding_archive,
         }
 
 
@@ -73,3 +80,9 @@ class Quote:
 class QuoteGroup:
     heading: str
     quotes: list[Quote]
+
+
+def inner_quotes(text: str) -> str:
+    """Quotation marks inside a quote as Vietnamese prints them within “…”: ‘…’ (straight or curly doubles, in
+    pairs; a lone one is left as it is)."""
+    return re.sub(r"[\"“”]([^\"“”]*)[\"“”]", r"‘\1’", text)

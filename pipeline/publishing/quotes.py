@@ -3,7 +3,8 @@ witness, interview, time-code range and a ready citation from the archive's ``ci
 Markdown, CSV or JSON, with an audio clip per quote if asked.
 
 Interviews that may not be published (restricted, embargoed, or nobody recorded consent) are left out unless
-``include_restricted``; included, each of their quotes is marked in every format.
+``include_restricted``; included, each of their quotes is marked in every format. Passages still closed are
+replaced in every quote and silent in every clip (``redaction``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from pipeline.database.models import Person
 from pipeline.database.search_records import DatedEvent, ManuscriptQuote
 from pipeline.errors import ExportError, unwritable
 from pipeline.i18n import _
-from pipeline.publishing import clips, templating, transcript, word_documents
-from pipeline.publishing.quote_records import Quote, QuoteGroup
-from pipeline.publishing.transcript import CONSENT_VN, date_vn, minutes
+from pipeline.publishing import citations, clips, redaction, transcript, word_documents
+from pipeline.publishing.quote_records import Quote, QuoteGroup, inner_quotes
+from pipeline.publishing.transcript import CONSENT_VN, date_vn
 from pipeline.settings import Archive
 from pipeline.text import fold
 
@@ -34,7 +35,6 @@ FORMATS = {"docx": ".docx", "md": ".md", "csv": ".csv", "json": ".json"}
 GROUPINGS = ("event", "witness")
 NO_EVENT = "Chưa gắn sự kiện"
 NO_WITNESS = "Chưa rõ người kể"
-FORMER = ("nguyên ", "cựu ", "nay ", "hiện ")
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,25 @@ def select(db: Database, f: QuoteFilters = QuoteFilters()) -> tuple[list[Quote],
             continue
         kept.append((quote, restricted))
     dated = database.dated_events(db, set().union(*(quote.events for quote, _ in kept)))
-    return [_quote(db, quote, restricted, dated) for quote, restricted in kept], list(dict.fromkeys(withheld))
+    holder = database.holding_archive(db)
+    closed = database.redactions(db)
+    found = [
+        redaction.closed_quote(
+            _quote(db, quote, restricted, dated, holder), [r for r in closed if r.interview_id == quote.interview_id]
+        )
+        for quote, restricted in kept
+    ]
+    return found, list(dict.fromkeys(withheld))
 
 
-def _quote(db: Database, chosen: ManuscriptQuote, restricted: bool, dated: list[DatedEvent]) -> Quote:
+def _quote(
+    db: Database, chosen: ManuscriptQuote, restricted: bool, dated: list[DatedEvent], holder: str | None
+) -> Quote:
     """The quote as printed; ``dated`` holds at least the events it is about, in date order."""
     events = [event for event in dated if event.id in chosen.events]
     witness = database.person(db, chosen.witness_id) if chosen.witness_id else None
     interviewers = database.people_in_role(db, chosen.interview_id, "interviewer")
+    held_in = {place.kind: place.name for place in database.interview_places(db, chosen.interview_id)}
     return Quote(
         id=chosen.id,
         code=chosen.code,
@@ -116,7 +127,7 @@ def _quote(db: Database, chosen: ManuscriptQuote, restricted: bool, dated: list[
         start=chosen.start,
         end=chosen.end,
         witness=witness,
-        role=role_phrase(witness, events, chosen.date) if witness else None,
+        role=citations.role_phrase(witness, events, chosen.date) if witness else None,
         interviewers=[p.name for p in interviewers],
         date=chosen.date,
         where=_where(chosen),
@@ -126,30 +137,15 @@ def _quote(db: Database, chosen: ManuscriptQuote, restricted: bool, dated: list[
         events=events,
         tags=list(chosen.tags),
         comment=chosen.comment,
+        district=held_in.get("district"),
+        province=held_in.get("province"),
+        holding_archive=holder,
     )
 
 
 def _where(chosen: ManuscriptQuote) -> str | None:
     """The commune the interview was held in ("xã Bắc Cường"), else the most precise place named."""
     return transcript.commune_phrase(chosen.commune) if chosen.commune is not None else chosen.place_name
-
-
-def role_phrase(witness: Person, events: list[DatedEvent], interview_date: str | None) -> str | None:
-    """The role the citation gives: the one held in the year of the quote's event, else the latest held; "nguyên"
-    (former) before it when it had ended by the interview and the title does not already say so."""
-    if not witness.roles:
-        return None
-    years = [int(d[:4]) for d in (e.date_start for e in events) if d and d[:4].isdigit()]
-    chosen = next(
-        (r for r in witness.roles for y in years if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)),
-        None,
-    )
-    chosen = chosen or max(witness.roles, key=lambda r: r.start_year or 0)
-    title = chosen.title
-    ended = chosen.end_year and (not interview_date or chosen.end_year < int(interview_date[:4]))
-    if ended and not title.lower().startswith(FORMER):
-        title = f"nguyên {title}"
-    return title
 
 
 # ---------------------------------------------------------------- grouping and citing
@@ -185,29 +181,6 @@ def _witness_heading(w: Person) -> str:
     return name + (f" (sinh năm {w.birth_year})" if w.birth_year else "")
 
 
-def cite(quotes: list[Quote], archive: Archive) -> None:
-    """Fill each quote's citation from the archive's template (or the built-in one)."""
-    env = templating.text_environment(archive.root)
-    for q in quotes:
-        w = q.witness
-        q.citation = templating.citation(
-            env,
-            quote={"id": q.id, "text": q.text},
-            witness={"name": w.name, "honorific": w.honorific, "birth_year": w.birth_year, "role": q.role}
-            if w
-            else None,
-            interview={
-                "code": q.code,
-                "date_vn": date_vn(q.date) or "",
-                "where": q.where,
-                "interviewers": q.interviewers,
-                "consent": q.consent,
-            },
-            start=minutes(q.start),
-            end=minutes(q.end, up=True),
-        )
-
-
 # ---------------------------------------------------------------- writing
 
 
@@ -225,7 +198,7 @@ def to_markdown(groups: list[QuoteGroup], title: str, subtitle: str) -> str:
             if q.restricted:
                 out += [f"**[{md_escape(CONSENT_VN.get(q.consent, q.consent).upper())}]**", ""]
             out += [
-                f"> “{md_escape(q.text)}”",
+                f"> “{md_escape(inner_quotes(q.text))}”",
                 ">",
                 f"> — {md_escape(q.citation)}",
                 "",
@@ -325,8 +298,8 @@ def export_quotes(
     if clips_dir is not None:
         clips.check_encoder(clip_format)
     quotes, withheld = select(db, f)
-    cite(quotes, archive)
-    written = _cut_clips(archive, quotes, clips_dir, clip_format) if clips_dir is not None else []
+    citations.cite(quotes, archive)
+    written = _cut_clips(db, archive, quotes, clips_dir, clip_format) if clips_dir is not None else []
     groups = group(quotes, by)
     title, subtitle = "Trích dẫn lời kể", describe(f, by, len(quotes))
     if fmt == "docx":
@@ -347,7 +320,13 @@ def export_quotes(
     return QuoteReport(output, data, len(quotes), len(groups), withheld, written)
 
 
-def _cut_clips(archive: Archive, quotes: list[Quote], folder: Path, fmt: str) -> list[Path]:
+def _cut_clips(db: Database, archive: Archive, quotes: list[Quote], folder: Path, fmt: str) -> list[Path]:
+    """A clip per quote, silent over every passage still closed."""
+    silent: dict[str, list[tuple[float, float]]] = {}
+    for r in redaction.in_force(database.redactions(db)):
+        closed = database.interview(db, str(r.interview_id))
+        if closed is not None:
+            silent.setdefault(closed.code, []).append((r.start, r.end))
     taken: set[str] = set()
     written = []
     for q in quotes:
@@ -356,6 +335,7 @@ def _cut_clips(archive: Archive, quotes: list[Quote], folder: Path, fmt: str) ->
         while name in taken:
             name, n = f"{stem} ({n}).{fmt}", n + 1
         taken.add(name)
-        written.append(clips.cut(archive.audio_dir / f"{q.code}.wav", q.start, q.end, folder / name, fmt))
+        wav = archive.audio_dir / f"{q.code}.wav"
+        written.append(clips.cut(wav, q.start, q.end, folder / name, fmt, silent.get(q.code, [])))
         q.clip = name
     return written

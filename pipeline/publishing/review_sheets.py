@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Interview, Segment, Word
-from pipeline.publishing import subject_pages, templating
+from pipeline.database.public_records import IndexPoint
+from pipeline.publishing import redaction, subject_pages, templating
 from pipeline.settings import Archive
 from pipeline.speech import flags
 
@@ -182,9 +183,13 @@ def segment_row(seg: SegmentView) -> str:
 
 
 def render_sheet(
-    env: templating.Environment, interview: Interview, segments: list[Segment], audio_href: str | None
+    env: templating.Environment,
+    interview: Interview,
+    segments: list[Segment],
+    audio_href: str | None,
+    index: Sequence[IndexPoint] = (),
 ) -> str:
-    """One interview's review sheet as a complete HTML page."""
+    """One interview's review sheet as a complete HTML page, with the index editors placed."""
     views = [segment_view(s) for s in segments]
     return templating.render_page(
         env,
@@ -193,6 +198,7 @@ def render_sheet(
         segments=views,
         segment_rows=Markup("\n".join(segment_row(v) for v in views)),
         audio_href=audio_href,
+        index=index,
         has_speakers=any(v.get("speaker") for v in views),
         print_lines=PRINT_LINES,
     )
@@ -239,6 +245,7 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
                 only,
                 workers=os.cpu_count() or 1,
                 subject_lists=False,
+                indexes=database.all_index_points(db),
             )
         finally:
             segments.close()
@@ -249,7 +256,8 @@ def write_sheets(db: Database, archive: Archive, only: set[int] | None = None) -
 def _write_subject_pages(archive: Archive) -> int:
     db = database.connect(archive.database)
     try:
-        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, database.subjects(db))
+        subjects = redaction.closed_subjects(db, database.subjects(db))
+        return subject_pages.write_subject_pages(archive.root, archive.sheets_dir, subjects)
     finally:
         db.close()
 
@@ -263,6 +271,7 @@ def write_sheet_files(
     only: set[int] | None = None,
     workers: int = 1,
     subject_lists: bool = True,
+    indexes: Mapping[int, list[IndexPoint]] | None = None,
 ) -> Path:
     """Write ``<code>.html`` for every interview (or those whose ids are in ``only``) and ``index.html``;
     return the index's path.
@@ -278,10 +287,12 @@ def write_sheet_files(
     env = templating.environment(archive_root, reload=False)
     templating.make_folder(out_dir)
     jobs = [
-        (interview, audio_hrefs.get(interview.id)) for interview in interviews if only is None or interview.id in only
+        (interview, audio_hrefs.get(interview.id), (indexes or {}).get(interview.id, []))
+        for interview in interviews
+        if only is None or interview.id in only
     ]
     load = segments if callable(segments) else partial(_segments_of, segments)
-    workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _ in jobs) // SEGMENTS_PER_WORKER))
+    workers = max(1, min(workers, sum(iv.segment_count or 1 for iv, _, _ in jobs) // SEGMENTS_PER_WORKER))
     if workers == 1:
         written = sum(_write_sheet(env, out_dir, load, job) for job in jobs)
     else:
@@ -310,11 +321,13 @@ def _segments_of(segments: Mapping[int, list[Segment]], interview_id: int) -> li
     return segments.get(interview_id, [])
 
 
-def _write_sheet(
-    env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]], job: tuple[Interview, str | None]
-) -> bool:
-    interview, audio_href = job
-    page = render_sheet(env, interview, load(interview.id), audio_href)
+Job = tuple[Interview, str | None, list[IndexPoint]]
+"""What a sheet is made from besides its segments: the interview, its audio's address, its index."""
+
+
+def _write_sheet(env: templating.Environment, out_dir: Path, load: Callable[[int], list[Segment]], job: Job) -> bool:
+    interview, audio_href, index = job
+    page = render_sheet(env, interview, load(interview.id), audio_href, index)
     return templating.write_if_changed(out_dir / templating.sheet_filename(interview.code or ""), page)
 
 
@@ -326,5 +339,5 @@ def _start_worker(archive_root: Path, out_dir: Path, load: Callable[[int], list[
     _worker.update(env=templating.environment(archive_root, reload=False), out_dir=out_dir, load=load)
 
 
-def _write_sheet_in_worker(job: tuple[Interview, str | None]) -> bool:
+def _write_sheet_in_worker(job: Job) -> bool:
     return _write_sheet(_worker["env"], _worker["out_dir"], _worker["load"], job)

@@ -7,6 +7,7 @@ Every export format reads the same ``Transcript``, so a line says the same thing
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import overload
@@ -14,6 +15,7 @@ from typing import overload
 from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Event, Interview, Person, Tag, Word
+from pipeline.database.public_records import IndexPoint, Redaction
 from pipeline.errors import NotFound
 from pipeline.i18n import _
 from pipeline.text import date_vn  # noqa: F401  (the exports format dates through here)
@@ -69,6 +71,11 @@ class Transcript:
     place_path: list[str]  # most precise first: commune, district, province
     commune: str | None = None  # the commune (xã, phường) the interview was held in, when the metadata says
     tags: dict[int, list[Tag]] = field(default_factory=dict)  # segment id → the tags an editor put on it
+    index: list[IndexPoint] = field(default_factory=list)  # the index editors placed, in time order
+    holding_archive: str | None = None  # the archive that holds the interview (``loike archive-name``)
+    closed: list[Redaction] = field(default_factory=list)  # the passages replaced in this copy (public copies only)
+    district: str | None = None
+    province: str | None = None
 
     @property
     def code(self) -> str:
@@ -110,8 +117,12 @@ def load(db: Database, key: str) -> Transcript:
     return _assemble(db, found)
 
 
-def load_all(db: Database, include_restricted: bool = False) -> tuple[list[Transcript], list[str]]:
-    """Every transcribed interview, and the codes left out because they may not be published."""
+def load_all(
+    db: Database, include_restricted: bool = False, words: bool | Collection[int] = True
+) -> tuple[list[Transcript], list[str]]:
+    """Every transcribed interview, and the codes left out because they may not be published. ``words``: the
+    machine's word times for every line (True), for none, or only for the interviews whose ids it holds (reading
+    them is most of the time a thousand transcripts take)."""
     kept, withheld = [], []
     for interview in database.interviews(db):
         if interview.status != "transcribed":
@@ -119,15 +130,15 @@ def load_all(db: Database, include_restricted: bool = False) -> tuple[list[Trans
         if not publishable(interview.consent_status, interview.consent_until) and not include_restricted:
             withheld.append(interview.code)
             continue
-        kept.append(_assemble(db, interview))
+        kept.append(_assemble(db, interview, words if isinstance(words, bool) else interview.id in words))
     return kept, withheld
 
 
-def _assemble(db: Database, interview: Interview) -> Transcript:
+def _assemble(db: Database, interview: Interview, with_words: bool = True) -> Transcript:
     names = database.person_names(db)
     mapped = database.speaker_people(db, interview.id)
     lines = []
-    for seg in database.segments(db, interview.id):
+    for seg in database.segments(db, interview.id, with_words):
         person_id = seg.person_id or (mapped.get(seg.speaker) if seg.speaker else None)
         status = seg.review_status or "machine"
         lines.append(
@@ -149,7 +160,7 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
             )
         )
     places = database.interview_places(db, interview.id)
-    commune = next((place.name for place in places if place.kind == "commune"), None)
+    named = {place.kind: place.name for place in reversed(places)}  # the most precise of each kind
     return Transcript(
         interview,
         lines,
@@ -157,8 +168,12 @@ def _assemble(db: Database, interview: Interview) -> Transcript:
         database.people_in_role(db, interview.id, "interviewer"),
         database.interview_events(db, interview.id),
         [place.name for place in places],
-        commune,
+        named.get("commune"),
         database.interview_tags(db, interview.id),
+        database.index_points(db, interview.id),
+        database.holding_archive(db),
+        district=named.get("district"),
+        province=named.get("province"),
     )
 
 

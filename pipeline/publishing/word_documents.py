@@ -14,9 +14,9 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor, Twips
 
-from pipeline.publishing.quote_records import QuoteGroup
+from pipeline.publishing.quote_records import QuoteGroup, inner_quotes
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock, date_vn
 
 FONT = "Times New Roman"
@@ -107,14 +107,34 @@ def _save(doc) -> bytes:
     return buffer.getvalue()
 
 
+CELL_MARGIN = 108
+"""Twips (0.19 cm) of space Table Grid keeps inside each cell, left and right."""
+
+
 def _facts_table(doc, facts: list[tuple[str, str]]) -> None:
+    """Two columns inside the margins: fixed widths (Word and LibreOffice otherwise size the grid themselves) and
+    indented by the cell margin, so the left border sits on the margin whether the reader aligns tables by their
+    text (Word 2010 and LibreOffice) or by their border (Word 2013 and later)."""
+    section = doc.sections[-1]
+    text_width = (section.page_width - section.left_margin - section.right_margin) // 635  # EMU → twips
+    widths = [Cm(4.5).twips, text_width - 2 * CELL_MARGIN - Cm(4.5).twips]
     table = doc.add_table(rows=0, cols=2)
     table.style = doc.styles["Table Grid"]
+    table.autofit = False
+    width = table._tbl.tblPr.find(qn("w:tblW"))
+    indent = OxmlElement("w:tblInd")
+    width.addnext(indent)  # the schema's order: tblW, jc, tblCellSpacing, tblInd …
+    for element, value in ((width, sum(widths)), (indent, CELL_MARGIN)):
+        element.set(qn("w:w"), str(value))
+        element.set(qn("w:type"), "dxa")
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        column.set(qn("w:w"), str(width))
     for label, value in facts:
         cells = table.add_row().cells
         _run(cells[0].paragraphs[0], label, bold=True, size=10)
         _run(cells[1].paragraphs[0], value, size=10)
-        cells[0].width, cells[1].width = Cm(4.5), Cm(11.5)
+        for cell, width in zip(cells, widths):
+            cell.width = Twips(width)
 
 
 def transcript_facts(t: Transcript) -> list[tuple[str, str]]:
@@ -187,7 +207,7 @@ def quotes_docx(groups: list[QuoteGroup], title: str, subtitle: str) -> bytes:
                     size=9,
                     colour=RED,
                 )
-            _run(doc.add_paragraph(style="Quote"), f"“{quote.text}”")
+            _run(doc.add_paragraph(style="Quote"), f"“{inner_quotes(quote.text)}”")
             _run(doc.add_paragraph(), quote.citation, size=11)
             details = doc.add_paragraph()
             _run(details, quote.details(), size=9, colour=GREY)
