@@ -167,3 +167,13 @@ class ClusterError(LoikeError):
     transcriber, a recording whose transcriber died again and again)."""
 
     kind = "cluster"
+
+
+class WorkshopError(LoikeError):
+    """The workshop's papers cannot be made as asked: an event with no passage, a conclusion without its answer, a
+    gazetteer with a mistake (the sentence names the file and the line). ``vi`` says it to the editor in the review
+    app, where there is a Vietnamese sentence for it."""
+
+    def __init__(self, message: str, vi: str | None = None):
+        self.vi = vi
+        super().__init__(message)

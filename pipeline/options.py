@@ -95,6 +95,7 @@ class TranscribeOptions:
             "compute_type": self.compute_type,
             "vad_filter": True,
             "vad_speech_check": True,  # segments where VAD found no speech are flagged (pipeline.flags)
+            "unwritten_speech_check": True,  # speech VAD heard and Whisper did not write is kept as a gap
             "condition_on_previous_text": False,
             "word_timestamps": True,
             "domain_words": self.domain_words,

@@ -92,6 +92,15 @@ def archive(root: str | Path | None = None) -> Archive:
     return Archive(Path(chosen).expanduser().resolve())
 
 
+NAME_INTERVIEWERS_ENV = "LOIKE_NAME_INTERVIEWERS"
+
+
+def names_interviewers_by_voice() -> bool:
+    """True when the team lets a run name a label as an interviewer of the interview's metadata whose known voice
+    it matches ($LOIKE_NAME_INTERVIEWERS=1); otherwise every match waits for an editor as a proposal."""
+    return os.environ.get(NAME_INTERVIEWERS_ENV, "").strip().lower() in ("1", "yes", "true", "on")
+
+
 def model_cache(cache: str | Path | None = None) -> Path:
     """Where assembled models are kept: option, else $LOIKE_CACHE, else the user's cache folder."""
     if cache:

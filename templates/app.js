@@ -211,6 +211,8 @@
     li.querySelector(".time").textContent = timecode(seg.start);
     const marks = li.querySelector(".marks");
     marks.querySelectorAll(".tag, .note").forEach((el) => el.remove());
+    const flag = marks.querySelector(".flag");  // a gap's flag goes once the editor has typed what was said
+    if (flag && !(seg.flags || []).length) { flag.remove(); li.classList.remove("flagged"); }
     (seg.tags || []).forEach((t) => marks.append(tagMark(t)));
     if (seg.note) {
       const note = document.createElement("span");
@@ -338,7 +340,7 @@
       if (!r.after || r.after.text === undefined) return;
       const item = document.createElement("li");
       const when = new Date(r.at);
-      item.textContent = `${when.toLocaleDateString("vi-VN")} ${when.toLocaleTimeString("vi-VN")} · ${r.editor || "—"} · ${r.action}: ${r.after.text} `;
+      item.textContent = `${when.toLocaleDateString("vi-VN")} ${when.toLocaleTimeString("vi-VN")} · ${r.editor || "—"} · ${actionName(r)}: ${r.after.text} `;
       item.append(restoreButton(li, r.id));
       box.append(item);
     });
@@ -370,7 +372,14 @@
     if (!answer.ok) { toast(answer.body.error || "Không lưu được.", true); return; }
     rows.filter((li) => li.dataset.speaker === label && !li.dataset.person)
       .forEach((li) => (li.querySelector(".speaker").textContent = answer.body.name));
+    document.querySelectorAll(`.proposal[data-label="${CSS.escape(label)}"]`).forEach((p) => p.remove());
     toast("Đã lưu người nói.");
+  }));
+  // A proposal from a known voice: one click names the label as that person.
+  document.querySelectorAll(".accept-proposal").forEach((button) => button.addEventListener("click", () => {
+    const select = document.querySelector(`.label-person[data-label="${CSS.escape(button.dataset.label)}"]`);
+    select.value = button.dataset.person;
+    select.dispatchEvent(new Event("change"));
   }));
 
   // --- quotes ------------------------------------------------------------------------------------------
@@ -398,7 +407,7 @@
   }
   document.addEventListener("selectionchange", () => {
     const quote = selectedQuote();
-    if (quote && quote.preview) {
+    if (quote && quote.preview && !window.loikeWholeLine) {  // Ctrl+A in a line selects it, no quote (corrections.js)
       lastQuote = quote;
       $("quote-preview").textContent = quote.preview;
       $("quote-form").hidden = false;
@@ -472,6 +481,24 @@
   window.addEventListener("beforeunload", (event) => {
     if (current && changedText(current) !== null) { saveText(current); event.preventDefault(); }
   });
+
+  // --- what corrections.js builds on (marks, jumps, speeds, find and replace, suggestions) ----------
+  function actionName(revision) {  // a history action as editors say it
+    const [verb] = revision.action.split(":");
+    const before = revision.before || {}, after = revision.after || {};
+    if (verb === "edit" && before.text === after.text && after.review_status === "verified") return "duyệt";
+    if (verb === "edit" && before.text === after.text && before.review_status === "verified") return "bỏ duyệt";
+    const names = {
+      edit: "sửa", split: "tách", merge: "gộp", "merged-into": "gộp vào đoạn khác", restore: "khôi phục",
+      tag: "gắn thẻ", untag: "bỏ thẻ", replace: "thay thế", "undo-replace": "hoàn tác thay thế", accept: "nhận gợi ý",
+    };
+    return names[verb] || revision.action;
+  }
+  window.loike = {
+    audio, api, toast, seek, select, apply, saveText, textOf, rebuild, timecode,
+    rows: () => rows, current: () => current, data,
+    lastQuote: () => lastQuote, setLastQuote: (quote) => (lastQuote = quote),
+  };
 
   if (rows.length) select(rows[0]);
   window.loikeDesk = { api, toast, timecode, selectedPassage: selectedQuote, audio, interview: data.interview };

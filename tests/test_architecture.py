@@ -23,13 +23,14 @@ LAYERS = {
     "publishing": 5,
     "run": 6,
     "safekeeping": 6,
+    "workshop": 6,
     "desk": 7,
     "cli": 8,
     "templates": 0,
 }
 """Each sub-package's layer: a module imports only from its own package and from lower layers (the modules at the
 top of ``pipeline/`` are the base: errors, text, settings, files, options, reports, crashtest). Two packages on
-one layer (the run and safekeeping) do not import each other."""
+one layer (the run, safekeeping and the workshop) do not import each other."""
 LONGEST = 400
 ONLY_IN = {
     "click": {"cli"},
@@ -37,7 +38,7 @@ ONLY_IN = {
     "ctranslate2": {"speech.transcribe"},
     "av": {"intake.audio", "intake.access_copies"},
     "jinja2": {"publishing.templating"},
-    "docx": {"publishing.word_documents"},
+    "docx": {"publishing.word_documents", "workshop.handout"},
     "pydub": {"publishing.clips"},
     "bagit": {"publishing.deposit"},
     "resemblyzer": {"speech.voice_encoder"},
@@ -46,7 +47,7 @@ ONLY_IN = {
     "ray": {"run.cluster", "run.transcribers"},
     "starlette": {"desk"},
     "uvicorn": {"desk"},
-    "yaml": {"catalogue.sidecar"},
+    "yaml": {"catalogue.sidecar", "workshop.gazetteer"},
     "openpyxl": {"catalogue.workbook", "catalogue.spreadsheets"},
     "sqlite_utils": {"database"},
     "babel": {"i18n"},

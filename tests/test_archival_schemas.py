@@ -66,3 +66,40 @@ def test_every_tei_export_is_valid_against_tei_all(transcripts, options, tei_sch
 @pytest.fixture(scope="module")
 def tei_schema():
     return etree.RelaxNG(etree.parse(str(SCHEMAS / "tei_all.rng")))
+
+
+@pytest.mark.slow
+def test_a_gap_of_speech_not_written_is_valid_tei_and_ohms(tmp_path, tei_schema, ohms_schema):
+    """A segment standing for speech heard and not written: TEI's <gap reason="untranscribed"> in its <u>."""
+    from pipeline.database.heard import MachineSegment
+    from pipeline.settings import Archive
+
+    db = database.open_database(Archive(tmp_path).database)
+    recording = database.add_recording(db, "c" * 64, "qua-dien-thoai.wav", 1, "qua điện thoại")
+    gap = MachineSegment(0.0, 3.5, "", None, None, None, speaker="S1", speech_fraction=1.0, flags=["unwritten_speech"])
+    run = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 4}
+    database.save_transcript(db, recording, [gap], run)
+    t = transcript.load(db, database.interview_for(db, recording).code)
+
+    tei = etree.fromstring(exports.render(t, "tei"))
+    assert tei_schema.validate(tei), tei_schema.error_log
+    assert tei.find(".//{http://www.tei-c.org/ns/1.0}gap").get("reason") == "untranscribed"
+    ohms = etree.fromstring(exports.render(t, "ohms"))
+    assert ohms_schema.validate(ohms), ohms_schema.error_log
+
+
+def test_an_interview_nobody_is_named_in_is_valid_tei(tmp_path, tei_schema):
+    """No speaker label, no witness, no person tagged: no <particDesc> at all, as TEI allows no empty <listPerson>."""
+    from pipeline.database.heard import MachineSegment
+    from pipeline.settings import Archive
+
+    db = database.open_database(Archive(tmp_path).database)
+    recording = database.add_recording(db, "d" * 64, "khong-ten.wav", 1, "không tên")
+    said = MachineSegment(0.0, 2.0, "Hồi đó làng tôi nghèo lắm", None, None, None)
+    run = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 2}
+    database.save_transcript(db, recording, [said], run)
+    t = transcript.load(db, database.interview_for(db, recording).code)
+
+    tei = etree.fromstring(exports.render(t, "tei"))
+    assert tei_schema.validate(tei), tei_schema.error_log
+    assert tei.find(".//{http://www.tei-c.org/ns/1.0}particDesc") is None

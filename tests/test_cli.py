@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import time
 
 import pytest
@@ -141,3 +142,32 @@ def test_metadata_search_people_and_tags_from_the_command_line(archive, loike):
     assert described.exit_code == 0 and "Thành lập Chi bộ xã Bắc Cường  1945" in described.output
     reindexed = loike("--root", archive.root, "reindex")
     assert reindexed.exit_code == 0 and "Search index rebuilt:" in reindexed.output
+
+
+@pytest.mark.slow
+def test_speech_heard_and_not_written_is_on_the_sheet_in_status_and_in_the_export_where_it_was_said(archive, loike):
+    """A sentence over a noisy telephone line that faster-whisper drops as silence (tests/fixtures/make_fixtures.sh):
+    VAD hears speech from the start to about 3.5-3.9 s, and that is where the sheet and the text export say so."""
+    aged(archive.drop("phone_noisy_8k.wav", "Bắc Cường/bà B qua điện thoại.wav"))
+
+    assert loike("--root", archive.root, "run").exit_code == 0
+
+    [interview] = json.loads(loike("--root", archive.root, "status", "--json").output)["interviews"]
+    assert (interview["segment_count"], interview["flagged_count"], interview["unwritten_count"]) == (1, 1, 1)
+    status = loike("--root", archive.root, "status").output
+    assert "⚑ 1 place where speech was heard and not written: listen and type what was said in the review app" in status
+    code = interview["code"]
+    sheet = (archive.sheets_dir / f"{code}.html").read_text(encoding="utf-8")
+    [row] = re.findall(r'<li class="segment review-machine unwritten"[^>]*>.*?</li>', sheet, re.S)
+    start, end = (float(x) for x in re.search(r'data-start="([\d.]+)" data-end="([\d.]+)"', row).groups())
+    assert start < 0.5 and 3.0 < end < 3.9, row
+    assert '<span class="tc">00:00:00</span>' in row
+    assert '<span class="unwritten-text">[có tiếng nói, máy không ghi được]</span>' in row
+    assert "nghi máy tự sinh" not in row, "speech nobody wrote is not text the machine made up"
+    legend = sheet.split('<aside class="legend')[1].split("</aside>")[0]
+    assert "máy nghe thấy tiếng nói ở đây nhưng không ghi được chữ nào (1 chỗ)" in legend
+
+    exported = loike("--root", archive.root, "export", code, "--format", "txt")
+    assert exported.exit_code == 0
+    line = r"^\[00:00:00\] (\S+: )?\[có tiếng nói, máy không ghi được\] \[máy\]$"  # a label with the speaker model
+    assert re.search(line, exported.output, re.M), exported.output

@@ -106,7 +106,7 @@ def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path
     monkeypatch.setattr(evaluate, "evaluate", lambda *a, **k: real(*a, **{**k, "transcriber": transcriber}))
     runner = CliRunner()
 
-    result = runner.invoke(cli.cli, ["eval", str(folder), "--json"], catch_exceptions=False)
+    result = runner.invoke(cli.cli, ["eval", str(folder), "--json", "--flags"], catch_exceptions=False)
 
     assert result.exit_code == 1, result.output  # something was skipped
     report = json.loads(result.stdout)
@@ -120,6 +120,14 @@ def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path
     )  # espeak + base
     assert report["corpus"]["wer"] == scored["wer"] and report["corpus"]["rtf"] > 0
     assert report["settings"]["language"] == "vi" and report["settings"]["beam_size"] == 5
+    marks = report["marks"]  # --flags: how well the confidence marks point at the wrong words
+    assert marks["files"][0]["file"] == "commune/dialogue.ogg" and marks["corpus"]["words"] == len(
+        scored["hypothesis"].split()
+    )
+    corpus = marks["corpus"]
+    assert 0 < corpus["wrong"] <= corpus["words"] and 0 <= corpus["auc"] <= 1  # espeak: no better than chance
+    assert 0 < corpus["caught"] <= min(corpus["marked"], corpus["wrong"])
+    assert corpus["wrong_caught"] == round(corpus["caught"] / corpus["wrong"], 4)
     [skipped] = report["skipped"]
     assert skipped["file"] == "notes.mp3"
     assert "is not a recording that can be decoded" in skipped["message"] and "(skipped)" in skipped["message"]
@@ -128,9 +136,35 @@ def test_loike_eval_scores_a_real_recording_and_skips_an_unreadable_one(tmp_path
     assert text.exit_code == 0, text.output
     assert "dialogue.ogg" in text.output
     assert "Corpus: WER" in text.output and "1 recordings scored, 0 skipped" in text.output
+    assert "Confidence marks" not in text.output  # only with --flags
 
 
 def test_loike_eval_on_a_missing_folder_is_one_sentence(tmp_path):
     result = CliRunner().invoke(cli.cli, ["eval", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert "Error: There is no folder" in result.output and "reference transcript" in result.output
+
+
+@pytest.mark.slow
+def test_speech_heard_and_not_written_is_counted_by_loike_eval(tmp_path, monkeypatch, transcriber):
+    """phone_noisy_8k.wav: a sentence over a noisy telephone line that faster-whisper drops as silence. Its words
+    count as deleted, and eval says how many places and seconds the transcript marks as heard and not written."""
+    shutil.copyfile(FIXTURES / "phone_noisy_8k.wav", tmp_path / "phone.wav")
+    reference = "Năm một nghìn chín trăm bốn mươi lăm, chi bộ xã Bắc Cường được thành lập."
+    (tmp_path / "phone.txt").write_text(reference + "\n", encoding="utf-8")
+    real = evaluate.evaluate
+    monkeypatch.setattr(evaluate, "evaluate", lambda *a, **k: real(*a, **{**k, "transcriber": transcriber}))
+    runner = CliRunner()
+
+    report = json.loads(runner.invoke(cli.cli, ["eval", str(tmp_path), "--json"], catch_exceptions=False).stdout)
+
+    [scored] = report["files"]
+    assert (scored["hypothesis"], scored["wer"], scored["unwritten_gaps"]) == ("", 1.0, 1)
+    assert 3.0 < scored["unwritten_seconds"] < 3.9
+    assert (report["corpus"]["unwritten_gaps"], report["corpus"]["unwritten_seconds"]) == (
+        1,
+        scored["unwritten_seconds"],
+    )
+    text = runner.invoke(cli.cli, ["eval", str(tmp_path)], catch_exceptions=False).output
+    assert "phone.wav  ⚑ 1 not written (3." in text
+    assert "Speech heard and not written: 1 place, 3." in text

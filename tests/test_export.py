@@ -270,3 +270,79 @@ def test_cli_errors_are_one_sentence_and_exit_1(loike, args, message):
 def test_cli_wants_one_interview_or_all(loike):
     result = loike("export", "--format", "txt")
     assert result.exit_code == 2 and "Give one INTERVIEW code, or --all." in result.output
+
+
+# --- speech the machine heard and did not write ------------------------------------------------------------
+
+GAP_TEXT = "[có tiếng nói, máy không ghi được]"
+
+
+@pytest.fixture
+def gapped(tmp_path):
+    """An interview whose middle segment stands for speech VAD heard and Whisper did not write (5.0-8.5 s)."""
+    from pipeline import database
+    from pipeline.database.heard import MachineSegment
+    from pipeline.database.models import Word
+    from pipeline.settings import Archive
+    from pipeline.speech import flags
+
+    db = database.open_database(Archive(tmp_path).database)
+    recording = database.add_recording(db, "b" * 64, "qua-dien-thoai.wav", 1, "qua điện thoại")
+    segments = [
+        MachineSegment(
+            0.5,
+            4.0,
+            "Thưa bác, bác kể tiếp đi ạ.",
+            -0.3,
+            0.1,
+            1.2,
+            [Word(0.5, 1.0, "Thưa", 0.9), Word(1.0, 4.0, "bác, bác kể tiếp đi ạ.", 0.9)],
+            speech_fraction=1.0,
+        ),
+        MachineSegment(5.0, 8.5, "", None, None, None, speech_fraction=1.0),
+        MachineSegment(9.0, 12.0, "Hết ạ.", -0.3, 0.1, 1.2, [Word(9.0, 12.0, "Hết ạ.", 0.9)], speech_fraction=1.0),
+    ]
+    for segment in segments:
+        segment.flags = flags.codes(segment)
+    run = {"model": "base", "settings": {}, "versions": {}, "started_at": "x", "finished_at": "y", "audio_seconds": 12}
+    database.save_transcript(db, recording, segments, run)
+    return db, database.interview_for(db, recording).code
+
+
+def test_a_gap_says_so_in_every_format_at_its_time(gapped):
+    db, code = gapped
+    t = transcript.load(db, code)
+    assert [line.unwritten for line in t.lines] == [False, True, False]
+
+    assert f"[00:00:05] {GAP_TEXT} [máy]" in exports.to_txt(t).splitlines()
+    cue = list(srt.parse(exports.to_srt(t)))[1]
+    assert (cue.content, cue.start.total_seconds(), cue.end.total_seconds()) == (GAP_TEXT, 5.0, 8.5)
+    assert webvtt.from_buffer(io.StringIO(exports.to_vtt(t))).captions[1].text == GAP_TEXT
+    segment = json.loads(exports.to_json(t))["segments"][1]
+    assert (segment["text"], segment["flags"], segment["words"]) == ("", ["unwritten_speech"], []), (
+        "the data says nothing was written, and why"
+    )
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(exports.render(t, "docx"))).paragraphs]
+    assert f"00:00:05\t{GAP_TEXT} [máy]" in paragraphs
+    record = etree.fromstring(exports.render(t, "ohms")).find(f"{OHMS}record")
+    gap_cue = webvtt.from_string(record.findtext(f"{OHMS}vtt_transcript")).captions[1]
+    assert (html.unescape(gap_cue.text), gap_cue.start) == (GAP_TEXT, "00:00:05.000")
+    [u] = [u for u in etree.fromstring(exports.render(t, "tei")).iter(f"{TEI}u") if u.get(XML_ID) == "u2"]
+    assert not (u.text or "").strip() and u.find(f"{TEI}gap").get("reason") == "untranscribed"
+    assert u.findtext(f"{TEI}gap/{TEI}desc") == "có tiếng nói, máy không ghi được"
+
+
+def test_a_gap_an_editor_filled_is_exported_as_the_editors_text(gapped):
+    from pipeline.desk import editing
+
+    db, code = gapped
+    gap_id = transcript.load(db, code).lines[1].id
+    editing.edit(db, gap_id, 1, "Lan", text="Hồi đó tôi mười bảy tuổi.")
+    t = transcript.load(db, code)
+    assert (t.lines[1].text, t.lines[1].unwritten, t.lines[1].review_status, t.lines[1].flags) == (
+        "Hồi đó tôi mười bảy tuổi.",
+        False,
+        "edited",
+        [],
+    )
+    assert GAP_TEXT not in exports.to_txt(t) and "<gap" not in exports.render(t, "tei").decode()

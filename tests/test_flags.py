@@ -88,10 +88,13 @@ def test_compression_uses_faster_whispers_threshold():
     assert flags.codes(seg("ông kể", compression_ratio=2.4)) == []
 
 
-def test_no_speech_needs_both_signs():
-    assert flags.codes(seg("ừ", no_speech_prob=0.7, avg_logprob=-1.2)) == ["no_speech"]
-    assert flags.codes(seg("ừ", no_speech_prob=0.7, avg_logprob=-0.5)) == []
-    assert flags.codes(seg("ừ", no_speech_prob=0.3, avg_logprob=-1.2)) == []
+def test_no_speech_is_not_raised_since_faster_whisper_drops_every_such_window_itself(tmp_path):
+    """faster-whisper returns no segment with no_speech_prob > 0.6 and avg_logprob <= -1: it drops that window
+    as silence. What the window held comes back as a gap instead; a flag stored before still reads."""
+    assert flags.codes(seg("ừ", no_speech_prob=0.7, avg_logprob=-1.2)) == []
+    rows = [Segment(1, 1, 0, 0.0, 4.0, "ừ", avg_logprob=-1.2, flags="no_speech")]
+    page = review_sheets.render_sheet(templating.environment(tmp_path), sheet_interview(), rows, None)
+    assert 'title="Nghi máy tự sinh: có thể không có tiếng nói"' in page
 
 
 def test_a_segment_where_vad_found_little_speech_is_flagged_below_a_fifth():
@@ -128,9 +131,55 @@ def test_every_flag_says_why_and_has_a_vietnamese_reason():
             speech_fraction=0.05,
         )
     )
-    assert [f.code for f in found] == ["known_phrase", "repetition", "compression", "no_speech", "vad_no_speech"]
+    assert [f.code for f in found] == ["known_phrase", "repetition", "compression", "vad_no_speech"]
+    found += flags.flags(gap())  # no text at all: the one flag that cannot come with the others
     assert all(f.reason for f in found)
-    assert set(flags.REASONS_VN) == {f.code for f in found}
+    assert set(flags.REASONS_VN) == {f.code for f in found} | {"no_speech"}, "no_speech: stored ones only"
+
+
+# --- speech heard and not written --------------------------------------------------------------------------
+
+
+def gap(start: float = 0.0, end: float = 3.5, speech_fraction: float | None = 1.0) -> MachineSegment:
+    """A segment as ``Transcriber.transcribe`` makes one where VAD heard speech and Whisper wrote nothing."""
+    return MachineSegment(start, end, "", None, None, None, speech_fraction=speech_fraction)
+
+
+def test_a_segment_with_no_text_over_speech_is_flagged_unwritten():
+    assert flags.codes(gap()) == ["unwritten_speech"]
+    assert flags.flags(gap())[0].reason == "VAD found speech in 100% of its 3.5 s and it has no text"
+    assert flags.codes(gap(speech_fraction=0.1)) == ["vad_no_speech"], "no text over silence is no gap"
+    assert flags.codes(gap(speech_fraction=None)) == [], "stored before the check (the m004 migration) is not"
+    assert flags.codes(seg("Thưa bác", speech_fraction=1.0)) == []
+    assert flags.REASONS_VN["unwritten_speech"] == "có tiếng nói, máy không ghi được"
+
+
+def test_only_a_gap_nobody_has_filled_shows_as_unwritten():
+    assert flags.unwritten_gap("", ["unwritten_speech"]) and flags.unwritten_gap(None, ["unwritten_speech"])
+    assert not flags.unwritten_gap("Hồi đó tôi mười bảy tuổi", ["unwritten_speech"]), "an editor typed it"
+    assert not flags.unwritten_gap("", [])
+    assert flags.made_up(["unwritten_speech"]) == []
+    assert flags.made_up(["repetition", "no_speech"]) == ["repetition", "no_speech"]
+    assert flags.standing("", ["unwritten_speech"]) == ["unwritten_speech"]
+    assert flags.standing("Hồi đó", ["unwritten_speech"]) == [], "the gap's flag goes with the gap"
+
+
+@pytest.mark.parametrize(
+    "heard, written, gaps",
+    [
+        ([(0.0, 4.0)], [(0.0, 4.0)], []),  # all written
+        ([(0.0, 4.0)], [], [(0.0, 4.0)]),  # nothing written: the window faster-whisper dropped
+        ([(0.0, 4.0), (10.0, 12.5)], [(0.0, 4.1)], [(10.0, 12.5)]),  # the second sentence dropped
+        ([(0.0, 4.0)], [(0.3, 3.6)], []),  # Whisper's times a little inside VAD's: 0.7 s in two slivers
+        ([(0.0, 4.0)], [(0.0, 2.0)], [(2.0, 4.0)]),  # the end of an answer left out
+        ([(0.0, 0.6), (1.0, 1.6)], [], [(0.0, 1.6)]),  # two short bits across a short pause are one gap
+        ([(0.0, 0.6), (3.0, 3.6)], [], []),  # too far apart to be one, each too short
+        ([(0.0, 0.6), (1.0, 1.6), (1.7, 2.0)], [(0.65, 0.95)], []),  # a written word between: not joined
+        ([(0.0, 0.9)], [], []),  # under a second: a cough, a "dạ"
+    ],
+)
+def test_unwritten_is_the_speech_no_segment_covers_joined_across_short_pauses(heard, written, gaps):
+    assert flags.unwritten_stretches(heard, written) == gaps
 
 
 def sheet_interview(**overrides) -> Interview:

@@ -196,6 +196,31 @@ def test_alternatives_pile_up_over_runs_and_machine_segments_are_replaced_each_t
     assert len({s.id for s in rows(db)}) == 2
 
 
+def gap(start: float, end: float) -> MachineSegment:
+    """Speech VAD heard and Whisper did not write, as ``Transcriber.transcribe`` hands it over."""
+    return MachineSegment(start, end, "", None, None, None, speech_fraction=1.0, flags=["unwritten_speech"])
+
+
+def test_a_gap_an_editor_filled_is_kept_and_a_new_gap_over_it_adds_nothing_beside_it(db):
+    database.save_transcript(db, db.recording, [seg(0.0, 3.0, "mở đầu"), gap(8.0, 10.0), gap(15.0, 18.0)], RUN)
+    filled, untouched = by_start(db)[8.0], by_start(db)[15.0]
+    assert (filled.text, filled.flags, filled.words) == ("", "unwritten_speech", [])
+    editing.edit(db, filled.id, 1, "Lan", text="xã Bắc Cường")
+
+    database.save_transcript(
+        db, db.recording, [seg(0.0, 3.0, "mở đầu"), gap(8.1, 9.9), seg(15.0, 18.0, "đi kháng chiến")], LARGE
+    )
+
+    assert [(s.text, s.review_status) for s in rows(db)] == [
+        ("mở đầu", "machine"),
+        ("xã Bắc Cường", "edited"),
+        ("đi kháng chiến", "machine"),
+    ]
+    assert database.alternatives(db, 1) == {}, "the new run did not write it either: nothing to set beside"
+    assert untouched.id not in {s.id for s in rows(db)}, "a gap nobody filled is replaced like machine text"
+    assert [h.text for h in search.search(db, "bac cuong")] == ["xã Bắc Cường"]
+
+
 def test_a_failure_while_saving_again_leaves_the_old_transcript_whole(db, monkeypatch):
     editing.edit(db, by_start(db)[0.0].id, 1, "Lan", text="Tôi sinh năm 1932")
     before = rows(db)

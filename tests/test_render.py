@@ -247,7 +247,7 @@ def test_a_teams_template_can_still_build_the_text_from_its_pieces(tmp_path):
 def test_the_legend_explains_the_marks(env):
     page = Page(sheet(env, segments=[segment(0, "ông kể", [0.2, 0.9])]))
     [legend] = page.find("aside", "legend")
-    assert "Chú giải" in legend["text"] and "độ tin cậy thấp" in legend["text"] and "50%" in legend["text"]
+    assert "Chú giải" in legend["text"] and "độ tin cậy thấp" in legend["text"] and "45%" in legend["text"]
     assert page.find("span", "low-confidence")[0]["text"] == "từ được đánh dấu"  # the mark itself, shown
 
 
@@ -277,6 +277,30 @@ def test_edited_text_is_shown_as_edited_without_the_stale_word_marks(env):
     page = Page(sheet(env, segments=[edited]))
     assert page.find("p", "text")[0]["text"].startswith("Ông kể chuyện ngày xưa.")
     assert [m for m in page.find("span", "low-confidence") if m["attrs"].get("title")] == []
+
+
+def test_speech_the_machine_did_not_write_is_a_gap_to_fill_not_a_made_up_line(env):
+    gap = segment(1, "", avg_logprob=None, no_speech_prob=None, flags="unwritten_speech", start=5.04, end=8.52)
+    html = sheet(env, segments=[segment(0, "Thưa bác, bác kể tiếp đi ạ."), gap, segment(2, "Hết ạ.")])
+    page = Page(html)
+    rows = page.find("li", "segment")
+    assert ["unwritten" in r["attrs"]["class"].split() for r in rows] == [False, True, False]
+    assert (rows[1]["attrs"]["data-start"], rows[1]["attrs"]["data-end"]) == ("5.040", "8.520")
+    assert " ".join(rows[1]["text"].split()) == "00:00:05 [có tiếng nói, máy không ghi được]"  # no speaker column
+    assert "flag-mark" not in html.split("<main>")[1] and "flagged" not in rows[1]["attrs"]["class"]
+    [legend] = page.find("aside", "legend")
+    assert "máy nghe thấy tiếng nói ở đây nhưng không ghi được chữ nào (1 chỗ)" in legend["text"]
+    assert ".unwritten-text {" in html, "its style comes with the sheet that needs it"
+
+
+def test_a_gap_an_editor_filled_reads_as_the_editors_text(env):
+    filled = segment(
+        0, "Hồi đó tôi mười bảy tuổi.", review_status="edited", avg_logprob=None, flags="unwritten_speech", words=[]
+    )
+    html = sheet(env, segments=[filled])
+    assert "máy không ghi được" not in html and "unwritten" not in html, "no gap left, in the rows or the legend"
+    assert "flag-mark" not in html.split("<main>")[1], "the editor's text is not made up by the machine"
+    assert Page(html).find("p", "text")[0]["text"].startswith("Hồi đó tôi mười bảy tuổi.")
 
 
 def test_the_header_shows_the_facts(env):

@@ -225,3 +225,49 @@ def test_a_quote_from_a_selection(app, browser):
     [made] = database.interview_quotes(database.open_database(archive.database), 1)
     assert made.text == "một chín bốn lăm chi bộ xã Bắc Cường được thành lập Hồi đó có"
     assert made.comment == "số đảng viên" and made.editor == "Lan"
+
+
+def test_a_gap_the_machine_left_shows_its_placeholder_and_is_typed_into(app, browser):
+    """Speech heard and not written is an empty box that says so; once typed into, the flag goes and it is saved."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from pipeline.database.heard import MachineSegment
+
+    archive, base = app
+    db = database.open_database(archive.database)
+    said, thanks = reviewdesk.segments_for(["Thưa bác, bác kể tiếp đi ạ", "Cảm ơn bác"], spacing=10.0)
+    gap = MachineSegment(5.0, 9.0, "", None, None, None, speech_fraction=1.0, flags=["unwritten_speech"])
+    database.save_transcript(db, 1, [said, gap, thanks], reviewdesk.RUN)
+    db.close()
+    rows = open_interview(browser, base)
+    box = rows[1].find_element(By.CSS_SELECTOR, ".text")
+    shown = browser.execute_script("return getComputedStyle(arguments[0], '::before').content", box)
+    assert shown == '"[có tiếng nói, máy không ghi được]"' and box.text == ""
+    assert "flagged" in rows[1].get_attribute("class")
+
+    box.click()
+    box.send_keys("Hồi đó có năm đảng viên", Keys.ENTER)
+
+    wait_for(lambda: saved(archive)[1] == "Hồi đó có năm đảng viên")
+    wait_for(lambda: "flagged" not in rows[1].get_attribute("class"))
+    assert rows[1].find_elements(By.CSS_SELECTOR, ".flag") == []
+    assert browser.execute_script("return getComputedStyle(arguments[0], '::before').content", box) == "none"
+
+
+def test_a_proposal_from_a_known_voice_is_accepted_with_one_click(app, browser):
+    from selenium.webdriver.common.by import By
+
+    archive, base = app
+    db = database.open_database(archive.database)
+    db.execute("UPDATE segments SET speaker = CASE WHEN idx % 2 = 0 THEN 'S1' ELSE 'S2' END")
+    with db.atomic():
+        database.store_proposals(db, 1, {"S1": (2, 0.91, 0)})  # Trần Thị Mai, as a run proposes her
+    open_interview(browser, base)
+    proposal = browser.find_element(By.CSS_SELECTOR, ".proposal")
+    assert proposal.text.startswith("Có thể là Trần Thị Mai — 0.91")
+    proposal.find_element(By.CSS_SELECTOR, "button.accept-proposal").click()
+    wait_for(lambda: database.speaker_people(database.open_database(archive.database), 1) == {"S1": 2})
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, ".proposal"))
+    shown = browser.execute_script("return [...document.querySelectorAll('li.seg .speaker')].map(e => e.textContent)")
+    assert shown[0] == "Trần Thị Mai" and shown[1] == "S2"

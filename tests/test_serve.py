@@ -240,3 +240,38 @@ def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(client
         )
     assert sorted(answers) == [200] + [409] * 7
     assert len(database.segment_history(database.open_database(archive.database), first_segment(archive).id)) == 1
+
+
+def test_a_gap_the_machine_left_is_typed_into_and_becomes_an_edited_searchable_segment(tmp_path):
+    """Speech VAD heard and Whisper did not write is stored as a segment with no text, flagged
+    ``unwritten_speech``: the desk shows it as a gap to type into, and what the editor types is the segment's."""
+    from pipeline.catalogue import search
+    from pipeline.database.heard import MachineSegment
+
+    archive = reviewdesk.build(tmp_path)
+    db = database.open_database(archive.database)
+    said, thanks = reviewdesk.segments_for(["Thưa bác, bác kể tiếp đi ạ", "Cảm ơn bác"], spacing=10.0)
+    gap = MachineSegment(5.0, 9.0, "", None, None, None, speech_fraction=1.0, flags=["unwritten_speech"])
+    database.save_transcript(db, 1, [said, gap, thanks], reviewdesk.RUN)
+    gap_id = database.segments(db, 1)[1].id
+    client = client_for(archive)
+    client.cookies.set(webapp.EDITOR_COOKIE, quote("Lan"))
+    client.get("/")
+
+    page = client.get("/interviews/LK-2026-001").text
+    row = re.search(rf'<li [^>]*id="s{gap_id}".*?</li>', page, re.S).group(0)
+    assert 'data-placeholder="[có tiếng nói, máy không ghi được]"' in row and 'ghi được]"></div>' in row
+    assert "⚑ có tiếng nói, máy không ghi được" in row
+
+    answer = post(client, f"/api/segments/{gap_id}", {"version": 1, "text": "Hồi đó có năm đảng viên"})
+
+    assert answer.status_code == 200
+    saved = answer.json()
+    assert (saved["text"], saved["review_status"]) == ("Hồi đó có năm đảng viên", "edited")
+    assert saved["flags"] == [], "the gap's flag goes with the gap"
+    row = re.search(rf'<li [^>]*id="s{gap_id}".*?</li>', client.get("/interviews/LK-2026-001").text, re.S).group(0)
+    assert "Hồi đó có năm đảng viên</div>" in row and "data-placeholder" not in row and "⚑" not in row
+    assert [h.text for h in search.search(db, "dang vien")] == ["Hồi đó có năm đảng viên"]
+    client.app.state.sheets.flush()
+    sheet = (archive.sheets_dir / "LK-2026-001.html").read_text(encoding="utf-8")
+    assert "Hồi đó có năm đảng viên" in sheet and "máy không ghi được" not in sheet

@@ -148,8 +148,8 @@ def test_a_sheet_reads_the_same_segments_with_words_as_rows_through_a_connection
     assert copy.path == tmp_path / "loike.db" and copy.db is None and copy(interview_id) == got
     copy.close()
     assert [replace(s, words=[]) for s in got] == [replace(s, words=[]) for s in full]
-    assert [s.words for s in got] == [[(s.id, w.text, w.probability) for w in s.words] for s in full]
-    assert got[1].words == [(got[1].id, "câu", 0.9)]
+    assert [s.words for s in got] == [[(s.id, w.text, w.probability, w.lowest) for w in s.words] for s in full]
+    assert got[1].words == [(got[1].id, "câu", 0.9, None)]
 
 
 def test_a_damaged_database_is_reported_not_crashed_on(tmp_path):

@@ -4,7 +4,15 @@ base: the group and shared printing; options: the transcription options, made fr
 transcription, catalogue, outputs, care: the commands."""
 
 import pipeline.cli.archive_commands  # noqa: F401  (publish, redact, archive-name)
-from pipeline.cli import catalogue_commands, publish_commands, safekeeping_commands, transcribe_commands  # noqa: F401  (they add their commands to cli)
+from pipeline.cli import (  # noqa: F401  (they add their commands to cli)
+    catalogue_commands,
+    correction_commands,  # noqa: F401  (replace, suggest)
+    publish_commands,
+    safekeeping_commands,
+    transcribe_commands,
+    voice_commands,
+    workshop_commands,
+)
 from pipeline.cli.base import cli
 
 

@@ -169,6 +169,18 @@ def print_summary(report: RunReport) -> None:
                 report.waiting_for_metadata,
             ).format(count=report.waiting_for_metadata)
         )
+    if report.proposed:
+        codes = ", ".join(sorted(report.proposed))
+        count = sum(report.proposed.values())
+        click.echo(
+            ngettext(
+                "{count} speaker label sounds like someone named in other interviews ({codes}): "
+                "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one.",
+                "{count} speaker labels sound like people named in other interviews ({codes}): "
+                "`loike speaker INTERVIEW` shows who they may be, `loike speaker INTERVIEW LABEL --accept` names one.",
+                count,
+            ).format(count=count, codes=codes)
+        )
     if report.unseparated:
         click.echo(
             ngettext(

@@ -1,4 +1,4 @@
-"""Commands for metadata and the catalogue: new, search, reindex, people, places, events, speaker, tag."""
+"""Commands for metadata and the catalogue: new, search, reindex, people, places, events, tag."""
 
 from __future__ import annotations
 
@@ -166,25 +166,6 @@ def events_command(obj: Context, event, start, end, place, alias) -> None:
         period = " – ".join(d for d in (event.date_start, event.date_end) if d)
         extra = "".join(f"  {x}" for x in (period, event.place or "", "; ".join(event.aliases)) if x)
         click.echo(f"{event.id:>5}  {event.name}{extra}")
-
-
-@cli.command()
-@click.argument("interview")
-@click.argument("label")
-@click.argument("person", type=int)
-@click.pass_obj
-def speaker(obj: Context, interview: str, label: str, person: int) -> None:
-    """Say that speaker LABEL in INTERVIEW is PERSON (a number from `loike people`)."""
-    from pipeline import database
-
-    db = obj.database()
-    try:
-        database.map_speaker(db, interview_id(db, interview), label, person)
-    except LoikeError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(
-        _("{label} in {interview} is now person {person}.").format(label=label, interview=interview, person=person)
-    )
 
 
 @cli.command()

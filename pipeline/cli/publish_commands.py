@@ -157,8 +157,11 @@ def quotes_export(
 @click.option("--identifier", help="External-Identifier in bag-info.txt [default: loike-<date>].")
 @click.option("--contact", help="Contact-Name in bag-info.txt.")
 @click.option("--only-publishable", is_flag=True, help="Leave out interviews not cleared for publication.")
+@click.option(
+    "--voice-prints", is_flag=True, help="Also the voice prints of named people (personal data: left out unless asked)."
+)
 @click.pass_obj
-def package_command(obj: Context, path, verify, organization, identifier, contact, only_publishable) -> None:
+def package_command(obj: Context, path, verify, organization, identifier, contact, only_publishable, voice_prints):
     """Write a BagIt package (RFC 8493) of the archive at PATH for deposit, or --verify one."""
     from pipeline.errors import PackageInvalid
     from pipeline.publishing import deposit
@@ -167,7 +170,9 @@ def package_command(obj: Context, path, verify, organization, identifier, contac
         if verify:
             deposit.verify(Path(path))
         else:
-            options = deposit.PackageOptions(organization, identifier, contact, only_publishable=only_publishable)
+            options = deposit.PackageOptions(
+                organization, identifier, contact, only_publishable=only_publishable, voice_prints=voice_prints
+            )
             report = deposit.build(obj.database(), obj.archive, Path(path), options)
     except PackageInvalid as error:
         for problem in error.problems:

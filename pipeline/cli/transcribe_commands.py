@@ -14,7 +14,7 @@ from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, ngettext
 from pipeline.options import ClusterOptions, TranscribeOptions
 from pipeline.reports import RunReport
 
@@ -109,9 +109,12 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
 @click.argument("audio_dir", type=click.Path(file_okay=False, path_type=Path))
 @transcription_options("model", "device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
-def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
+@click.option(
+    "--flags", is_flag=True, help="Also score the confidence marks: wrong words caught, words marked, precision, AUC."
+)
+def eval_command(audio_dir: Path, cache, as_json, flags, **chosen) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
-    from pipeline.speech import evaluate
+    from pipeline.speech import evaluate, mark_scores
 
     options = transcribe_options(chosen)
     if not as_json:
@@ -122,10 +125,15 @@ def eval_command(audio_dir: Path, cache, as_json, **chosen) -> None:
         )
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
+    marks = mark_scores.report_marks(report) if flags else None
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps({**report.as_dict(), **({"marks": marks} if marks else {})}, ensure_ascii=False, indent=2)
+        )
     else:
         print_eval_summary(report)
+        if marks:
+            print_marks(marks)
     sys.exit(1 if report.skipped else 0)
 
 
@@ -250,12 +258,23 @@ def table_line(cells: list[str], widths: list[int], right: tuple[int, ...]) -> s
 
 
 def status_notes(row) -> list[str]:
-    """What `loike status` says under an interview: its problem, what its metadata lacks, its missing speakers."""
+    """What `loike status` says under an interview: its problem, what its metadata lacks, the speech nobody wrote
+    yet, its missing speakers."""
     notes = [f"! {row.problem}"] if row.problem else []
     notes += [f"? {line}" for line in (row.metadata_problems or "").splitlines()]
     if row.state == "waiting_for_metadata" and not row.metadata_problems:
         notes.append(
             _("? no metadata yet: `loike new {file}` writes a template beside it").format(file=row.source_path)
+        )
+    if row.unwritten_count:
+        notes.append(
+            ngettext(
+                "⚑ {count} place where speech was heard and not written: listen and type what was said in the review "
+                "app (`loike serve`)",
+                "⚑ {count} places where speech was heard and not written: listen and type what was said in the review "
+                "app (`loike serve`)",
+                row.unwritten_count,
+            ).format(count=row.unwritten_count)
         )
     if row.status == "transcribed" and row.segment_count and not row.labelled_count:
         notes.append(
@@ -293,6 +312,11 @@ def print_score(score) -> None:
     click.echo(
         f"{score.wer:>6.3f} {score.cer:>6.3f} {score.rtf:>6.2f} {score.words:>6} {clock(score.seconds):>8}  "
         f"{score.path.name}"
+        + (
+            "  " + _("⚑ {count} not written ({seconds:.1f} s)").format(count=score.gaps, seconds=score.gap_seconds)
+            if score.gaps
+            else ""
+        )
     )
 
 
@@ -316,3 +340,31 @@ def print_eval_summary(report) -> None:
             skipped=len(report.skipped),
         )
     )
+    gaps = int(report.total("gaps"))
+    if gaps:
+        click.echo(
+            ngettext(
+                "Speech heard and not written: {count} place, {seconds:.1f} s; its words count as deleted.",
+                "Speech heard and not written: {count} places, {seconds:.1f} s; their words count as deleted.",
+                gaps,
+            ).format(count=gaps, seconds=report.total("gap_seconds"))
+        )
+
+
+def print_marks(marks: dict) -> None:
+    from pipeline.speech import confidence
+
+    click.echo(
+        "\n"
+        + _(
+            "Confidence marks (score under {threshold}: {own} of a word's lowest token probability, the rest its less "
+            "sure neighbour's; transcripts stored before: mean probability under {mean}):"
+        ).format(threshold=confidence.THRESHOLD, own=confidence.OWN_WEIGHT, mean=confidence.MEAN_THRESHOLD)
+    )
+    caught, marked, precision, wrong = _("caught"), _("marked"), _("prec."), _("wrong")
+    click.echo(f"{caught:>8} {marked:>8} {precision:>6} {'AUC':>6} {wrong:>6} {_('words'):>6}  {_('recording')}")
+    for row in [*marks["files"], {**marks["corpus"], "file": "corpus"}]:
+        figures = [row[k] for k in ("wrong_caught", "words_marked", "precision", "auc")]
+        caught, marked, precision, auc = [f"{v:.3f}" if v is not None else "—" for v in figures]
+        counts = f"{row['wrong']:>6} {row['words']:>6}"
+        click.echo(f"{caught:>8} {marked:>8} {precision:>6} {auc:>6} {counts}  {row['file']}")

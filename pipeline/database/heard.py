@@ -37,9 +37,11 @@ class MachineSegment:
     start: float
     end: float
     text: str
-    avg_logprob: float
-    no_speech_prob: float
-    compression_ratio: float
+    avg_logprob: float | None
+    no_speech_prob: float | None
+    compression_ratio: float | None
+    """Whisper's scores of the decode the segment came from; None for speech it did not write (``text`` empty,
+    flagged ``unwritten_speech``), which no decode stands behind."""
     words: list[Word] = field(default_factory=list)
     speaker: str | None = None
     flags: list[str] = field(default_factory=list)

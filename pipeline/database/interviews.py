@@ -17,6 +17,8 @@ SELECT i.id, i.code, i.title, r.id AS recording_id, r.sha256, r.size, r.containe
        (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.review_status = 'verified')
            AS verified_count,
        (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.flags IS NOT NULL) AS flagged_count,
+       (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.flags LIKE '%unwritten_speech%'
+            AND s.text = '') AS unwritten_count,
        (SELECT count(*) FROM segments s WHERE s.interview_id = i.id AND s.speaker IS NOT NULL) AS labelled_count,
        i.date, i.place, i.notes, i.equipment, i.topics,
        coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until, i.consent_by,

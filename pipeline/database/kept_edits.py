@@ -90,6 +90,8 @@ def place(new: list[MachineSegment], kept: list[dict]) -> Placement:
         if not matches:
             placement.insert.append(segment)
             continue
+        if not segment.text.strip():
+            continue  # speech the new run did not write either: no text to set beside the editor's
         best = max(matches, key=lambda k: shared(segment.start, segment.end, k["start"], k["end"]))
         placement.beside.setdefault(best["id"], []).append(segment)
     return placement

@@ -1,18 +1,16 @@
 """The schema, as numbered migrations applied whenever the database is opened (sqlite-utils ``Migrations``).
 
-Append-only: a migration that has run on someone's archive is never changed, and each carries what it needs,
-calling no code that may change later, so an old archive upgrades the same way whenever it is opened. There is no
-m005: that number was taken by work developed alongside m006 (the editors' desk), which landed as m007;
-migrations are applied by name, so the gap is harmless.
+Append-only: a migration that has run on someone's archive is never changed, and each carries what it needs, calling
+no code that may change later, so an old archive upgrades the same way whenever it is opened. No m005: work beside
+m006 (the editors' desk) took it and landed as m007; migrations apply by name, so the gap is harmless.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter
-
-from pipeline.database.migration_m011 import m011_index_and_redaction
+from pipeline.database import frozen_rules
+from pipeline.database.migration_m011 import m011_index_and_redaction as m011
+from pipeline.database.migration_voices import m016_voices as m016
+from pipeline.database.migrations_workshop import m010_workshop as m010
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -206,7 +204,7 @@ def m002_people_places_events_search(db: Database) -> None:
     )
     db.table("segments").add_column("text_folded", str)
     for segment_id, text in db.execute("SELECT id, text FROM segments").fetchall():
-        db.table("segments").update(segment_id, {"text_folded": _m002_fold(text)})
+        db.table("segments").update(segment_id, {"text_folded": frozen_rules.fold_m002(text)})
     # Two columns per index: the folded one answers tone-insensitive queries, the NFC one exact ones.
     db.table("segments").enable_fts(
         ["text_folded", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0"
@@ -214,13 +212,6 @@ def m002_people_places_events_search(db: Database) -> None:
     db.table("interviews").enable_fts(
         ["search_folded", "search_text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0"
     )
-
-
-def _m002_fold(text: str) -> str:
-    """``text.fold`` as it was when m002 was written: lower case, no tones or marks, đ as d, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", stripped.lower()).strip()
 
 
 @migrations()
@@ -241,61 +232,14 @@ def m003_search_prefix_index(db: Database) -> None:
 def m004_segment_flags(db: Database) -> None:
     """Segments likely made up by the model carry their flag codes, comma-separated ("known_phrase,repetition"),
     NULL when clean, so Datasette can filter on them. Segments stored before are flagged here once, by the rules
-    as they stood when this migration was written (``_m004_codes``), not by today's ``speech.flags``."""
+    as they stood when this migration was written (``frozen_rules.codes_m004``), not by today's ``speech.flags``."""
     db.table("segments").add_column("flags", str)
     for segment_id, text, logprob, no_speech, ratio in db.execute(
         "SELECT id, text, avg_logprob, no_speech_prob, compression_ratio FROM segments"
     ).fetchall():
-        codes = _m004_codes(text or "", logprob, no_speech, ratio)
+        codes = frozen_rules.codes_m004(text or "", logprob, no_speech, ratio)
         if codes:
             db.table("segments").update(segment_id, {"flags": ",".join(codes)})
-
-
-_M004_PHRASES = (
-    "hay subscribe cho kenh ghien mi go de khong bo lo nhung video hap dan",
-    "hen gap lai cac ban trong nhung video tiep theo",
-    "cam on cac ban da theo doi",
-    "hay dang ky kenh",
-    "like va subscribe",
-    "nho bam chuong",
-    "de khong bo lo",
-    "video hap dan",
-    "cac ban da xem video",
-    "ghien mi go",
-    "thank you for watching",
-    "subtitles by",
-)
-
-
-def _m004_codes(text: str, logprob: float | None, no_speech: float | None, ratio: float | None) -> list[str]:
-    """The flag codes of a stored segment, frozen as ``speech.flags`` computed them when m004 was written."""
-    words = _m002_fold(re.sub(r"[^\w]+", " ", text)).split()
-    found = []
-    if any(f" {phrase} " in f" {' '.join(words)} " for phrase in _M004_PHRASES):
-        found.append("known_phrase")
-    if _m004_loops(words):
-        found.append("repetition")
-    if ratio is not None and ratio > 2.4:
-        found.append("compression")
-    if no_speech is not None and logprob is not None and no_speech > 0.6 and logprob < -1.0:
-        found.append("no_speech")
-    return found
-
-
-def _m004_loops(words: list[str]) -> bool:
-    """A word or n-gram (up to 4 words) 4 times in a row, or one n-gram over half of a segment of 8+ words."""
-    for n in range(1, 5):
-        for start in range(len(words) - n * 4 + 1):
-            gram = words[start : start + n]
-            if all(words[start + k * n : start + (k + 1) * n] == gram for k in range(1, 4)):
-                return True
-    if len(words) < 8:
-        return False
-    for n in range(1, 5):
-        grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
-        if grams and grams.most_common(1)[0][1] * n > len(words) / 2:
-            return True
-    return False
 
 
 @migrations()
@@ -396,4 +340,36 @@ def m008_progress_index(db: Database) -> None:
     db.execute("CREATE INDEX segments_progress ON segments(interview_id, review_status, flags, speaker)")
 
 
-migrations()(m011_index_and_redaction)  # frozen in migration_m011, whole here it would pass 400 lines
+@migrations()
+def m009_corrections(db: Database) -> None:
+    """Corrections where the errors are. Each word keeps the lowest probability among its tokens (``lowest``; NULL
+    for words stored before, which are marked by the old rule on their mean probability). Each find-and-replace
+    batch is a row of ``replacements`` (what, where, who, how many; undone_by and undone_at once undone), its
+    changes the revisions whose action is ``replace:ID`` (indexed, for the undo). A suggestion an editor turned
+    down is kept in ``suggestions_declined``, so it is not offered again for that line."""
+    db.execute("ALTER TABLE words ADD COLUMN lowest FLOAT")
+    db.table("replacements").create(
+        {
+            "id": int,
+            "interview_id": int,
+            "find": str,
+            "replacement": str,
+            "exact": int,
+            "editor": str,
+            "at": str,
+            "changed": int,
+            "undone_by": str,
+            "undone_at": str,
+        },
+        pk="id",
+        not_null={"find", "replacement", "exact", "at", "changed"},
+        foreign_keys=[("interview_id", "interviews", "id")],
+    )
+    db.table("suggestions_declined").create(
+        {"segment_id": int, "found": str, "suggestion": str, "editor": str, "at": str},
+        pk=("segment_id", "found", "suggestion"),
+    )
+    db.execute("CREATE INDEX segment_revisions_action ON segment_revisions(action)")
+
+
+_ = [migrations()(frozen) for frozen in (m010, m011, m016)]  # frozen in their own modules, for length

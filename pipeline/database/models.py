@@ -20,6 +20,9 @@ class Word:
     end: float
     text: str
     probability: float
+    """faster-whisper's word probability: the mean over the word's tokens."""
+    lowest: float | None = None
+    """The lowest probability among the word's tokens; None for words stored before migration m009."""
 
 
 @dataclass
@@ -109,6 +112,9 @@ class Interview:
     segment_count: int = 0
     verified_count: int = 0
     flagged_count: int = 0
+    unwritten_count: int = 0
+    """Segments standing for speech VAD heard and Whisper did not write, that nobody has written yet (the
+    ``unwritten_speech`` flag and no text); counted in ``flagged_count`` too."""
     labelled_count: int = 0
     date: str | None = None
     place: str | None = None
@@ -180,7 +186,7 @@ class Segment:
     edited_at: str | None = None
     person_id: int | None = None
     words: list = field(default_factory=list)
-    """``Word`` records, or for a sheet the light (segment id, text, probability) rows (``sheet_segments``)."""
+    """``Word`` records, or for a sheet the light (segment id, text, probability, lowest) rows (``sheet_segments``)."""
 
     @property
     def flag_codes(self) -> list[str]:

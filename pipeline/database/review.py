@@ -67,9 +67,9 @@ def segments_between(db: Database, interview_id: int, first_idx: int, last_idx: 
 def segment_words(db: Database, segment_id: int) -> list[Word]:
     """A segment's words in order, with their times."""
     return [
-        Word(start, end, text, probability)
-        for start, end, text, probability in db.execute(
-            'SELECT start, "end", text, probability FROM words WHERE segment_id = ? ORDER BY idx', [segment_id]
+        Word(start, end, text, probability, lowest)
+        for start, end, text, probability, lowest in db.execute(
+            'SELECT start, "end", text, probability, lowest FROM words WHERE segment_id = ? ORDER BY idx', [segment_id]
         )
     ]
 

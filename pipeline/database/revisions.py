@@ -40,7 +40,7 @@ def segment_history(db: Database, segment_id: int) -> list[Revision]:
     cursor = db.execute(
         f"SELECT {', '.join(REVISION_COLUMNS)} FROM segment_revisions WHERE segment_id = ? ORDER BY id", [segment_id]
     )
-    return [_decoded(row) for row in cursor.fetchall()]
+    return [decoded_revision(row) for row in cursor.fetchall()]
 
 
 def last_edits(db: Database) -> dict[int, LastEdit]:
@@ -80,7 +80,7 @@ def _revisions_with_place(db: Database, interview_id: int) -> list[tuple[Revisio
         "WHERE r.interview_id = ? ORDER BY r.id",
         [interview_id],
     )
-    return [(_decoded(row[:-1]), row[-1]) for row in cursor.fetchall()]
+    return [(decoded_revision(row[:-1]), row[-1]) for row in cursor.fetchall()]
 
 
 def _kind(revision: Revision) -> str | None:
@@ -96,7 +96,8 @@ def _kind(revision: Revision) -> str | None:
     return names.get(action)
 
 
-def _decoded(row: tuple) -> Revision:
+def decoded_revision(row: tuple) -> Revision:
+    """A row of ``segment_revisions`` (``REVISION_COLUMNS``) with before and after decoded."""
     values = dict(zip(REVISION_COLUMNS, row))
     for key in ("before", "after"):
         values[key] = json.loads(values[key]) if values[key] else None
@@ -113,4 +114,4 @@ def interview_revisions(db: Database, interview_id: int) -> list[Revision]:
         f"SELECT {', '.join(REVISION_COLUMNS)} FROM segment_revisions WHERE interview_id = ? ORDER BY id",
         [interview_id],
     )
-    return [_decoded(row) for row in cursor.fetchall()]
+    return [decoded_revision(row) for row in cursor.fetchall()]

@@ -64,6 +64,12 @@ SELECT r.subject, CASE r.how WHEN 1 THEN 'spoken' ELSE 'mentioned' END AS how, r
 JOIN ranked r ON r.segment = s.id WHERE r.n <= ?
 """
 )
+SETTLED = (
+    "SELECT event_id, aspect, answer, decided_by, decided_on, max(id) FROM workshop_conclusions "
+    "GROUP BY event_id, aspect ORDER BY event_id, aspect"
+)
+"""The workshop's conclusion in force on each aspect of each event (the latest), shown on the event's page."""
+ASPECT_VN = {"date": "thời gian", "place": "địa điểm", "people": "người tham gia"}
 INTERVIEW = (
     "i.code, i.title, i.date, coalesce(i.consent_status, 'unknown') AS consent_status, i.consent_until "
     "FROM interviews i "
@@ -149,16 +155,23 @@ def _event_subjects(db: Database, per_interview: int) -> list[dict]:
         )
     )
     passages = _passages(db, "event", {e["id"]: [e["name"], *aliases[e["id"]]] for e in every}, per_interview)
+    settled = _grouped(db.execute(SETTLED))
     found = []
     for event in every:
         period = " – ".join(filter(None, map(date_vn, (event["date_start"], event["date_end"])))) or None
         facts = [["Thời gian", period], ["Tên khác", "; ".join(aliases[event["id"]]) or None]]
+        facts += [[f"Hội thảo kết luận ({ASPECT_VN[c['aspect']]})", _settled(c)] for c in settled.get(event["id"], [])]
         found.append(
             _subject(
                 "event", event["id"], event["name"], facts, interviews.get(event["id"], []), passages, per_interview
             )
         )
     return found
+
+
+def _settled(conclusion: dict) -> str:
+    """ "1945 (Hội thảo lịch sử Đảng bộ xã, 12/05/2026)"."""
+    return f"{conclusion['answer']} ({conclusion['decided_by']}, {date_vn(conclusion['decided_on'])})"
 
 
 def _subject(

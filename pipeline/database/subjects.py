@@ -173,9 +173,13 @@ def merge_people(db: Database, keep: int, other: int) -> None:
     if keep == other:
         raise NotFound(_("A person cannot be merged with themselves: name two different numbers."))
     with db.atomic():
-        for table in ("interview_people", "segment_people", "speakers"):
+        for table in ("interview_people", "segment_people", "speakers", "voice_prints", "voice_proposals"):
             db.execute(f"UPDATE OR IGNORE {table} SET person_id = ? WHERE person_id = ?", [keep, other])
             db.execute(f"DELETE FROM {table} WHERE person_id = ?", [other])
+        refused = "INSERT OR IGNORE INTO voice_refusals SELECT ?, at FROM voice_refusals WHERE person_id = ?"
+        db.execute(refused, [keep, other])
+        db.execute("DELETE FROM voice_refusals WHERE person_id = ?", [other])
+        db.execute("DELETE FROM voice_prints WHERE person_id IN (SELECT person_id FROM voice_refusals)")
         db.execute("UPDATE OR IGNORE person_roles SET person_id = ? WHERE person_id = ?", [keep, other])
         db.execute("DELETE FROM person_roles WHERE person_id = ?", [other])
         db.execute("UPDATE people SET merged_into = ? WHERE id = ? OR merged_into = ?", [keep, other, other])

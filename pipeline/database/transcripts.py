@@ -116,6 +116,7 @@ def _insert_segment(
             "end": w.end,
             "text": w.text,
             "probability": w.probability,
+            "lowest": w.lowest,
         }
         for i, w in enumerate(segment.words)
     )
@@ -153,7 +154,7 @@ def segments(db: Database, interview_id: int, with_words: bool = True) -> list[S
     ]
     if with_words:
         found = db.execute(
-            "SELECT w.segment_id, w.start, w.end, w.text, w.probability FROM words w "
+            "SELECT w.segment_id, w.start, w.end, w.text, w.probability, w.lowest FROM words w "
             "JOIN segments s ON s.id = w.segment_id WHERE s.interview_id = ? ORDER BY w.segment_id, w.idx",
             [interview_id],
         ).fetchall()
@@ -165,17 +166,32 @@ def segments(db: Database, interview_id: int, with_words: bool = True) -> list[S
 
 def sheet_segments(db: Database, interview_id: int) -> list[Segment]:
     """``segments`` for a review sheet, lighter: each segment's words as the rows (segment id, text,
-    probability) SQLite gives, the only parts of a word a sheet shows. An hour of speech has some 10,000 words,
-    and making an object of each was a third of the time a sheet took."""
+    probability, lowest token probability) SQLite gives, the only parts of a word a sheet shows. An hour of speech
+    has some 10,000 words, and making an object of each was a third of the time a sheet took. Each segment's
+    ``speaker`` is the name the sheet shows: the person an editor chose for it, else the person its label was
+    said to be, else the label."""
     segs = segments(db, interview_id, with_words=False)
     found = db.execute(
-        "SELECT segment_id, text, probability FROM words WHERE segment_id IN "
+        "SELECT segment_id, text, probability, lowest FROM words WHERE segment_id IN "
         "(SELECT id FROM segments WHERE interview_id = ?) ORDER BY segment_id, idx",
         [interview_id],
     ).fetchall()
     words = {segment_id: list(group) for segment_id, group in groupby(found, key=itemgetter(0))}
+    labels = dict(
+        db.execute(
+            "SELECT s.label, p.full_name FROM speakers s JOIN people p ON p.id = s.person_id WHERE s.interview_id = ?",
+            [interview_id],
+        ).fetchall()
+    )
+    chosen = dict(
+        db.execute(
+            "SELECT id, full_name FROM people WHERE id IN (SELECT person_id FROM segments WHERE interview_id = ?)",
+            [interview_id],
+        ).fetchall()
+    )
     for seg in segs:
         seg.words = words.get(seg.id, [])
+        seg.speaker = chosen.get(seg.person_id) or labels.get(seg.speaker) or seg.speaker
     return segs
 
 

@@ -134,15 +134,34 @@ def tag(db: Database, segment_id: int, kind: str, target: int, editor: str, remo
     return database.segment_tags(db, current.interview_id, segment_id)
 
 
-def name_speaker(db: Database, interview_id: int, label: str, person_id: int | None) -> None:
+def name_speaker(db: Database, interview_id: int, label: str, person_id: int | None, editor: str | None = None) -> bool:
     """Say who a speaker label of an interview is (None: nobody yet). Two labels named as one person are
-    one speaker from then on; the choice is kept when the interview is transcribed again."""
+    one speaker from then on; the choice is kept when the interview is transcribed again. The label's voice print
+    is kept as one of that person's, so that later interviews can propose them (taken back with the name).
+    True when a print was kept."""
     with database.writing(db):
         if person_id is None:
             database.unmap_speaker(db, interview_id, label)
-        else:
-            _chosen_person(db, person_id)  # NotFound, as the desk says it, for a person who is not there
-            database.map_speaker(db, interview_id, label, person_id)
+            database.drop_voice(db, interview_id, label)
+            return False
+        _chosen_person(db, person_id)  # NotFound, as the desk says it, for a person who is not there
+        database.map_speaker(db, interview_id, label, person_id)
+        return database.keep_voice(db, interview_id, label, person_id, editor)
+
+
+def accept_proposal(db: Database, interview_id: int, label: str, editor: str | None = None) -> database.Proposal:
+    """Name a label as the person its voice was proposed as; returns the proposal accepted."""
+    with database.writing(db):
+        found = [p for p in database.proposals(db, interview_id) if p.label == label]
+        if not found:
+            raise NotFound(
+                _(
+                    "Speaker {label} has no proposal to accept: `loike speaker INTERVIEW` lists the labels and "
+                    "proposals; name it with `loike speaker INTERVIEW LABEL PERSON`."
+                ).format(label=label)
+            )
+        name_speaker(db, interview_id, label, found[0].person_id, editor)
+    return found[0]
 
 
 # --- splitting and merging -------------------------------------------------------------------------

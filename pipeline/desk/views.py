@@ -77,9 +77,12 @@ def interview_context(db, code: str) -> dict:
         raise HTTPException(404, f"Không có phỏng vấn {code}.")
     tags = database.interview_tags(db, found.id)
     names = database.speaker_names(db, found.id)
+    stored = database.segments(db, found.id, with_words=False)
+    quotes = database.interview_quotes(db, found.id)
+    quoted = quoted_segments(stored, quotes)
     segments = [
-        desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker))
-        for seg in database.segments(db, found.id, with_words=False)
+        desk_view(seg, tags.get(seg.id, []), names.name_for(seg.person_id, seg.speaker)) | {"quoted": seg.id in quoted}
+        for seg in stored
     ]
     alternatives = database.alternatives(db, found.id)
     return {
@@ -87,13 +90,27 @@ def interview_context(db, code: str) -> dict:
         "segments": segments,
         "people": database.interview_people(db, found.id),
         "choices": choices(db),
-        "quotes": database.interview_quotes(db, found.id),
+        "quotes": quotes,
         "labels": database.speaker_labels(db, found.id),
+        "proposals": {p.label: p for p in database.proposals(db, found.id)},
         # plain dicts: the page carries them as JSON too
         "alternatives": {sid: [asdict(a) for a in alts] for sid, alts in alternatives.items()},
+        "unwritten_text": flags.UNWRITTEN_TEXT,
         "index": reader_routes.index_json(db, found.id),
         "redactions": reader_routes.redactions_json(db, found.id),
     }
+
+
+def quoted_segments(segments: list[Segment], quotes: list) -> set[int]:
+    """The ids of the segments some quote covers (from its first segment to its last)."""
+    place = {seg.id: i for i, seg in enumerate(segments)}
+    by_place = [seg.id for seg in segments]
+    found: set[int] = set()
+    for quote in quotes:
+        first, last = place.get(quote.first_segment_id), place.get(quote.last_segment_id)
+        if first is not None and last is not None:
+            found.update(by_place[first : last + 1])
+    return found
 
 
 def choices(db) -> dict[str, list[dict]]:
@@ -107,8 +124,9 @@ def choices(db) -> dict[str, list[dict]]:
 
 
 def desk_view(segment: Segment, tags: list[Tag], speaker_name: str | None) -> dict:
-    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked, its tags and speaker."""
-    codes = segment.flag_codes
+    """A segment as the desk shows it: its flags spelled out, a doubtful decode marked, its tags and speaker, and
+    speech the machine did not write shown as a gap to type into (whose flag goes once the editor has)."""
+    codes = flags.standing(segment.text, segment.flag_codes)
     logprob = segment.avg_logprob
     fields = {key: value for key, value in templating.fields_of(segment).items() if key != "words"}
     return {
@@ -118,6 +136,7 @@ def desk_view(segment: Segment, tags: list[Tag], speaker_name: str | None) -> di
         "flags": codes,
         "flag_reasons": flag_reasons(codes),
         "low_segment": logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
+        "unwritten": flags.unwritten_gap(segment.text, codes),
     }
 
 
@@ -127,7 +146,7 @@ def flag_reasons(codes: list[str]) -> str:
 
 def segment_json(db, segment: Segment) -> dict:
     """A segment as the JSON API answers with it, after a change or with a refused one."""
-    codes = flags.parse(segment.flags)
+    codes = flags.standing(segment.text, flags.parse(segment.flags))
     names = database.speaker_names(db, segment.interview_id)
     tags = database.segment_tags(db, segment.interview_id, segment.id)
     return {key: getattr(segment, key) for key in SEGMENT_FIELDS} | {

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
-from pipeline.desk import editing, reader_routes, security, views
+from pipeline.desk import correction_routes, editing, reader_routes, security, views, workshop_pages
 from pipeline.errors import Conflict, InvalidEdit, LoikeError, NotFound, ServeError
 from pipeline.i18n import _
 from pipeline.publishing import review_sheets, templating
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 EDITOR_COOKIE = "loike_editor"
 JS, CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
-ASSETS = {"app.js": JS, "app_readers.js": JS, "app.css": CSS}
+ASSETS = {"app.js": JS, "app_readers.js": JS, "app.css": CSS, "corrections.js": JS}
 SHEET_DELAY = 2.0
 """Seconds of quiet after an edit before the interview's static sheet is written again."""
 
@@ -182,7 +182,8 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
             except (InvalidEdit, NotFound, ValueError, KeyError, TypeError) as error:
                 status = 404 if isinstance(error, NotFound) else 400
                 return JSONResponse({"error": vietnamese(error)}, status_code=status)
-            sheets.touch(interview_id)
+            for touched in interview_id if isinstance(interview_id, list) else [interview_id]:
+                sheets.touch(touched)
             return JSONResponse(result)
 
         return endpoint
@@ -213,6 +214,8 @@ def create_app(archive: Archive, options: ServeOptions | None = None) -> Starlet
         Route("/api/quotes/{quote_id:int}/delete", change(delete_quote), methods=["POST"]),
         Route("/api/subjects", change(add_subject), methods=["POST"]),
         Route("/api/speakers", change(name_speaker), methods=["POST"]),
+        *workshop_pages.routes(archive, page, on_db, editor_of),  # the workshop: timeline, dossiers, conclusions
+        *correction_routes.routes(archive, change, on_db, vietnamese),
         *reader_routes.routes(change),
     ]
     # Starlette types every handler as taking any Exception; this one takes HTTPException (Kludex/starlette#1142).
@@ -334,7 +337,8 @@ def delete_quote(db, params, body, editor):
 
 def name_speaker(db, params, body, editor):
     interview_id, person = int(body["interview_id"]), body.get("person_id")
-    editing.name_speaker(db, interview_id, str(body["label"]), int(person) if person not in (None, "") else None)
+    chosen = int(person) if person not in (None, "") else None
+    editing.name_speaker(db, interview_id, str(body["label"]), chosen, editor)
     names = database.speaker_names(db, interview_id)
     return {
         "label": body["label"],

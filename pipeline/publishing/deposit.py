@@ -47,6 +47,9 @@ class PackageOptions:
     """The public package: only interviews cleared for publication, each as the public may read and hear it (closed
     passages replaced and silent, access copies instead of originals and WAVs, no history, a redaction log without
     the words). By default it is the archive's own: every interview, marked, and everything."""
+    voice_prints: bool = False
+    """Add metadata/voice_prints.json: the prints of the people editors named. Personal data, so left out unless
+    asked for; the transcripts and metadata never carry them."""
 
 
 @dataclass
@@ -108,6 +111,13 @@ def _public_audio(archive: Archive, work: Path, t: transcript.Transcript) -> dic
 def build(db: Database, archive: Archive, dest: Path, options: PackageOptions = PackageOptions()) -> PackageReport:
     """Write the bag at ``dest`` (which must not exist yet)."""
     dest = dest.expanduser().resolve()
+    if options.voice_prints and options.only_publishable:
+        raise ExportError(
+            _(
+                "Voice prints are personal data and never go into the public package: leave out --voice-prints, "
+                "or package the archive's own copy without --only-publishable."
+            )
+        )
     if dest.exists():
         raise ExportError(
             _("{dest} already exists: give a new folder name, or remove the old package first.").format(dest=dest)
@@ -173,6 +183,11 @@ def _fill(db: Database, archive: Archive, work: Path, dest: Path, options: Packa
     packaged = {t.code: t.interview.id for t in transcripts}
     bag_contents.add_quotes(db, archive, work, list(packaged), include_restricted=not public)
     bag_contents.add_redaction_log(db, work, packaged, words=not public)
+    if options.voice_prints:
+        (work / "metadata" / "voice_prints.json").write_text(
+            json.dumps({"voice_prints": database.voice_export(db)}, ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8",
+        )
     restricted = [t.code for t in transcripts if t.restricted]
     info = {
         "Source-Organization": options.organization,

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from pipeline import files
 from pipeline.database import Database
+from pipeline.database.models import Word
 from pipeline.database.public_records import IndexPoint
 from pipeline.errors import ExportError, unwritable
 from pipeline.i18n import _
 from pipeline.publishing import captions, ohms, redaction, tei, transcript
 from pipeline.publishing.transcript import CONSENT_VN, Transcript, clock
+from pipeline.speech import confidence
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +162,8 @@ def to_vtt(t: Transcript, options: ExportOptions = ExportOptions()) -> str:
 
 
 def to_json(t: Transcript) -> str:
-    """The interview, its people and every segment with its words; ``text`` is the editor's where edited."""
+    """The interview, its people and every segment with its words; ``text`` is the editor's where edited, and
+    empty where the machine heard speech and wrote nothing (its ``flags`` then hold ``unwritten_speech``)."""
     people = [
         {
             "id": p.id,
@@ -189,15 +192,25 @@ def to_json(t: Transcript) -> str:
                 "speaker": line.speaker,
                 "speaker_label": line.label,
                 "person_id": line.person_id,
-                "text": line.text,
+                "text": "" if line.unwritten else line.text,
                 "review_status": line.review_status,
                 "flags": line.flags,
-                "words": [asdict(w) for w in line.words],
+                "words": marked_words(line.words),
             }
             for line in t.lines
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def marked_words(words: list[Word]) -> list[dict]:
+    """A line's words with the mark the sheet and the review app give them: ``confidence``, the number behind the
+    mark (``speech.confidence.scores``), and ``uncertain``, whether it is marked."""
+    scores = confidence.scores([w.probability for w in words], [w.lowest for w in words])
+    return [
+        {**asdict(w), "confidence": score, "uncertain": confidence.marked(score, w.lowest)}
+        for w, score in zip(words, scores)
+    ]
 
 
 INDEX_FIELDS = ("time", "title", "synopsis", "partial_transcript", "keywords", "subjects")

@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TypeGuard
 
 from markupsafe import Markup, escape
 
@@ -26,7 +25,7 @@ from pipeline.database.models import Interview, Segment, Word
 from pipeline.database.public_records import IndexPoint
 from pipeline.publishing import redaction, subject_pages, templating
 from pipeline.settings import Archive
-from pipeline.speech import flags
+from pipeline.speech import confidence, flags
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +34,14 @@ INDEX_TEMPLATE = "index.html.j2"
 
 
 def _words(words: list) -> list[tuple]:
-    """A segment's words as (segment id, text, probability), as ``database.sheet_segments`` gives them; ``Word``
-    records (``database.segments``) are turned into the same."""
+    """A segment's words as (segment id, text, probability, lowest token probability), as
+    ``database.sheet_segments`` gives them; ``Word`` records (``database.segments``) are turned into the same."""
     if words and isinstance(words[0], Word):
-        return [(None, w.text, w.probability) for w in words]
+        return [(None, w.text, w.probability, w.lowest) for w in words]
     return words
 
 
-def _word_spans(text: str, words: list[tuple]) -> list[tuple[int, int, float | None]] | None:
+def word_spans(text: str, words: list[tuple]) -> list[tuple[int, int]] | None:
     """Where each word lies in ``text``, or None when the words no longer spell it.
 
     The words are found in order with nothing but spaces between them (words are stored with or without
@@ -51,29 +50,35 @@ def _word_spans(text: str, words: list[tuple]) -> list[tuple[int, int, float | N
     """
     spans = []
     position = 0
-    for _, word, probability in words:
-        token = (word or "").strip()
+    for word in words:
+        token = (word[1] or "").strip()
         if not token:
+            spans.append((position, position))
             continue
         found = text.find(token, position)
         if found < 0 or text[position:found].strip():
             return None
-        spans.append((found, found + len(token), probability))
+        spans.append((found, found + len(token)))
         position = found + len(token)
     return spans if not text[position:].strip() else None
 
 
-def _doubtful(probability: float | None) -> TypeGuard[float]:
-    return probability is not None and probability < templating.LOW_WORD_PROBABILITY
+def word_marks(words: list) -> list[float | None]:
+    """For each of a segment's words, the number behind its mark when it is marked (``speech.confidence``), else
+    None."""
+    words = _words(words)
+    return confidence.marks([w[2] for w in words], [w[3] if len(w) > 3 else None for w in words])
 
 
 def _doubtful_spans(text: str, words: list) -> tuple[str, list[tuple[int, int, float]]]:
     """A segment's text and where its doubtful words lie in it (none when the words no longer spell it)."""
     text = (text or "").strip()
     words = _words(words)
-    if not any(_doubtful(p) for _, _, p in words):
+    marks = word_marks(words)
+    if not any(mark is not None for mark in marks):
         return text, []  # most segments: nothing to mark, so nothing to find
-    return text, [(a, b, p) for a, b, p in _word_spans(text, words) or [] if _doubtful(p)]
+    spans = word_spans(text, words) or []
+    return text, [(a, b, mark) for (a, b), mark in zip(spans, marks) if mark is not None and b > a]
 
 
 def text_pieces(text: str, words: list) -> list[dict]:
@@ -96,22 +101,23 @@ def text_pieces(text: str, words: list) -> list[dict]:
 
 def marked_text(text: str, words: list) -> Markup:
     """A segment's text as HTML: escaped, each doubtful word in a ``low-confidence`` span whose title gives
-    its probability. What ``text_pieces`` gives a template, built here because a sheet has ten thousand words
-    and a template loop over them was most of the time a sheet took."""
+    the number behind its mark. What ``text_pieces`` gives a template, built here because a sheet has ten
+    thousand words and a template loop over them was most of the time a sheet took."""
     original = text
     text = (text or "").strip()
     words = _words(words)
     safe = escape(text)
-    if not any(_doubtful(p) for _, _, p in words):
+    marks = word_marks(words)
+    if not any(mark is not None for mark in marks):
         return safe
-    tokens = [(token or "").strip() for _, token, _ in words]
+    tokens = [(w[1] or "").strip() for w in words]
     if len(safe) == len(text) and " ".join(filter(None, tokens)) == text:
         # The usual case, as Whisper wrote it: the words are the text, one space apart, with nothing to escape.
-        return Markup(" ".join([_marked(t, p) if _doubtful(p) else t for t, (_, _, p) in zip(tokens, words) if t]))
+        return Markup(" ".join([_marked(t, m) if m is not None else t for t, m in zip(tokens, marks) if t]))
     text, doubtful = _doubtful_spans(original, words)
     html, position = [], 0
-    for start, end, probability in doubtful:
-        html += [escape(text[position:start]), _marked(escape(text[start:end]), probability)]
+    for start, end, mark in doubtful:
+        html += [escape(text[position:start]), _marked(escape(text[start:end]), mark)]
         position = end
     html.append(escape(text[position:]))
     return Markup("".join(html))
@@ -135,13 +141,17 @@ class SegmentView(dict):
 def segment_view(segment: Segment) -> SegmentView:
     """A segment with what the template needs on top of the stored fields."""
     logprob = segment.avg_logprob
-    codes = segment.flag_codes
+    codes = flags.standing(segment.text, segment.flag_codes)
+    unwritten = flags.unwritten_gap(segment.text, codes)
     return SegmentView(
         templating.fields_of(segment),
-        text_html=marked_text(segment.text, segment.words),
+        text_html=Markup('<span class="unwritten-text">%s</span>') % flags.UNWRITTEN_TEXT
+        if unwritten
+        else marked_text(segment.text, segment.words),
         low_segment=logprob is not None and logprob < templating.LOW_SEGMENT_LOGPROB,
         flags=codes,
         flag_reasons="; ".join(flags.REASONS_VN.get(code, code) for code in codes),
+        unwritten=unwritten,
     )
 
 
@@ -150,33 +160,39 @@ PRINT_LINES = 48
 margin, so that an editor can cite "trang 3, dòng 17"."""
 
 
-def segment_row(seg: SegmentView) -> str:
-    """One segment's row of the sheet (``<li class="segment">``): time code, speaker, text with its doubtful words
-    marked, the machine-made flag and the review state.
+def segment_row(seg: SegmentView, with_speakers: bool = True) -> str:
+    """One segment's row of the sheet (``<li class="segment">``): time code, speaker (unless no line of the sheet
+    has one), text with its doubtful words marked, the machine-made flag and the review state; speech the machine
+    heard and did not write is a gap saying so (``flags.UNWRITTEN_TEXT``), not a made-up line.
 
     Built here rather than in ``sheet.html.j2`` because an hour-long interview has 720 rows, and a template loop
     over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
     """
     status = escape(seg.get("review_status"))
+    made_up = flags.made_up(seg["flags"])
     classes = (
         f"segment review-{status}"
         + (" low-segment" if seg["low_segment"] else "")
-        + (" flagged" if seg["flags"] else "")
+        + (" flagged" if made_up else "")
+        + (" unwritten" if seg["unwritten"] else "")
     )
     title = ' title="Độ tin cậy thấp cho cả đoạn"' if seg["low_segment"] else ""
     marks = ""
-    if seg["flags"]:
-        marks += (
-            f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(seg["flag_reasons"])}">'
-            "⚑ nghi máy tự sinh</span>"
-        )
+    if made_up:
+        reasons = "; ".join(flags.REASONS_VN.get(code, code) for code in made_up)
+        marks += f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(reasons)}">⚑ nghi máy tự sinh</span>'
     if seg.get("review_status") in ("edited", "verified"):
         marks += f' <span class="review ui">{templating.REVIEW_VN[seg["review_status"]]}</span>'
+    speaker = (
+        f'      <span class="speaker">{escape(seg.get("speaker") or templating.MISSING)}</span>\n'
+        if with_speakers
+        else ""
+    )
     return (
         f'    <li class="{classes}" id="seg-{escape(seg.get("idx"))}" data-start="{seg["start"]:.3f}" '
         f'data-end="{seg["end"]:.3f}" tabindex="0"{title}>\n'
         f'      <span class="tc">{templating.timecode(seg["start"])}</span>\n'
-        f'      <span class="speaker">{escape(seg.get("speaker") or templating.MISSING)}</span>\n'
+        f"{speaker}"
         f'      <p class="text">{seg["text_html"]}{marks}</p>\n'
         "    </li>"
     )
@@ -189,17 +205,23 @@ def render_sheet(
     audio_href: str | None,
     index: Sequence[IndexPoint] = (),
 ) -> str:
-    """One interview's review sheet as a complete HTML page, with the index editors placed."""
+    """One interview's review sheet as a complete HTML page, with the index editors placed. The speaker column shows
+    each segment's ``speaker`` (``database.sheet_segments`` puts there the person an editor chose, else the label),
+    and is left out when no line has one."""
     views = [segment_view(s) for s in segments]
+    with_speakers = any(v.get("speaker") for v in views)
     return templating.render_page(
         env,
         SHEET_TEMPLATE,
         interview=templating.interview_view(interview),
         segments=views,
-        segment_rows=Markup("\n".join(segment_row(v) for v in views)),
+        unwritten_count=sum(1 for v in views if v["unwritten"]),
+        unwritten_text=flags.UNWRITTEN_TEXT,
+        segment_rows=Markup("\n".join(segment_row(v, with_speakers) for v in views)),
+        with_speakers=with_speakers,
         audio_href=audio_href,
         index=index,
-        has_speakers=any(v.get("speaker") for v in views),
+        has_speakers=with_speakers,
         print_lines=PRINT_LINES,
     )
 

@@ -17,6 +17,7 @@ from pipeline.database.models import Person, Tag
 from pipeline.publishing import ohms
 from pipeline.publishing.transcript import CONSENT_VN, REVIEW_VN, Transcript
 from pipeline.publishing.xml_elements import XML_ID, XML_LANG, document, namespaced, sub
+from pipeline.speech import flags
 
 NAMESPACE = "http://www.tei-c.org/ns/1.0"
 AVAILABILITY = {"allowed": "free", "restricted": "restricted", "embargoed": "restricted", "unknown": "unknown"}
@@ -58,10 +59,10 @@ def tei_xml(t: Transcript, media_url: str | None = None) -> str:
     body = sub(text, q("body"))
     for line in t.lines:
         tags = " ".join(f"#{tag_id(tag)}" for tag in t.tags.get(line.id, []))
-        sub(
+        utterance = sub(
             body,
             q("u"),
-            line.text,
+            None if line.unwritten else line.text,
             **{
                 XML_ID: f"u{line.idx + 1}",
                 "who": f"#{who[line.speaker]}" if line.speaker else None,
@@ -71,6 +72,8 @@ def tei_xml(t: Transcript, media_url: str | None = None) -> str:
                 "corresp": tags or None,
             },
         )
+        if line.unwritten:  # TEI's own mark for what a transcription leaves out, with the reason in words
+            sub(sub(utterance, q("gap"), reason="untranscribed"), q("desc"), flags.UNWRITTEN_VN)
     interp = sub(sub(text, q("back")), q("interpGrp"), type="review")
     for status, label in REVIEW_VN.items():
         sub(interp, q("interp"), label, **{XML_ID: f"review-{status}"})
@@ -103,7 +106,10 @@ def _profile(t: Transcript, profile: ET.Element) -> None:
     i = t.interview
     language = sub(profile, q("langUsage"))
     sub(language, q("language"), "Tiếng Việt", ident="vi")
-    _participants(t, sub(sub(profile, q("particDesc")), q("listPerson")))
+    participants = ET.Element(q("listPerson"))
+    _participants(t, participants)
+    if len(participants):  # TEI allows no empty list: an interview nobody is named in has none
+        sub(profile, q("particDesc")).append(participants)
     setting = sub(sub(profile, q("settingDesc")), q("setting"))
     for name in [i.place, *t.place_path]:
         if name:

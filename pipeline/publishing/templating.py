@@ -28,6 +28,7 @@ from pipeline import files
 from pipeline.database.models import Interview
 from pipeline.errors import ArchiveError
 from pipeline.i18n import _
+from pipeline.speech import confidence
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ Environment = jinja2.Environment
 KINDS = {"person": ("people", "Nhân vật"), "place": ("places", "Địa danh"), "event": ("events", "Sự kiện")}
 """Each kind of subject: its folder beside the sheets, and the title of its list page."""
 
-LOW_WORD_PROBABILITY = 0.5
-"""A word the model gave less than this probability is marked for the editor to listen to."""
+LOW_WORD_PROBABILITY = confidence.THRESHOLD
+"""A word scoring less than this is marked for the editor to listen to (``speech.confidence``)."""
 LOW_SEGMENT_LOGPROB = -1.0
 """A segment whose average log probability is below this is marked as a whole (Whisper's own fallback
 threshold for a doubtful decode)."""

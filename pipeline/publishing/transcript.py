@@ -18,6 +18,7 @@ from pipeline.database.models import Event, Interview, Person, Tag, Word
 from pipeline.database.public_records import IndexPoint, Redaction
 from pipeline.errors import NotFound
 from pipeline.i18n import _
+from pipeline.speech import flags
 from pipeline.text import date_vn  # noqa: F401  (the exports format dates through here)
 
 PUBLISHABLE = "allowed"
@@ -42,7 +43,9 @@ CONSENT_VN = {
 
 @dataclass
 class Line:
-    """One segment as exported. ``text`` is the editor's where the segment was edited or verified."""
+    """One segment as exported. ``text`` is the editor's where the segment was edited or verified, and
+    ``flags.UNWRITTEN_TEXT`` where the machine heard speech and wrote nothing and nobody has written it yet
+    (``unwritten``)."""
 
     id: int
     idx: int
@@ -55,6 +58,7 @@ class Line:
     label: str | None = None
     flags: list[str] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)
+    unwritten: bool = False
 
     @property
     def machine(self) -> bool:
@@ -141,20 +145,23 @@ def _assemble(db: Database, interview: Interview, with_words: bool = True) -> Tr
     for seg in database.segments(db, interview.id, with_words):
         person_id = seg.person_id or (mapped.get(seg.speaker) if seg.speaker else None)
         status = seg.review_status or "machine"
+        codes = flags.standing(seg.text, seg.flag_codes)
+        unwritten = flags.unwritten_gap(seg.text, codes)
         lines.append(
             Line(
                 id=seg.id,
                 idx=seg.idx,
                 start=seg.start,
                 end=seg.end,
-                text=_nfc(seg.text),
+                text=flags.UNWRITTEN_TEXT if unwritten else _nfc(seg.text),
+                unwritten=unwritten,
                 review_status=status,
                 speaker=_nfc((names.get(person_id) if person_id else None) or seg.speaker),
                 person_id=person_id,
                 label=seg.speaker,
-                flags=seg.flag_codes,
+                flags=codes,
                 # Word times belong to the machine's text; after an edit they no longer spell the line.
-                words=[Word(w.start, w.end, _nfc(w.text), w.probability) for w in seg.words]
+                words=[Word(w.start, w.end, _nfc(w.text), w.probability, w.lowest) for w in seg.words]
                 if status == "machine"
                 else [],
             )

@@ -123,6 +123,8 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
                 },
             )
             speakers.remember(db, told)
+        if told.proposals:
+            report.proposed[database.interview_for(db, job.recording.id).code] = len(told.proposals)
     finally:
         job.decoded.unlink(missing_ok=True)
     report.transcribed += 1

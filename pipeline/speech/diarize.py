@@ -205,8 +205,29 @@ def speaker_turns(
 ) -> list[Turn]:
     """Who speaks when, within the ``speech`` regions (seconds, from VAD); ``speakers`` from the metadata when
     known. ``samples``: 16 kHz mono float32, an array or anything sliced like one (``slicing.DecodedSamples``)."""
+    starts, embeddings = voice_windows(samples, speech, encoder, options)
+    return turns_of(speech, starts, embeddings, speakers, options)
+
+
+def voice_windows(
+    samples: Samples,
+    speech: list[tuple[float, float]],
+    encoder: VoiceEncoder,
+    options: DiarizeOptions = DiarizeOptions(),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The voice prints of the speech's 1.6 s windows: (starts in seconds, unit vectors)."""
     _give_back_freed_memory()
-    starts, embeddings = encoder.windows(samples, stretches(speech, options.gap_seconds), options.step_seconds)
+    return encoder.windows(samples, stretches(speech, options.gap_seconds), options.step_seconds)
+
+
+def turns_of(
+    speech: list[tuple[float, float]],
+    starts: np.ndarray,
+    embeddings: np.ndarray,
+    speakers: int | None,
+    options: DiarizeOptions = DiarizeOptions(),
+) -> list[Turn]:
+    """Who speaks when, from the windows' voice prints (``voice_windows``)."""
     if not len(embeddings):
         return []
     return turns_from_windows(speech, starts, cluster(embeddings, speakers, options), options)

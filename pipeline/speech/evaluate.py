@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.database.models import Word
 from pipeline.errors import EvaluationError, LoikeError, RecordingError
 from pipeline.i18n import _
 from pipeline.intake import audio, discovery, slicing
@@ -100,6 +101,12 @@ class FileScore:
     char_edits: int
     reference: str
     hypothesis: str
+    gaps: int = 0
+    """Places where VAD heard speech and Whisper wrote nothing (``unwritten_speech`` segments): their words count
+    as deleted in the WER, and here as what the transcript shows an editor instead of losing them."""
+    gap_seconds: float = 0.0
+    machine_words: list[list[Word]] = field(default_factory=list)
+    """The machine's words, segment by segment (``mark_scores`` scores their confidence marks)."""
 
     @property
     def wer(self) -> float:
@@ -156,6 +163,8 @@ class EvalReport:
                 "wer": _rounded(self.wer),
                 "cer": _rounded(self.cer),
                 "rtf": _rounded(self.rtf),
+                "unwritten_gaps": int(self.total("gaps")),
+                "unwritten_seconds": round(self.total("gap_seconds"), 2),
                 "wall_seconds": round(self.wall_seconds, 2),
                 "model_load_seconds": round(self.load_seconds, 2),
             },
@@ -170,6 +179,8 @@ class EvalReport:
                     "char_edits": s.char_edits,
                     "cer": _rounded(s.cer),
                     "rtf": _rounded(s.rtf),
+                    "unwritten_gaps": s.gaps,
+                    "unwritten_seconds": round(s.gap_seconds, 2),
                     "reference": s.reference,
                     "hypothesis": s.hypothesis,
                 }
@@ -279,11 +290,23 @@ def _score(recording: Path, reference: str, transcriber, work: Path) -> FileScor
         decoded.unlink(missing_ok=True)
         wav.unlink(missing_ok=True)
     elapsed = time.perf_counter() - started
-    hypothesis = " ".join(segment.text for segment in segments)
+    hypothesis = " ".join(segment.text for segment in segments if segment.text)
     word_edits, words = word_errors(reference, hypothesis)
     char_edits, chars = char_errors(reference, hypothesis)
+    gaps = [segment for segment in segments if "unwritten_speech" in segment.flags]
     return FileScore(
-        recording, normalised.duration, elapsed, words, word_edits, chars, char_edits, reference.strip(), hypothesis
+        recording,
+        normalised.duration,
+        elapsed,
+        words,
+        word_edits,
+        chars,
+        char_edits,
+        reference.strip(),
+        hypothesis,
+        len(gaps),
+        sum(gap.end - gap.start for gap in gaps),
+        [segment.words for segment in segments],
     )
 
 

@@ -1,8 +1,11 @@
-"""Flags on segments that are likely machine hallucinations: text Whisper invents on silence, music or noise.
+"""Flags on segments that are likely machine hallucinations (text Whisper invents on silence, music or noise), and
+on speech Whisper heard but wrote nothing for.
 
 A flag never removes anything: the segment is stored and shown as heard, with a mark and its reasons, and an
-editor decides. Pure functions over a ``models.MachineSegment``; matching is done on folded text (``text.fold``), so
-NFC, NFD and untoned spellings match alike.
+editor decides. Speech Whisper left unwritten becomes a segment of its own with no text
+(``unwritten_stretches``), so it reaches the editor as a gap to fill instead of vanishing. Pure functions over a
+``heard.MachineSegment``; matching is done on folded text (``text.fold``), so NFC, NFD and untoned spellings
+match alike.
 """
 
 from __future__ import annotations
@@ -42,25 +45,41 @@ DOMINANT_MIN_WORDS = 8
 ("dạ, dạ, vâng") are too short to tell."""
 COMPRESSION_RATIO = 2.4
 """faster-whisper's own ``compression_ratio_threshold``: text that gzips this well is repeating itself."""
-NO_SPEECH_PROB = 0.6
-AVG_LOGPROB = -1.0
-"""faster-whisper's ``no_speech_threshold`` and ``log_prob_threshold``: a window is taken as silence only when
-the model both thinks there is no speech and is unsure of what it wrote; either alone happens on real speech
-that is quiet or hard to make out (https://github.com/SYSTRAN/faster-whisper, ``TranscriptionOptions``)."""
+# No "no_speech" flag is raised any more (stored ones keep their words in REASONS_VN). It fired when
+# no_speech_prob > 0.6 and avg_logprob < -1, and faster-whisper itself drops every 30-second window meeting
+# that rule (``no_speech_threshold``, ``log_prob_threshold`` in its ``TranscriptionOptions``) before a segment
+# of it is returned: the flag could never fire. Whatever speech such a window held now comes back as a gap
+# (``unwritten_stretches``). Switching faster-whisper's rule off instead wrote text for 3 or 7 of 8 such
+# sentences on two runs (the fallback samples), at a character error rate of 0.39, none at a lower SNR
+# (docs/benchmarks.md, "Speech VAD heard and Whisper did not write"): a gap marks the place for certain.
 VAD_SPEECH_MIN = 0.2
 """A segment is flagged when under this share of its time lies in speech Silero VAD found (measured without
 padding, see ``transcribe.SPEECH_CHECK``). Real speech measured 92–100 % on the espeak dialogue and 49–100 %
 (5th percentile 67 %) over a 10-minute recording of the evaluation clips with 1–3 s pauses; the sentences
 Whisper wrote across silence broken by short bursts of sound measured 4–7 % (docs/benchmarks.md, "Segments
 where VAD found no speech"). 20 % still lets a slow witness fill one second of a five-second segment."""
+UNWRITTEN_MIN_SPEECH = 1.0
+"""Speech VAD heard where Whisper wrote nothing becomes a gap segment when it adds up to this many seconds.
+Whisper's segments start and end a little inside or outside the speech VAD finds: over 10 minutes of clean speech
+the uncovered bits were 0.09 s (median) to 0.44 s long, and joined into 4 gaps where nothing was missing with a
+0.3 s minimum, 1 on the telephone band with 0.5 s, none with 1 s. The sentences faster-whisper dropped on noisy
+telephone speech came back as the same gaps with 0.5 s or 1 s (median 2.8–3.6 s, up to 8.5 s; docs/benchmarks.md,
+"Speech VAD heard and Whisper did not write"). A dropped answer under a second ("Vâng.") is not caught."""
+UNWRITTEN_JOIN = 2.0
+"""Unwritten bits of speech less than this far apart, with no written segment between them, are one gap: the
+pause faster-whisper's own VAD lets run on inside speech (``VadOptions.min_silence_duration_ms``)."""
+UNWRITTEN_VN = "có tiếng nói, máy không ghi được"
+UNWRITTEN_TEXT = f"[{UNWRITTEN_VN}]"
+"""What the sheet, the review app and the exports show in place of a gap's missing text."""
 
 
 REASONS_VN = {
     "known_phrase": "câu quen thuộc máy hay tự sinh",
     "repetition": "lặp lại",
     "compression": "lặp/nén bất thường",
-    "no_speech": "có thể không có tiếng nói",
+    "no_speech": "có thể không có tiếng nói",  # no longer raised (see above); stored ones still read
     "vad_no_speech": "không nghe thấy tiếng nói",
+    "unwritten_speech": UNWRITTEN_VN,
 }
 """Each flag's reason as the review sheets say it."""
 
@@ -124,22 +143,17 @@ def flags(segment: MachineSegment) -> list[Flag]:
         found.append(Flag("repetition", loop))
     if segment.compression_ratio is not None and segment.compression_ratio > COMPRESSION_RATIO:
         found.append(Flag("compression", f"compression ratio {segment.compression_ratio:.2f} > {COMPRESSION_RATIO}"))
-    if (
-        segment.no_speech_prob is not None
-        and segment.avg_logprob is not None
-        and segment.no_speech_prob > NO_SPEECH_PROB
-        and segment.avg_logprob < AVG_LOGPROB
-    ):
-        found.append(
-            Flag(
-                "no_speech",
-                f"no_speech_prob {segment.no_speech_prob:.2f} > {NO_SPEECH_PROB} and "
-                f"avg_logprob {segment.avg_logprob:.2f} < {AVG_LOGPROB}",
-            )
-        )
     if segment.speech_fraction is not None and segment.speech_fraction < VAD_SPEECH_MIN:
         found.append(
             Flag("vad_no_speech", f"VAD found speech in {segment.speech_fraction:.0%} of it (< {VAD_SPEECH_MIN:.0%})")
+        )
+    elif segment.speech_fraction is not None and not segment.text.strip():
+        found.append(
+            Flag(
+                "unwritten_speech",
+                f"VAD found speech in {segment.speech_fraction:.0%} of its "
+                f"{segment.end - segment.start:.1f} s and it has no text",
+            )
         )
     return found
 
@@ -155,9 +169,61 @@ def speech_share(start: float, end: float, speech: list[tuple[float, float]]) ->
     return min(1.0, covered / (end - start))
 
 
+def unwritten_stretches(
+    heard: list[tuple[float, float]],
+    written: list[tuple[float, float]],
+    minimum: float = UNWRITTEN_MIN_SPEECH,
+    join: float = UNWRITTEN_JOIN,
+) -> list[tuple[float, float]]:
+    """Where VAD ``heard`` speech that no ``written`` segment covers, as (start, end) seconds: the uncovered bits
+    of speech, joined across pauses under ``join`` s that hold no written segment, kept where they add up to
+    ``minimum`` s of speech. ``heard``: sorted, not overlapping; ``written``: (start, end) in any order."""
+    gaps: list[list[tuple[float, float]]] = []
+    for bit in uncovered(heard, sorted(written)):
+        last = gaps[-1][-1] if gaps else None
+        if last and bit[0] - last[1] < join and not any(s < bit[0] and e > last[1] for s, e in written):
+            gaps[-1].append(bit)
+        else:
+            gaps.append([bit])
+    return [(gap[0][0], gap[-1][1]) for gap in gaps if sum(b - a for a, b in gap) >= minimum]
+
+
+def uncovered(heard: list[tuple[float, float]], written: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of the ``heard`` spans outside every ``written`` span (sorted by start)."""
+    bits = []
+    for start, end in heard:
+        at = start
+        for s, e in written:
+            if e <= at or s >= end:
+                continue
+            if s > at:
+                bits.append((at, s))
+            at = max(at, e)
+        if at < end:
+            bits.append((at, end))
+    return bits
+
+
 def codes(segment: MachineSegment) -> list[str]:
     """The flag codes of ``segment``, as stored (``segments.flags``, comma-separated)."""
     return [flag.code for flag in flags(segment)]
+
+
+def made_up(codes: list[str]) -> list[str]:
+    """The codes that say the text may be made up by the model (all but ``unwritten_speech``, which says the
+    opposite: there was speech and no text)."""
+    return [code for code in codes if code != "unwritten_speech"]
+
+
+def unwritten_gap(text: str | None, codes: list[str]) -> bool:
+    """Whether a segment still stands for speech nobody has written: flagged ``unwritten_speech`` and without
+    text. Once an editor types what was said it is an ordinary (edited) segment."""
+    return "unwritten_speech" in codes and not (text or "").strip()
+
+
+def standing(text: str | None, codes: list[str]) -> list[str]:
+    """The codes that still hold for a segment with ``text``: ``unwritten_speech`` goes once the gap is filled."""
+    return codes if unwritten_gap(text, codes) else made_up(codes)
 
 
 def parse(value: str | list | None) -> list[str]:

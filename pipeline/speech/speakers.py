@@ -9,16 +9,20 @@ transcript.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pipeline import crashtest, database
+from pipeline import crashtest, database, settings
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Segment
-from pipeline.speech import diarize, transcribe, voice_encoder
+from pipeline.errors import DiarizeError
+from pipeline.speech import diarize, transcribe, voice_encoder, voices
 from pipeline.speech.diarize import DiarizeOptions
+
+log = logging.getLogger(__name__)
 
 # --- who is the interviewer ----------------------------------------------------------------------
 
@@ -119,6 +123,8 @@ class Outcome:
     interview_id: int | None = None
     speakers: int = 0
     people: dict[str, int] = field(default_factory=dict)  # labels that are probably these people
+    prints: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)  # each label's voice print
+    proposals: dict[str, voices.Match] = field(default_factory=dict)  # labels that may be people named elsewhere
 
 
 def label_speakers(
@@ -131,34 +137,57 @@ def label_speakers(
     options: DiarizeOptions = DiarizeOptions(),
 ) -> Outcome:
     """Speaker labels for one interview's new segments, kept in line with the labels its previous transcript
-    had, and who the interviewer (and a lone witness) probably are among the people the metadata names.
+    had, who the interviewer (and a lone witness) probably are among the people the metadata names, each label's
+    voice print and the known voices it may be (``pipeline.speech.voices``).
 
     ``samples``: the recording as 16 kHz mono float32 (an array, or ``slicing.DecodedSamples``); ``levels``:
     per-channel power in frames of ``frame_seconds`` for a stereo recording, else None. Reads the database,
     writes nothing."""
     labelled, method = None, "none"
+    windows: tuple[np.ndarray, np.ndarray] | None = None
     if levels is not None:
         labelled, method = diarize.by_channel(segments, levels, frame_seconds, options), "channel"
     if labelled is None and diarize.available():
         # Where VAD hears nothing (synthetic voices, some very quiet ones) Whisper's segments say where speech is.
         speech = speech_regions(samples, options) or [(s.start, s.end) for s in segments]
-        found = diarize.speaker_turns(
-            samples, speech, speakers_named(db, interview_id), voice_encoder.encoder(), options
-        )
+        windows = diarize.voice_windows(samples, speech, voice_encoder.encoder(), options)
+        found = diarize.turns_of(speech, *windows, speakers_named(db, interview_id), options)
         labelled, method = diarize.label(segments, found), "voice"
     if labelled is None:
         return Outcome(segments, "none", interview_id)
     labelled = like_before(labelled, database.segments(db, interview_id, with_words=False))
     count = len({s.speaker for s in labelled if s.speaker})
-    return Outcome(labelled, method, interview_id, count, people_for(db, interview_id, labelled))
+    outcome = Outcome(labelled, method, interview_id, count, people_for(db, interview_id, labelled))
+    if windows is None and diarize.available():  # told apart by microphone: the voices are heard only now
+        try:
+            encoder = voice_encoder.encoder()
+        except DiarizeError as error:  # the labels stand without a model; only the voice prints are missing
+            log.warning("%s", error)
+        else:
+            windows = diarize.voice_windows(samples, [(s.start, s.end) for s in labelled], encoder, options)
+    if windows is not None:
+        outcome.prints = voices.label_prints(*windows, [(s.start, s.end, s.speaker) for s in labelled])
+        outcome.proposals = voices.propose(db, interview_id, {k: v for k, (v, _) in outcome.prints.items()})
+    return outcome
 
 
 def remember(db, outcome: Outcome) -> None:
-    """Map the labels to the people they probably are, where nobody has yet (an editor's choice stands). Call it
-    in the transaction that stores the transcript, so the two are written together or not at all."""
+    """Map the labels to the people they probably are, where nobody has yet (an editor's choice stands), and keep
+    each label's voice print and the proposals. Call it in the transaction that stores the transcript, so they
+    are all written together or not at all."""
     crashtest.checkpoint("naming speakers")
-    if outcome.interview_id is not None and outcome.people:
+    if outcome.interview_id is None:
+        return
+    if settings.names_interviewers_by_voice():  # the team chose it: a known interviewer's voice names the label
+        interviewers = database.interview_roles(db, outcome.interview_id)["interviewer"]
+        known = {m.label: m.person_id for m in outcome.proposals.values() if m.person_id in interviewers}
+        database.suggest_speakers(db, outcome.interview_id, known)
+    if outcome.people:
         database.suggest_speakers(db, outcome.interview_id, outcome.people)
+    prints = {label: (voices.to_bytes(vector), seconds) for label, (vector, seconds) in outcome.prints.items()}
+    database.store_label_prints(db, outcome.interview_id, prints)
+    found = {m.label: (m.person_id, m.score, m.print_id) for m in outcome.proposals.values()}
+    database.store_proposals(db, outcome.interview_id, found)
 
 
 def speakers_named(db, interview_id: int) -> int | None:

@@ -26,6 +26,7 @@ from pipeline.errors import ModelError
 from pipeline.i18n import _
 from pipeline.options import TranscribeOptions
 from pipeline.speech import flags
+from pipeline.speech.token_probabilities import token_probability_model
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,10 @@ SPEECH_CHECK = {"speech_pad_ms": 0}
 defaults: threshold 0.5, pauses under 2 s kept inside speech). Whisper itself hears the speech VAD found with
 400 ms of padding each side; its segments' word times can still stretch across the silence between two bits of
 speech, and that is where it makes text up. Without padding the check measures the speech itself."""
+GAP_CHECK = {"speech_pad_ms": 0, "min_silence_duration_ms": 300}
+"""Silero VAD options for finding speech Whisper wrote nothing for (``flags.unwritten_stretches``). Pauses from
+0.3 s split the speech, as for speaker turns (``diarize.DiarizeOptions``): with ``SPEECH_CHECK``'s 2 s the pause
+between two written sentences would count as speech nobody wrote."""
 
 
 def resolve_model(name: str, cache: Path) -> str:
@@ -151,14 +156,12 @@ class Transcriber:
     """A loaded model. Make one per run: loading costs seconds and hundreds of MB."""
 
     def __init__(self, options: TranscribeOptions, cache: Path):
-        from faster_whisper import WhisperModel
-
         if options.workers > 1:
             tune_malloc_for_workers()
         self.options = options
         self.model_path = resolve_model(options.model, cache)
         try:
-            self.model = WhisperModel(
+            self.model = token_probability_model()(
                 self.model_path,
                 device=options.device,
                 compute_type=options.compute_type,
@@ -184,19 +187,26 @@ class Transcriber:
 
         ``hotwords``: names and terms likely to be said (witnesses, places, events), as a hint.
         Each segment comes with the share of its time in which VAD found speech, and its flags
-        (``pipeline.flags``).
+        (``pipeline.flags``). Where VAD heard speech that Whisper wrote nothing for (faster-whisper drops a
+        30-second window it takes for silence, and so may drop a quiet or telephone-quality answer), a segment
+        with no text stands for it, flagged ``unwritten_speech``: nothing heard is left out of the transcript.
         """
         segments: list[MachineSegment] = []
         for offset, samples, found in self._in_parallel(pieces, hotwords):
             with self._vad:
                 speech = speech_spans(samples)
-            for segment in found:
-                record = _shifted(segment, offset)
-                record.speech_fraction = round(flags.speech_share(segment.start, segment.end, speech), 3)
+                heard = speech_spans(samples, **GAP_CHECK)
+            timed = [(s.start, s.end, _shifted(s, offset)) for s in found]
+            timed += [
+                (start, end, _unwritten(start, end, offset))
+                for start, end in flags.unwritten_stretches(heard, [(s.start, s.end) for s in found])
+            ]
+            for start, end, record in sorted(timed, key=lambda t: (t[0], t[1])):
+                record.speech_fraction = round(flags.speech_share(start, end, speech), 3)
                 record.flags = flags.codes(record)
                 segments.append(record)
                 if progress:
-                    progress(offset + segment.end)
+                    progress(offset + end)
             if progress:
                 progress(offset + len(samples) / SAMPLE_RATE)
         return segments
@@ -286,7 +296,13 @@ def tune_malloc_for_workers(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOL
 def _shifted(segment, offset: float) -> MachineSegment:
     """A faster-whisper segment as our record, moved onto the recording's timeline."""
     words = [
-        Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word.strip(), round(float(w.probability), 4))
+        Word(
+            round(w.start + offset, 3),
+            round(w.end + offset, 3),
+            w.word.strip(),
+            round(float(w.probability), 4),
+            round(float(getattr(w.probability, "lowest", w.probability)), 4),
+        )
         for w in segment.words or []
     ]
     return MachineSegment(
@@ -297,6 +313,19 @@ def _shifted(segment, offset: float) -> MachineSegment:
         no_speech_prob=float(segment.no_speech_prob),
         compression_ratio=float(segment.compression_ratio),
         words=words,
+    )
+
+
+def _unwritten(start: float, end: float, offset: float) -> MachineSegment:
+    """A segment with no text over speech Whisper did not write, on the recording's timeline. No decode stands
+    behind it, so it has no scores."""
+    return MachineSegment(
+        start=round(start + offset, 3),
+        end=round(end + offset, 3),
+        text="",
+        avg_logprob=None,
+        no_speech_prob=None,
+        compression_ratio=None,
     )
 
 

@@ -1,0 +1,353 @@
+"""Voices the archive knows: how often a run proposes a speaker label as the right person, how often as a wrong one,
+at each threshold, and what the matching costs per interview.
+
+    PYTHONPATH=$PWD /work/main/.venv/bin/python bench/voices.py [--data DIR] [--work /tmp/loike-voices]
+        [--interviews 30] [--seed 2026]
+
+Two pools of "people": each clip of vi-speech-dev (11 clips; the voice of a clip is a person, see --similar for
+the clips whose voices are alike), and 12 espeak-ng voices (a language voice, a variant, a pitch and a speed; each
+turn a new sentence, so two interviews of one espeak person never share a word of audio, unlike the clips, whose
+turns are all cut from the one clip). Per pool, a sequence of interviews: one of two interviewers (named in the
+metadata, so preferred) and one or two witnesses, a witness often one interviewed before; 10–14 turns of 3–8 s,
+0.3–1.0 s apart. Each interview goes the way a run takes it (``audio.normalise``, Silero VAD, the voice windows,
+the turns with the count from the metadata, a print per label); then the editor names every label (the person
+who speaks most of it), and its print joins that person's.
+
+Two trials per label: *known*, against every print of the interviews before (right: the true person proposed;
+wrong: someone else; none: no proposal), when the person has been named before; *unknown*, the same without the
+true person's prints (any proposal is wrong: "a different voice gets no proposal"). The table gives, per threshold
+pair (threshold / preferred threshold), the share of known trials right and wrong and the share of unknown trials
+wrongly proposed; "wrong, all" is wrong proposals over all trials. Cost: label_prints + match per interview, and
+on a made-up one-hour interview (9,000 windows) against 1,000 known prints. Nothing is copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import pickle
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._common import DEFAULT_DATA, command_line, header  # noqa: E402
+from bench.diarize import RATE, clip, write_wav  # noqa: E402
+
+CLIPS = [
+    "Binh_nam_mien_Bac",
+    "Tuyen_nam_mien_Bac",
+    "Vinh_nam_mien_Nam",
+    "Ly_nu_mien_Bac",
+    "Ngoc_nu_mien_Bac",
+    "Doan_nu_mien_Nam",
+    "ex_example",
+    "ex_example_2",
+    "ex_example_3",
+    "ex_example_4",
+    "ex_example_ngoc_huyen",
+]
+ESPEAK = [  # (language voice, variant, pitch, words per minute)
+    ("vi", "m1", 40, 145),
+    ("vi", "m4", 55, 150),
+    ("vi", "m8", 35, 160),
+    ("vi", "klatt", 50, 150),
+    ("vi", "klatt3", 45, 150),
+    ("vi", "Mr serious", 35, 150),
+    ("vi", "iven", 45, 150),
+    ("vi", "Andy", 50, 150),
+    ("vi", "f3", 55, 140),
+    ("vi", "f1", 65, 150),
+    ("vi", "grandma", 60, 130),
+    ("vi", "anika", 70, 150),
+    ("vi", "linda", 65, 150),
+]
+"""13 espeak-ng voices whose prints differ (cosine under 0.87 between any two, 12 s of each): chosen greedily from
+24 variants; espeak's m1 and m3, or f2 and f5, are one voice to the encoder (0.95–0.97), as twins would be."""
+SENTENCES = [
+    "Thưa bác, năm một nghìn chín trăm bốn mươi lăm bác ở đâu ạ?",
+    "Hồi đó chi bộ xã mình có bao nhiêu đảng viên hả bác?",
+    "Thế bác vào Đảng năm nào, ai giới thiệu bác ạ?",
+    "Bác còn nhớ trận càn năm năm mươi mốt thế nào không ạ?",
+    "Hồi đó tôi ở làng Bắc Cường, làm liên lạc cho chi bộ, đêm nào cũng đi đưa thư qua cánh đồng.",
+    "Lúc đầu chỉ có năm đồng chí thôi, họp bí mật trong nhà ông trưởng thôn, sau mới đông dần lên.",
+    "Tôi vào Đảng năm một nghìn chín trăm bốn mươi chín, do đồng chí Hùng, bí thư chi bộ, giới thiệu.",
+    "Nhớ chứ, giặc đốt gần hết làng, dân phải chạy ra bãi sông, chúng tôi đưa các cụ già đi trước.",
+    "Mùa lũ năm ấy nước lên tận mái nhà, cả xóm phải dọn lên đồi ở tạm hơn một tháng.",
+    "Hợp tác xã thành lập năm năm mươi chín, lúc đầu chỉ có hai mươi hộ xin vào.",
+    "Bà cụ nhà tôi dệt vải suốt đêm để kịp gửi áo cho bộ đội ngoài mặt trận.",
+    "Trường học đầu tiên của xã làm bằng tre nứa, mái lợp lá cọ, mưa là dột khắp nơi.",
+    "Chúng tôi đắp đê ba tháng liền, ngày nào cũng gánh đất từ sáng sớm tới tối mịt.",
+    "Năm ấy mất mùa, cả làng phải ăn độn khoai sắn, trẻ con đói lắm.",
+    "Ông tôi kể rằng ngôi đình làng đã có từ thời vua Tự Đức, sau bị cháy mất một nửa.",
+    "Đêm giao thừa năm đó pháo nổ khắp làng, ai cũng mong hòa bình sớm trở về.",
+    "Cô giáo dạy bình dân học vụ là người làng bên, tối nào cũng đi bộ qua ba cánh đồng.",
+    "Bác có nhớ tên những người cùng đi thanh niên xung phong với bác không ạ?",
+    "Sau ngày giải phóng, tôi về làm kế toán cho hợp tác xã được mười hai năm.",
+    "Con đường từ chợ huyện về xã ngày xưa chỉ là lối mòn, đi xe đạp cũng khó.",
+    "Cái giếng đầu làng ấy là do cả làng cùng đào, nước trong và mát quanh năm.",
+    "Bác kể thêm về những ngày ở chiến khu được không ạ?",
+    "Tháng tám năm ấy trời mưa to, chúng tôi vẫn kéo nhau lên huyện mít tinh.",
+    "Nhà tôi có bảy anh em, ba người đi bộ đội, chỉ có hai người trở về.",
+]
+
+
+def espeak_turn(work: Path, person: int, sentence: int) -> np.ndarray:
+    """One sentence in one espeak person's voice at 16 kHz, its leading and trailing silence trimmed (cached)."""
+    voice, variant, pitch, speed = ESPEAK[person]
+    out = work / f"espeak-{person}-{sentence}.wav"
+    if not out.exists():
+        raw = out.with_suffix(".raw.wav")
+        subprocess.run(
+            ["espeak-ng", "-v", f"{voice}+{variant}", "-p", str(pitch), "-s", str(speed), "-w", str(raw)]
+            + [SENTENCES[sentence]],
+            check=True,
+        )
+        subprocess.run(
+            ["sox", "-V1", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)]
+            + ["silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse"],
+            check=True,
+        )
+    import wave
+
+    with wave.open(str(out)) as reader:
+        return np.frombuffer(reader.readframes(reader.getnframes()), "<i2").astype(np.float32) / 32768
+
+
+def speech_of(pool: str, args, person: int, rng: random.Random, want: float) -> np.ndarray:
+    """At least ``want`` seconds of one person: espeak sentences, or the clip (other tempi, random starts)."""
+    pieces: list[np.ndarray] = []
+    while sum(len(p) for p in pieces) < want * RATE:
+        if pieces:
+            pieces.append(np.zeros(int(0.15 * RATE), np.float32))
+        if pool == "espeak":
+            pieces.append(espeak_turn(args.work, person, rng.randrange(len(SENTENCES))))
+        else:
+            take = clip(args.data, args.work, CLIPS[person], rng.choice([0.9, 0.95, 1.0, 1.05, 1.1]))
+            pieces.append(take if not pieces else take[rng.randrange(0, len(take) // 2) :])
+    return np.concatenate(pieces)
+
+
+def interview(pool: str, args, people: list[int], rng: random.Random):
+    """Samples and reference turns [(start, end, person)] of one made-up interview."""
+    pieces, reference, t, last = [], [], 0.0, None
+    turns = rng.randint(10, 14)
+    order = [people[i % len(people)] for i in range(len(people))]  # everyone speaks at least once
+    while len(order) < turns:
+        order.append(rng.choice([p for p in people if p != order[-1]]))
+    for person in order:
+        if person == last:
+            continue
+        last = person
+        speech = speech_of(pool, args, person, rng, rng.uniform(3.0, 8.0))
+        gap = np.zeros(int(rng.uniform(0.3, 1.0) * RATE), np.float32)
+        pieces += [gap, speech]
+        t += len(gap) / RATE
+        reference.append((t, t + len(speech) / RATE, person))
+        t += len(speech) / RATE
+    pieces.append(np.zeros(int(0.5 * RATE), np.float32))
+    return np.concatenate(pieces), reference
+
+
+def cast(pool_size: int, count: int, rng: random.Random) -> list[list[int]]:
+    """Who is in each interview: interviewer 0 or 1, then one or two witnesses, often one seen before."""
+    seen: list[int] = []
+    fresh = list(range(2, pool_size))
+    rng.shuffle(fresh)
+    out = []
+    for _ in range(count):
+        witnesses: list[int] = []
+        for _ in range(1 if rng.random() < 0.7 else 2):
+            again = [p for p in seen if p not in witnesses]
+            if fresh and (not again or rng.random() < 0.5):
+                witnesses.append(fresh.pop())
+            else:
+                witnesses.append(rng.choice(again))
+            if witnesses[-1] not in seen:
+                seen.append(witnesses[-1])
+        out.append([rng.choice([0, 1])] + witnesses)
+    return out
+
+
+def run_pool(pool: str, args) -> list[dict]:
+    """Each interview as a run takes it: its labels' prints and who each label truly is."""
+    from pipeline.intake import audio, slicing
+    from pipeline.speech import diarize, speakers, voice_encoder, voices
+
+    rng = random.Random(f"{args.seed}-{pool}")
+    size = len(ESPEAK) if pool == "espeak" else len(CLIPS)
+    out = []
+    for k, people in enumerate(cast(size, args.interviews, rng)):
+        samples, reference = interview(pool, args, people, rng)
+        wav = args.work / f"{pool}-{k}.wav"
+        write_wav(wav, samples)
+        decoded = wav.with_suffix(".f32")
+        audio.normalise(wav, wav.with_suffix(".normalised.wav"), decoded)
+        heard = slicing.decoded_samples(decoded)
+        speech = speakers.speech_regions(heard) or [(a, b) for a, b, _ in reference]
+        windows = diarize.voice_windows(heard, speech, voice_encoder.encoder())
+        found = diarize.turns_of(speech, *windows, len(people))
+        started = time.perf_counter()
+        prints = voices.label_prints(*windows, [(t.start, t.end, t.speaker) for t in found])
+        print_seconds = time.perf_counter() - started
+        truth, purity, coherence = {}, {}, {}
+        for label in prints:
+            overlap = dict.fromkeys(people, 0.0)
+            for turn in (t for t in found if t.speaker == label):
+                for a, b, p in reference:
+                    overlap[p] += max(0.0, min(b, turn.end) - max(a, turn.start))
+            truth[label] = max(overlap, key=lambda p: overlap[p])
+            purity[label] = overlap[truth[label]] / max(sum(overlap.values()), 1e-9)
+            inside = [
+                i
+                for i, start in enumerate(windows[0])
+                if any(t.speaker == label and t.start <= start and start + 1.6 <= t.end for t in found)
+            ]
+            coherence[label] = float(np.median(windows[1][inside] @ prints[label][0])) if inside else 0.0
+        offset = 100 if pool == "espeak" else 0  # one archive for both pools: a person number each
+        truth = {label: person + offset for label, person in truth.items()}
+        out.append(
+            {
+                "pool": pool,
+                "k": k,
+                "people": [person + offset for person in people],
+                "audio": len(heard) / RATE,
+                "prints": {label: vector for label, (vector, _) in prints.items()},
+                "truth": truth,
+                "purity": purity,
+                "coherence": coherence,
+                "print_seconds": print_seconds,
+            }
+        )
+        shown = {label: f"{truth[label]} ({purity[label]:.0%}, {coherence[label]:.2f})" for label in truth}
+        print(f"{pool} {k}: people {people}, labels {shown}", flush=True)
+    return out
+
+
+def trials(done: list[dict], threshold: float, preferred: float, only_clean: bool = False) -> dict:
+    """Replay the archive growing interview by interview, at one threshold pair; ``only_clean``: count the trials
+    of the interviews whose labels are each one person (the prints of every interview are kept all the same)."""
+    from pipeline.database import KnownPrint
+    from pipeline.speech import voices
+
+    options = voices.VoiceOptions(threshold=threshold, preferred_threshold=preferred)
+    counts = {"right": 0, "wrong": 0, "none": 0, "known": 0, "unknown": 0, "false": 0}
+    known: list[KnownPrint] = []
+    match_seconds = []
+    for item in done:
+        started = time.perf_counter()
+        full = voices.match(item["prints"], known, item["people"], (), options)
+        match_seconds.append(time.perf_counter() - started)
+        for label, person in item["truth"].items():
+            if only_clean and not item["clean"]:
+                continue
+            if any(k.person_id == person for k in known):
+                counts["known"] += 1
+                got = full.get(label)
+                counts["none" if got is None else "right" if got.person_id == person else "wrong"] += 1
+            without = [k for k in known if k.person_id != person]
+            counts["unknown"] += 1
+            counts["false"] += label in voices.match(item["prints"], without, item["people"], (), options)
+        for label, vector in item["prints"].items():  # the editor names every label
+            print_id = len(known) + 1
+            known.append(KnownPrint(print_id, item["truth"][label], item["k"], label, voices.to_bytes(vector), 10))
+    counts["match_ms"] = 1000 * statistics.median(match_seconds)
+    return counts
+
+
+def cost_of_an_hour() -> dict:
+    """label_prints over 9,000 windows (an hour of speech every 0.4 s) in two labels, and match against 1,000
+    known prints of 100 people."""
+    from pipeline.database import KnownPrint
+    from pipeline.speech import voices
+
+    rng = np.random.default_rng(0)
+    windows = rng.normal(size=(9000, 256)).astype(np.float32)
+    windows /= np.linalg.norm(windows, axis=1, keepdims=True)
+    starts = np.arange(9000) * 0.4
+    spans = [(a, a + 30.0, "S1" if i % 2 else "S2") for i, a in enumerate(np.arange(0, 3600, 30.0))]
+    known = [
+        KnownPrint(i, i % 100, i, "S1", voices.to_bytes(w), 60.0)
+        for i, w in enumerate(rng.normal(size=(1000, 256)).astype(np.float32))
+    ]
+    started = time.perf_counter()
+    prints = voices.label_prints(starts, windows, spans)
+    middle = time.perf_counter()
+    voices.match({k: v for k, (v, _) in prints.items()}, known, [1, 2])
+    done = time.perf_counter()
+    return {"label_prints_ms": 1000 * (middle - started), "match_ms": 1000 * (done - middle)}
+
+
+def similar_clips(args) -> None:
+    """The cosine similarity of every two clips' prints (a voice per clip), to see which clips share a voice."""
+    from pipeline.speech import voice_encoder, voices
+
+    prints = []
+    for person in range(len(CLIPS)):
+        samples = speech_of("clips", args, person, random.Random(person), 6.0)
+        starts, embeddings = voice_encoder.encoder().windows(samples, [(0.0, len(samples) / RATE)], 0.4)
+        prints.append(voices.label_prints(starts, embeddings, [(0.0, len(samples) / RATE, "x")])["x"][0])
+    print("\n| clip | most alike other clip | cosine |\n|---|---|---|")
+    for i, name in enumerate(CLIPS):
+        scores = [(float(prints[i] @ prints[j]), CLIPS[j]) for j in range(len(CLIPS)) if j != i]
+        best = max(scores)
+        print(f"| {name} | {best[1]} | {best[0]:.3f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/loike-voices"))
+    parser.add_argument("--interviews", type=int, default=30)
+    parser.add_argument("--seed", default="2026")
+    parser.add_argument("--pools", default="clips,espeak")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(header(command_line()))
+    similar_clips(args)
+    cache = args.work / f"runs-{args.seed}-{args.interviews}.pickle"
+    if cache.exists():
+        done = pickle.loads(cache.read_bytes())
+    else:
+        done = {pool: run_pool(pool, args) for pool in args.pools.split(",")}
+        cache.write_bytes(pickle.dumps(done))
+    for items in done.values():
+        for item in items:
+            labels = list(item["truth"].values())
+            pure = [p for p in item["purity"].values() if p >= 0.9]
+            item["clean"] = len(set(labels)) == len(labels) and len(pure) == len(labels)
+    clean = sum(item["clean"] for items in done.values() for item in items)
+    print(f"\nInterviews whose every label is one person (90 %+ of its speech) and no two labels the same: {clean}")
+    done["both"] = [item for pool in args.pools.split(",") for item in done[pool]]
+    print(
+        "\n| pool | interviews | threshold / preferred | known trials | right | wrong | none | unknown trials | "
+        "proposed wrongly | wrong, all | match (median ms) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    grid = [(t, p) for t, p in itertools.product(np.arange(0.80, 0.96, 0.025), (0.0, 0.05))]
+    for (pool, items), only_clean in itertools.product(done.items(), (False, True)):
+        for threshold, lower in grid:
+            c = trials(items, float(threshold), float(threshold - lower), only_clean)
+            n = max(c["known"], 1)
+            print(
+                f"| {pool} | {'clean' if only_clean else 'all'} | {threshold:.3f} / {threshold - lower:.3f} | "
+                f"{c['known']} | {c['right'] / n:.1%} | {c['wrong'] / n:.1%} | {c['none'] / n:.1%} | {c['unknown']} | "
+                f"{c['false'] / max(c['unknown'], 1):.1%} | "
+                f"{(c['wrong'] + c['false']) / max(c['known'] + c['unknown'], 1):.1%} | {c['match_ms']:.2f} |",
+                flush=True,
+            )
+    audio = [item["audio"] for items in done.values() for item in items]
+    seconds = [item["print_seconds"] for items in done.values() for item in items]
+    print(
+        f"\nInterviews: median {statistics.median(audio):.0f} s of audio; label prints median {1000 * statistics.median(seconds):.2f} ms."
+    )
+    print(f"One hour, 9,000 windows, 1,000 known prints: {cost_of_an_hour()}")
+
+
+if __name__ == "__main__":
+    main()

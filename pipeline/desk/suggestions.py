@@ -1,0 +1,263 @@
+"""Suggestions offered in place: the names the metadata gives, and corrections editors already made.
+
+Names: the interview's people, the archive's places (with their former names, and as said: "xã Bắc Cường", "chi
+bộ xã Bắc Cường") and events (with their other names),
+and the terms of ``recordings/glossary.txt``, matched against each line syllable by syllable, folded (no tones,
+marks or đ): "chi bố xa bắt dùng" is close to "chi bộ xã Bắc Cường". A stretch of a line is offered a name when
+every one of its syllables is at least ``SYLLABLE_AT_LEAST`` alike to the name's (Levenshtein over the folded
+syllable) and all of them ``PHRASE_AT_LEAST`` on average (``SHORT_AT_LEAST`` for a name of two syllables), and
+it is not already the name as written.
+
+Corrections: every edit that changed a line's text is read back as the phrases it replaced (syllables in a row,
+at most ``LONGEST_CORRECTION``); where the old phrase still stands in a line, exactly as it was, the editor's is
+offered.
+
+A suggestion an editor turned down is not offered again for that line; one accepted is a change like any other
+(a revision ``accept``, under the editor's name).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+from pipeline import database
+from pipeline.database import Database
+from pipeline.database.models import Segment
+from pipeline.desk import editing, replacing
+from pipeline.errors import Conflict, InvalidEdit
+from pipeline.run.steps import glossary
+from pipeline.settings import Archive
+from pipeline.text import fold, nfc
+
+SYLLABLE_AT_LEAST = 0.5
+PHRASE_AT_LEAST = 0.75
+SHORT_AT_LEAST = 0.85
+"""The bar for a name of two syllables, which common words come close to by chance: "nằm khán" (a mishearing of
+"năm kháng chiến") is 0.75 alike to "Nam Hà". On bench/suggest_bench.py's set (its transcripts joined, names
+matched as the bench's archive has them): wrong suggestions 35 → 4, misheard names caught 16 → 14."""
+LONGEST_CORRECTION = 6
+WORD = re.compile(r"\w+")
+PLACE_PREFIXES = {
+    "commune": ("", "xã", "chi bộ xã", "Đảng bộ xã"),
+    "district": ("", "huyện"),
+    "province": ("", "tỉnh"),
+}
+"""How a place is named in speech: "xã Bắc Cường", and the Party committee the histories are about."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A stretch of a line and what to put in its place."""
+
+    segment_id: int
+    line: int
+    start: float
+    version: int
+    offset: int
+    """Where the stretch begins in the line's text, in characters."""
+    found: str
+    suggestion: str
+    source: str
+    """Where the suggestion comes from: "người", "địa danh", "sự kiện", "từ điển" (the glossary) or "đã sửa"
+    (an editor's correction elsewhere)."""
+    score: float
+
+
+@dataclass(frozen=True)
+class Name:
+    text: str
+    source: str
+    syllables: tuple[str, ...]
+
+
+def names(db: Database, archive: Archive, interview_id: int) -> list[Name]:
+    """Every name a line of this interview may be offered, longest first (a longer match says more)."""
+    found = [(p.full_name, "người") for p in database.interview_people(db, interview_id)]
+    for place in database.places(db):
+        for name in [place.name, *place.former_names]:
+            found += [(f"{prefix} {name}".strip(), "địa danh") for prefix in PLACE_PREFIXES.get(place.kind, ("",))]
+    for event in database.events(db):
+        found += [(name, "sự kiện") for name in [event.name, *event.aliases]]
+    found += [(term, "từ điển") for term in glossary(archive)]
+    unique = {}
+    for text, source in found:
+        syllables = tuple(WORD.findall(fold(text)))
+        if len(syllables) >= 2 and syllables not in unique:  # one syllable alone is like too many words
+            unique[syllables] = Name(nfc(text), source, syllables)
+    return sorted(unique.values(), key=lambda n: -len(n.syllables))
+
+
+def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggestion]:
+    """What to offer in the lines of an interview (its code or number), in line order."""
+    found = database.interview(db, str(interview))
+    if found is None:
+        raise InvalidEdit(f"There is no interview {interview}: `loike status` lists them.", "Không có phỏng vấn này.")
+    known = names(db, archive, found.id)
+    learned = corrections(db)
+    declined = database.declined_suggestions(db, found.id)
+    offered = []
+    starts: dict = {}
+    for segment in database.segments(db, found.id, with_words=False):
+        for suggestion in _in_line(segment, known, learned, starts):
+            if (segment.id, suggestion.found, suggestion.suggestion) not in declined:
+                offered.append(suggestion)
+    return offered
+
+
+def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], starts: dict) -> list[Suggestion]:
+    """What to offer in one line: the corrections first, then the names, longest first, never two on one stretch.
+    ``starts`` caches, by folded syllable, the names whose first syllable is alike enough to it to begin one (a
+    line's syllables mostly begin none, and an interview repeats its syllables)."""
+    words = [(m.start(), m.end(), _folded(m.group())) for m in WORD.finditer(segment.text)]
+    syllables = [w[2] for w in words]
+    taken: list[tuple[int, int]] = []
+    found = []
+    for wrong, right in learned.items():
+        for start, end in replacing.matches(segment.text, _exactly(wrong), True):
+            if segment.text[start:end] != right and not _overlaps(taken, start, end):
+                taken.append((start, end))
+                found.append(_suggestion(segment, start, end, right, "đã sửa", 1.0))
+    candidates = []
+    for i, syllable in enumerate(syllables):
+        if syllable not in starts:
+            starts[syllable] = [
+                (n, name)
+                for n, name in enumerate(known)
+                if _syllables_alike(syllable, name.syllables[0]) >= SYLLABLE_AT_LEAST
+            ]
+        for n, name in starts[syllable]:
+            k = len(name.syllables)
+            score = _alike(tuple(syllables[i : i + k]), name.syllables) if i + k <= len(syllables) else None
+            if score is not None:
+                candidates.append((n, i, name, score))
+    for _, i, name, score in sorted(candidates, key=lambda c: (c[0], c[1])):
+        start, end = words[i][0], words[i + len(name.syllables) - 1][1]
+        if _overlaps(taken, start, end):
+            continue
+        taken.append((start, end))  # the name as written too: nothing to offer there, nor inside it
+        if nfc(segment.text[start:end]).lower() != name.text.lower():
+            found.append(_suggestion(segment, start, end, name.text, name.source, score))
+    return sorted(found, key=lambda s: s.offset)
+
+
+@lru_cache(maxsize=100_000)
+def _folded(word: str) -> str:
+    return fold(word)
+
+
+def _suggestion(segment: Segment, start: int, end: int, text: str, source: str, score: float) -> Suggestion:
+    return Suggestion(
+        segment.id, segment.idx + 1, segment.start, segment.version, start, segment.text[start:end], text, source, score
+    )
+
+
+def _alike(window: tuple[str, ...], name: tuple[str, ...]) -> float | None:
+    """How alike a line's folded syllables are to a name's, on average; None when one pair is too far apart."""
+    total = 0.0
+    for ours, theirs in zip(window, name):
+        score = _syllables_alike(ours, theirs)
+        if score < SYLLABLE_AT_LEAST:
+            return None
+        total += score
+    mean = total / len(name)
+    return round(mean, 3) if mean >= (SHORT_AT_LEAST if len(name) == 2 else PHRASE_AT_LEAST) else None
+
+
+@lru_cache(maxsize=200_000)
+def _syllables_alike(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    return 1 - _distance(a, b) / max(len(a), len(b))
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start < b and a < end for a, b in taken)
+
+
+@lru_cache(maxsize=4096)
+def _exactly(phrase: str) -> re.Pattern:
+    return replacing.pattern_of(phrase, True)[0]
+
+
+def corrections(db: Database) -> dict[str, str]:
+    """Phrases editors replaced (as they stood, lower case) and what they put instead, the latest correction of each
+    phrase winning."""
+    learned: dict[str, str] = {}
+    for revision in database.text_edits(db):
+        before, after = (revision.before or {}).get("text") or "", (revision.after or {}).get("text") or ""
+        for wrong, right in changed_phrases(before, after):
+            learned.setdefault(wrong.lower(), right)
+    return learned
+
+
+def changed_phrases(before: str, after: str) -> list[tuple[str, str]]:
+    """The phrases an edit replaced, word by word: ("chi bố xa bắt dùng", "chi bộ xã Bắc Cường"). A single word
+    replaced comes with the word after it (or before it), both sides alike: "bố" alone is also a word for father,
+    "bố xa" is a mishearing."""
+    old, new = before.split(), after.split()
+    found = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag != "replace" or i2 - i1 > LONGEST_CORRECTION or j2 - j1 > LONGEST_CORRECTION:
+            continue
+        if i2 - i1 == 1:
+            if i2 < len(old) and j2 < len(new) and old[i2] == new[j2]:
+                i2, j2 = i2 + 1, j2 + 1
+            elif i1 > 0 and j1 > 0 and old[i1 - 1] == new[j1 - 1]:
+                i1, j1 = i1 - 1, j1 - 1
+            else:
+                continue
+        wrong, right = _bare(" ".join(old[i1:i2])), _bare(" ".join(new[j1:j2]))
+        if len(WORD.findall(wrong)) >= 2 and WORD.search(right) and wrong.lower() != right.lower():
+            found.append((wrong, right))
+    return found
+
+
+def _bare(phrase: str) -> str:
+    """A phrase without the punctuation at its ends (the comma after a name is not part of it)."""
+    return re.sub(r"^\W+|\W+$", "", phrase)
+
+
+# --- taking or turning down a suggestion ------------------------------------------------------------
+
+
+def accept(db: Database, segment_id: int, version: int, offset: int, found: str, suggestion: str, editor: str):
+    """Put ``suggestion`` in place of ``found`` at ``offset`` in a line (at ``version``); a revision ``accept``."""
+    with database.writing(db):
+        current = editing.segment(db, segment_id)
+        if current.version != int(version):
+            raise Conflict(current)
+        if current.text[offset : offset + len(found)] != found:
+            raise InvalidEdit(
+                "The line no longer holds the words this suggestion was for: reload the suggestions.",
+                "Dòng này không còn những chữ mà gợi ý nhắm tới: hãy tải lại gợi ý.",
+            )
+        text = editing.clean_text(current.text[:offset] + nfc(suggestion) + current.text[offset + len(found) :])
+        changes: dict[str, Any] = {"text": text}
+        if current.review_status == "machine":
+            changes["review_status"] = "edited"
+        if not database.update_segment(db, current, changes, editor):
+            raise InvalidEdit("The line changed meanwhile: reload it.", "Dòng này vừa thay đổi: hãy tải lại.")
+        after = replace(current, **changes, version=current.version + 1)
+        database.add_revision(db, after, "accept", editor, database.snapshot(current), database.snapshot(after))
+    return editing.segment(db, segment_id)
+
+
+def decline(db: Database, segment_id: int, found: str, suggestion: str, editor: str) -> None:
+    """Turn a suggestion down for a line: it is not offered there again."""
+    with database.writing(db):
+        editing.segment(db, segment_id)
+        database.decline_suggestion(db, segment_id, found, suggestion, editor)

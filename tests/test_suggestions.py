@@ -1,0 +1,78 @@
+"""Suggestions (pipeline.desk.suggestions): names from the metadata matched by folded syllables, an editor's
+correction offered where the same mistake stands elsewhere, one accepted as a revision, one turned down gone."""
+
+from __future__ import annotations
+
+import pytest
+import reviewdesk
+
+from pipeline import database
+from pipeline.desk import editing, suggestions
+
+LINES = [
+    "Năm đó chi bố xa bắt dùng được thành lập",
+    "Ông nguyễn văn hưng kể lại chuyện ấy",
+    "Chi bộ xã Bắc Cường có năm đảng viên",
+    "Ở chi bộ xã bắc hải thì khác",
+    "Anh chỉ muốn được làm khốn luyện viên",
+    "Sau này vào hợp tắc xa nông nghiệp",
+]
+
+
+@pytest.fixture
+def desk(tmp_path):
+    archive = reviewdesk.build(tmp_path, lines=LINES, audio=False)
+    reviewdesk.build(tmp_path, lines=["Tôi cũng là khốn luyện viên ở đó"], title="Hai", audio=False)
+    (archive.recordings / "glossary.txt").write_text("Hợp tác xã\n", encoding="utf-8")
+    db = database.open_database(archive.database)
+    yield archive, db
+    db.close()
+
+
+def offered(archive, db, interview="1"):
+    return [(s.line, s.found, s.suggestion, s.source) for s in suggestions.suggestions(db, archive, interview)]
+
+
+def test_names_from_the_metadata_and_the_glossary_are_offered_where_the_machine_misheard_them(desk):
+    archive, db = desk
+    assert offered(archive, db) == [
+        (1, "chi bố xa bắt dùng", "chi bộ xã Bắc Cường", "địa danh"),
+        (2, "nguyễn văn hưng", "Nguyễn Văn Hùng", "người"),
+        (6, "hợp tắc xa", "Hợp tác xã", "từ điển"),
+    ]  # line 3 is the name as written; line 4 names another commune, too far from Bắc Cường
+
+
+def test_a_correction_is_offered_for_the_same_mistake_in_this_interview_and_others(desk):
+    archive, db = desk
+    line = database.segment_at(db, 1, 4)
+    editing.edit(db, line.id, line.version, "Lan", text="Anh chỉ muốn được làm huấn luyện viên")
+    assert offered(archive, db, "2") == [(1, "khốn luyện", "huấn luyện", "đã sửa")]
+
+
+def test_accepting_makes_a_revision_and_declining_hides_the_suggestion(desk):
+    archive, db = desk
+    first, second, _ = suggestions.suggestions(db, archive, "1")
+    saved = suggestions.accept(db, first.segment_id, first.version, first.offset, first.found, first.suggestion, "Lan")
+    assert saved.text == "Năm đó chi bộ xã Bắc Cường được thành lập"
+    assert [(r.action, r.editor) for r in database.segment_history(db, first.segment_id)] == [("accept", "Lan")]
+    suggestions.decline(db, second.segment_id, second.found, second.suggestion, "Lan")
+    assert [line for line, *_ in offered(archive, db)] == [6]
+
+
+def test_the_phrases_an_edit_replaced():
+    assert suggestions.changed_phrases("Năm đó chi bố xa bắt dùng được", "Năm đó chi bộ xã Bắc Cường được") == [
+        ("bố xa bắt dùng", "bộ xã Bắc Cường")
+    ]
+    assert suggestions.changed_phrases("làm khốn luyện viên", "làm huấn luyện viên") == [("khốn luyện", "huấn luyện")]
+
+
+def test_the_command_lists_the_suggestions(desk):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    archive, db = desk
+    result = CliRunner().invoke(cli, ["--root", str(archive.root), "suggest", "LK-2026-001"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "line 1     00:00  «chi bố xa bắt dùng» → «chi bộ xã Bắc Cường»  (địa danh)"
+    assert result.output.splitlines()[-1] == "3 suggestions."
