@@ -88,6 +88,10 @@ class ModelError(LoikeError):
     """The speech model could not be found, assembled or loaded."""
 
 
+class DownloadStopped(LoikeError):
+    """A model's download was cut short (the network went, Ctrl-C); what came is kept, and the same command resumes."""
+
+
 class DiarizeError(LoikeError):
     """Speakers could not be told apart (the optional model failed to load); the transcript is kept."""
 

@@ -43,9 +43,14 @@ class TranscribeOptions:
     ``Flag`` on the command line (a field without one, such as chunk_seconds, has no option)."""
 
     model: str = flag(
-        "base", help=N_("'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3.")
+        "base",
+        help=N_(
+            "'base' (embedded), a model added by name (`loike models`), a CTranslate2 model folder, "
+            "or one to download such as large-v3."
+        ),
     )
-    """"base" is the embedded Whisper base; also a local CTranslate2 model folder or a hub name."""
+    """"base" is the embedded Whisper base; also a model in the cache by name, a local CTranslate2 model folder, or
+    a catalogue name or hub id (downloaded into the cache, only then does anything reach for the hub)."""
     device: str = flag("cpu", choices=("cpu", "cuda", "auto"))
     """cpu, cuda or auto."""
     compute_type: str = flag("int8", help=N_("int8, float32, float16, default …"))

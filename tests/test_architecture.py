@@ -35,7 +35,9 @@ LONGEST = 400
 ONLY_IN = {
     "click": {"cli"},
     "faster_whisper": {"speech.transcribe"},
-    "ctranslate2": {"speech.transcribe"},
+    "ctranslate2": {"speech.transcribe", "speech.model_convert"},
+    "huggingface_hub": {"speech.model_download"},
+    "transformers": {"speech.model_convert"},
     "av": {"intake.audio", "intake.access_copies"},
     "jinja2": {"publishing.templating"},
     "docx": {"publishing.word_documents", "workshop.handout"},

@@ -15,16 +15,17 @@ from pipeline.options import TranscribeOptions
 OFFERED = {
     "run": ("model", "device", "compute_type", "beam_size", "language", "domain_words", "workers"),
     "retranscribe": ("model", "device", "compute_type", "beam_size", "language", "domain_words", "workers"),
-    "eval": ("model", "device", "compute_type", "beam_size", "language", "workers", "cpu_threads"),
+    "eval": ("device", "compute_type", "beam_size", "language", "workers", "cpu_threads"),
     "watch": ("model",),
 }
-"""Which options each command offers, in the order its --help lists them."""
+"""Which options each command offers, in the order its --help lists them (eval has its own --model: several)."""
 
 CLUSTER = " With --cluster: transcribers on the cluster [default there: as many as it has room for]."
 HELP = {
     "model": (
         "--model TEXT",
-        "'base' (embedded), a local CTranslate2 model folder, or a hub name such as large-v3.  [default: {}]",
+        "'base' (embedded), a model added by name (`loike models`), a CTranslate2 model folder, or one to "
+        "download such as large-v3.  [default: {}]",
     ),
     "device": ("--device [cpu|cuda|auto]", "[default: {}]"),
     "compute_type": ("--compute-type TEXT", "int8, float32, float16, default …  [default: {}]"),
@@ -70,6 +71,13 @@ def test_each_command_shows_its_options_with_the_defaults_of_transcribe_options(
         assert shown.get(synopsis) == expected, f"loike {command} --help, {synopsis}"
     assert shown["--cache DIRECTORY"] == "Where the assembled model is kept [env LOIKE_CACHE]."
     assert params["cache"].envvar == "LOIKE_CACHE"
+
+
+def test_eval_takes_several_models_with_the_default_of_transcribe_options():
+    model = {param.name: param for param in cli.cli.commands["eval"].params}["models"]
+
+    assert model.multiple and list(model.default) == [TranscribeOptions().model]
+    assert shown_options("eval")["--model TEXT"].startswith("A model name, folder or hub name; give it again")
 
 
 def test_every_option_but_chunk_seconds_is_offered_somewhere():

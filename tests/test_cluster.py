@@ -294,15 +294,17 @@ def test_a_transcriber_killed_in_the_middle_of_a_recording_costs_only_that_task(
 def test_a_model_the_transcribers_cannot_load_is_one_sentence_and_nothing_is_lost(tmp_path, ray_address, recordings):
     from pipeline.errors import ClusterError
     from pipeline.options import TranscribeOptions
-    from pipeline.speech.transcribe import HUB_NAMES
+    from pipeline.speech.model_catalogue import CATALOGUE
 
     archive = new_archive(tmp_path / "archive", recordings[:1])
     with cluster.connect(ClusterOptions("auto", workers=1)) as on, pytest.raises(ClusterError) as failed:
         process.process_archive(archive, TranscribeOptions(model="no-such-model"), settle_seconds=0, cluster=on)
 
     assert str(failed.value) == (
-        "No transcriber could work on the cluster: Unknown model 'no-such-model': use "
-        "'base' (embedded), a local CTranslate2 model folder, or one of " + ", ".join(HUB_NAMES) + "."
+        "No transcriber could work on the cluster: Unknown model 'no-such-model': `loike models` lists the models on "
+        "this machine; use one of them, 'base' (embedded), a CTranslate2 model folder, or a model to download: "
+        + ", ".join(CATALOGUE)
+        + "."
     )
     assert transcribed(archive) == 0 and not runs(archive)
     assert not [p for p in archive.audio_dir.iterdir() if p.name.startswith(".")], "no decoded copy left"

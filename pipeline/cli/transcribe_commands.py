@@ -12,6 +12,7 @@ import click
 
 from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
+from pipeline.cli.model_commands import compare_models, retranscribe_every
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
 from pipeline.i18n import N_, _, ngettext
@@ -72,16 +73,27 @@ def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, sh
 
 
 @cli.command()
-@click.argument("interview")
+@click.argument("interview", required=False)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every transcribed interview whose transcript --model did not write last (stopped, it goes on where it "
+    "stopped).",
+)
 @transcription_options(*RUN_OPTIONS)
 @click.pass_obj
-def retranscribe(obj: Context, interview, cache, **chosen) -> None:
-    """Transcribe INTERVIEW (its code or number) again, e.g. with a bigger --model. Segments an editor
+def retranscribe(obj: Context, interview, every, cache, **chosen) -> None:
+    """Transcribe INTERVIEW (its code or number), or --all, again, e.g. with a bigger --model. Segments an editor
     touched are kept as they are, with the new machine text beside them in the review app."""
     from pipeline.run import retranscribe as redo  # imported when there is work: PyAV and numpy come with it
 
     obj.database().close()
     options = transcribe_options(chosen)
+    if every == bool(interview):
+        raise click.UsageError(_("Name one INTERVIEW to transcribe again, or give --all."))
+    if every:
+        return retranscribe_every(obj.archive, options, settings.model_cache(cache))
     with ProgressBar() as bar:
         try:
             done = redo.retranscribe(obj.archive, interview, options, settings.model_cache(cache), bar.update)
@@ -107,16 +119,28 @@ def retranscribe(obj: Context, interview, cache, **chosen) -> None:
 
 @cli.command("eval")
 @click.argument("audio_dir", type=click.Path(file_okay=False, path_type=Path))
-@transcription_options("model", "device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    default=[TranscribeOptions().model],
+    show_default=True,
+    help="A model name, folder or hub name; give it again to compare models side by side (each in its own process).",
+)
+@transcription_options("device", "compute_type", "beam_size", "language", "workers", "cpu_threads")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each text.")
 @click.option(
     "--flags", is_flag=True, help="Also score the confidence marks: wrong words caught, words marked, precision, AUC."
 )
-def eval_command(audio_dir: Path, cache, as_json, flags, **chosen) -> None:
+def eval_command(audio_dir: Path, models, cache, as_json, flags, **chosen) -> None:
     """Score transcription on AUDIO_DIR: each recording with a reference NAME.txt beside it (WER, CER, speed)."""
     from pipeline.speech import evaluate, mark_scores
 
-    options = transcribe_options(chosen)
+    options = transcribe_options({**chosen, "model": models[0]})
+    if len(models) > 1:
+        if flags:
+            raise click.UsageError(_("--flags scores one model at a time: give one --model."))
+        return compare_models(audio_dir, options, list(models), settings.model_cache(cache), as_json)
     if not as_json:
         click.echo(f"{'WER':>6} {'CER':>6} {'RTF':>6} {_('words'):>6} {_('length'):>8}  {_('recording')}")
     try:

@@ -70,6 +70,7 @@ from pipeline.database.manuscript_quotes import (
     manuscript_quotes,
 )
 from pipeline.database.migrations import migrations
+from pipeline.database.model_runs import last_fingerprints
 from pipeline.database.quotes_kept import add_quote, delete_quote, interview_quotes, quote
 from pipeline.database.recordings import (
     add_recording,
@@ -262,6 +263,7 @@ __all__ = [
     "map_speaker",
     "mark_undone",
     "merge_people",
+    "last_fingerprints",
     "migrations",
     "move_attachments",
     "narrowed_consent",

@@ -41,18 +41,17 @@ class AlignmentRecorder:
         return [list(result.text_token_probs) for result in getattr(self._last, "results", [])]
 
 
-def token_probability_model():
-    """faster-whisper's ``WhisperModel`` whose words also carry their lowest token probability
-    (``WordProbability``).
+def token_probability_model(whisper_model: type) -> type:
+    """faster-whisper's ``WhisperModel`` (given: only speech.transcribe imports faster-whisper) whose words also
+    carry their lowest token probability (``WordProbability``).
 
     faster-whisper computes a word's probability as the mean over its tokens (``find_alignment``); a Vietnamese
     syllable is often two or three tokens, and one unsure token (a tone mark, say) is diluted by the sure ones.
     The lowest token is the better sign of a wrong word (docs/benchmarks.md, "Corrections"). The alignment
     is run once, as before: its per-token results are read from the call faster-whisper makes.
     """
-    from faster_whisper import WhisperModel
 
-    class TokenProbabilityModel(WhisperModel):
+    class TokenProbabilityModel(whisper_model):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.model = AlignmentRecorder(self.model)

