@@ -42,8 +42,9 @@ def test_run_status_and_export(archive, loike):
 
     status = loike("--root", archive.root, "status")
     assert status.exit_code == 0
+    # Transcribed, but no metadata: the state a user acts on, and the review progress.
     assert "waiting for metadata" in status.output and "Bắc Cường/ông A.ogg" in status.output
-    assert "unknown" in status.output
+    assert "unknown" in status.output and " 0/" in status.output
 
     data = json.loads(loike("--root", archive.root, "status", "--json").output)
     [interview] = data["interviews"]
