@@ -11,13 +11,15 @@
 # PyPI or npm package under a licence that allows shipping its output could be found (docs/benchmarks.md, "The
 # demo's voice"), so these are the espeak-ng settings that measured best of the eleven tried there; real speech
 # does better or worse depending on the recording.
+# bench/demo_voice.sh tries other settings through DEMO_Q, DEMO_A (espeak-ng options) and DEMO_OUT (a folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=${DEMO_OUT:-recordings/demo}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-Q="-v vi -s 150 -p 50"      # the interviewer
-A="-v vi+f3 -s 135 -p 50"   # the witness
+Q=${DEMO_Q:-"-v vi -s 150 -p 50"}      # the interviewer
+A=${DEMO_A:-"-v vi+f3 -s 135 -p 50"}   # the witness
 n=0
 say() { # who, text
   local voice; voice=$([ "$1" = Q ] && echo "$Q" || echo "$A")
@@ -35,9 +37,9 @@ say A "Tôi làm liên lạc cho chi bộ. Tôi mới mười ba tuổi, ngày n
 say Q "Thưa bác, những năm kháng chiến chống Pháp thì thế nào ạ?"
 say A "Những năm kháng chiến rất gian khổ. Bà con trong xã góp gạo nuôi bộ đội, thanh niên đi dân công hỏa tuyến."
 
-mkdir -p recordings/demo
+mkdir -p "$out"
 sox $(ls "$work"/*.wav | sort) "$work/interview.wav"
 ffmpeg -loglevel error -y -i "$work/interview.wav" -ac 1 -ar 22050 -c:a libmp3lame -b:a 40k \
-  recordings/demo/phong-van-mau.mp3
-cp "$work/reference.txt" recordings/demo/phong-van-mau.txt
-ls -l recordings/demo/phong-van-mau.mp3 recordings/demo/phong-van-mau.txt
+  "$out/phong-van-mau.mp3"
+cp "$work/reference.txt" "$out/phong-van-mau.txt"
+ls -l "$out/phong-van-mau.mp3" "$out/phong-van-mau.txt"

@@ -215,7 +215,7 @@
       if (!li) return;
       const mark = document.createElement("span");
       mark.className = "suggestion-mark";
-      mark.textContent = `💡 ${n} gợi ý`;
+      mark.textContent = `${n} gợi ý`; // plain text: a stock Debian or Windows machine has no emoji font
       mark.title = suggestions.filter((s) => String(s.segment_id) === id).map((s) => `«${s.found}» → «${s.suggestion}»`).join("\n");
       li.querySelector(".marks").append(mark);
     });

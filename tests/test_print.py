@@ -118,8 +118,8 @@ def test_page_one_keeps_the_metadata_short_and_leaves_out_what_is_empty(chromium
 def test_the_speaker_column_is_left_out_when_nobody_is_labelled(chromium, tmp_path):
     chromium.get(sheet_of(tmp_path, reviewdesk.LINES).as_uri())
     widths = chromium.execute_script(
-        "const row = document.querySelector('.segment');"
-        "return [row.querySelector('.speaker').offsetWidth, row.querySelector('.text').offsetLeft - row.offsetLeft];"
+        "const row = document.querySelector('.segment'), speaker = row.querySelector('.speaker');"
+        "return [speaker ? speaker.offsetWidth : 0, row.querySelector('.text').offsetLeft - row.offsetLeft];"
     )
     assert widths[0] == 0 and widths[1] < 200, widths
 

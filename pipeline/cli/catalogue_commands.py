@@ -151,7 +151,8 @@ def places_command(obj: Context, former_name) -> None:
             if place.former_names
             else ""
         )
-        click.echo(f"{place.id:>5}  {place.name}{where}  [{place.kind}]{old}")
+        kind = _(PLACE_KINDS[place.kind]) if place.kind in PLACE_KINDS else place.kind
+        click.echo(f"{place.id:>5}  {place.name}{where}  [{kind}]{old}")
 
 
 @cli.command("events")
@@ -210,8 +211,15 @@ def tag(obj: Context, interview: str, line: int, person, place, event) -> None:
         database.tag_segment(db, found.id, kind, target)
     except LoikeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(
-        _("Line {line} of {interview} tagged with {kind} {target}.").format(
-            line=line, interview=interview, kind=kind, target=target
-        )
-    )
+    click.echo(_(TAGGED[kind]).format(line=line, interview=interview, target=target))
+
+
+TAGGED = {
+    "person": N_("Line {line} of {interview} tagged with person {target}."),
+    "place": N_("Line {line} of {interview} tagged with place {target}."),
+    "event": N_("Line {line} of {interview} tagged with event {target}."),
+}
+"""What `loike tag` says, by what was tagged: one sentence each, for the translators."""
+
+PLACE_KINDS = {"province": N_("province"), "district": N_("district"), "commune": N_("commune")}
+"""The kind of a place as `loike places` shows it."""
