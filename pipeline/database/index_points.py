@@ -19,21 +19,21 @@ def index_points(db: Database, interview_id: int) -> list[IndexPoint]:
     cursor = db.execute(
         f"SELECT {', '.join(COLUMNS)} FROM index_points WHERE interview_id = ? ORDER BY time, id", [interview_id]
     )
-    return [_point(row) for row in cursor.fetchall()]
+    return [point_from_row(row) for row in cursor.fetchall()]
 
 
 def all_index_points(db: Database) -> dict[int, list[IndexPoint]]:
     """Every interview's index, by interview id (those without one are absent)."""
     found: dict[int, list[IndexPoint]] = {}
     for row in db.execute(f"SELECT {', '.join(COLUMNS)} FROM index_points ORDER BY interview_id, time, id"):
-        point = _point(row)
+        point = point_from_row(row)
         found.setdefault(point.interview_id, []).append(point)
     return found
 
 
 def index_point(db: Database, point_id: int) -> IndexPoint | None:
     row = db.execute(f"SELECT {', '.join(COLUMNS)} FROM index_points WHERE id = ?", [point_id]).fetchone()
-    return _point(row) if row else None
+    return point_from_row(row) if row else None
 
 
 def save_index_point(db: Database, point: IndexPoint, editor: str) -> int:
@@ -86,7 +86,8 @@ def public_history(db: Database, interview_id: int, kind: str) -> list[dict]:
     return history
 
 
-def _point(row: tuple) -> IndexPoint:
+def point_from_row(row: tuple) -> IndexPoint:
+    """A point from a row of ``COLUMNS``, its lists read back from JSON."""
     values = dict(zip(COLUMNS, row))
     for name in TEXTS:
         values[name] = values[name] or ""

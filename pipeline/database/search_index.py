@@ -1,5 +1,6 @@
 """The search indexes: passages (``segments_fts``) and interviews' metadata (``interviews_fts``), both FTS5 over a
-folded column and the NFC one, queried within a ``SearchScope``, and rebuilt by ``reindex``.
+folded column and the NFC one, queried within a ``SearchScope``, and rebuilt by ``reindex``; and the points of the
+editors' index a search looks through (``index_points_in_scope``: few enough to be matched as they are read).
 
 How a query is read into a ``TextQuery`` is ``catalogue.search``'s business; this module ranks and filters. Each
 index ranks by its own bm25 (scores from two indexes do not compare). See docs/benchmarks.md, "Search", for why
@@ -12,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from pipeline.database.connection import id_list
-from pipeline.database.search_records import IndexMatch, SearchScope, TextQuery
+from pipeline.database.index_points import COLUMNS, point_from_row
+from pipeline.database.search_records import IndexMatch, IndexPointMatch, SearchScope, TextQuery
 from pipeline.database.sqlite import Database
 from pipeline.text import fold
 
@@ -76,6 +78,19 @@ def interviews_found_by_metadata(db: Database, query: TextQuery, scope: SearchSc
         ):
             found.append(IndexMatch(interview_id, code, title, None, None, None, None, text, -rank, consent, day))
     return found
+
+
+def index_points_in_scope(db: Database, scope: SearchScope) -> list[IndexPointMatch]:
+    """Every index point of the interviews ``scope`` lets through (its filters read on the interview, as for a hit
+    on its metadata; none when only verified passages are asked for), by interview code, then time."""
+    where = " AND ".join(c.interview for c in _clauses(scope)) or "1"
+    columns = ", ".join(f"p.{name}" for name in COLUMNS)
+    rows = db.execute(
+        f"SELECT {columns}, i.code, i.title, i.consent_status, i.date FROM index_points p "
+        f"JOIN interviews i ON i.id = p.interview_id WHERE {where} ORDER BY i.code, p.time, p.id"
+    ).fetchall()
+    cut = len(COLUMNS)
+    return [IndexPointMatch(point_from_row(row[:cut]), *row[cut:]) for row in rows]
 
 
 def passages_found(db: Database, query: TextQuery, scope: SearchScope, limit: int, offset: int) -> list[IndexMatch]:
