@@ -148,3 +148,21 @@ def test_loike_search_shows_points_with_the_interview_and_the_time(data):
     assert [(h["kind"], h["index_point_id"], h["start"]) for h in hits] == [
         ("index_point", ids["points"]["founding"], 3.5)
     ]
+
+
+def test_points_placed_before_m017_are_folded_when_the_archive_is_opened(data):
+    db, archive, ids = data
+    saved = db.execute("SELECT id, search_folded FROM index_points ORDER BY id").fetchall()
+    db.execute("ALTER TABLE index_points DROP COLUMN search_folded")  # as the archive was before m017
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm017_index_points_folded'")
+    db.conn.commit()
+    db.close()
+    again = database.open_database(archive.database)
+    assert "m017_index_points_folded" in {row["name"] for row in again["_sqlite_migrations"].rows}
+    [folded] = again.execute("SELECT search_folded FROM index_points WHERE id = ?", [ids["points"]["founding"]])
+    assert folded[0] == (
+        "thanh lap dang bo bac cuong ong a ke ngay chi bo ra doi. hoi ay chung toi hop o dinh "
+        "founding of the party committee mit tinh cach mang thang tam"
+    )
+    assert again.execute("SELECT id, search_folded FROM index_points ORDER BY id").fetchall() == saved
+    assert points(again, "dang bo mit tinh") == [ids["points"]["founding"]]

@@ -150,29 +150,30 @@ def search(db: Database, query: str, filters: SearchFilters | None = None, exact
     scope, text = _scope(db, filters), _text_query(parts)
     listed = filters.interviews and not filters.reviewed_only
     found = [_hit(parts, m) for m in database.interviews_found_by_metadata(db, text, scope)] if listed else []
-    points = index_points_found(db, parts, scope) if filters.index and not filters.reviewed_only else []
-    page: list[Hit] = []
+    points = index_points_matched(db, parts, scope) if filters.index and not filters.reviewed_only else []
     offset, limit = max(filters.offset, 0), filters.limit
-    for hits in (found, points):
-        page += hits[offset : offset + limit - len(page)]
-        offset = max(offset - len(hits), 0)
-    limit -= len(page)
+    page = found[offset : offset + limit]
+    offset, limit = max(offset - len(found), 0), limit - len(page)
+    page += [_point_hit(parts, match, score) for score, match in points[offset : offset + limit]]  # the page's only
+    offset, limit = max(offset - len(points), 0), filters.limit - len(page)
     page += [_hit(parts, match) for match in database.passages_found(db, text, scope, limit, offset)] if limit else []
     return page
 
 
-def index_points_found(db: Database, parts: list[Part], scope: SearchScope) -> list[Hit]:
+def index_points_matched(db: Database, parts: list[Part], scope: SearchScope) -> list[tuple[float, IndexPointMatch]]:
     """The points of the editors' index (of the interviews ``scope`` lets through) holding every part of the query,
-    best first: a word in the title counts most, then keywords and subjects, the synopsis, the first words heard."""
-    hits = []
-    for found in database.index_points_in_scope(db, scope):
+    with their scores, best first: a word in the title counts most, then keywords and subjects, the synopsis, the
+    first words heard. The data layer hands over only the points whose folded text holds every word somewhere."""
+    matched = []
+    words = {fold(word) for part in parts for word in part.words}
+    for found in database.index_points_in_scope(db, scope, words):
         fields = [(weight, _words(text)) for weight, text in _point_texts(found)]
         whole = ([w for _, words in fields for w in words[0]], [w for _, words in fields for w in words[1]])
         # A phrase stands within one field; the words of a run may lie in different ones (title and keywords).
         if all(any(_holds(words, p) for _, words in fields) if p.phrase else _holds(whole, p) for p in parts):
             score = sum(weight for weight, words in fields for part in parts if _holds(words, part, every=False))
-            hits.append(_point_hit(parts, found, float(score)))
-    return sorted(hits, key=lambda hit: -hit.score)
+            matched.append((float(score), found))
+    return sorted(matched, key=lambda pair: -pair[0])
 
 
 def _point_texts(found: IndexPointMatch) -> list[tuple[int, str]]:
@@ -186,8 +187,8 @@ def _point_texts(found: IndexPointMatch) -> list[tuple[int, str]]:
 
 def _words(text: str) -> tuple[list[str], list[str]]:
     """The words of ``text``: folded, and in NFC lower case (what quoted words are matched against)."""
-    found = [word for word, _ in _WORD.findall(nfc(text))]
-    return [fold(word) for word in found], [word.lower() for word in found]
+    lowered = nfc(text).lower()
+    return [word for word, _ in _WORD.findall(fold(lowered))], [word for word, _ in _WORD.findall(lowered)]
 
 
 def _holds(words: tuple[list[str], list[str]], part: Part, every: bool = True) -> bool:

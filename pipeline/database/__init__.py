@@ -18,7 +18,7 @@ of every change), quotes_kept (the passages editors keep for the book) and corre
 find-and-replace batches, suggestions turned down; with correction_records).
 For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
 closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
-m011. voice_prints: the voice prints of named people and the
+m011, migration_m017 m017 (index points folded for search). voice_prints: the voice prints of named people and the
 proposals made from them (migration m016 in migration_voices).
 """
 

@@ -8,6 +8,7 @@ import json
 from pipeline.database.connection import inserted_id, now
 from pipeline.database.public_records import IndexPoint
 from pipeline.database.sqlite import Database
+from pipeline.text import fold
 
 TEXTS = ("title", "synopsis", "partial_transcript", "title_alt", "synopsis_alt", "partial_transcript_alt")
 LISTS = ("keywords", "subjects", "keywords_alt", "subjects_alt")
@@ -42,7 +43,7 @@ def save_index_point(db: Database, point: IndexPoint, editor: str) -> int:
     before = index_point(db, point.id) if point.id else None
     values = {name: getattr(point, name) for name in ("interview_id", "time", *TEXTS)}
     values |= {name: json.dumps(getattr(point, name), ensure_ascii=False) for name in LISTS}
-    values |= {"editor": editor, "updated_at": now()}
+    values |= {"editor": editor, "updated_at": now(), "search_folded": fold(searchable(point))}
     if before is None:
         table = db.table("index_points")
         table.insert(values)
@@ -53,6 +54,14 @@ def save_index_point(db: Database, point: IndexPoint, editor: str) -> int:
     after = index_point(db, point_id)
     add_public_revision(db, point.interview_id, "index_point", point_id, "save", editor, _plain(before), _plain(after))
     return point_id
+
+
+def searchable(point: IndexPoint) -> str:
+    """Every text of ``point`` (its lists' items included) in one, as search reads it (folded into
+    ``search_folded``)."""
+    return " ".join(
+        [*(t for t in (getattr(point, name) for name in TEXTS) if t), *(i for n in LISTS for i in getattr(point, n))]
+    )
 
 
 def delete_index_point(db: Database, point: IndexPoint, editor: str) -> None:
