@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.database.public_records import IndexPoint
+
 
 @dataclass(frozen=True)
 class SearchScope:
@@ -44,6 +46,17 @@ class IndexMatch:
     speaker: str | None  # the person the speaker label is mapped to, else the label
     text: str  # the passage's text as stored, or the interview's search_text
     score: float  # -bm25, plus a bonus when the unquoted words stand side by side: higher is better
+    consent_status: str | None  # None: unknown
+    date: str | None
+
+
+@dataclass(slots=True, frozen=True)
+class IndexPointMatch:
+    """A point of an interview's index that a search may find, with the interview it belongs to."""
+
+    point: IndexPoint
+    interview_code: str
+    interview_title: str | None
     consent_status: str | None  # None: unknown
     date: str | None
 
