@@ -73,5 +73,5 @@ def test_recordings_transcribed_on_the_other_node_of_a_two_node_cluster_through_
 
     assert done.returncode == 0, out + err
     assert "3 recordings: 3 new, 3 transcribed" in out
-    assert all(segments and segments[0]["words"] for segments in transcripts(archive).values())
+    assert all(segments and segments[0].words for segments in transcripts(archive).values())
     assert {json.loads(run["versions"])["ray_node"] for run in runs(archive)} == {worker_node}

@@ -17,6 +17,7 @@ from pipeline.errors import ExportError
 from pipeline.publishing import citations, clips, quotes
 from pipeline.publishing.quote_records import inner_quotes
 from pipeline.publishing.quotes import QuoteFilters
+from pipeline.workshop import settling
 
 CITATION = (
     "Lời kể của ông Nguyễn Văn A (sinh năm 1932), nguyên liên lạc của Chi bộ xã Bắc Cường, do Trần Thị Mai phỏng vấn "
@@ -69,6 +70,19 @@ def test_the_role_is_the_one_held_at_the_time_of_the_event_else_the_latest(data)
     db.execute("DELETE FROM interview_events")
     [founding] = [q for q in quotes.select(db)[0] if q.id == ids["quotes"]["founding"]]
     assert founding.role == "nguyên Bí thư Chi bộ xã Bắc Cường"
+
+
+def test_the_role_follows_the_date_the_workshop_settled_over_the_events_own(data):
+    db, archive, ids = data
+    founding = lambda: next(q for q in quotes.select(db)[0] if q.id == ids["quotes"]["founding"])  # noqa: E731
+    assert founding().role == "nguyên liên lạc của Chi bộ xã Bắc Cường", "the event's own date: 1945"
+    settling.conclude(db, "Thành lập Chi bộ xã Bắc Cường", "date", "1967", "Hội thảo xã", "Lan")
+    settled = founding()
+    assert settled.role == "nguyên Bí thư Chi bộ xã Bắc Cường", "the settled date wins: 1967"
+    citations.cite([settled], archive)
+    assert settled.citation.startswith(
+        "Lời kể của ông Nguyễn Văn A (sinh năm 1932), nguyên Bí thư Chi bộ xã Bắc Cường,"
+    )
 
 
 def test_a_teams_template_changes_the_citation_without_code(data):

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from pipeline import cli, database
 from pipeline.desk import for_readers
 from pipeline.publishing import site
+from pipeline.workshop import settling
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -41,6 +42,15 @@ def test_the_site_holds_the_cleared_interviews_and_nothing_of_the_editors(publis
     assert "&lt;script&gt;" in page and "<script>alert" not in page
     assert re.search(r'<audio id="player"[^>]+src="audio/LK-2026-001\.\w{12}\.mp3"', page)
     assert "Chuyện bà Hường" in page and "do Trần Thị Mai phỏng vấn ngày 12/03/2020" in page
+
+
+def test_the_pages_citation_gives_the_role_held_at_the_date_the_workshop_settled(tmp_path):
+    db, archive, ids = build(tmp_path)
+    for event, year in (("Thành lập Chi bộ xã Bắc Cường", "1967"), ("Kháng chiến chống Pháp", "1968")):
+        settling.conclude(db, event, "date", year, "Hội thảo xã", "Lan")  # the interview names both
+    site.publish(db, archive, tmp_path / "site", [ids["one"]])
+    page = (tmp_path / "site" / f"{ids['one']}.html").read_text(encoding="utf-8")
+    assert "(sinh năm 1932), nguyên Bí thư Chi bộ xã Bắc Cường, do Trần Thị Mai" in page  # not "liên lạc" (1945–1946)
 
 
 def test_publishing_again_reuses_the_audio_and_removes_what_is_no_longer_cleared(published, tmp_path):

@@ -12,16 +12,19 @@ How a query is read (``parse``):
 - A ``*`` right after a word of three letters or more makes it a prefix (``cườ*``). Everything else FTS5
   would read as syntax (quotes, ``-``, ``:``, ``(``, AND/OR/NOT) is taken as text: no query raises.
 
-What comes back: first the interviews found through their metadata alone (``interviews.search_text``:
-title, people, places, events, topics, notes matches, but none of their passages does), as hits without a
-segment (``segment_id`` and ``start`` are None), then the passages. Each list is ranked by bm25 on its own
-index (scores from two indexes do not compare); ``limit`` and ``offset`` page through the two as one list.
-``SearchFilters.interviews=False`` leaves the interviews out. ``Hit.score`` is minus SQLite's bm25, so
-higher is better, plus ``ADJACENT_BONUS`` for a passage where the unquoted words stand side by side. A
-query matching more than ``RANK_AT_MOST`` passages is too broad to rank: its newest matches come newest
-first (these three constants, and the queries, are the data layer's: ``database.search_index``). Filters:
-see ``SearchFilters``; a name no person, event or place has raises ``NotFound``, a date that is not one
-raises ``LoikeError``, each with what to do.
+What comes back: first the interviews found through their metadata alone (``interviews.search_text``: title, people,
+places, events, topics, notes matches, but none of their passages does), as hits without a segment (``segment_id``
+and ``start`` are None), then the points of the editors' index that match (title, synopsis, keywords, subjects,
+first words heard, and their English ``_alt``; every word must be in the point, read as passages are: tones optional
+unless quoted), as hits with ``index_point_id`` and ``start`` the point's time, then the passages. Interviews and
+passages are each ranked by bm25 on their own index (scores from two indexes do not compare), index points by where
+their words were found (a title counts most); ``limit`` and ``offset`` page through the three as one list;
+``Hit.kind`` says which each hit is. ``SearchFilters.interviews=False`` leaves the interviews out, ``index=False``
+the index points; both are left out with ``reviewed_only``. ``Hit.score`` is minus SQLite's bm25, so higher is
+better, plus ``ADJACENT_BONUS`` for a passage where the unquoted words stand side by side. A query matching more
+than ``RANK_AT_MOST`` passages is too broad to rank: its newest matches come newest first (these three constants,
+and the queries, are the data layer's: ``database.search_index``). Filters: see ``SearchFilters``; a name no person,
+event or place has raises ``NotFound``, a date that is not one raises ``LoikeError``, each with what to do.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from datetime import date
 
 from pipeline import database
 from pipeline.database import Database
-from pipeline.database.search_records import IndexMatch, SearchScope, TextQuery
+from pipeline.database.search_records import IndexMatch, IndexPointMatch, SearchScope, TextQuery
 from pipeline.errors import LoikeError
 from pipeline.i18n import _
 from pipeline.text import fold, nfc
@@ -57,6 +60,7 @@ class SearchFilters:
     reviewed_only: bool = False  # only passages an editor marked 'verified' ('edited' is not yet reviewed)
     include_restricted: bool = True  # False keeps consent 'allowed' (and embargoes that have ended) only
     interviews: bool = True  # also return, first, interviews found through their metadata alone
+    index: bool = True  # also return, next, the points of the editors' index that match
     limit: int = 20
     offset: int = 0
 
@@ -78,6 +82,8 @@ class Hit:
     date: str | None
     consent_until: str | None = None  # the day an embargo ends
     publishable: bool = False  # consent given, or an embargo that has ended: unknown consent is not
+    index_point_id: int | None = None  # a point of the editors' index (``start`` its time, ``text`` its title)
+    kind: str = "passage"  # "interview" (found through its metadata), "index_point" or "passage"
 
 
 @dataclass(frozen=True)
@@ -137,22 +143,94 @@ def _string(words: tuple[str, ...], prefix: bool) -> str:
 
 
 def search(db: Database, query: str, filters: SearchFilters | None = None, exact: bool = False) -> list[Hit]:
-    """Interviews found through their metadata alone, then passages, best first; an empty query finds nothing."""
+    """Interviews found through their metadata alone, then points of the editors' index, then passages, each best
+    first; an empty query finds nothing."""
     filters = filters or SearchFilters()
     parts = parse(query, exact)
     if not parts or filters.limit <= 0:
         return []
     scope, text = _scope(db, filters), _text_query(parts)
-    found = (
-        database.interviews_found_by_metadata(db, text, scope)
-        if (filters.interviews and not filters.reviewed_only)
-        else []
-    )
+    listed = filters.interviews and not filters.reviewed_only
+    found = [_hit(parts, m) for m in database.interviews_found_by_metadata(db, text, scope)] if listed else []
+    points = index_points_matched(db, parts, scope) if filters.index and not filters.reviewed_only else []
     offset, limit = max(filters.offset, 0), filters.limit
     page = found[offset : offset + limit]
     offset, limit = max(offset - len(found), 0), limit - len(page)
-    page += database.passages_found(db, text, scope, limit, offset) if limit > 0 else []
-    return [_hit(parts, match) for match in page]
+    page += [_point_hit(parts, match, score) for score, match in points[offset : offset + limit]]  # the page's only
+    offset, limit = max(offset - len(points), 0), filters.limit - len(page)
+    page += [_hit(parts, match) for match in database.passages_found(db, text, scope, limit, offset)] if limit else []
+    return page
+
+
+def index_points_matched(db: Database, parts: list[Part], scope: SearchScope) -> list[tuple[float, IndexPointMatch]]:
+    """The points of the editors' index (of the interviews ``scope`` lets through) holding every part of the query,
+    with their scores, best first: a word in the title counts most, then keywords and subjects, the synopsis, the
+    first words heard. The data layer hands over only the points whose folded text holds every word somewhere."""
+    matched = []
+    words = {fold(word) for part in parts for word in part.words}
+    for found in database.index_points_in_scope(db, scope, words):
+        fields = [(weight, _words(text)) for weight, text in _point_texts(found)]
+        whole = ([w for _, words in fields for w in words[0]], [w for _, words in fields for w in words[1]])
+        # A phrase stands within one field; the words of a run may lie in different ones (title and keywords).
+        if all(any(_holds(words, p) for _, words in fields) if p.phrase else _holds(whole, p) for p in parts):
+            score = sum(weight for weight, words in fields for part in parts if _holds(words, part, every=False))
+            matched.append((float(score), found))
+    return sorted(matched, key=lambda pair: -pair[0])
+
+
+def _point_texts(found: IndexPointMatch) -> list[tuple[int, str]]:
+    """(weight, text) of each field of the point that has one, in the order a hit shows them."""
+    p = found.point
+    lists = "; ".join(p.keywords + p.subjects)
+    alts = (p.title_alt, p.synopsis_alt, "; ".join(p.keywords_alt + p.subjects_alt), p.partial_transcript_alt)
+    texts = [(4, p.title), (2, p.synopsis), (3, lists), (1, p.partial_transcript), *((1, alt) for alt in alts)]
+    return [(weight, text) for weight, text in texts if text]
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """The words of ``text``: folded, and in NFC lower case (what quoted words are matched against)."""
+    lowered = nfc(text).lower()
+    return [word for word, _ in _WORD.findall(fold(lowered))], [word for word, _ in _WORD.findall(lowered)]
+
+
+def _holds(words: tuple[list[str], list[str]], part: Part, every: bool = True) -> bool:
+    """Whether these words hold ``part`` as the search index would match it: each of its words (side by side when
+    it is a phrase; the last a prefix when it is one), or, with ``every`` False, any of them."""
+    own = words[1] if part.exact else words[0]
+    last = len(part.words) - 1
+
+    def same(word: str, i: int) -> bool:
+        return word.startswith(part.words[i]) if part.prefix and i == last else word == part.words[i]
+
+    if not every:
+        return any(same(word, i) for word in own for i in range(last + 1))
+    if part.phrase:
+        return any(all(same(own[at + i], i) for i in range(last + 1)) for at in range(len(own) - last))
+    return all(any(same(word, i) for word in own) for i in range(last + 1))
+
+
+def _point_hit(parts: list[Part], found: IndexPointMatch, score: float) -> Hit:
+    p = found.point
+    plain, marked = snippets(" — ".join(text for _, text in _point_texts(found)), parts)
+    return Hit(
+        p.interview_id,
+        found.interview_code,
+        found.interview_title,
+        None,
+        p.time,
+        None,
+        None,
+        p.title,
+        plain,
+        marked,
+        score,
+        found.consent_status,
+        found.date,
+        found.consent_until,
+        found.publishable,
+        index_point_id=p.id,
+        kind="index_point",
+    )
 
 
 def _text_query(parts: list[Part]) -> TextQuery:
@@ -199,6 +277,7 @@ def _hit(parts: list[Part], match: IndexMatch) -> Hit:
         match.date,
         match.consent_until,
         match.publishable,
+        kind="passage" if match.segment_id is not None else "interview",
     )
 
 

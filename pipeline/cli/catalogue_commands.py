@@ -42,7 +42,7 @@ def new(recording: str) -> None:
 def search(
     obj: Context, query, person, event, place, commune, date_from, date_to, reviewed, exact, limit, as_json
 ) -> None:
-    """Find passages: 'dang bo bac cuong' finds "Đảng bộ Bắc Cường"."""
+    """Find interviews, index points and passages: 'dang bo bac cuong' finds "Đảng bộ Bắc Cường"."""
     from pipeline.catalogue import search as searching
 
     filters = searching.SearchFilters(
@@ -68,6 +68,7 @@ def search(
         where = f"{hit.interview_code} {clock(hit.start)}" if hit.start is not None else hit.interview_code
         who = f" {hit.speaker}:" if hit.speaker else ""
         mark = "" if hit.publishable else f" [{not_publishable(hit.consent_status, hit.consent_until)}]"
+        mark = f" [{_('index point')}]{mark}" if hit.kind == "index_point" else mark
         click.echo(f"{where}{mark}{who} {highlighted(hit.snippet)}")
 
 

@@ -9,16 +9,16 @@ handed out (heard, metadata_records and review_records: those handed in, and the
 recordings in and their log; transcripts: segments and words, stored and read (kept_edits: what a new transcription
 keeps); interviews: the list and one interview; interview_metadata: applying an interview's metadata; subjects: people,
 places and events; subject_passages: what their pages list; subject_names: people, events and places by name.
-Search: search_index (both full-text indexes) and manuscript_quotes (the quotes a manuscript export reads), with
-search_records. The workshop: about_passages (every passage about an event, person or place) and
-workshop_conclusions (what a workshop settled, append-only; an event's settled date), with workshop_records
-(its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
+Search: search_index (both full-text indexes, and the index points a search reads) and manuscript_quotes (the quotes
+a manuscript export reads), with search_records. The workshop: about_passages (every passage about an event, person
+or place) and workshop_conclusions (what a workshop settled, append-only; an event's settled date), with
+workshop_records (its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change), quotes_kept (the passages editors keep for the book) and corrections (the words the desk marks,
 find-and-replace batches, suggestions turned down; with correction_records).
 For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
 closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
-m011. voice_prints: the voice prints of named people and the
+m011, migration_m017 m017 (index points folded for search). voice_prints: the voice prints of named people and the
 proposals made from them (migration m016 in migration_voices). editors: editors' accounts and the quotes they
 deleted, with account_records (migration m013 in migration_editors).
 """
@@ -134,7 +134,12 @@ from pipeline.database.revisions import (
     segment_history,
     snapshot,
 )
-from pipeline.database.search_index import interviews_found_by_metadata, passages_found, reindex
+from pipeline.database.search_index import (
+    index_points_in_scope,
+    interviews_found_by_metadata,
+    passages_found,
+    reindex,
+)
 from pipeline.database.subject_names import events_named, people_named, places_named
 from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
 from pipeline.database.subjects import (
@@ -261,6 +266,7 @@ __all__ = [
     "interview_roles",
     "interview_tags",
     "interviews",
+    "index_points_in_scope",
     "interviews_found_by_metadata",
     "interviews_held_in",
     "interviews_naming",

@@ -8,6 +8,7 @@ import json
 from pipeline.database.connection import inserted_id, now
 from pipeline.database.public_records import IndexPoint
 from pipeline.database.sqlite import Database
+from pipeline.text import fold
 
 TEXTS = ("title", "synopsis", "partial_transcript", "title_alt", "synopsis_alt", "partial_transcript_alt")
 LISTS = ("keywords", "subjects", "keywords_alt", "subjects_alt")
@@ -19,21 +20,21 @@ def index_points(db: Database, interview_id: int) -> list[IndexPoint]:
     cursor = db.execute(
         f"SELECT {', '.join(COLUMNS)} FROM index_points WHERE interview_id = ? ORDER BY time, id", [interview_id]
     )
-    return [_point(row) for row in cursor.fetchall()]
+    return [point_from_row(row) for row in cursor.fetchall()]
 
 
 def all_index_points(db: Database) -> dict[int, list[IndexPoint]]:
     """Every interview's index, by interview id (those without one are absent)."""
     found: dict[int, list[IndexPoint]] = {}
     for row in db.execute(f"SELECT {', '.join(COLUMNS)} FROM index_points ORDER BY interview_id, time, id"):
-        point = _point(row)
+        point = point_from_row(row)
         found.setdefault(point.interview_id, []).append(point)
     return found
 
 
 def index_point(db: Database, point_id: int) -> IndexPoint | None:
     row = db.execute(f"SELECT {', '.join(COLUMNS)} FROM index_points WHERE id = ?", [point_id]).fetchone()
-    return _point(row) if row else None
+    return point_from_row(row) if row else None
 
 
 def save_index_point(db: Database, point: IndexPoint, editor: str) -> int:
@@ -42,7 +43,7 @@ def save_index_point(db: Database, point: IndexPoint, editor: str) -> int:
     before = index_point(db, point.id) if point.id else None
     values = {name: getattr(point, name) for name in ("interview_id", "time", *TEXTS)}
     values |= {name: json.dumps(getattr(point, name), ensure_ascii=False) for name in LISTS}
-    values |= {"editor": editor, "updated_at": now()}
+    values |= {"editor": editor, "updated_at": now(), "search_folded": fold(searchable(point))}
     if before is None:
         table = db.table("index_points")
         table.insert(values)
@@ -53,6 +54,14 @@ def save_index_point(db: Database, point: IndexPoint, editor: str) -> int:
     after = index_point(db, point_id)
     add_public_revision(db, point.interview_id, "index_point", point_id, "save", editor, _plain(before), _plain(after))
     return point_id
+
+
+def searchable(point: IndexPoint) -> str:
+    """Every text of ``point`` (its lists' items included) in one, as search reads it (folded into
+    ``search_folded``)."""
+    return " ".join(
+        [*(t for t in (getattr(point, name) for name in TEXTS) if t), *(i for n in LISTS for i in getattr(point, n))]
+    )
 
 
 def delete_index_point(db: Database, point: IndexPoint, editor: str) -> None:
@@ -86,7 +95,8 @@ def public_history(db: Database, interview_id: int, kind: str) -> list[dict]:
     return history
 
 
-def _point(row: tuple) -> IndexPoint:
+def point_from_row(row: tuple) -> IndexPoint:
+    """A point from a row of ``COLUMNS``, its lists read back from JSON."""
     values = dict(zip(COLUMNS, row))
     for name in TEXTS:
         values[name] = values[name] or ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipeline.database import frozen_rules
 from pipeline.database.migration_editors import m013_editors_and_deletions as m013
 from pipeline.database.migration_m011 import m011_index_and_redaction as m011
+from pipeline.database.migration_m017 import m017_index_points_folded as m017
 from pipeline.database.migration_voices import m016_voices as m016
 from pipeline.database.migrations_workshop import m010_workshop as m010
 from pipeline.database.sqlite import Database, Migrations
@@ -373,4 +374,4 @@ def m009_corrections(db: Database) -> None:
     db.execute("CREATE INDEX segment_revisions_action ON segment_revisions(action)")
 
 
-_ = [migrations()(frozen) for frozen in (m010, m011, m013, m016)]  # frozen in their own modules, for length
+_ = [migrations()(frozen) for frozen in (m010, m011, m013, m016, m017)]  # frozen in their own modules, for length

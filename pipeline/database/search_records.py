@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.database.public_records import IndexPoint
+
 
 @dataclass(frozen=True)
 class SearchScope:
@@ -48,6 +50,19 @@ class IndexMatch:
     date: str | None
     consent_until: str | None = None
     publishable: bool = False  # consent given, or an embargo that has ended
+
+
+@dataclass(slots=True, frozen=True)
+class IndexPointMatch:
+    """A point of an interview's index that a search may find, with the interview it belongs to."""
+
+    point: IndexPoint
+    interview_code: str
+    interview_title: str | None
+    consent_status: str | None  # None: unknown
+    date: str | None
+    consent_until: str | None
+    publishable: bool
 
 
 @dataclass(slots=True, frozen=True)

@@ -7,8 +7,12 @@ has not verified the passage, and the archive that holds it; the wording lives i
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
+from pipeline import database
+from pipeline.database import Database
 from pipeline.database.models import Person
 from pipeline.database.search_records import DatedEvent
 from pipeline.publishing import templating
@@ -21,21 +25,23 @@ DISTRICT_WORDS = ("huyện ", "quận ", "thị xã ", "thành phố ")
 PROVINCE_WORDS = ("tỉnh ", "thành phố ")
 
 
-def event_date(event: DatedEvent) -> str | None:
-    """The date a citation takes for an event.
-
-    NOTE: the workshop dossier (another branch) brings ``database.event_date(db, event_id)``, the workshop's
-    settled date, else the event's own; until it lands this is the event's own date. Switch to it then (the
-    callers already pass each event through here)."""
-    return event.date_start
+def dated(db: Database, events: Iterable[DatedEvent]) -> list[DatedEvent]:
+    """These events with the date a citation takes for each: the workshop's settled date when there is one (it wins
+    over the date the event was described with), else the event's own."""
+    found = []
+    for event in events:
+        when = database.event_date(db, event.id)
+        found.append(replace(event, date_start=when.start, date_end=when.end) if when.settled else event)
+    return found
 
 
 def role_phrase(witness: Person, events: list[DatedEvent], interview_date: str | None) -> str | None:
-    """The role the citation gives: the one held at the date of the quote's event, else the latest held;
-    "nguyên" (former) before it when it had ended by the interview and the title does not already say so."""
+    """The role the citation gives: the one held at the date of the quote's event (as ``dated`` gives it), else the
+    latest held; "nguyên" (former) before it when it had ended by the interview and the title does not already say
+    so."""
     if not witness.roles:
         return None
-    years = [int(day[:4]) for day in map(event_date, events) if day and day[:4].isdigit()]
+    years = [int(day[:4]) for day in (e.date_start for e in events) if day and day[:4].isdigit()]
     chosen = next(
         (r for r in witness.roles for y in years if r.start_year and r.start_year <= y <= (r.end_year or r.start_year)),
         None,

@@ -127,7 +127,7 @@ def _quote(
         start=chosen.start,
         end=chosen.end,
         witness=witness,
-        role=citations.role_phrase(witness, events, chosen.date) if witness else None,
+        role=citations.role_phrase(witness, citations.dated(db, events), chosen.date) if witness else None,
         interviewers=[p.name for p in interviewers],
         date=chosen.date,
         where=_where(chosen),

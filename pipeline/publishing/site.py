@@ -78,7 +78,7 @@ def publish(
                 log.warning("site %s: %s left out: %s", dest, t.code, error)
                 continue
             written.append(audio)
-            written.append(_write(dest, templating.sheet_filename(t.code), _page(env, t, audio, archive)))
+            written.append(_write(dest, templating.sheet_filename(t.code), _page(db, env, t, audio, archive)))
             written.append(_write(dest, f"search/{_safe(t.code)}.js", _lines_script(t)))
             catalogue.append(_entry(t))
             report.published.append(t.code)
@@ -126,8 +126,8 @@ def _audio(archive: Archive, dest: Path, t: Transcript, fmt: str, report: SiteRe
     return relative
 
 
-def _page(env: templating.Environment, t: Transcript, audio: str, archive: Archive) -> str:
-    whole = _citation(t, archive, "⟨start⟩", "⟨end⟩")
+def _page(db: Database, env: templating.Environment, t: Transcript, audio: str, archive: Archive) -> str:
+    whole = _citation(db, t, archive, "⟨start⟩", "⟨end⟩")
     return templating.render_page(
         env,
         "site_interview.html.j2",
@@ -154,7 +154,7 @@ def _line(t: Transcript, n: int) -> str:
     )
 
 
-def _citation(t: Transcript, archive: Archive, start: str, end: str) -> str:
+def _citation(db: Database, t: Transcript, archive: Archive, start: str, end: str) -> str:
     """The citation of the interview (or, with the tokens, of any stretch of it), as quotes are cited."""
     witness = t.witnesses[0] if len(t.witnesses) == 1 else None
     events = [DatedEvent(e.id, e.name, e.date_start, e.date_end) for e in t.events]
@@ -165,7 +165,7 @@ def _citation(t: Transcript, archive: Archive, start: str, end: str) -> str:
         0,
         t.interview.length,
         witness,
-        citations.role_phrase(witness, events, t.interview.date) if witness else None,
+        citations.role_phrase(witness, citations.dated(db, events), t.interview.date) if witness else None,
         [p.name for p in t.interviewers],
         t.interview.date,
         commune_phrase(t.commune),
