@@ -12,15 +12,15 @@ places and events; subject_passages: what their pages list; subject_names: peopl
 Search: search_index (both full-text indexes, and the index points a search reads) and manuscript_quotes (the quotes
 a manuscript export reads), with search_records. The workshop: about_passages (every passage about an event, person
 or place) and workshop_conclusions (what a workshop settled, append-only; an event's settled date), with
-workshop_records (its migration, m010, in migrations_workshop). The editors' desk: review (segments as the
+workshop_records. The editors' desk: review (segments as the
 desk reads and changes them, their tags, speaker labels and later machine text), revisions (the append-only history
 of every change), quotes_kept (the passages editors keep for the book) and corrections (the words the desk marks,
 find-and-replace batches, suggestions turned down; with correction_records).
 For readers: index_points (an interview's index, and the history of it and of redactions), redactions (passages
-closed until a date), with public_records; archive_settings (the holding archive's name). migration_m011 holds
-m011, migration_m017 m017 (index points folded for search). voice_prints: the voice prints of named people and the
-proposals made from them (migration m016 in migration_voices). editors: editors' accounts and the quotes they
-deleted, with account_records (migration m013 in migration_editors).
+closed until a date), with public_records; archive_settings (the holding archive's name). Migrations after
+m009 live in modules of their own, each named by its number (migration_m010_workshop … migration_m017_index_search).
+voice_prints: the voice prints of named people and the proposals made from them. editors: editors' accounts and the
+quotes they deleted, with account_records.
 """
 
 from pipeline.database.about_passages import event, interviews_naming, passages_about, place

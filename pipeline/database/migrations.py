@@ -8,11 +8,11 @@ m006 (the editors' desk) took it and landed as m007; migrations apply by name, s
 from __future__ import annotations
 
 from pipeline.database import frozen_rules
-from pipeline.database.migration_editors import m013_editors_and_deletions as m013
-from pipeline.database.migration_m011 import m011_index_and_redaction as m011
-from pipeline.database.migration_m017 import m017_index_points_folded as m017
-from pipeline.database.migration_voices import m016_voices as m016
-from pipeline.database.migrations_workshop import m010_workshop as m010
+from pipeline.database.migration_m010_workshop import m010_workshop as m010
+from pipeline.database.migration_m011_index_and_redaction import m011_index_and_redaction as m011
+from pipeline.database.migration_m013_editors import m013_editors_and_deletions as m013
+from pipeline.database.migration_m016_voices import m016_voices as m016
+from pipeline.database.migration_m017_index_search import m017_index_points_folded as m017
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
