@@ -16,7 +16,7 @@ from pipeline.errors import DecodeFailed, EmptyFile, NoAudioStream, NotAudio
 from pipeline.intake import audio, slicing
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SPEECH_SECONDS = 85620 / 22050  # what espeak-ng made, before any encoding
+SPEECH_SECONDS = 59305 / 22050  # what espeak-ng made, before any encoding
 MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
 
 
@@ -105,8 +105,8 @@ def test_normalise_writes_16k_mono_16bit_wav(name, tmp_path):
     assert result.path == tmp_path / "out.wav"
     assert result.duration == params.nframes / 16000
     assert result.duration == pytest.approx(SPEECH_SECONDS, abs=0.05)
-    # espeak speaks at about -19 dBFS, so only a little gain is needed to reach -20 dBFS.
-    assert -21 < result.loudness_dbfs < -18
+    # espeak speaks at about -17 to -19 dBFS (the AAC copies a little louder), so little gain is needed for -20.
+    assert -21 < result.loudness_dbfs < -17
     assert result.gain_db == pytest.approx(-20 - result.loudness_dbfs, abs=0.05)
     assert list(tmp_path.iterdir()) == [tmp_path / "out.wav"]
 
@@ -219,7 +219,7 @@ def test_damage_flags_truncated_files(name, damaged, tmp_path):
     message = audio.damage(f"doi-1/{name}", info, decoded)
     if damaged:
         assert decoded < 0.7 * SPEECH_SECONDS
-        assert message.startswith(f"doi-1/{name} declares 00:04 but only 00:02 could be decoded: ")
+        assert message.startswith(f"doi-1/{name} declares 00:03 but only 00:02 could be decoded: ")
     else:
         assert message is None
 

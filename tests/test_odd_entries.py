@@ -127,7 +127,7 @@ def test_each_odd_entry_gets_one_sentence_and_the_real_recording_is_transcribed(
     assert "Same recording under two names, kept once: usb.wav = album.mp3/inner.wav." in lines, (
         "a link to a recording outside recordings/ is followed"
     )
-    assert "3 recordings: 1 new, 1 transcribed (00:04 of audio), 0 failed." in lines
+    assert "3 recordings: 1 new, 1 transcribed (00:03 of audio), 0 failed." in lines
     [interview] = database.interviews(database.open_database(archive.database))
     assert interview.status == "transcribed"
 

@@ -69,14 +69,14 @@ def test_a_truncated_amr_keeps_what_decodes(tmp_path):
 
 
 def test_garbage_in_the_middle_of_an_mp3_is_skipped_and_flagged(tmp_path):
-    # Not through the model: Whisper spends ~30 s on the mangled espeak sentence. That a "damaged" warning
-    # reaches the report with the rest transcribed is test_process's truncated-recording test.
+    # Not through the model: that a "damaged" warning reaches the report with the rest transcribed is
+    # test_process's truncated-recording test.
     info = audio.probe(FIXTURES / "garbage_middle.mp3")
     out = audio.normalise(FIXTURES / "garbage_middle.mp3", tmp_path / "out.wav")
     warning = audio.damage("garbage_middle.mp3", info, out.duration)
 
     assert 0.8 * info.declared_duration < out.duration < info.declared_duration
-    assert "garbage_middle.mp3 declares 00:04 but only 00:03 could be decoded" in warning
+    assert "garbage_middle.mp3 declares 00:03 but only 00:02 could be decoded" in warning
 
 
 def test_phone_audio_at_8_khz_mu_law_becomes_16_khz(tmp_path):
