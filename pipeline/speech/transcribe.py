@@ -83,6 +83,10 @@ def resolve_model(name: str, cache: Path) -> str:
     )
 
 
+SAMPLING_SEED = 1945
+"""The seed of CTranslate2's random generators, for the windows Whisper decodes again by sampling."""
+
+
 class Transcriber:
     """A loaded model. Make one per run: loading costs seconds and hundreds of MB."""
 
@@ -93,8 +97,13 @@ class Transcriber:
         self.model_path = resolve_model(options.model, cache)
         self.model_info = describe(self.model_path, cache, options.model)
         try:
+            import ctranslate2
             from faster_whisper import WhisperModel  # here only: loading it costs a second
 
+            # Where every decode of a window fails Whisper's checks, faster-whisper samples at rising temperatures
+            # and keeps the best try, so the words would change from run to run. Each decoding thread seeds its
+            # generator from this at its first sample (docs/reproducibility.md).
+            ctranslate2.set_random_seed(SAMPLING_SEED)
             self.model = token_probability_model(WhisperModel)(
                 self.model_path,
                 device=options.device,
