@@ -3,7 +3,7 @@
 
     python3 dev.py demo           install into .venv, transcribe the demo in recordings/, then score it (WER)
     python3 dev.py test           install the test tools and Ray too, then run the test suite (extra args go to pytest)
-    python3 dev.py test --fast    the same without the slow, browser and Ray tests (about a minute)
+    python3 dev.py test --fast    the same without the slow, browser and Ray tests (about 80 s)
     python3 dev.py check          ruff (lint and format) and mypy over the code
     python3 dev.py messages       bring new messages into the Vietnamese catalog and list what needs translating
 
