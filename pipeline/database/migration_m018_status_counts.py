@@ -14,6 +14,5 @@ def m018_status_counts(db: Database) -> None:
     few entries per interview."""
     db.execute("CREATE INDEX segments_flagged ON segments(interview_id) WHERE flags IS NOT NULL")
     db.execute(
-        "CREATE INDEX segments_unwritten ON segments(interview_id) "
-        "WHERE flags LIKE '%unwritten_speech%' AND text = ''"
+        "CREATE INDEX segments_unwritten ON segments(interview_id) WHERE flags LIKE '%unwritten_speech%' AND text = ''"
     )
