@@ -140,15 +140,15 @@ def test_subjects_list_tagged_spoken_and_mentioned_passages(db):
     first_segment = db.execute("SELECT id FROM segments WHERE idx = 0").fetchone()[0]
     db["segment_people"].insert({"segment_id": first_segment, "person_id": person})
 
-    by_name = {s["name"]: s for s in database.subjects(db)}
+    by_name = {s.name: s for s in database.subjects(db)}
 
     a = by_name["Nguyễn Văn A"]
-    assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "tagged"), (1, "spoken"), (2, "spoken")]
-    assert ["Năm sinh", "1932"] in a["facts"] and a["interviews"][0]["role"] == "Người kể"
-    assert a["passages"][1]["speaker"] == "Nguyễn Văn A", "a mapped speaker label shows the person's name"
-    assert [(p["idx"], p["how"]) for p in by_name["Cách mạng tháng Tám"]["passages"]] == [(2, "mentioned")]
-    assert [p["idx"] for p in by_name["Bắc Cường"]["passages"]] == [2]
-    assert by_name["Thái Bình"]["interviews"][0]["code"].startswith("LK-"), "places include the places below"
+    assert [(p.idx, p.how) for p in a.passages] == [(0, "tagged"), (1, "spoken"), (2, "spoken")]
+    assert ("Năm sinh", "1932") in a.facts and a.interviews[0].role == "Người kể"
+    assert a.passages[1].speaker == "Nguyễn Văn A", "a mapped speaker label shows the person's name"
+    assert [(p.idx, p.how) for p in by_name["Cách mạng tháng Tám"].passages] == [(2, "mentioned")]
+    assert [p.idx for p in by_name["Bắc Cường"].passages] == [2]
+    assert by_name["Thái Bình"].interviews[0].code.startswith("LK-"), "places include the places below"
 
 
 def test_domain_words_gather_the_names_an_interview_gives(db):
@@ -175,8 +175,8 @@ def test_places_keep_former_names_and_events_get_dates_places_and_aliases(db):
         "Bắc Cường",
         ["Tổng khởi nghĩa"],
     )
-    subject = next(s for s in database.subjects(db) if s["kind"] == "event")
-    assert ["Thời gian", "19/08/1945"] in subject["facts"] and ["Tên khác", "Tổng khởi nghĩa"] in subject["facts"]
+    subject = next(s for s in database.subjects(db) if s.kind == "event")
+    assert ("Thời gian", "19/08/1945") in subject.facts and ("Tên khác", "Tổng khởi nghĩa") in subject.facts
     with pytest.raises(NotFound, match="There is no place 99: `loike places` lists them"):
         database.add_former_name(db, 99, "x")
 
@@ -202,18 +202,18 @@ def test_a_subject_lists_every_tagged_passage_and_a_few_mentions_of_each_intervi
     db.execute("UPDATE segments SET flags = 'repetition' WHERE idx = 0")
     db.conn.commit()
 
-    [subject] = [s for s in database.subjects(db, per_interview=3) if s["kind"] == "event"]
+    [subject] = [s for s in database.subjects(db, per_interview=3) if s.kind == "event"]
 
-    listed = [(p["idx"], p["how"]) for p in subject["passages"]]
+    listed = [(p.idx, p.how) for p in subject.passages]
     tagged = [(idx, "tagged") for idx in (1, 9, 10, 11, 12)]
     # Of the 8 untagged mentions: the verified one first, then the earliest, the flagged one last.
     assert sorted(listed) == sorted(tagged + [(8, "mentioned"), (2, "mentioned"), (3, "mentioned")])
-    assert [p["idx"] for p in subject["passages"]] == sorted(p["idx"] for p in subject["passages"])
+    assert [p.idx for p in subject.passages] == sorted(p.idx for p in subject.passages)
     code = database.interview(db, str(interview)).code
-    assert subject["more"] == {code: 5} and subject["per_interview"] == 3
+    assert subject.more == {code: 5} and subject.per_interview == 3
 
-    [everything] = [s for s in database.subjects(db, per_interview=100) if s["kind"] == "event"]
-    assert len(everything["passages"]) == 13 and everything["more"] == {}
+    [everything] = [s for s in database.subjects(db, per_interview=100) if s.kind == "event"]
+    assert len(everything.passages) == 13 and everything.more == {}
 
 
 def test_spoken_and_mentioned_passages_share_the_cap_and_count_once(db):
@@ -240,7 +240,7 @@ def test_spoken_and_mentioned_passages_share_the_cap_and_count_once(db):
     person = next(p.id for p in database.people(db) if p.name == "Nguyễn Văn A")
     database.map_speaker(db, interview, "SPEAKER_1", person)
 
-    a = next(s for s in database.subjects(db, per_interview=4) if s["name"] == "Nguyễn Văn A")
+    a = next(s for s in database.subjects(db, per_interview=4) if s.name == "Nguyễn Văn A")
 
-    assert [(p["idx"], p["how"]) for p in a["passages"]] == [(0, "spoken"), (1, "spoken"), (2, "spoken"), (3, "spoken")]
-    assert sum(a["more"].values()) == 3  # idx 4, 5 spoken and 6 mentioned: 7 passages in all, each once
+    assert [(p.idx, p.how) for p in a.passages] == [(0, "spoken"), (1, "spoken"), (2, "spoken"), (3, "spoken")]
+    assert sum(a.more.values()) == 3  # idx 4, 5 spoken and 6 mentioned: 7 passages in all, each once

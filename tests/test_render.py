@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 import pytest
 
 from pipeline.database.models import Interview, Segment, Word
+from pipeline.database.subject_records import Subject, SubjectInterview, SubjectPassage
 from pipeline.errors import ArchiveError
 from pipeline.publishing import review_sheets, subject_pages, templating
 
@@ -657,8 +658,8 @@ def test_a_restricted_interview_is_marked_on_sheet_print_index_and_subject_page(
     [mark] = Page(review_sheets.render_index(env, [row], "2026-03-07")).find("span", "consent-badge")
     assert mark["text"] == f"⚠ {label}" and "loud" in mark["attrs"]["class"]
     subject = person(
-        interviews=[{**person()["interviews"][0], "consent_status": status, "consent_until": until}],
-        passages=[{**p, "consent_status": status} for p in person()["passages"]],
+        interviews=[replace(person().interviews[0], consent_status=status, consent_until=until)],
+        passages=[replace(p, consent_status=status) for p in person().passages],
     )
     subject_page = Page(subject_pages.render_subject(env, subject))
     assert subject_page.find("div", "consent-banner")
@@ -718,15 +719,15 @@ def test_the_index_shows_witness_date_commune_consent_and_waiting(env):
 # ---------------------------------------------------------------- subject pages
 
 
-def person(**overrides) -> dict:
-    """A person as catalogue.subjects gives it: named in two interviews, passages given out of order."""
+def person(**overrides) -> Subject:
+    """A person as database.subjects gives it: named in two interviews, passages given out of order."""
     first = {"interview_code": "LK-2026-001", "interview_title": "Ông A kể chuyện làng", "consent_status": "allowed"}
     second = {"interview_code": "LK-2026-002", "interview_title": "Bà B kể", "consent_status": "allowed"}
     row = {
         "kind": "person",
         "id": 12,
         "name": "Nguyễn Văn Đức",
-        "facts": [["Năm sinh", "1932"], ["Chức vụ", "nguyên Bí thư Chi bộ xã Bắc Cường (1965–1970)"]],
+        "facts": [("Năm sinh", "1932"), ("Chức vụ", "nguyên Bí thư Chi bộ xã Bắc Cường (1965–1970)")],
         "interviews": [
             {
                 "code": "LK-2026-002",
@@ -766,21 +767,19 @@ def person(**overrides) -> dict:
             },
         ],
     }
-    return {**row, **overrides}
+    made = {**row, **overrides}
+    made["interviews"] = [
+        iv if isinstance(iv, SubjectInterview) else SubjectInterview(**iv) for iv in made["interviews"]
+    ]
+    made["passages"] = [p if isinstance(p, SubjectPassage) else SubjectPassage(**p) for p in made["passages"]]
+    return Subject(**made)
 
 
-def subjects() -> list[dict]:
+def subjects() -> list[Subject]:
     return [
         person(),
-        {
-            "kind": "place",
-            "id": 3,
-            "name": "Bắc Cường",
-            "facts": [["Cấp", "Xã / phường"]],
-            "interviews": [],
-            "passages": [],
-        },
-        {"kind": "event", "id": 1, "name": "Cách mạng tháng Tám 1945", "facts": [], "interviews": [], "passages": []},
+        Subject("place", 3, "Bắc Cường", [("Cấp", "Xã / phường")]),
+        Subject("event", 1, "Cách mạng tháng Tám 1945"),
     ]
 
 
@@ -852,7 +851,7 @@ def test_a_subject_page_says_how_many_passages_it_does_not_list_and_where_to_fin
 def test_a_subject_page_escapes_what_it_was_given(env):
     hostile = person(
         name=XSS,
-        facts=[[XSS, XSS]],
+        facts=[(XSS, XSS)],
         interviews=[{"code": XSS, "title": XSS, "date": XSS, "role": XSS, "consent_status": XSS}],
         passages=[
             {
@@ -905,14 +904,14 @@ def test_write_subject_pages_writes_every_kind_and_its_list_only_when_changed(tm
     assert all(p.stat().st_mtime_ns == past for p in pages)
 
     changed = subjects()
-    changed[1]["facts"].append(["Thuộc", "Hưng Hà"])
+    changed[1].facts.append(("Thuộc", "Hưng Hà"))
     assert subject_pages.write_subject_pages(tmp_path, out, changed) == 1
     assert (out / "places" / "3-bac-cuong.html").stat().st_mtime_ns != past
 
 
 def test_a_subject_of_an_unknown_kind_stops_before_anything_is_written(tmp_path):
     with pytest.raises(ValueError, match="person, place, event"):
-        subject_pages.write_subject_pages(tmp_path, tmp_path / "sheets", [*subjects(), {**person(), "kind": "thing"}])
+        subject_pages.write_subject_pages(tmp_path, tmp_path / "sheets", [*subjects(), person(kind="thing")])
     assert not (tmp_path / "sheets").exists()
 
 

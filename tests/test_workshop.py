@@ -317,5 +317,5 @@ def test_papers_questions_lists_every_event_with_passages(db, archive):
 def test_the_event_page_of_the_sheets_shows_what_the_workshop_settled(db, archive):
     settling.conclude(db, FOUNDING, "date", "1945", "Hội thảo xã", "Lan", "12/05/2026")
     settling.conclude(db, FOUNDING, "date", "19/08/1945", "Hội thảo huyện", "Lan", "01/06/2026")
-    [event] = [s for s in database.subjects(db) if s["kind"] == "event" and s["name"] == FOUNDING]
-    assert ["Hội thảo kết luận (thời gian)", "19/08/1945 (Hội thảo huyện, 01/06/2026)"] in event["facts"]
+    [event] = [s for s in database.subjects(db) if s.kind == "event" and s.name == FOUNDING]
+    assert ("Hội thảo kết luận (thời gian)", "19/08/1945 (Hội thảo huyện, 01/06/2026)") in event.facts

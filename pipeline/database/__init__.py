@@ -8,7 +8,8 @@ connection: opening, transactions, network shares; backup; migrations: the schem
 handed out (heard, metadata_records and review_records: those handed in, and the desk's); recordings: taking
 recordings in and their log; transcripts: segments and words, stored and read (kept_edits: what a new transcription
 keeps); interviews: the list and one interview; interview_metadata: applying an interview's metadata; subjects: people,
-places and events; subject_passages: what their pages list; subject_names: people, events and places by name.
+places and events; subject_passages: what their pages list (subject_records); subject_names: people, events and
+places by name.
 Search: search_index (both full-text indexes, and the index points a search reads) and manuscript_quotes (the quotes
 a manuscript export reads), with search_records. The workshop: about_passages (every passage about an event, person
 or place) and workshop_conclusions (what a workshop settled, append-only; an event's settled date), with
@@ -141,7 +142,8 @@ from pipeline.database.search_index import (
     reindex,
 )
 from pipeline.database.subject_names import events_named, people_named, places_named
-from pipeline.database.subject_passages import PASSAGES_PER_INTERVIEW, subjects
+from pipeline.database.subject_passages import subjects
+from pipeline.database.subject_records import PASSAGES_PER_INTERVIEW, Subject, SubjectInterview, SubjectPassage
 from pipeline.database.subjects import (
     ROLES,
     add_former_name,
@@ -295,6 +297,9 @@ __all__ = [
     "passages_about",
     "passages_found",
     "PASSAGES_PER_INTERVIEW",
+    "Subject",
+    "SubjectInterview",
+    "SubjectPassage",
     "people",
     "people_in_role",
     "people_named",

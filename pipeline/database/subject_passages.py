@@ -8,18 +8,13 @@ import re
 
 from pipeline.database.connection import rows
 from pipeline.database.sqlite import Database
+from pipeline.database.subject_records import PASSAGES_PER_INTERVIEW, Subject, SubjectInterview, SubjectPassage
 from pipeline.database.subjects import TAG_TABLES
 from pipeline.text import date_vn, fold
 
 ROLE_VN = {"witness": "Người kể", "interviewer": "Người phỏng vấn", "present": "Người cùng dự"}
 KIND_VN = {"province": "Tỉnh / thành phố", "district": "Huyện / quận", "commune": "Xã / phường"}
 SEX_VN = {"nam": "Nam", "nữ": "Nữ"}
-
-PASSAGES_PER_INTERVIEW = 5
-"""How many passages of one interview a subject's page lists besides those an editor tagged, which are always all
-listed: verified ones first, then edited ones, then the machine's, earliest first, flagged ones last. The page
-gives the count of the rest and where to find them (the sheet, ``loike search``). Listing every mention made an
-event's page thousands of passages long in a large archive, and gathering them took minutes (docs/benchmarks.md)."""
 
 PASSAGE = (
     "i.code AS interview_code, i.title AS interview_title, s.idx, s.start, s.end, "
@@ -76,7 +71,7 @@ INTERVIEW = (
 )
 
 
-def subjects(db: Database, per_interview: int = PASSAGES_PER_INTERVIEW) -> list[dict]:
+def subjects(db: Database, per_interview: int = PASSAGES_PER_INTERVIEW) -> list[Subject]:
     """Every person, place and event with its facts, interviews and passages, for the subject pages.
 
     Passages: all those an editor tagged with the subject, and of those that name it (or, for a person, that
@@ -90,7 +85,7 @@ def subjects(db: Database, per_interview: int = PASSAGES_PER_INTERVIEW) -> list[
     ]
 
 
-def _people_subjects(db: Database, per_interview: int) -> list[dict]:
+def _people_subjects(db: Database, per_interview: int) -> list[Subject]:
     everyone = rows(db.execute("SELECT * FROM people WHERE merged_into IS NULL ORDER BY name_folded"))
     roles = _grouped(
         db.execute("SELECT person_id, title, start_year, end_year FROM person_roles ORDER BY person_id, start_year")
@@ -116,7 +111,7 @@ def _people_subjects(db: Database, per_interview: int) -> list[dict]:
     return found
 
 
-def _place_subjects(db: Database, per_interview: int) -> list[dict]:
+def _place_subjects(db: Database, per_interview: int) -> list[Subject]:
     every = rows(db.execute("SELECT * FROM places ORDER BY kind, name_folded"))
     names = {p["id"]: p["name"] for p in every}
     former = {p["id"]: json.loads(p["former_names"] or "[]") for p in every}
@@ -144,7 +139,7 @@ def _place_subjects(db: Database, per_interview: int) -> list[dict]:
     return found
 
 
-def _event_subjects(db: Database, per_interview: int) -> list[dict]:
+def _event_subjects(db: Database, per_interview: int) -> list[Subject]:
     every = rows(db.execute("SELECT * FROM events ORDER BY coalesce(date_start, '9999'), name_folded"))
     aliases = {e["id"]: json.loads(e["aliases"] or "[]") for e in every}
     interviews = _grouped(
@@ -180,20 +175,20 @@ def _subject(
     name: str,
     facts: list,
     interviews: list[dict],
-    passages: dict[int, tuple[list[dict], dict[str, int]]],
+    passages: dict[int, tuple[list[SubjectPassage], dict[str, int]]],
     per_interview: int,
-) -> dict:
+) -> Subject:
     listed, more = passages.get(sid, ([], {}))
-    return {
-        "kind": kind,
-        "id": sid,
-        "name": name,
-        "facts": [[k, str(v)] for k, v in facts if v],
-        "interviews": interviews,
-        "passages": listed,
-        "more": more,
-        "per_interview": per_interview,
-    }
+    return Subject(
+        kind,
+        sid,
+        name,
+        [(k, str(v)) for k, v in facts if v],
+        [SubjectInterview(**iv) for iv in interviews],
+        listed,
+        more,
+        per_interview,
+    )
 
 
 def _grouped(cursor) -> dict[int, list[dict]]:
@@ -209,7 +204,7 @@ def _passages(
     kind: str,
     names: dict[int, list[str]],
     per_interview: int,
-) -> dict[int, tuple[list[dict], dict[str, int]]]:
+) -> dict[int, tuple[list[SubjectPassage], dict[str, int]]]:
     """For each subject of ``kind``: its passages (every tagged one, then per interview the first
     ``per_interview`` of those that name it or that they speak), and how many more each interview holds."""
     table, column, _ = TAG_TABLES[kind]
@@ -219,7 +214,7 @@ def _passages(
         for name in spellings
         if (tokens := re.findall(r"\w+", fold(name)))
     ]
-    found: dict[int, tuple[list[dict], dict[str, int]]] = {}
+    found: dict[int, tuple[list[SubjectPassage], dict[str, int]]] = {}
     untagged = UNTAGGED.format(table=table, column=column, spoken=SPOKEN if kind == "person" else "")
     for row in [
         *rows(db.execute(TAGGED.format(table=table, column=column))),
@@ -229,9 +224,9 @@ def _passages(
         total = row.pop("total")
         if total is not None and total > per_interview:
             more[row["interview_code"]] = total - per_interview
-        listed.append(row)
+        listed.append(SubjectPassage(**row))
     for listed, _ in found.values():
-        listed.sort(key=lambda p: (p["interview_code"], p["idx"]))
+        listed.sort(key=lambda p: (p.interview_code, p.idx))
     return found
 
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date
 
 from pipeline import database
-from pipeline.database import Database
+from pipeline.database import Database, Subject
 from pipeline.database.public_records import IndexPoint, Redaction
 from pipeline.publishing import transcript
 from pipeline.publishing.quote_records import Quote
@@ -138,7 +138,7 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-def closed_subjects(db: Database, subjects: list[dict]) -> list[dict]:
+def closed_subjects(db: Database, subjects: list[Subject]) -> list[Subject]:
     """The subject pages' subjects without the passages a closed passage touches: a page listing a person's
     passages would otherwise tie them to what was closed."""
     closing = in_force(database.redactions(db))
@@ -148,16 +148,20 @@ def closed_subjects(db: Database, subjects: list[dict]) -> list[dict]:
     for r in closing:
         found = database.interview(db, str(r.interview_id))
         spans.setdefault(found.code if found else "", []).append(r)
-    for subject in subjects:
-        subject["passages"] = [
-            passage
-            for passage in subject.get("passages") or []
-            if not any(
-                r.start < (passage.get("end") or 0) and r.end > (passage.get("start") or 0)
-                for r in spans.get(passage.get("interview_code") or "", [])
-            )
-        ]
-    return subjects
+    return [
+        replace(
+            subject,
+            passages=[
+                passage
+                for passage in subject.passages
+                if not any(
+                    r.start < (passage.end or 0) and r.end > (passage.start or 0)
+                    for r in spans.get(passage.interview_code or "", [])
+                )
+            ],
+        )
+        for subject in subjects
+    ]
 
 
 def closed_quote(quote: Quote, redactions: list[Redaction]) -> Quote:

@@ -1,6 +1,6 @@
 """A page per person, place and event, one folder below the sheets (``people/``, ``places/``, ``events/``), and a
 list page of each kind: the subject's facts, the interviews that name it, and its passages grouped by interview
-(as ``catalogue.subjects`` gathers them: every tagged one, a few others of each interview and the count of the
+(as ``database.subjects`` gathers them: every tagged one, a few others of each interview and the count of the
 rest), each linking to its moment in the sheet.
 """
 
@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from pipeline.database import Subject, SubjectPassage
 from pipeline.publishing import templating
 
 log = logging.getLogger(__name__)
@@ -52,37 +54,31 @@ def _sheet_href(code: str, start: float | None = None) -> str:
     return href + "#t=" + f"{max(0.0, float(start)):.3f}".rstrip("0").rstrip(".")
 
 
-def _passage_groups(passages: list[dict], interviews: list[dict], more: dict[str, int]) -> list[dict]:
+def _passage_groups(passages: list[SubjectPassage], interviews: list[dict], more: dict[str, int]) -> list[dict]:
     """Passages grouped by interview, interviews in the order given, each passage once (with every way it was
     found) in the order it is heard; ``more`` (by interview code) counts those of each not listed."""
     order = {iv.get("code"): n for n, iv in enumerate(interviews)}
     known = {iv.get("code"): iv for iv in interviews}
     groups: dict[str, dict] = {}
     for passage in passages:
-        code = passage.get("interview_code") or ""
+        code = passage.interview_code or ""
         iv = known.get(code, {})
         group = groups.setdefault(
             code,
             {
                 "code": code,
-                "title": iv.get("display_title") or passage.get("interview_title") or code,
+                "title": iv.get("display_title") or passage.interview_title or code,
                 "date": iv.get("date"),
                 "href": _sheet_href(code),
-                "consent": iv.get("consent") or templating.consent_mark(passage.get("consent_status")),
+                "consent": iv.get("consent") or templating.consent_mark(passage.consent_status),
                 "passages": {},
                 "more": more.get(code, 0),
             },
         )
-        key = (passage.get("idx"), passage.get("start"))
-        how = passage.get("how")
-        how = HOW_VN.get(how, how) if how else how
+        how = HOW_VN.get(passage.how, passage.how) if passage.how else passage.how
         seen = group["passages"].setdefault(
-            key,
-            {
-                **passage,
-                "hows": [],
-                "href": _sheet_href(code, passage.get("start") or 0),
-            },
+            (passage.idx, passage.start),
+            {**asdict(passage), "hows": [], "href": _sheet_href(code, passage.start or 0)},
         )
         if how and how not in seen["hows"]:
             seen["hows"].append(how)
@@ -93,26 +89,29 @@ def _passage_groups(passages: list[dict], interviews: list[dict], more: dict[str
     return ordered
 
 
-def subject_view(subject: dict) -> dict:
-    """A subject with what its page and its line in the list need on top of what the catalogue gave."""
-    _, kind_vn = _folder(subject.get("kind"))
+def subject_view(subject: Subject) -> dict:
+    """A subject with what its page and its line in the list need on top of what the data layer gave."""
+    _, kind_vn = _folder(subject.kind)
     interviews = [
         {
-            **iv,
-            "consent": templating.consent_mark(iv.get("consent_status"), iv.get("consent_until")),
-            "href": _sheet_href(iv.get("code")),
-            "display_title": (iv.get("title") or "").strip() or iv.get("code"),
+            **asdict(iv),
+            "consent": templating.consent_mark(iv.consent_status, iv.consent_until),
+            "href": _sheet_href(iv.code),
+            "display_title": (iv.title or "").strip() or iv.code,
         }
-        for iv in subject.get("interviews") or []
+        for iv in subject.interviews
     ]
-    groups = _passage_groups(subject.get("passages") or [], interviews, subject.get("more") or {})
-    href = subject_href(subject["kind"], subject["id"], subject.get("name") or "")
+    groups = _passage_groups(subject.passages, interviews, subject.more)
+    href = subject_href(subject.kind, subject.id, subject.name or "")
     return {
-        **subject,
+        "kind": subject.kind,
+        "id": subject.id,
+        "name": subject.name,
+        "per_interview": subject.per_interview,
         "kind_vn": kind_vn,
         "href": href,
         "file": PurePosixPath(href).name,
-        "facts": [(str(f[0]), f[1]) for f in subject.get("facts") or [] if len(f) > 1 and f[1] not in (None, "")],
+        "facts": [(str(label), value) for label, value in subject.facts if value not in (None, "")],
         "interviews": interviews,
         "groups": groups,
         "passage_count": sum(g["count"] for g in groups),
@@ -121,12 +120,12 @@ def subject_view(subject: dict) -> dict:
     }
 
 
-def render_subject(env: templating.Environment, subject: dict) -> str:
+def render_subject(env: templating.Environment, subject: Subject) -> str:
     """One person's, place's or event's page: facts, interviews, and the passages that name them."""
     return templating.render_page(env, SUBJECT_TEMPLATE, subject=subject_view(subject))
 
 
-def render_subject_list(env: templating.Environment, kind: str, subjects: list[dict]) -> str:
+def render_subject_list(env: templating.Environment, kind: str, subjects: list[Subject]) -> str:
     """The list page of one kind of subject, by name."""
     return _subject_list(env, kind, [subject_view(s) for s in subjects])
 
@@ -137,7 +136,7 @@ def _subject_list(env: templating.Environment, kind: str, views: list[dict]) -> 
     return templating.render_page(env, SUBJECT_LIST_TEMPLATE, kind=kind, folder=folder, title=title, subjects=views)
 
 
-def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[dict]) -> int:
+def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[Subject]) -> int:
     """Write a page per subject under ``people/``, ``places/`` and ``events/`` of ``out_dir``, and each folder's
     ``index.html``; return how many pages were written.
 
@@ -145,12 +144,12 @@ def write_subject_pages(archive_root: Path, out_dir: Path, subjects: list[dict])
     cited stays readable after its subject is merged away.
     """
     for subject in subjects:
-        _folder(subject.get("kind"))  # a subject of an unknown kind stops the run before anything is written
+        _folder(subject.kind)  # a subject of an unknown kind stops the run before anything is written
     env = templating.environment(archive_root, reload=False)
     written = 0
     for kind, (folder, _) in templating.KINDS.items():
         templating.make_folder(out_dir / folder)
-        views = [subject_view(s) for s in subjects if s["kind"] == kind]
+        views = [subject_view(s) for s in subjects if s.kind == kind]
         for view in views:
             page = templating.render_page(env, SUBJECT_TEMPLATE, subject=view)
             written += templating.write_if_changed(out_dir / view["href"], page)
