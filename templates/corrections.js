@@ -13,6 +13,7 @@
   const RATES = [0.5, 0.75, 1, 1.25, 1.5, 2];
   const PAD = 0.5;  // seconds played either side of an uncertain word
   let looping = false;
+  let loopRow = null;  // the line the loop holds: the current one when it was turned on, then each one chosen
   let pass = null;  // the uncertain stretches still to play, [[start, end], ...]
   let lastMark = null;
 
@@ -63,10 +64,18 @@
   $("rate").addEventListener("change", () => setRate(+$("rate").value));
   function toggleLoop() {
     looping = !looping;
+    loopRow = looping ? L.current() : null;
     $("loop").setAttribute("aria-pressed", String(looping));
     L.toast(looping ? "Lặp đoạn đang chọn." : "Thôi lặp đoạn.");
   }
   $("loop").addEventListener("click", toggleLoop);
+  // The line playing runs on into the next one, which app.js then makes current: the loop holds its own line,
+  // and moves only to a line the editor chooses (a click, or a key that goes to another line).
+  const chosen = () => { if (looping && L.current()) loopRow = L.current(); };
+  list.addEventListener("click", chosen);
+  document.addEventListener("keyup", (event) => {
+    if (event.altKey || !(event.target.closest && event.target.closest(".text"))) chosen();
+  });
 
   // --- jumps ---------------------------------------------------------------------------------------------
   function rowIndex(li) { return L.rows().indexOf(li); }
@@ -150,9 +159,8 @@
       while (pass.length && now >= pass[0][1]) pass.shift();
       if (!pass.length) { audio.pause(); stopPass(); L.toast("Đã nghe hết những chỗ chưa chắc."); }
       else if (now < pass[0][0] - 0.3) L.seek(pass[0][0]);
-    } else if (looping && L.current()) {
-      const li = L.current();
-      if (now >= +li.dataset.end || now < +li.dataset.start - 0.5) L.seek(+li.dataset.start);
+    } else if (looping && loopRow && loopRow.isConnected) {
+      if (now >= +loopRow.dataset.end || now < +loopRow.dataset.start - 0.5) L.seek(+loopRow.dataset.start);
     }
   });
 

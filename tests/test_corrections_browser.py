@@ -1,6 +1,6 @@
 """Corrections where the errors are, in a real headless Chromium against a real `loike serve`: the confidence marks
 and the jumps, find and replace with its undo, a suggestion accepted by one key, and the desk basics (speeds, Ctrl+A
-in a line, the history in Vietnamese)."""
+in a line, the history in Vietnamese, the loop, the quote preview following an edit, quoted lines marked)."""
 
 import sqlite3
 import subprocess
@@ -184,3 +184,74 @@ def test_speeds_ctrl_a_in_a_line_and_the_history_in_vietnamese(desk, browser):
     browser.find_element(By.CSS_SELECTOR, "#history-box summary").click()
     item = wait_for(lambda: [li for li in browser.find_elements(By.CSS_SELECTOR, "#history li") if "Lan" in li.text])
     assert " · sửa: Thưa bác, xin bác kể" in item[0].text
+
+
+def test_the_loop_holds_its_line_and_moves_only_to_a_line_the_editor_chooses(desk, browser):
+    """Played on, a line runs into the next (here with no pause between them) and the app makes that one current:
+    the loop brings the audio back to its own line, and follows the editor to another line they click."""
+    from selenium.webdriver.common.by import By
+
+    archive, base = desk
+    rows = open_interview(browser, base)
+    audio = "document.getElementById('audio')"
+
+    def at(seconds):
+        browser.execute_script(f"{audio}.pause(); {audio}.currentTime = arguments[0];", seconds)
+
+    def now():
+        return browser.execute_script(f"return {audio}.currentTime")
+
+    start = [float(row.get_attribute("data-start")) for row in rows]
+    rows[1].find_element(By.CSS_SELECTOR, ".time").click()
+    browser.execute_script(f"{audio}.pause()")
+    wait_for(lambda: current_row(browser) == 1)
+    browser.find_element(By.ID, "loop").click()
+    assert browser.find_element(By.ID, "loop").get_attribute("aria-pressed") == "true"
+
+    at(start[2] + 0.05)  # past the end of line 1, inside line 2
+    wait_for(lambda: abs(now() - start[1]) < 0.01)
+    wait_for(lambda: current_row(browser) == 1)
+
+    rows[3].find_element(By.CSS_SELECTOR, ".time").click()  # the editor goes to another line
+    browser.execute_script(f"{audio}.pause()")
+    at(float(rows[3].get_attribute("data-end")) + 0.1)
+    wait_for(lambda: abs(now() - start[3]) < 0.01)
+
+    browser.find_element(By.ID, "loop").click()
+    assert browser.find_element(By.ID, "loop").get_attribute("aria-pressed") == "false"
+    at(start[2] + 0.05)
+    wait_for(lambda: current_row(browser) == 2)
+    assert abs(now() - (start[2] + 0.05)) < 0.01, "no loop: the audio stays where it was sent"
+
+
+def test_the_quote_preview_follows_an_edit_and_the_quoted_line_is_marked(desk, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    archive, base = desk
+    rows = open_interview(browser, base)
+    browser.execute_script(
+        "const t = arguments[0].querySelector('.text').firstChild; const r = document.createRange();"
+        "r.setStart(t, 0); r.setEnd(t, t.length); const s = getSelection(); s.removeAllRanges(); s.addRange(r);",
+        rows[0],
+    )
+    wait_for(lambda: browser.find_element(By.ID, "quote-form").is_displayed())
+    assert browser.find_element(By.ID, "quote-preview").text == LINES[0]
+
+    browser.execute_script(  # the caret at the end of the quoted line, as a click there would put it
+        "const t = arguments[0].querySelector('.text'); t.focus(); const r = document.createRange();"
+        "r.selectNodeContents(t); r.collapse(false); const s = getSelection(); s.removeAllRanges(); s.addRange(r);",
+        rows[0],
+    )
+    ActionChains(browser).send_keys(" không ạ").perform()
+    wait_for(lambda: browser.find_element(By.ID, "quote-preview").text == LINES[0] + " không ạ")
+
+    browser.find_element(By.ID, "quote-save").click()  # the edit is saved first, then the quote cut from it
+    wait_for(lambda: database.interview_quotes(database.open_database(archive.database), 1))
+    [made] = database.interview_quotes(database.open_database(archive.database), 1)
+    assert made.text == LINES[0] + " không ạ" and saved(archive)[0] == LINES[0] + " không ạ"
+
+    browser.refresh()
+    rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "li.seg"))
+    assert "quoted" in rows[0].get_attribute("class") and "quoted" not in rows[1].get_attribute("class")
+    assert rows[0].find_element(By.CSS_SELECTOR, ".quoted-mark").text == "❝ trích dẫn"
