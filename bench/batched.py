@@ -6,11 +6,14 @@ transcribes the pieces:
 
 - today: ``Transcriber`` (two workers of one thread, beam --beams, VAD, word timestamps, no previous text);
 - batched: ``BatchedInferencePipeline`` over the same pieces (its VAD cuts each into windows of up to 30 s, decoded
-  --batch-size at a time) on one stream of two threads, beam 1 to 5, word timestamps.
+  --batch-size at a time) on one stream of two threads, beam 1 to 5, word timestamps; with --timestamps each beam
+  also with Whisper's timestamp tokens inside the windows (segments cut where Whisper cuts them, as today, instead
+  of one segment per window).
 
 Prints WER and CER of the whole transcript against the clips' references (so a dropped clip shows), wall time,
 CPU seconds of the process (what the work costs whatever else the shared machine runs; on a quiet 2-core machine
-wall is about CPU / 2 when both cores are busy) and RTF, one line per variant, the variants taking turns over --rounds rounds (medians), with the load average.
+wall is about CPU / 2 when both cores are busy), RTF, and how many segments and how long (what an editor reviews),
+one line per variant, the variants taking turns over --rounds rounds (medians), with the load average.
 
     python bench/batched.py --minutes 5 --rounds 1
 """
@@ -36,23 +39,34 @@ from pipeline.speech.evaluate import char_errors, word_errors  # noqa: E402
 from pipeline.speech.transcribe import Transcriber, resolve_model  # noqa: E402
 
 
-def today(decoded: Path, beam: int, model: str) -> str:
+def today(decoded: Path, beam: int, model: str) -> tuple[str, list[float]]:
     transcriber = Transcriber(TranscribeOptions(model=model, beam_size=beam, workers=2), model_cache())
-    return " ".join(s.text for s in transcriber.transcribe(slicing.read_chunks(decoded, 120.0)))
+    found = [s for s in transcriber.transcribe(slicing.read_chunks(decoded, 120.0)) if s.text]
+    return " ".join(s.text for s in found), [s.end - s.start for s in found]
 
 
-def batched(decoded: Path, beam: int, model: str, batch_size: int) -> str:
+def batched(decoded: Path, beam: int, model: str, batch_size: int, timestamps: bool) -> tuple[str, list[float]]:
+    """``timestamps``: Whisper's timestamp tokens inside each window, so segments are cut where it cuts them (as
+    today) rather than one per window of up to 30 s."""
     from faster_whisper import BatchedInferencePipeline, WhisperModel
 
     whisper = WhisperModel(resolve_model(model, model_cache()), compute_type="int8", cpu_threads=2)
     pipeline = BatchedInferencePipeline(whisper)
-    texts = []
+    texts, lengths = [], []
     for _offset, samples in slicing.read_chunks(decoded, 120.0):
         found, _ = pipeline.transcribe(
-            samples, language="vi", beam_size=beam, batch_size=batch_size, vad_filter=True, word_timestamps=True
+            samples,
+            language="vi",
+            beam_size=beam,
+            batch_size=batch_size,
+            vad_filter=True,
+            word_timestamps=True,
+            without_timestamps=not timestamps,
         )
-        texts.extend(segment.text.strip() for segment in found)
-    return " ".join(texts)
+        for segment in found:
+            texts.append(segment.text.strip())
+            lengths.append(segment.end - segment.start)
+    return " ".join(texts), lengths
 
 
 def main() -> None:
@@ -63,6 +77,7 @@ def main() -> None:
     parser.add_argument("--model", default="base")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--beams", default="1,2,3,5")
+    parser.add_argument("--timestamps", action="store_true", help="also each batched beam with timestamp tokens")
     args = parser.parse_args()
     beams = [int(b) for b in args.beams.split(",")]
     with tempfile.TemporaryDirectory(prefix="batched-") as work:
@@ -71,31 +86,39 @@ def main() -> None:
         audio.normalise(wav, Path(work) / "normalised.wav", decoded)
         variants = [(f"today, beam {b}", lambda b=b: today(decoded, b, args.model)) for b in (1, 5)]
         variants += [
-            (f"batched {args.batch_size}, beam {b}", lambda b=b: batched(decoded, b, args.model, args.batch_size))
+            (
+                f"batched {args.batch_size}, beam {b}{', timestamps' if stamps else ''}",
+                lambda b=b, stamps=stamps: batched(decoded, b, args.model, args.batch_size, stamps),
+            )
             for b in beams
+            for stamps in ((False, True) if args.timestamps else (False,))
         ]
         walls: dict[str, list[float]] = {name: [] for name, _ in variants}
         cpus: dict[str, list[float]] = {name: [] for name, _ in variants}
         texts: dict[str, str] = {}
+        lengths: dict[str, list[float]] = {}
         loads = []
         for _ in range(args.rounds):
             for name, run in variants:
                 loads.append(os.getloadavg()[0])
                 started, cpu = time.perf_counter(), time.process_time()
-                texts[name] = run()
+                texts[name], lengths[name] = run()
                 walls[name].append(time.perf_counter() - started)
                 cpus[name].append(time.process_time() - cpu)
     print(c.header(c.command_line()))
     print(f"{seconds / 60:.1f} min of audio, model {args.model}; load average {min(loads):.1f}-{max(loads):.1f}\n")
-    print("| variant | wall (s), median | CPU (s), median | CPU s per audio s | WER | CER | words out / reference |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| variant | wall (s), median | CPU (s), median | CPU s per audio s | WER | CER | words out / reference "
+        "| segments, median length (s) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, _ in variants:
         wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
         we, w = word_errors(reference, texts[name])
         ce, ch = char_errors(reference, texts[name])
         print(
             f"| {name} | {wall:.1f} | {cpu:.1f} | {cpu / seconds:.3f} | {we / w:.3f} | {ce / ch:.3f} | "
-            f"{len(texts[name].split())} / {w} |"
+            f"{len(texts[name].split())} / {w} | {len(lengths[name])}, {statistics.median(lengths[name]):.1f} |"
         )
 
 
