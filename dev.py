@@ -2,7 +2,7 @@
 """Set up Lời Kể from a fresh clone and run it; safe to run again and again.
 
     python3 dev.py demo           install into .venv, transcribe the demo in recordings/, then score it (WER)
-    python3 dev.py test           install the test tools and Ray too, then run the test suite (extra args go to pytest)
+    python3 dev.py test           install the test tools, Ray and the speaker model, then run the suite (args: pytest)
     python3 dev.py test --fast    the same without the slow, browser and Ray tests (about 80 s)
     python3 dev.py check          ruff (lint and format) and mypy over the code
     python3 dev.py messages       bring new messages into the Vietnamese catalog and list what needs translating
@@ -53,8 +53,10 @@ def demo() -> None:
     run(BIN / "loike", "eval", HERE / "recordings" / "demo")
 
 
-DEVELOPMENT = "test,cluster,dev"
-"""The test tools, Ray (so the tests of `loike run --cluster` run: 80 MB, ~12 s to install), ruff and mypy."""
+DEVELOPMENT = "test,cluster,dev,diarize"
+"""The test tools, Ray (so the tests of `loike run --cluster` run: 80 MB, ~12 s to install), the speaker model (so
+the speaker-label and voice tests run: torch's CPU build, which this machine kind keeps on disk, and resemblyzer),
+ruff and mypy."""
 FAST = "not slow and not browser and not ray"
 """What `test --fast` leaves out (the markers are in pyproject.toml)."""
 
