@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,34 +29,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import httpx  # noqa: E402
 import reviewdesk  # noqa: E402  (the tests' archive builder: library calls, no model)
-
-
-def start_server(root: Path) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(root), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    line = process.stdout.readline()
-    return process, re.search(r"http://127\.0\.0\.1:\d+", line).group(0)
-
-
-def chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--mute-audio",
-        "--window-size=1366,900",
-    ):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+from browsers import chromium, start_server  # noqa: E402  (the tests' server and Chromium)
 
 
 def performance_mark(browser, name: str) -> float:

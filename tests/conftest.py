@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+import browsers
 import pytest
 import reviewdesk
 
@@ -93,15 +91,5 @@ def archive(tmp_path):
 def app(tmp_path):
     """A real `loike serve` on a free port over a small archive: (archive, base URL)."""
     archive = reviewdesk.build(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(tmp_path), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, line + process.stdout.read() if process.poll() is not None else line
-    yield archive, match.group(0)
-    process.terminate()
-    process.wait(timeout=10)
+    with browsers.serving(tmp_path) as base:
+        yield archive, base

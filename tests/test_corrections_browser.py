@@ -3,12 +3,11 @@ and the jumps, find and replace with its undo, a suggestion accepted by one key,
 in a line, the history in Vietnamese, the loop, the quote preview following an edit, quoted lines marked)."""
 
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 import reviewdesk
-from test_review_browser import CHROMIUM, DRIVER, chromium, open_interview, texts, wait_for  # noqa: F401
+from browsers import serving, wait_for
+from test_review_browser import chromium, open_interview, texts  # noqa: F401
 
 from pipeline import database
 
@@ -25,25 +24,13 @@ LINES = [
 @pytest.fixture
 def desk(tmp_path):
     """`loike serve` over an interview whose second line has two uncertain words and whose fourth is flagged."""
-    import re
-
     archive = reviewdesk.build(tmp_path, lines=LINES)
     with sqlite3.connect(archive.database) as db:
         db.execute("UPDATE words SET lowest = 0.95")
         db.execute("UPDATE words SET lowest = 0.1, probability = 0.3 WHERE text IN (' bố', ' xa')")
         db.execute("UPDATE segments SET flags = 'repetition' WHERE idx = 3")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(tmp_path), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, line
-    yield archive, match.group(0)
-    process.terminate()
-    process.wait(timeout=10)
+    with serving(tmp_path) as base:
+        yield archive, base
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ import re
 from datetime import date, timedelta
 from urllib.parse import quote
 
+import browsers
 import pytest
 import reviewdesk
+from browsers import wait_for
 from starlette.testclient import TestClient
 
 from pipeline import database
@@ -87,45 +89,11 @@ def test_an_editor_closes_a_selected_passage_and_opens_it_again(client, archive)
 
 @pytest.fixture(scope="module")
 def chromium():
-    import os
-    import shutil
-
-    binary, driver = (
-        shutil.which("chromium") or "/usr/bin/chromium",
-        shutil.which("chromedriver") or "/usr/bin/chromedriver",
-    )
-    if not (os.path.exists(binary) and os.path.exists(driver)):
-        pytest.skip("needs the chromium and chromium-driver packages")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--mute-audio",
-        "--window-size=1366,900",
-    ):
-        options.add_argument(argument)
-    browser = webdriver.Chrome(service=Service(driver), options=options)
-    browser.implicitly_wait(3)
-    yield browser
-    browser.quit()
-
-
-def wait_for(condition, timeout=10.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
+    if not browsers.HAVE_CHROMIUM:
+        pytest.skip(browsers.WITHOUT_CHROMIUM)
+    driver = browsers.chromium()
+    yield driver
+    driver.quit()
 
 
 @pytest.mark.browser

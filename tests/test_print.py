@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import shutil
 
+import browsers
 import pytest
 import reviewdesk
 from pypdf import PdfReader
@@ -20,15 +19,7 @@ from pipeline import database
 from pipeline.database.public_records import IndexPoint
 from pipeline.publishing import review_sheets
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
-        reason="needs the chromium and chromium-driver packages",
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browsers.HAVE_CHROMIUM, reason=browsers.WITHOUT_CHROMIUM)]
 WORDS = "Năm ấy bà con trong xã góp gạo nuôi bộ đội, thanh niên đi dân công hỏa tuyến, các mẹ các chị may áo".split()  # noqa: SIM905
 LONG = [" ".join(WORDS[: 5 + (i * 7) % 20]) * (1 + i % 3) for i in range(60)]
 """Segments of one to five printed lines: enough for three pages."""
@@ -36,14 +27,7 @@ LONG = [" ".join(WORDS[: 5 + (i * 7) % 20]) * (1 + i % 3) for i in range(60)]
 
 @pytest.fixture(scope="module")
 def chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = browsers.chromium("1200,900", implicit_wait=0)
     yield driver
     driver.quit()
 

@@ -3,48 +3,20 @@
 Needs the Debian packages chromium and chromium-driver (`.ci/run` installs them); skipped where they are absent.
 """
 
-import os
-import re
-import shutil
-import subprocess
-import sys
-import time
-
+import browsers
 import pytest
 import reviewdesk
+from browsers import wait_for
 
 from pipeline import database
 from pipeline.desk import editing
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
-        reason="needs the chromium and chromium-driver packages",
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browsers.HAVE_CHROMIUM, reason=browsers.WITHOUT_CHROMIUM)]
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--mute-audio",
-        "--autoplay-policy=no-user-gesture-required",
-        "--window-size=1366,900",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.implicitly_wait(3)
+    driver = browsers.chromium()
     yield driver
     driver.quit()
 
@@ -65,16 +37,6 @@ def open_interview(browser, base, name="Lan"):
     browser.find_element(By.CSS_SELECTOR, ".name-form button").click()
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "li.seg"))
     return browser.find_elements(By.CSS_SELECTOR, "li.seg")
-
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 def texts(browser):
@@ -283,17 +245,8 @@ def app_on_a_small_disk():
 
     with small_disk() as disk:
         archive = reviewdesk.build(disk)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "--root", str(disk), "serve", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            yield archive, re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0), disk
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        with browsers.serving(disk) as base:
+            yield archive, base, disk
 
 
 def test_a_save_on_a_full_disk_says_why_in_vietnamese_and_keeps_the_editors_text(app_on_a_small_disk, chromium):

@@ -2,10 +2,10 @@
 (no geckodriver needed). Needs the Debian package firefox-esr and marionette-driver; skipped where absent."""
 
 import shutil
-import time
 
 import pytest
 import reviewdesk
+from browsers import wait_for
 
 from pipeline import database
 
@@ -21,15 +21,6 @@ def firefox(tmp_path):
     yield client
     client.delete_session()
     client.cleanup()
-
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 def test_the_desk_works_in_firefox(app, firefox):

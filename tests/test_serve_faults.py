@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
 import reviewdesk
+from browsers import serving, start_server
 from click.testing import CliRunner
 from small_disk import fill, small_disk
 from starlette.testclient import TestClient
@@ -91,23 +90,9 @@ def test_a_save_on_a_full_disk_gets_one_vietnamese_sentence_and_succeeds_once_th
     )
 
 
-def serve(root: Path) -> tuple[subprocess.Popen, str]:
-    """A real `loike serve` on a free port: the process and its address."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(root), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, line
-    return process, match.group(0)
-
-
 def save_then_kill(root: Path, segment_id: int, version: int, text: str) -> None:
     """Save through the app, then SIGKILL it at once: the sheet would have been written two seconds later."""
-    process, base = serve(root)
+    process, base = start_server(root)
     try:
         with httpx.Client(base_url=base, headers={"Origin": base}) as web:
             web.cookies.set(webapp.EDITOR_COOKIE, quote("Lan"))
@@ -144,9 +129,5 @@ def test_a_sheet_left_stale_by_a_killed_app_is_named_by_verify_and_written_by_th
     assert stale_lines(loike("verify").output) == []
 
     save_then_kill(archive.root, segment.id, 2, "Sửa lần hai")
-    process, _ = serve(archive.root)  # the next start writes it
-    try:
+    with serving(archive.root):  # the next start writes it
         assert "Sửa lần hai" in sheet.read_text(encoding="utf-8")
-    finally:
-        process.terminate()
-        process.wait()

@@ -2,22 +2,18 @@
 disk (file://, as from a USB stick), that a page plays from a clicked line, highlights the line heard, follows a
 #t= link, cites the line chosen, and that the first page searches every interview without tones."""
 
-import os
 import re
-import shutil
-import time
 
+import browsers
 import pytest
 from archive_data import build
+from browsers import wait_for
 from click.testing import CliRunner
 
 from pipeline import cli, database
 from pipeline.desk import for_readers
 from pipeline.publishing import site
 from pipeline.workshop import settling
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
@@ -79,40 +75,11 @@ def test_cli_publish_says_what_it_published_and_left_out(published, tmp_path):
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
-        pytest.skip("needs the chromium and chromium-driver packages")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--mute-audio",
-        "--autoplay-policy=no-user-gesture-required",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    if not browsers.HAVE_CHROMIUM:
+        pytest.skip(browsers.WITHOUT_CHROMIUM)
+    driver = browsers.chromium("1280,900", implicit_wait=0)
     yield driver
     driver.quit()
-
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 @pytest.mark.browser

@@ -6,28 +6,19 @@ Needs the Debian packages chromium and chromium-driver (`.ci/run` installs them)
 """
 
 import base64
-import os
 import re
-import shutil
-import subprocess
-import sys
-import time
 
+import browsers
 import pytest
 import workshop_data
 from workshop_data import FOUNDING
 
 from pipeline import database
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
-        reason="needs the chromium and chromium-driver packages",
-    ),
+    pytest.mark.skipif(not browsers.HAVE_CHROMIUM, reason=browsers.WITHOUT_CHROMIUM),
 ]
 
 
@@ -35,50 +26,19 @@ pytestmark = [
 def served(tmp_path):
     """A real `loike serve` on a free port over the workshop's small archive: (archive, base URL)."""
     archive = workshop_data.build(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(tmp_path), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, line + process.stdout.read() if process.poll() is not None else line
-    yield archive, match.group(0)
-    process.terminate()
-    process.wait(timeout=10)
+    with browsers.serving(tmp_path) as base:
+        yield archive, base
 
 
 @pytest.fixture
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--mute-audio",
-        "--autoplay-policy=no-user-gesture-required",
-        "--window-size=1366,900",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.implicitly_wait(3)
+    driver = browsers.chromium()
     yield driver
     driver.quit()
 
 
 def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
+    return browsers.wait_for(condition, timeout)
 
 
 def texts(browser, selector):
