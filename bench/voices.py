@@ -37,21 +37,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import DEFAULT_DATA, command_line, header  # noqa: E402
-from bench.diarize import RATE, clip, write_wav  # noqa: E402
+from bench.diarize import RATE, VOICES, clip, write_wav  # noqa: E402
 
-CLIPS = [
-    "Binh_nam_mien_Bac",
-    "Tuyen_nam_mien_Bac",
-    "Vinh_nam_mien_Nam",
-    "Ly_nu_mien_Bac",
-    "Ngoc_nu_mien_Bac",
-    "Doan_nu_mien_Nam",
-    "ex_example",
-    "ex_example_2",
-    "ex_example_3",
-    "ex_example_4",
-    "ex_example_ngoc_huyen",
-]
+CLIPS = [*VOICES, "ex_example", "ex_example_2", "ex_example_3", "ex_example_4", "ex_example_ngoc_huyen"]
 ESPEAK = [  # (language voice, variant, pitch, words per minute)
     ("vi", "m1", 40, 145),
     ("vi", "m4", 55, 150),

