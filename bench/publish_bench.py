@@ -97,8 +97,8 @@ def site(args) -> None:
 def page(args) -> None:
     sys.path.insert(0, str(c.REPO / "tests"))
     from archive_data import add_interview
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from browsers import chromium
+    from review_app import performance_mark
 
     from pipeline import database, settings
     from pipeline.database.metadata_records import Consent, InterviewMeta, PersonMeta
@@ -116,29 +116,10 @@ def page(args) -> None:
         url = (report.dest / f"{report.published[0]}.html").as_uri()
         times = []
         for _ in range(args.runs):
-            options = webdriver.ChromeOptions()
-            options.binary_location = "/usr/bin/chromium"
-            for argument in (
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--mute-audio",
-                "--window-size=1366,900",
-            ):
-                options.add_argument(argument)
-            browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+            browser = chromium()
             try:
                 browser.get(url)
-                ready = None
-                for _ in range(200):
-                    ready = browser.execute_script(
-                        "const m = performance.getEntriesByName('loike-ready'); return m.length ? m[0].startTime : null"
-                    )
-                    if ready is not None:
-                        break
-                    time.sleep(0.05)
+                ready = performance_mark(browser, "loike-ready")
                 rows = browser.execute_script("return document.querySelectorAll('#lines li').length")
                 times.append(ready / 1000)
                 print(f"  interactive after {ready / 1000:.3f} s ({rows} lines)", flush=True)
