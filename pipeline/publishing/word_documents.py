@@ -55,7 +55,7 @@ def new_document(title: str, footer: str):
         section.left_margin = section.right_margin = Cm(2.5)
         section.top_margin = section.bottom_margin = Cm(2)
         paragraph = section.footer.paragraphs[0]
-        _run(paragraph, f"{footer} · trang ", size=9, colour=GREY)
+        add_text(paragraph, f"{footer} · trang ", size=9, colour=GREY)
         _page_number(paragraph)
     for name in STYLES:
         style = doc.styles[name]
@@ -71,7 +71,7 @@ def new_document(title: str, footer: str):
 
 
 def _page_number(paragraph) -> None:
-    run = _run(paragraph, "", size=9, colour=GREY)
+    run = add_text(paragraph, "", size=9, colour=GREY)
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
         if kind:
             node = OxmlElement("w:fldChar")
@@ -83,7 +83,7 @@ def _page_number(paragraph) -> None:
         run._r.append(node)
 
 
-def _run(
+def add_text(
     paragraph,
     text: str,
     bold: bool = False,
@@ -91,6 +91,7 @@ def _run(
     size: float | None = None,
     colour: RGBColor | None = None,
 ):
+    """A run of ``text`` at the end of ``paragraph``, in the font every Vietnamese letter prints in."""
     run = paragraph.add_run(text)
     run.bold, run.italic = bold or None, italic or None
     if size:
@@ -131,8 +132,8 @@ def _facts_table(doc, facts: list[tuple[str, str]]) -> None:
         column.set(qn("w:w"), str(width))
     for label, value in facts:
         cells = table.add_row().cells
-        _run(cells[0].paragraphs[0], label, bold=True, size=10)
-        _run(cells[1].paragraphs[0], value, size=10)
+        add_text(cells[0].paragraphs[0], label, bold=True, size=10)
+        add_text(cells[1].paragraphs[0], value, size=10)
         for cell, width in zip(cells, widths):
             cell.width = Twips(width)
 
@@ -164,7 +165,7 @@ def transcript_docx(t: Transcript, speakers: bool = True) -> bytes:
     doc = new_document(f"{t.code} — {title}", f"Lời Kể · {t.code}")
     doc.add_heading(title, level=0)
     if t.restricted:
-        _run(
+        add_text(
             doc.add_paragraph(),
             f"{CONSENT_VN.get(t.consent, t.consent).upper()} — không công bố khi chưa được phép.",
             bold=True,
@@ -172,21 +173,23 @@ def transcript_docx(t: Transcript, speakers: bool = True) -> bytes:
         )
     _facts_table(doc, transcript_facts(t))
     note = doc.add_paragraph()
-    _run(note, t.review_note(), italic=True, size=10)
-    _run(note, "\nĐoạn máy phiên âm chưa sửa in nghiêng, có ghi [máy]; đoạn đã sửa ghi [sửa].", italic=True, size=10)
+    add_text(note, t.review_note(), italic=True, size=10)
+    add_text(
+        note, "\nĐoạn máy phiên âm chưa sửa in nghiêng, có ghi [máy]; đoạn đã sửa ghi [sửa].", italic=True, size=10
+    )
     doc.add_heading("Lời kể", level=1)
     for line in t.lines:
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.left_indent = Cm(2.2)
         paragraph.paragraph_format.first_line_indent = Cm(-2.2)
         paragraph.paragraph_format.space_after = Pt(4)
-        _run(paragraph, clock(line.start) + "\t", size=9, colour=GREY)
+        add_text(paragraph, clock(line.start) + "\t", size=9, colour=GREY)
         if speakers and line.speaker:
-            _run(paragraph, f"{line.speaker}: ", bold=True)
-        _run(paragraph, line.text, italic=line.machine)
+            add_text(paragraph, f"{line.speaker}: ", bold=True)
+        add_text(paragraph, line.text, italic=line.machine)
         if line.review_status != "verified":
             mark = "máy" if line.machine else "sửa"
-            _run(paragraph, f" [{mark}]", size=8, colour=GREY)
+            add_text(paragraph, f" [{mark}]", size=8, colour=GREY)
     return _save(doc)
 
 
@@ -195,23 +198,23 @@ def quotes_docx(groups: list[QuoteGroup], title: str, subtitle: str) -> bytes:
     doc = new_document(title, "Lời Kể · trích dẫn")
     doc.add_heading(title, level=0)
     if subtitle:
-        _run(doc.add_paragraph(), subtitle, italic=True, size=10)
+        add_text(doc.add_paragraph(), subtitle, italic=True, size=10)
     for group in groups:
         doc.add_heading(group.heading, level=1)
         for quote in group.quotes:
             if quote.restricted:
-                _run(
+                add_text(
                     doc.add_paragraph(),
                     f"[{CONSENT_VN.get(quote.consent, quote.consent).upper()}]",
                     bold=True,
                     size=9,
                     colour=RED,
                 )
-            _run(doc.add_paragraph(style="Quote"), f"“{inner_quotes(quote.text)}”")
-            _run(doc.add_paragraph(), quote.citation, size=11)
+            add_text(doc.add_paragraph(style="Quote"), f"“{inner_quotes(quote.text)}”")
+            add_text(doc.add_paragraph(), quote.citation, size=11)
             details = doc.add_paragraph()
-            _run(details, quote.details(), size=9, colour=GREY)
+            add_text(details, quote.details(), size=9, colour=GREY)
             if quote.comment:
-                _run(details, f"\nGhi chú: {quote.comment}", size=9, colour=GREY)
+                add_text(details, f"\nGhi chú: {quote.comment}", size=9, colour=GREY)
             details.add_run().add_break(WD_BREAK.LINE)
     return _save(doc)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, RGBColor
 
-from pipeline.publishing.word_documents import new_document
+from pipeline.publishing.word_documents import add_text, new_document
 from pipeline.workshop.dossier_records import Dossier
 from pipeline.workshop.pages import Links, dossier_view
 
@@ -36,29 +36,19 @@ def dossier_docx(d: Dossier) -> bytes:
     return buffer.getvalue()
 
 
-def _text(paragraph, text: str, bold: bool = False, italic: bool = False, size: float | None = None, colour=None):
-    run = paragraph.add_run(text)
-    run.bold, run.italic = bold or None, italic or None
-    if size:
-        run.font.size = Pt(size)
-    if colour is not None:
-        run.font.color.rgb = colour
-    return run
-
-
 def _facts(doc, view: dict) -> None:
     facts = [*view["facts"], ("Tư liệu", f"{view['passage_count']} đoạn lời kể từ {view['interview_count']} bản ghi")]
     if view["other_names"]:
         facts.insert(0, ("Tên khác", "; ".join(view["other_names"])))
     for label, value in [*facts, ("Lập ngày", view["made_on"])]:
         paragraph = doc.add_paragraph()
-        _text(paragraph, f"{label}: ", bold=True, size=11)
-        _text(paragraph, value, size=11)
+        add_text(paragraph, f"{label}: ", bold=True, size=11)
+        add_text(paragraph, value, size=11)
     if view["withheld"]:
         left_out = ", ".join(f"{count} đoạn của {code}" for code, count in view["withheld"])
-        _text(doc.add_paragraph(), f"Không đưa vào hồ sơ (hạn chế hoặc chưa được công bố): {left_out}.", size=10)
+        add_text(doc.add_paragraph(), f"Không đưa vào hồ sơ (hạn chế hoặc chưa được công bố): {left_out}.", size=10)
     if view["restricted_count"]:
-        _text(
+        add_text(
             doc.add_paragraph(),
             f"HỒ SƠ CÓ {view['restricted_count']} ĐOẠN HẠN CHẾ CÔNG BỐ, được đánh dấu: không trích dẫn, không công bố "
             "khi chưa được phép.",
@@ -70,48 +60,48 @@ def _facts(doc, view: dict) -> None:
 def _questions(doc, view: dict) -> None:
     doc.add_heading("Những điểm các lời kể khác nhau", level=1)
     if not view["questions"]:
-        _text(doc.add_paragraph(), "Theo những gì đọc được, các nhân chứng không nói khác nhau.", italic=True)
+        add_text(doc.add_paragraph(), "Theo những gì đọc được, các nhân chứng không nói khác nhau.", italic=True)
     for question in view["questions"]:
         doc.add_heading(question["title"], level=2)
         for side in question["sides"]:
             paragraph = doc.add_paragraph(style="List Bullet")
-            _text(paragraph, f"{side['value']}: ", bold=True)
-            _text(paragraph, "; ".join(f"{w['name']} ({w['cited']})" for w in side["witnesses"]))
+            add_text(paragraph, f"{side['value']}: ", bold=True)
+            add_text(paragraph, "; ".join(f"{w['name']} ({w['cited']})" for w in side["witnesses"]))
         settled = question["conclusion"]
         paragraph = doc.add_paragraph()
         if settled:
-            _text(paragraph, "Hội thảo kết luận: ", bold=True)
-            _text(paragraph, f"{settled['answer']} ({settled['decided_by']}, ngày {settled['decided_on']})")
+            add_text(paragraph, "Hội thảo kết luận: ", bold=True)
+            add_text(paragraph, f"{settled['answer']} ({settled['decided_by']}, ngày {settled['decided_on']})")
         else:
-            _text(paragraph, "Kết luận của hội thảo: ", bold=True)
-            _text(paragraph, "." * 60, colour=GREY)
+            add_text(paragraph, "Kết luận của hội thảo: ", bold=True)
+            add_text(paragraph, "." * 60, colour=GREY)
 
 
 def _account(doc, account: dict) -> None:
     doc.add_heading(account["name"], level=2)
     who = " · ".join(x for x in (account["birth_note"], account["role_then"], ", ".join(account["interviews"])) if x)
-    _text(doc.add_paragraph(), who, italic=True, size=10, colour=GREY)
+    add_text(doc.add_paragraph(), who, italic=True, size=10, colour=GREY)
     for p in account["passages"]:
         where = doc.add_paragraph()
-        _text(where, f"{p['code']} · {p['clock']} · dòng {p['line']} · {p['review']}", size=9, colour=GREY)
+        add_text(where, f"{p['code']} · {p['clock']} · dòng {p['line']} · {p['review']}", size=9, colour=GREY)
         if not p["witness_speaks"]:
-            _text(where, f" · lời {p['speaker'] or 'người khác'}", size=9, colour=GREY)
+            add_text(where, f" · lời {p['speaker'] or 'người khác'}", size=9, colour=GREY)
         if p["restricted"]:
-            _text(where, f" · {p['consent'].upper()}", bold=True, size=9, colour=RED)
+            add_text(where, f" · {p['consent'].upper()}", bold=True, size=9, colour=RED)
         # Indented by hand rather than in the Quote style: python-docx takes 3 ms to give a paragraph a style, a
         # second for a dossier of 200 passages, and 0.1 ms to indent it.
         quote = doc.add_paragraph()
         quote.paragraph_format.left_indent = Cm(1)
-        _text(quote, f"“{p['text']}”", italic=p["review_status"] == "machine")
+        add_text(quote, f"“{p['text']}”", italic=p["review_status"] == "machine")
         read = [
             *(["thời gian " + ", ".join(r["label"] for r in p["dates"])] if p["dates"] else []),
             *(["nơi " + ", ".join(p["places"])] if p["places"] else []),
             *(["người " + ", ".join(p["people"])] if p["people"] else []),
         ]
         if read:
-            _text(doc.add_paragraph(), "Đọc được: " + "; ".join(read), size=9)
+            add_text(doc.add_paragraph(), "Đọc được: " + "; ".join(read), size=9)
         for problem in p["date_problems"]:
-            _text(doc.add_paragraph(), f"⚠ {problem}", size=9, colour=RED)
+            add_text(doc.add_paragraph(), f"⚠ {problem}", size=9, colour=RED)
 
 
 def _history(doc, history: list[dict]) -> None:
@@ -119,11 +109,11 @@ def _history(doc, history: list[dict]) -> None:
     table = doc.add_table(rows=1, cols=4)
     table.style = doc.styles["Table Grid"]
     for cell, label in zip(table.rows[0].cells, ("Nội dung", "Kết luận", "Ai quyết định, ngày", "Người ghi")):
-        _text(cell.paragraphs[0], label, bold=True, size=10)
+        add_text(cell.paragraphs[0], label, bold=True, size=10)
     for c in history:
         answer = (
             c["answer"] + (" (đã thay)" if c["replaced"] else "") + (f". Lý do: {c['reasons']}" if c["reasons"] else "")
         )
         values = (c["aspect_vn"], answer, f"{c['decided_by']}, {c['decided_on']}", f"{c['editor']}, {c['recorded_at']}")
         for cell, value in zip(table.add_row().cells, values):
-            _text(cell.paragraphs[0], value, size=10)
+            add_text(cell.paragraphs[0], value, size=10)
