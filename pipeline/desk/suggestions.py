@@ -1,12 +1,13 @@
 """Suggestions offered in place: the names the metadata gives, and corrections editors already made.
 
 Names: the interview's people, the archive's places (with their former names, and as said: "xã Bắc Cường", "chi
-bộ xã Bắc Cường") and events (with their other names),
-and the terms of ``recordings/glossary.txt``, matched against each line syllable by syllable, folded (no tones,
-marks or đ): "chi bố xa bắt dùng" is close to "chi bộ xã Bắc Cường". A stretch of a line is offered a name when
-every one of its syllables is at least ``SYLLABLE_AT_LEAST`` alike to the name's (Levenshtein over the folded
-syllable) and all of them ``PHRASE_AT_LEAST`` on average (``SHORT_AT_LEAST`` for a name of two syllables), and
-it is not already the name as written.
+bộ xã Bắc Cường") and events (with their other names), and the terms of ``recordings/glossary.txt``, matched
+against each line syllable by syllable by how alike they sound (``syllables.alike``): "chi bố xa bắt dùng" is
+close to "chi bộ xã Bắc Cường". A stretch of a line is offered a name when every one of its syllables is alike
+enough to the name's and all of them on average, and it is not already the name as written. The names the
+interview's own metadata gives (its people, its commune and the places it lies in, its events) are the ones most
+likely said, and pass lower bars (``OWN``) than the rest of the archive's (``OTHER``), which a misheard word
+comes near by chance more often than it is meant.
 
 Corrections: every edit that changed a line's text is read back as the phrases it replaced (syllables in a row,
 at most ``LONGEST_CORRECTION``); where the old phrase still stands in a line, exactly as it was, the editor's is
@@ -28,17 +29,27 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Segment
 from pipeline.desk import editing, replacing
+from pipeline.desk.syllables import alike as syllables_alike
 from pipeline.errors import Conflict, InvalidEdit
 from pipeline.run.steps import glossary
 from pipeline.settings import Archive
 from pipeline.text import fold, nfc
 
-SYLLABLE_AT_LEAST = 0.5
-PHRASE_AT_LEAST = 0.75
-SHORT_AT_LEAST = 0.85
-"""The bar for a name of two syllables, which common words come close to by chance: "nằm khán" (a mishearing of
-"năm kháng chiến") is 0.75 alike to "Nam Hà". On bench/suggest_bench.py's set (its transcripts joined, names
-matched as the bench's archive has them): wrong suggestions 35 → 4, misheard names caught 16 → 14."""
+
+@dataclass(frozen=True)
+class Bars:
+    """How alike a stretch must be to a name to be offered it: each syllable, and all of them on average (a name
+    of two syllables, which common words come close to by chance, on ``short`` instead)."""
+
+    syllable: float
+    phrase: float
+    short: float
+
+
+OWN = Bars(syllable=0.3, phrase=0.7, short=0.75)
+OTHER = Bars(syllable=0.5, phrase=0.8, short=0.9)
+"""Chosen on bench/suggest_bench.py's set (docs/benchmarks.md, "Names from the metadata: suggestions"): with one
+bar for every name, "xa đồng phân" (said "xã Tân Phong") was offered the archive's other commune "xã Hồng Phong"."""
 LONGEST_CORRECTION = 6
 WORD = re.compile(r"\w+")
 PLACE_PREFIXES = {
@@ -47,6 +58,10 @@ PLACE_PREFIXES = {
     "province": ("", "tỉnh"),
 }
 """How a place is named in speech: "xã Bắc Cường", and the Party committee the histories are about."""
+TITLES = ("", "ông", "bà", "đồng chí")
+"""How a person is named in speech: "đồng chí Hoàng Thị Nga"."""
+TITLE_AT_LEAST = 0.65
+"""How alike a title must be heard ("ông chí" for "đồng chí", not "cho" for "ông")."""
 
 
 @dataclass(frozen=True)
@@ -72,23 +87,36 @@ class Name:
     text: str
     source: str
     syllables: tuple[str, ...]
+    bars: Bars
+    titled: int = 0
+    """How many of its syllables are a title said before a person's name ("ông", "đồng chí")."""
 
 
 def names(db: Database, archive: Archive, interview_id: int) -> list[Name]:
-    """Every name a line of this interview may be offered, longest first (a longer match says more)."""
-    found = [(p.full_name, "người") for p in database.interview_people(db, interview_id)]
+    """Every name a line of this interview may be offered, longest first (a longer match says more), then its
+    own before the archive's."""
+    own_places = {place.id for place in database.interview_places(db, interview_id)}
+    own_events = {event.id for event in database.interview_events(db, interview_id)}
+    found = [
+        (f"{title} {p.full_name}".strip(), "người", OWN, len(title.split()))
+        for p in database.interview_people(db, interview_id)
+        for title in TITLES
+    ]
     for place in database.places(db):
+        bars = OWN if place.id in own_places else OTHER
         for name in [place.name, *place.former_names]:
-            found += [(f"{prefix} {name}".strip(), "địa danh") for prefix in PLACE_PREFIXES.get(place.kind, ("",))]
+            prefixes = PLACE_PREFIXES.get(place.kind, ("",))
+            found += [(f"{prefix} {name}".strip(), "địa danh", bars, 0) for prefix in prefixes]
     for event in database.events(db):
-        found += [(name, "sự kiện") for name in [event.name, *event.aliases]]
-    found += [(term, "từ điển") for term in glossary(archive)]
-    unique = {}
-    for text, source in found:
+        bars = OWN if event.id in own_events else OTHER
+        found += [(name, "sự kiện", bars, 0) for name in [event.name, *event.aliases]]
+    found += [(term, "từ điển", OTHER, 0) for term in glossary(archive)]
+    unique: dict[tuple[str, ...], Name] = {}
+    for text, source, bars, titled in sorted(found, key=lambda f: f[2] is not OWN):
         syllables = tuple(WORD.findall(fold(text)))
         if len(syllables) >= 2 and syllables not in unique:  # one syllable alone is like too many words
-            unique[syllables] = Name(nfc(text), source, syllables)
-    return sorted(unique.values(), key=lambda n: -len(n.syllables))
+            unique[syllables] = Name(nfc(text), source, syllables, bars, titled)
+    return sorted(unique.values(), key=lambda n: (-len(n.syllables), n.bars is not OWN))
 
 
 def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggestion]:
@@ -127,11 +155,11 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
             starts[syllable] = [
                 (n, name)
                 for n, name in enumerate(known)
-                if _syllables_alike(syllable, name.syllables[0]) >= SYLLABLE_AT_LEAST
+                if syllables_alike(syllable, name.syllables[0]) >= name.bars.syllable
             ]
         for n, name in starts[syllable]:
             k = len(name.syllables)
-            score = _alike(tuple(syllables[i : i + k]), name.syllables) if i + k <= len(syllables) else None
+            score = _alike(tuple(syllables[i : i + k]), name) if i + k <= len(syllables) else None
             if score is not None:
                 candidates.append((n, i, name, score))
     for _, i, name, score in sorted(candidates, key=lambda c: (c[0], c[1])):
@@ -139,9 +167,21 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
         if _overlaps(taken, start, end):
             continue
         taken.append((start, end))  # the name as written too: nothing to offer there, nor inside it
-        if nfc(segment.text[start:end]).lower() != name.text.lower():
-            found.append(_suggestion(segment, start, end, name.text, name.source, score))
+        if not _as_written(segment.text[words[i + name.titled][0] : end], name):
+            found.append(
+                _suggestion(segment, start, end, _capital_kept(segment.text[start], name.text), name.source, score)
+            )
     return sorted(found, key=lambda s: s.offset)
+
+
+def _as_written(stretch: str, name: Name) -> bool:
+    """The name stands in the line as written, a title before it or not."""
+    return nfc(stretch).lower() == name.text.split(maxsplit=name.titled)[-1].lower()
+
+
+def _capital_kept(first: str, text: str) -> str:
+    """A name offered for a stretch that begins a sentence begins with a capital too: "Ông Nguyễn Văn Hùng"."""
+    return text[:1].upper() + text[1:] if first.isupper() else text
 
 
 @lru_cache(maxsize=100_000)
@@ -155,33 +195,16 @@ def _suggestion(segment: Segment, start: int, end: int, text: str, source: str, 
     )
 
 
-def _alike(window: tuple[str, ...], name: tuple[str, ...]) -> float | None:
-    """How alike a line's folded syllables are to a name's, on average; None when one pair is too far apart."""
+def _alike(window: tuple[str, ...], name: Name) -> float | None:
+    """How alike a line's folded syllables are to a name's, on average; None when below the name's bars."""
     total = 0.0
-    for ours, theirs in zip(window, name):
-        score = _syllables_alike(ours, theirs)
-        if score < SYLLABLE_AT_LEAST:
+    for n, (ours, theirs) in enumerate(zip(window, name.syllables)):
+        score = syllables_alike(ours, theirs)
+        if score < (TITLE_AT_LEAST if n < name.titled else name.bars.syllable):
             return None
         total += score
-    mean = total / len(name)
-    return round(mean, 3) if mean >= (SHORT_AT_LEAST if len(name) == 2 else PHRASE_AT_LEAST) else None
-
-
-@lru_cache(maxsize=200_000)
-def _syllables_alike(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    return 1 - _distance(a, b) / max(len(a), len(b))
-
-
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
+    mean = total / len(name.syllables)
+    return round(mean, 3) if mean >= (name.bars.short if len(name.syllables) == 2 else name.bars.phrase) else None
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
