@@ -2,22 +2,24 @@
 suggestions an editor meets per 10 minutes of audio.
 
 A set built for it (in /tmp, never in the repository): --interviews made-up interviews, each a few sentences from
-the templates below naming its witness, its commune (from 24 real commune names) and one of their people, spoken by
-espeak-ng (Vietnamese voice, two speeds), with sentences that name nobody in between. Each is transcribed by the
-pipeline's own ``Transcriber`` (embedded Whisper base) and stored with its metadata (witness, commune, district,
-province, events) through ``database.apply_metadata``; every interview's commune becomes one of the archive's
-places, so each line is matched against all 24 communes and the people of its interview.
+the templates below naming its witness, its commune (from 24 real commune names, in an order the seed draws) and
+one of their people, spoken by espeak-ng (Vietnamese voice, two speeds), with sentences that name nobody in
+between. Each is transcribed by the pipeline's own ``Transcriber`` (embedded Whisper base) and stored with its
+metadata (witness, commune, district, province) through ``database.apply_metadata``; every interview's commune
+becomes one of the archive's places, so each line is matched against all 24 communes and the people of its
+interview.
 
-Scored per name spoken: misheard when the transcript does not hold it as written (NFC, any case); caught when a
-suggestion of that interview offers it (or a phrase holding it, "chi bộ xã Bắc Cường" for "Bắc Cường"). A
-suggestion is wrong when what it offers holds none of the names spoken in that interview. Then the same with
-the dev clips of ../shared/data/vi-speech-dev (real speech, naming none of these) stored as interviews of the same
-archive: every suggestion there is wrong.
+Scored per name spoken, where it was spoken (each sentence's time is known): misheard when no line overlapping
+that sentence holds the name as written (NFC, any case); caught when a suggestion in such a line offers it (or a
+phrase holding it, "chi bộ xã Bắc Cường" for "Bắc Cường"). A suggestion is wrong when what it offers holds none
+of the names spoken in the sentences its line overlaps. Then the dev clips of ../shared/data/vi-speech-dev (real
+speech, naming none of these) stored as interviews of the same archive: every suggestion there is wrong.
 
 Goals (issue 17): the right suggestion for at least 60 % of the misheard names; at most 1 wrong suggestion per
 10 minutes of audio.
 
-    PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py [--interviews 24] [--keep /tmp/suggest.json]
+    PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py [--interviews 24] [--seed 17] [--keep /tmp/s.json]
+    PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --again /tmp/s.json   # the same speech, scored again
 """
 
 from __future__ import annotations
@@ -55,48 +57,114 @@ PLAIN = [
 ]
 
 
-def speak(sentences: list[tuple[str, int]], target: Path, work: Path) -> None:
-    parts = []
+def speak(sentences: list[tuple[str, int]], target: Path, work: Path) -> list[tuple[float, float]]:
+    """Say the sentences one after another, 0.8 s apart, into ``target``; return when each was said."""
+    parts, spans, at = [], [], 0.0
     for n, (sentence, speed) in enumerate(sentences):
         part = work / f"{target.stem}-{n:02d}.wav"
         subprocess.run(["espeak-ng", "-v", "vi", "-s", str(speed), "-w", str(part), sentence], check=True)
         pause = work / f"{target.stem}-{n:02d}-pause.wav"
         subprocess.run(["sox", "-n", "-r", "22050", "-c", "1", str(pause), "trim", "0", "0.8"], check=True)
         parts += [part, pause]
+        spans.append((at, at + c.wav_seconds(part)))
+        at = spans[-1][1] + 0.8
     subprocess.run(["sox", *map(str, parts), "-r", "16000", str(target)], check=True)
+    return spans
 
 
-def made_up(n: int, rng: random.Random) -> dict:
-    commune = COMMUNES[n % len(COMMUNES)]
+def made_up(n: int, communes: list[str], rng: random.Random) -> dict:
+    commune = communes[n % len(communes)]
     people = [f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}" for _ in range(2)]
     lines = []
     for template in rng.sample(NAMING, 3):
         lines.append(template.format(commune=commune, person=rng.choice(people)))
         lines.append(rng.choice(PLAIN))
-    spoken = sorted({name for name in [commune, *people] if any(name in line for line in lines)})
-    return {"commune": commune, "people": people, "lines": lines, "spoken": spoken}
+    return {"commune": commune, "people": people, "lines": lines}
 
 
-def store(db, code: str, segments, meta: dict | None, seconds: float) -> int:
+def transcribed(args, rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """The made-up interviews and the dev clips, spoken and transcribed: their lines, times and lengths."""
+    from pipeline import settings
+    from pipeline.intake import audio, slicing
+    from pipeline.options import TranscribeOptions
+    from pipeline.speech.transcribe import Transcriber
+
+    transcriber = Transcriber(TranscribeOptions(workers=1), settings.model_cache(None))
+    communes = rng.sample(COMMUNES, len(COMMUNES))
+    with tempfile.TemporaryDirectory(prefix="loike-suggest-") as tmp:
+        work = Path(tmp)
+
+        def transcribe(path: Path) -> dict:
+            decoded = work / "decoded.f32"
+            normalised = audio.normalise(path, work / "n.wav", decoded)
+            found = transcriber.transcribe(slicing.read_chunks(decoded, 120.0))
+            segments = [{"start": s.start, "end": s.end, "text": s.text} for s in found]
+            return {"segments": segments, "seconds": normalised.duration}
+
+        named = []
+        for n in range(args.interviews):
+            meta = made_up(n, communes, rng)
+            wav = work / f"named-{n:02d}.wav"
+            meta["spans"] = speak([(line, rng.choice([140, 160])) for line in meta["lines"]], wav, work)
+            named.append({**meta, **transcribe(wav), "code": f"NAMED-{n:02d}"})
+            print(f"  {named[-1]['code']}: {' '.join(s['text'] for s in named[-1]['segments'])}", file=sys.stderr)
+        plain = [{**transcribe(wav), "code": f"DEV-{wav.stem}"} for wav, _ in c.clips(args.data)]
+    return named, plain
+
+
+def store(db, interview: dict) -> int:
     from pipeline import database
+    from pipeline.database.heard import MachineSegment
     from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
 
+    code = interview["code"]
     recording = database.add_recording(db, f"{abs(hash(code)):064x}", f"{code}.wav", 1000, code)
-    database.update_recording(db, recording, decoded_duration=seconds)
+    database.update_recording(db, recording, decoded_duration=interview["seconds"])
+    segments = [MachineSegment(s["start"], s["end"], s["text"], None, None, None) for s in interview["segments"]]
     run = {"model": "base", "settings": {}, "versions": {}, "started_at": "", "finished_at": "", "audio_seconds": 0}
     database.save_transcript(db, recording, segments, run)
-    interview = database.interview_for(db, recording)
-    if meta:
-        found = InterviewMeta(
+    found = database.interview_for(db, recording)
+    if "people" in interview:
+        meta = InterviewMeta(
             title=code,
-            commune=meta["commune"],
+            commune=interview["commune"],
             district="Vũ Thư",
             province="Thái Bình",
-            witnesses=[PersonMeta(full_name=name) for name in meta["people"]],
+            witnesses=[PersonMeta(full_name=name) for name in interview["people"]],
             consent=Consent("allowed"),
         )
-        database.apply_metadata(db, interview.id, MetadataFound(f"{code}.wav", "x.yaml", found, [], code))
-    return interview.id
+        database.apply_metadata(db, found.id, MetadataFound(f"{code}.wav", "x.yaml", meta, [], code))
+    return found.id
+
+
+def scored(interview: dict, offered: list, lines: dict) -> tuple[int, int, int]:
+    """(names misheard, of them caught, wrong suggestions) in one made-up interview; ``lines`` holds each line's
+    (start, end) by its id."""
+    from pipeline.text import fold
+
+    spoken = [
+        (span, name)
+        for span, sentence in zip(interview["spans"], interview["lines"])
+        for name in [interview["commune"], *interview["people"]]
+        if name in sentence
+    ]
+    misheard = caught = 0
+    for span, name in spoken:
+        said = [s["text"] for s in interview["segments"] if overlap((s["start"], s["end"]), span)]
+        if any(name.lower() in text.lower() for text in said):
+            continue
+        misheard += 1
+        caught += any(fold(name) in fold(o.suggestion) for o in offered if overlap(lines[o.segment_id], span))
+    wrong = sum(
+        not any(fold(name) in fold(o.suggestion) for span, name in spoken if overlap(lines[o.segment_id], span))
+        for o in offered
+    )
+    return misheard, caught, wrong
+
+
+def overlap(line: tuple[float, float], sentence: tuple[float, float]) -> bool:
+    """A line and a sentence overlap, give or take 0.3 s (Whisper's times are not exact)."""
+    return line[0] < sentence[1] + 0.3 and sentence[0] < line[1] + 0.3
 
 
 def main() -> None:
@@ -104,67 +172,39 @@ def main() -> None:
     parser.add_argument("--interviews", type=int, default=24)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--data", type=Path, default=c.DEFAULT_DATA)
-    parser.add_argument("--keep", type=Path, help="Write every interview, transcript and suggestion here as JSON.")
+    parser.add_argument("--keep", type=Path, help="Write the interviews, their transcripts and suggestions here.")
+    parser.add_argument("--again", type=Path, help="Score the interviews a --keep file holds (no speech made).")
     args = parser.parse_args()
     from pipeline import database, settings
     from pipeline.desk import suggestions
-    from pipeline.intake import audio, slicing
-    from pipeline.options import TranscribeOptions
-    from pipeline.speech.transcribe import Transcriber
-    from pipeline.text import fold
 
-    rng = random.Random(args.seed)
-    transcriber = Transcriber(TranscribeOptions(workers=1), settings.model_cache(None))
+    if args.again:
+        kept = json.loads(args.again.read_text(encoding="utf-8"))
+        named, plain = kept["named"], kept["plain"]
+    else:
+        named, plain = transcribed(args, random.Random(args.seed))
+    misheard = caught = wrong = 0
     with tempfile.TemporaryDirectory(prefix="loike-suggest-") as tmp:
-        work = Path(tmp)
-        archive = settings.archive(work / "archive")
+        archive = settings.archive(Path(tmp) / "archive")
         archive.recordings.mkdir(parents=True)
         db = database.open_database(archive.database)
-        made, seconds_named, seconds_plain = [], 0.0, 0.0
-
-        def transcribe(path: Path):
-            decoded = work / "decoded.f32"
-            normalised = audio.normalise(path, work / "n.wav", decoded)
-            return transcriber.transcribe(slicing.read_chunks(decoded, 120.0)), normalised.duration
-
-        for n in range(args.interviews):
-            meta = made_up(n, rng)
-            wav = work / f"named-{n:02d}.wav"
-            speak([(line, rng.choice([140, 160])) for line in meta["lines"]], wav, work)
-            segments, seconds = transcribe(wav)
-            seconds_named += seconds
-            meta["code"] = code = f"NAMED-{n:02d}"
-            meta["id"] = store(db, code, segments, meta, seconds)
-            meta["transcript"] = " ".join(s.text for s in segments)
-            made.append(meta)
-            print(f"  {code}: {meta['transcript']}", file=sys.stderr, flush=True)
-        plain = []
-        for wav, _ in c.clips(args.data):
-            segments, seconds = transcribe(wav)
-            seconds_plain += seconds
-            plain.append(store(db, f"DEV-{wav.stem}", segments, None, seconds))
-
-        misheard = caught = wrong_named = 0
-        for meta in made:
-            offered = suggestions.suggestions(db, archive, str(meta["id"]))
-            meta["suggestions"] = [(s.found, s.suggestion, s.source) for s in offered]
-            said = meta["transcript"].lower()
-            for name in meta["spoken"]:
-                if name.lower() in said:
-                    continue
-                misheard += 1
-                caught += any(fold(name) in fold(s.suggestion) for s in offered)
-            wrong_named += sum(not any(fold(n) in fold(s.suggestion) for n in meta["spoken"]) for s in offered)
-        wrong_plain = sum(len(suggestions.suggestions(db, archive, str(i))) for i in plain)
+        ids = [store(db, interview) for interview in [*named, *plain]]
+        for interview, found in zip(named, ids):
+            offered = suggestions.suggestions(db, archive, str(found))
+            interview["suggestions"] = [(o.found, o.suggestion, o.source) for o in offered]
+            lines = {s.id: (s.start, s.end) for s in database.segments(db, found, with_words=False)}
+            counts = scored(interview, offered, lines)
+            misheard, caught, wrong = misheard + counts[0], caught + counts[1], wrong + counts[2]
+        wrong_plain = sum(len(suggestions.suggestions(db, archive, str(found))) for found in ids[len(named) :])
         db.close()
+    minutes = sum(i["seconds"] for i in named) / 60
     print(
         f"names misheard: {misheard}; right suggestion offered for {caught} ({caught / max(misheard, 1):.0%}); "
-        f"wrong suggestions: {wrong_named} in {seconds_named / 60:.1f} min of named speech "
-        f"({wrong_named / max(seconds_named, 1) * 600:.2f} per 10 min), {wrong_plain} in "
-        f"{seconds_plain / 60:.1f} min of the dev clips"
+        f"wrong suggestions: {wrong} in {minutes:.1f} min of named speech ({wrong / max(minutes, 0.1) * 10:.2f} "
+        f"per 10 min), {wrong_plain} in {sum(i['seconds'] for i in plain) / 60:.1f} min of the dev clips"
     )
     if args.keep:
-        args.keep.write_text(json.dumps(made, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.keep.write_text(json.dumps({"named": named, "plain": plain}, ensure_ascii=False, indent=1), "utf-8")
 
 
 if __name__ == "__main__":
