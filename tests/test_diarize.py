@@ -23,7 +23,7 @@ from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Segment, Word
 from pipeline.intake import audio, slicing
 from pipeline.run import process
-from pipeline.speech import diarize, evaluate, speakers, voice_encoder
+from pipeline.speech import diarize, evaluate, microphones, speakers, voice_encoder
 from pipeline.speech.diarize import DiarizeOptions, Turn
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -126,7 +126,7 @@ def test_a_blip_shorter_than_a_turn_is_smoothed_away_but_a_real_turn_is_not():
     labels = [["S1"] * 10, ["S1"] * 10]
     labels[0][5] = "S2"  # one word of 0.35 s
     labels[1][4:] = ["S2"] * 6  # 2.4 s: a turn
-    smoothed = diarize.smooth(segs, labels, DiarizeOptions().min_turn_seconds)
+    smoothed = microphones.smooth(segs, labels, DiarizeOptions().min_turn_seconds)
     assert smoothed[0] == ["S1"] * 10 and smoothed[1] == ["S1"] * 4 + ["S2"] * 6
     out = diarize.split_at_turns(segs, smoothed)
     assert [s.speaker for s in out] == ["S1", "S1", "S2"]
@@ -146,13 +146,13 @@ def test_stereo_with_a_microphone_per_speaker_decides_by_channel():
     levels[:100, 0], levels[100:, 1] = 1e-2, 1e-2  # the left microphone's person, then the right one's
     segs = [segment(0.0, 4.0), segment(4.0, 10.0)]
 
-    out = diarize.by_channel(segs, levels, frame)
+    out = microphones.by_channel(segs, levels, frame)
 
     assert [(s.speaker, s.start) for s in out] == [("S1", 0.0), ("S1", 4.0), ("S2", 5.2)]
-    assert diarize.by_channel(segs, np.ones((200, 2)), frame) is None  # mono copied to both channels
+    assert microphones.by_channel(segs, np.ones((200, 2)), frame) is None  # mono copied to both channels
     one_voice = levels.copy()
     one_voice[:, 0] = 1e-2
-    assert diarize.by_channel(segs, one_voice, frame) is None  # one person speaking: nothing to tell
+    assert microphones.by_channel(segs, one_voice, frame) is None  # one person speaking: nothing to tell
 
 
 # --- who is who ----------------------------------------------------------------------------------
