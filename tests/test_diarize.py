@@ -92,6 +92,27 @@ def test_cluster_uses_the_count_from_the_metadata_and_folds_a_cough_into_a_speak
     assert set(diarize.cluster(x, 1)) == {0}
 
 
+def test_windows_across_a_pause_are_not_clustered_so_they_cannot_take_a_speaker_of_the_count():
+    pytest.importorskip("scipy")
+    speech = [(0.0, 20.0), (21.0, 41.0), (42.0, 62.0)]  # three people, one after another, a second apart
+    starts = np.arange(0.0, 60.4, 0.4)
+    three = voices([1, 1, 1], seed=4)
+    rng = np.random.default_rng(5)
+    embeddings = []
+    for start in starts:  # a window across a pause is two voices and silence: a print like nobody's
+        inside = [i for i, (a, b) in enumerate(speech) if min(b, start + 1.6) - max(a, start) > 1.5]
+        embeddings.append(three[inside[0]] if inside else rng.normal(size=256))
+    embeddings = np.stack(embeddings) / np.linalg.norm(embeddings, axis=1, keepdims=True)
+
+    def heard(options):  # the labels in each person's speech, away from the pauses (there a window is a guess)
+        found = diarize.turns_of(speech, starts, embeddings, 3, options)
+        return [{t.speaker for t in found if t.end > a + 1.0 and t.start < b - 1.0} for a, b in speech]
+
+    assert heard(DiarizeOptions()) == [{"S1"}, {"S2"}, {"S3"}]
+    # every window clustered, as before: the windows across the pauses take labels, two people share one
+    assert heard(DiarizeOptions(whole_speech=0.0)) != [{"S1"}, {"S2"}, {"S3"}]
+
+
 # --- words, turns, splits ------------------------------------------------------------------------
 
 

@@ -48,6 +48,10 @@ class DiarizeOptions:
     max_speakers: int = 6
     min_share: float = 0.04
     """A cluster with less than this share of the speech is folded into the nearest one: a cough, a laugh."""
+    whole_speech: float = 0.9
+    """Only the windows of which at least this share is speech (VAD) are clustered; the others take the nearest
+    cluster afterwards. A window across a pause mostly spans a change of speaker, its print is neither voice, and
+    a handful of them made a cluster of their own where the metadata's count left two voices in one."""
     most_windows: int = 3000
     """At most this many voice prints are clustered, an even sample of a long recording; the others join the
     nearest cluster. Average linkage keeps n²/2 distances: 3,000 windows (20 minutes of speech) take 36 MB, so
@@ -103,18 +107,24 @@ def stretches(
 
 
 def cluster(
-    embeddings: np.ndarray, speakers: int | None = None, options: DiarizeOptions = DiarizeOptions()
+    embeddings: np.ndarray,
+    speakers: int | None = None,
+    options: DiarizeOptions = DiarizeOptions(),
+    among: np.ndarray | None = None,
 ) -> np.ndarray:
     """A cluster number (0, 1, …) per window: ``speakers`` clusters when known, else as many as the voices.
 
-    Average-linkage agglomeration on cosine distance over at most ``options.most_windows`` windows, then every
-    window is moved to its nearest centroid (agglomeration alone leaves stragglers on the wrong side), and
-    clusters too small to be a person are folded into their nearest neighbour.
+    Average-linkage agglomeration on cosine distance over at most ``options.most_windows`` windows (of those
+    ``among`` marks, when at least half are marked), then every window is moved to its nearest centroid
+    (agglomeration alone leaves stragglers on the wrong side), and clusters too small to be a person are folded
+    into their nearest neighbour.
     """
     n = len(embeddings)
     if n < 2 or speakers == 1:
         return np.zeros(n, dtype=int)
-    sample = embeddings[np.unique(np.linspace(0, n - 1, min(n, options.most_windows)).astype(int))]
+    chosen = np.flatnonzero(among) if among is not None and 2 * among.sum() >= n else np.arange(n)
+    picked = chosen[np.unique(np.linspace(0, len(chosen) - 1, min(len(chosen), options.most_windows)).astype(int))]
+    sample = embeddings[picked]
     labels = _agglomerate(sample, speakers, options)
     if len(sample) < n:  # the windows left out join the nearest cluster
         ids, means = _centroids(sample, labels)
@@ -230,7 +240,16 @@ def turns_of(
     """Who speaks when, from the windows' voice prints (``voice_windows``)."""
     if not len(embeddings):
         return []
-    return turns_from_windows(speech, starts, cluster(embeddings, speakers, options), options)
+    mostly_speech = _speech_in(starts, speech) >= options.whole_speech * WINDOW_SECONDS
+    return turns_from_windows(speech, starts, cluster(embeddings, speakers, options, mostly_speech), options)
+
+
+def _speech_in(starts: np.ndarray, speech: list[tuple[float, float]]) -> np.ndarray:
+    """Seconds of each window [start, start + 1.6 s] that the speech regions cover."""
+    covered = np.zeros(len(starts))
+    for a, b in speech:
+        covered += np.clip(np.minimum(starts + WINDOW_SECONDS, b) - np.maximum(starts, a), 0.0, None)
+    return covered
 
 
 def _give_back_freed_memory() -> None:
