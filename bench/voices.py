@@ -217,7 +217,15 @@ def labelled(item: dict) -> dict:
     labels = list(truth.values())
     clean = len(set(labels)) == len(labels) and all(share >= 0.9 for share in purity.values())
     vectors = {label: vector for label, (vector, _) in prints.items()}
-    return item | {"prints": vectors, "truth": truth, "purity": purity, "clean": clean, "print_seconds": print_seconds}
+    turns = [(t.start, t.end, t.speaker) for t in found]
+    return item | {
+        "turns": turns,
+        "prints": vectors,
+        "truth": truth,
+        "purity": purity,
+        "clean": clean,
+        "print_seconds": print_seconds,
+    }
 
 
 def cached_run(pool: str, args) -> list[dict]:
