@@ -7,7 +7,9 @@ at each threshold, and what the matching costs per interview.
 Two pools of "people": each clip of vi-speech-dev (11 clips; the voice of a clip is a person, see --similar for
 the clips whose voices are alike), and 13 espeak-ng voices (a language voice, a variant, a pitch and a speed; each
 turn a new sentence, so two interviews of one espeak person never share a word of audio, unlike the clips, whose
-turns are all cut from the one clip). Per pool, a sequence of interviews: one of two interviewers (named in the
+turns are all cut from the one clip), and *recorded*: the clips' interviews again, each as another recorder would have
+it (as is, a telephone band, room reverb, a low-pass or high-pass filter, or noise at 20 dB SNR; with --pools
+clips,espeak,recorded), so that one person's interviews no longer sound alike. Per pool, a sequence of interviews: one of two interviewers (named in the
 metadata, so preferred) and one or two witnesses, a witness often one interviewed before; 10–14 turns of 3–8 s,
 0.3–1.0 s apart. Each interview goes the way a run takes it (``audio.normalise``, Silero VAD, the voice windows,
 the turns with the count from the metadata, a print per label); then the editor names every label (the person
@@ -32,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +106,6 @@ def espeak_turn(work: Path, person: int, sentence: int) -> np.ndarray:
             + ["silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse"],
             check=True,
         )
-    import wave
-
     with wave.open(str(out)) as reader:
         return np.frombuffer(reader.readframes(reader.getnframes()), "<i2").astype(np.float32) / 32768
 
@@ -144,6 +145,30 @@ def interview(pool: str, args, people: list[int], rng: random.Random):
     return np.concatenate(pieces), reference
 
 
+RECORDERS = {  # how an interview may be recorded: sox effects, or noise at 20 dB SNR
+    "as is": [],
+    "telephone band": ["sinc", "300-3400"],
+    "room reverb": ["reverb", "50"],
+    "low-pass 2500 Hz": ["lowpass", "2500"],
+    "high-pass 400 Hz": ["highpass", "400"],
+    "noise 20 dB": None,
+}
+
+
+def record_otherwise(wav: Path, recorder: str, rng: random.Random) -> None:
+    """The interview's audio as another recorder in another room would have it (the file is replaced)."""
+    effect = RECORDERS[recorder]
+    if effect is None:
+        with wave.open(str(wav)) as reader:
+            samples = np.frombuffer(reader.readframes(reader.getnframes()), "<i2").astype(np.float32) / 32768
+        noise = np.random.default_rng(rng.randrange(2**32)).normal(size=len(samples)).astype(np.float32)
+        write_wav(wav, samples + 0.1 * np.sqrt(np.mean(samples**2)) * noise)
+    elif effect:
+        changed = wav.with_suffix(".recorded.wav")
+        subprocess.run(["sox", "-V1", str(wav), str(changed), *effect], check=True)
+        changed.replace(wav)
+
+
 def cast(pool_size: int, count: int, rng: random.Random) -> list[list[int]]:
     """Who is in each interview: interviewer 0 or 1, then one or two witnesses, often one seen before."""
     seen: list[int] = []
@@ -169,14 +194,17 @@ def run_pool(pool: str, args) -> list[dict]:
     from pipeline.intake import audio, slicing
     from pipeline.speech import diarize, speakers, voice_encoder
 
-    rng = random.Random(f"{args.seed}-{pool}")
+    rng = random.Random(f"{args.seed}-{'clips' if pool == 'recorded' else pool}")  # recorded: the clips' interviews
+    recorders = random.Random(f"{args.seed}-recorders")
     size = len(ESPEAK) if pool == "espeak" else len(CLIPS)
-    offset = 100 if pool == "espeak" else 0  # one archive for both pools: a person number each
+    offset = {"clips": 0, "espeak": 100, "recorded": 200}[pool]  # one archive for the pools: a person number each
     out = []
     for k, people in enumerate(cast(size, args.interviews, rng)):
         samples, reference = interview(pool, args, people, rng)
         wav = args.work / f"{pool}-{k}.wav"
         write_wav(wav, samples)
+        if pool == "recorded":
+            record_otherwise(wav, recorders.choice(list(RECORDERS)), recorders)
         decoded = wav.with_suffix(".f32")
         audio.normalise(wav, wav.with_suffix(".normalised.wav"), decoded)
         heard = slicing.decoded_samples(decoded)
@@ -232,7 +260,7 @@ def cached_run(pool: str, args) -> list[dict]:
     """A pool's interviews as the encoder heard them, kept in the work folder (hearing them takes many minutes);
     the turns and prints are made again from the windows on every call, so a change in the code is measured.
     The file is named after the voices, so a changed voice list is heard again."""
-    voices = ESPEAK if pool == "espeak" else CLIPS
+    voices = ESPEAK if pool == "espeak" else CLIPS if pool == "clips" else (CLIPS, RECORDERS)
     signature = hashlib.sha1(repr(voices).encode()).hexdigest()[:8]
     cache = args.work / f"heard-{args.seed}-{args.interviews}-{pool}-{signature}.pickle"
     if not cache.exists():
@@ -328,7 +356,7 @@ def main() -> None:
     done = {pool: cached_run(pool, args) for pool in args.pools.split(",")}
     clean = sum(item["clean"] for items in done.values() for item in items)
     print(f"\nInterviews whose every label is one person (90 %+ of its speech) and no two labels the same: {clean}")
-    done["both"] = [item for pool in args.pools.split(",") for item in done[pool]]
+    done["both"] = [item for pool in args.pools.split(",") if pool != "recorded" for item in done[pool]]
     print(
         "\n| pool | interviews | threshold / preferred | known trials | right | wrong | none | unknown trials | "
         "proposed wrongly | wrong, all | match (median ms) |"
