@@ -4,16 +4,16 @@ at each threshold, and what the matching costs per interview.
     PYTHONPATH=$PWD /work/main/.venv/bin/python bench/voices.py [--data DIR] [--work /tmp/loike-voices]
         [--interviews 30] [--seed 2026]
 
-Two pools of "people": each clip of vi-speech-dev (11 clips; the voice of a clip is a person, see --similar for
-the clips whose voices are alike), and 13 espeak-ng voices (a language voice, a variant, a pitch and a speed; each
-turn a new sentence, so two interviews of one espeak person never share a word of audio, unlike the clips, whose
-turns are all cut from the one clip), and *recorded*: the clips' interviews again, each as another recorder would have
-it (as is, a telephone band, room reverb, a low-pass or high-pass filter, or noise at 20 dB SNR; with --pools
-clips,espeak,recorded), so that one person's interviews no longer sound alike. Per pool, a sequence of interviews: one of two interviewers (named in the
-metadata, so preferred) and one or two witnesses, a witness often one interviewed before; 10–14 turns of 3–8 s,
-0.3–1.0 s apart. Each interview goes the way a run takes it (``audio.normalise``, Silero VAD, the voice windows,
-the turns with the count from the metadata, a print per label); then the editor names every label (the person
-who speaks most of it), and its print joins that person's.
+Three pools of "people": each clip of vi-speech-dev (11 clips; the voice of a clip is a person, see --similar for
+the clips whose voices are alike), 13 espeak-ng voices (a language voice, a variant, a pitch and a speed; each turn
+a new sentence, so two interviews of one espeak person never share a word of audio, unlike the clips, whose turns
+are all cut from the one clip), and *recorded*: the clips' interviews again, each as another recorder would have it
+(as is, a telephone band, room reverb, a low-pass or high-pass filter, or noise at 20 dB SNR; with --pools
+clips,espeak,recorded), so that one person's interviews no longer sound alike. Per pool, a sequence of interviews:
+one of two interviewers (named in the metadata, so preferred) and one or two witnesses, a witness often one
+interviewed before; 10–14 turns of 3–8 s, 0.3–1.0 s apart. Each interview goes the way a run takes it
+(``audio.normalise``, Silero VAD, the voice windows, the turns with the count from the metadata, a print per label);
+then the editor names every label (the person who speaks most of it), and its print joins that person's.
 
 Two trials per label: *known*, against every print of the interviews before (right: the true person proposed;
 wrong: someone else; none: no proposal), when the person has been named before; *unknown*, the same without the
