@@ -4,14 +4,16 @@ at each threshold, and what the matching costs per interview.
     PYTHONPATH=$PWD /work/main/.venv/bin/python bench/voices.py [--data DIR] [--work /tmp/loike-voices]
         [--interviews 30] [--seed 2026]
 
-Two pools of "people": each clip of vi-speech-dev (11 clips; the voice of a clip is a person, see --similar for
-the clips whose voices are alike), and 12 espeak-ng voices (a language voice, a variant, a pitch and a speed; each
-turn a new sentence, so two interviews of one espeak person never share a word of audio, unlike the clips, whose
-turns are all cut from the one clip). Per pool, a sequence of interviews: one of two interviewers (named in the
-metadata, so preferred) and one or two witnesses, a witness often one interviewed before; 10–14 turns of 3–8 s,
-0.3–1.0 s apart. Each interview goes the way a run takes it (``audio.normalise``, Silero VAD, the voice windows,
-the turns with the count from the metadata, a print per label); then the editor names every label (the person
-who speaks most of it), and its print joins that person's.
+Three pools of "people": each clip of vi-speech-dev (11 clips; the voice of a clip is a person, see --similar for
+the clips whose voices are alike), 13 espeak-ng voices (a language voice, a variant, a pitch and a speed; each turn
+a new sentence, so two interviews of one espeak person never share a word of audio, unlike the clips, whose turns
+are all cut from the one clip), and *recorded*: the clips' interviews again, each as another recorder would have it
+(as is, a telephone band, room reverb, a low-pass or high-pass filter, or noise at 20 dB SNR; with --pools
+clips,espeak,recorded), so that one person's interviews no longer sound alike. Per pool, a sequence of interviews:
+one of two interviewers (named in the metadata, so preferred) and one or two witnesses, a witness often one
+interviewed before; 10–14 turns of 3–8 s, 0.3–1.0 s apart. Each interview goes the way a run takes it
+(``audio.normalise``, Silero VAD, the voice windows, the turns with the count from the metadata, a print per label);
+then the editor names every label (the person who speaks most of it), and its print joins that person's.
 
 Two trials per label: *known*, against every print of the interviews before (right: the true person proposed;
 wrong: someone else; none: no proposal), when the person has been named before; *unknown*, the same without the
@@ -24,6 +26,7 @@ on a made-up one-hour interview (9,000 windows) against 1,000 known prints. Noth
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import pickle
 import random
@@ -31,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +92,8 @@ SENTENCES = [
 def espeak_turn(work: Path, person: int, sentence: int) -> np.ndarray:
     """One sentence in one espeak person's voice at 16 kHz, its leading and trailing silence trimmed (cached)."""
     voice, variant, pitch, speed = ESPEAK[person]
-    out = work / f"espeak-{person}-{sentence}.wav"
+    # named after the voice, not its place in the list: a file made for an earlier list would be another voice
+    out = work / f"espeak-{voice}-{variant.replace(' ', '_')}-{pitch}-{speed}-{sentence}.wav"
     if not out.exists():
         raw = out.with_suffix(".raw.wav")
         subprocess.run(
@@ -101,8 +106,6 @@ def espeak_turn(work: Path, person: int, sentence: int) -> np.ndarray:
             + ["silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse"],
             check=True,
         )
-    import wave
-
     with wave.open(str(out)) as reader:
         return np.frombuffer(reader.readframes(reader.getnframes()), "<i2").astype(np.float32) / 32768
 
@@ -142,6 +145,30 @@ def interview(pool: str, args, people: list[int], rng: random.Random):
     return np.concatenate(pieces), reference
 
 
+RECORDERS = {  # how an interview may be recorded: sox effects, or noise at 20 dB SNR
+    "as is": [],
+    "telephone band": ["sinc", "300-3400"],
+    "room reverb": ["reverb", "50"],
+    "low-pass 2500 Hz": ["lowpass", "2500"],
+    "high-pass 400 Hz": ["highpass", "400"],
+    "noise 20 dB": None,
+}
+
+
+def record_otherwise(wav: Path, recorder: str, rng: random.Random) -> None:
+    """The interview's audio as another recorder in another room would have it (the file is replaced)."""
+    effect = RECORDERS[recorder]
+    if effect is None:
+        with wave.open(str(wav)) as reader:
+            samples = np.frombuffer(reader.readframes(reader.getnframes()), "<i2").astype(np.float32) / 32768
+        noise = np.random.default_rng(rng.randrange(2**32)).normal(size=len(samples)).astype(np.float32)
+        write_wav(wav, samples + 0.1 * np.sqrt(np.mean(samples**2)) * noise)
+    elif effect:
+        changed = wav.with_suffix(".recorded.wav")
+        subprocess.run(["sox", "-V1", str(wav), str(changed), *effect], check=True)
+        changed.replace(wav)
+
+
 def cast(pool_size: int, count: int, rng: random.Random) -> list[list[int]]:
     """Who is in each interview: interviewer 0 or 1, then one or two witnesses, often one seen before."""
     seen: list[int] = []
@@ -163,58 +190,86 @@ def cast(pool_size: int, count: int, rng: random.Random) -> list[list[int]]:
 
 
 def run_pool(pool: str, args) -> list[dict]:
-    """Each interview as a run takes it: its labels' prints and who each label truly is."""
+    """Each interview as a run hears it: its speech regions and voice windows, and who truly speaks when."""
     from pipeline.intake import audio, slicing
-    from pipeline.speech import diarize, speakers, voice_encoder, voices
+    from pipeline.speech import diarize, speakers, voice_encoder
 
-    rng = random.Random(f"{args.seed}-{pool}")
+    rng = random.Random(f"{args.seed}-{'clips' if pool == 'recorded' else pool}")  # recorded: the clips' interviews
+    recorders = random.Random(f"{args.seed}-recorders")
     size = len(ESPEAK) if pool == "espeak" else len(CLIPS)
+    offset = {"clips": 0, "espeak": 100, "recorded": 200}[pool]  # one archive for the pools: a person number each
     out = []
     for k, people in enumerate(cast(size, args.interviews, rng)):
         samples, reference = interview(pool, args, people, rng)
         wav = args.work / f"{pool}-{k}.wav"
         write_wav(wav, samples)
+        if pool == "recorded":
+            record_otherwise(wav, recorders.choice(list(RECORDERS)), recorders)
         decoded = wav.with_suffix(".f32")
         audio.normalise(wav, wav.with_suffix(".normalised.wav"), decoded)
         heard = slicing.decoded_samples(decoded)
         speech = speakers.speech_regions(heard) or [(a, b) for a, b, _ in reference]
-        windows = diarize.voice_windows(heard, speech, voice_encoder.encoder())
-        found = diarize.turns_of(speech, *windows, len(people))
-        started = time.perf_counter()
-        prints = voices.label_prints(*windows, [(t.start, t.end, t.speaker) for t in found])
-        print_seconds = time.perf_counter() - started
-        truth, purity, coherence = {}, {}, {}
-        for label in prints:
-            overlap = dict.fromkeys(people, 0.0)
-            for turn in (t for t in found if t.speaker == label):
-                for a, b, p in reference:
-                    overlap[p] += max(0.0, min(b, turn.end) - max(a, turn.start))
-            truth[label] = max(overlap, key=lambda p: overlap[p])
-            purity[label] = overlap[truth[label]] / max(sum(overlap.values()), 1e-9)
-            inside = [
-                i
-                for i, start in enumerate(windows[0])
-                if any(t.speaker == label and t.start <= start and start + 1.6 <= t.end for t in found)
-            ]
-            coherence[label] = float(np.median(windows[1][inside] @ prints[label][0])) if inside else 0.0
-        offset = 100 if pool == "espeak" else 0  # one archive for both pools: a person number each
-        truth = {label: person + offset for label, person in truth.items()}
         out.append(
             {
                 "pool": pool,
                 "k": k,
                 "people": [person + offset for person in people],
                 "audio": len(heard) / RATE,
-                "prints": {label: vector for label, (vector, _) in prints.items()},
-                "truth": truth,
-                "purity": purity,
-                "coherence": coherence,
-                "print_seconds": print_seconds,
+                "windows": diarize.voice_windows(heard, speech, voice_encoder.encoder()),
+                "speech": speech,
+                "reference": [(a, b, person + offset) for a, b, person in reference],
             }
         )
-        shown = {label: f"{truth[label]} ({purity[label]:.0%}, {coherence[label]:.2f})" for label in truth}
-        print(f"{pool} {k}: people {people}, labels {shown}", flush=True)
+        print(f"{pool} {k}: heard, people {people}", flush=True)
     return out
+
+
+def labelled(item: dict) -> dict:
+    """The interview's turns (with the count from the metadata) and a print per label, by the code as it is now,
+    and who each label truly is: the person who speaks most of it, and that person's share (purity)."""
+    from pipeline.speech import diarize, voices
+
+    windows, people = item["windows"], item["people"]
+    found = diarize.turns_of(item["speech"], *windows, len(people))
+    started = time.perf_counter()
+    prints = voices.label_prints(*windows, [(t.start, t.end, t.speaker) for t in found])
+    print_seconds = time.perf_counter() - started
+    truth, purity = {}, {}
+    for label in prints:
+        overlap = dict.fromkeys(people, 0.0)
+        for turn in (t for t in found if t.speaker == label):
+            for a, b, p in item["reference"]:
+                overlap[p] += max(0.0, min(b, turn.end) - max(a, turn.start))
+        truth[label] = max(overlap, key=lambda p: overlap[p])
+        purity[label] = overlap[truth[label]] / max(sum(overlap.values()), 1e-9)
+    labels = list(truth.values())
+    clean = len(set(labels)) == len(labels) and all(share >= 0.9 for share in purity.values())
+    vectors = {label: vector for label, (vector, _) in prints.items()}
+    turns = [(t.start, t.end, t.speaker) for t in found]
+    return item | {
+        "turns": turns,
+        "prints": vectors,
+        "truth": truth,
+        "purity": purity,
+        "clean": clean,
+        "print_seconds": print_seconds,
+    }
+
+
+def cached_run(pool: str, args) -> list[dict]:
+    """A pool's interviews as the encoder heard them, kept in the work folder (hearing them takes many minutes);
+    the turns and prints are made again from the windows on every call, so a change in the code is measured.
+    The file is named after the voices, so a changed voice list is heard again."""
+    voices = ESPEAK if pool == "espeak" else CLIPS if pool == "clips" else (CLIPS, RECORDERS)
+    signature = hashlib.sha1(repr(voices).encode()).hexdigest()[:8]
+    cache = args.work / f"heard-{args.seed}-{args.interviews}-{pool}-{signature}.pickle"
+    if not cache.exists():
+        cache.write_bytes(pickle.dumps(run_pool(pool, args)))
+    done = [labelled(item) for item in pickle.loads(cache.read_bytes())]
+    for item in done:
+        shown = {label: f"{item['truth'][label]} ({item['purity'][label]:.0%})" for label in item["truth"]}
+        print(f"{pool} {item['k']}: people {item['people']}, labels {shown}")
+    return done
 
 
 def trials(done: list[dict], threshold: float, preferred: float, only_clean: bool = False) -> dict:
@@ -298,20 +353,10 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     print(header(command_line()))
     similar_clips(args)
-    cache = args.work / f"runs-{args.seed}-{args.interviews}.pickle"
-    if cache.exists():
-        done = pickle.loads(cache.read_bytes())
-    else:
-        done = {pool: run_pool(pool, args) for pool in args.pools.split(",")}
-        cache.write_bytes(pickle.dumps(done))
-    for items in done.values():
-        for item in items:
-            labels = list(item["truth"].values())
-            pure = [p for p in item["purity"].values() if p >= 0.9]
-            item["clean"] = len(set(labels)) == len(labels) and len(pure) == len(labels)
+    done = {pool: cached_run(pool, args) for pool in args.pools.split(",")}
     clean = sum(item["clean"] for items in done.values() for item in items)
     print(f"\nInterviews whose every label is one person (90 %+ of its speech) and no two labels the same: {clean}")
-    done["both"] = [item for pool in args.pools.split(",") for item in done[pool]]
+    done["both"] = [item for pool in args.pools.split(",") if pool != "recorded" for item in done[pool]]
     print(
         "\n| pool | interviews | threshold / preferred | known trials | right | wrong | none | unknown trials | "
         "proposed wrongly | wrong, all | match (median ms) |"

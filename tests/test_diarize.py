@@ -23,7 +23,7 @@ from pipeline.database.metadata_records import PersonMeta
 from pipeline.database.models import Segment, Word
 from pipeline.intake import audio, slicing
 from pipeline.run import process
-from pipeline.speech import diarize, evaluate, speakers, voice_encoder
+from pipeline.speech import diarize, evaluate, microphones, speakers, voice_encoder
 from pipeline.speech.diarize import DiarizeOptions, Turn
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -92,6 +92,27 @@ def test_cluster_uses_the_count_from_the_metadata_and_folds_a_cough_into_a_speak
     assert set(diarize.cluster(x, 1)) == {0}
 
 
+def test_windows_across_a_pause_are_not_clustered_so_they_cannot_take_a_speaker_of_the_count():
+    pytest.importorskip("scipy")
+    speech = [(0.0, 20.0), (21.0, 41.0), (42.0, 62.0)]  # three people, one after another, a second apart
+    starts = np.arange(0.0, 60.4, 0.4)
+    three = voices([1, 1, 1], seed=4)
+    rng = np.random.default_rng(5)
+    embeddings = []
+    for start in starts:  # a window across a pause is two voices and silence: a print like nobody's
+        inside = [i for i, (a, b) in enumerate(speech) if min(b, start + 1.6) - max(a, start) > 1.5]
+        embeddings.append(three[inside[0]] if inside else rng.normal(size=256))
+    embeddings = np.stack(embeddings) / np.linalg.norm(embeddings, axis=1, keepdims=True)
+
+    def heard(options):  # the labels in each person's speech, away from the pauses (there a window is a guess)
+        found = diarize.turns_of(speech, starts, embeddings, 3, options)
+        return [{t.speaker for t in found if t.end > a + 1.0 and t.start < b - 1.0} for a, b in speech]
+
+    assert heard(DiarizeOptions()) == [{"S1"}, {"S2"}, {"S3"}]
+    # every window clustered, as before: the windows across the pauses take labels, two people share one
+    assert heard(DiarizeOptions(whole_speech=0.0)) != [{"S1"}, {"S2"}, {"S3"}]
+
+
 # --- words, turns, splits ------------------------------------------------------------------------
 
 
@@ -126,7 +147,7 @@ def test_a_blip_shorter_than_a_turn_is_smoothed_away_but_a_real_turn_is_not():
     labels = [["S1"] * 10, ["S1"] * 10]
     labels[0][5] = "S2"  # one word of 0.35 s
     labels[1][4:] = ["S2"] * 6  # 2.4 s: a turn
-    smoothed = diarize.smooth(segs, labels, DiarizeOptions().min_turn_seconds)
+    smoothed = microphones.smooth(segs, labels, DiarizeOptions().min_turn_seconds)
     assert smoothed[0] == ["S1"] * 10 and smoothed[1] == ["S1"] * 4 + ["S2"] * 6
     out = diarize.split_at_turns(segs, smoothed)
     assert [s.speaker for s in out] == ["S1", "S1", "S2"]
@@ -146,13 +167,13 @@ def test_stereo_with_a_microphone_per_speaker_decides_by_channel():
     levels[:100, 0], levels[100:, 1] = 1e-2, 1e-2  # the left microphone's person, then the right one's
     segs = [segment(0.0, 4.0), segment(4.0, 10.0)]
 
-    out = diarize.by_channel(segs, levels, frame)
+    out = microphones.by_channel(segs, levels, frame)
 
     assert [(s.speaker, s.start) for s in out] == [("S1", 0.0), ("S1", 4.0), ("S2", 5.2)]
-    assert diarize.by_channel(segs, np.ones((200, 2)), frame) is None  # mono copied to both channels
+    assert microphones.by_channel(segs, np.ones((200, 2)), frame) is None  # mono copied to both channels
     one_voice = levels.copy()
     one_voice[:, 0] = 1e-2
-    assert diarize.by_channel(segs, one_voice, frame) is None  # one person speaking: nothing to tell
+    assert microphones.by_channel(segs, one_voice, frame) is None  # one person speaking: nothing to tell
 
 
 # --- who is who ----------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ encoder (a 17 MB model inside its PyPI package; the optional extra ``pip install
 torch): one 256-number voice print per 1.6 s window of speech, every 0.4 s, clustered by cosine distance. Every
 0.1 s of speech takes the speaker its windows vote for; every word the speaker of the turn it falls in; a
 segment is split where its words change speaker. A stereo recording with one microphone per channel needs no
-model: the louder channel says who speaks. Without the extra and without such a recording the labels stay
-empty and the run says so once.
+model: the louder channel says who speaks (``microphones``). Without the extra and without such a recording the
+labels stay empty and the run says so once.
 
 torch and scipy are imported here only, and lazily; of resemblyzer only the weights file is read.
 """
@@ -48,6 +48,10 @@ class DiarizeOptions:
     max_speakers: int = 6
     min_share: float = 0.04
     """A cluster with less than this share of the speech is folded into the nearest one: a cough, a laugh."""
+    whole_speech: float = 0.9
+    """Only the windows of which at least this share is speech (VAD) are clustered; the others take the nearest
+    cluster afterwards. A window across a pause mostly spans a change of speaker, its print is neither voice, and
+    a handful of them made a cluster of their own where the metadata's count left two voices in one."""
     most_windows: int = 3000
     """At most this many voice prints are clustered, an even sample of a long recording; the others join the
     nearest cluster. Average linkage keeps n²/2 distances: 3,000 windows (20 minutes of speech) take 36 MB, so
@@ -103,18 +107,24 @@ def stretches(
 
 
 def cluster(
-    embeddings: np.ndarray, speakers: int | None = None, options: DiarizeOptions = DiarizeOptions()
+    embeddings: np.ndarray,
+    speakers: int | None = None,
+    options: DiarizeOptions = DiarizeOptions(),
+    among: np.ndarray | None = None,
 ) -> np.ndarray:
     """A cluster number (0, 1, …) per window: ``speakers`` clusters when known, else as many as the voices.
 
-    Average-linkage agglomeration on cosine distance over at most ``options.most_windows`` windows, then every
-    window is moved to its nearest centroid (agglomeration alone leaves stragglers on the wrong side), and
-    clusters too small to be a person are folded into their nearest neighbour.
+    Average-linkage agglomeration on cosine distance over at most ``options.most_windows`` windows (of those
+    ``among`` marks, when at least half are marked), then every window is moved to its nearest centroid
+    (agglomeration alone leaves stragglers on the wrong side), and clusters too small to be a person are folded
+    into their nearest neighbour.
     """
     n = len(embeddings)
     if n < 2 or speakers == 1:
         return np.zeros(n, dtype=int)
-    sample = embeddings[np.unique(np.linspace(0, n - 1, min(n, options.most_windows)).astype(int))]
+    chosen = np.flatnonzero(among) if among is not None and 2 * among.sum() >= n else np.arange(n)
+    picked = chosen[np.unique(np.linspace(0, len(chosen) - 1, min(len(chosen), options.most_windows)).astype(int))]
+    sample = embeddings[picked]
     labels = _agglomerate(sample, speakers, options)
     if len(sample) < n:  # the windows left out join the nearest cluster
         ids, means = _centroids(sample, labels)
@@ -230,7 +240,16 @@ def turns_of(
     """Who speaks when, from the windows' voice prints (``voice_windows``)."""
     if not len(embeddings):
         return []
-    return turns_from_windows(speech, starts, cluster(embeddings, speakers, options), options)
+    mostly_speech = _speech_in(starts, speech) >= options.whole_speech * WINDOW_SECONDS
+    return turns_from_windows(speech, starts, cluster(embeddings, speakers, options, mostly_speech), options)
+
+
+def _speech_in(starts: np.ndarray, speech: list[tuple[float, float]]) -> np.ndarray:
+    """Seconds of each window [start, start + 1.6 s] that the speech regions cover."""
+    covered = np.zeros(len(starts))
+    for a, b in speech:
+        covered += np.clip(np.minimum(starts + WINDOW_SECONDS, b) - np.maximum(starts, a), 0.0, None)
+    return covered
 
 
 def _give_back_freed_memory() -> None:
@@ -289,7 +308,7 @@ def label(segments: list[MachineSegment], found: list[Turn]) -> list[MachineSegm
     if not found or not segments:
         return segments
     ends = [t.end for t in found]
-    return split_at_turns(segments, [[_speaker_at(found, ends, w.start, w.end) for w in _words(s)] for s in segments])
+    return split_at_turns(segments, [[_speaker_at(found, ends, w.start, w.end) for w in words_of(s)] for s in segments])
 
 
 def _speaker_at(found: list[Turn], ends: list[float], start: float, end: float) -> str:
@@ -303,28 +322,7 @@ def _speaker_at(found: list[Turn], ends: list[float], start: float, end: float) 
     return min(near, key=lambda t: max(t.start - end, start - t.end)).speaker
 
 
-def smooth(segments: list[MachineSegment], labels: list[list], min_turn: float) -> list[list]:
-    """Runs of words shorter than ``min_turn`` seconds between runs of one speaker become that speaker's."""
-    flat = [(w, label) for s, ls in zip(segments, labels) for w, label in zip(_words(s), ls)]
-    runs: list[list] = []  # [label, first index, last index]
-    for i, (_, label) in enumerate(flat):
-        if runs and runs[-1][0] == label:
-            runs[-1][2] = i
-        else:
-            runs.append([label, i, i])
-    for r in range(1, len(runs) - 1):
-        label, first, last = runs[r]
-        if runs[r - 1][0] == runs[r + 1][0] != label and flat[last][0].end - flat[first][0].start < min_turn:
-            runs[r][0] = runs[r - 1][0]
-    new = [run[0] for run in runs for _ in range(run[1], run[2] + 1)]
-    out, i = [], 0
-    for ls in labels:
-        out.append(new[i : i + len(ls)])
-        i += len(ls)
-    return out
-
-
-def _words(segment: MachineSegment) -> list[Word]:
+def words_of(segment: MachineSegment) -> list[Word]:
     return segment.words or [Word(segment.start, segment.end, segment.text, 1.0)]
 
 
@@ -356,38 +354,10 @@ def turns(segments: list[MachineSegment], gap: float = 0.5) -> list[Turn]:
     """Who spoke when, from labelled segments: their words joined into turns across gaps under ``gap`` s."""
     found: list[Turn] = []
     for segment in segments:
-        for word in _words(segment):
+        for word in words_of(segment):
             last = found[-1] if found else None
             if last and last.speaker == segment.speaker and word.start - last.end <= gap:
                 found[-1] = Turn(last.start, max(last.end, word.end), last.speaker)
             elif segment.speaker:
                 found.append(Turn(word.start, word.end, segment.speaker))
     return found
-
-
-# --- by microphone -------------------------------------------------------------------------------
-
-
-def by_channel(
-    segments: list[MachineSegment], levels: np.ndarray, frame_seconds: float, options: DiarizeOptions = DiarizeOptions()
-) -> list[MachineSegment] | None:
-    """Stereo with one microphone per channel: S1 is the left microphone, S2 the right. None when the channels
-    do not tell the speakers apart (mono copied to both, a single stereo microphone, one person speaking)."""
-    if levels.ndim != 2 or levels.shape[1] != 2 or not segments:
-        return None
-    differences, per_segment = [], []
-    for segment in segments:
-        ds = []
-        for word in _words(segment):
-            a = int(word.start / frame_seconds)
-            b = max(int(word.end / frame_seconds), a + 1)
-            power = levels[a:b].mean(axis=0) if b <= len(levels) and a < b else levels[-1:].mean(axis=0)
-            ds.append(float(10 * np.log10((power[0] + 1e-10) / (power[1] + 1e-10))))
-        differences += ds
-        per_segment.append(ds)
-    spread = np.abs(np.array(differences))
-    left = np.mean(np.array(differences) > 0)
-    if np.median(spread) < options.channel_db or not 0.05 <= left <= 0.95:
-        return None
-    labels = [["S1" if d > 0 else "S2" for d in ds] for ds in per_segment]
-    return split_at_turns(segments, smooth(segments, labels, options.min_turn_seconds))

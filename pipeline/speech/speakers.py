@@ -19,7 +19,7 @@ from pipeline import crashtest, database, settings
 from pipeline.database.heard import MachineSegment
 from pipeline.database.models import Segment
 from pipeline.errors import DiarizeError
-from pipeline.speech import diarize, transcribe, voice_encoder, voices
+from pipeline.speech import diarize, microphones, transcribe, voice_encoder, voices
 from pipeline.speech.diarize import DiarizeOptions
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def label_speakers(
     labelled, method = None, "none"
     windows: tuple[np.ndarray, np.ndarray] | None = None
     if levels is not None:
-        labelled, method = diarize.by_channel(segments, levels, frame_seconds, options), "channel"
+        labelled, method = microphones.by_channel(segments, levels, frame_seconds, options), "channel"
     if labelled is None and diarize.available():
         # Where VAD hears nothing (synthetic voices, some very quiet ones) Whisper's segments say where speech is.
         speech = speech_regions(samples, options) or [(s.start, s.end) for s in segments]
