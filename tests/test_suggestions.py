@@ -81,8 +81,8 @@ def test_the_command_lists_the_suggestions(desk):
 
 
 def test_the_interviews_own_names_pass_lower_bars_than_the_rest_of_the_archives(tmp_path):
-    """"xa đồng phân" (said "xã Tân Phong") is as near "xã Hồng Phong" as a mishearing of it would be: offered
-    where Hồng Phong is the interview's own commune, not where it is only another commune of the archive."""
+    """A line reading "xa đồng phân" (said "xã Tân Phong") is as near "xã Hồng Phong" as a mishearing of it would
+    be: offered where Hồng Phong is the interview's own commune, not where it is only another commune."""
     line = ["Hồi đó tôi ở xa đồng phân"]
     archive = reviewdesk.build(tmp_path, lines=line, commune="Hồng Phong", audio=False)
     reviewdesk.build(tmp_path, lines=line, title="Hai", commune="Tân Phong", audio=False)
