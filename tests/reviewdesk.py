@@ -44,6 +44,7 @@ def build(
     spacing: float = 7.0,
     commune: str = "Bắc Cường",
     audio: bool = True,
+    events: tuple[str, ...] = ("Thành lập chi bộ",),
 ) -> settings.Archive:
     archive = settings.archive(root)
     archive.recordings.mkdir(parents=True, exist_ok=True)
@@ -60,7 +61,7 @@ def build(
         commune=commune,
         witnesses=[PersonMeta(full_name="Nguyễn Văn Hùng", birth_year=1932)],
         interviewers=[PersonMeta(full_name="Trần Thị Mai")],
-        events=["Thành lập chi bộ"],
+        events=list(events),
         consent=Consent("allowed"),
     )
     relpath = f"phong-van-{number}.wav"

@@ -122,3 +122,17 @@ def test_a_title_is_matched_with_the_name_only_where_it_was_heard_as_one(tmp_pat
         ]
     finally:
         db.close()
+
+
+def test_a_longer_name_is_not_offered_on_the_strength_of_a_shorter_one_inside_it(tmp_path):
+    """The demo: "Tháng Tám" heard as "trang tâm" is not "Thành lập", though "chi bộ xã Bắc Cường" follows."""
+    lines = ["Sau Cách mạng trang tâm, chi bố xa bắt tương được thành lập", "Ngày thành lập chi bố xa bắc cường"]
+    archive = reviewdesk.build(tmp_path, lines=lines, audio=False, events=("Thành lập Chi bộ xã Bắc Cường",))
+    db = database.open_database(archive.database)
+    try:
+        assert offered(archive, db) == [
+            (1, "chi bố xa bắt tương", "chi bộ xã Bắc Cường", "địa danh"),
+            (2, "thành lập chi bố xa bắc cường", "Thành lập Chi bộ xã Bắc Cường", "sự kiện"),
+        ]
+    finally:
+        db.close()

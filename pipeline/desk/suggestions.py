@@ -162,6 +162,7 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
             score = _alike(tuple(syllables[i : i + k]), name) if i + k <= len(syllables) else None
             if score is not None:
                 candidates.append((n, i, name, score))
+    candidates = [c for c in candidates if not _outdone(c, candidates, syllables)]
     for _, i, name, score in sorted(candidates, key=lambda c: (c[0], c[1])):
         start, end = words[i][0], words[i + len(name.syllables) - 1][1]
         if _overlaps(taken, start, end):
@@ -172,6 +173,21 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
                 _suggestion(segment, start, end, _capital_kept(segment.text[start], name.text), name.source, score)
             )
     return sorted(found, key=lambda s: s.offset)
+
+
+def _outdone(candidate: tuple, candidates: list[tuple], syllables: list[str]) -> bool:
+    """A longer name around a shorter one heard better ("Thành lập Chi bộ xã Bắc Cường" around "chi bộ xã Bắc
+    Cường") is offered only where its other syllables are alike enough on their own: else "trang tâm, chi bố xa
+    bắt tương" (said "Tháng Tám, chi bộ xã Bắc Cường") would be offered the event."""
+    _, i, name, score = candidate
+    k = len(name.syllables)
+    for _, j, inner, inner_score in candidates:
+        m = len(inner.syllables)
+        if m < k and i <= j and j + m <= i + k and inner_score > score:
+            rest = [syllables_alike(syllables[i + p], name.syllables[p]) for p in range(k) if not j <= i + p < j + m]
+            if sum(rest) / len(rest) < name.bars.phrase:
+                return True
+    return False
 
 
 def _as_written(stretch: str, name: Name) -> bool:
