@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,7 @@ NAMING = [
     "Đảng bộ xã {commune} lãnh đạo nhân dân chống càn.",
     "Bà {person} nuôi giấu cán bộ trong nhà suốt ba năm.",
 ]
+WORD = re.compile(r"\w+")
 PLAIN = [
     "Những năm kháng chiến rất gian khổ, bà con góp gạo nuôi bộ đội.",
     "Chúng tôi đi bộ suốt đêm để kịp họp.",
@@ -167,6 +169,36 @@ def overlap(line: tuple[float, float], sentence: tuple[float, float]) -> bool:
     return line[0] < sentence[1] + 0.3 and sentence[0] < line[1] + 0.3
 
 
+def cost(lines: int, runs: int = 5) -> None:
+    """Time ``suggestions.suggestions`` on an interview of ``lines`` lines of 18 syllables drawn from the words its
+    names are made of (many near misses: harder than speech), in an archive of nine communes."""
+    import statistics
+    import time
+
+    sys.path.insert(0, str(c.REPO / "tests"))
+    import reviewdesk
+
+    from pipeline import database
+    from pipeline.desk import suggestions
+
+    words = " ".join([*NAMING, *PLAIN]).replace("{commune}", "Bắc Cường").replace("{person}", "Nguyễn Văn Hùng")
+    pool = WORD.findall(words.lower())
+    rng = random.Random(1)
+    text = [" ".join(rng.choice(pool) for _ in range(18)) for _ in range(lines)]
+    with tempfile.TemporaryDirectory(prefix="loike-suggest-") as tmp:
+        archive = reviewdesk.build(Path(tmp), lines=text, audio=False)
+        for commune in COMMUNES[1:9]:
+            reviewdesk.build(Path(tmp), lines=["Một dòng."], title=commune, commune=commune, audio=False)
+        db = database.open_database(archive.database)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            found = suggestions.suggestions(db, archive, "1")
+            times.append(time.perf_counter() - started)
+        db.close()
+    print(f"{lines} lines: {len(found)} suggestions in {statistics.median(times):.3f} s (median of {runs})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interviews", type=int, default=24)
@@ -174,7 +206,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=c.DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="Write the interviews, their transcripts and suggestions here.")
     parser.add_argument("--again", type=Path, help="Score the interviews a --keep file holds (no speech made).")
+    parser.add_argument(
+        "--cost", type=int, metavar="LINES", help="Only time the suggestions of a LINES-line interview."
+    )
     args = parser.parse_args()
+    if args.cost:
+        return cost(args.cost)
     from pipeline import database, settings
     from pipeline.desk import suggestions
 
