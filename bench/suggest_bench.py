@@ -20,6 +20,7 @@ Goals (issue 17): the right suggestion for at least 60 % of the misheard names; 
 
     PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py [--interviews 24] [--seed 17] [--keep /tmp/s.json]
     PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --again /tmp/s.json   # the same speech, scored again
+    PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --cost 2000           # how long 2,000 lines take
 """
 
 from __future__ import annotations
