@@ -23,7 +23,6 @@ it, so an empty stand-in module is put in its place. Nothing is copied into the 
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import pickle
 import sys
@@ -34,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import DEFAULT_DATA, command_line, header  # noqa: E402
-from bench.voices import cached_run, trials  # noqa: E402
+from bench._common import command_line, header  # noqa: E402
+from bench.voices import cached_run, pool_options, trials  # noqa: E402
 
 POOLS = ("clips", "espeak", "recorded")
 RATE = 16_000
@@ -218,11 +217,8 @@ def resemblyzer_cost(done: dict[str, list[dict]], work: Path, count: int = 6) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/loike-voices-b"))
-    parser.add_argument("--interviews", type=int, default=30)
-    parser.add_argument("--seed", default="2026")
+    parser = pool_options(__doc__, pools=False)
+    parser.set_defaults(work=Path("/tmp/loike-voices-b"))
     parser.add_argument("--ecapa", type=Path, required=True, help="the folder holding embedding_model.ckpt")
     parser.add_argument("--deps", type=Path, help="a folder with speechbrain (pip install --target)")
     args = parser.parse_args()

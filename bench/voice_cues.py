@@ -15,7 +15,6 @@ Nothing is copied into the repository.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import time
@@ -25,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import DEFAULT_DATA, command_line, header  # noqa: E402
-from bench.voices import CLIPS, RATE, cached_run  # noqa: E402
+from bench._common import command_line, header  # noqa: E402
+from bench.voices import CLIPS, RATE, cached_run, pool_options  # noqa: E402
 
 FRAME, HOP = 640, 160  # 40 ms frames every 10 ms
 LOWEST, HIGHEST = 60.0, 400.0  # Hz
@@ -178,13 +177,7 @@ def recorded_otherwise(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/loike-voices"))
-    parser.add_argument("--interviews", type=int, default=30)
-    parser.add_argument("--seed", default="2026")
-    parser.add_argument("--pools", default="clips,espeak")
-    args = parser.parse_args()
+    args = pool_options(__doc__).parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(header(command_line()))
     pitch_table(args)

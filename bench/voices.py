@@ -342,14 +342,21 @@ def similar_clips(args) -> None:
         print(f"| {name} | {best[1]} | {best[0]:.3f} |")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def pool_options(description: str | None, pools: bool = True) -> argparse.ArgumentParser:
+    """The options of every bench over these pools (this one, voice_cues, voices_norm, encoder_survey); ``pools``
+    False for those that read all three."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--work", type=Path, default=Path("/tmp/loike-voices"))
     parser.add_argument("--interviews", type=int, default=30)
     parser.add_argument("--seed", default="2026")
-    parser.add_argument("--pools", default="clips,espeak")
-    args = parser.parse_args()
+    if pools:
+        parser.add_argument("--pools", default="clips,espeak")
+    return parser
+
+
+def main() -> None:
+    args = pool_options(__doc__).parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(header(command_line()))
     similar_clips(args)

@@ -31,7 +31,6 @@ Nothing is copied into the repository.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 from collections.abc import Callable
@@ -40,8 +39,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import DEFAULT_DATA, command_line, header  # noqa: E402
-from bench.voices import cached_run  # noqa: E402
+from bench._common import command_line, header  # noqa: E402
+from bench.voices import cached_run, pool_options  # noqa: E402
 
 POOLS = ("clips", "espeak", "recorded")
 RAW = (0.90, 0.85)  # the thresholds of the product, for the raw fallback and the hybrid
@@ -238,11 +237,8 @@ def report(name: str, results: dict[str, dict], grid: list[tuple[float, float]],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/loike-voices-b"))
-    parser.add_argument("--interviews", type=int, default=30)
-    parser.add_argument("--seed", default="2026")
+    parser = pool_options(__doc__, pools=False)
+    parser.set_defaults(work=Path("/tmp/loike-voices-b"))
     parser.add_argument("--min-prints", type=int, default=10, help="cohort of every print: at least this many")
     parser.add_argument("--min-people", type=int, default=5, help="cohort of people: at least this many")
     args = parser.parse_args()
