@@ -133,7 +133,7 @@ def store(db, interview: dict) -> int:
             commune=interview["commune"],
             district="Vũ Thư",
             province="Thái Bình",
-            witnesses=[PersonMeta(full_name=name) for name in interview["people"]],
+            witnesses=[PersonMeta(full_name=name) for name in interview["people"] + interview.get("unspoken", [])],
             consent=Consent("allowed"),
         )
         database.apply_metadata(db, found.id, MetadataFound(f"{code}.wav", "x.yaml", meta, [], code))
@@ -208,6 +208,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Write the interviews, their transcripts and suggestions here.")
     parser.add_argument("--again", type=Path, help="Score the interviews a --keep file holds (no speech made).")
     parser.add_argument(
+        "--more-people", type=int, default=0, help="Name this many more people in each interview's metadata, unspoken."
+    )
+    parser.add_argument(
         "--cost", type=int, metavar="LINES", help="Only time the suggestions of a LINES-line interview."
     )
     args = parser.parse_args()
@@ -221,6 +224,11 @@ def main() -> None:
         named, plain = kept["named"], kept["plain"]
     else:
         named, plain = transcribed(args, random.Random(args.seed))
+    crowd = random.Random(args.seed + 1)
+    for interview in named:
+        interview["unspoken"] = [
+            f"{crowd.choice(SURNAMES)} {crowd.choice(MIDDLE)} {crowd.choice(GIVEN)}" for _ in range(args.more_people)
+        ]
     misheard = caught = wrong = 0
     with tempfile.TemporaryDirectory(prefix="loike-suggest-") as tmp:
         archive = settings.archive(Path(tmp) / "archive")

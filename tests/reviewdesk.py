@@ -45,6 +45,7 @@ def build(
     commune: str = "Bắc Cường",
     audio: bool = True,
     events: tuple[str, ...] = ("Thành lập chi bộ",),
+    more_witnesses: tuple[str, ...] = (),
 ) -> settings.Archive:
     archive = settings.archive(root)
     archive.recordings.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def build(
         date="2020-03-12",
         province="Lào Cai",
         commune=commune,
-        witnesses=[PersonMeta(full_name="Nguyễn Văn Hùng", birth_year=1932)],
+        witnesses=[PersonMeta(full_name="Nguyễn Văn Hùng", birth_year=1932), *map(PersonMeta, more_witnesses)],
         interviewers=[PersonMeta(full_name="Trần Thị Mai")],
         events=list(events),
         consent=Consent("allowed"),

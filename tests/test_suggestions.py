@@ -136,3 +136,18 @@ def test_a_longer_name_is_not_offered_on_the_strength_of_a_shorter_one_inside_it
         ]
     finally:
         db.close()
+
+
+def test_the_people_of_a_crowded_interview_are_held_to_the_archives_bars(tmp_path):
+    """A line reading "vũ chị may" is 0.78 alike to "Vũ Thị Mai": enough for one of three people the interview
+    names, not for one of seven (a workshop), where a misheard word comes near some name more often by chance."""
+    line = ["Hồi đó vũ chị may nuôi giấu cán bộ"]
+    archive = reviewdesk.build(tmp_path, lines=line, audio=False, more_witnesses=("Vũ Thị Mai",))
+    crowd = ("Vũ Thị Mai", "Lê Văn An", "Phạm Văn Ba", "Đỗ Văn Tư", "Bùi Thị Năm")
+    reviewdesk.build(tmp_path, lines=line, title="Hội thảo", audio=False, more_witnesses=crowd)
+    db = database.open_database(archive.database)
+    try:
+        assert offered(archive, db, "1") == [(1, "vũ chị may", "Vũ Thị Mai", "người")]
+        assert offered(archive, db, "2") == []
+    finally:
+        db.close()
