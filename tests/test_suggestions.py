@@ -34,6 +34,15 @@ def offered(archive, db, interview="1"):
     return [(s.line, s.found, s.suggestion, s.source) for s in suggestions.suggestions(db, archive, interview)]
 
 
+def offered_in(archive, interview="1"):
+    """``offered`` in an archive whose database is not open."""
+    db = database.open_database(archive.database)
+    try:
+        return offered(archive, db, interview)
+    finally:
+        db.close()
+
+
 def test_names_from_the_metadata_and_the_glossary_are_offered_where_the_machine_misheard_them(desk):
     archive, db = desk
     assert offered(archive, db) == [
@@ -86,12 +95,8 @@ def test_the_interviews_own_names_pass_lower_bars_than_the_rest_of_the_archives(
     line = ["Hồi đó tôi ở xa đồng phân"]
     archive = reviewdesk.build(tmp_path, lines=line, commune="Hồng Phong", audio=False)
     reviewdesk.build(tmp_path, lines=line, title="Hai", commune="Tân Phong", audio=False)
-    db = database.open_database(archive.database)
-    try:
-        assert offered(archive, db, "1") == [(1, "xa đồng phân", "xã Hồng Phong", "địa danh")]
-        assert offered(archive, db, "2") == []
-    finally:
-        db.close()
+    assert offered_in(archive, "1") == [(1, "xa đồng phân", "xã Hồng Phong", "địa danh")]
+    assert offered_in(archive, "2") == []
 
 
 @pytest.mark.parametrize(
@@ -114,28 +119,21 @@ def test_how_alike_syllables_sound():
 def test_a_title_is_matched_with_the_name_only_where_it_was_heard_as_one(tmp_path):
     lines = ["Tôi kể cho nguyễn văn hưng nghe", "Hồi đó đồng chi nguyễn văn hưng về xã", "Ông chí Nguyễn Văn Hùng về"]
     archive = reviewdesk.build(tmp_path, lines=lines, audio=False)
-    db = database.open_database(archive.database)
-    try:  # not "cho" turned into "ông"; nothing where the name stands as written, whatever the title heard
-        assert offered(archive, db) == [
-            (1, "nguyễn văn hưng", "Nguyễn Văn Hùng", "người"),
-            (2, "đồng chi nguyễn văn hưng", "đồng chí Nguyễn Văn Hùng", "người"),
-        ]
-    finally:
-        db.close()
+    # not "cho" turned into "ông"; nothing where the name stands as written, whatever the title heard
+    assert offered_in(archive) == [
+        (1, "nguyễn văn hưng", "Nguyễn Văn Hùng", "người"),
+        (2, "đồng chi nguyễn văn hưng", "đồng chí Nguyễn Văn Hùng", "người"),
+    ]
 
 
 def test_a_longer_name_is_not_offered_on_the_strength_of_a_shorter_one_inside_it(tmp_path):
     """The demo: "Tháng Tám" heard as "trang tâm" is not "Thành lập", though "chi bộ xã Bắc Cường" follows."""
     lines = ["Sau Cách mạng trang tâm, chi bố xa bắt tương được thành lập", "Ngày thành lập chi bố xa bắc cường"]
     archive = reviewdesk.build(tmp_path, lines=lines, audio=False, events=("Thành lập Chi bộ xã Bắc Cường",))
-    db = database.open_database(archive.database)
-    try:
-        assert offered(archive, db) == [
-            (1, "chi bố xa bắt tương", "chi bộ xã Bắc Cường", "địa danh"),
-            (2, "thành lập chi bố xa bắc cường", "Thành lập Chi bộ xã Bắc Cường", "sự kiện"),
-        ]
-    finally:
-        db.close()
+    assert offered_in(archive) == [
+        (1, "chi bố xa bắt tương", "chi bộ xã Bắc Cường", "địa danh"),
+        (2, "thành lập chi bố xa bắc cường", "Thành lập Chi bộ xã Bắc Cường", "sự kiện"),
+    ]
 
 
 def test_the_people_of_a_crowded_interview_are_held_to_the_archives_bars(tmp_path):
@@ -145,9 +143,5 @@ def test_the_people_of_a_crowded_interview_are_held_to_the_archives_bars(tmp_pat
     archive = reviewdesk.build(tmp_path, lines=line, audio=False, more_witnesses=("Vũ Thị Mai",))
     crowd = ("Vũ Thị Mai", "Lê Văn An", "Phạm Văn Ba", "Đỗ Văn Tư", "Bùi Thị Năm")
     reviewdesk.build(tmp_path, lines=line, title="Hội thảo", audio=False, more_witnesses=crowd)
-    db = database.open_database(archive.database)
-    try:
-        assert offered(archive, db, "1") == [(1, "vũ chị may", "Vũ Thị Mai", "người")]
-        assert offered(archive, db, "2") == []
-    finally:
-        db.close()
+    assert offered_in(archive, "1") == [(1, "vũ chị may", "Vũ Thị Mai", "người")]
+    assert offered_in(archive, "2") == []
