@@ -91,12 +91,15 @@ def test_the_command_lists_the_suggestions(desk):
 
 def test_the_interviews_own_names_pass_lower_bars_than_the_rest_of_the_archives(tmp_path):
     """A line reading "xa đồng phân" (said "xã Tân Phong") is as near "xã Hồng Phong" as a mishearing of it would
-    be: offered where Hồng Phong is the interview's own commune, not where it is only another commune."""
+    be: offered where Hồng Phong is the interview's own commune, not where it is only another commune; where the
+    interview is about Tân Phong, Tân Phong is offered (đ and t count half alike)."""
     line = ["Hồi đó tôi ở xa đồng phân"]
     archive = reviewdesk.build(tmp_path, lines=line, commune="Hồng Phong", audio=False)
-    reviewdesk.build(tmp_path, lines=line, title="Hai", commune="Tân Phong", audio=False)
+    reviewdesk.build(tmp_path, lines=line, title="Hai", commune="Bình Minh", audio=False)
+    reviewdesk.build(tmp_path, lines=line, title="Ba", commune="Tân Phong", audio=False)
     assert offered_in(archive, "1") == [(1, "xa đồng phân", "xã Hồng Phong", "địa danh")]
     assert offered_in(archive, "2") == []
+    assert offered_in(archive, "3") == [(1, "xa đồng phân", "xã Tân Phong", "địa danh")]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +115,9 @@ def test_how_alike_syllables_sound():
     assert syllables.sounds("qua") == ("c", "oa")  # as "hoa" rhymes
     assert syllables.alike("qua", "hoa") == 0.65  # the rhyme alike, the onset not
     assert syllables.alike("buc", "duc") == 0.65
-    assert syllables.alike("tan", "dong") == round(0.65 * (1 - 1 / 2), 3)  # "an" against "on": one letter of two
+    assert syllables.alike("tan", "dong") == round(0.35 * 0.5 + 0.65 * (1 - 1 / 2), 3)  # đ and t: half an onset
+    assert syllables.alike("vu", "bo") == round(0.35 * 0.5 + 0.65 * 0.5, 3)  # b and v, u and o (ư, ô, ơ): half each
+    assert syllables.alike("ly", "li") == 1.0
     assert syllables.alike("a", "xyz") == 0.0
 
 
@@ -134,6 +139,14 @@ def test_a_longer_name_is_not_offered_on_the_strength_of_a_shorter_one_inside_it
         (1, "chi bố xa bắt tương", "chi bộ xã Bắc Cường", "địa danh"),
         (2, "thành lập chi bố xa bắc cường", "Thành lập Chi bộ xã Bắc Cường", "sự kiện"),
     ]
+
+
+def test_of_two_names_as_long_the_one_heard_better_is_offered(tmp_path):
+    """ "đồng chi chân quan tương" (said "đồng chí Trần Quang Hương") is near both people the interview names; Trần
+    Quang Hương is much nearer, whatever order the metadata lists them in."""
+    line = ["Hồi đó tôi làm liên lạc cho đồng chi chân quan tương ở xã"]
+    archive = reviewdesk.build(tmp_path, lines=line, audio=False, more_witnesses=("Phạm Văn Hương", "Trần Quang Hương"))
+    assert offered_in(archive, "1") == [(1, "đồng chi chân quan tương", "đồng chí Trần Quang Hương", "người")]
 
 
 def test_the_people_of_a_crowded_interview_are_held_to_the_archives_bars(tmp_path):

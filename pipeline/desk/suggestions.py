@@ -140,7 +140,7 @@ def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggesti
 
 
 def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], starts: dict) -> list[Suggestion]:
-    """What to offer in one line: the corrections first, then the names, longest first, never two on one stretch.
+    """What to offer in one line: the corrections first, then the names (``_first_offered``), never two on one stretch.
     ``starts`` caches, by folded syllable, the names whose first syllable is alike enough to it to begin one (a
     line's syllables mostly begin none, and an interview repeats its syllables)."""
     words = [(m.start(), m.end(), _folded(m.group())) for m in WORD.finditer(segment.text)]
@@ -156,17 +156,15 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
     for i, syllable in enumerate(syllables):
         if syllable not in starts:
             starts[syllable] = [
-                (n, name)
-                for n, name in enumerate(known)
-                if syllables_alike(syllable, name.syllables[0]) >= name.bars.syllable
+                name for name in known if syllables_alike(syllable, name.syllables[0]) >= name.bars.syllable
             ]
-        for n, name in starts[syllable]:
+        for name in starts[syllable]:
             k = len(name.syllables)
             score = _alike(tuple(syllables[i : i + k]), name) if i + k <= len(syllables) else None
             if score is not None:
-                candidates.append((n, i, name, score))
+                candidates.append((i, name, score))
     candidates = [c for c in candidates if not _outdone(c, candidates, syllables)]
-    for _, i, name, score in sorted(candidates, key=lambda c: (c[0], c[1])):
+    for i, name, score in sorted(candidates, key=_first_offered):
         start, end = words[i][0], words[i + len(name.syllables) - 1][1]
         if _overlaps(taken, start, end):
             continue
@@ -178,13 +176,20 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
     return sorted(found, key=lambda s: s.offset)
 
 
+def _first_offered(candidate: tuple) -> tuple:
+    """Longer names first, then the interview's own, then the one heard better ("chân quan tương" is offered
+    "Trần Quang Hương" before "Phạm Văn Hương"), then the earlier in the line."""
+    i, name, score = candidate
+    return -len(name.syllables), name.bars is not OWN, -score, i
+
+
 def _outdone(candidate: tuple, candidates: list[tuple], syllables: list[str]) -> bool:
     """A longer name around a shorter one heard better ("Thành lập Chi bộ xã Bắc Cường" around "chi bộ xã Bắc
     Cường") is offered only where its other syllables are alike enough on their own: else "trang tâm, chi bố xa
     bắt tương" (said "Tháng Tám, chi bộ xã Bắc Cường") would be offered the event."""
-    _, i, name, score = candidate
+    i, name, score = candidate
     k = len(name.syllables)
-    for _, j, inner, inner_score in candidates:
+    for j, inner, inner_score in candidates:
         m = len(inner.syllables)
         if m < k and i <= j and j + m <= i + k and inner_score > score:
             rest = [syllables_alike(syllables[i + p], name.syllables[p]) for p in range(k) if not j <= i + p < j + m]
