@@ -224,7 +224,7 @@
       const mark = document.createElement("span");
       mark.className = "suggestion-mark";
       mark.textContent = `${n} gợi ý`; // plain text: a stock Debian or Windows machine has no emoji font
-      mark.title = suggestions.filter((s) => String(s.segment_id) === id).map((s) => `«${s.found}» → «${s.suggestion}»`).join("\n");
+      mark.title = suggestions.filter((s) => String(s.segment_id) === id).map((s) => (s.found ? `«${s.found}» → ` : "") + `«${s.suggestion}»`).join("\n");
       li.querySelector(".marks").append(mark);
     });
     showSuggestions();
@@ -238,10 +238,10 @@
     mine.forEach((s, i) => {
       const item = document.createElement("li");
       item.className = "suggestion";
-      item.append(`«${s.found}» → `);
+      item.append(s.found ? `«${s.found}» → ` : "Máy nghe lại, chưa chắc: "); // a gap's draft replaces nothing
       const right = document.createElement("strong");
       right.textContent = s.suggestion;
-      item.append(right, ` (${s.source}) `);
+      item.append(right, s.found ? ` (${s.source}) ` : " ");
       const take = document.createElement("button");
       take.type = "button";
       take.className = "suggestion-accept";

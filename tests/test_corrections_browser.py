@@ -148,6 +148,43 @@ def test_a_suggestion_from_the_metadata_is_accepted_with_one_key(desk, browser):
     db.close()
 
 
+def test_a_gaps_draft_is_taken_with_one_key_and_the_name_in_it_offered_next(tmp_path, chromium):  # noqa: F811
+    """The third line a gap (speech Whisper wrote nothing for) with what a second listen wrote: the draft is shown
+    as such and taken with Alt+A; the line then holds it, and the name misheard in it is offered as in any line."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    draft = "Hồi đó chi bố xa bắt dùng có năm đảng viên"
+    archive = reviewdesk.build(tmp_path, lines=LINES)
+    with sqlite3.connect(archive.database) as db:
+        db.execute(
+            "UPDATE segments SET text = '', text_folded = '', flags = 'unwritten_speech', heard_again = ? WHERE idx = 2",
+            [draft],
+        )
+        db.execute("DELETE FROM words WHERE segment_id = (SELECT id FROM segments WHERE idx = 2)")
+    with serving(tmp_path) as base:
+        chromium.get(base + "/static/app.css")
+        chromium.delete_all_cookies()
+        rows = open_interview(chromium, base)
+        wait_for(lambda: rows[2].find_elements(By.CSS_SELECTOR, ".suggestion-mark"))
+        assert texts(chromium)[2] == ""
+        rows[2].find_element(By.CSS_SELECTOR, ".time").click()
+        box = wait_for(
+            lambda: (
+                chromium.find_element(By.ID, "suggestion-box").is_displayed()
+                and chromium.find_element(By.ID, "suggestion-list")
+            )
+        )
+        assert box.text.startswith(f"Máy nghe lại, chưa chắc: {draft} Nhận (Alt+A)"), box.text
+        press(chromium, Keys.ALT, "a")
+        wait_for(lambda: texts(chromium)[2] == draft)
+        wait_for(lambda: "Bắc Cường" in box.text)
+        assert box.text.startswith("«chi bố xa bắt dùng» → chi bộ xã Bắc Cường (địa danh) Nhận (Alt+A)"), box.text
+    db = database.open_database(archive.database)
+    assert [r.action for r in database.segment_history(db, database.segment_at(db, 1, 2).id)] == ["accept"]
+    db.close()
+
+
 def test_speeds_ctrl_a_in_a_line_and_the_history_in_vietnamese(desk, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

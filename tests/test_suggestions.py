@@ -8,6 +8,7 @@ import reviewdesk
 
 from pipeline import database
 from pipeline.desk import editing, suggestions, syllables
+from pipeline.errors import InvalidEdit
 from pipeline.text import fold
 
 LINES = [
@@ -158,3 +159,38 @@ def test_the_people_of_a_crowded_interview_are_held_to_the_archives_bars(tmp_pat
     reviewdesk.build(tmp_path, lines=line, title="Hội thảo", audio=False, more_witnesses=crowd)
     assert offered_in(archive, "1") == [(1, "vũ chị may", "Vũ Thị Mai", "người")]
     assert offered_in(archive, "2") == []
+
+
+def test_a_gap_is_offered_its_draft_and_once_taken_the_names_in_it(tmp_path):
+    """A gap (speech Whisper wrote nothing for) with what a second listen wrote: the draft is offered for the whole
+    line; taken, it fills the gap as a revision ``accept`` and the names in it are offered as in any line. A gap
+    without a draft, and a draft turned down, are offered nothing."""
+    from pipeline.database.heard import MachineSegment
+
+    archive = reviewdesk.build(tmp_path, lines=["Thưa bác"], audio=False)
+    db = database.open_database(archive.database)
+    said, thanks = reviewdesk.segments_for(["Thưa bác, bác kể tiếp đi ạ", "Cảm ơn bác"], spacing=10.0)
+    gap = MachineSegment(
+        5.0, 9.0, "", None, None, None, flags=["unwritten_speech"], heard_again="Năm đó chi bố xa bắt dùng."
+    )
+    bare = MachineSegment(21.0, 23.0, "", None, None, None, flags=["unwritten_speech"])
+    turned_down = MachineSegment(25.0, 27.0, "", None, None, None, flags=["unwritten_speech"], heard_again="Dạ vâng.")
+    database.save_transcript(db, 1, [said, gap, thanks, bare, turned_down], reviewdesk.RUN)
+    _, gap_id, _, _, turned_down_id = [s.id for s in database.segments(db, 1)]
+    try:
+        assert offered(archive, db) == [
+            (2, "", "Năm đó chi bố xa bắt dùng.", "máy nghe lại"),
+            (5, "", "Dạ vâng.", "máy nghe lại"),
+        ]
+        suggestions.decline(db, turned_down_id, "", "Dạ vâng.", "Lan")
+        [draft] = suggestions.suggestions(db, archive, "1")
+
+        taken = suggestions.accept(db, gap_id, 1, draft.offset, draft.found, draft.suggestion, "Lan")
+
+        assert (taken.text, taken.review_status) == ("Năm đó chi bố xa bắt dùng.", "edited")
+        assert [r.action for r in database.segment_history(db, gap_id)][-1] == "accept"
+        assert offered(archive, db) == [(2, "chi bố xa bắt dùng", "chi bộ xã Bắc Cường", "địa danh")]
+        with pytest.raises(InvalidEdit, match="already holds"):  # a draft goes only where nothing is written
+            suggestions.accept(db, gap_id, 2, 0, "", "Dạ vâng.", "Lan")
+    finally:
+        db.close()

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.errors import ModelError
 from pipeline.options import TranscribeOptions
-from pipeline.speech import model_store, transcribe
+from pipeline.speech import flags, model_store, transcribe
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -127,7 +127,8 @@ def test_speech_whisper_drops_as_silence_comes_back_as_a_flagged_gap_at_its_time
     """phone_noisy_8k.wav, a sentence over a noisy telephone line: Silero VAD hears speech in it, and faster-whisper
     drops its only window as silence (no-speech 0.74 > 0.6, avg_logprob -1.35 < -1) before the pipeline sees it.
     Handed in as the second piece, after the dialogue, it must come back where it was said, as a segment with no
-    text for an editor to fill, flagged; the dialogue is written as before."""
+    text for an editor to fill, flagged, with the draft a second listen to it alone wrote (a garbled sentence sharing
+    words with what was said); the dialogue is written as before."""
     from pipeline.intake import audio
 
     dialogue = read_wav(audio.normalise(FIXTURES / "vi_dialogue.ogg", tmp_path / "dialogue.wav").path)
@@ -139,6 +140,8 @@ def test_speech_whisper_drops_as_silence_comes_back_as_a_flagged_gap_at_its_time
     assert written and all(s.end <= len(dialogue) / 16000 and not s.flags for s in written), segments
     [gap] = [s for s in segments if s not in written]
     assert gap.flags == ["unwritten_speech"] and gap.words == [] and gap.avg_logprob is None
+    said = "Năm một nghìn chín trăm bốn mươi lăm, chi bộ xã Bắc Cường được thành lập."
+    assert len(set(flags.words(said)) & set(flags.words(gap.heard_again or ""))) >= 2, gap.heard_again
     assert 30.0 <= gap.start < 30.5 and 33.0 < gap.end <= 30.0 + len(phone) / 16000, gap
     assert gap.speech_fraction is not None and gap.speech_fraction >= 0.8
     assert segments == sorted(segments, key=lambda s: s.start)

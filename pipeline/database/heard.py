@@ -48,3 +48,6 @@ class MachineSegment:
     """Codes from ``pipeline.flags`` when the segment looks made up by the model; empty when clean."""
     speech_fraction: float | None = None
     """Share (0–1) of the segment's time in which Silero VAD found speech; None when not measured."""
+    heard_again: str | None = None
+    """For a gap (no text, flagged ``unwritten_speech``): what a second decode of its speech alone wrote, a draft
+    the desk offers the editor; None when that decode wrote nothing usable, and for every other segment."""

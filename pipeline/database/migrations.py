@@ -14,6 +14,7 @@ from pipeline.database.migration_m013_editors import m013_editors_and_deletions 
 from pipeline.database.migration_m016_voices import m016_voices as m016
 from pipeline.database.migration_m017_index_search import m017_index_points_folded as m017
 from pipeline.database.migration_m018_status_counts import m018_status_counts as m018
+from pipeline.database.migration_m019_heard_again import m019_heard_again as m019
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -375,4 +376,4 @@ def m009_corrections(db: Database) -> None:
     db.execute("CREATE INDEX segment_revisions_action ON segment_revisions(action)")
 
 
-_ = [migrations()(frozen) for frozen in (m010, m011, m013, m016, m017, m018)]  # frozen in their own modules, for length
+_ = [migrations()(frozen) for frozen in (m010, m011, m013, m016, m017, m018, m019)]  # frozen apart, for length

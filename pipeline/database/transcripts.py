@@ -106,6 +106,7 @@ def _insert_segment(
             "compression_ratio": segment.compression_ratio,
             "review_status": "machine",
             "flags": ",".join(segment.flags) or None,
+            "heard_again": segment.heard_again,
         }
     )
     db.table("words").insert_all(

@@ -9,6 +9,8 @@ interview's own metadata gives (its people, its commune and the places it lies i
 likely said, and pass lower bars (``OWN``) than the rest of the archive's (``OTHER``), which a misheard word
 comes near by chance more often than it is meant.
 
+Drafts: a gap (speech Whisper wrote nothing for) is offered what a second listen to it wrote, if anything.
+
 Corrections: every edit that changed a line's text is read back as the phrases it replaced (syllables in a row,
 at most ``LONGEST_CORRECTION``); where the old phrase still stands in a line, exactly as it was, the editor's is
 offered.
@@ -50,6 +52,9 @@ OWN = Bars(syllable=0.3, phrase=0.7, short=0.75)
 OTHER = Bars(syllable=0.5, phrase=0.8, short=0.9)
 """Chosen on bench/suggest_bench.py's set (docs/benchmarks.md, "Names from the metadata: suggestions"): with one
 bar for every name, "xa đồng phân" (said "xã Tân Phong") was offered the archive's other commune "xã Hồng Phong"."""
+HEARD_AGAIN = "máy nghe lại"
+"""The source of a gap's draft: speech Whisper first wrote nothing for, decoded again alone
+(``transcribe.Transcriber._heard_again``). Taken, it fills the gap, and the names in it are offered as anywhere."""
 LONGEST_CORRECTION = 6
 WORD = re.compile(r"\w+")
 PLACE_PREFIXES = {
@@ -82,8 +87,8 @@ class Suggestion:
     found: str
     suggestion: str
     source: str
-    """Where the suggestion comes from: "người", "địa danh", "sự kiện", "từ điển" (the glossary) or "đã sửa"
-    (an editor's correction elsewhere)."""
+    """Where the suggestion comes from: "người", "địa danh", "sự kiện", "từ điển" (the glossary), "đã sửa"
+    (an editor's correction elsewhere) or "máy nghe lại" (``HEARD_AGAIN``: a draft for a gap, ``found`` empty)."""
     score: float
 
 
@@ -130,10 +135,12 @@ def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggesti
     known = names(db, archive, found.id)
     learned = corrections(db)
     declined = database.declined_suggestions(db, found.id)
+    drafts = database.drafts_for_gaps(db, found.id)
     offered = []
     starts: dict = {}
     for segment in database.segments(db, found.id, with_words=False):
-        for suggestion in _in_line(segment, known, learned, starts):
+        draft = [_suggestion(segment, 0, 0, drafts[segment.id], HEARD_AGAIN, 0.0)] if segment.id in drafts else []
+        for suggestion in draft + _in_line(segment, known, learned, starts):
             if (segment.id, suggestion.found, suggestion.suggestion) not in declined:
                 offered.append(suggestion)
     return offered
@@ -287,6 +294,11 @@ def accept(db: Database, segment_id: int, version: int, offset: int, found: str,
         current = editing.segment(db, segment_id)
         if current.version != int(version):
             raise Conflict(current)
+        if not found and current.text.strip():
+            raise InvalidEdit(
+                "The line already holds words, and a draft goes only where nothing is written: reload the suggestions.",
+                "Dòng này đã có chữ, bản máy nghe lại chỉ điền vào chỗ trống: hãy tải lại gợi ý.",
+            )
         if current.text[offset : offset + len(found)] != found:
             raise InvalidEdit(
                 "The line no longer holds the words this suggestion was for: reload the suggestions.",

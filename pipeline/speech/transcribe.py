@@ -83,6 +83,12 @@ def resolve_model(name: str, cache: Path) -> str:
     )
 
 
+DRAFT_MIN_SPEECH = 0.5
+"""Speech shorter than this in a gap gets no draft: Whisper makes words up for a cough or a half-second "dạ"."""
+DRAFT_PAD = 0.2
+"""Seconds of the recording kept either side of the speech decoded for a draft: VAD cuts close to the words."""
+
+
 SAMPLING_SEED = 1945
 """The seed of CTranslate2's random generators, for the windows Whisper decodes again by sampling."""
 
@@ -133,6 +139,8 @@ class Transcriber:
         (``pipeline.flags``). Where VAD heard speech that Whisper wrote nothing for (faster-whisper drops a
         30-second window it takes for silence, and so may drop a quiet or telephone-quality answer), a segment
         with no text stands for it, flagged ``unwritten_speech``: nothing heard is left out of the transcript.
+        Its speech is decoded once more, alone and without that rule, for a draft the desk offers the editor
+        (``MachineSegment.heard_again``); the gap stays a gap until an editor takes the draft or types.
         """
         segments: list[MachineSegment] = []
         for offset, samples, found in self._in_parallel(pieces, hotwords):
@@ -141,7 +149,7 @@ class Transcriber:
                 heard = speech_spans(samples, **GAP_CHECK)
             timed = [(s.start, s.end, _shifted(s, offset)) for s in found]
             timed += [
-                (start, end, _unwritten(start, end, offset))
+                (start, end, _unwritten(start, end, offset, self._heard_again(samples, heard, start, end)))
                 for start, end in flags.unwritten_stretches(heard, [(s.start, s.end) for s in found])
             ]
             for start, end, record in sorted(timed, key=lambda t: (t[0], t[1])):
@@ -153,6 +161,37 @@ class Transcriber:
             if progress:
                 progress(offset + len(samples) / SAMPLE_RATE)
         return segments
+
+    def _heard_again(
+        self, samples: np.ndarray, heard: list[tuple[float, float]], start: float, end: float
+    ) -> str | None:
+        """A draft for a gap: each stretch of the speech VAD heard in it decoded alone, without faster-whisper's
+        no-speech rule (which dropped it) and without sampling (so the draft is the same on every run); a stretch
+        whose text loops or is a known made-up phrase is left out. None when nothing usable was written."""
+        texts = []
+        for a, b in heard:
+            a, b = max(a, start), min(b, end)
+            if b - a < DRAFT_MIN_SPEECH:
+                continue
+            clip = samples[max(0, round((a - DRAFT_PAD) * SAMPLE_RATE)) : round((b + DRAFT_PAD) * SAMPLE_RATE)]
+            text = self._decode_alone(clip)
+            if text and not flags.repetition(text) and not flags.known_phrase(text):
+                texts.append(text)
+        return " ".join(texts) or None
+
+    def _decode_alone(self, clip: np.ndarray) -> str:
+        with self._slots:
+            with self._vad:  # features are extracted here (see ``_segments``)
+                found, _info = self.model.transcribe(
+                    clip,
+                    language=self.options.language,
+                    beam_size=self.options.beam_size,
+                    vad_filter=False,
+                    condition_on_previous_text=False,
+                    no_speech_threshold=None,
+                    temperature=0.0,
+                )
+            return " ".join(segment.text.strip() for segment in found).strip()
 
     def _in_parallel(self, pieces: Iterable[tuple[float, np.ndarray]], hotwords: str | None):
         """(offset, samples, faster-whisper segments) for each piece, in order; up to ``workers`` pieces are
@@ -261,9 +300,10 @@ def _shifted(segment, offset: float) -> MachineSegment:
     )
 
 
-def _unwritten(start: float, end: float, offset: float) -> MachineSegment:
-    """A segment with no text over speech Whisper did not write, on the recording's timeline. No decode stands
-    behind it, so it has no scores."""
+def _unwritten(start: float, end: float, offset: float, heard_again: str | None = None) -> MachineSegment:
+    """A segment with no text over speech Whisper did not write, on the recording's timeline, with the draft a
+    second listen wrote (``Transcriber._heard_again``). No decode of the transcript stands behind it, so it has no
+    scores."""
     return MachineSegment(
         start=round(start + offset, 3),
         end=round(end + offset, 3),
@@ -271,6 +311,7 @@ def _unwritten(start: float, end: float, offset: float) -> MachineSegment:
         avg_logprob=None,
         no_speech_prob=None,
         compression_ratio=None,
+        heard_again=heard_again,
     )
 
 
