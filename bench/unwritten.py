@@ -11,8 +11,9 @@ two layouts:
 - ``--minutes N`` (default): a recording of N minutes of the clips with 1–3 s pauses (shuffled, seed 1, as
   bench/memory.py builds it), degraded as a whole, read in the pipeline's 120 s pieces and transcribed by
   ``Transcriber.transcribe``. Each clip is then written (over half its time under written segments), flagged
-  (over half under gap segments) or lost; with ``--no-speech-rule-off`` the same with faster-whisper's
-  no-speech rule switched off instead. Also the length of every uncovered bit of speech, which is what
+  (over half under gap segments) or lost; how many gaps got a draft (a second decode of their speech alone,
+  ``Transcriber._heard_again``) and its character error rate against the clips it covers; with
+  ``--no-speech-rule-off`` the same with faster-whisper's no-speech rule switched off instead. Also the length of every uncovered bit of speech, which is what
   ``flags.UNWRITTEN_MIN_SPEECH`` was chosen on.
 
     python bench/unwritten.py --clips --snr none 30 20
@@ -177,6 +178,24 @@ MINIMUMS = (0.3, 0.5, 1.0)
 """Shortest gaps tried (seconds of unwritten speech), besides the pipeline's ``flags.UNWRITTEN_MIN_SPEECH``."""
 
 
+def drafts(condition: str, found: list, placed: list[tuple[float, float, str]]) -> list[str]:
+    """How many gaps got a draft (``MachineSegment.heard_again``), and how near the drafts are to what the clips
+    they cover said (character error rate)."""
+    gaps = [s for s in found if "unwritten_speech" in s.flags]
+    if not gaps:
+        return []
+    errors = []
+    for gap in gaps:
+        said = " ".join(text for a, b, text in placed if share_under(a, b, [(gap.start, gap.end)]) > 0.5)
+        if gap.heard_again and said:
+            errors.append(c.char_errors(said, gap.heard_again))
+    found_drafts = sum(bool(gap.heard_again) for gap in gaps)
+    rate = f", character error rate {sum(e for e, _ in errors) / sum(n for _, n in errors):.2f}" if errors else ""
+    return [f"{condition_name(condition)}: {found_drafts} of {len(gaps)} gaps get a draft{rate}"] + [
+        f"  - {gap.start:.1f}–{gap.end:.1f} s: {gap.heard_again!r}" for gap in gaps
+    ]
+
+
 def by_recording(minutes: float, conditions: list[str], rule_off: bool) -> None:
     from pipeline.speech import flags
     from pipeline.speech.transcribe import GAP_CHECK, speech_spans
@@ -203,6 +222,8 @@ def by_recording(minutes: float, conditions: list[str], rule_off: bool) -> None:
             with no_speech_rule_off(t.model) if off else contextlib.nullcontext():
                 found = t.transcribe(audio_pieces)
             wall = time.perf_counter() - started
+            if not off:
+                notes += drafts(condition, found, placed)
             written = [(s.start, s.end) for s in found if s.text]
             other = sum(1 for s in found if s.text and s.flags)
             for minimum in MINIMUMS if not off else (flags.UNWRITTEN_MIN_SPEECH,):

@@ -294,6 +294,14 @@ def test_speech_the_machine_did_not_write_is_a_gap_to_fill_not_a_made_up_line(en
     assert ".unwritten-text {" in html, "its style comes with the sheet that needs it"
 
 
+def test_a_gaps_draft_is_on_the_sheet_set_apart_from_the_transcript(env):
+    gap = segment(1, "", avg_logprob=None, flags="unwritten_speech", heard_again="Một viên <chín> chân bóng")
+    rows = Page(sheet(env, segments=[segment(0, "Thưa bác."), gap])).find("li", "segment")
+    assert " ".join(rows[1]["text"].split()) == (
+        "00:00:05 [có tiếng nói, máy không ghi được] máy nghe lại, chưa chắc: «Một viên <chín> chân bóng»"
+    )
+
+
 def test_a_gap_an_editor_filled_reads_as_the_editors_text(env):
     filled = segment(
         0, "Hồi đó tôi mười bảy tuổi.", review_status="edited", avg_logprob=None, flags="unwritten_speech", words=[]

@@ -43,6 +43,7 @@ def test_final_schema(tmp_path):
         "person_id",
         "edited_by",
         "edited_at",
+        "heard_again",
     }
     assert {
         "segment_revisions",

@@ -185,6 +185,8 @@ class Segment:
     edited_by: str | None = None
     edited_at: str | None = None
     person_id: int | None = None
+    heard_again: str | None = None
+    """For a gap (speech heard, no text): the draft a second listen wrote (``MachineSegment.heard_again``)."""
     words: list = field(default_factory=list)
     """``Word`` records, or for a sheet the light (segment id, text, probability, lowest) rows (``sheet_segments``)."""
 

@@ -144,6 +144,7 @@ SEGMENT_COLUMNS = (
     "edited_by",
     "edited_at",
     "person_id",
+    "heard_again",
 )
 SELECT_SEGMENTS = "SELECT " + ", ".join(f'"{c}"' for c in SEGMENT_COLUMNS) + " FROM segments "
 

@@ -163,7 +163,8 @@ margin, so that an editor can cite "trang 3, dòng 17"."""
 def segment_row(seg: SegmentView, with_speakers: bool = True) -> str:
     """One segment's row of the sheet (``<li class="segment">``): time code, speaker (unless no line of the sheet
     has one), text with its doubtful words marked, the machine-made flag and the review state; speech the machine
-    heard and did not write is a gap saying so (``flags.UNWRITTEN_TEXT``), not a made-up line.
+    heard and did not write is a gap saying so (``flags.UNWRITTEN_TEXT``), not a made-up line, with the draft a
+    second listen wrote, if any, set apart as such.
 
     Built here rather than in ``sheet.html.j2`` because an hour-long interview has 720 rows, and a template loop
     over them was most of the time a sheet took (docs/benchmarks.md). Everything in it is escaped.
@@ -181,6 +182,8 @@ def segment_row(seg: SegmentView, with_speakers: bool = True) -> str:
     if made_up:
         reasons = "; ".join(flags.REASONS_VN.get(code, code) for code in made_up)
         marks += f' <span class="flag-mark ui" title="Nghi máy tự sinh: {escape(reasons)}">⚑ nghi máy tự sinh</span>'
+    if seg["unwritten"] and seg.get("heard_again"):
+        marks += f' <span class="heard-again ui">máy nghe lại, chưa chắc: «{escape(seg["heard_again"])}»</span>'
     if seg.get("review_status") in ("edited", "verified"):
         marks += f' <span class="review ui">{templating.REVIEW_VN[seg["review_status"]]}</span>'
     speaker = (
