@@ -150,6 +150,23 @@ def test_of_two_names_as_long_the_one_heard_better_is_offered(tmp_path):
     assert offered_in(archive, "1") == [(1, "đồng chi chân quan tương", "đồng chí Trần Quang Hương", "người")]
 
 
+def test_a_title_heard_well_does_not_carry_a_name_heard_badly(tmp_path):
+    """ "bà tôn đốt gạo" (said "bà con góp gạo") is 0.73 alike to "bà Hoàng Đức Thảo" only thanks to the title."""
+    lines = ["Bà tôn đốt gạo nuôi bộ đội", "Bà hoàng đức thạo nuôi giấu cán bộ"]
+    archive = reviewdesk.build(tmp_path, lines=lines, audio=False, more_witnesses=("Hoàng Đức Thảo",))
+    assert offered_in(archive) == [(2, "Bà hoàng đức thạo", "Bà Hoàng Đức Thảo", "người")]
+
+
+def test_a_communes_bare_name_must_be_heard_nearly_as_it_is(tmp_path):
+    """Two syllables alone ("quà bình") come near a commune's name by chance; said with "xã" they are a phrase."""
+    lines = ["Thanh niên chẳng là nguyên thông quà bình", "Đảng bộ xa quà bình lãnh đạo nhân dân", "Ở hòa bìn"]
+    archive = reviewdesk.build(tmp_path, lines=lines, commune="Hòa Bình", audio=False)
+    assert offered_in(archive) == [
+        (2, "Đảng bộ xa quà bình", "Đảng bộ xã Hòa Bình", "địa danh"),
+        (3, "hòa bìn", "Hòa Bình", "địa danh"),
+    ]
+
+
 def test_the_people_of_a_crowded_interview_are_held_to_the_archives_bars(tmp_path):
     """A line reading "vũ chị may" is 0.78 alike to "Vũ Thị Mai": enough for one of three people the interview
     names, not for one of seven (a workshop), where a misheard word comes near some name more often by chance."""

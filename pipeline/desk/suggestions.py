@@ -48,10 +48,12 @@ class Bars:
     short: float
 
 
-OWN = Bars(syllable=0.3, phrase=0.7, short=0.75)
+OWN = Bars(syllable=0.3, phrase=0.7, short=0.85)
 OTHER = Bars(syllable=0.5, phrase=0.8, short=0.9)
-"""Chosen on bench/suggest_bench.py's set (docs/benchmarks.md, "Names from the metadata: suggestions"): with one
-bar for every name, "xa đồng phân" (said "xã Tân Phong") was offered the archive's other commune "xã Hồng Phong"."""
+"""Chosen on bench/suggest_bench.py's sets (docs/benchmarks.md, "Names from the metadata: suggestions"): with one
+bar for every name, "xa đồng phân" (said "xã Tân Phong") was offered the archive's other commune "xã Hồng Phong".
+A commune's bare name (two syllables) offered on 0.75 to 0.85 was wrong every time ("quà bình" → "Hòa Bình" in a
+line saying "Thanh niên … hỏa tuyến"); said as "xã Hòa Bình" it is matched on the phrase bar."""
 HEARD_AGAIN = "máy nghe lại"
 """The source of a gap's draft: speech Whisper first wrote nothing for, decoded again alone
 (``transcribe.Transcriber._heard_again``). Taken, it fills the gap, and the names in it are offered as anywhere."""
@@ -67,6 +69,9 @@ TITLES = ("", "ông", "bà", "đồng chí")
 """How a person is named in speech: "đồng chí Hoàng Thị Nga"."""
 TITLE_AT_LEAST = 0.65
 """How alike a title must be heard ("ông chí" for "đồng chí", not "cho" for "ông")."""
+TITLE_LIFTS = 0.05
+"""How far a title heard well may lift a name over its bar: the name's own syllables must come within this of it.
+"bà tôn đốt gạo" (said "bà con góp gạo") is 0.73 alike to "bà Hoàng Đức Thảo" with the title, 0.64 without."""
 FEW_PEOPLE = 4
 """An interview that names more people than this (a workshop) has them matched on the archive's bars: the more
 names a line is held against, the more often a misheard word comes near one by chance. On bench/suggest_bench.py's
@@ -228,14 +233,15 @@ def _suggestion(segment: Segment, start: int, end: int, text: str, source: str, 
 
 def _alike(window: tuple[str, ...], name: Name) -> float | None:
     """How alike a line's folded syllables are to a name's, on average; None when below the name's bars."""
-    total = 0.0
-    for n, (ours, theirs) in enumerate(zip(window, name.syllables)):
-        score = syllables_alike(ours, theirs)
-        if score < (TITLE_AT_LEAST if n < name.titled else name.bars.syllable):
-            return None
-        total += score
-    mean = total / len(name.syllables)
-    return round(mean, 3) if mean >= (name.bars.short if len(name.syllables) == 2 else name.bars.phrase) else None
+    scores = [syllables_alike(ours, theirs) for ours, theirs in zip(window, name.syllables)]
+    if any(score < (TITLE_AT_LEAST if n < name.titled else name.bars.syllable) for n, score in enumerate(scores)):
+        return None
+    mean = sum(scores) / len(scores)
+    if mean < (name.bars.short if len(scores) == 2 else name.bars.phrase):
+        return None
+    if name.titled and sum(scores[name.titled :]) / (len(scores) - name.titled) < name.bars.phrase - TITLE_LIFTS:
+        return None
+    return round(mean, 3)
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
