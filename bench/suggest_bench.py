@@ -71,7 +71,7 @@ def speak(sentences: list[tuple[str, int]], target: Path, work: Path) -> list[tu
         parts += [part, pause]
         spans.append((at, at + c.wav_seconds(part)))
         at = spans[-1][1] + 0.8
-    subprocess.run(["sox", *map(str, parts), "-r", "16000", str(target)], check=True)
+    subprocess.run(["sox", "-R", *map(str, parts), "-r", "16000", str(target)], check=True)  # -R: the same dither
     return spans
 
 

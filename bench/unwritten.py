@@ -84,12 +84,27 @@ def condition_name(condition: str) -> str:
     return {"clean": "clean", "none": "telephone, no noise"}.get(condition, f"telephone, SNR {condition} dB")
 
 
+DRAFT_SECONDS = [0.0]
+"""Wall time spent writing drafts for gaps (``Transcriber._heard_again``), reset per condition."""
+
+
 def transcriber():
     from pipeline.options import TranscribeOptions
     from pipeline.settings import model_cache
     from pipeline.speech.transcribe import Transcriber
 
-    return Transcriber(TranscribeOptions(workers=1), model_cache())
+    found = Transcriber(TranscribeOptions(workers=1), model_cache())
+    heard_again = found._heard_again
+
+    def timed(*args):
+        started = time.perf_counter()
+        try:
+            return heard_again(*args)
+        finally:
+            DRAFT_SECONDS[0] += time.perf_counter() - started
+
+    found._heard_again = timed  # type: ignore[method-assign]
+    return found
 
 
 @contextlib.contextmanager
@@ -191,7 +206,8 @@ def drafts(condition: str, found: list, placed: list[tuple[float, float, str]]) 
             errors.append(c.char_errors(said, gap.heard_again))
     found_drafts = sum(bool(gap.heard_again) for gap in gaps)
     rate = f", character error rate {sum(e for e, _ in errors) / sum(n for _, n in errors):.2f}" if errors else ""
-    return [f"{condition_name(condition)}: {found_drafts} of {len(gaps)} gaps get a draft{rate}"] + [
+    summary = f"{condition_name(condition)}: {found_drafts} of {len(gaps)} gaps get a draft{rate}"
+    return [f"{summary}; writing them took {DRAFT_SECONDS[0]:.1f} s of the run"] + [
         f"  - {gap.start:.1f}–{gap.end:.1f} s: {gap.heard_again!r}" for gap in gaps
     ]
 
@@ -218,7 +234,7 @@ def by_recording(minutes: float, conditions: list[str], rule_off: bool) -> None:
         vad = time.perf_counter() - started
         dropped_texts: dict[int, str] = {}
         for off in [False, True] if rule_off else [False]:
-            started = time.perf_counter()
+            started, DRAFT_SECONDS[0] = time.perf_counter(), 0.0
             with no_speech_rule_off(t.model) if off else contextlib.nullcontext():
                 found = t.transcribe(audio_pieces)
             wall = time.perf_counter() - started
