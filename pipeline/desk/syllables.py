@@ -27,8 +27,9 @@ one place (an earlier round) brought more wrong than right."""
 NEAR_LETTERS = {("o", "u"): 0.5}
 """What changing one letter for the other costs in a rhyme (1 for any other two). Folded, o holds o, ô and ơ and u
 holds u and ư: ô against u, ơ against ư, are one step of height apart ("vô" heard for "Vũ", "bồ" for "Bùi").
-With ``NEAR_ONSETS``, on bench/suggest_bench.py's three sets: misheard names caught 53.7 → 60.3 %, wrong
-suggestions 0.62 → 0.94 per 10 minutes (docs/benchmarks.md, "Names from the metadata: suggestions")."""
+These two, with the order and bars of ``suggestions``, took the misheard names caught on bench/suggest_bench.py's
+five sets from 54.1 to 58.6 % before any draft for a gap (docs/benchmarks.md, "Names from the metadata:
+suggestions")."""
 
 
 def alike(a: str, b: str) -> float:
