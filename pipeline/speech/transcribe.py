@@ -181,16 +181,7 @@ class Transcriber:
 
     def _decode_alone(self, clip: np.ndarray) -> str:
         with self._slots:
-            with self._vad:  # features are extracted here (see ``_segments``)
-                found, _info = self.model.transcribe(
-                    clip,
-                    language=self.options.language,
-                    beam_size=self.options.beam_size,
-                    vad_filter=False,
-                    condition_on_previous_text=False,
-                    no_speech_threshold=None,
-                    temperature=0.0,
-                )
+            found = self._segments(clip, vad_filter=False, no_speech_threshold=None, temperature=0.0)
             return " ".join(segment.text.strip() for segment in found).strip()
 
     def _in_parallel(self, pieces: Iterable[tuple[float, np.ndarray]], hotwords: str | None):
@@ -214,18 +205,18 @@ class Transcriber:
 
     def _transcribe_piece(self, samples: np.ndarray, hotwords: str | None) -> list:
         with self._slots:
-            return list(self._segments(samples, hotwords))  # faster-whisper decodes as the generator is read
+            found = self._segments(samples, vad_filter=True, word_timestamps=True, hotwords=hotwords or None)
+            return list(found)  # faster-whisper decodes as the generator is read
 
-    def _segments(self, samples: np.ndarray, hotwords: str | None):
+    def _segments(self, samples: np.ndarray, **how):
+        """faster-whisper's segments of ``samples`` with the run's language and beam, ``how`` for the rest."""
         with self._vad:  # faster-whisper runs VAD and extracts features here; it decodes as ``found`` is read
             found, _info = self.model.transcribe(
                 samples,
                 language=self.options.language,
                 beam_size=self.options.beam_size,
-                vad_filter=True,
                 condition_on_previous_text=False,
-                word_timestamps=True,
-                hotwords=hotwords or None,
+                **how,
             )
         return found
 
