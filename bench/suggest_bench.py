@@ -4,10 +4,11 @@ suggestions an editor meets per 10 minutes of audio.
 A set built for it (in /tmp, never in the repository): --interviews made-up interviews, each a few sentences from
 the templates below naming its witness, its commune (from 24 real commune names, in an order the seed draws) and
 one of their people, spoken by espeak-ng (Vietnamese voice, two speeds), with sentences that name nobody in
-between. Each is transcribed by the pipeline's own ``Transcriber`` (embedded Whisper base) and stored with its
-metadata (witness, commune, district, province) through ``database.apply_metadata``; every interview's commune
-becomes one of the archive's places, so each line is matched against all 24 communes and the people of its
-interview.
+between. Each is transcribed by the pipeline's own ``Transcriber`` (embedded Whisper base) and stored, with its
+words, gaps and drafts as a run stores them, and with its metadata (witness, commune, district, province) through
+``database.apply_metadata``; every interview's commune becomes one of the archive's places, so each line is
+matched against all 24 communes and the people of its interview. A gap's draft is taken as an editor would take it
+(``taking_drafts``), and what is offered then is scored.
 
 Scored per name spoken, where it was spoken (each sentence's time is known): misheard when no line overlapping
 that sentence holds the name as written (NFC, any case); caught when a suggestion in such a line offers it (or a
@@ -102,7 +103,10 @@ def transcribed(args, rng: random.Random) -> tuple[list[dict], list[dict]]:
             normalised = audio.normalise(path, work / "n.wav", decoded)
             found = transcriber.transcribe(slicing.read_chunks(decoded, 120.0))
             segments = [
-                {"start": s.start, "end": s.end, "text": s.text, "flags": s.flags, "heard_again": s.heard_again}
+                {
+                    **{"start": s.start, "end": s.end, "text": s.text, "flags": s.flags, "heard_again": s.heard_again},
+                    "words": [[w.start, w.end, w.text, w.probability, w.lowest] for w in s.words],
+                }
                 for s in found
             ]
             return {"segments": segments, "seconds": normalised.duration}
@@ -122,6 +126,7 @@ def store(db, interview: dict) -> int:
     from pipeline import database
     from pipeline.database.heard import MachineSegment
     from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
+    from pipeline.database.models import Word
 
     code = interview["code"]
     recording = database.add_recording(db, f"{abs(hash(code)):064x}", f"{code}.wav", 1000, code)
@@ -134,6 +139,7 @@ def store(db, interview: dict) -> int:
             None,
             None,
             None,
+            words=[Word(*w) for w in s.get("words", [])],
             flags=s.get("flags", []),
             heard_again=s.get("heard_again"),
         )

@@ -28,7 +28,7 @@ NEAR_LETTERS = {("o", "u"): 0.5}
 """What changing one letter for the other costs in a rhyme (1 for any other two). Folded, o holds o, ô and ơ and u
 holds u and ư: ô against u, ơ against ư, are one step of height apart ("vô" heard for "Vũ", "bồ" for "Bùi").
 These two, with the order and bars of ``suggestions``, took the misheard names caught on bench/suggest_bench.py's
-five sets from 54.1 to 58.6 % before any draft for a gap (docs/benchmarks.md, "Names from the metadata:
+ten sets from 52.3 to 57.0 % before any draft for a gap (docs/benchmarks.md, "Names from the metadata:
 suggestions")."""
 
 
