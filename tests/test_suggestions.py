@@ -182,6 +182,9 @@ def test_a_gap_is_offered_its_draft_and_once_taken_the_names_in_it(tmp_path):
     """A gap (speech Whisper wrote nothing for) with what a second listen wrote: the draft is offered for the whole
     line; taken, it fills the gap as a revision ``accept`` and the names in it are offered as in any line. A gap
     without a draft, and a draft turned down, are offered nothing."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
     from pipeline.database.heard import MachineSegment
 
     archive = reviewdesk.build(tmp_path, lines=["Thưa bác"], audio=False)
@@ -199,6 +202,11 @@ def test_a_gap_is_offered_its_draft_and_once_taken_the_names_in_it(tmp_path):
             (2, "", "Năm đó chi bố xa bắt dùng.", "máy nghe lại"),
             (5, "", "Dạ vâng.", "máy nghe lại"),
         ]
+        listed = CliRunner().invoke(cli, ["--root", str(archive.root), "suggest", "LK-2026-001"]).output
+        assert (
+            listed.splitlines()[0]
+            == "line 2     00:05  draft for the gap: «Năm đó chi bố xa bắt dùng.»  (máy nghe lại)"
+        )
         suggestions.decline(db, turned_down_id, "", "Dạ vâng.", "Lan")
         [draft] = suggestions.suggestions(db, archive, "1")
 

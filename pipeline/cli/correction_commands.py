@@ -116,10 +116,13 @@ def suggest_command(obj: Context, interview: str, as_json: bool) -> None:
         click.echo(json.dumps([asdict(s) for s in found], ensure_ascii=False, indent=2))
         return
     for s in found:
+        template = (
+            _("line {line:<5} {time}  «{found}» → «{suggestion}»  ({source})")
+            if s.found
+            else _("line {line:<5} {time}  draft for the gap: «{suggestion}»  ({source})")
+        )
         click.echo(
-            _("line {line:<5} {time}  «{found}» → «{suggestion}»  ({source})").format(
-                line=s.line, time=clock(s.start), found=s.found, suggestion=s.suggestion, source=s.source
-            )
+            template.format(line=s.line, time=clock(s.start), found=s.found, suggestion=s.suggestion, source=s.source)
         )
     click.echo(
         ngettext("{count} suggestion.", "{count} suggestions.", len(found)).format(count=len(found))
