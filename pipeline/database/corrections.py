@@ -146,18 +146,6 @@ def decline_suggestion(db: Database, segment_id: int, found: str, suggestion: st
     )
 
 
-def drafts_for_gaps(db: Database, interview_id: int) -> dict[int, str]:
-    """Segment id → what Whisper heard on a second listen (``heard_again``), for the gaps of an interview nobody
-    has written yet (the ``segments_unwritten`` index holds them)."""
-    return dict(
-        db.execute(
-            "SELECT id, heard_again FROM segments WHERE interview_id = ? AND flags LIKE '%unwritten_speech%' "
-            "AND text = '' AND heard_again IS NOT NULL",
-            [interview_id],
-        ).fetchall()
-    )
-
-
 def declined_suggestions(db: Database, interview_id: int) -> set[tuple[int, str, str]]:
     """(segment id, phrase found, suggestion) of every suggestion turned down in an interview."""
     return {

@@ -35,6 +35,7 @@ from pipeline.desk.syllables import alike as syllables_alike
 from pipeline.errors import Conflict, InvalidEdit
 from pipeline.run.steps import glossary
 from pipeline.settings import Archive
+from pipeline.speech import flags
 from pipeline.text import fold, nfc
 
 
@@ -140,15 +141,20 @@ def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggesti
     known = names(db, archive, found.id)
     learned = corrections(db)
     declined = database.declined_suggestions(db, found.id)
-    drafts = database.drafts_for_gaps(db, found.id)
     offered = []
     starts: dict = {}
     for segment in database.segments(db, found.id, with_words=False):
-        draft = [_suggestion(segment, 0, 0, drafts[segment.id], HEARD_AGAIN, 0.0)] if segment.id in drafts else []
-        for suggestion in draft + _in_line(segment, known, learned, starts):
+        for suggestion in _draft(segment) + _in_line(segment, known, learned, starts):
             if (segment.id, suggestion.found, suggestion.suggestion) not in declined:
                 offered.append(suggestion)
     return offered
+
+
+def _draft(segment: Segment) -> list[Suggestion]:
+    """The draft a second listen wrote for a gap nobody has written yet, to fill the whole line."""
+    if segment.heard_again and flags.unwritten_gap(segment.text, segment.flag_codes):
+        return [_suggestion(segment, 0, 0, segment.heard_again, HEARD_AGAIN, 0.0)]
+    return []
 
 
 def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], starts: dict) -> list[Suggestion]:
