@@ -148,6 +148,25 @@ def test_a_suggestion_from_the_metadata_is_accepted_with_one_key(desk, browser):
     db.close()
 
 
+def test_a_suggestion_turned_down_goes_from_every_line_with_the_same_words(tmp_path, chromium):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    lines = ["Năm đó chi bố xa bắt dùng được thành lập", "Cảm ơn bác", "Chi bố xa bắt dùng có năm đảng viên"]
+    reviewdesk.build(tmp_path, lines=lines)
+    with serving(tmp_path) as base:
+        chromium.get(base + "/static/app.css")
+        chromium.delete_all_cookies()
+        rows = open_interview(chromium, base)
+        wait_for(lambda: rows[0].find_elements(By.CSS_SELECTOR, ".suggestion-mark"))
+        assert rows[2].find_elements(By.CSS_SELECTOR, ".suggestion-mark")
+        rows[0].find_element(By.CSS_SELECTOR, ".time").click()
+        wait_for(lambda: chromium.find_element(By.ID, "suggestion-box").is_displayed())
+        chromium.find_element(By.CSS_SELECTOR, ".suggestion-decline").click()
+        wait_for(lambda: chromium.find_element(By.ID, "toast").text == "Đã bỏ qua gợi ý này ở cả 2 dòng.")
+        wait_for(lambda: not chromium.find_elements(By.CSS_SELECTOR, ".suggestion-mark"))
+        assert not chromium.find_element(By.ID, "suggestion-box").is_displayed()
+
+
 def test_a_gaps_draft_is_taken_with_one_key_and_the_name_in_it_offered_next(tmp_path, chromium):  # noqa: F811
     """The third line a gap (speech Whisper wrote nothing for) with what a second listen wrote: the draft is shown
     as such and taken with Alt+A; the line then holds it, and the name misheard in it is offered as in any line."""

@@ -71,6 +71,26 @@ def test_accepting_makes_a_revision_and_declining_hides_the_suggestion(desk):
     assert [line for line, *_ in offered(archive, db)] == [6]
 
 
+def test_a_suggestion_turned_down_is_not_offered_for_the_same_words_elsewhere_in_the_interview(tmp_path):
+    """The same sentence said twice is misheard the same twice: one "Bỏ qua" answers both lines, in any case; the
+    same words in another interview, and other words offered the same name, are still offered."""
+    lines = ["Thanh niên chần làng bình đi dân công", "Ông nguyễn văn hưng kể lại", "Chần làng bình đi hỏa tuyến"]
+    archive = reviewdesk.build(tmp_path, lines=lines, more_witnesses=("Trần Quang Bình",), audio=False)
+    reviewdesk.build(tmp_path, lines=lines, title="Hai", more_witnesses=("Trần Quang Bình",), audio=False)
+    db = database.open_database(archive.database)
+    try:
+        first = suggestions.suggestions(db, archive, "1")[0]
+        assert (first.line, first.found, first.suggestion) == (1, "chần làng bình", "Trần Quang Bình")
+        assert [line for line, *_ in offered(archive, db)] == [1, 2, 3]
+
+        suggestions.decline(db, first.segment_id, first.found, first.suggestion, "Lan")
+
+        assert offered(archive, db) == [(2, "Ông nguyễn văn hưng", "Ông Nguyễn Văn Hùng", "người")]
+        assert [line for line, *_ in offered(archive, db, "2")] == [1, 2, 3]
+    finally:
+        db.close()
+
+
 def test_the_phrases_an_edit_replaced():
     assert suggestions.changed_phrases("Năm đó chi bố xa bắt dùng được", "Năm đó chi bộ xã Bắc Cường được") == [
         ("bố xa bắt dùng", "bộ xã Bắc Cường")

@@ -146,12 +146,12 @@ def decline_suggestion(db: Database, segment_id: int, found: str, suggestion: st
     )
 
 
-def declined_suggestions(db: Database, interview_id: int) -> set[tuple[int, str, str]]:
-    """(segment id, phrase found, suggestion) of every suggestion turned down in an interview."""
+def declined_suggestions(db: Database, interview_id: int) -> set[tuple[str, str]]:
+    """(phrase found, suggestion) of every suggestion turned down in an interview."""
     return {
         tuple(row)
         for row in db.execute(
-            "SELECT d.segment_id, d.found, d.suggestion FROM suggestions_declined d "
+            "SELECT DISTINCT d.found, d.suggestion FROM suggestions_declined d "
             "JOIN segments s ON s.id = d.segment_id WHERE s.interview_id = ?",
             [interview_id],
         )

@@ -15,8 +15,9 @@ Corrections: every edit that changed a line's text is read back as the phrases i
 at most ``LONGEST_CORRECTION``); where the old phrase still stands in a line, exactly as it was, the editor's is
 offered.
 
-A suggestion an editor turned down is not offered again for that line; one accepted is a change like any other
-(a revision ``accept``, under the editor's name).
+A suggestion an editor turned down is not offered again in that interview, for those words on any line (the same
+misheard words come back with a sentence said again, and one judgement answers them all); one accepted is a change
+like any other (a revision ``accept``, under the editor's name).
 """
 
 from __future__ import annotations
@@ -140,14 +141,20 @@ def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggesti
         raise InvalidEdit(f"There is no interview {interview}: `loike status` lists them.", "Không có phỏng vấn này.")
     known = names(db, archive, found.id)
     learned = corrections(db)
-    declined = database.declined_suggestions(db, found.id)
+    declined = {_turned_down(*pair) for pair in database.declined_suggestions(db, found.id)}
     offered = []
     starts: dict = {}
     for segment in database.segments(db, found.id, with_words=False):
         for suggestion in _draft(segment) + _in_line(segment, known, learned, starts):
-            if (segment.id, suggestion.found, suggestion.suggestion) not in declined:
+            if _turned_down(suggestion.found, suggestion.suggestion) not in declined:
                 offered.append(suggestion)
     return offered
+
+
+def _turned_down(found: str, suggestion: str) -> tuple[str, str]:
+    """What a suggestion turned down is remembered by: the words it was for and what it offered, in any case (a
+    sentence begins with a capital) and without the punctuation around them."""
+    return _bare(nfc(found)).lower(), nfc(suggestion).lower()
 
 
 def _draft(segment: Segment) -> list[Suggestion]:
@@ -328,7 +335,7 @@ def accept(db: Database, segment_id: int, version: int, offset: int, found: str,
 
 
 def decline(db: Database, segment_id: int, found: str, suggestion: str, editor: str) -> None:
-    """Turn a suggestion down for a line: it is not offered there again."""
+    """Turn a suggestion down: it is not offered again in this line's interview, for these words on any line."""
     with database.writing(db):
         editing.segment(db, segment_id)
         database.decline_suggestion(db, segment_id, found, suggestion, editor)
