@@ -123,6 +123,19 @@ def test_the_interviews_own_names_pass_lower_bars_than_the_rest_of_the_archives(
     assert offered_in(archive, "3") == [(1, "xa đồng phân", "xã Tân Phong", "địa danh")]
 
 
+def test_another_commune_is_offered_only_where_xa_was_heard_before_it(tmp_path):
+    """The line "và biến mình" is 0.81 alike to "xã Bình Minh", with "và" for "xã": where the interview is about Bắc Cường,
+    only "xa biến mình" is offered the archive's other commune; where it is about Bình Minh, both lines are."""
+    lines = ["Hồi đó và biến mình có chi bộ", "Sau tôi về xa biến mình công tác"]
+    archive = reviewdesk.build(tmp_path, lines=lines, audio=False)
+    reviewdesk.build(tmp_path, lines=lines, title="Hai", commune="Bình Minh", audio=False)
+    assert offered_in(archive, "1") == [(2, "xa biến mình", "xã Bình Minh", "địa danh")]
+    assert offered_in(archive, "2") == [
+        (1, "biến mình", "Bình Minh", "địa danh"),
+        (2, "xa biến mình", "xã Bình Minh", "địa danh"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("heard", "said"),
     [("chiều", "Triều"), ("sơn", "xơn"), ("giang", "rang"), ("kinh", "Kim"), ("lan", "lang"), ("bạc", "bát")],

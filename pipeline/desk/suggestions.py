@@ -74,6 +74,10 @@ TITLE_AT_LEAST = 0.65
 TITLE_LIFTS = 0.05
 """How far a title heard well may lift a name over its bar: the name's own syllables must come within this of it.
 "bà tôn đốt gạo" (said "bà con góp gạo") is 0.73 alike to "bà Hoàng Đức Thảo" with the title, 0.64 without."""
+OTHER_PLACE_PREFIX_AT_LEAST = 0.7
+"""How alike "xã", "chi bộ xã" must be heard before a commune of the archive the interview is not about: "và biến
+mình" (said "Bà Nguyễn Minh Hương") is 0.81 alike to "xã Bình Minh" with "và" for "xã" (0.65). The interview's own
+places keep the bar of any syllable: "xa", "sa", "sạng" for "xã" are all heard there."""
 FEW_PEOPLE = 4
 """An interview that names more people than this (a workshop) has them matched on the archive's bars: the more
 names a line is held against, the more often a misheard word comes near one by chance. On bench/suggest_bench.py's
@@ -107,6 +111,8 @@ class Name:
     bars: Bars
     titled: int = 0
     """How many of its syllables are a title said before a person's name ("ông", "đồng chí")."""
+    prefixed: int = 0
+    """How many of its syllables are what is said before a place's name ("xã", "chi bộ xã")."""
 
 
 def names(db: Database, archive: Archive, interview_id: int) -> list[Name]:
@@ -116,21 +122,23 @@ def names(db: Database, archive: Archive, interview_id: int) -> list[Name]:
     own_events = {event.id for event in database.interview_events(db, interview_id)}
     people = database.interview_people(db, interview_id)
     bars = OWN if len(people) <= FEW_PEOPLE else OTHER
-    found = [(f"{title} {p.full_name}".strip(), "người", bars, len(title.split())) for p in people for title in TITLES]
+    found = [
+        (f"{title} {p.full_name}".strip(), "người", bars, len(title.split()), 0) for p in people for title in TITLES
+    ]
     for place in database.places(db):
         bars = OWN if place.id in own_places else OTHER
         for name in [place.name, *place.former_names]:
             prefixes = PLACE_PREFIXES.get(place.kind, ("",))
-            found += [(f"{prefix} {name}".strip(), "địa danh", bars, 0) for prefix in prefixes]
+            found += [(f"{prefix} {name}".strip(), "địa danh", bars, 0, len(prefix.split())) for prefix in prefixes]
     for event in database.events(db):
         bars = OWN if event.id in own_events else OTHER
-        found += [(name, "sự kiện", bars, 0) for name in [event.name, *event.aliases]]
-    found += [(term, "từ điển", OTHER, 0) for term in glossary(archive)]
+        found += [(name, "sự kiện", bars, 0, 0) for name in [event.name, *event.aliases]]
+    found += [(term, "từ điển", OTHER, 0, 0) for term in glossary(archive)]
     unique: dict[tuple[str, ...], Name] = {}
-    for text, source, bars, titled in sorted(found, key=lambda f: f[2] is not OWN):
+    for text, source, bars, titled, prefixed in sorted(found, key=lambda f: f[2] is not OWN):
         syllables = tuple(WORD.findall(fold(text)))
         if len(syllables) >= 2 and syllables not in unique:  # one syllable alone is like too many words
-            unique[syllables] = Name(nfc(text), source, syllables, bars, titled)
+            unique[syllables] = Name(nfc(text), source, syllables, bars, titled, prefixed)
     return sorted(unique.values(), key=lambda n: (-len(n.syllables), n.bars is not OWN))
 
 
@@ -251,6 +259,8 @@ def _alike(window: tuple[str, ...], name: Name) -> float | None:
         return None
     mean = sum(scores) / len(scores)
     if mean < (name.bars.short if len(scores) == 2 else name.bars.phrase):
+        return None
+    if name.prefixed and name.bars is OTHER and min(scores[: name.prefixed]) < OTHER_PLACE_PREFIX_AT_LEAST:
         return None
     if name.titled and sum(scores[name.titled :]) / (len(scores) - name.titled) < name.bars.phrase - TITLE_LIFTS:
         return None
