@@ -141,6 +141,7 @@ def store(db, interview: dict) -> int:
     from pipeline.database.heard import MachineSegment
     from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
     from pipeline.database.models import Word
+    from pipeline.speech import flags
 
     code = interview["code"]
     recording = database.add_recording(db, f"{abs(hash(code)):064x}", f"{code}.wav", 1000, code)
@@ -154,7 +155,9 @@ def store(db, interview: dict) -> int:
             None,
             None,
             words=[Word(*w) for w in s.get("words", [])],
-            flags=s.get("flags", []),
+            flags=sorted(
+                {*s.get("flags", []), *flags.codes(MachineSegment(s["start"], s["end"], s["text"], None, None, None))}
+            ),
             heard_again=s.get("heard_again"),
         )
         for s in interview["segments"]

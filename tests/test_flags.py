@@ -80,7 +80,20 @@ def test_normal_vietnamese_is_not_flagged(text):
 
 
 def test_a_long_normal_passage_is_not_flagged():
-    assert flags.codes(seg(" ".join([NORMAL] * 3).replace("Hồi đó", "Sau đó", 1))) == []
+    passage = " ".join([NORMAL] * 3).replace("Hồi đó", "Sau đó", 1)
+    assert flags.codes(MachineSegment(0.0, 30.0, passage, -0.3, 0.01, 1.3)) == []  # 111 words, 3.7 a second
+
+
+def test_more_words_than_anyone_says_in_the_time_is_flagged():
+    """A sentence Whisper wrote again in the last second of a recording, and again with no length at all."""
+    copy = "Chúng tôi đi bộ xuất mề kịp hộ."
+    assert flags.codes(MachineSegment(29.92, 29.98, copy, -0.3, 0.01, 1.3)) == ["too_fast"]
+    assert flags.flags(MachineSegment(29.86, 29.86, copy, -0.3, 0.01, 1.3))[0].reason == (
+        "8 words in 0.00 s (> 12 a second)"
+    )
+    assert flags.codes(MachineSegment(0.0, 0.88, "Cậu có nhìn thấy không?", -0.3, 0.01, 1.3)) == [], "5.7 a second"
+    assert flags.codes(MachineSegment(0.0, 0.1, "Dạ, vâng, vâng ạ.", -0.3, 0.01, 1.3)) == [], "too few to tell"
+    assert flags.REASONS_VN["too_fast"] == "quá nhiều chữ so với thời gian nói"
 
 
 def test_compression_uses_faster_whispers_threshold():
@@ -132,6 +145,8 @@ def test_every_flag_says_why_and_has_a_vietnamese_reason():
         )
     )
     assert [f.code for f in found] == ["known_phrase", "repetition", "compression", "vad_no_speech"]
+    found += flags.flags(MachineSegment(4.0, 4.2, OUTRO_SUBSCRIBE, -0.3, 0.01, 1.3))
+    assert [f.code for f in found[4:]] == ["known_phrase", "too_fast"]
     found += flags.flags(gap())  # no text at all: the one flag that cannot come with the others
     assert all(f.reason for f in found)
     assert set(flags.REASONS_VN) == {f.code for f in found} | {"no_speech"}, "no_speech: stored ones only"

@@ -91,6 +91,25 @@ def test_a_suggestion_turned_down_is_not_offered_for_the_same_words_elsewhere_in
         db.close()
 
 
+def test_a_line_whisper_wrote_again_in_no_time_is_offered_nothing(tmp_path):
+    """A copy of an earlier sentence squeezed into the end of the recording (flagged ``too_fast``) is to go, not
+    to be corrected; once an editor has edited it, it is a line like any other."""
+    import sqlite3
+
+    lines = ["Năm đó chi bố xa bắt dùng được thành lập", "Năm đó chi bố xa bắt dùng được thành lập"]
+    archive = reviewdesk.build(tmp_path, lines=lines, audio=False)
+    with sqlite3.connect(archive.database) as raw:
+        raw.execute("UPDATE segments SET flags = 'too_fast' WHERE idx = 1")
+    assert offered_in(archive) == [(1, "chi bố xa bắt dùng", "chi bộ xã Bắc Cường", "địa danh")]
+    db = database.open_database(archive.database)
+    try:
+        copy = database.segment_at(db, 1, 1)
+        editing.edit(db, copy.id, copy.version, "Lan", text="Năm đó chi bố xa bắt dùng được thành lập rồi")
+        assert [line for line, *_ in offered(archive, db)] == [1, 2]
+    finally:
+        db.close()
+
+
 def test_the_phrases_an_edit_replaced():
     assert suggestions.changed_phrases("Năm đó chi bố xa bắt dùng được", "Năm đó chi bộ xã Bắc Cường được") == [
         ("bố xa bắt dùng", "bộ xã Bắc Cường")

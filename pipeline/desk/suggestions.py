@@ -153,10 +153,18 @@ def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggesti
     offered = []
     starts: dict = {}
     for segment in database.segments(db, found.id, with_words=False):
+        if _written_again(segment):
+            continue
         for suggestion in _draft(segment) + _in_line(segment, known, learned, starts):
             if _turned_down(suggestion.found, suggestion.suggestion) not in declined:
                 offered.append(suggestion)
     return offered
+
+
+def _written_again(segment: Segment) -> bool:
+    """A line as the machine wrote it with more words than its time holds (``flags.TOO_FAST``): text Whisper wrote
+    again, not speech. A name offered there would be fixing a line that is to go."""
+    return segment.review_status == "machine" and "too_fast" in segment.flag_codes
 
 
 def _turned_down(found: str, suggestion: str) -> tuple[str, str]:

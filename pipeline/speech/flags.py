@@ -45,6 +45,15 @@ DOMINANT_MIN_WORDS = 8
 ("dạ, dạ, vâng") are too short to tell."""
 COMPRESSION_RATIO = 2.4
 """faster-whisper's own ``compression_ratio_threshold``: text that gzips this well is repeating itself."""
+TOO_FAST = 12.0
+"""Words (syllables) a second nobody speaks at: a segment of ``TOO_FAST_MIN_WORDS`` words or more said faster is
+text Whisper wrote again, not speech. Real speech measured at most 5.7 a second line by line (the dev clips);
+over fifteen of bench/suggest_bench.py's sets (espeak-ng, 3.3 a second on the median line), 11 of 2,348 lines
+came above 12, and each was made up: a known phrase, or a sentence said earlier written again, nine times in the
+last second of a recording ("Chúng tôi đi bộ xuất mề kịp hộ." in 0.06 s, another in 0.02 s), once in a run of
+copies ("Hồi bồ sốt mề kịp hộ." three times where "Hồi đó tôi làm liên lạc…" was said)."""
+TOO_FAST_MIN_WORDS = 5
+"""Fewer words than this are too few for their times to tell: Whisper's word times are a few tenths of a second off."""
 # No "no_speech" flag is raised any more (stored ones keep their words in REASONS_VN). It fired when
 # no_speech_prob > 0.6 and avg_logprob < -1, and faster-whisper itself drops every 30-second window meeting
 # that rule (``no_speech_threshold``, ``log_prob_threshold`` in its ``TranscriptionOptions``) before a segment
@@ -77,6 +86,7 @@ REASONS_VN = {
     "known_phrase": "câu quen thuộc máy hay tự sinh",
     "repetition": "lặp lại",
     "compression": "lặp/nén bất thường",
+    "too_fast": "quá nhiều chữ so với thời gian nói",
     "no_speech": "có thể không có tiếng nói",  # no longer raised (see above); stored ones still read
     "vad_no_speech": "không nghe thấy tiếng nói",
     "unwritten_speech": UNWRITTEN_VN,
@@ -143,6 +153,9 @@ def flags(segment: MachineSegment) -> list[Flag]:
         found.append(Flag("repetition", loop))
     if segment.compression_ratio is not None and segment.compression_ratio > COMPRESSION_RATIO:
         found.append(Flag("compression", f"compression ratio {segment.compression_ratio:.2f} > {COMPRESSION_RATIO}"))
+    said = len(words(segment.text))
+    if said >= TOO_FAST_MIN_WORDS and said > TOO_FAST * (segment.end - segment.start):
+        found.append(Flag("too_fast", f"{said} words in {segment.end - segment.start:.2f} s (> {TOO_FAST:g} a second)"))
     if segment.speech_fraction is not None and segment.speech_fraction < VAD_SPEECH_MIN:
         found.append(
             Flag("vad_no_speech", f"VAD found speech in {segment.speech_fraction:.0%} of it (< {VAD_SPEECH_MIN:.0%})")
