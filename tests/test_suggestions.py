@@ -3,6 +3,8 @@ correction offered where the same mistake stands elsewhere, one accepted as a re
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import reviewdesk
 
@@ -94,8 +96,6 @@ def test_a_suggestion_turned_down_is_not_offered_for_the_same_words_elsewhere_in
 def test_a_line_whisper_wrote_again_in_no_time_is_offered_nothing(tmp_path):
     """A copy of an earlier sentence squeezed into the end of the recording (flagged ``too_fast``) is to go, not
     to be corrected; once an editor has edited it, it is a line like any other."""
-    import sqlite3
-
     lines = ["Năm đó chi bố xa bắt dùng được thành lập", "Năm đó chi bố xa bắt dùng được thành lập"]
     archive = reviewdesk.build(tmp_path, lines=lines, audio=False)
     with sqlite3.connect(archive.database) as raw:

@@ -11,6 +11,9 @@ comes near by chance more often than it is meant.
 
 Drafts: a gap (speech Whisper wrote nothing for) is offered what a second listen to it wrote, if anything.
 
+A line as the machine wrote it with more words than its time holds (flagged ``too_fast``: a sentence Whisper wrote
+again) is offered nothing.
+
 Corrections: every edit that changed a line's text is read back as the phrases it replaced (syllables in a row,
 at most ``LONGEST_CORRECTION``); where the old phrase still stands in a line, exactly as it was, the editor's is
 offered.
