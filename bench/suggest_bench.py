@@ -7,10 +7,9 @@ one of their people, spoken by espeak-ng (Vietnamese voice, two speeds), with se
 between. Each is transcribed by the pipeline's own ``Transcriber`` (embedded Whisper base) and stored, with its
 words, gaps and drafts as a run stores them (and the flags this code raises on a line's text and times), and
 with its metadata (witness, commune, district, province) through ``database.apply_metadata``; every interview's
-commune becomes one of the archive's places, so each line is
-matched against all 24 communes and the people of its interview. With --neighbours, each interview has one
-sentence more naming another of the 24 communes (bare or as "xã …"), so what a rule for the archive's other places
-loses is counted too. A gap's draft is taken as an editor would take it (``taking_drafts``), then the editor goes
+commune becomes one of the archive's places, so each line is matched against all 24 communes and the people of its
+interview. With --neighbours, each interview has one sentence more naming another of the 24 communes (bare or as
+"xã …"), so what a rule for the archive's other places loses is counted too. A gap's draft is taken as an editor would take it (``taking_drafts``), then the editor goes
 through the lines in order and turns each wrong suggestion down as it comes (``met_by_an_editor``: turned down, it
 goes from every line of the interview with the same words); what the editor meets is scored.
 
