@@ -266,14 +266,15 @@
     L.toast("Đã nhận gợi ý.");
     await loadSuggestions();
   }
-  // Turned down for these words on every line of the interview (the library's rule): say where else it went.
+  // The library turns a suggestion down on every line with the same words: say on how many lines it went.
   async function decline(li, s) {
-    const same = (t) => t.found.replace(/^[^\p{L}\p{M}\p{N}_]+|[^\p{L}\p{M}\p{N}_]+$/gu, "").toLowerCase() + "\u0000" + t.suggestion.toLowerCase();
-    const lines = new Set(suggestions.filter((t) => same(t) === same(s)).map((t) => t.segment_id)).size;
     const answer = await L.api(`/api/segments/${s.segment_id}/decline`, { found: s.found, suggestion: s.suggestion });
     if (!answer.ok) { L.toast(answer.body.error || "Không bỏ qua được.", true); return; }
-    L.toast(lines > 1 ? `Đã bỏ qua gợi ý này ở cả ${lines} dòng.` : "Đã bỏ qua gợi ý này.");
+    const before = suggestions;
     await loadSuggestions();
+    const kept = new Set(suggestions.map((t) => `${t.segment_id}/${t.offset}/${t.suggestion}`));
+    const lines = new Set(before.filter((t) => !kept.has(`${t.segment_id}/${t.offset}/${t.suggestion}`)).map((t) => t.segment_id)).size;
+    L.toast(lines > 1 ? `Đã bỏ qua gợi ý này ở cả ${lines} dòng.` : "Đã bỏ qua gợi ý này.");
   }
   function acceptFirst() {
     const li = L.current();
