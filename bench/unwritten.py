@@ -13,8 +13,8 @@ two layouts:
   ``Transcriber.transcribe``. Each clip is then written (over half its time under written segments), flagged
   (over half under gap segments) or lost; how many gaps got a draft (a second decode of their speech alone,
   ``Transcriber._heard_again``) and its character error rate against the clips it covers; with
-  ``--no-speech-rule-off`` the same with faster-whisper's no-speech rule switched off instead. Also the length of every uncovered bit of speech, which is what
-  ``flags.UNWRITTEN_MIN_SPEECH`` was chosen on.
+  ``--no-speech-rule-off`` the same with faster-whisper's no-speech rule switched off instead. Also the length
+  of every uncovered bit of speech, which is what ``flags.UNWRITTEN_MIN_SPEECH`` was chosen on.
 
     python bench/unwritten.py --clips --snr none 30 20
     python bench/unwritten.py --minutes 10 --snr clean none 30 20
