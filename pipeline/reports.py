@@ -33,6 +33,8 @@ class RunReport:
     sheets_dir: Path | None = None
     unseparated: int = 0
     """Recordings transcribed without speaker labels: the optional speaker model is not installed."""
+    interviews: list[str] = field(default_factory=list)
+    """The codes of the interviews transcribed."""
     proposed: dict[str, int] = field(default_factory=dict)
     """Interview code → how many of its speaker labels sound like people named in other interviews."""
 

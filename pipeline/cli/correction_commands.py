@@ -108,10 +108,16 @@ def _refresh(obj: Context, db, only: set[int] | None = None) -> None:
 @click.pass_obj
 def suggest_command(obj: Context, interview: str, as_json: bool) -> None:
     """List what the review app offers in INTERVIEW's lines: names from the metadata and recordings/glossary.txt
-    that the machine misheard, and corrections editors already made elsewhere."""
+    that the machine misheard, and corrections editors already made elsewhere. A name is first heard again against
+    the names most like it (the model is loaded for that, if a name was not heard yet)."""
+    from pipeline.cli.transcribe_commands import hear_names
     from pipeline.desk import suggestions
+    from pipeline.options import TranscribeOptions
 
-    found = suggestions.suggestions(obj.database(), obj.archive, interview)
+    db = obj.database()
+    suggestions.suggestions(db, obj.archive, interview)  # an interview that does not exist is said here
+    hear_names(obj, [interview], TranscribeOptions(), aside=as_json)
+    found = suggestions.suggestions(db, obj.archive, interview)
     if as_json:
         click.echo(json.dumps([asdict(s) for s in found], ensure_ascii=False, indent=2))
         return

@@ -1,5 +1,5 @@
 """Corrections where the errors are: the words the desk marks, the lines a find-and-replace looks at, its batches
-(undone as a whole), and the suggestions an editor turned down.
+(undone as a whole), the suggestions an editor turned down, and the names heard again before they are offered.
 
 The functions that change something are steps of the desk's own transactions (``desk.replacing`` and
 ``desk.suggestions`` hold the rules and open ``connection.writing`` around them); nothing here commits.
@@ -156,3 +156,25 @@ def declined_suggestions(db: Database, interview_id: int) -> set[tuple[str, str]
             [interview_id],
         )
     }
+
+
+# --- names heard again ------------------------------------------------------------------------------
+
+
+def save_name_heard(db: Database, segment_id: int, found: str, suggestion: str, rivals: str, margin: float) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO names_heard (segment_id, found, suggestion, rivals, margin, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [segment_id, found, suggestion, rivals, margin, now()],
+    )
+
+
+def names_heard(db: Database, interview_id: int) -> dict[tuple[int, str, str, str], float]:
+    """How much better each name weighed in an interview's lines was heard than its rivals, by (segment id, words
+    found, suggestion, rivals)."""
+    cursor = db.execute(
+        "SELECT h.segment_id, h.found, h.suggestion, h.rivals, h.margin FROM names_heard h "
+        "JOIN segments s ON s.id = h.segment_id WHERE s.interview_id = ?",
+        [interview_id],
+    )
+    return {tuple(row[:4]): row[4] for row in cursor.fetchall()}

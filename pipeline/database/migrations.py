@@ -15,6 +15,7 @@ from pipeline.database.migration_m016_voices import m016_voices as m016
 from pipeline.database.migration_m017_index_search import m017_index_points_folded as m017
 from pipeline.database.migration_m018_status_counts import m018_status_counts as m018
 from pipeline.database.migration_m019_heard_again import m019_heard_again as m019
+from pipeline.database.migration_m020_names_heard import m020_names_heard as m020
 from pipeline.database.sqlite import Database, Migrations
 
 migrations = Migrations("loike")
@@ -376,4 +377,4 @@ def m009_corrections(db: Database) -> None:
     db.execute("CREATE INDEX segment_revisions_action ON segment_revisions(action)")
 
 
-_ = [migrations()(frozen) for frozen in (m010, m011, m013, m016, m017, m018, m019)]  # frozen apart, for length
+_ = [migrations()(frozen) for frozen in (m010, m011, m013, m016, m017, m018, m019, m020)]  # frozen apart, for length

@@ -18,6 +18,11 @@ Corrections: every edit that changed a line's text is read back as the phrases i
 at most ``LONGEST_CORRECTION``); where the old phrase still stands in a line, exactly as it was, the editor's is
 offered.
 
+Heard again: a name offered for a stretch is weighed against the near names of its kind (``rivals``: the other
+communes said as it is, the interview's other people), by how likely Whisper finds the line with each
+(``desk.hearing``, after a run and by ``loike suggest``); where one of them is heard better, the name is not
+offered. A name not weighed yet (in a draft taken since, say) is offered.
+
 A suggestion an editor turned down is not offered again in that interview, for those words on any line (the same
 misheard words come back with a sentence said again, and one judgement answers them all); one accepted is a change
 like any other (a revision ``accept``, under the editor's name).
@@ -62,6 +67,11 @@ line saying "Thanh niên … hỏa tuyến"); said as "xã Hòa Bình" it is mat
 HEARD_AGAIN = "máy nghe lại"
 """The source of a gap's draft: speech Whisper first wrote nothing for, decoded again alone
 (``transcribe.Transcriber._heard_again``). Taken, it fills the gap, and the names in it are offered as anywhere."""
+RIVALS = 5
+"""How many near names a name is weighed against: the ones written most alike to the stretch."""
+HEARD_BETTER_BY = 0.0
+"""How much more likely (log-likelihood) the line must be with a name than with its best rival for it to be
+offered (docs/benchmarks.md, "Names heard again")."""
 LONGEST_CORRECTION = 6
 WORD = re.compile(r"\w+")
 PLACE_PREFIXES = {
@@ -104,6 +114,8 @@ class Suggestion:
     """Where the suggestion comes from: "người", "địa danh", "sự kiện", "từ điển" (the glossary), "đã sửa"
     (an editor's correction elsewhere) or "máy nghe lại" (``HEARD_AGAIN``: a draft for a gap, ``found`` empty)."""
     score: float
+    rivals: tuple[str, ...] = ()
+    """The near names of its kind it is weighed against (``desk.hearing``), nearest first."""
 
 
 @dataclass(frozen=True)
@@ -153,15 +165,23 @@ def suggestions(db: Database, archive: Archive, interview: str) -> list[Suggesti
     known = names(db, archive, found.id)
     learned = corrections(db)
     declined = {_turned_down(*pair) for pair in database.declined_suggestions(db, found.id)}
+    heard = database.names_heard(db, found.id)
     offered = []
     starts: dict = {}
     for segment in database.segments(db, found.id, with_words=False):
         if _written_again(segment):
             continue
         for suggestion in _draft(segment) + _in_line(segment, known, learned, starts):
-            if _turned_down(suggestion.found, suggestion.suggestion) not in declined:
+            if _turned_down(suggestion.found, suggestion.suggestion) in declined:
+                continue
+            if heard.get(heard_key(suggestion), HEARD_BETTER_BY) >= HEARD_BETTER_BY:
                 offered.append(suggestion)
     return offered
+
+
+def heard_key(suggestion: Suggestion) -> tuple[int, str, str, str]:
+    """What a name's weighing is stored under: the line, the words found, the name and its rivals."""
+    return suggestion.segment_id, suggestion.found, suggestion.suggestion, "|".join(suggestion.rivals)
 
 
 def _written_again(segment: Segment) -> bool:
@@ -209,14 +229,15 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
                 candidates.append((i, name, score))
     candidates = [c for c in candidates if not _outdone(c, candidates, syllables)]
     for i, name, score in sorted(candidates, key=_first_offered):
+        k = len(name.syllables)
         start, end = words[i][0], words[i + len(name.syllables) - 1][1]
         if _overlaps(taken, start, end):
             continue
         taken.append((start, end))  # the name as written too: nothing to offer there, nor inside it
         if not _as_written(segment.text[words[i + name.titled][0] : end], name):
-            found.append(
-                _suggestion(segment, start, end, _capital_kept(segment.text[start], name.text), name.source, score)
-            )
+            rivals = tuple(_capital_kept(segment.text[start], r) for r in _rivals(syllables[i : i + k], name, known))
+            offered = _capital_kept(segment.text[start], name.text)
+            found.append(_suggestion(segment, start, end, offered, name.source, score, rivals))
     return sorted(found, key=lambda s: s.offset)
 
 
@@ -242,6 +263,19 @@ def _outdone(candidate: tuple, candidates: list[tuple], syllables: list[str]) ->
     return False
 
 
+def _rivals(window: list[str], name: Name, known: list[Name]) -> list[str]:
+    """The names of the same kind, said the same way ("xã …", "đồng chí …"), written most alike to the stretch."""
+    form = name.syllables[: name.titled + name.prefixed]
+    said_so = (name.source, name.titled, name.prefixed, form)
+    same_kind = [o for o in known if (o.source, o.titled, o.prefixed, o.syllables[: len(form)]) == said_so]
+
+    def likeness(other: Name) -> float:
+        alike = sum(syllables_alike(ours, theirs) for ours, theirs in zip(window, other.syllables))
+        return alike / max(len(window), len(other.syllables))
+
+    return [other.text for other in sorted(same_kind, key=likeness, reverse=True) if other != name][:RIVALS]
+
+
 def _as_written(stretch: str, name: Name) -> bool:
     """The name stands in the line as written, a title before it or not."""
     return nfc(stretch).lower() == name.text.split(maxsplit=name.titled)[-1].lower()
@@ -257,9 +291,12 @@ def _folded(word: str) -> str:
     return fold(word)
 
 
-def _suggestion(segment: Segment, start: int, end: int, text: str, source: str, score: float) -> Suggestion:
+def _suggestion(
+    segment: Segment, start: int, end: int, text: str, source: str, score: float, rivals: tuple[str, ...] = ()
+) -> Suggestion:
+    found = segment.text[start:end]
     return Suggestion(
-        segment.id, segment.idx + 1, segment.start, segment.version, start, segment.text[start:end], text, source, score
+        segment.id, segment.idx + 1, segment.start, segment.version, start, found, text, source, score, rivals
     )
 
 

@@ -70,6 +70,23 @@ def decoded_samples(path: Path) -> DecodedSamples:
     return DecodedSamples(path)
 
 
+def stretch(path: Path, start: float, end: float) -> np.ndarray:
+    """The samples from ``start`` to ``end`` seconds of the normalised WAV or the decoded float32 file."""
+    first, last = max(0, round(start * SAMPLE_RATE)), max(0, round(end * SAMPLE_RATE))
+    if path.suffix == ".f32":
+        return decoded_samples(path)[first:last]
+    try:
+        with wave.open(str(path), "rb") as reader:
+            _check_format(reader)
+            reader.setpos(min(first, reader.getnframes()))
+            out = np.empty(max(0, last - first), np.float32)
+            return out[: _fill(reader, out)]
+    except (wave.Error, EOFError) as error:
+        raise DecodeFailed(
+            path, _("the normalised copy is unusable: {error}; delete it so it is made again").format(error=error)
+        ) from error
+
+
 @contextmanager
 def _sample_reader(path: Path) -> Iterator[Callable[[np.ndarray], int]]:
     """A function filling an array with the file's next samples (float32 in [-1, 1]); returns how many."""
@@ -84,9 +101,13 @@ def _sample_reader(path: Path) -> Iterator[Callable[[np.ndarray], int]]:
             yield fill_raw
         return
     with wave.open(str(path), "rb") as reader:
-        if (reader.getframerate(), reader.getnchannels(), reader.getsampwidth()) != (SAMPLE_RATE, 1, 2):
-            raise wave.Error("not 16 kHz mono 16-bit")
+        _check_format(reader)
         yield lambda out: _fill(reader, out)
+
+
+def _check_format(reader: wave.Wave_read) -> None:
+    if (reader.getframerate(), reader.getnchannels(), reader.getsampwidth()) != (SAMPLE_RATE, 1, 2):
+        raise wave.Error("not 16 kHz mono 16-bit")
 
 
 def _fill(reader: wave.Wave_read, out: np.ndarray) -> int:

@@ -123,8 +123,10 @@ def finish(db: Database, archive: Archive, transcriber, job: scheduling.Job, rep
                 },
             )
             speakers.remember(db, told)
+        code = database.interview_for(db, job.recording.id).code
+        report.interviews.append(code)
         if told.proposals:
-            report.proposed[database.interview_for(db, job.recording.id).code] = len(told.proposals)
+            report.proposed[code] = len(told.proposals)
     finally:
         job.decoded.unlink(missing_ok=True)
     report.transcribed += 1

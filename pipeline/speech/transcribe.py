@@ -220,6 +220,28 @@ class Transcriber:
             )
         return found
 
+    def likelihoods(self, samples: np.ndarray, texts: list[str]) -> list[float]:
+        """How likely Whisper finds each of ``texts`` for ``samples`` (a line's audio, at most 30 s): each text read
+        whole against the audio, the sum of its tokens' log probabilities. ``desk.hearing`` weighs a name it would
+        offer against the near names of its kind by these."""
+        import ctranslate2
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        whisper = self.model.model
+        tokenizer = Tokenizer(
+            self.model.hf_tokenizer, whisper.is_multilingual, task="transcribe", language=self.options.language
+        )
+        tokens = [tokenizer.encode(" " + text.strip()) for text in texts]
+        with self._slots:
+            with self._vad:  # the feature extraction, as in ``_segments``
+                features = self.model.feature_extractor(samples)
+            frames = min(features.shape[-1] - 1, self.model.feature_extractor.nb_max_frames)
+            encoded = np.asarray(self.model.encode(pad_or_trim(features[:, :frames])))
+            batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(tokens), axis=0)))
+            results = whisper.align(batch, tokenizer.sot_sequence, tokens, [frames] * len(tokens))
+        return [float(np.log(np.maximum(result.text_token_probs, 1e-12)).sum()) for result in results]
+
     def versions(self) -> dict:
         import ctranslate2
         import faster_whisper
