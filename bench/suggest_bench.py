@@ -11,7 +11,9 @@ commune becomes one of the archive's places, so each line is matched against all
 interview. With --neighbours, each interview has one sentence more naming another of the 24 communes (bare or as
 "xã …"), so what a rule for the archive's other places loses is counted too. A gap's draft is taken as an editor would take it (``taking_drafts``), then the editor goes
 through the lines in order and turns each wrong suggestion down as it comes (``met_by_an_editor``: turned down, it
-goes from every line of the interview with the same words); what the editor meets is scored.
+goes from every line of the interview with the same words); what the editor meets is scored. With --audio, the
+interviews' audio is kept there (or read from there with --again), and the names are heard again against their
+rivals (``desk.hearing``) once the drafts are taken, as ``loike run`` and ``loike suggest`` do.
 
 Scored per name spoken, where it was spoken (each sentence's time is known): misheard when no line overlapping
 that sentence holds the name as written (NFC, any case); caught when a suggestion in such a line offers it (or a
@@ -26,6 +28,8 @@ Goals (issue 17): the right suggestion for at least 60 % of the misheard names; 
     PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py [--interviews 24] [--seed 17] [--keep /tmp/s.json]
     PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --again /tmp/s.json   # the same speech, scored again
     PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --neighbours --seed 71 --keep /tmp/n.json
+    PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --neighbours --seed 71 --keep /tmp/n.json --audio /tmp/n
+    PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --again /tmp/n.json --audio /tmp/n  # heard again
     PYTHONPATH=$PWD .venv/bin/python bench/suggest_bench.py --cost 2000           # how long 2,000 lines take
 """
 
@@ -112,8 +116,8 @@ def transcribed(args, rng: random.Random) -> tuple[list[dict], list[dict]]:
     with tempfile.TemporaryDirectory(prefix="loike-suggest-") as tmp:
         work = Path(tmp)
 
-        def transcribe(path: Path) -> dict:
-            decoded = work / "decoded.f32"
+        def transcribe(path: Path, code: str) -> dict:
+            decoded = args.audio / f"{code}.f32" if args.audio else work / "decoded.f32"
             normalised = audio.normalise(path, work / "n.wav", decoded)
             found = transcriber.transcribe(slicing.read_chunks(decoded, 120.0))
             segments = [
@@ -130,9 +134,9 @@ def transcribed(args, rng: random.Random) -> tuple[list[dict], list[dict]]:
             meta = made_up(n, communes, rng, args.neighbours)
             wav = work / f"named-{n:02d}.wav"
             meta["spans"] = speak([(line, rng.choice([140, 160])) for line in meta["lines"]], wav, work)
-            named.append({**meta, **transcribe(wav), "code": f"NAMED-{n:02d}"})
+            named.append({**meta, **transcribe(wav, f"NAMED-{n:02d}"), "code": f"NAMED-{n:02d}"})
             print(f"  {named[-1]['code']}: {' '.join(s['text'] for s in named[-1]['segments'])}", file=sys.stderr)
-        plain = [{**transcribe(wav), "code": f"DEV-{wav.stem}"} for wav, _ in c.clips(args.data)]
+        plain = [{**transcribe(wav, f"DEV-{wav.stem}"), "code": f"DEV-{wav.stem}"} for wav, _ in c.clips(args.data)]
     return named, plain
 
 
@@ -235,14 +239,17 @@ def met_by_an_editor(db, archive, interview: dict, interview_id: int, lines: dic
         after = (wrong.line, wrong.offset)
 
 
-def taking_drafts(db, archive, interview_id: int) -> list:
+def taking_drafts(db, archive, interview_id: int, listener=None, audio: Path | None = None) -> list:
     """The suggestions of an interview as an editor meets them taking every gap's draft (one key each): the drafts,
-    then what the lines offer once the drafts are in them."""
-    from pipeline.desk import suggestions
+    then what the lines offer once the drafts are in them (the names heard again first, given a ``listener`` and
+    the interview's ``audio``)."""
+    from pipeline.desk import hearing, suggestions
 
     drafts = [o for o in suggestions.suggestions(db, archive, str(interview_id)) if o.source == suggestions.HEARD_AGAIN]
     for o in drafts:
         suggestions.accept(db, o.segment_id, o.version, o.offset, o.found, o.suggestion, "bench")
+    if listener and audio and audio.exists():
+        hearing.hear_names(db, archive, str(interview_id), listener, audio)
     return drafts + suggestions.suggestions(db, archive, str(interview_id))
 
 
@@ -297,6 +304,11 @@ def main() -> None:
         help="In each interview, one sentence more naming another commune of the archive.",
     )
     parser.add_argument(
+        "--audio",
+        type=Path,
+        help="Keep the interviews' audio here (read it from here with --again): names are heard again.",
+    )
+    parser.add_argument(
         "--cost", type=int, metavar="LINES", help="Only time the suggestions of a LINES-line interview."
     )
     args = parser.parse_args()
@@ -305,11 +317,19 @@ def main() -> None:
     from pipeline import database, settings
     from pipeline.desk import suggestions
 
+    if args.audio:
+        args.audio.mkdir(parents=True, exist_ok=True)
     if args.again:
         kept = json.loads(args.again.read_text(encoding="utf-8"))
         named, plain = kept["named"], kept["plain"]
     else:
         named, plain = transcribed(args, random.Random(args.seed))
+    listener = None
+    if args.audio:
+        from pipeline.options import TranscribeOptions
+        from pipeline.speech.transcribe import Transcriber
+
+        listener = Transcriber(TranscribeOptions(workers=1), settings.model_cache(None))
     crowd = random.Random(args.seed + 1)
     for interview in named:
         interview["unspoken"] = [
@@ -322,7 +342,9 @@ def main() -> None:
         db = database.open_database(archive.database)
         ids = [store(db, interview) for interview in [*named, *plain]]
         for interview, found in zip(named, ids):
-            offered = taking_drafts(db, archive, found)
+            offered = taking_drafts(
+                db, archive, found, listener, args.audio and args.audio / f"{interview['code']}.f32"
+            )
             drafts += sum(o.source == suggestions.HEARD_AGAIN for o in offered)
             interview["suggestions"] = [(o.found, o.suggestion, o.source) for o in offered]
             lines = {s.id: (s.start, s.end) for s in database.segments(db, found, with_words=False)}

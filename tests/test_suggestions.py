@@ -125,8 +125,8 @@ def test_the_command_lists_the_suggestions(desk):
     archive, db = desk
     result = CliRunner().invoke(cli, ["--root", str(archive.root), "suggest", "LK-2026-001"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "line 1     00:00  «chi bố xa bắt dùng» → «chi bộ xã Bắc Cường»  (địa danh)"
-    assert result.output.splitlines()[-1] == "3 suggestions."
+    assert result.stdout.splitlines()[0] == "line 1     00:00  «chi bố xa bắt dùng» → «chi bộ xã Bắc Cường»  (địa danh)"
+    assert result.stdout.splitlines()[-1] == "3 suggestions."  # this desk has no audio to hear the names in again
 
 
 def test_the_interviews_own_names_pass_lower_bars_than_the_rest_of_the_archives(tmp_path):

@@ -8,8 +8,11 @@ from dataclasses import asdict
 
 import click
 
+from pipeline import settings
 from pipeline.cli.base import Context, cli, clock
+from pipeline.errors import LoikeError
 from pipeline.i18n import _, ngettext
+from pipeline.options import TranscribeOptions
 
 
 @cli.command("replace")
@@ -110,9 +113,7 @@ def suggest_command(obj: Context, interview: str, as_json: bool) -> None:
     """List what the review app offers in INTERVIEW's lines: names from the metadata and recordings/glossary.txt
     that the machine misheard, and corrections editors already made elsewhere. A name is first heard again against
     the names most like it (the model is loaded for that, if a name was not heard yet)."""
-    from pipeline.cli.transcribe_commands import hear_names
     from pipeline.desk import suggestions
-    from pipeline.options import TranscribeOptions
 
     db = obj.database()
     suggestions.suggestions(db, obj.archive, interview)  # an interview that does not exist is said here
@@ -135,3 +136,24 @@ def suggest_command(obj: Context, interview: str, as_json: bool) -> None:
         if found
         else _("No suggestion for this interview.")
     )
+
+
+def hear_names(obj: Context, interviews: list[str], options: TranscribeOptions, cache=None, aside=False) -> None:
+    """Weigh the names the desk would offer in these interviews against their rivals (``desk.hearing``); ``aside``:
+    say how many on stderr (the output is JSON)."""
+    from pipeline.desk import hearing
+
+    try:
+        weighed = hearing.hear_interviews(obj.archive, interviews, options, settings.model_cache(cache))
+    except LoikeError as error:
+        click.echo(_("Warning: {message}").format(message=error), err=True)
+        return
+    if weighed:
+        click.echo(
+            ngettext(
+                "{count} name from the metadata heard again against the names most like it.",
+                "{count} names from the metadata heard again against the names most like them.",
+                weighed,
+            ).format(count=weighed),
+            err=aside,
+        )

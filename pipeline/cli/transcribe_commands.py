@@ -12,6 +12,7 @@ import click
 
 from pipeline import database, settings
 from pipeline.cli.base import Context, ProgressBar, cli, clock, print_summary
+from pipeline.cli.correction_commands import hear_names
 from pipeline.cli.model_commands import compare_models, retranscribe_every
 from pipeline.cli.transcription_flags import transcribe_options, transcription_options
 from pipeline.errors import LoikeError
@@ -71,27 +72,6 @@ def run(ctx: click.Context, cache, cluster, gpus_per_worker, cpus_per_worker, sh
     print_summary(report)
     hear_names(obj, report.interviews, options, cache)
     sys.exit(0 if report.ok else 1)
-
-
-def hear_names(obj: Context, interviews: list[str], options: TranscribeOptions, cache=None, aside=False) -> None:
-    """Weigh the names the desk would offer in these interviews against their rivals (``desk.hearing``); ``aside``:
-    say how many on stderr (the output is JSON)."""
-    from pipeline.desk import hearing
-
-    try:
-        weighed = hearing.hear_interviews(obj.archive, interviews, options, settings.model_cache(cache))
-    except LoikeError as error:
-        click.echo(_("Warning: {message}").format(message=error), err=True)
-        return
-    if weighed:
-        click.echo(
-            ngettext(
-                "{count} name from the metadata heard again against the names most like it.",
-                "{count} names from the metadata heard again against the names most like them.",
-                weighed,
-            ).format(count=weighed),
-            err=aside,
-        )
 
 
 @cli.command()
