@@ -157,6 +157,7 @@ def produced(tmp_path_factory) -> dict[str, str]:
         patch.setattr("pipeline.speech.diarize.available", lambda: False)  # as without the optional speaker model
         report = process_archive(archive(root), transcriber=Replay(CAPTURED), settle_seconds=0)
     assert report.ok and report.transcribed == 1, report.failures
+    assert report.interviews == ["LK-2026-001"]  # the interviews whose names `loike run` hears again after it
     texts = exports(root)
     sheets_dir = root / "transcripts" / "sheets"
     (sheet,) = sheets_dir.glob("LK-*.html")

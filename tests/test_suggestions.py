@@ -9,7 +9,7 @@ import pytest
 import reviewdesk
 
 from pipeline import database
-from pipeline.desk import editing, suggestions, syllables
+from pipeline.desk import editing, learning, suggestions, syllables
 from pipeline.errors import InvalidEdit
 from pipeline.text import fold
 
@@ -111,10 +111,10 @@ def test_a_line_whisper_wrote_again_in_no_time_is_offered_nothing(tmp_path):
 
 
 def test_the_phrases_an_edit_replaced():
-    assert suggestions.changed_phrases("Năm đó chi bố xa bắt dùng được", "Năm đó chi bộ xã Bắc Cường được") == [
+    assert learning.changed_phrases("Năm đó chi bố xa bắt dùng được", "Năm đó chi bộ xã Bắc Cường được") == [
         ("bố xa bắt dùng", "bộ xã Bắc Cường")
     ]
-    assert suggestions.changed_phrases("làm khốn luyện viên", "làm huấn luyện viên") == [("khốn luyện", "huấn luyện")]
+    assert learning.changed_phrases("làm khốn luyện viên", "làm huấn luyện viên") == [("khốn luyện", "huấn luyện")]
 
 
 def test_the_command_lists_the_suggestions(desk):

@@ -14,9 +14,8 @@ Drafts: a gap (speech Whisper wrote nothing for) is offered what a second listen
 A line as the machine wrote it with more words than its time holds (flagged ``too_fast``: a sentence Whisper wrote
 again) is offered nothing.
 
-Corrections: every edit that changed a line's text is read back as the phrases it replaced (syllables in a row,
-at most ``LONGEST_CORRECTION``); where the old phrase still stands in a line, exactly as it was, the editor's is
-offered.
+Corrections: every edit that changed a line's text is read back as the phrases it replaced (``learning``); where
+the old phrase still stands in a line, exactly as it was, the editor's is offered.
 
 Heard again: a name offered for a stretch is weighed against the near names of its kind (``rivals``: the other
 communes said as it is, the interview's other people), by how likely Whisper finds the line with each
@@ -30,7 +29,6 @@ like any other (a revision ``accept``, under the editor's name).
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -40,6 +38,7 @@ from pipeline import database
 from pipeline.database import Database
 from pipeline.database.models import Segment
 from pipeline.desk import editing, replacing
+from pipeline.desk.learning import bare, corrections
 from pipeline.desk.syllables import alike as syllables_alike
 from pipeline.errors import Conflict, InvalidEdit
 from pipeline.run.steps import glossary
@@ -72,7 +71,6 @@ RIVALS = 5
 HEARD_BETTER_BY = 0.0
 """How much more likely (log-likelihood) the line must be with a name than with its best rival for it to be
 offered (docs/benchmarks.md, "Names heard again")."""
-LONGEST_CORRECTION = 6
 WORD = re.compile(r"\w+")
 PLACE_PREFIXES = {
     "commune": ("", "xã", "chi bộ xã", "Đảng bộ xã"),
@@ -193,7 +191,7 @@ def _written_again(segment: Segment) -> bool:
 def _turned_down(found: str, suggestion: str) -> tuple[str, str]:
     """What a suggestion turned down is remembered by: the words it was for and what it offered, in any case (a
     sentence begins with a capital) and without the punctuation around them."""
-    return _bare(nfc(found)).lower(), nfc(suggestion).lower()
+    return bare(nfc(found)).lower(), nfc(suggestion).lower()
 
 
 def _draft(segment: Segment) -> list[Suggestion]:
@@ -322,44 +320,6 @@ def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
 @lru_cache(maxsize=4096)
 def _exactly(phrase: str) -> re.Pattern:
     return replacing.pattern_of(phrase, True)[0]
-
-
-def corrections(db: Database) -> dict[str, str]:
-    """Phrases editors replaced (as they stood, lower case) and what they put instead, the latest correction of each
-    phrase winning."""
-    learned: dict[str, str] = {}
-    for revision in database.text_edits(db):
-        before, after = (revision.before or {}).get("text") or "", (revision.after or {}).get("text") or ""
-        for wrong, right in changed_phrases(before, after):
-            learned.setdefault(wrong.lower(), right)
-    return learned
-
-
-def changed_phrases(before: str, after: str) -> list[tuple[str, str]]:
-    """The phrases an edit replaced, word by word: ("chi bố xa bắt dùng", "chi bộ xã Bắc Cường"). A single word
-    replaced comes with the word after it (or before it), both sides alike: "bố" alone is also a word for father,
-    "bố xa" is a mishearing."""
-    old, new = before.split(), after.split()
-    found = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if tag != "replace" or i2 - i1 > LONGEST_CORRECTION or j2 - j1 > LONGEST_CORRECTION:
-            continue
-        if i2 - i1 == 1:
-            if i2 < len(old) and j2 < len(new) and old[i2] == new[j2]:
-                i2, j2 = i2 + 1, j2 + 1
-            elif i1 > 0 and j1 > 0 and old[i1 - 1] == new[j1 - 1]:
-                i1, j1 = i1 - 1, j1 - 1
-            else:
-                continue
-        wrong, right = _bare(" ".join(old[i1:i2])), _bare(" ".join(new[j1:j2]))
-        if len(WORD.findall(wrong)) >= 2 and WORD.search(right) and wrong.lower() != right.lower():
-            found.append((wrong, right))
-    return found
-
-
-def _bare(phrase: str) -> str:
-    """A phrase without the punctuation at its ends (the comma after a name is not part of it)."""
-    return re.sub(r"^\W+|\W+$", "", phrase)
 
 
 # --- taking or turning down a suggestion ------------------------------------------------------------
