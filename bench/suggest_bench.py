@@ -240,9 +240,8 @@ def met_by_an_editor(db, archive, interview: dict, interview_id: int, lines: dic
 
 
 def taking_drafts(db, archive, interview_id: int, listener=None, audio: Path | None = None) -> list:
-    """The suggestions of an interview as an editor meets them taking every gap's draft (one key each): the drafts,
-    then what the lines offer once the drafts are in them (the names heard again first, given a ``listener`` and
-    the interview's ``audio``)."""
+    """Every gap's draft in an interview, taken as an editor takes it (one key each); then, given a ``listener`` and
+    the interview's ``audio``, the names in its lines heard again."""
     from pipeline.desk import hearing, suggestions
 
     drafts = [o for o in suggestions.suggestions(db, archive, str(interview_id)) if o.source == suggestions.HEARD_AGAIN]
@@ -250,7 +249,35 @@ def taking_drafts(db, archive, interview_id: int, listener=None, audio: Path | N
         suggestions.accept(db, o.segment_id, o.version, o.offset, o.found, o.suggestion, "bench")
     if listener and audio and audio.exists():
         hearing.hear_names(db, archive, str(interview_id), listener, audio)
-    return drafts + suggestions.suggestions(db, archive, str(interview_id))
+    return drafts
+
+
+def scoring(db, archive, named: list[dict], plain: list[dict], ids: list[int], drafts: list[list]) -> str:
+    """What an editor meets in the made-up interviews (their drafts taken) and in the dev clips, in a sentence."""
+    from pipeline import database
+    from pipeline.desk import suggestions
+
+    misheard = caught = wrong = wrong_offered = others_misheard = others_caught = 0
+    for interview, found, taken in zip(named, ids, drafts):
+        offered = taken + suggestions.suggestions(db, archive, str(found))
+        interview["suggestions"] = [(o.found, o.suggestion, o.source) for o in offered]
+        lines = {s.id: (s.start, s.end) for s in database.segments(db, found, with_words=False)}
+        wrong_offered += scored(interview, offered, lines)[2]
+        met = taken + met_by_an_editor(db, archive, interview, found, lines)
+        counts = scored(interview, met, lines)
+        misheard, caught, wrong = misheard + counts[0], caught + counts[1], wrong + counts[2]
+        elsewhere = scored(interview, met, lines, among=interview.get("others", []))
+        others_misheard, others_caught = others_misheard + elsewhere[0], others_caught + elsewhere[1]
+    wrong_plain = sum(len(suggestions.suggestions(db, archive, str(found))) for found in ids[len(named) :])
+    minutes = sum(i["seconds"] for i in named) / 60
+    return (
+        f"names misheard: {misheard}; right suggestion offered for {caught} ({caught / max(misheard, 1):.0%}); "
+        f"wrong suggestions: {wrong} in {minutes:.1f} min of named speech ({wrong / max(minutes, 0.1) * 10:.2f} "
+        f"per 10 min; {wrong_offered} offered before any is turned down), "
+        f"{wrong_plain} in {sum(i['seconds'] for i in plain) / 60:.1f} min of the dev clips; "
+        f"{sum(map(len, drafts))} drafts for gaps taken"
+        + (f"; other communes: {others_misheard} misheard, {others_caught} caught" if others_misheard else "")
+    )
 
 
 def overlap(line: tuple[float, float], sentence: tuple[float, float]) -> bool:
@@ -309,6 +336,12 @@ def main() -> None:
         help="Keep the interviews' audio here (read it from here with --again): names are heard again.",
     )
     parser.add_argument(
+        "--heard-better-by",
+        type=lambda text: [float(bar) for bar in text.split(",")],
+        default=None,
+        help="Score at each of these bars for a rival heard better (comma-separated) [default: the desk's].",
+    )
+    parser.add_argument(
         "--cost", type=int, metavar="LINES", help="Only time the suggestions of a LINES-line interview."
     )
     args = parser.parse_args()
@@ -317,6 +350,7 @@ def main() -> None:
     from pipeline import database, settings
     from pipeline.desk import suggestions
 
+    args.heard_better_by = args.heard_better_by or [suggestions.HEARD_BETTER_BY]
     if args.audio:
         args.audio.mkdir(parents=True, exist_ok=True)
     if args.again:
@@ -335,37 +369,24 @@ def main() -> None:
         interview["unspoken"] = [
             f"{crowd.choice(SURNAMES)} {crowd.choice(MIDDLE)} {crowd.choice(GIVEN)}" for _ in range(args.more_people)
         ]
-    misheard = caught = wrong = wrong_offered = drafts = others_misheard = others_caught = 0
     with tempfile.TemporaryDirectory(prefix="loike-suggest-") as tmp:
         archive = settings.archive(Path(tmp) / "archive")
         archive.recordings.mkdir(parents=True)
         db = database.open_database(archive.database)
         ids = [store(db, interview) for interview in [*named, *plain]]
-        for interview, found in zip(named, ids):
-            offered = taking_drafts(
-                db, archive, found, listener, args.audio and args.audio / f"{interview['code']}.f32"
+        drafts = [
+            taking_drafts(db, archive, found, listener, args.audio and args.audio / f"{interview['code']}.f32")
+            for interview, found in zip(named, ids)
+        ]
+        for bar in args.heard_better_by:
+            suggestions.HEARD_BETTER_BY = bar
+            print(
+                ("" if len(args.heard_better_by) == 1 else f"heard better by {bar}: ")
+                + scoring(db, archive, named, plain, ids, drafts)
             )
-            drafts += sum(o.source == suggestions.HEARD_AGAIN for o in offered)
-            interview["suggestions"] = [(o.found, o.suggestion, o.source) for o in offered]
-            lines = {s.id: (s.start, s.end) for s in database.segments(db, found, with_words=False)}
-            wrong_offered += scored(interview, offered, lines)[2]
-            met = [o for o in offered if o.source == suggestions.HEARD_AGAIN]
-            met += met_by_an_editor(db, archive, interview, found, lines)
-            counts = scored(interview, met, lines)
-            misheard, caught, wrong = misheard + counts[0], caught + counts[1], wrong + counts[2]
-            elsewhere = scored(interview, met, lines, among=interview.get("others", []))
-            others_misheard, others_caught = others_misheard + elsewhere[0], others_caught + elsewhere[1]
-        wrong_plain = sum(len(suggestions.suggestions(db, archive, str(found))) for found in ids[len(named) :])
+            db.execute("DELETE FROM suggestions_declined")  # the next bar's editor starts afresh
+            db.conn.commit()
         db.close()
-    minutes = sum(i["seconds"] for i in named) / 60
-    print(
-        f"names misheard: {misheard}; right suggestion offered for {caught} ({caught / max(misheard, 1):.0%}); "
-        f"wrong suggestions: {wrong} in {minutes:.1f} min of named speech ({wrong / max(minutes, 0.1) * 10:.2f} "
-        f"per 10 min; {wrong_offered} offered before any is turned down), "
-        f"{wrong_plain} in {sum(i['seconds'] for i in plain) / 60:.1f} min of the dev clips; "
-        f"{drafts} drafts for gaps taken"
-        + (f"; other communes: {others_misheard} misheard, {others_caught} caught" if others_misheard else "")
-    )
     if args.keep:
         args.keep.write_text(json.dumps({"named": named, "plain": plain}, ensure_ascii=False, indent=1), "utf-8")
 
