@@ -21,12 +21,20 @@
     const pad = (n) => String(n).padStart(2, "0");
     return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
   }
-  function toast(message, bad) {
+  // `action` ({label, run}): a button in the message ("Hoàn tác"), which then stays longer to be reached.
+  function toast(message, bad, action) {
     const box = $("toast");
     box.textContent = message;
-    box.className = bad ? "show bad" : "show";
+    if (action) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = action.label;
+      button.addEventListener("click", () => { box.className = ""; action.run(); });
+      box.append(" ", button);
+    }
+    box.className = (bad ? "show bad" : "show") + (action ? " acting" : "");
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => (box.className = ""), bad ? 6000 : 2000);
+    toast.timer = setTimeout(() => (box.className = ""), action ? 10000 : bad ? 6000 : 2000);
   }
   function textOf(li) { return li.querySelector(".text"); }
   function norm(text) { return text.normalize("NFC").replace(/\s+/g, " ").trim(); }

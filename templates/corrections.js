@@ -229,9 +229,14 @@
     });
     showSuggestions();
   }
+  // Built again only when the line or its suggestions change: a box rebuilt under the pointer loses the click.
+  let shownFor = null;
   function showSuggestions() {
     const li = L.current();
     const mine = li ? suggestions.filter((s) => String(s.segment_id) === li.dataset.id) : [];
+    const signature = JSON.stringify([li && li.dataset.id, mine]);
+    if (signature === shownFor) return;
+    shownFor = signature;
     $("suggestion-box").hidden = !mine.length;
     const box = $("suggestion-list");
     box.replaceChildren();
@@ -274,7 +279,15 @@
     await loadSuggestions();
     const kept = new Set(suggestions.map((t) => `${t.segment_id}/${t.offset}/${t.suggestion}`));
     const lines = new Set(before.filter((t) => !kept.has(`${t.segment_id}/${t.offset}/${t.suggestion}`)).map((t) => t.segment_id)).size;
-    L.toast(lines > 1 ? `Đã bỏ qua gợi ý này ở cả ${lines} dòng.` : "Đã bỏ qua gợi ý này.");
+    const said = lines > 1 ? `Đã bỏ qua gợi ý này ở cả ${lines} dòng.` : "Đã bỏ qua gợi ý này.";
+    L.toast(said, false, { label: "Hoàn tác", run: () => offerAgain(s) });
+  }
+  // A suggestion turned down by mistake is offered again on every line it went from.
+  async function offerAgain(s) {
+    const answer = await L.api(`/api/segments/${s.segment_id}/offer-again`, { found: s.found, suggestion: s.suggestion });
+    if (!answer.ok) { L.toast(answer.body.error || "Không đưa gợi ý trở lại được.", true); return; }
+    await loadSuggestions();
+    L.toast("Đã đưa gợi ý trở lại.");
   }
   function acceptFirst() {
     const li = L.current();

@@ -148,7 +148,7 @@ def test_a_suggestion_from_the_metadata_is_accepted_with_one_key(desk, browser):
     db.close()
 
 
-def test_a_suggestion_turned_down_goes_from_every_line_with_the_same_words(tmp_path, chromium):  # noqa: F811
+def test_a_suggestion_turned_down_goes_from_every_line_with_the_same_words_until_undone(tmp_path, chromium):  # noqa: F811
     from selenium.webdriver.common.by import By
 
     lines = ["Năm đó chi bố xa bắt dùng được thành lập", "Cảm ơn bác", "Chi bố xa bắt dùng có năm đảng viên"]
@@ -162,9 +162,12 @@ def test_a_suggestion_turned_down_goes_from_every_line_with_the_same_words(tmp_p
         rows[0].find_element(By.CSS_SELECTOR, ".time").click()
         wait_for(lambda: chromium.find_element(By.ID, "suggestion-box").is_displayed())
         chromium.find_element(By.CSS_SELECTOR, ".suggestion-decline").click()
-        wait_for(lambda: chromium.find_element(By.ID, "toast").text == "Đã bỏ qua gợi ý này ở cả 2 dòng.")
+        wait_for(lambda: chromium.find_element(By.ID, "toast").text == "Đã bỏ qua gợi ý này ở cả 2 dòng. Hoàn tác")
         wait_for(lambda: not chromium.find_elements(By.CSS_SELECTOR, ".suggestion-mark"))
         assert not chromium.find_element(By.ID, "suggestion-box").is_displayed()
+        chromium.find_element(By.CSS_SELECTOR, "#toast button").click()  # turned down by mistake: undone
+        wait_for(lambda: chromium.find_element(By.ID, "toast").text == "Đã đưa gợi ý trở lại.")
+        wait_for(lambda: len(chromium.find_elements(By.CSS_SELECTOR, ".suggestion-mark")) == 2)
 
 
 def test_a_gaps_draft_is_taken_with_one_key_and_the_name_in_it_offered_next(tmp_path, chromium):  # noqa: F811

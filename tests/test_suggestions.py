@@ -75,7 +75,8 @@ def test_accepting_makes_a_revision_and_declining_hides_the_suggestion(desk):
 
 def test_a_suggestion_turned_down_is_not_offered_for_the_same_words_elsewhere_in_the_interview(tmp_path):
     """The same sentence said twice is misheard the same twice: one "Bỏ qua" answers both lines, in any case; the
-    same words in another interview, and other words offered the same name, are still offered."""
+    same words in another interview, and other words offered the same name, are still offered. Undone, it is
+    offered again on every line."""
     lines = ["Thanh niên chần làng bình đi dân công", "Ông nguyễn văn hưng kể lại", "Chần làng bình đi hỏa tuyến"]
     archive = reviewdesk.build(tmp_path, lines=lines, more_witnesses=("Trần Quang Bình",), audio=False)
     reviewdesk.build(tmp_path, lines=lines, title="Hai", more_witnesses=("Trần Quang Bình",), audio=False)
@@ -89,6 +90,11 @@ def test_a_suggestion_turned_down_is_not_offered_for_the_same_words_elsewhere_in
 
         assert offered(archive, db) == [(2, "Ông nguyễn văn hưng", "Ông Nguyễn Văn Hùng", "người")]
         assert [line for line, *_ in offered(archive, db, "2")] == [1, 2, 3]
+
+        third = database.segment_at(db, 1, 2)  # turned down by mistake: undone from any line it went from
+        assert suggestions.offer_again(db, third.id, "Chần làng bình", "Trần Quang Bình") == 1
+        assert [line for line, *_ in offered(archive, db)] == [1, 2, 3]
+        assert suggestions.offer_again(db, third.id, "Chần làng bình", "Trần Quang Bình") == 0
     finally:
         db.close()
 

@@ -146,6 +146,17 @@ def decline_suggestion(db: Database, segment_id: int, found: str, suggestion: st
     )
 
 
+def restore_suggestion(db: Database, interview_id: int, found: str, suggestion: str) -> int:
+    """Forget that ``suggestion`` was turned down for ``found`` on any line of an interview; on how many lines it
+    had been."""
+    cursor = db.execute(
+        "DELETE FROM suggestions_declined WHERE found = ? AND suggestion = ? "
+        "AND segment_id IN (SELECT id FROM segments WHERE interview_id = ?)",
+        [found, suggestion, interview_id],
+    )
+    return cursor.rowcount
+
+
 def declined_suggestions(db: Database, interview_id: int) -> set[tuple[str, str]]:
     """(phrase found, suggestion) of every suggestion turned down in an interview."""
     return {

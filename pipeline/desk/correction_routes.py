@@ -1,6 +1,6 @@
 """The review app's routes for corrections: find and replace (preview, apply, undo) and suggestions (list, accept,
-turn down). Each is a plain function of (db, path params, body or query, editor), as in ``webapp``; ``routes``
-wraps them the way ``webapp.create_app`` wraps its own."""
+turn down, offer again). Each is a plain function of (db, path params, body or query, editor), as in ``webapp``;
+``routes`` wraps them the way ``webapp.create_app`` wraps its own."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def routes(archive: Archive, change, on_db, vietnamese) -> list[Route]:
         Route("/api/interviews/{code}/marks", marked),
         Route("/api/segments/{segment_id:int}/accept", change(accept), methods=["POST"]),
         Route("/api/segments/{segment_id:int}/decline", change(decline), methods=["POST"]),
+        Route("/api/segments/{segment_id:int}/offer-again", change(offer_again), methods=["POST"]),
     ]
 
 
@@ -109,6 +110,11 @@ def accept(db, params, body, editor):
 def decline(db, params, body, editor):
     suggestions.decline(db, params["segment_id"], str(body["found"]), str(body["suggestion"]), editor)
     return {"declined": True}, database.segment(db, params["segment_id"]).interview_id
+
+
+def offer_again(db, params, body, editor):
+    lines = suggestions.offer_again(db, params["segment_id"], str(body["found"]), str(body["suggestion"]))
+    return {"offered_again": lines}, database.segment(db, params["segment_id"]).interview_id
 
 
 def _segments(db, segment_ids: set[int]) -> list[dict]:

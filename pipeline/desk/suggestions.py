@@ -23,8 +23,8 @@ communes said as it is, the interview's other people), by how likely Whisper fin
 offered. A name not weighed yet (in a draft taken since, say) is offered.
 
 A suggestion an editor turned down is not offered again in that interview, for those words on any line (the same
-misheard words come back with a sentence said again, and one judgement answers them all); one accepted is a change
-like any other (a revision ``accept``, under the editor's name).
+misheard words come back with a sentence said again, and one judgement answers them all), until it is offered again;
+one accepted is a change like any other (a revision ``accept``, under the editor's name).
 """
 
 from __future__ import annotations
@@ -357,3 +357,13 @@ def decline(db: Database, segment_id: int, found: str, suggestion: str, editor: 
     with database.writing(db):
         editing.segment(db, segment_id)
         database.decline_suggestion(db, segment_id, found, suggestion, editor)
+
+
+def offer_again(db: Database, segment_id: int, found: str, suggestion: str) -> int:
+    """Offer again a suggestion turned down (by mistake) for these words, on every line of the interview it was turned
+    down on; on how many lines it was."""
+    with database.writing(db):
+        line = editing.segment(db, segment_id)
+        key = _turned_down(found, suggestion)
+        pairs = [pair for pair in database.declined_suggestions(db, line.interview_id) if _turned_down(*pair) == key]
+        return sum(database.restore_suggestion(db, line.interview_id, *pair) for pair in pairs)
