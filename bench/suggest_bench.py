@@ -42,6 +42,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -239,6 +240,10 @@ def met_by_an_editor(db, archive, interview: dict, interview_id: int, lines: dic
         after = (wrong.line, wrong.offset)
 
 
+HEARD: list[tuple[int, float]] = []
+"""(names weighed, seconds) for each interview whose names were heard again."""
+
+
 def taking_drafts(db, archive, interview_id: int, listener=None, audio: Path | None = None) -> list:
     """Every gap's draft in an interview, taken as an editor takes it (one key each); then, given a ``listener`` and
     the interview's ``audio``, the names in its lines heard again."""
@@ -248,7 +253,10 @@ def taking_drafts(db, archive, interview_id: int, listener=None, audio: Path | N
     for o in drafts:
         suggestions.accept(db, o.segment_id, o.version, o.offset, o.found, o.suggestion, "bench")
     if listener and audio and audio.exists():
-        hearing.hear_names(db, archive, str(interview_id), listener, audio)
+        started = time.perf_counter()
+        HEARD.append(
+            (hearing.hear_names(db, archive, str(interview_id), listener, audio), time.perf_counter() - started)
+        )
     return drafts
 
 
@@ -289,7 +297,6 @@ def cost(lines: int, runs: int = 5) -> None:
     """Time ``suggestions.suggestions`` on an interview of ``lines`` lines of 18 syllables drawn from the words its
     names are made of (many near misses: harder than speech), in an archive of nine communes."""
     import statistics
-    import time
 
     sys.path.insert(0, str(c.REPO / "tests"))
     import reviewdesk
@@ -387,6 +394,9 @@ def main() -> None:
             db.execute("DELETE FROM suggestions_declined")  # the next bar's editor starts afresh
             db.conn.commit()
         db.close()
+    if HEARD:
+        weighed, seconds = sum(n for n, _ in HEARD), sum(t for _, t in HEARD)
+        print(f"names heard again: {weighed} in {seconds:.1f} s ({seconds / max(weighed, 1):.2f} s each)")
     if args.keep:
         args.keep.write_text(json.dumps({"named": named, "plain": plain}, ensure_ascii=False, indent=1), "utf-8")
 

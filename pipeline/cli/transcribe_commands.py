@@ -116,6 +116,7 @@ def retranscribe(obj: Context, interview, every, cache, **chosen) -> None:
             ).format(code=done.code, model=done.model, segments=done.segments, kept=done.kept, beside=done.beside)
         )
         click.echo(_("Review sheets: {path}").format(path=obj.archive.sheets_dir / "index.html"))
+        hear_names(obj, [done.code], options, cache)
     sys.exit(0 if done.run.ok else 1)
 
 
@@ -190,6 +191,7 @@ def watch_command(obj: Context, interval, stable_checks, once, cache, **chosen) 
     def summary(report: RunReport) -> None:  # quiet passes say nothing unless -v
         if once or verbose or not report.did_nothing:
             print_summary(report)
+        hear_names(obj, report.interviews, transcribe_options(chosen), cache)
 
     stop = watch.StopFlag()
     with stop.installed():
