@@ -87,9 +87,9 @@ def test_loike_suggest_hears_the_names_first_and_says_so(archive):
 def test_without_the_normalised_audio_the_names_are_offered_unweighed_and_one_sentence_says_why(archive):
     for wav in archive.audio_dir.glob("*.wav"):
         wav.unlink()
-    with pytest.raises(NotFound, match="The normalised audio of .* is missing, .*: run `loike run`"):
+    with pytest.raises(NotFound, match="The normalised audio of .* is missing, .*: run `loike rebuild --audio`"):
         hearing.hear_interviews(archive, ["1"])
     result = CliRunner().invoke(cli, ["--root", str(archive.root), "suggest", "1"])
     assert result.exit_code == 0, result.output
-    assert "run `loike run`" in result.stderr
+    assert "run `loike rebuild --audio`" in result.stderr
     assert result.stdout.count("→") == 2  # both offered, as before names were heard again

@@ -56,9 +56,10 @@ def hear_names(db: Database, archive: Archive, interview: str, listener: Listene
     path = audio or archive.audio_dir / f"{found.code}.wav"
     if not path.exists():
         raise NotFound(
-            _("The normalised audio of {code} is missing, so its names cannot be heard again: run `loike run`.").format(
-                code=found.code
-            )
+            _(
+                "The normalised audio of {code} is missing, so its names cannot be heard again: "
+                "run `loike rebuild --audio`."
+            ).format(code=found.code)
         )
     by_line = defaultdict(list)
     for suggestion in waiting:
