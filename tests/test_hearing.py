@@ -55,7 +55,7 @@ def test_a_name_a_rival_is_heard_better_than_is_not_offered(archive, transcriber
     heard = database.names_heard(db, 1)
     db.close()
     margins = {found: margin for (_, found, _, _), margin in heard.items()}
-    assert margins["chi bố xa bắt dùng"] > 0 > margins["xa bất quân"], margins
+    assert margins["chi bố xa bắt dùng"] > 0 and margins["xa bất quân"] < suggestions.HEARD_BETTER_BY, margins
     assert offered(archive) == [(1, "chi bố xa bắt dùng", "chi bộ xã Bắc Cường", ("chi bộ xã Quốc Tuấn",))]
 
 

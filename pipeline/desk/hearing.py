@@ -1,13 +1,12 @@
 """Names heard again: before a name from the metadata is offered in a line, Whisper is asked how likely the line is
 with it and with each of its rivals (``Suggestion.rivals``: the near names of its kind), read whole against the
-line's audio. Where a rival is heard better, the name is not offered (``suggestions.HEARD_BETTER_BY``).
+line's audio. Where a rival is heard clearly better, the name is not offered (``suggestions.HEARD_BETTER_BY``).
 
 The letters cannot tell a name misheard from another name misheard: "xa bất quân" (said "xã Quốc Tuấn") is alike
-enough to "xã Bắc Cường" to be offered it. Whisper, asked again with the names
-side by side, hears the one said better most of the time (docs/benchmarks.md, "Names heard again").
-A run weighs the names of every interview it transcribes; ``loike suggest`` weighs those not weighed yet (the
-metadata came later, a line was edited). The weighings are kept (``database.names_heard``), so the review app
-reads them without a model.
+enough to "xã Bắc Cường" to be offered it. Whisper, asked again with the names side by side, hears the one said
+better most of the time (docs/benchmarks.md, "Names heard again"). A run weighs the names of every interview it
+transcribes; ``loike suggest`` weighs those not weighed yet (the metadata came later, a draft was taken, a line
+was edited). The weighings are kept (``database.names_heard``), so the review app reads them without a model.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ the old phrase still stands in a line, exactly as it was, the editor's is offere
 
 Heard again: a name offered for a stretch is weighed against the near names of its kind (``rivals``: the other
 communes said as it is, the interview's other people), by how likely Whisper finds the line with each
-(``desk.hearing``, after a run and by ``loike suggest``); where one of them is heard better, the name is not
-offered. A name not weighed yet (in a draft taken since, say) is offered.
+(``desk.hearing``, after a run and by ``loike suggest``); where one of them is heard clearly better, the name is
+not offered. A name not weighed yet (in a draft taken since, say) is offered.
 
 A suggestion an editor turned down is not offered again in that interview, for those words on any line (the same
 misheard words come back with a sentence said again, and one judgement answers them all), until it is offered again;
@@ -68,9 +68,10 @@ HEARD_AGAIN = "máy nghe lại"
 (``transcribe.Transcriber._heard_again``). Taken, it fills the gap, and the names in it are offered as anywhere."""
 RIVALS = 5
 """How many near names a name is weighed against: the ones written most alike to the stretch."""
-HEARD_BETTER_BY = 0.0
-"""How much more likely (log-likelihood) the line must be with a name than with its best rival for it to be
-offered (docs/benchmarks.md, "Names heard again")."""
+HEARD_BETTER_BY = -3.0
+"""A name is not offered where its best rival makes the line likelier by more than 3 (log-likelihood: e³, twenty
+times). At 0, near names heard alike ("xã Đông Hưng", "xã Nghĩa Hưng") took right suggestions from each other
+(docs/benchmarks.md, "Names heard again")."""
 WORD = re.compile(r"\w+")
 PLACE_PREFIXES = {
     "commune": ("", "xã", "chi bộ xã", "Đảng bộ xã"),
