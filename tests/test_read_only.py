@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import reviewdesk
 from archive_data import build
 
 from pipeline.publishing import review_sheets
@@ -81,7 +82,7 @@ def archive(shared_tmp) -> Archive:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("protected", [write_protected_drive, colleagues_folder], ids=["drive", "colleague"])
-def test_status_search_export_verify_and_backup_work_on_an_archive_that_may_only_be_read(
+def test_status_search_export_verify_backup_and_suggest_work_on_an_archive_that_may_only_be_read(
     archive, shared_tmp, protected
 ):
     backups = shared_tmp / "backups"
@@ -95,9 +96,10 @@ def test_status_search_export_verify_and_backup_work_on_an_archive_that_may_only
         export = loike(archive, "export", "LK-2026-001", "--format", "txt", **someone)
         verify = loike(archive, "verify", **someone)
         backup = loike(archive, "backup", backups, **someone)
+        suggest = loike(archive, "suggest", "LK-2026-001", **someone)  # names not heard again: nothing to write
         run = loike(archive, "run", **someone)
 
-    for done in (status, search, export, verify, backup, run):
+    for done in (status, search, export, verify, backup, suggest, run):
         assert "Traceback" not in done.stderr, done.stderr
     assert status.returncode == 0 and "LK-2026-001" in status.stdout and "LK-2026-002" in status.stdout
     assert search.returncode == 0 and "LK-2026-001" in search.stdout
@@ -107,6 +109,7 @@ def test_status_search_export_verify_and_backup_work_on_an_archive_that_may_only
         f"This check could not be written to the recordings' log: {archive.transcripts} is read-only.",
     ]
     assert backup.returncode == 0, backup.stderr
+    assert suggest.returncode == 0 and suggest.stderr == "", suggest.stderr
     [copy] = backups.glob("loike-*.db")
     assert sqlite3.connect(copy).execute("SELECT count(*) FROM interviews").fetchone() == (2,)
     assert run.returncode == 1 and run.stderr.strip().splitlines()[-1].startswith(
@@ -130,3 +133,19 @@ def test_an_update_the_database_needs_is_one_sentence_when_it_cannot_be_written(
         f"be written while {archive.transcripts} is read-only: make it writable, or copy the archive to a writable "
         "disk and run the command there.\n"
     )
+
+
+@pytest.mark.slow
+def test_suggest_lists_names_not_heard_again_on_an_archive_that_may_only_be_read(shared_tmp):
+    """Names with rivals that were never heard again: hearing them would write, so they are listed as the letters
+    offer them, and nothing is loaded or written."""
+    archive = reviewdesk.build(shared_tmp, lines=["Năm đó chi bố xa bắt dùng được thành lập", "Ở xa bất quân"])
+    reviewdesk.build(shared_tmp, lines=["Một dòng."], title="Hai", commune="Quốc Tuấn")
+    before = sorted(p.name for p in archive.transcripts.iterdir())
+
+    with colleagues_folder(archive) as someone:
+        suggest = loike(archive, "suggest", "1", **someone)
+
+    assert suggest.returncode == 0 and suggest.stderr == "", suggest.stderr
+    assert suggest.stdout.count("→ «chi bộ xã Bắc Cường»") + suggest.stdout.count("→ «xã Bắc Cường»") == 2
+    assert sorted(p.name for p in archive.transcripts.iterdir()) == before

@@ -81,11 +81,11 @@ def hear_interviews(
 ) -> int:
     """Weigh the names not weighed yet in these interviews (codes or numbers), the model loaded only if there are
     any; how many were weighed. An interview whose normalised audio is missing is passed over (``NotFound`` for
-    the first such, once the rest are done)."""
+    the first such, once the rest are done); an archive that may only be read is left as it is."""
     db = database.open_database(archive.database)
     listener, weighed, missing = None, 0, None
     try:
-        for interview in interviews:
+        for interview in [] if database.read_only(db) else interviews:
             if not unweighed(db, archive, interview):
                 continue
             if listener is None:
