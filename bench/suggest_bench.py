@@ -12,8 +12,8 @@ interview. With --neighbours, each interview has one sentence more naming anothe
 "xã …"), so what a rule for the archive's other places loses is counted too. A gap's draft is taken as an editor would take it (``taking_drafts``), then the editor goes
 through the lines in order and turns each wrong suggestion down as it comes (``met_by_an_editor``: turned down, it
 goes from every line of the interview with the same words); what the editor meets is scored. With --audio, the
-interviews' audio is kept there (or read from there with --again), and the names are heard again against their
-rivals (``desk.hearing``) once the drafts are taken, as ``loike run`` and ``loike suggest`` do.
+interviews' normalised audio is kept there (or read from there with --again), and the names are heard again against
+their rivals (``desk.hearing``) once the drafts are taken, on that audio, as ``loike run`` and ``loike suggest`` do.
 
 Scored per name spoken, where it was spoken (each sentence's time is known): misheard when no line overlapping
 that sentence holds the name as written (NFC, any case); caught when a suggestion in such a line offers it (or a
@@ -118,8 +118,8 @@ def transcribed(args, rng: random.Random) -> tuple[list[dict], list[dict]]:
         work = Path(tmp)
 
         def transcribe(path: Path, code: str) -> dict:
-            decoded = args.audio / f"{code}.f32" if args.audio else work / "decoded.f32"
-            normalised = audio.normalise(path, work / "n.wav", decoded)
+            decoded = work / "decoded.f32"
+            normalised = audio.normalise(path, args.audio / f"{code}.wav" if args.audio else work / "n.wav", decoded)
             found = transcriber.transcribe(slicing.read_chunks(decoded, 120.0))
             segments = [
                 {
@@ -382,7 +382,7 @@ def main() -> None:
         db = database.open_database(archive.database)
         ids = [store(db, interview) for interview in [*named, *plain]]
         drafts = [
-            taking_drafts(db, archive, found, listener, args.audio and args.audio / f"{interview['code']}.f32")
+            taking_drafts(db, archive, found, listener, args.audio and args.audio / f"{interview['code']}.wav")
             for interview, found in zip(named, ids)
         ]
         for bar in args.heard_better_by:

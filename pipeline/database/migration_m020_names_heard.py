@@ -9,8 +9,9 @@ from pipeline.database.sqlite import Database
 def m020_names_heard(db: Database) -> None:
     """``names_heard``: a name the desk would offer for words found in a line, weighed by Whisper against the near
     names of its kind (``rivals``, joined by "|"): ``margin`` is how much more likely the line is with the name than
-    with the best of them (log-likelihood; below 0 a rival is heard better and the name is not offered). Other
-    words, or other rivals, are weighed again; an edit elsewhere in the line keeps the weighing."""
+    with the best of them (log-likelihood; below 0 a rival is heard better, and the desk's bar says how much better
+    keeps the name from being offered). Other words, or other rivals, are weighed again; an edit elsewhere in the
+    line keeps the weighing."""
     db.table("names_heard").create(
         {
             "segment_id": int,
