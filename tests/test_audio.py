@@ -301,3 +301,17 @@ def test_read_chunks_refuses_a_wav_that_is_not_normalised(tmp_path):
     wav = write_wav(tmp_path / "cd.wav", np.zeros(44100), rate=44100)
     with pytest.raises(DecodeFailed):
         list(slicing.read_chunks(wav))
+
+
+def test_a_stretch_is_the_same_samples_from_the_wav_and_the_decoded_copy(tmp_path):
+    x, _ = bursts_and_silences(20)
+    wav = write_wav(tmp_path / "n.wav", x)
+    _, stored = read_wav(wav)
+    decoded = tmp_path / "n.f32"
+    stored.astype("<f4").tofile(decoded)
+    for start, end in [(1.5, 4.25), (-0.2, 0.5), (19.8, 20.4)]:  # from before the start, past the end: cut to the file
+        expected = stored[max(0, round(start * 16000)) : round(end * 16000)].astype(np.float32)
+        np.testing.assert_array_equal(slicing.stretch(wav, start, end), expected)
+        np.testing.assert_array_equal(slicing.stretch(decoded, start, end), expected)
+    with pytest.raises(DecodeFailed):
+        slicing.stretch(write_wav(tmp_path / "cd.wav", np.zeros(44100), rate=44100), 0.0, 1.0)
