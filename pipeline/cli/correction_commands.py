@@ -143,6 +143,8 @@ def hear_names(obj: Context, interviews: list[str], options: TranscribeOptions, 
     say how many on stderr (the output is JSON)."""
     from pipeline.desk import hearing
 
+    if not interviews:
+        return
     try:
         weighed = hearing.hear_interviews(obj.archive, interviews, options, settings.model_cache(cache))
     except LoikeError as error:
