@@ -128,6 +128,10 @@ def transcribed(args, rng: random.Random) -> tuple[list[dict], list[dict]]:
                 }
                 for s in found
             ]
+            if args.audio:
+                gains = args.audio / "gains.json"
+                kept = json.loads(gains.read_text()) if gains.exists() else {}
+                gains.write_text(json.dumps({**kept, code: normalised.gain_db}))
             return {"segments": segments, "seconds": normalised.duration}
 
         named = []
@@ -141,7 +145,7 @@ def transcribed(args, rng: random.Random) -> tuple[list[dict], list[dict]]:
     return named, plain
 
 
-def store(db, interview: dict) -> int:
+def store(db, interview: dict, gain_db: float | None = None) -> int:
     from pipeline import database
     from pipeline.database.heard import MachineSegment
     from pipeline.database.metadata_records import Consent, InterviewMeta, MetadataFound, PersonMeta
@@ -150,7 +154,7 @@ def store(db, interview: dict) -> int:
 
     code = interview["code"]
     recording = database.add_recording(db, f"{abs(hash(code)):064x}", f"{code}.wav", 1000, code)
-    database.update_recording(db, recording, decoded_duration=interview["seconds"])
+    database.update_recording(db, recording, decoded_duration=interview["seconds"], gain_db=gain_db)
     segments = [
         MachineSegment(
             s["start"],
@@ -247,16 +251,17 @@ HEARD: list[tuple[int, float]] = []
 def taking_drafts(db, archive, interview_id: int, listener=None, audio: Path | None = None) -> list:
     """Every gap's draft in an interview, taken as an editor takes it (one key each); then, given a ``listener`` and
     the interview's ``audio``, the names in its lines heard again."""
+    from pipeline import database
     from pipeline.desk import hearing, suggestions
 
     drafts = [o for o in suggestions.suggestions(db, archive, str(interview_id)) if o.source == suggestions.HEARD_AGAIN]
     for o in drafts:
         suggestions.accept(db, o.segment_id, o.version, o.offset, o.found, o.suggestion, "bench")
-    if listener and audio and audio.exists():
+    if listener and audio and audio.exists():  # as a run leaves it: the normalised WAV, its gain on the recording
+        archive.audio_dir.mkdir(parents=True, exist_ok=True)
+        (archive.audio_dir / f"{database.interview(db, str(interview_id)).code}.wav").symlink_to(audio)
         started = time.perf_counter()
-        HEARD.append(
-            (hearing.hear_names(db, archive, str(interview_id), listener, audio), time.perf_counter() - started)
-        )
+        HEARD.append((hearing.hear_names(db, archive, str(interview_id), listener), time.perf_counter() - started))
     return drafts
 
 
@@ -380,7 +385,8 @@ def main() -> None:
         archive = settings.archive(Path(tmp) / "archive")
         archive.recordings.mkdir(parents=True)
         db = database.open_database(archive.database)
-        ids = [store(db, interview) for interview in [*named, *plain]]
+        gains = json.loads((args.audio / "gains.json").read_text()) if args.audio else {}
+        ids = [store(db, interview, gains.get(interview["code"])) for interview in [*named, *plain]]
         drafts = [
             taking_drafts(db, archive, found, listener, args.audio and args.audio / f"{interview['code']}.wav")
             for interview, found in zip(named, ids)

@@ -47,12 +47,16 @@ def unweighed(db: Database, archive: Archive, interview: str) -> list[suggestion
 
 def hear_names(db: Database, archive: Archive, interview: str, listener: Listener, audio: Path | None = None) -> int:
     """Weigh every name not weighed yet in an interview's lines against its rivals, on the interview's normalised
-    audio (or ``audio``: the decoded copy a run still holds); how many were weighed."""
+    WAV with its gain taken off (Whisper heard the audio as decoded, and its features change with loudness), or
+    on ``audio`` (a decoded copy) as it is; how many were weighed."""
     waiting = unweighed(db, archive, interview)
     found = database.interview(db, str(interview))
     if found is None or not waiting:
         return 0
-    path = audio or archive.audio_dir / f"{found.code}.wav"
+    path, gain = audio, 1.0
+    if path is None:
+        path = archive.audio_dir / f"{found.code}.wav"
+        gain = 10 ** ((database.recording_with_path(db, found.recording_id).gain_db or 0.0) / 20)
     if not path.exists():
         raise NotFound(
             _(
@@ -66,7 +70,7 @@ def hear_names(db: Database, archive: Archive, interview: str, listener: Listene
     lines = {line.id: line for line in database.segments_by_id(db, list(by_line))}
     for segment_id, offered in by_line.items():
         line = lines[segment_id]
-        samples = slicing.stretch(path, line.start - AROUND, line.end + AROUND)
+        samples = slicing.stretch(path, line.start - AROUND, line.end + AROUND) / np.float32(gain)
         texts = [_with(line.text, s, name) for s in offered for name in (s.suggestion, *s.rivals)]
         scores = iter(listener.likelihoods(samples, texts))
         with database.writing(db):
