@@ -30,10 +30,11 @@ def archive(tmp_path):
     built = reviewdesk.build(tmp_path, lines=WRITTEN, audio=False)
     reviewdesk.build(tmp_path, lines=["Một dòng."], title="Hai", commune="Quốc Tuấn", audio=False)
     db = database.open_database(built.database)
-    code = database.interview(db, "1").code
-    db.close()
+    interview = database.interview(db, "1")
     built.audio_dir.mkdir(parents=True, exist_ok=True)
-    audio.normalise(FIXTURES / "vi_two_communes.ogg", built.audio_dir / f"{code}.wav")
+    normalised = audio.normalise(FIXTURES / "vi_two_communes.ogg", built.audio_dir / f"{interview.code}.wav")
+    database.update_recording(db, interview.recording_id, gain_db=normalised.gain_db)
+    db.close()
     return built
 
 
