@@ -345,7 +345,7 @@ def main() -> None:
     parser.add_argument(
         "--audio",
         type=Path,
-        help="Keep the interviews' audio here (read it from here with --again): names are heard again.",
+        help="Keep the interviews' normalised WAVs and gains here (read them with --again): names are heard again.",
     )
     parser.add_argument(
         "--heard-better-by",

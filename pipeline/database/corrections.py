@@ -146,7 +146,7 @@ def decline_suggestion(db: Database, segment_id: int, found: str, suggestion: st
     )
 
 
-def restore_suggestion(db: Database, interview_id: int, found: str, suggestion: str) -> int:
+def offer_suggestion_again(db: Database, interview_id: int, found: str, suggestion: str) -> int:
     """Forget that ``suggestion`` was turned down for ``found`` on any line of an interview; on how many lines it
     had been."""
     cursor = db.execute(

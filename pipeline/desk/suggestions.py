@@ -229,7 +229,7 @@ def _in_line(segment: Segment, known: list[Name], learned: dict[str, str], start
     candidates = [c for c in candidates if not _outdone(c, candidates, syllables)]
     for i, name, score in sorted(candidates, key=_first_offered):
         k = len(name.syllables)
-        start, end = words[i][0], words[i + len(name.syllables) - 1][1]
+        start, end = words[i][0], words[i + k - 1][1]
         if _overlaps(taken, start, end):
             continue
         taken.append((start, end))  # the name as written too: nothing to offer there, nor inside it
@@ -367,4 +367,4 @@ def offer_again(db: Database, segment_id: int, found: str, suggestion: str) -> i
         line = editing.segment(db, segment_id)
         key = _turned_down(found, suggestion)
         pairs = [pair for pair in database.declined_suggestions(db, line.interview_id) if _turned_down(*pair) == key]
-        return sum(database.restore_suggestion(db, line.interview_id, *pair) for pair in pairs)
+        return sum(database.offer_suggestion_again(db, line.interview_id, *pair) for pair in pairs)
