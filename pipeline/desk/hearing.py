@@ -49,8 +49,8 @@ def hear_names(db: Database, archive: Archive, interview: str, listener: Listene
     """Weigh every name not weighed yet in an interview's lines against its rivals, on the interview's normalised
     WAV with its gain taken off (Whisper heard the audio as decoded, and its features change with loudness), or
     on ``audio`` (a decoded copy) as it is; how many were weighed."""
-    waiting = unweighed(db, archive, interview)
     found = database.interview(db, str(interview))
+    waiting = unweighed(db, archive, interview) if found else []
     if found is None or not waiting:
         return 0
     path, gain = audio, 1.0
@@ -87,15 +87,9 @@ def hear_interviews(
     any; how many were weighed. An interview whose normalised audio is missing is passed over (``NotFound`` for
     the first such, once the rest are done); an archive that may only be read is left as it is."""
     db = database.open_database(archive.database)
-    listener, weighed, missing = None, 0, None
+    listener, weighed, missing = LoadedWhenNeeded(options, cache or model_cache()), 0, None
     try:
         for interview in [] if database.read_only(db) else interviews:
-            if not unweighed(db, archive, interview):
-                continue
-            if listener is None:
-                from pipeline.speech.transcribe import Transcriber
-
-                listener = Transcriber(options, cache or model_cache())
             try:
                 weighed += hear_names(db, archive, interview, listener)
             except NotFound as error:
@@ -105,6 +99,21 @@ def hear_interviews(
     if missing:
         raise missing
     return weighed
+
+
+class LoadedWhenNeeded:
+    """The model, loaded at the first name there is to weigh (loading costs a second and hundreds of MB)."""
+
+    def __init__(self, options: TranscribeOptions, cache: Path):
+        self.options, self.cache = options, cache
+        self.model: Listener | None = None
+
+    def likelihoods(self, samples: np.ndarray, texts: list[str]) -> list[float]:
+        if self.model is None:
+            from pipeline.speech.transcribe import Transcriber
+
+            self.model = Transcriber(self.options, self.cache)
+        return self.model.likelihoods(samples, texts)
 
 
 def _with(text: str, suggestion: suggestions.Suggestion, name: str) -> str:
